@@ -1,0 +1,18 @@
+//! flowcheck: a declarative test-and-eval harness for Noukai flows.
+//!
+//! Data flows one way: [`suite`] loads and validates YAML into a plan, [`run`] executes it
+//! through [`api`], [`check`] judges each outcome, and [`report`] consumes the outcomes.
+//! [`sim`] is the built-in Noukai simulator; it shares no code with [`api`], so a misspelt
+//! field on one side cannot be hidden by the same misspelling on the other.
+
+pub mod api;
+pub mod check;
+pub mod cli;
+pub mod exit;
+pub mod report;
+pub mod run;
+pub mod sim;
+pub mod suite;
+
+/// The API key the simulator accepts unless told otherwise, and that `--embedded` runs use.
+pub const DEMO_API_KEY: &str = "nk_test_flowchk0_demodemodemodemodemodemodemodemo";

@@ -1,0 +1,1 @@
+//! The built-in Noukai simulator (being built).
