@@ -7,10 +7,12 @@
 
 pub mod api;
 pub mod check;
+pub mod diagnostic;
 pub mod cli;
 pub mod exit;
 pub mod report;
 pub mod run;
+pub mod secret;
 pub mod sim;
 pub mod suite;
 

@@ -1,1 +1,15 @@
-//! TODO
+//! Running a plan: the concurrent scheduler, the three transports, retries, polling cadence,
+//! cancellation, and the outcomes the reports consume.
+
+mod attempt;
+pub mod outcome;
+pub mod plan;
+pub mod poll;
+pub mod retry;
+pub mod scheduler;
+mod transport;
+
+pub use outcome::{Attempt, AttemptResult, CaseKey, CaseOutcome, CaseStatus, Totals};
+pub use plan::{Planned, Selection, plan};
+pub use retry::RetryPolicy;
+pub use scheduler::{Event, RunOptions, Stop, execute};

@@ -1,0 +1,49 @@
+//! What can go wrong on a call, and which of it may be retried.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum ApiError {
+    /// The server answered with an HTTP error status.
+    #[error("HTTP {status}{}: {message}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
+    Http {
+        status: u16,
+        code: Option<String>,
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    /// No answer: the connection failed or broke.
+    #[error("{message}")]
+    Transport { message: String, connect: bool },
+    /// An answer that does not follow the contract.
+    #[error("unexpected response: {0}")]
+    Protocol(String),
+}
+
+impl ApiError {
+    /// Whether trying again could help: rate limits, gateway errors and broken connections;
+    /// a 500 only when the user asked for it; never another 4xx.
+    pub fn is_retryable(&self, retry_server_errors: bool) -> bool {
+        match self {
+            ApiError::Http { status, .. } => match status {
+                429 | 502 | 503 | 504 => true,
+                500 => retry_server_errors,
+                _ => false,
+            },
+            ApiError::Transport { .. } => true,
+            ApiError::Protocol(_) => false,
+        }
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ApiError::Http { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Errors that no case can recover from: the whole run should stop and say why.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, ApiError::Http { status: 401 | 402, .. })
+    }
+}

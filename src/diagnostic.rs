@@ -1,0 +1,141 @@
+//! One rendering path for every error that points into a file: the terminal, `validate` and
+//! the reports all show the same `file:line:col: message`, the offending source line with a
+//! caret under it, and a "did you mean" hint where one fits.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A position in a source file, 1-based; line 0 means "somewhere in the file".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Position {
+    pub fn new(line: u32, column: u32) -> Self {
+        Position { line, column }
+    }
+
+    pub fn of<T>(spanned: &serde_saphyr::Spanned<T>) -> Self {
+        Position::at(spanned.referenced)
+    }
+
+    pub fn at(location: serde_saphyr::Location) -> Self {
+        let clamp = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        Position::new(clamp(location.line()), clamp(location.column()))
+    }
+}
+
+/// An error located in a file, ready to render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub position: Position,
+    pub message: String,
+    pub help: Option<String>,
+    /// The offending line of source, captured when the diagnostic is made so that rendering
+    /// needs no file access.
+    pub source_line: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(file: &Path, position: Position, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: file.to_path_buf(),
+            position,
+            message: message.into(),
+            help: None,
+            source_line: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+
+    /// Attach the offending line from the file's text.
+    pub fn with_source(mut self, text: &str) -> Self {
+        if self.position.line > 0 {
+            self.source_line = text
+                .lines()
+                .nth(self.position.line as usize - 1)
+                .map(str::to_owned);
+        }
+        self
+    }
+
+    /// `file:line:col`, or just the file when the position is unknown.
+    pub fn location(&self) -> String {
+        if self.position.line == 0 {
+            self.file.display().to_string()
+        } else {
+            format!(
+                "{}:{}:{}",
+                self.file.display(),
+                self.position.line,
+                self.position.column
+            )
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location(), self.message)?;
+        if let Some(line) = &self.source_line {
+            let gutter = self.position.line.to_string();
+            let pad = " ".repeat(gutter.len());
+            let caret_at = (self.position.column as usize).saturating_sub(1);
+            // Keep the caret under the right character even when the line holds tabs.
+            let indent: String = line
+                .chars()
+                .take(caret_at)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(f, "\n{pad} |\n{gutter} | {line}\n{pad} | {indent}^")?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n{} = help: {help}", " ".repeat(self.position.line.to_string().len()))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a plausible typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| format!("did you mean \"{candidate}\"?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_location_source_caret_and_help() {
+        let text = "cases:\n  - name: x\n    equal: 3\n";
+        let d = Diagnostic::new(Path::new("s.yaml"), Position::new(3, 5), "unknown predicate \"equal\"")
+            .with_help(did_you_mean("equal", ["equals", "contains"]))
+            .with_source(text);
+        insta::assert_snapshot!(d.to_string(), @r#"
+        s.yaml:3:5: unknown predicate "equal"
+          |
+        3 |     equal: 3
+          |     ^
+          = help: did you mean "equals"?
+        "#);
+    }
+
+    #[test]
+    fn no_suggestion_for_unrelated_words() {
+        assert_eq!(did_you_mean("zzz", ["equals", "contains"]), None);
+    }
+}

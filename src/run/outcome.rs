@@ -1,0 +1,137 @@
+//! What the runner produces: one [`CaseOutcome`] per case x target, each holding its attempts.
+//! Reports read these and nothing else.
+
+use crate::check::observation::Observation;
+use crate::check::CheckOutcome;
+use crate::suite::{Mode, Target};
+use serde::Serialize;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One execution of a case against a target.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    pub result: AttemptResult,
+    /// The request body as sent, with signed-URL query strings redacted.
+    pub request: Value,
+    pub observation: Observation,
+    pub checks: Vec<CheckOutcome>,
+    /// Transport-level retries (429, 5xx, broken connections) before this answer.
+    pub retries: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "result", content = "message", rename_all = "snake_case")]
+pub enum AttemptResult {
+    Passed,
+    Failed,
+    Errored(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    Passed,
+    /// Passed, but some repeats did not: the flow is nondeterministic here.
+    Flaky,
+    Failed,
+    Errored,
+    NotRun,
+}
+
+impl CaseStatus {
+    pub fn is_success(self) -> bool {
+        matches!(self, CaseStatus::Passed | CaseStatus::Flaky)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Passed => "passed",
+            CaseStatus::Flaky => "flaky",
+            CaseStatus::Failed => "failed",
+            CaseStatus::Errored => "errored",
+            CaseStatus::NotRun => "not run",
+        }
+    }
+}
+
+/// Which case this is, in plan order; reports sort by it so parallel runs read in file order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct CaseKey {
+    pub suite: usize,
+    pub case: usize,
+    pub target: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseOutcome {
+    #[serde(skip)]
+    pub key: CaseKey,
+    pub suite: String,
+    pub file: PathBuf,
+    pub line: u32,
+    pub case: String,
+    pub flow: String,
+    pub target: String,
+    pub mode: Mode,
+    pub tags: Vec<String>,
+    pub status: CaseStatus,
+    /// Why the case did not run, for `not run`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Attempts that had to pass, out of `attempts.len()`.
+    pub pass_if: u32,
+    #[serde(with = "crate::report::duration_ms")]
+    pub duration: Duration,
+    pub attempts: Vec<Attempt>,
+}
+
+impl CaseOutcome {
+    /// Combine a case's attempts into its status: enough passes is a pass (flaky when some
+    /// failed); otherwise a failure if any attempt failed a check, an error if all broke.
+    pub fn status_of(attempts: &[Attempt], pass_if: u32) -> CaseStatus {
+        let passes = attempts.iter().filter(|a| a.result == AttemptResult::Passed).count() as u32;
+        if attempts.is_empty() {
+            CaseStatus::NotRun
+        } else if passes >= pass_if && passes as usize == attempts.len() {
+            CaseStatus::Passed
+        } else if passes >= pass_if {
+            CaseStatus::Flaky
+        } else if attempts.iter().any(|a| a.result == AttemptResult::Failed) {
+            CaseStatus::Failed
+        } else {
+            CaseStatus::Errored
+        }
+    }
+
+    pub fn target(&self) -> Option<Target> {
+        Target::parse(&self.target).ok()
+    }
+}
+
+/// Counts over a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub passed: usize,
+    pub flaky: usize,
+    pub failed: usize,
+    pub errored: usize,
+    pub not_run: usize,
+}
+
+impl Totals {
+    pub fn add(&mut self, status: CaseStatus) {
+        match status {
+            CaseStatus::Passed => self.passed += 1,
+            CaseStatus::Flaky => self.flaky += 1,
+            CaseStatus::Failed => self.failed += 1,
+            CaseStatus::Errored => self.errored += 1,
+            CaseStatus::NotRun => self.not_run += 1,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.passed + self.flaky + self.failed + self.errored + self.not_run
+    }
+}

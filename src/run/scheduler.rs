@@ -1,0 +1,182 @@
+//! The concurrent scheduler: attempts run at most `jobs` at a time; outcomes stream to one
+//! consumer as each case finishes. Stopping (Ctrl-C, fail-fast, a fatal error, the run's
+//! deadline) starts no new work, gives in-flight calls a grace period, and marks the rest as
+//! not run, so the reports always account for every planned case.
+
+use super::attempt::run_attempt;
+use super::outcome::{Attempt, CaseOutcome, CaseStatus};
+use super::plan::Planned;
+use super::retry::RetryPolicy;
+use crate::api::Client;
+use crate::check::observation::Reply;
+use crate::suite::Suite;
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub jobs: usize,
+    pub retry: RetryPolicy,
+    pub fail_fast: bool,
+    /// The whole run's deadline.
+    pub deadline: Option<Duration>,
+    /// How long in-flight calls may finish after a stop.
+    pub grace: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { jobs: 16, retry: RetryPolicy::default(), fail_fast: false, deadline: None, grace: Duration::from_secs(2) }
+    }
+}
+
+/// What the consumer is told, in the order it happens.
+#[derive(Debug)]
+pub enum Event {
+    CaseFinished(Box<CaseOutcome>),
+}
+
+/// Why a run ended early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    Interrupted,
+    FailFast,
+    Deadline,
+    /// A refusal no case can recover from (key refused, out of credits).
+    Fatal(String),
+}
+
+impl Stop {
+    fn reason(&self) -> String {
+        match self {
+            Stop::Interrupted => "interrupted".into(),
+            Stop::FailFast => "not run after an earlier failure (--fail-fast)".into(),
+            Stop::Deadline => "the run's deadline was reached".into(),
+            Stop::Fatal(message) => format!("the run stopped: {message}"),
+        }
+    }
+}
+
+struct Progress {
+    planned: Planned,
+    attempts: Vec<Attempt>,
+    settled: u32,
+    started: Option<Instant>,
+}
+
+/// Run the plan; `on_event` is called from this task only, so consumers need no locking.
+pub async fn execute(
+    suites: &[Suite],
+    plan: &[Planned],
+    client: &Client,
+    options: &RunOptions,
+    interrupt: &CancellationToken,
+    on_event: &mut dyn FnMut(Event),
+) -> Option<Stop> {
+    let stop = CancellationToken::new();
+    let abort = CancellationToken::new();
+    let units = plan.iter().enumerate().flat_map(|(index, planned)| (0..planned.attempts).map(move |_| index));
+    let mut attempts = futures::stream::iter(units)
+        .map(|index| {
+            let (stop, abort) = (stop.clone(), abort.clone());
+            async move {
+                if stop.is_cancelled() {
+                    return (index, None, None);
+                }
+                let planned = plan[index];
+                let suite = &suites[planned.key.suite];
+                let case = &suite.cases[planned.key.case];
+                let started = Instant::now();
+                tokio::select! {
+                    attempt = run_attempt(client, suite, case, planned.target, &options.retry) => (index, Some(started), Some(attempt)),
+                    () = abort.cancelled() => (index, Some(started), None),
+                }
+            }
+        })
+        .buffer_unordered(options.jobs.max(1));
+
+    let mut progress: HashMap<usize, Progress> = HashMap::new();
+    let mut stopped: Option<Stop> = None;
+    let far = Instant::now() + Duration::from_secs(365 * 24 * 3600);
+    let run_deadline = options.deadline.map(|d| Instant::now() + d);
+    let mut grace_end: Option<Instant> = None;
+
+    loop {
+        let halt = |why: Stop, stopped: &mut Option<Stop>, grace_end: &mut Option<Instant>, now: bool| {
+            stop.cancel();
+            if stopped.is_none() {
+                *stopped = Some(why);
+            }
+            if now {
+                abort.cancel();
+            } else if grace_end.is_none() {
+                *grace_end = Some(Instant::now() + options.grace);
+            }
+        };
+        tokio::select! {
+            next = attempts.next() => {
+                let Some((index, started, attempt)) = next else { break };
+                if let Some(Reply::Refused { http: http @ (401 | 402), code, message }) = attempt.as_ref().map(|a| &a.observation.reply) {
+                    let what = if *http == 401 { "the API key was refused" } else { "the account is out of credits" };
+                    let code = code.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
+                    halt(Stop::Fatal(format!("{what} (HTTP {http}{code}: {message})")), &mut stopped, &mut grace_end, true);
+                }
+                let entry = progress.entry(index).or_insert_with(|| Progress { planned: plan[index], attempts: Vec::new(), settled: 0, started: None });
+                entry.settled += 1;
+                entry.started = match (entry.started, started) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                entry.attempts.extend(attempt);
+                if entry.settled == entry.planned.attempts {
+                    if let Some(done) = progress.remove(&index) {
+                        let outcome = finish(suites, done, stopped.as_ref());
+                        if options.fail_fast && !outcome.status.is_success() && outcome.status != CaseStatus::NotRun {
+                            halt(Stop::FailFast, &mut stopped, &mut grace_end, false);
+                        }
+                        on_event(Event::CaseFinished(Box::new(outcome)));
+                    }
+                }
+            }
+            () = interrupt.cancelled(), if stopped.is_none() => halt(Stop::Interrupted, &mut stopped, &mut grace_end, false),
+            () = tokio::time::sleep_until(grace_end.unwrap_or(far)), if grace_end.is_some() && !abort.is_cancelled() => abort.cancel(),
+            () = tokio::time::sleep_until(run_deadline.unwrap_or(far)), if run_deadline.is_some() && !abort.is_cancelled() => {
+                halt(Stop::Deadline, &mut stopped, &mut grace_end, true);
+            }
+        }
+    }
+    stopped
+}
+
+fn finish(suites: &[Suite], done: Progress, stopped: Option<&Stop>) -> CaseOutcome {
+    let planned = done.planned;
+    let suite = &suites[planned.key.suite];
+    let case = &suite.cases[planned.key.case];
+    let complete = done.attempts.len() as u32 == planned.attempts;
+    let (status, reason) = if complete {
+        (CaseOutcome::status_of(&done.attempts, planned.pass_if), None)
+    } else {
+        let why = stopped.map(Stop::reason).unwrap_or_else(|| "not run".into());
+        let reason = if done.attempts.is_empty() { why } else { format!("{why} after {} of {} attempts", done.attempts.len(), planned.attempts) };
+        (CaseStatus::NotRun, Some(reason))
+    };
+    CaseOutcome {
+        key: planned.key,
+        suite: suite.name.clone(),
+        file: suite.file.clone(),
+        line: case.line,
+        case: case.name.clone(),
+        flow: suite.flow.to_string(),
+        target: planned.target.to_string(),
+        mode: case.mode,
+        tags: case.tags.clone(),
+        status,
+        reason,
+        pass_if: planned.pass_if,
+        duration: done.started.map(|s| s.elapsed()).unwrap_or_default(),
+        attempts: done.attempts,
+    }
+}

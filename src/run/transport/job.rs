@@ -1,0 +1,36 @@
+//! Async mode: submit to `/jobs`, then poll at an adaptive interval until the job ends.
+
+use super::Observed;
+use crate::api::{ApiError, Client, JobState};
+use crate::run::poll::{NOT_FOUND_GRACE, next_interval};
+use crate::run::retry::{RetryPolicy, with_retry};
+use crate::suite::{FlowRef, Target};
+use serde_json::Value;
+use tokio::time::Instant;
+
+pub async fn run_job(client: &Client, flow: &FlowRef, target: Target, body: &Value, policy: &RetryPolicy, deadline: Instant) -> Observed {
+    let (submitted, mut retries) = with_retry(policy, deadline, || client.submit(flow, target, body)).await;
+    let submitted_at = Instant::now();
+    let submitted = match submitted {
+        Ok(submitted) => submitted,
+        Err(err) => return Observed::from_result(Err(err), submitted_at.elapsed(), retries),
+    };
+    loop {
+        let (state, poll_retries) = with_retry(policy, deadline, || client.poll(flow, &submitted.execution_id)).await;
+        retries += poll_retries;
+        let age = submitted_at.elapsed();
+        match state {
+            Ok(JobState::Done(reply)) => return Observed::from_result(Ok(reply), age, retries),
+            Ok(JobState::Pending | JobState::Running) => {}
+            // The run row may not exist yet right after the submit.
+            Err(ApiError::Http { status: 404, .. }) if age < NOT_FOUND_GRACE => {}
+            Err(err) => return Observed::from_result(Err(err), age, retries),
+        }
+        let pause = next_interval(submitted_at.elapsed());
+        if Instant::now() + pause >= deadline {
+            let message = format!("job {} was still running when the case timed out", submitted.execution_id);
+            return Observed::from_result(Err(ApiError::Protocol(message)), submitted_at.elapsed(), retries);
+        }
+        tokio::time::sleep(pause).await;
+    }
+}

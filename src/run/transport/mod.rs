@@ -1,0 +1,41 @@
+//! The three ways to run a case, each producing the same [`Reply`] for the checks.
+
+mod job;
+mod step;
+mod sync;
+
+pub use job::run_job;
+pub use step::run_steps;
+pub use sync::run_sync;
+
+use crate::api::{ApiError, RunReply};
+use crate::check::observation::Reply;
+use crate::check::ObservedStep;
+use std::time::Duration;
+
+/// What one transport observed.
+pub struct Observed {
+    pub reply: Reply,
+    pub latency: Duration,
+    pub steps: Vec<ObservedStep>,
+    pub retries: u32,
+}
+
+impl Observed {
+    pub fn from_result(result: Result<RunReply, ApiError>, latency: Duration, retries: u32) -> Self {
+        Observed { reply: reply_of(result), latency, steps: Vec::new(), retries }
+    }
+}
+
+pub fn reply_of(result: Result<RunReply, ApiError>) -> Reply {
+    match result {
+        Ok(reply) => Reply::Ran {
+            status: reply.status,
+            result: reply.result,
+            block_count: reply.block_count,
+            execution_id: reply.execution_id,
+        },
+        Err(ApiError::Http { status, code, message, .. }) => Reply::Refused { http: status, code, message },
+        Err(err) => Reply::Broken { message: err.to_string() },
+    }
+}

@@ -1,0 +1,87 @@
+//! `${NAME}` in suite strings is replaced by the environment variable NAME; `$${` writes a
+//! literal `${`. Interpolation happens on parsed values, so positions stay those of the file.
+
+use serde_json::Value;
+
+/// Replace every `${NAME}` in `text` using `lookup`; an unset variable is an error naming it.
+pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    if !text.contains('$') {
+        return Ok(text.to_owned());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        if let Some(tail) = after.strip_prefix("$${") {
+            out.push_str("${");
+            rest = tail;
+        } else if let Some(tail) = after.strip_prefix("${") {
+            let end = tail
+                .find('}')
+                .ok_or_else(|| format!("unclosed ${{ in {text:?}: write $${{ for a literal ${{"))?;
+            let name = &tail[..end];
+            let valid = !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && !name.as_bytes()[0].is_ascii_digit();
+            if !valid {
+                return Err(format!("\"{name}\" is not an environment variable name"));
+            }
+            let value = lookup(name).ok_or_else(|| format!("environment variable {name} is not set"))?;
+            out.push_str(&value);
+            rest = &tail[end + 1..];
+        } else {
+            out.push('$');
+            rest = &after[1..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Interpolate every string inside a JSON value (keys stay as written).
+pub fn interpolate_value(value: &Value, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Value, String> {
+    Ok(match value {
+        Value::String(s) => Value::String(interpolate(s, lookup)?),
+        Value::Array(items) => Value::Array(
+            items.iter().map(|item| interpolate_value(item, lookup)).collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), interpolate_value(v, lookup)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "HOST").then(|| "cdn.example.com".to_owned())
+    }
+
+    #[test]
+    fn replaces_escapes_and_refuses() {
+        assert_eq!(interpolate("https://${HOST}/a.png", &env).as_deref(), Ok("https://cdn.example.com/a.png"));
+        assert_eq!(interpolate("cost $5 and $${HOST}", &env).as_deref(), Ok("cost $5 and ${HOST}"));
+        assert_eq!(interpolate("${MISSING}", &env), Err("environment variable MISSING is not set".into()));
+        assert!(interpolate("${HOST", &env).is_err());
+        assert!(interpolate("${1X}", &env).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(s in "\\PC{0,40}") {
+            let _ = interpolate(&s, &env);
+        }
+
+        #[test]
+        fn text_without_dollar_is_unchanged(s in "[^$]{0,40}") {
+            prop_assert_eq!(interpolate(&s, &env), Ok(s.clone()));
+        }
+    }
+}

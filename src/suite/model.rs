@@ -1,0 +1,57 @@
+//! The validated suite: what `run` plans from. Every value here has passed `compile`.
+
+use super::raw::Mode;
+use super::target::{FlowRef, Target};
+use crate::check::{Expectation, StepRef};
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub name: String,
+    pub file: PathBuf,
+    pub flow: FlowRef,
+    pub cases: Vec<Case>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub name: String,
+    /// The line of the case's `name`, for annotations.
+    pub line: u32,
+    pub tags: Vec<String>,
+    pub request: Request,
+    pub mode: Mode,
+    pub targets: Vec<Target>,
+    pub timeout: Duration,
+    pub repeat: u32,
+    /// How many of the `repeat` attempts must pass.
+    pub pass_if: u32,
+    pub steps: Vec<StepPlan>,
+    pub expect: Expectation,
+}
+
+/// What is sent to the flow.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub message: Option<String>,
+    pub parameters: Map<String, Value>,
+    pub attachments: Vec<Attachment>,
+    pub block_overrides: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub url: String,
+    pub mime_type: String,
+    pub filename: Option<String>,
+}
+
+/// Edits a step-through run makes before a step runs, as a human-in-the-loop UI would.
+#[derive(Debug, Clone)]
+pub struct StepPlan {
+    pub step: StepRef,
+    pub input_overrides: Map<String, Value>,
+    pub block_overrides: Map<String, Value>,
+}
