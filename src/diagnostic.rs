@@ -97,7 +97,11 @@ impl fmt::Display for Diagnostic {
             write!(f, "\n{pad} |\n{gutter} | {line}\n{pad} | {indent}^")?;
         }
         if let Some(help) = &self.help {
-            write!(f, "\n{} = help: {help}", " ".repeat(self.position.line.to_string().len()))?;
+            write!(
+                f,
+                "\n{} = help: {help}",
+                " ".repeat(self.position.line.to_string().len())
+            )?;
         }
         Ok(())
     }
@@ -106,7 +110,10 @@ impl fmt::Display for Diagnostic {
 impl std::error::Error for Diagnostic {}
 
 /// The closest of `candidates` to `word`, if it is close enough to be a plausible typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     candidates
         .into_iter()
         .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
@@ -122,9 +129,13 @@ mod tests {
     #[test]
     fn renders_location_source_caret_and_help() {
         let text = "cases:\n  - name: x\n    equal: 3\n";
-        let d = Diagnostic::new(Path::new("s.yaml"), Position::new(3, 5), "unknown predicate \"equal\"")
-            .with_help(did_you_mean("equal", ["equals", "contains"]))
-            .with_source(text);
+        let d = Diagnostic::new(
+            Path::new("s.yaml"),
+            Position::new(3, 5),
+            "unknown predicate \"equal\"",
+        )
+        .with_help(did_you_mean("equal", ["equals", "contains"]))
+        .with_source(text);
         insta::assert_snapshot!(d.to_string(), @r#"
         s.yaml:3:5: unknown predicate "equal"
           |

@@ -14,3 +14,6 @@ pub const INFRA: u8 = 3;
 pub fn code(value: u8) -> ExitCode {
     ExitCode::from(value)
 }
+
+/// The run was interrupted (Ctrl-C or SIGTERM); the reports hold what finished.
+pub const INTERRUPTED: u8 = 130;

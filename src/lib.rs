@@ -7,8 +7,8 @@
 
 pub mod api;
 pub mod check;
-pub mod diagnostic;
 pub mod cli;
+pub mod diagnostic;
 pub mod exit;
 pub mod report;
 pub mod run;

@@ -52,7 +52,11 @@ pub fn redact_urls(value: &Value) -> Value {
     match value {
         Value::String(s) => Value::String(redact_url(s)),
         Value::Array(items) => Value::Array(items.iter().map(redact_urls).collect()),
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), redact_urls(v))).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), redact_urls(v)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -66,7 +70,10 @@ mod tests {
     fn key_never_prints() {
         let key = ApiKey::new("nk_test_abcdefgh_0123456789abcdef0123456789abcdef");
         assert_eq!(format!("{key} {key:?}"), "[redacted] ApiKey([redacted])");
-        assert_eq!(key.scrub(&format!("bad key {}", key.expose())), "bad key [redacted]");
+        assert_eq!(
+            key.scrub(&format!("bad key {}", key.expose())),
+            "bad key [redacted]"
+        );
     }
 
     #[test]

@@ -61,31 +61,51 @@ impl Client {
             .pool_max_idle_per_host(256)
             .user_agent(concat!("flowcheck/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|err| ApiError::Transport { message: format!("cannot build the HTTP client: {err}"), connect: true })?;
+            .map_err(|err| ApiError::Transport {
+                message: format!("cannot build the HTTP client: {err}"),
+                connect: true,
+            })?;
         Ok(Client { http, config })
     }
 
     fn url(&self, flow: &FlowRef, target: Option<Target>, action: &str) -> String {
         let version = target.map(Target::path_segment).unwrap_or_default();
-        format!("{}/api/v1/seq/{}/{}/{}{version}/{action}", self.config.base_url, flow.org, flow.project, flow.flow)
+        format!(
+            "{}/api/v1/seq/{}/{}/{}{version}/{action}",
+            self.config.base_url, flow.org, flow.project, flow.flow
+        )
     }
 
     /// `POST .../execute`: run the flow and wait for its result.
-    pub async fn execute(&self, flow: &FlowRef, target: Target, body: &Value) -> Result<RunReply, ApiError> {
+    pub async fn execute(
+        &self,
+        flow: &FlowRef,
+        target: Target,
+        body: &Value,
+    ) -> Result<RunReply, ApiError> {
         let url = self.url(flow, Some(target), "execute");
         let answer = self.send(reqwest::Method::POST, &url, Some(body)).await?;
         wire::parse_run_reply(&answer)
     }
 
     /// `POST .../jobs`: start an async run.
-    pub async fn submit(&self, flow: &FlowRef, target: Target, body: &Value) -> Result<Submitted, ApiError> {
+    pub async fn submit(
+        &self,
+        flow: &FlowRef,
+        target: Target,
+        body: &Value,
+    ) -> Result<Submitted, ApiError> {
         let url = self.url(flow, Some(target), "jobs");
         let answer = self.send(reqwest::Method::POST, &url, Some(body)).await?;
         let execution_id = answer
             .get("executionId")
             .and_then(Value::as_str)
-            .ok_or_else(|| ApiError::Protocol("the job submission carried no executionId".into()))?;
-        Ok(Submitted { execution_id: execution_id.to_owned() })
+            .ok_or_else(|| {
+                ApiError::Protocol("the job submission carried no executionId".into())
+            })?;
+        Ok(Submitted {
+            execution_id: execution_id.to_owned(),
+        })
     }
 
     /// `GET .../jobs/{id}` (always the unversioned URL, as the SDKs do).
@@ -101,11 +121,21 @@ impl Client {
     }
 
     /// `POST .../step`: one step-through call; `on_event` sees each event as it arrives.
-    pub async fn step(&self, flow: &FlowRef, target: Target, body: &Value, on_event: &mut dyn FnMut(StepEvent)) -> Result<(), ApiError> {
+    pub async fn step(
+        &self,
+        flow: &FlowRef,
+        target: Target,
+        body: &Value,
+        on_event: &mut dyn FnMut(StepEvent),
+    ) -> Result<(), ApiError> {
         let url = self.url(flow, Some(target), "step");
         let started = Instant::now();
         self.trace_request("POST", &url, Some(body));
-        let mut response = self.request(reqwest::Method::POST, &url, Some(body)).send().await.map_err(|e| self.transport(e))?;
+        let mut response = self
+            .request(reqwest::Method::POST, &url, Some(body))
+            .send()
+            .await
+            .map_err(|e| self.transport(e))?;
         let status = response.status().as_u16();
         let is_stream = response
             .headers()
@@ -117,7 +147,10 @@ impl Client {
             let text = self.read_capped(&mut response).await?;
             self.trace_response(status, started, &text);
             if (200..300).contains(&status) {
-                return Err(ApiError::Protocol(format!("expected an event stream, got {}", crate::check::short(&Value::String(text), 200))));
+                return Err(ApiError::Protocol(format!(
+                    "expected an event stream, got {}",
+                    crate::check::short(&Value::String(text), 200)
+                )));
             }
             return Err(http_error(status, &text, retry_after));
         }
@@ -129,38 +162,65 @@ impl Client {
                 Ok(None) => break,
                 Err(err) => return Err(self.transport(err)),
             };
-            let frames = parser.feed(&chunk).map_err(|err| ApiError::Protocol(err.to_string()))?;
+            let frames = parser
+                .feed(&chunk)
+                .map_err(|err| ApiError::Protocol(err.to_string()))?;
             for frame in frames {
                 if self.config.verbose {
-                    eprintln!("< event: {} data: {}", frame.event.as_deref().unwrap_or("-"), frame.data);
+                    eprintln!(
+                        "< event: {} data: {}",
+                        frame.event.as_deref().unwrap_or("-"),
+                        frame.data
+                    );
                 }
                 let event = wire::parse_step_event(frame.event.as_deref(), &frame.data)?;
-                terminal |= matches!(event, StepEvent::FlowCompleted { .. } | StepEvent::StepError { .. } | StepEvent::StepPaused { .. });
+                terminal |= matches!(
+                    event,
+                    StepEvent::FlowCompleted { .. }
+                        | StepEvent::StepError { .. }
+                        | StepEvent::StepPaused { .. }
+                );
                 on_event(event);
             }
         }
         self.trace_response(status, started, "(end of stream)");
         if !terminal || parser.is_mid_frame() {
-            return Err(ApiError::Protocol("the event stream ended before the step finished".into()));
+            return Err(ApiError::Protocol(
+                "the event stream ended before the step finished".into(),
+            ));
         }
         Ok(())
     }
 
-    fn request(&self, method: reqwest::Method, url: &str, body: Option<&Value>) -> reqwest::RequestBuilder {
-        let mut request = self
-            .http
-            .request(method, url)
-            .header(AUTHORIZATION, format!("Bearer {}", self.config.api_key.expose()));
+    fn request(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> reqwest::RequestBuilder {
+        let mut request = self.http.request(method, url).header(
+            AUTHORIZATION,
+            format!("Bearer {}", self.config.api_key.expose()),
+        );
         if let Some(body) = body {
             request = request.json(body);
         }
         request
     }
 
-    async fn send(&self, method: reqwest::Method, url: &str, body: Option<&Value>) -> Result<Value, ApiError> {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, ApiError> {
         let started = Instant::now();
         self.trace_request(method.as_str(), url, body);
-        let mut response = self.request(method, url, body).send().await.map_err(|e| self.transport(e))?;
+        let mut response = self
+            .request(method, url, body)
+            .send()
+            .await
+            .map_err(|e| self.transport(e))?;
         let status = response.status().as_u16();
         let retry_after = retry_after(&response);
         let text = self.read_capped(&mut response).await?;
@@ -169,19 +229,29 @@ impl Client {
             return Err(http_error(status, &text, retry_after));
         }
         serde_json::from_str(&text).map_err(|err| {
-            ApiError::Protocol(format!("the body is not JSON ({err}): {}", crate::check::short(&Value::String(text.clone()), 200)))
+            ApiError::Protocol(format!(
+                "the body is not JSON ({err}): {}",
+                crate::check::short(&Value::String(text.clone()), 200)
+            ))
         })
     }
 
     async fn read_capped(&self, response: &mut reqwest::Response) -> Result<String, ApiError> {
         let limit = self.config.max_response_bytes;
-        if response.content_length().is_some_and(|len| len as usize > limit) {
-            return Err(ApiError::Protocol(format!("the response is larger than the {limit}-byte limit")));
+        if response
+            .content_length()
+            .is_some_and(|len| len as usize > limit)
+        {
+            return Err(ApiError::Protocol(format!(
+                "the response is larger than the {limit}-byte limit"
+            )));
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(e))? {
             if body.len() + chunk.len() > limit {
-                return Err(ApiError::Protocol(format!("the response is larger than the {limit}-byte limit")));
+                return Err(ApiError::Protocol(format!(
+                    "the response is larger than the {limit}-byte limit"
+                )));
             }
             body.extend_from_slice(&chunk);
         }
@@ -196,7 +266,10 @@ impl Client {
             message.push_str(&inner.to_string());
             source = inner.source();
         }
-        ApiError::Transport { message: self.config.api_key.scrub(&message), connect: err.is_connect() }
+        ApiError::Transport {
+            message: self.config.api_key.scrub(&message),
+            connect: err.is_connect(),
+        }
     }
 
     fn trace_request(&self, method: &str, url: &str, body: Option<&Value>) {
@@ -216,10 +289,20 @@ impl Client {
 
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(|s| Duration::from_secs_f64(s.min(3600.0)))
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(3600.0)))
 }
 
 fn http_error(status: u16, text: &str, retry_after: Option<Duration>) -> ApiError {
     let (code, message) = wire::parse_error_detail(text);
-    ApiError::Http { status, code, message, retry_after }
+    ApiError::Http {
+        status,
+        code,
+        message,
+        retry_after,
+    }
 }

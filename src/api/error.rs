@@ -44,6 +44,12 @@ impl ApiError {
 
     /// Errors that no case can recover from: the whole run should stop and say why.
     pub fn is_fatal(&self) -> bool {
-        matches!(self, ApiError::Http { status: 401 | 402, .. })
+        matches!(
+            self,
+            ApiError::Http {
+                status: 401 | 402,
+                ..
+            }
+        )
     }
 }

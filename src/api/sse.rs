@@ -27,7 +27,10 @@ pub struct FrameTooLarge(pub usize);
 
 impl Parser {
     pub fn new(limit: usize) -> Self {
-        Parser { limit, ..Parser::default() }
+        Parser {
+            limit,
+            ..Parser::default()
+        }
     }
 
     /// Feed a chunk; returns the frames it completed.
@@ -97,7 +100,10 @@ mod tests {
 
     fn parse_all(chunks: &[&[u8]]) -> Vec<Frame> {
         let mut parser = Parser::new(1 << 20);
-        chunks.iter().flat_map(|c| parser.feed(c).unwrap_or_default()).collect()
+        chunks
+            .iter()
+            .flat_map(|c| parser.feed(c).unwrap_or_default())
+            .collect()
     }
 
     #[test]
@@ -106,9 +112,18 @@ mod tests {
         assert_eq!(
             parse_all(&[text]),
             vec![
-                Frame { event: Some("step_started".into()), data: "{\"a\":\n1}".into() },
-                Frame { event: Some("x".into()), data: "y".into() },
-                Frame { event: None, data: "z".into() },
+                Frame {
+                    event: Some("step_started".into()),
+                    data: "{\"a\":\n1}".into()
+                },
+                Frame {
+                    event: Some("x".into()),
+                    data: "y".into()
+                },
+                Frame {
+                    event: None,
+                    data: "z".into()
+                },
             ]
         );
     }
@@ -116,7 +131,10 @@ mod tests {
     #[test]
     fn a_cut_stream_is_mid_frame() {
         let mut parser = Parser::new(1024);
-        assert_eq!(parser.feed(b"event: flow_completed\ndata: {\"res"), Ok(vec![]));
+        assert_eq!(
+            parser.feed(b"event: flow_completed\ndata: {\"res"),
+            Ok(vec![])
+        );
         assert!(parser.is_mid_frame());
     }
 

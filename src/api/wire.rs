@@ -12,13 +12,19 @@ pub fn run_body(request: &Request) -> Value {
         body.insert("message".into(), Value::String(message.clone()));
     }
     if !request.parameters.is_empty() {
-        body.insert("parameters".into(), Value::Object(request.parameters.clone()));
+        body.insert(
+            "parameters".into(),
+            Value::Object(request.parameters.clone()),
+        );
     }
     if !request.attachments.is_empty() {
         body.insert("attachments".into(), attachments(request));
     }
     if !request.block_overrides.is_empty() {
-        body.insert("block_overrides".into(), Value::Object(request.block_overrides.clone()));
+        body.insert(
+            "block_overrides".into(),
+            Value::Object(request.block_overrides.clone()),
+        );
     }
     Value::Object(body)
 }
@@ -59,10 +65,10 @@ pub fn step_body(call: &StepCall<'_>) -> Value {
         "blockOverrides": call.block_overrides,
         "runRemaining": call.run_remaining,
     });
-    if !call.request.attachments.is_empty() {
-        if let Some(map) = body.as_object_mut() {
-            map.insert("attachments".into(), attachments(call.request));
-        }
+    if !call.request.attachments.is_empty()
+        && let Some(map) = body.as_object_mut()
+    {
+        map.insert("attachments".into(), attachments(call.request));
     }
     body
 }
@@ -85,10 +91,14 @@ fn text_field(body: &Value, name: &str) -> Option<String> {
 }
 
 pub fn parse_run_reply(body: &Value) -> Result<RunReply, ApiError> {
-    let status = text_field(body, "status")
-        .ok_or_else(|| ApiError::Protocol(format!("no `status` in {}", crate::check::short(body, 200))))?;
+    let status = text_field(body, "status").ok_or_else(|| {
+        ApiError::Protocol(format!("no `status` in {}", crate::check::short(body, 200)))
+    })?;
     let result = match status.as_str() {
-        "failed" => field(body, "result").or_else(|| field(body, "error")).cloned().unwrap_or(Value::Null),
+        "failed" => field(body, "result")
+            .or_else(|| field(body, "error"))
+            .cloned()
+            .unwrap_or(Value::Null),
         _ => field(body, "result").cloned().unwrap_or(Value::Null),
     };
     Ok(RunReply {
@@ -103,12 +113,22 @@ pub fn parse_run_reply(body: &Value) -> Result<RunReply, ApiError> {
 /// else the raw body.
 pub fn parse_error_detail(raw: &str) -> (Option<String>, String) {
     let Ok(body) = serde_json::from_str::<Value>(raw) else {
-        return (None, crate::check::short(&Value::String(raw.trim().to_owned()), 300));
+        return (
+            None,
+            crate::check::short(&Value::String(raw.trim().to_owned()), 300),
+        );
     };
     match field(&body, "detail") {
         Some(Value::Object(detail)) => (
-            detail.get("code").and_then(Value::as_str).map(str::to_owned),
-            detail.get("message").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            detail
+                .get("code")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            detail
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
         ),
         Some(Value::String(text)) => (None, text.clone()),
         Some(Value::Array(items)) => {
@@ -117,7 +137,17 @@ pub fn parse_error_detail(raw: &str) -> (Option<String>, String) {
                 .map(|item| {
                     let loc = field(item, "loc")
                         .and_then(Value::as_array)
-                        .map(|parts| parts.iter().map(|p| p.as_str().map(str::to_owned).unwrap_or_else(|| p.to_string())).collect::<Vec<_>>().join("."))
+                        .map(|parts| {
+                            parts
+                                .iter()
+                                .map(|p| {
+                                    p.as_str()
+                                        .map(str::to_owned)
+                                        .unwrap_or_else(|| p.to_string())
+                                })
+                                .collect::<Vec<_>>()
+                                .join(".")
+                        })
                         .unwrap_or_default();
                     let msg = text_field(item, "msg").unwrap_or_default();
                     format!("{loc}: {msg}")
@@ -132,38 +162,79 @@ pub fn parse_error_detail(raw: &str) -> (Option<String>, String) {
 /// One event of a step-through stream.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepEvent {
-    RunStarted { execution_id: Option<String>, step_count: Option<u64> },
-    StepStarted { step_id: String, index: Option<usize> },
-    StepCompleted { step_id: String, name: Option<String>, output: Value, duration_ms: Option<u64>, tokens: Option<Value>, cost_usd: Option<String> },
-    StepPaused { next_index: Option<usize> },
-    StepError { step_id: Option<String>, error: Value },
-    FlowCompleted { result: Value, summary: Option<Value> },
+    RunStarted {
+        execution_id: Option<String>,
+        step_count: Option<u64>,
+    },
+    StepStarted {
+        step_id: String,
+        index: Option<usize>,
+    },
+    StepCompleted {
+        step_id: String,
+        name: Option<String>,
+        output: Value,
+        duration_ms: Option<u64>,
+        tokens: Option<Value>,
+        cost_usd: Option<String>,
+    },
+    StepPaused {
+        next_index: Option<usize>,
+    },
+    StepError {
+        step_id: Option<String>,
+        error: Value,
+    },
+    FlowCompleted {
+        result: Value,
+        summary: Option<Value>,
+    },
     /// An event type this client does not know: ignored, as the contract asks.
     Other,
 }
 
 /// Decode one SSE frame; the type comes from the `event:` line or the JSON's `eventType`.
 pub fn parse_step_event(event: Option<&str>, data: &str) -> Result<StepEvent, ApiError> {
-    let body: Value = serde_json::from_str(data)
-        .map_err(|err| ApiError::Protocol(format!("step event is not JSON ({err}): {}", crate::check::short(&Value::String(data.to_owned()), 200))))?;
-    let kind = event.map(str::to_owned).or_else(|| text_field(&body, "eventType")).unwrap_or_default();
-    let index = |name: &str| field(&body, name).and_then(Value::as_u64).map(|n| n as usize);
+    let body: Value = serde_json::from_str(data).map_err(|err| {
+        ApiError::Protocol(format!(
+            "step event is not JSON ({err}): {}",
+            crate::check::short(&Value::String(data.to_owned()), 200)
+        ))
+    })?;
+    let kind = event
+        .map(str::to_owned)
+        .or_else(|| text_field(&body, "eventType"))
+        .unwrap_or_default();
+    let index = |name: &str| {
+        field(&body, name)
+            .and_then(Value::as_u64)
+            .map(|n| n as usize)
+    };
     let step_id = || text_field(&body, "stepId").unwrap_or_default();
     Ok(match kind.as_str() {
         "run_started" | "flow_started" => StepEvent::RunStarted {
             execution_id: text_field(&body, "executionId"),
             step_count: field(&body, "stepCount").and_then(Value::as_u64),
         },
-        "step_started" => StepEvent::StepStarted { step_id: step_id(), index: index("stepIndex") },
+        "step_started" => StepEvent::StepStarted {
+            step_id: step_id(),
+            index: index("stepIndex"),
+        },
         "step_completed" => StepEvent::StepCompleted {
             step_id: step_id(),
             name: text_field(&body, "name"),
             output: field(&body, "output").cloned().unwrap_or(Value::Null),
             duration_ms: field(&body, "durationMs").and_then(Value::as_u64),
             tokens: field(&body, "tokens").cloned(),
-            cost_usd: field(&body, "costUsd").map(|c| c.as_str().map(str::to_owned).unwrap_or_else(|| c.to_string())),
+            cost_usd: field(&body, "costUsd").map(|c| {
+                c.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| c.to_string())
+            }),
         },
-        "step_paused" => StepEvent::StepPaused { next_index: index("nextStepIndex").or_else(|| index("stepIndex")) },
+        "step_paused" => StepEvent::StepPaused {
+            next_index: index("nextStepIndex").or_else(|| index("stepIndex")),
+        },
         "step_error" => StepEvent::StepError {
             step_id: text_field(&body, "stepId"),
             error: field(&body, "error").cloned().unwrap_or(Value::Null),
@@ -186,19 +257,35 @@ mod tests {
             parse_error_detail(r#"{"detail":{"code":"FLOW_NOT_FOUND","message":"no such flow"}}"#),
             (Some("FLOW_NOT_FOUND".into()), "no such flow".into())
         );
-        assert_eq!(parse_error_detail(r#"{"detail":"bad"}"#), (None, "bad".into()));
         assert_eq!(
-            parse_error_detail(r#"{"detail":[{"loc":["body","message"],"msg":"Field required","type":"missing"}]}"#),
-            (Some("VALIDATION_ERROR".into()), "body.message: Field required".into())
+            parse_error_detail(r#"{"detail":"bad"}"#),
+            (None, "bad".into())
         );
-        assert_eq!(parse_error_detail("<html>oops</html>"), (None, "\"<html>oops</html>\"".into()));
+        assert_eq!(
+            parse_error_detail(
+                r#"{"detail":[{"loc":["body","message"],"msg":"Field required","type":"missing"}]}"#
+            ),
+            (
+                Some("VALIDATION_ERROR".into()),
+                "body.message: Field required".into()
+            )
+        );
+        assert_eq!(
+            parse_error_detail("<html>oops</html>"),
+            (None, "\"<html>oops</html>\"".into())
+        );
     }
 
     #[test]
     fn paused_reads_either_cursor_name() {
         let docs = parse_step_event(Some("step_paused"), r#"{"nextStepIndex":2}"#);
         let sdk = parse_step_event(None, r#"{"eventType":"step_paused","stepIndex":2}"#);
-        assert_eq!(docs, Ok(StepEvent::StepPaused { next_index: Some(2) }));
+        assert_eq!(
+            docs,
+            Ok(StepEvent::StepPaused {
+                next_index: Some(2)
+            })
+        );
         assert_eq!(sdk, docs);
     }
 }

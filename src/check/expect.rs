@@ -82,7 +82,11 @@ impl Expectation {
         let mut outcomes = Vec::new();
         match &observation.reply {
             Reply::Broken { message } => return (Judgement::Errored(message.clone()), outcomes),
-            Reply::Refused { http, code, message } => match &self.error {
+            Reply::Refused {
+                http,
+                code,
+                message,
+            } => match &self.error {
                 Some(expected) => {
                     outcomes.extend(self.judge_refusal(expected, *http, code.as_deref(), message));
                 }
@@ -91,27 +95,46 @@ impl Expectation {
                     self.status.unwrap_or(FlowStatus::Completed).as_str(),
                     Some(refusal_value(*http, code.as_deref(), message)),
                     false,
-                    Some(format!("the request was refused: HTTP {http} {}", code.as_deref().unwrap_or(message))),
+                    Some(format!(
+                        "the request was refused: HTTP {http} {}",
+                        code.as_deref().unwrap_or(message)
+                    )),
                 )),
                 None => {
                     let code = code.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
-                    return (Judgement::Errored(format!("HTTP {http}{code}: {message}")), outcomes);
+                    return (
+                        Judgement::Errored(format!("HTTP {http}{code}: {message}")),
+                        outcomes,
+                    );
                 }
             },
-            Reply::Ran { status, result, block_count, .. } => {
+            Reply::Ran {
+                status,
+                result,
+                block_count,
+                ..
+            } => {
                 if let Some(expected) = &self.error {
                     outcomes.push(self.outcome(
                         "error",
                         &describe_error(expected),
                         Some(json!({"status": status})),
                         false,
-                        Some(format!("the flow ran and ended {status} instead of being refused")),
+                        Some(format!(
+                            "the flow ran and ended {status} instead of being refused"
+                        )),
                     ));
                 } else {
                     let want = self.status.unwrap_or(FlowStatus::Completed).as_str();
                     let detail = (status != want && status == "failed")
                         .then(|| format!("the flow failed: {}", super::short(result, 300)));
-                    outcomes.push(self.outcome("status", want, Some(Value::String(status.clone())), status == want, detail));
+                    outcomes.push(self.outcome(
+                        "status",
+                        want,
+                        Some(Value::String(status.clone())),
+                        status == want,
+                        detail,
+                    ));
                     if let Some(want) = self.block_count {
                         let passed = *block_count == Some(want);
                         outcomes.push(self.outcome(
@@ -132,15 +155,31 @@ impl Expectation {
         if let Some(bounds) = &self.latency {
             outcomes.extend(judge_latency(bounds, observation.latency, self.line));
         }
-        let judgement = if outcomes.iter().all(|o| o.passed) { Judgement::Passed } else { Judgement::Failed };
+        let judgement = if outcomes.iter().all(|o| o.passed) {
+            Judgement::Passed
+        } else {
+            Judgement::Failed
+        };
         (judgement, outcomes)
     }
 
-    fn judge_refusal(&self, expected: &ErrorExpectation, http: u16, code: Option<&str>, message: &str) -> Vec<CheckOutcome> {
+    fn judge_refusal(
+        &self,
+        expected: &ErrorExpectation,
+        http: u16,
+        code: Option<&str>,
+        message: &str,
+    ) -> Vec<CheckOutcome> {
         let found = refusal_value(http, code, message);
         let mut outcomes = Vec::new();
         if let Some(want) = expected.http {
-            outcomes.push(self.outcome("error.http", &want.to_string(), Some(found.clone()), want == http, None));
+            outcomes.push(self.outcome(
+                "error.http",
+                &want.to_string(),
+                Some(found.clone()),
+                want == http,
+                None,
+            ));
         }
         if let Some(want) = &expected.code {
             let passed = code == Some(want.as_str());
@@ -155,10 +194,13 @@ impl Expectation {
     fn judge_steps(&self, observation: &Observation) -> Vec<CheckOutcome> {
         let mut outcomes = Vec::new();
         for expectation in &self.steps {
-            let observed = observation.steps.iter().find(|step| match &expectation.step {
-                StepRef::Id(id) => &step.id == id,
-                StepRef::Index(index) => step.index == *index,
-            });
+            let observed = observation
+                .steps
+                .iter()
+                .find(|step| match &expectation.step {
+                    StepRef::Id(id) => &step.id == id,
+                    StepRef::Index(index) => step.index == *index,
+                });
             match observed {
                 None => outcomes.push(CheckOutcome {
                     label: format!("step {}", expectation.step),
@@ -169,7 +211,12 @@ impl Expectation {
                     detail: Some(format!(
                         "no step {} completed (steps seen: {})",
                         expectation.step,
-                        observation.steps.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")
+                        observation
+                            .steps
+                            .iter()
+                            .map(|s| s.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )),
                     line: expectation.line,
                 }),
@@ -185,7 +232,14 @@ impl Expectation {
         outcomes
     }
 
-    fn outcome(&self, what: &str, expected: &str, actual: Option<Value>, passed: bool, detail: Option<String>) -> CheckOutcome {
+    fn outcome(
+        &self,
+        what: &str,
+        expected: &str,
+        actual: Option<Value>,
+        passed: bool,
+        detail: Option<String>,
+    ) -> CheckOutcome {
         CheckOutcome {
             label: format!("{what} is {expected}"),
             passed,
@@ -226,10 +280,16 @@ fn judge_latency(bounds: &LatencyBounds, latency: Duration, line: u32) -> Vec<Ch
         })
     };
     if let Some(max) = bounds.max {
-        push(format!("<= {}", humantime::format_duration(max)), latency <= max);
+        push(
+            format!("<= {}", humantime::format_duration(max)),
+            latency <= max,
+        );
     }
     if let Some(min) = bounds.min {
-        push(format!(">= {}", humantime::format_duration(min)), latency >= min);
+        push(
+            format!(">= {}", humantime::format_duration(min)),
+            latency >= min,
+        );
     }
     outcomes
 }

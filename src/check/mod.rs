@@ -71,7 +71,11 @@ impl Check {
             passed,
             expected,
             actual,
-            expected_value: if self.negate { None } else { self.predicate.expected_value() },
+            expected_value: if self.negate {
+                None
+            } else {
+                self.predicate.expected_value()
+            },
             detail: if passed { None } else { verdict.detail },
             line: self.position.line,
         }

@@ -68,7 +68,10 @@ impl RawCheck {
             match key.value.as_str() {
                 "path" => {
                     let Value::String(text) = &value.value else {
-                        return Err(CheckError::at(value, "`path` must be a JSONPath string such as $.category"));
+                        return Err(CheckError::at(
+                            value,
+                            "`path` must be a JSONPath string such as $.category",
+                        ));
                     };
                     let parsed = JsonPath::parse(text).map_err(|err| {
                         CheckError::at(value, format!("invalid JSONPath {text:?}: {err}"))
@@ -106,15 +109,22 @@ impl RawCheck {
             return Err(CheckError {
                 position: at,
                 message: "this check has no predicate".into(),
-                help: Some(format!("add one of: {}", predicate::names().collect::<Vec<_>>().join(", "))),
+                help: Some(format!(
+                    "add one of: {}",
+                    predicate::names().collect::<Vec<_>>().join(", ")
+                )),
             });
         };
-        let definition = predicate::find(&key.value).ok_or_else(|| CheckError::at(key, "unknown predicate"))?;
+        let definition =
+            predicate::find(&key.value).ok_or_else(|| CheckError::at(key, "unknown predicate"))?;
         let predicate = (definition.parse)(&value.value)
             .map_err(|message| CheckError::at(value, format!("{}: {message}", key.value)))?;
         let (path_text, path) = match path {
             Some(path) => path,
-            None => ("$".to_owned(), JsonPath::parse("$").map_err(|err| CheckError::at(key, err.to_string()))?),
+            None => (
+                "$".to_owned(),
+                JsonPath::parse("$").map_err(|err| CheckError::at(key, err.to_string()))?,
+            ),
         };
         Ok(Check {
             path_text,

@@ -1,12 +1,19 @@
 //! The command line: clap definitions, one file per command.
 
+mod connection;
+mod run;
 mod serve;
+mod validate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "flowcheck", version, about = "A declarative test-and-eval harness for Noukai flows")]
+#[command(
+    name = "flowcheck",
+    version,
+    about = "A declarative test-and-eval harness for Noukai flows"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -14,6 +21,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run suites against their flows' targets and report.
+    Run(run::RunArgs),
+    /// Load and check suites without calling anything; errors point at file:line:col.
+    Validate(validate::ValidateArgs),
     /// Run the built-in Noukai simulator on a local port.
     Serve(serve::ServeArgs),
 }
@@ -21,7 +32,10 @@ pub enum Command {
 /// Parse the command line, run the command, and map its outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: failed to start the async runtime: {err}");
@@ -30,8 +44,23 @@ pub fn main() -> ExitCode {
     };
     let code = runtime.block_on(async {
         match cli.command {
+            Command::Run(args) => run::run(args).await,
+            Command::Validate(args) => validate::validate(args),
             Command::Serve(args) => serve::serve(args).await,
         }
     });
     crate::exit::code(code)
+}
+
+/// Print suite diagnostics to stderr, each with its source line and hint.
+pub fn print_diagnostics(errors: &[crate::diagnostic::Diagnostic]) {
+    use std::io::Write;
+    let mut err = anstream::stderr();
+    for diagnostic in errors {
+        let _ = writeln!(
+            err,
+            "{} {diagnostic}\n",
+            crate::report::style::paint(crate::report::style::FAIL, "error:")
+        );
+    }
 }

@@ -1,4 +1,16 @@
-//! Reports: consumers of the run's outcomes (terminal, JUnit, JSON).
+//! Reports: consumers of the run's outcomes. The terminal, JUnit and JSON reports read the
+//! same [`CaseOutcome`](crate::run::CaseOutcome)s and never reach back into the runner.
+
+mod diff;
+pub mod json;
+pub mod junit;
+pub mod render;
+pub mod style;
+pub mod terminal;
+pub mod write;
+
+pub use terminal::Terminal;
+pub use write::write_atomic;
 
 /// Serialize a `Duration` as whole milliseconds.
 pub mod duration_ms {

@@ -10,31 +10,58 @@ use crate::secret::redact_urls;
 use crate::suite::{Case, Mode, Suite, Target};
 use tokio::time::Instant;
 
-pub async fn run_attempt(client: &Client, suite: &Suite, case: &Case, target: Target, policy: &RetryPolicy) -> Attempt {
+pub async fn run_attempt(
+    client: &Client,
+    suite: &Suite,
+    case: &Case,
+    target: Target,
+    policy: &RetryPolicy,
+) -> Attempt {
     let body = wire::run_body(&case.request);
     let deadline = Instant::now() + case.timeout;
     let work = async {
         match case.mode {
-            Mode::Sync => transport::run_sync(client, &suite.flow, target, &body, policy, deadline).await,
-            Mode::Async => transport::run_job(client, &suite.flow, target, &body, policy, deadline).await,
-            Mode::Step => transport::run_steps(client, &suite.flow, target, case, policy, deadline).await,
+            Mode::Sync => {
+                transport::run_sync(client, &suite.flow, target, &body, policy, deadline).await
+            }
+            Mode::Async => {
+                transport::run_job(client, &suite.flow, target, &body, policy, deadline).await
+            }
+            Mode::Step => {
+                transport::run_steps(client, &suite.flow, target, case, policy, deadline).await
+            }
         }
     };
     let observed = match tokio::time::timeout_at(deadline, work).await {
         Ok(observed) => observed,
         Err(_) => Observed {
-            reply: Reply::Broken { message: format!("timed out after {}", humantime::format_duration(case.timeout)) },
+            reply: Reply::Broken {
+                message: format!(
+                    "timed out after {}",
+                    humantime::format_duration(case.timeout)
+                ),
+            },
             latency: case.timeout,
             steps: Vec::new(),
             retries: 0,
         },
     };
-    let observation = Observation { reply: observed.reply, latency: observed.latency, steps: observed.steps };
+    let observation = Observation {
+        reply: observed.reply,
+        latency: observed.latency,
+        steps: observed.steps,
+    };
     let (judgement, checks) = case.expect.judge(&observation);
     let result = match judgement {
         Judgement::Passed => AttemptResult::Passed,
         Judgement::Failed => AttemptResult::Failed,
         Judgement::Errored(message) => AttemptResult::Errored(message),
     };
-    Attempt { result, request: redact_urls(&body), observation, checks, retries: observed.retries }
+    Attempt {
+        result,
+        request: redact_urls(&body),
+        observation,
+        checks,
+        retries: observed.retries,
+    }
 }

@@ -1,8 +1,8 @@
 //! What the runner produces: one [`CaseOutcome`] per case x target, each holding its attempts.
 //! Reports read these and nothing else.
 
-use crate::check::observation::Observation;
 use crate::check::CheckOutcome;
+use crate::check::observation::Observation;
 use crate::suite::{Mode, Target};
 use serde::Serialize;
 use serde_json::Value;
@@ -91,7 +91,10 @@ impl CaseOutcome {
     /// Combine a case's attempts into its status: enough passes is a pass (flaky when some
     /// failed); otherwise a failure if any attempt failed a check, an error if all broke.
     pub fn status_of(attempts: &[Attempt], pass_if: u32) -> CaseStatus {
-        let passes = attempts.iter().filter(|a| a.result == AttemptResult::Passed).count() as u32;
+        let passes = attempts
+            .iter()
+            .filter(|a| a.result == AttemptResult::Passed)
+            .count() as u32;
         if attempts.is_empty() {
             CaseStatus::NotRun
         } else if passes >= pass_if && passes as usize == attempts.len() {

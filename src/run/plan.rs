@@ -17,7 +17,11 @@ pub struct Selection {
 impl Selection {
     fn keeps(&self, case: &Case) -> bool {
         let name = case.name.to_lowercase();
-        let by_name = self.filters.is_empty() || self.filters.iter().any(|f| name.contains(&f.to_lowercase()));
+        let by_name = self.filters.is_empty()
+            || self
+                .filters
+                .iter()
+                .any(|f| name.contains(&f.to_lowercase()));
         let by_tag = self.tags.is_empty() || self.tags.iter().any(|t| case.tags.contains(t));
         by_name && by_tag
     }
@@ -41,12 +45,20 @@ pub fn plan(suites: &[Suite], selection: &Selection) -> Vec<Planned> {
             }
             let (attempts, pass_if) = match selection.repeat {
                 // A forced repeat keeps the case's pass ratio: 4/5 at --repeat 10 needs 8.
-                Some(repeat) => (repeat, (u64::from(case.pass_if) * u64::from(repeat)).div_ceil(u64::from(case.repeat)) as u32),
+                Some(repeat) => (
+                    repeat,
+                    (u64::from(case.pass_if) * u64::from(repeat)).div_ceil(u64::from(case.repeat))
+                        as u32,
+                ),
                 None => (case.repeat, case.pass_if),
             };
             for (target_index, target) in case.targets.iter().enumerate() {
                 planned.push(Planned {
-                    key: CaseKey { suite: suite_index, case: case_index, target: target_index },
+                    key: CaseKey {
+                        suite: suite_index,
+                        case: case_index,
+                        target: target_index,
+                    },
                     target: *target,
                     attempts,
                     pass_if: pass_if.clamp(1, attempts),

@@ -20,7 +20,10 @@ mod tests {
     #[test]
     fn interval_tracks_job_age_within_bounds() {
         assert_eq!(next_interval(Duration::ZERO), MIN_INTERVAL);
-        assert_eq!(next_interval(Duration::from_secs(1)), Duration::from_millis(200));
+        assert_eq!(
+            next_interval(Duration::from_secs(1)),
+            Duration::from_millis(200)
+        );
         assert_eq!(next_interval(Duration::from_secs(600)), MAX_INTERVAL);
     }
 }

@@ -38,7 +38,11 @@ impl RetryPolicy {
 
 /// Call `attempt` until it succeeds, fails for good, runs out of retries, or the next pause
 /// would cross `deadline`. Returns the last result and how many retries were made.
-pub async fn with_retry<T, F, Fut>(policy: &RetryPolicy, deadline: Instant, mut attempt: F) -> (Result<T, ApiError>, u32)
+pub async fn with_retry<T, F, Fut>(
+    policy: &RetryPolicy,
+    deadline: Instant,
+    mut attempt: F,
+) -> (Result<T, ApiError>, u32)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
@@ -46,7 +50,9 @@ where
     let mut retries = 0;
     loop {
         let result = attempt().await;
-        let Err(err) = &result else { return (result, retries) };
+        let Err(err) = &result else {
+            return (result, retries);
+        };
         if retries >= policy.max_retries || !err.is_retryable(policy.retry_server_errors) {
             return (result, retries);
         }
@@ -69,7 +75,14 @@ mod tests {
         for retry in 0..20 {
             let pause = policy.backoff(retry);
             assert!(pause <= policy.max_delay);
-            assert!(pause >= policy.base_delay.saturating_mul(1 << retry.min(16)).min(policy.max_delay) / 2);
+            assert!(
+                pause
+                    >= policy
+                        .base_delay
+                        .saturating_mul(1 << retry.min(16))
+                        .min(policy.max_delay)
+                        / 2
+            );
         }
     }
 
@@ -81,7 +94,12 @@ mod tests {
         let (result, retries) = with_retry(&policy, deadline, || {
             calls += 1;
             let answer = if calls < 3 {
-                Err(ApiError::Http { status: 429, code: None, message: "slow down".into(), retry_after: Some(Duration::from_secs(1)) })
+                Err(ApiError::Http {
+                    status: 429,
+                    code: None,
+                    message: "slow down".into(),
+                    retry_after: Some(Duration::from_secs(1)),
+                })
             } else {
                 Ok(calls)
             };
@@ -91,7 +109,12 @@ mod tests {
         assert_eq!((result, retries), (Ok(3), 2));
 
         let (result, retries) = with_retry(&policy, deadline, || async {
-            Err::<(), _>(ApiError::Http { status: 400, code: None, message: "bad".into(), retry_after: None })
+            Err::<(), _>(ApiError::Http {
+                status: 400,
+                code: None,
+                message: "bad".into(),
+                retry_after: None,
+            })
         })
         .await;
         assert!(result.is_err());

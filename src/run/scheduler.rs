@@ -29,7 +29,13 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { jobs: 16, retry: RetryPolicy::default(), fail_fast: false, deadline: None, grace: Duration::from_secs(2) }
+        RunOptions {
+            jobs: 16,
+            retry: RetryPolicy::default(),
+            fail_fast: false,
+            deadline: None,
+            grace: Duration::from_secs(2),
+        }
     }
 }
 
@@ -78,7 +84,10 @@ pub async fn execute(
 ) -> Option<Stop> {
     let stop = CancellationToken::new();
     let abort = CancellationToken::new();
-    let units = plan.iter().enumerate().flat_map(|(index, planned)| (0..planned.attempts).map(move |_| index));
+    let units = plan
+        .iter()
+        .enumerate()
+        .flat_map(|(index, planned)| (0..planned.attempts).map(move |_| index));
     let mut attempts = futures::stream::iter(units)
         .map(|index| {
             let (stop, abort) = (stop.clone(), abort.clone());
@@ -105,17 +114,18 @@ pub async fn execute(
     let mut grace_end: Option<Instant> = None;
 
     loop {
-        let halt = |why: Stop, stopped: &mut Option<Stop>, grace_end: &mut Option<Instant>, now: bool| {
-            stop.cancel();
-            if stopped.is_none() {
-                *stopped = Some(why);
-            }
-            if now {
-                abort.cancel();
-            } else if grace_end.is_none() {
-                *grace_end = Some(Instant::now() + options.grace);
-            }
-        };
+        let halt =
+            |why: Stop, stopped: &mut Option<Stop>, grace_end: &mut Option<Instant>, now: bool| {
+                stop.cancel();
+                if stopped.is_none() {
+                    *stopped = Some(why);
+                }
+                if now {
+                    abort.cancel();
+                } else if grace_end.is_none() {
+                    *grace_end = Some(Instant::now() + options.grace);
+                }
+            };
         tokio::select! {
             next = attempts.next() => {
                 let Some((index, started, attempt)) = next else { break };
@@ -131,15 +141,14 @@ pub async fn execute(
                     (a, b) => a.or(b),
                 };
                 entry.attempts.extend(attempt);
-                if entry.settled == entry.planned.attempts {
-                    if let Some(done) = progress.remove(&index) {
+                if entry.settled == entry.planned.attempts
+                    && let Some(done) = progress.remove(&index) {
                         let outcome = finish(suites, done, stopped.as_ref());
                         if options.fail_fast && !outcome.status.is_success() && outcome.status != CaseStatus::NotRun {
                             halt(Stop::FailFast, &mut stopped, &mut grace_end, false);
                         }
                         on_event(Event::CaseFinished(Box::new(outcome)));
                     }
-                }
             }
             () = interrupt.cancelled(), if stopped.is_none() => halt(Stop::Interrupted, &mut stopped, &mut grace_end, false),
             () = tokio::time::sleep_until(grace_end.unwrap_or(far)), if grace_end.is_some() && !abort.is_cancelled() => abort.cancel(),
@@ -157,10 +166,23 @@ fn finish(suites: &[Suite], done: Progress, stopped: Option<&Stop>) -> CaseOutco
     let case = &suite.cases[planned.key.case];
     let complete = done.attempts.len() as u32 == planned.attempts;
     let (status, reason) = if complete {
-        (CaseOutcome::status_of(&done.attempts, planned.pass_if), None)
+        (
+            CaseOutcome::status_of(&done.attempts, planned.pass_if),
+            None,
+        )
     } else {
-        let why = stopped.map(Stop::reason).unwrap_or_else(|| "not run".into());
-        let reason = if done.attempts.is_empty() { why } else { format!("{why} after {} of {} attempts", done.attempts.len(), planned.attempts) };
+        let why = stopped
+            .map(Stop::reason)
+            .unwrap_or_else(|| "not run".into());
+        let reason = if done.attempts.is_empty() {
+            why
+        } else {
+            format!(
+                "{why} after {} of {} attempts",
+                done.attempts.len(),
+                planned.attempts
+            )
+        };
         (CaseStatus::NotRun, Some(reason))
     };
     CaseOutcome {

@@ -27,7 +27,8 @@ pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Resul
             if !valid {
                 return Err(format!("\"{name}\" is not an environment variable name"));
             }
-            let value = lookup(name).ok_or_else(|| format!("environment variable {name} is not set"))?;
+            let value =
+                lookup(name).ok_or_else(|| format!("environment variable {name} is not set"))?;
             out.push_str(&value);
             rest = &tail[end + 1..];
         } else {
@@ -40,11 +41,17 @@ pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Resul
 }
 
 /// Interpolate every string inside a JSON value (keys stay as written).
-pub fn interpolate_value(value: &Value, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Value, String> {
+pub fn interpolate_value(
+    value: &Value,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Value, String> {
     Ok(match value {
         Value::String(s) => Value::String(interpolate(s, lookup)?),
         Value::Array(items) => Value::Array(
-            items.iter().map(|item| interpolate_value(item, lookup)).collect::<Result<_, _>>()?,
+            items
+                .iter()
+                .map(|item| interpolate_value(item, lookup))
+                .collect::<Result<_, _>>()?,
         ),
         Value::Object(map) => Value::Object(
             map.iter()
@@ -66,9 +73,18 @@ mod tests {
 
     #[test]
     fn replaces_escapes_and_refuses() {
-        assert_eq!(interpolate("https://${HOST}/a.png", &env).as_deref(), Ok("https://cdn.example.com/a.png"));
-        assert_eq!(interpolate("cost $5 and $${HOST}", &env).as_deref(), Ok("cost $5 and ${HOST}"));
-        assert_eq!(interpolate("${MISSING}", &env), Err("environment variable MISSING is not set".into()));
+        assert_eq!(
+            interpolate("https://${HOST}/a.png", &env).as_deref(),
+            Ok("https://cdn.example.com/a.png")
+        );
+        assert_eq!(
+            interpolate("cost $5 and $${HOST}", &env).as_deref(),
+            Ok("cost $5 and ${HOST}")
+        );
+        assert_eq!(
+            interpolate("${MISSING}", &env),
+            Err("environment variable MISSING is not set".into())
+        );
         assert!(interpolate("${HOST", &env).is_err());
         assert!(interpolate("${1X}", &env).is_err());
     }

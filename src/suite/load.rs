@@ -5,7 +5,9 @@ use super::interpolate::{interpolate, interpolate_value};
 use super::model::{Attachment, Case, Request, StepPlan, Suite};
 use super::raw::{Mode, RawAttachment, RawCase, RawExpect, RawStep, RawSuite};
 use super::target::{FlowRef, Target};
-use crate::check::expect::{ErrorExpectation, Expectation, LatencyBounds, StepExpectation, StepRef};
+use crate::check::expect::{
+    ErrorExpectation, Expectation, LatencyBounds, StepExpectation, StepRef,
+};
 use crate::check::{Check, RawCheck};
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
 use serde_json::{Map, Value};
@@ -33,14 +35,22 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
         if path.is_dir() {
             let mut found = Vec::new();
             walk(path, &mut found).map_err(|err| {
-                Diagnostic::new(path, Position::default(), format!("cannot read folder: {err}"))
+                Diagnostic::new(
+                    path,
+                    Position::default(),
+                    format!("cannot read folder: {err}"),
+                )
             })?;
             found.sort();
             files.extend(found);
         } else if path.exists() {
             files.push(path.clone());
         } else {
-            return Err(Diagnostic::new(path, Position::default(), "no such file or folder"));
+            return Err(Diagnostic::new(
+                path,
+                Position::default(),
+                "no such file or folder",
+            ));
         }
     }
     Ok(files)
@@ -49,13 +59,19 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if hidden {
             continue;
         }
         if path.is_dir() {
             walk(&path, found)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
             found.push(path);
         }
     }
@@ -67,7 +83,12 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     let env = |name: &str| std::env::var(name).ok();
     let files = match discover(paths) {
         Ok(files) => files,
-        Err(err) => return Loaded { suites: vec![], errors: vec![err] },
+        Err(err) => {
+            return Loaded {
+                suites: vec![],
+                errors: vec![err],
+            };
+        }
     };
     let mut loaded = Loaded::default();
     for file in files {
@@ -79,8 +100,17 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     loaded
 }
 
-pub fn load_file(file: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Suite, Vec<Diagnostic>> {
-    let io_error = |err: std::io::Error| vec![Diagnostic::new(file, Position::default(), format!("cannot read: {err}"))];
+pub fn load_file(
+    file: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Suite, Vec<Diagnostic>> {
+    let io_error = |err: std::io::Error| {
+        vec![Diagnostic::new(
+            file,
+            Position::default(),
+            format!("cannot read: {err}"),
+        )]
+    };
     let size = std::fs::metadata(file).map_err(io_error)?.len();
     if size > MAX_SUITE_BYTES {
         return Err(vec![Diagnostic::new(
@@ -94,23 +124,33 @@ pub fn load_file(file: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Su
 }
 
 /// Parse and compile one suite's text; `file` names it in diagnostics.
-pub fn parse(file: &Path, text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Suite, Vec<Diagnostic>> {
-    let raw: RawSuite = serde_saphyr::from_str(text).map_err(|err| vec![yaml_diagnostic(file, &err).with_source(text)])?;
-    let mut compiler = Compiler { file, env, errors: Vec::new() };
+pub fn parse(
+    file: &Path,
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Suite, Vec<Diagnostic>> {
+    let raw: RawSuite = serde_saphyr::from_str(text)
+        .map_err(|err| vec![yaml_diagnostic(file, &err).with_source(text)])?;
+    let mut compiler = Compiler {
+        file,
+        env,
+        errors: Vec::new(),
+    };
     let suite = compiler.suite(raw);
     if compiler.errors.is_empty() {
         Ok(suite)
     } else {
-        Err(compiler.errors.into_iter().map(|d| d.with_source(text)).collect())
+        Err(compiler
+            .errors
+            .into_iter()
+            .map(|d| d.with_source(text))
+            .collect())
     }
 }
 
 /// Turn a YAML/serde error into a diagnostic, adding "did you mean" to unknown keys and values.
 fn yaml_diagnostic(file: &Path, err: &serde_saphyr::Error) -> Diagnostic {
-    let position = err
-        .location()
-        .map(Position::at)
-        .unwrap_or_default();
+    let position = err.location().map(Position::at).unwrap_or_default();
     let full = err.without_snippet().to_string();
     let message = match full.rfind(" at line ") {
         Some(at) if full[at..].contains(", column ") => full[..at].to_owned(),
@@ -126,8 +166,14 @@ fn suggestion(message: &str) -> Option<String> {
         .strip_prefix("unknown field `")
         .or_else(|| message.strip_prefix("unknown variant `"))?;
     let (word, rest) = rest.split_once('`')?;
-    let expected = rest.split_once("expected one of ").map(|(_, list)| list).or_else(|| rest.split_once("expected ").map(|(_, one)| one))?;
-    let candidates: Vec<&str> = expected.split(',').map(|c| c.trim().trim_matches('`')).collect();
+    let expected = rest
+        .split_once("expected one of ")
+        .map(|(_, list)| list)
+        .or_else(|| rest.split_once("expected ").map(|(_, one)| one))?;
+    let candidates: Vec<&str> = expected
+        .split(',')
+        .map(|c| c.trim().trim_matches('`'))
+        .collect();
     did_you_mean(word, candidates)
 }
 
@@ -149,7 +195,8 @@ struct Inherited {
 
 impl Compiler<'_> {
     fn error<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
-        self.errors.push(Diagnostic::new(self.file, Position::of(at), message));
+        self.errors
+            .push(Diagnostic::new(self.file, Position::of(at), message));
     }
 
     fn suite(&mut self, raw: RawSuite) -> Suite {
@@ -160,14 +207,22 @@ impl Compiler<'_> {
             Ok(flow) => flow,
             Err(message) => {
                 self.error(&raw.flow, message);
-                FlowRef { org: String::new(), project: String::new(), flow: String::new() }
+                FlowRef {
+                    org: String::new(),
+                    project: String::new(),
+                    flow: String::new(),
+                }
             }
         };
         let defaults = raw.defaults.unwrap_or_default();
         let inherited = Inherited {
-            targets: self.targets(raw.targets.as_deref()).unwrap_or_else(|| vec![Target::Production]),
+            targets: self
+                .targets(raw.targets.as_deref())
+                .unwrap_or_else(|| vec![Target::Production]),
             mode: raw.mode.map(|m| m.value).unwrap_or(Mode::Sync),
-            timeout: self.duration(defaults.timeout.as_ref()).unwrap_or(DEFAULT_TIMEOUT),
+            timeout: self
+                .duration(defaults.timeout.as_ref())
+                .unwrap_or(DEFAULT_TIMEOUT),
             parameters: self.object(defaults.parameters.as_ref(), "parameters"),
             repeat: self.repeat(defaults.repeat.as_ref()).unwrap_or(1),
             tags: defaults.tags,
@@ -179,11 +234,22 @@ impl Compiler<'_> {
         let mut cases = Vec::new();
         for case in raw.cases.value {
             if !names.insert(case.value.name.value.clone()) {
-                self.error(&case.value.name, format!("a case named \"{}\" already exists in this suite", case.value.name.value));
+                self.error(
+                    &case.value.name,
+                    format!(
+                        "a case named \"{}\" already exists in this suite",
+                        case.value.name.value
+                    ),
+                );
             }
             cases.push(self.case(case, &inherited));
         }
-        Suite { name: raw.suite.value, file: self.file.to_path_buf(), flow, cases }
+        Suite {
+            name: raw.suite.value,
+            file: self.file.to_path_buf(),
+            flow,
+            cases,
+        }
     }
 
     fn case(&mut self, spanned: Spanned<RawCase>, inherited: &Inherited) -> Case {
@@ -193,14 +259,25 @@ impl Compiler<'_> {
         let mut parameters = inherited.parameters.clone();
         parameters.extend(self.object(raw.parameters.as_ref(), "parameters"));
         let message = raw.message.as_ref().map(|m| self.text(m));
-        let attachments = raw.attachments.iter().filter_map(|a| self.attachment(a)).collect();
+        let attachments = raw
+            .attachments
+            .iter()
+            .filter_map(|a| self.attachment(a))
+            .collect();
         let block_overrides = self.object(raw.block_overrides.as_ref(), "block_overrides");
-        if mode != Mode::Step {
-            if let Some(step) = raw.steps.first() {
-                self.error(step, format!("`steps` needs `mode: step`; this case runs in {} mode", mode.as_str()));
-            }
+        if mode != Mode::Step
+            && let Some(step) = raw.steps.first()
+        {
+            self.error(
+                step,
+                format!(
+                    "`steps` needs `mode: step`; this case runs in {} mode",
+                    mode.as_str()
+                ),
+            );
         }
-        let (steps, step_expectations): (Vec<_>, Vec<_>) = raw.steps.iter().filter_map(|s| self.step(s)).unzip();
+        let (steps, step_expectations): (Vec<_>, Vec<_>) =
+            raw.steps.iter().filter_map(|s| self.step(s)).unzip();
         let mut expect = self.expect(raw.expect.as_ref(), Position::of(&raw.name));
         expect.steps = step_expectations.into_iter().flatten().collect();
         let mut tags = inherited.tags.clone();
@@ -209,10 +286,19 @@ impl Compiler<'_> {
             line: Position::of(&raw.name).line,
             name: raw.name.value,
             tags,
-            request: Request { message, parameters, attachments, block_overrides },
+            request: Request {
+                message,
+                parameters,
+                attachments,
+                block_overrides,
+            },
             mode,
-            targets: self.targets(raw.targets.as_deref()).unwrap_or_else(|| inherited.targets.clone()),
-            timeout: self.duration(raw.timeout.as_ref()).unwrap_or(inherited.timeout),
+            targets: self
+                .targets(raw.targets.as_deref())
+                .unwrap_or_else(|| inherited.targets.clone()),
+            timeout: self
+                .duration(raw.timeout.as_ref())
+                .unwrap_or(inherited.timeout),
             repeat,
             pass_if: self.pass_if(raw.pass_if.as_ref(), repeat),
             steps,
@@ -225,11 +311,15 @@ impl Compiler<'_> {
         let mut targets = Vec::new();
         for spanned in raw {
             match Target::parse(&spanned.value) {
-                Ok(target) if targets.contains(&target) => self.error(spanned, format!("target {target} is listed twice")),
+                Ok(target) if targets.contains(&target) => {
+                    self.error(spanned, format!("target {target} is listed twice"))
+                }
                 Ok(target) => targets.push(target),
                 Err(message) => {
                     let help = did_you_mean(&spanned.value, ["production", "draft"]);
-                    self.errors.push(Diagnostic::new(self.file, Position::of(spanned), message).with_help(help));
+                    self.errors.push(
+                        Diagnostic::new(self.file, Position::of(spanned), message).with_help(help),
+                    );
                 }
             }
         }
@@ -248,7 +338,13 @@ impl Compiler<'_> {
             }
             Ok(d) => Some(d),
             Err(err) => {
-                self.error(raw, format!("invalid duration \"{}\": {err} (write e.g. 500ms, 30s, 2m)", raw.value));
+                self.error(
+                    raw,
+                    format!(
+                        "invalid duration \"{}\": {err} (write e.g. 500ms, 30s, 2m)",
+                        raw.value
+                    ),
+                );
                 None
             }
         }
@@ -265,15 +361,29 @@ impl Compiler<'_> {
 
     fn pass_if(&mut self, raw: Option<&Spanned<String>>, repeat: u32) -> u32 {
         let Some(raw) = raw else { return repeat };
-        let parsed = raw.value.split_once('/').and_then(|(k, n)| Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?)));
+        let parsed = raw.value.split_once('/').and_then(|(k, n)| {
+            Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?))
+        });
         match parsed {
             Some((k, n)) if n == repeat && (1..=n).contains(&k) => k,
             Some((_, n)) if n != repeat => {
-                self.error(raw, format!("pass_if \"{}\" counts {n} runs but the case repeats {repeat} times", raw.value));
+                self.error(
+                    raw,
+                    format!(
+                        "pass_if \"{}\" counts {n} runs but the case repeats {repeat} times",
+                        raw.value
+                    ),
+                );
                 repeat
             }
             _ => {
-                self.error(raw, format!("pass_if \"{}\" must read k/n, e.g. 4/5, with 1 <= k <= n", raw.value));
+                self.error(
+                    raw,
+                    format!(
+                        "pass_if \"{}\" must read k/n, e.g. 4/5, with 1 <= k <= n",
+                        raw.value
+                    ),
+                );
                 repeat
             }
         }
@@ -307,10 +417,16 @@ impl Compiler<'_> {
 
     fn attachment(&mut self, spanned: &Spanned<RawAttachment>) -> Option<Attachment> {
         let raw = &spanned.value;
-        if let Some(kind) = &raw.kind {
-            if kind.value != "url" {
-                self.error(kind, format!("attachment kind \"{}\" is not supported: Noukai takes only \"url\"", kind.value));
-            }
+        if let Some(kind) = &raw.kind
+            && kind.value != "url"
+        {
+            self.error(
+                kind,
+                format!(
+                    "attachment kind \"{}\" is not supported: Noukai takes only \"url\"",
+                    kind.value
+                ),
+            );
         }
         let url = self.text(&raw.url);
         let mime_type = match &raw.mime_type {
@@ -324,21 +440,34 @@ impl Compiler<'_> {
             },
         };
         let filename = raw.filename.as_ref().map(|f| self.text(f));
-        Some(Attachment { url, mime_type, filename })
+        Some(Attachment {
+            url,
+            mime_type,
+            filename,
+        })
     }
 
     fn step(&mut self, spanned: &Spanned<RawStep>) -> Option<(StepPlan, Option<StepExpectation>)> {
         let raw = &spanned.value;
         let step = match &raw.step.value {
             Value::String(id) if !id.is_empty() => StepRef::Id(id.clone()),
-            Value::Number(n) if n.as_u64().is_some() => StepRef::Index(n.as_u64().unwrap_or_default() as usize),
+            Value::Number(n) if n.as_u64().is_some() => {
+                StepRef::Index(n.as_u64().unwrap_or_default() as usize)
+            }
             _ => {
-                self.error(&raw.step, "`step` must be a step id (e.g. summarize) or a 0-based index");
+                self.error(
+                    &raw.step,
+                    "`step` must be a step id (e.g. summarize) or a 0-based index",
+                );
                 return None;
             }
         };
         let checks = self.checks(&raw.expect);
-        let expectation = (!checks.is_empty()).then(|| StepExpectation { step: step.clone(), checks, line: Position::of(spanned).line });
+        let expectation = (!checks.is_empty()).then(|| StepExpectation {
+            step: step.clone(),
+            checks,
+            line: Position::of(spanned).line,
+        });
         let plan = StepPlan {
             step,
             input_overrides: self.object(raw.input_overrides.as_ref(), "input_overrides"),
@@ -352,7 +481,9 @@ impl Compiler<'_> {
         for spanned in raw {
             match spanned.value.compile(Position::of(spanned)) {
                 Ok(check) => checks.push(check),
-                Err(err) => self.errors.push(Diagnostic::new(self.file, err.position, err.message).with_help(err.help)),
+                Err(err) => self.errors.push(
+                    Diagnostic::new(self.file, err.position, err.message).with_help(err.help),
+                ),
             }
         }
         checks
@@ -360,19 +491,25 @@ impl Compiler<'_> {
 
     fn expect(&mut self, raw: Option<&Spanned<RawExpect>>, case_at: Position) -> Expectation {
         let Some(spanned) = raw else {
-            return Expectation { line: case_at.line, ..Expectation::default() };
+            return Expectation {
+                line: case_at.line,
+                ..Expectation::default()
+            };
         };
         let raw = &spanned.value;
         if let (Some(status), Some(_)) = (&raw.status, &raw.error) {
             self.error(status, "expect either a `status` (the flow ran) or an `error` (the request is refused), not both");
         }
         let error = raw.error.as_ref().map(|e| {
-            if let Some(http) = &e.value.http {
-                if !(100..=599).contains(&http.value) {
-                    self.error(http, format!("{} is not an HTTP status", http.value));
-                }
+            if let Some(http) = &e.value.http
+                && !(100..=599).contains(&http.value)
+            {
+                self.error(http, format!("{} is not an HTTP status", http.value));
             }
-            ErrorExpectation { http: e.value.http.as_ref().map(|h| h.value), code: e.value.code.as_ref().map(|c| c.value.clone()) }
+            ErrorExpectation {
+                http: e.value.http.as_ref().map(|h| h.value),
+                code: e.value.code.as_ref().map(|c| c.value.clone()),
+            }
         });
         let latency = raw.latency.as_ref().map(|l| LatencyBounds {
             min: self.duration(l.value.min.as_ref()),
@@ -391,7 +528,11 @@ impl Compiler<'_> {
 }
 
 fn mime_from_url(url: &str) -> Option<&'static str> {
-    let path = url.split(['?', '#']).next().unwrap_or(url).to_ascii_lowercase();
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(url)
+        .to_ascii_lowercase();
     let extension = path.rsplit_once('.').map(|(_, e)| e)?;
     match extension {
         "png" => Some("image/png"),

@@ -22,7 +22,9 @@ impl Target {
             .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|digits| digits.parse().ok())
             .map(Target::Version)
-            .ok_or_else(|| format!("unknown target \"{text}\": use production, draft, or a version such as v2"))
+            .ok_or_else(|| {
+                format!("unknown target \"{text}\": use production, draft, or a version such as v2")
+            })
     }
 
     /// The path segment inserted before the action, e.g. `/v2`; empty for production.
@@ -55,7 +57,9 @@ impl FlowRef {
     pub fn parse(text: &str) -> Result<FlowRef, String> {
         let parts: Vec<&str> = text.split('/').collect();
         let [org, project, flow] = parts.as_slice() else {
-            return Err(format!("flow \"{text}\" must be org/project/flow, e.g. demo/support/triage"));
+            return Err(format!(
+                "flow \"{text}\" must be org/project/flow, e.g. demo/support/triage"
+            ));
         };
         for part in [org, project, flow] {
             check_slug(part)?;
@@ -76,13 +80,19 @@ impl fmt::Display for FlowRef {
 
 /// Noukai's slug rule: 2-50 of lowercase letters, digits and hyphens, no hyphen at either end.
 pub fn check_slug(slug: &str) -> Result<(), String> {
-    let valid_chars = slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let valid_chars = slug
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !(2..=50).contains(&slug.len()) {
         Err(format!("slug \"{slug}\" must be 2 to 50 characters long"))
     } else if !valid_chars {
-        Err(format!("slug \"{slug}\" may hold only lowercase letters, digits and hyphens"))
+        Err(format!(
+            "slug \"{slug}\" may hold only lowercase letters, digits and hyphens"
+        ))
     } else if slug.starts_with('-') || slug.ends_with('-') {
-        Err(format!("slug \"{slug}\" must not start or end with a hyphen"))
+        Err(format!(
+            "slug \"{slug}\" must not start or end with a hyphen"
+        ))
     } else {
         Ok(())
     }
@@ -96,7 +106,10 @@ mod tests {
     #[test]
     fn targets_parse_and_print_back() {
         for text in ["production", "v0", "v2", "v17"] {
-            assert_eq!(Target::parse(text).map(|t| t.to_string()), Ok(text.to_owned()));
+            assert_eq!(
+                Target::parse(text).map(|t| t.to_string()),
+                Ok(text.to_owned())
+            );
         }
         assert_eq!(Target::parse("draft"), Ok(Target::Version(0)));
         for bad in ["prod", "v", "v-1", "V2", "2", "v2x"] {
@@ -107,7 +120,13 @@ mod tests {
     #[test]
     fn flow_refs_follow_the_slug_rules() {
         assert!(FlowRef::parse("demo/support/triage").is_ok());
-        for bad in ["demo/support", "demo/Support/triage", "demo/-x/triage", "d/support/triage", "a/b/c/d"] {
+        for bad in [
+            "demo/support",
+            "demo/Support/triage",
+            "demo/-x/triage",
+            "d/support/triage",
+            "a/b/c/d",
+        ] {
             assert!(FlowRef::parse(bad).is_err(), "{bad} should be refused");
         }
     }

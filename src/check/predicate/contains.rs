@@ -21,11 +21,17 @@ impl Predicate for Contains {
     fn evaluate(&self, actual: Option<&Value>) -> Verdict {
         let passed = match (actual, &self.0) {
             (Some(Value::String(text)), Value::String(needle)) => text.contains(needle.as_str()),
-            (Some(Value::Array(items)), needle) => items.iter().any(|item| json_equal(item, needle)),
+            (Some(Value::Array(items)), needle) => {
+                items.iter().any(|item| json_equal(item, needle))
+            }
             (Some(Value::Object(map)), Value::String(key)) => map.contains_key(key),
             _ => false,
         };
-        if passed { Verdict::pass() } else { Verdict::fail(found(actual)) }
+        if passed {
+            Verdict::pass()
+        } else {
+            Verdict::fail(found(actual))
+        }
     }
 
     fn describe(&self) -> String {

@@ -29,7 +29,8 @@ pub fn json_equal(a: &Value, b: &Value) -> bool {
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
         }
         _ => a == b,
     }
@@ -60,7 +61,10 @@ mod tests {
     #[test]
     fn numbers_compare_by_value_and_objects_ignore_key_order() {
         assert!(json_equal(&json!(1), &json!(1.0)));
-        assert!(json_equal(&json!({"a": 1, "b": [1, 2]}), &json!({"b": [1, 2], "a": 1})));
+        assert!(json_equal(
+            &json!({"a": 1, "b": [1, 2]}),
+            &json!({"b": [1, 2], "a": 1})
+        ));
         assert!(!json_equal(&json!([1, 2]), &json!([2, 1])));
         assert!(!json_equal(&json!("1"), &json!(1)));
     }

@@ -22,10 +22,18 @@ fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
 
 impl Predicate for Exists {
     fn evaluate(&self, actual: Option<&Value>) -> Verdict {
-        if actual.is_some() == self.0 { Verdict::pass() } else { Verdict::fail(found(actual)) }
+        if actual.is_some() == self.0 {
+            Verdict::pass()
+        } else {
+            Verdict::fail(found(actual))
+        }
     }
 
     fn describe(&self) -> String {
-        if self.0 { "exists".into() } else { "does not exist".into() }
+        if self.0 {
+            "exists".into()
+        } else {
+            "does not exist".into()
+        }
     }
 }

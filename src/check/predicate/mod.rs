@@ -21,15 +21,24 @@ pub struct Verdict {
 
 impl Verdict {
     pub fn pass() -> Self {
-        Verdict { passed: true, detail: None }
+        Verdict {
+            passed: true,
+            detail: None,
+        }
     }
 
     pub fn fail(detail: impl Into<String>) -> Self {
-        Verdict { passed: false, detail: Some(detail.into()) }
+        Verdict {
+            passed: false,
+            detail: Some(detail.into()),
+        }
     }
 
     pub fn from_bool(passed: bool) -> Self {
-        Verdict { passed, detail: None }
+        Verdict {
+            passed,
+            detail: None,
+        }
     }
 }
 

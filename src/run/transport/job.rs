@@ -8,15 +8,26 @@ use crate::suite::{FlowRef, Target};
 use serde_json::Value;
 use tokio::time::Instant;
 
-pub async fn run_job(client: &Client, flow: &FlowRef, target: Target, body: &Value, policy: &RetryPolicy, deadline: Instant) -> Observed {
-    let (submitted, mut retries) = with_retry(policy, deadline, || client.submit(flow, target, body)).await;
+pub async fn run_job(
+    client: &Client,
+    flow: &FlowRef,
+    target: Target,
+    body: &Value,
+    policy: &RetryPolicy,
+    deadline: Instant,
+) -> Observed {
+    let (submitted, mut retries) =
+        with_retry(policy, deadline, || client.submit(flow, target, body)).await;
     let submitted_at = Instant::now();
     let submitted = match submitted {
         Ok(submitted) => submitted,
         Err(err) => return Observed::from_result(Err(err), submitted_at.elapsed(), retries),
     };
     loop {
-        let (state, poll_retries) = with_retry(policy, deadline, || client.poll(flow, &submitted.execution_id)).await;
+        let (state, poll_retries) = with_retry(policy, deadline, || {
+            client.poll(flow, &submitted.execution_id)
+        })
+        .await;
         retries += poll_retries;
         let age = submitted_at.elapsed();
         match state {
@@ -28,8 +39,15 @@ pub async fn run_job(client: &Client, flow: &FlowRef, target: Target, body: &Val
         }
         let pause = next_interval(submitted_at.elapsed());
         if Instant::now() + pause >= deadline {
-            let message = format!("job {} was still running when the case timed out", submitted.execution_id);
-            return Observed::from_result(Err(ApiError::Protocol(message)), submitted_at.elapsed(), retries);
+            let message = format!(
+                "job {} was still running when the case timed out",
+                submitted.execution_id
+            );
+            return Observed::from_result(
+                Err(ApiError::Protocol(message)),
+                submitted_at.elapsed(),
+                retries,
+            );
         }
         tokio::time::sleep(pause).await;
     }

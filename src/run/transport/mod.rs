@@ -9,8 +9,8 @@ pub use step::run_steps;
 pub use sync::run_sync;
 
 use crate::api::{ApiError, RunReply};
-use crate::check::observation::Reply;
 use crate::check::ObservedStep;
+use crate::check::observation::Reply;
 use std::time::Duration;
 
 /// What one transport observed.
@@ -22,8 +22,17 @@ pub struct Observed {
 }
 
 impl Observed {
-    pub fn from_result(result: Result<RunReply, ApiError>, latency: Duration, retries: u32) -> Self {
-        Observed { reply: reply_of(result), latency, steps: Vec::new(), retries }
+    pub fn from_result(
+        result: Result<RunReply, ApiError>,
+        latency: Duration,
+        retries: u32,
+    ) -> Self {
+        Observed {
+            reply: reply_of(result),
+            latency,
+            steps: Vec::new(),
+            retries,
+        }
     }
 }
 
@@ -35,7 +44,18 @@ pub fn reply_of(result: Result<RunReply, ApiError>) -> Reply {
             block_count: reply.block_count,
             execution_id: reply.execution_id,
         },
-        Err(ApiError::Http { status, code, message, .. }) => Reply::Refused { http: status, code, message },
-        Err(err) => Reply::Broken { message: err.to_string() },
+        Err(ApiError::Http {
+            status,
+            code,
+            message,
+            ..
+        }) => Reply::Refused {
+            http: status,
+            code,
+            message,
+        },
+        Err(err) => Reply::Broken {
+            message: err.to_string(),
+        },
     }
 }

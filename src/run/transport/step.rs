@@ -14,7 +14,14 @@ use tokio::time::Instant;
 /// A flow with more steps than this is taken for a server that never finishes.
 const MAX_STEPS: usize = 1000;
 
-pub async fn run_steps(client: &Client, flow: &FlowRef, target: Target, case: &Case, policy: &RetryPolicy, deadline: Instant) -> Observed {
+pub async fn run_steps(
+    client: &Client,
+    flow: &FlowRef,
+    target: Target,
+    case: &Case,
+    policy: &RetryPolicy,
+    deadline: Instant,
+) -> Observed {
     let started = Instant::now();
     let mut retries = 0;
     let mut accumulated = Map::new();
@@ -23,7 +30,12 @@ pub async fn run_steps(client: &Client, flow: &FlowRef, target: Target, case: &C
     let mut index = 0usize;
     let mut applied = vec![false; case.steps.len()];
     let block_overrides = all_block_overrides(case);
-    let finish = |reply: Reply, steps: Vec<ObservedStep>, retries: u32| Observed { reply, latency: started.elapsed(), steps, retries };
+    let finish = |reply: Reply, steps: Vec<ObservedStep>, retries: u32| Observed {
+        reply,
+        latency: started.elapsed(),
+        steps,
+        retries,
+    };
 
     for _ in 0..MAX_STEPS {
         let input_overrides = due_overrides(case, index, &accumulated, &mut applied);
@@ -40,7 +52,10 @@ pub async fn run_steps(client: &Client, flow: &FlowRef, target: Target, case: &C
         accumulated.extend(input_overrides);
         let (answer, call_retries) = with_retry(policy, deadline, || async {
             let mut events = Vec::new();
-            client.step(flow, target, &body, &mut |event| events.push(event)).await.map(|()| events)
+            client
+                .step(flow, target, &body, &mut |event| events.push(event))
+                .await
+                .map(|()| events)
         })
         .await;
         retries += call_retries;
@@ -51,21 +66,50 @@ pub async fn run_steps(client: &Client, flow: &FlowRef, target: Target, case: &C
         let mut next = None;
         for event in events {
             match event {
-                StepEvent::RunStarted { execution_id: id, .. } => execution_id = execution_id.or(id),
+                StepEvent::RunStarted {
+                    execution_id: id, ..
+                } => execution_id = execution_id.or(id),
                 StepEvent::StepStarted { .. } | StepEvent::Other => {}
-                StepEvent::StepCompleted { step_id, name, output, duration_ms, tokens, cost_usd } => {
+                StepEvent::StepCompleted {
+                    step_id,
+                    name,
+                    output,
+                    duration_ms,
+                    tokens,
+                    cost_usd,
+                } => {
                     accumulated.insert(step_id.clone(), output.clone());
                     let index = steps.len();
-                    steps.push(ObservedStep { id: step_id, index, name, output, duration_ms, tokens, cost_usd });
+                    steps.push(ObservedStep {
+                        id: step_id,
+                        index,
+                        name,
+                        output,
+                        duration_ms,
+                        tokens,
+                        cost_usd,
+                    });
                 }
-                StepEvent::StepPaused { next_index } => next = Some(next_index.unwrap_or(index + 1)),
+                StepEvent::StepPaused { next_index } => {
+                    next = Some(next_index.unwrap_or(index + 1))
+                }
                 StepEvent::StepError { step_id, error } => {
                     let result = serde_json::json!({"step": step_id, "error": error});
-                    let reply = Reply::Ran { status: "failed".into(), result, block_count: Some(steps.len() as u64), execution_id };
+                    let reply = Reply::Ran {
+                        status: "failed".into(),
+                        result,
+                        block_count: Some(steps.len() as u64),
+                        execution_id,
+                    };
                     return finish(reply, steps, retries);
                 }
                 StepEvent::FlowCompleted { result, .. } => {
-                    let reply = Reply::Ran { status: "completed".into(), result, block_count: Some(steps.len() as u64), execution_id };
+                    let reply = Reply::Ran {
+                        status: "completed".into(),
+                        result,
+                        block_count: Some(steps.len() as u64),
+                        execution_id,
+                    };
                     return finish(reply, steps, retries);
                 }
             }
@@ -74,12 +118,20 @@ pub async fn run_steps(client: &Client, flow: &FlowRef, target: Target, case: &C
             Some(next) if next > index => index = next,
             _ => {
                 let message = format!("the step stream did not advance past step {index}");
-                return finish(super::reply_of(Err(ApiError::Protocol(message))), steps, retries);
+                return finish(
+                    super::reply_of(Err(ApiError::Protocol(message))),
+                    steps,
+                    retries,
+                );
             }
         }
     }
     let message = format!("the flow did not finish within {MAX_STEPS} steps");
-    finish(super::reply_of(Err(ApiError::Protocol(message))), steps, retries)
+    finish(
+        super::reply_of(Err(ApiError::Protocol(message))),
+        steps,
+        retries,
+    )
 }
 
 /// Every step's block overrides, keyed by step id as the API takes them.
@@ -93,7 +145,12 @@ fn all_block_overrides(case: &Case) -> Map<String, Value> {
 
 /// The input overrides to send on the call that runs step `index`: those planned for that
 /// index, and those planned for a step id once every output they replace exists.
-fn due_overrides(case: &Case, index: usize, accumulated: &Map<String, Value>, applied: &mut [bool]) -> Map<String, Value> {
+fn due_overrides(
+    case: &Case,
+    index: usize,
+    accumulated: &Map<String, Value>,
+    applied: &mut [bool],
+) -> Map<String, Value> {
     let mut due = Map::new();
     for (plan, done) in case.steps.iter().zip(applied.iter_mut()) {
         if *done || plan.input_overrides.is_empty() {
@@ -101,7 +158,10 @@ fn due_overrides(case: &Case, index: usize, accumulated: &Map<String, Value>, ap
         }
         let ready = match &plan.step {
             StepRef::Index(at) => *at == index,
-            StepRef::Id(_) => plan.input_overrides.keys().all(|key| accumulated.contains_key(key)),
+            StepRef::Id(_) => plan
+                .input_overrides
+                .keys()
+                .all(|key| accumulated.contains_key(key)),
         };
         if ready {
             *done = true;

@@ -7,7 +7,14 @@ use crate::suite::{FlowRef, Target};
 use serde_json::Value;
 use tokio::time::Instant;
 
-pub async fn run_sync(client: &Client, flow: &FlowRef, target: Target, body: &Value, policy: &RetryPolicy, deadline: Instant) -> Observed {
+pub async fn run_sync(
+    client: &Client,
+    flow: &FlowRef,
+    target: Target,
+    body: &Value,
+    policy: &RetryPolicy,
+    deadline: Instant,
+) -> Observed {
     let mut started = Instant::now();
     let (result, retries) = with_retry(policy, deadline, || {
         started = Instant::now();

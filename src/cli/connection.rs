@@ -1,0 +1,130 @@
+//! Where to send requests and with which key: `--embedded`, or `NOUKAI_API_URL` and
+//! `NOUKAI_API_KEY` (flags override). The key is read from the environment or a file, never
+//! from a command-line value that would show in `ps`.
+
+use crate::api::ClientConfig;
+use crate::secret::ApiKey;
+use crate::sim::RunningSim;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct ConnectionArgs {
+    /// Start the built-in simulator with the shipped example flows and run against it.
+    #[arg(long, conflicts_with = "url")]
+    pub embedded: bool,
+    /// The Noukai host root, e.g. https://api.noukai.xyz.
+    #[arg(long, env = "NOUKAI_API_URL", value_name = "URL")]
+    pub url: Option<String>,
+    /// Read the API key from this file (otherwise from NOUKAI_API_KEY).
+    #[arg(long, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+    /// Allow sending the key over plain http:// to a host other than this machine.
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+    /// Refuse responses larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_response_bytes: usize,
+}
+
+/// A resolved connection; holds the embedded simulator alive while the run needs it.
+pub struct Connection {
+    pub config: ClientConfig,
+    pub embedded: Option<RunningSim>,
+    /// How to name the server in output: the URL, without any credentials.
+    pub label: String,
+}
+
+impl Connection {
+    pub async fn shutdown(self) {
+        if let Some(sim) = self.embedded {
+            sim.shutdown().await;
+        }
+    }
+}
+
+impl ConnectionArgs {
+    /// Resolve to a connection, or a usage error in words.
+    pub async fn connect(&self) -> Result<Connection, String> {
+        if self.embedded {
+            let sim = crate::sim::start_embedded()
+                .await
+                .map_err(|err| format!("cannot start the embedded simulator: {err}"))?;
+            let mut config = ClientConfig::new(sim.url(), ApiKey::new(crate::DEMO_API_KEY));
+            config.max_response_bytes = self.max_response_bytes;
+            let label = format!("{} (embedded simulator)", sim.url());
+            return Ok(Connection {
+                config,
+                embedded: Some(sim),
+                label,
+            });
+        }
+        let url = self.url.clone().ok_or("no server: set NOUKAI_API_URL (or --url), or use --embedded to run against the built-in simulator")?;
+        check_url(&url, self.allow_insecure_http)?;
+        let key = self.key()?;
+        let mut config = ClientConfig::new(&url, key);
+        config.max_response_bytes = self.max_response_bytes;
+        Ok(Connection {
+            config,
+            embedded: None,
+            label: url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    fn key(&self) -> Result<ApiKey, String> {
+        if let Some(path) = &self.api_key_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|err| format!("cannot read the key file {}: {err}", path.display()))?;
+            let key = ApiKey::new(text);
+            if key.expose().is_empty() {
+                return Err(format!("the key file {} is empty", path.display()));
+            }
+            return Ok(key);
+        }
+        match std::env::var("NOUKAI_API_KEY") {
+            Ok(key) if !key.trim().is_empty() => Ok(ApiKey::new(key)),
+            _ => Err("no API key: set NOUKAI_API_KEY or pass --api-key-file PATH".into()),
+        }
+    }
+}
+
+/// The key may travel over plain HTTP only to this machine, unless the user says otherwise.
+fn check_url(url: &str, allow_insecure_http: bool) -> Result<(), String> {
+    if url.contains('@') {
+        return Err("the server URL must not carry credentials; use NOUKAI_API_KEY".into());
+    }
+    if let Some(rest) = url.strip_prefix("http://") {
+        let host = rest.split(['/', '?']).next().unwrap_or_default();
+        let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
+        let loopback = matches!(host, "localhost" | "[::1]") || host.starts_with("127.");
+        if !loopback && !allow_insecure_http {
+            return Err(format!(
+                "refusing to send the API key over plain http:// to {host}; use https://, or --allow-insecure-http if you mean it"
+            ));
+        }
+        return Ok(());
+    }
+    if url.starts_with("https://") {
+        Ok(())
+    } else {
+        Err(format!(
+            "the server URL must start with https:// (or http:// for this machine), got {url:?}"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_url;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(check_url("http://127.0.0.1:8787", false).is_ok());
+        assert!(check_url("http://localhost:1", false).is_ok());
+        assert!(check_url("http://[::1]:1", false).is_ok());
+        assert!(check_url("https://api.noukai.xyz", false).is_ok());
+        assert!(check_url("http://api.noukai.xyz", false).is_err());
+        assert!(check_url("http://api.noukai.xyz", true).is_ok());
+        assert!(check_url("ftp://x", true).is_err());
+        assert!(check_url("https://user:pw@api.noukai.xyz", false).is_err());
+    }
+}

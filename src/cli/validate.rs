@@ -1,0 +1,22 @@
+//! `flowcheck validate`: load and check suites without sending anything.
+
+use crate::exit;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Suite files or folders (every *.yaml / *.yml below a folder).
+    #[arg(default_value = "suites")]
+    pub paths: Vec<PathBuf>,
+}
+
+pub fn validate(args: ValidateArgs) -> u8 {
+    let loaded = crate::suite::load(&args.paths);
+    if !loaded.errors.is_empty() {
+        super::print_diagnostics(&loaded.errors);
+        return exit::USAGE;
+    }
+    let cases: usize = loaded.suites.iter().map(|s| s.cases.len()).sum();
+    println!("{} suites, {cases} cases: valid", loaded.suites.len());
+    exit::SUCCESS
+}

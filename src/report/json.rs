@@ -1,0 +1,48 @@
+//! The JSON report: every outcome with its request, response, timing and check results. This
+//! is the format later commands (compare, merge, --only-failed) read, so it is versioned.
+
+use crate::run::{CaseOutcome, Stop, Totals};
+use serde::Serialize;
+use std::time::{Duration, SystemTime};
+
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct JsonReport<'a> {
+    pub format: u32,
+    pub flowcheck: &'static str,
+    pub started_at: String,
+    #[serde(with = "super::duration_ms")]
+    pub duration_ms: Duration,
+    pub server: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    pub totals: Totals,
+    pub cases: &'a [CaseOutcome],
+}
+
+pub fn render(
+    outcomes: &[CaseOutcome],
+    totals: Totals,
+    started: SystemTime,
+    elapsed: Duration,
+    server: &str,
+    stop: Option<&Stop>,
+) -> Result<String, String> {
+    let report = JsonReport {
+        format: FORMAT_VERSION,
+        flowcheck: env!("CARGO_PKG_VERSION"),
+        started_at: humantime::format_rfc3339_millis(started).to_string(),
+        duration_ms: elapsed,
+        server,
+        stopped: stop.map(|s| match s {
+            Stop::Interrupted => "interrupted".to_owned(),
+            Stop::FailFast => "fail_fast".to_owned(),
+            Stop::Deadline => "deadline".to_owned(),
+            Stop::Fatal(message) => format!("fatal: {message}"),
+        }),
+        totals,
+        cases: outcomes,
+    };
+    serde_json::to_string_pretty(&report).map_err(|err| err.to_string())
+}

@@ -1,0 +1,121 @@
+//! The one rendering of a case's outcome in words: the terminal prints it, the JUnit report
+//! puts it in the failure's text, so a reader sees the same explanation everywhere.
+
+use super::diff::diff;
+use super::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
+use crate::check::CheckOutcome;
+use crate::check::short;
+use crate::run::{Attempt, AttemptResult, CaseOutcome, CaseStatus};
+
+/// `support-triage › refund goes to billing @ v3`
+pub fn title(outcome: &CaseOutcome) -> String {
+    format!("{} › {} @ {}", outcome.suite, outcome.case, outcome.target)
+}
+
+/// The status word, padded, coloured.
+pub fn status_word(status: CaseStatus) -> String {
+    match status {
+        CaseStatus::Passed => paint(PASS, "   PASS"),
+        CaseStatus::Flaky => paint(WARN, "  FLAKY"),
+        CaseStatus::Failed => paint(FAIL, "   FAIL"),
+        CaseStatus::Errored => paint(FAIL, "  ERROR"),
+        CaseStatus::NotRun => paint(DIM, "NOT RUN"),
+    }
+}
+
+/// The first thing that went wrong, in one line (for JUnit `message` attributes).
+pub fn headline(attempt: &Attempt) -> String {
+    match &attempt.result {
+        AttemptResult::Errored(message) => message.clone(),
+        AttemptResult::Failed | AttemptResult::Passed => attempt
+            .checks
+            .iter()
+            .find(|c| !c.passed)
+            .map(|c| format!("{}: {}", c.label, found(c)))
+            .unwrap_or_else(|| "passed".into()),
+    }
+}
+
+fn found(check: &CheckOutcome) -> String {
+    match (&check.detail, &check.actual) {
+        (Some(detail), _) => detail.clone(),
+        (None, Some(actual)) => format!("found {}", short(actual, 200)),
+        (None, None) => "found nothing".into(),
+    }
+}
+
+/// Why an attempt did not pass: each failed check with expected, found and a diff.
+pub fn attempt_details(attempt: &Attempt) -> String {
+    let mut out = String::new();
+    if let AttemptResult::Errored(message) = &attempt.result {
+        out.push_str(&format!("{} {message}\n", paint(FAIL, "error:")));
+        if attempt.retries > 0 {
+            out.push_str(&format!("  after {} retries\n", attempt.retries));
+        }
+        return out;
+    }
+    for check in attempt.checks.iter().filter(|c| !c.passed) {
+        out.push_str(&format!(
+            "{} {}\n",
+            paint(FAIL, "✗"),
+            paint(BOLD, &check.label)
+        ));
+        out.push_str(&format!("    expected: {}\n", check.expected));
+        match &check.actual {
+            Some(actual) => out.push_str(&format!("    found:    {}\n", short(actual, 500))),
+            None => out.push_str("    found:    nothing\n"),
+        }
+        if let Some(detail) = &check.detail {
+            if !detail.starts_with("found ") && detail != "nothing at this path" {
+                out.push_str(&format!("    why:      {detail}\n"));
+            }
+        }
+        if let (Some(expected), Some(actual)) = (&check.expected_value, &check.actual) {
+            if let Some(diff) = diff(expected, actual) {
+                out.push_str(&format!(
+                    "    diff ({}, {}):\n",
+                    paint(super::style::REMOVED, "- expected"),
+                    paint(super::style::ADDED, "+ found")
+                ));
+                for line in diff.lines() {
+                    out.push_str(&format!("      {line}\n"));
+                }
+            }
+        }
+    }
+    let passed = attempt.checks.iter().filter(|c| c.passed).count();
+    if passed > 0 {
+        out.push_str(&paint(DIM, format!("  ({passed} other checks passed)\n")));
+    }
+    out
+}
+
+/// The whole explanation of a case that did not simply pass.
+pub fn case_details(outcome: &CaseOutcome) -> String {
+    let mut out = String::new();
+    if let Some(reason) = &outcome.reason {
+        out.push_str(&format!("{reason}\n"));
+    }
+    let total = outcome.attempts.len();
+    if total > 1 {
+        let passes = outcome
+            .attempts
+            .iter()
+            .filter(|a| a.result == AttemptResult::Passed)
+            .count();
+        out.push_str(&format!(
+            "{passes} of {total} attempts passed; {} needed\n",
+            outcome.pass_if
+        ));
+    }
+    for (index, attempt) in outcome.attempts.iter().enumerate() {
+        if attempt.result == AttemptResult::Passed {
+            continue;
+        }
+        if total > 1 {
+            out.push_str(&paint(DIM, format!("attempt {} of {total}:\n", index + 1)));
+        }
+        out.push_str(&attempt_details(attempt));
+    }
+    out
+}

@@ -1,0 +1,112 @@
+//! The terminal: one line per case as it finishes, then every failure in detail, then a
+//! summary. Colours only on a colour terminal (and never with NO_COLOR).
+
+use super::render::{case_details, status_word, title};
+use super::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
+use crate::run::{CaseOutcome, CaseStatus, Stop, Totals};
+use std::io::Write;
+use std::time::Duration;
+
+pub struct Terminal {
+    out: anstream::AutoStream<std::io::Stdout>,
+    /// Cases that did not pass, shown in detail at the end.
+    problems: Vec<String>,
+    /// Print a line for passing cases too.
+    show_passes: bool,
+}
+
+impl Terminal {
+    pub fn new(show_passes: bool) -> Self {
+        Terminal {
+            out: anstream::stdout(),
+            problems: Vec::new(),
+            show_passes,
+        }
+    }
+
+    pub fn line(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{text}");
+    }
+
+    pub fn case_finished(&mut self, outcome: &CaseOutcome) {
+        if self.show_passes || !outcome.status.is_success() {
+            let seconds = outcome.duration.as_secs_f64();
+            let line = format!(
+                "{} {} {}",
+                status_word(outcome.status),
+                paint(DIM, format!("[{seconds:>7.3}s]")),
+                title(outcome)
+            );
+            self.line(&line);
+        }
+        if !matches!(outcome.status, CaseStatus::Passed) {
+            let header = format!(
+                "{} {} {}",
+                paint(
+                    if outcome.status == CaseStatus::Flaky {
+                        WARN
+                    } else {
+                        FAIL
+                    },
+                    format!("--- {}:", outcome.status.as_str().to_uppercase())
+                ),
+                paint(BOLD, title(outcome)),
+                paint(
+                    DIM,
+                    format!("({}:{})", outcome.file.display(), outcome.line)
+                )
+            );
+            let body: String = case_details(outcome)
+                .lines()
+                .map(|l| format!("  {l}\n"))
+                .collect();
+            self.problems.push(format!("{header}\n{body}"));
+        }
+    }
+
+    pub fn finish(&mut self, totals: &Totals, elapsed: Duration, stop: Option<&Stop>) {
+        if !self.problems.is_empty() {
+            self.line("");
+            for problem in std::mem::take(&mut self.problems) {
+                let _ = write!(self.out, "{problem}");
+            }
+        }
+        if let Some(stop) = stop {
+            let why = match stop {
+                Stop::Interrupted => {
+                    "interrupted: the cases not finished are reported as not run".to_owned()
+                }
+                Stop::FailFast => "stopped after the first failure (--fail-fast)".to_owned(),
+                Stop::Deadline => {
+                    "the run's deadline was reached: the cases not finished are reported as not run"
+                        .to_owned()
+                }
+                Stop::Fatal(message) => message.clone(),
+            };
+            self.line(&format!("{} {why}", paint(WARN, "note:")));
+        }
+        self.line(&summary(totals, elapsed));
+    }
+}
+
+/// `Summary [1.234s] 12 cases: 10 passed, 1 flaky, 1 failed, 0 errored, 0 not run`
+pub fn summary(totals: &Totals, elapsed: Duration) -> String {
+    let count = |n: usize, word: &str, style| {
+        if n > 0 {
+            paint(style, format!("{n} {word}"))
+        } else {
+            format!("{n} {word}")
+        }
+    };
+    format!(
+        "{} [{:.3}s] {} cases: {}, {}, {}, {}, {}",
+        paint(BOLD, "Summary"),
+        elapsed.as_secs_f64(),
+        totals.total(),
+        count(totals.passed, "passed", PASS),
+        count(totals.flaky, "flaky", WARN),
+        count(totals.failed, "failed", FAIL),
+        count(totals.errored, "errored", FAIL),
+        count(totals.not_run, "not run", WARN),
+    )
+}
