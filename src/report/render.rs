@@ -37,10 +37,13 @@ pub fn headline(attempt: &Attempt) -> String {
 }
 
 fn found(check: &CheckOutcome) -> String {
-    match (&check.detail, &check.actual) {
-        (Some(detail), _) => detail.clone(),
-        (None, Some(actual)) => format!("found {}", short(actual, 200)),
-        (None, None) => "found nothing".into(),
+    let found = match &check.actual {
+        Some(actual) => format!("found {}", short(actual, 200)),
+        None => "found nothing".into(),
+    };
+    match &check.detail {
+        Some(detail) => format!("{found} ({detail})"),
+        None => found,
     }
 }
 
@@ -66,20 +69,20 @@ pub fn attempt_details(attempt: &Attempt) -> String {
             None => out.push_str("    found:    nothing\n"),
         }
         if let Some(detail) = &check.detail {
-            if !detail.starts_with("found ") && detail != "nothing at this path" {
-                out.push_str(&format!("    why:      {detail}\n"));
-            }
+            out.push_str(&format!("    why:      {detail}\n"));
         }
-        if let (Some(expected), Some(actual)) = (&check.expected_value, &check.actual) {
-            if let Some(diff) = diff(expected, actual) {
-                out.push_str(&format!(
-                    "    diff ({}, {}):\n",
-                    paint(super::style::REMOVED, "- expected"),
-                    paint(super::style::ADDED, "+ found")
-                ));
-                for line in diff.lines() {
-                    out.push_str(&format!("      {line}\n"));
-                }
+        let diff = match (&check.expected_value, &check.actual) {
+            (Some(expected), Some(actual)) => diff(expected, actual),
+            _ => None,
+        };
+        if let Some(diff) = diff {
+            out.push_str(&format!(
+                "    diff ({}, {}):\n",
+                paint(super::style::REMOVED, "- expected"),
+                paint(super::style::ADDED, "+ found")
+            ));
+            for line in diff.lines() {
+                out.push_str(&format!("      {line}\n"));
             }
         }
     }

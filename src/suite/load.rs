@@ -157,6 +157,11 @@ fn yaml_diagnostic(file: &Path, err: &serde_saphyr::Error) -> Diagnostic {
         _ => full,
     };
     let help = suggestion(&message);
+    let message = match message.as_str() {
+        "invalid u16" | "invalid u32" | "invalid u64" => "expected a whole number".to_owned(),
+        "invalid bool" => "expected true or false".to_owned(),
+        _ => message,
+    };
     Diagnostic::new(file, position, message).with_help(help)
 }
 

@@ -1,7 +1,7 @@
 //! `gt`, `gte`, `lt`, `lte`: numeric comparisons. A numeric string ("0.9") is read as a number,
 //! since flows often return numbers as text.
 
-use super::{Definition, Predicate, Verdict, found};
+use super::{Definition, Predicate, Verdict};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -43,8 +43,8 @@ impl Predicate for Compare {
     fn evaluate(&self, actual: Option<&Value>) -> Verdict {
         match actual.and_then(as_number) {
             Some(number) if (self.holds)(number, self.bound) => Verdict::pass(),
-            Some(_) => Verdict::fail(found(actual)),
-            None => Verdict::fail(format!("{}, which is not a number", found(actual))),
+            Some(_) => Verdict::from_bool(false),
+            None => Verdict::fail("the value is not a number"),
         }
     }
 

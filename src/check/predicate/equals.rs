@@ -1,6 +1,6 @@
 //! `equals`: deep equality for any JSON value; numbers compare by value (1 equals 1.0).
 
-use super::{Definition, Predicate, Verdict, found};
+use super::{Definition, Predicate, Verdict};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -40,7 +40,7 @@ impl Predicate for Equals {
     fn evaluate(&self, actual: Option<&Value>) -> Verdict {
         match actual {
             Some(actual) if json_equal(actual, &self.0) => Verdict::pass(),
-            other => Verdict::fail(found(other)),
+            _ => Verdict::from_bool(false),
         }
     }
 

@@ -1,6 +1,6 @@
 //! `exists`: the path matches something (`exists: true`) or nothing (`exists: false`).
 
-use super::{Definition, Predicate, Verdict, found};
+use super::{Definition, Predicate, Verdict};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -25,7 +25,7 @@ impl Predicate for Exists {
         if actual.is_some() == self.0 {
             Verdict::pass()
         } else {
-            Verdict::fail(found(actual))
+            Verdict::from_bool(false)
         }
     }
 

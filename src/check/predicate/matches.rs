@@ -1,6 +1,6 @@
 //! `matches`: a string matches a regular expression (Rust `regex` syntax, unanchored).
 
-use super::{Definition, Predicate, Verdict, found};
+use super::{Definition, Predicate, Verdict};
 use regex::Regex;
 use serde_json::Value;
 use std::sync::Arc;
@@ -29,20 +29,21 @@ fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
     Ok(Arc::new(Matches(regex)))
 }
 
+/// The regex crate explains errors over several lines, ending with `error: <what>`.
 fn one_line(text: &str) -> String {
     text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+        .rev()
+        .find_map(|line| line.trim().strip_prefix("error: "))
+        .unwrap_or(text.trim())
+        .to_owned()
 }
 
 impl Predicate for Matches {
     fn evaluate(&self, actual: Option<&Value>) -> Verdict {
         match actual {
             Some(Value::String(text)) if self.0.is_match(text) => Verdict::pass(),
-            Some(Value::String(_)) | None => Verdict::fail(found(actual)),
-            Some(_) => Verdict::fail(format!("{}, which is not a string", found(actual))),
+            Some(Value::String(_)) | None => Verdict::from_bool(false),
+            Some(_) => Verdict::fail("the value is not a string"),
         }
     }
 

@@ -81,11 +81,3 @@ pub fn find(name: &str) -> Option<&'static Definition> {
 pub fn names() -> impl Iterator<Item = &'static str> {
     REGISTRY.iter().map(|definition| definition.name)
 }
-
-/// "found nothing at this path" or the value, for failure messages.
-fn found(actual: Option<&Value>) -> String {
-    match actual {
-        None => "nothing at this path".to_owned(),
-        Some(value) => format!("found {}", super::short(value, 200)),
-    }
-}

@@ -1,0 +1,144 @@
+//! Shared test harness: the real `flowcheck` binary, and the real simulator started as a
+//! separate process on a free loopback port.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_flowcheck");
+
+/// A `flowcheck` command with a clean environment: no key, no URL, no colours, not in CI.
+pub fn flowcheck() -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NOUKAI_API_URL")
+        .env_remove("NOUKAI_API_KEY")
+        .env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    command
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+pub fn run(args: &[&str]) -> Run {
+    Run::from(
+        flowcheck()
+            .args(args)
+            .output()
+            .expect("the flowcheck binary runs"),
+    )
+}
+
+/// The simulator as its own process; killed on drop.
+pub struct Sim {
+    child: Child,
+    pub url: String,
+    pub key: String,
+}
+
+impl Sim {
+    pub fn start() -> Sim {
+        Sim::start_with(&[])
+    }
+
+    pub fn start_with(extra: &[&str]) -> Sim {
+        let key = flowcheck::DEMO_API_KEY.to_owned();
+        let mut child = flowcheck()
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the simulator starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the simulator prints its address");
+        let url = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_owned();
+        Sim { child, url, key }
+    }
+
+    /// A `flowcheck run` pointed at this simulator with its key.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(
+            flowcheck()
+                .arg("run")
+                .args(args)
+                .env("NOUKAI_API_URL", &self.url)
+                .env("NOUKAI_API_KEY", &self.key)
+                .output()
+                .expect("the flowcheck binary runs"),
+        )
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A fresh temporary folder for reports.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary folder")
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(path)).expect("the JSON report parses")
+}
+
+/// Validate a JUnit file against the Surefire XSD shipped in shared/schemas (xmllint).
+pub fn assert_valid_junit(path: &Path) {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/junit-10.xsd");
+    let output = Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(&schema)
+        .arg(path)
+        .output()
+        .expect("xmllint is installed (Debian package libxml2-utils; .ci/run installs it)");
+    assert!(
+        output.status.success(),
+        "JUnit report does not validate:\n{}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        read(path)
+    );
+}

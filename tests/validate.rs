@@ -1,0 +1,88 @@
+//! `flowcheck validate`: every class of suite error is refused with exit 2, at file:line:col,
+//! with a hint where one fits; nothing is sent. The rendered messages are snapshots.
+
+mod common;
+
+use common::run;
+
+fn invalid(name: &str) -> String {
+    let path = format!("tests/fixtures/invalid/{name}.yaml");
+    let result = run(&["validate", &path]);
+    assert_eq!(
+        result.code,
+        2,
+        "{name} should be refused with exit 2:\n{}",
+        result.all()
+    );
+    assert!(
+        result.stderr.contains(&format!("{path}:")),
+        "{name}: no file:line:col in\n{}",
+        result.stderr
+    );
+    result.stderr
+}
+
+macro_rules! invalid_suite_tests {
+    ($($name:ident),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(stringify!($name), invalid(stringify!($name)));
+        }
+    )*};
+}
+
+invalid_suite_tests!(
+    unknown_key,
+    wrong_type,
+    bad_jsonpath,
+    bad_regex,
+    bad_duration,
+    unknown_target,
+    bad_slug,
+    unknown_predicate,
+    two_predicates,
+    missing_field,
+    unset_env,
+    steps_without_step_mode,
+    duplicate_case,
+    yaml_syntax,
+    error_and_status,
+    bad_pass_if,
+);
+
+#[test]
+fn the_example_suites_are_valid() {
+    let result = run(&["validate", "suites"]);
+    assert_eq!(result.code, 0, "{}", result.all());
+    assert!(result.stdout.contains("cases: valid"), "{}", result.stdout);
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    let result = run(&["validate", "no/such/suite.yaml"]);
+    assert_eq!(result.code, 2);
+    assert!(
+        result
+            .stderr
+            .contains("no/such/suite.yaml: no such file or folder"),
+        "{}",
+        result.stderr
+    );
+}
+
+#[test]
+fn run_refuses_invalid_suites_before_sending_anything() {
+    // No server is configured at all: the suite error must be found first, with exit 2.
+    let result = run(&["run", "tests/fixtures/invalid/unknown_predicate.yaml"]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result.stderr.contains("did you mean \"equals\"?"),
+        "{}",
+        result.stderr
+    );
+    assert!(
+        result.stderr.contains("nothing was sent"),
+        "{}",
+        result.stderr
+    );
+}
