@@ -95,7 +95,6 @@ fn rerun(attempt: &Attempt) -> TestRerun {
     });
     rerun.set_message(headline(attempt));
     rerun.set_description(plain(&attempt_details(attempt)));
-    rerun.set_time(attempt.observation.latency);
     rerun
 }
 

@@ -63,7 +63,6 @@ pub fn attempt_details(attempt: &Attempt) -> String {
             paint(FAIL, "✗"),
             paint(BOLD, &check.label)
         ));
-        out.push_str(&format!("    expected: {}\n", check.expected));
         match &check.actual {
             Some(actual) => out.push_str(&format!("    found:    {}\n", short(actual, 500))),
             None => out.push_str("    found:    nothing\n"),
@@ -88,7 +87,8 @@ pub fn attempt_details(attempt: &Attempt) -> String {
     }
     let passed = attempt.checks.iter().filter(|c| c.passed).count();
     if passed > 0 {
-        out.push_str(&paint(DIM, format!("  ({passed} other checks passed)\n")));
+        let checks = if passed == 1 { "check" } else { "checks" };
+        out.push_str(&paint(DIM, format!("  ({passed} other {checks} passed)\n")));
     }
     out
 }

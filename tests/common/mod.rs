@@ -127,18 +127,41 @@ pub fn read_json(path: &Path) -> serde_json::Value {
 }
 
 /// Validate a JUnit file against the Surefire XSD shipped in shared/schemas (xmllint).
+///
+/// CI (`CI` set) must have xmllint (`.ci/run` installs it); elsewhere, without it, the schema
+/// check is skipped with a notice so `cargo test` works with only the Rust toolchain.
+/// The root's `skipped` and `timestamp` attributes (quick-junit's, widely read) are outside
+/// the XSD and allowed by the issue, so they are removed from a copy before validation.
 pub fn assert_valid_junit(path: &Path) {
+    let xml = read(path);
+    let root =
+        regex::Regex::new(r#"(<testsuites[^>]*?) (?:skipped|timestamp)="[^"]*""#).expect("regex");
+    let mut checked = xml.clone();
+    while root.is_match(&checked) {
+        checked = root.replace(&checked, "$1").into_owned();
+    }
+    let copy = tempfile::NamedTempFile::new().expect("a temporary file");
+    std::fs::write(copy.path(), &checked).expect("the copy is written");
+    let path = copy.path();
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/junit-10.xsd");
-    let output = Command::new("xmllint")
+    let output = match Command::new("xmllint")
         .args(["--noout", "--schema"])
         .arg(&schema)
         .arg(path)
         .output()
-        .expect("xmllint is installed (Debian package libxml2-utils; .ci/run installs it)");
+    {
+        Ok(output) => output,
+        Err(err) if std::env::var_os("CI").is_none() => {
+            eprintln!(
+                "notice: xmllint is not installed ({err}); JUnit schema validation skipped (apt-get install libxml2-utils)"
+            );
+            return;
+        }
+        Err(err) => panic!("xmllint is required in CI (Debian package libxml2-utils): {err}"),
+    };
     assert!(
         output.status.success(),
-        "JUnit report does not validate:\n{}\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        read(path)
+        "JUnit report does not validate:\n{}\n{xml}",
+        String::from_utf8_lossy(&output.stderr)
     );
 }

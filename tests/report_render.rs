@@ -1,0 +1,178 @@
+//! The rendered reports for every kind of case outcome, from real suites judged against
+//! observations: the terminal's failure details and the JUnit XML (validated against the XSD).
+
+mod common;
+
+use flowcheck::check::observation::{Observation, Reply};
+use flowcheck::run::{Attempt, AttemptResult, CaseKey, CaseOutcome};
+use flowcheck::suite::load::parse;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::Duration;
+
+const SUITE: &str = r#"
+suite: render
+flow: demo/support/triage
+targets: [production, v3]
+cases:
+  - name: routes refunds
+    message: refund please
+    expect:
+      output:
+        - {path: $.category, equals: billing}
+        - {path: $.confidence, gte: 0.9}
+        - equals: {category: billing, priority: normal}
+  - name: refuses images
+    message: look
+    expect:
+      error: {http: 400, code: MODEL_MIME_INCOMPATIBLE}
+  - name: flaky tagline
+    message: tagline
+    repeat: 3
+    pass_if: 2/3
+    expect:
+      output:
+        - {path: $.text, contains: Zephyr}
+  - name: interrupted one
+    message: slow
+"#;
+
+fn ran(result: Value) -> Reply {
+    Reply::Ran {
+        status: "completed".into(),
+        result,
+        block_count: Some(3),
+        execution_id: None,
+    }
+}
+
+fn outcomes() -> Vec<CaseOutcome> {
+    let suite = parse(Path::new("suites/render.yaml"), SUITE, &|_| None).expect("the suite parses");
+    let attempt = |case: usize, reply: Reply| {
+        let observation = Observation {
+            reply,
+            latency: Duration::from_millis(120),
+            steps: vec![],
+        };
+        let (judgement, checks) = suite.cases[case].expect.judge(&observation);
+        let result = match judgement {
+            flowcheck::check::expect::Judgement::Passed => AttemptResult::Passed,
+            flowcheck::check::expect::Judgement::Failed => AttemptResult::Failed,
+            flowcheck::check::expect::Judgement::Errored(message) => {
+                AttemptResult::Errored(message)
+            }
+        };
+        Attempt {
+            result,
+            request: json!({"message": "x"}),
+            observation,
+            checks,
+            retries: 0,
+        }
+    };
+    let outcome = |case: usize, target: usize, attempts: Vec<Attempt>, pass_if: u32| {
+        let c = &suite.cases[case];
+        let status = CaseOutcome::status_of(&attempts, pass_if);
+        CaseOutcome {
+            key: CaseKey {
+                suite: 0,
+                case,
+                target,
+            },
+            suite: suite.name.clone(),
+            file: suite.file.clone(),
+            line: c.line,
+            case: c.name.clone(),
+            flow: suite.flow.to_string(),
+            target: c.targets[target].to_string(),
+            mode: c.mode,
+            tags: c.tags.clone(),
+            status,
+            reason: None,
+            pass_if,
+            duration: Duration::from_millis(150),
+            attempts,
+        }
+    };
+    let good = json!({"category": "billing", "priority": "normal", "confidence": 0.92});
+    let regressed = json!({"category": "general", "priority": "normal", "confidence": 0.55});
+    let mut interrupted = outcome(3, 0, vec![], 1);
+    interrupted.status = flowcheck::run::CaseStatus::NotRun;
+    interrupted.reason = Some("interrupted".into());
+    vec![
+        outcome(0, 0, vec![attempt(0, ran(good.clone()))], 1),
+        outcome(0, 1, vec![attempt(0, ran(regressed))], 1),
+        outcome(
+            1,
+            0,
+            vec![attempt(
+                1,
+                Reply::Refused {
+                    http: 400,
+                    code: Some("MODEL_MIME_INCOMPATIBLE".into()),
+                    message: "no vision".into(),
+                },
+            )],
+            1,
+        ),
+        outcome(
+            1,
+            1,
+            vec![attempt(
+                1,
+                Reply::Broken {
+                    message: "connection refused".into(),
+                },
+            )],
+            1,
+        ),
+        outcome(
+            2,
+            0,
+            vec![
+                attempt(2, ran(json!({"text": "Zephyr: lighter than air"}))),
+                attempt(2, ran(json!({"text": "Fly light"}))),
+                attempt(2, ran(json!({"text": "Zephyr, always"}))),
+            ],
+            2,
+        ),
+        interrupted,
+    ]
+}
+
+#[test]
+fn failure_details_show_expected_found_and_a_diff() {
+    let outcomes = outcomes();
+    let details: Vec<String> = outcomes
+        .iter()
+        .filter(|o| !o.status.is_success() || o.status == flowcheck::run::CaseStatus::Flaky)
+        .map(|o| {
+            format!(
+                "# {} [{}]\n{}",
+                flowcheck::report::render::title(o),
+                o.status.as_str(),
+                flowcheck::report::style::plain(&flowcheck::report::render::case_details(o))
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(details.join("\n"));
+}
+
+#[test]
+fn junit_marks_failures_errors_flaky_and_skipped_and_validates() {
+    let xml =
+        flowcheck::report::junit::render(&outcomes(), Duration::from_secs(1)).expect("renders");
+    let dir = common::tempdir();
+    let path = dir.path().join("junit.xml");
+    std::fs::write(&path, &xml).expect("written");
+    common::assert_valid_junit(&path);
+    let xml = regex::Regex::new(r#"time="[0-9.]+""#)
+        .expect("regex")
+        .replace_all(&xml, r#"time="T""#)
+        .to_string();
+    let xml = regex::Regex::new(r#"timestamp="[^"]+""#)
+        .expect("regex")
+        .replace_all(&xml, r#"timestamp="TS""#)
+        .to_string();
+    insta::assert_snapshot!(xml);
+}
