@@ -346,13 +346,15 @@ fn block(raw: &RawBlock, earlier: &[String]) -> Checked<Block> {
 }
 
 /// The first block reads the message; later ones read the previous block's text (or, for
-/// `passthrough`, its whole output).
+/// `passthrough`, its whole output). `template` and `json_map` read no input.
 fn default_input(kind: &str, previous: Option<&String>) -> TemplateValue {
     let no_steps = Allowed {
         steps: &[],
         llm_output: false,
     };
     let source = match (previous, kind) {
+        // These kinds read no input.
+        (_, "template" | "json_map") => return TemplateValue::Plain(Value::Null),
         (None, _) => "{{ input.message }}".to_string(),
         (Some(previous), "passthrough") => format!("{{{{ steps.{previous} }}}}"),
         (Some(previous), _) => format!("{{{{ steps.{previous}.text }}}}"),
