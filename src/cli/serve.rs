@@ -1,5 +1,9 @@
 //! `flowcheck serve`: the built-in simulator as a standalone server.
 
+use crate::exit::{INFRA, SUCCESS, USAGE};
+use crate::sim::{Catalog, SimOptions};
+use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -13,9 +17,93 @@ pub struct ServeArgs {
     /// The API key the simulator accepts (default: the documented demo key).
     #[arg(long, env = "FLOWCHECK_SIM_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
+    /// Seed for every simulated random choice (latency, fault rates, llm variants).
+    #[arg(long, default_value_t = crate::sim::EMBEDDED_SEED)]
+    pub seed: u64,
 }
 
-pub async fn serve(_args: ServeArgs) -> u8 {
-    eprintln!("error: the simulator is not built yet");
-    crate::exit::INFRA
+pub async fn serve(args: ServeArgs) -> u8 {
+    let addr = match resolve(&args.addr).await {
+        Ok(addr) => addr,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return USAGE;
+        }
+    };
+    let loaded = match &args.flows {
+        Some(path) => Catalog::load(path),
+        None => Catalog::builtin(),
+    };
+    let catalog = match loaded {
+        Ok(catalog) => catalog,
+        Err(err) => {
+            eprintln!("error: {err}");
+            eprintln!("error: the simulator did not start: fix the flow definition above");
+            return USAGE;
+        }
+    };
+    let flow_count = catalog.len();
+    let options = SimOptions {
+        addr,
+        api_key: args
+            .api_key
+            .unwrap_or_else(|| crate::DEMO_API_KEY.to_string()),
+        catalog,
+        seed: args.seed,
+    };
+    let running = match crate::sim::start(options).await {
+        Ok(running) => running,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return INFRA;
+        }
+    };
+    // The one line on stdout: scripts and tests wait for it to learn the URL.
+    let mut stdout = std::io::stdout().lock();
+    let printed = writeln!(stdout, "flowcheck simulator listening on {}", running.url())
+        .and_then(|()| stdout.flush());
+    drop(stdout);
+    if printed.is_err() {
+        running.shutdown().await;
+        return INFRA;
+    }
+    eprintln!("serving {flow_count} flows; press Ctrl-C to stop");
+    wait_for_stop_signal().await;
+    running.shutdown().await;
+    eprintln!("simulator stopped");
+    SUCCESS
+}
+
+async fn resolve(addr: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = addr.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let mut found = tokio::net::lookup_host(addr)
+        .await
+        .map_err(|err| format!("--addr {addr:?} is not HOST:PORT: {err}"))?;
+    found
+        .next()
+        .ok_or_else(|| format!("--addr {addr:?} resolves to no address"))
+}
+
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

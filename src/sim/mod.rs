@@ -1,22 +1,32 @@
-//! The built-in Noukai simulator (placeholder until the simulator lands).
+//! The built-in Noukai simulator: flow definitions, one block engine, an HTTP server that
+//! exposes it through `/execute`, `/jobs` and `/step`, and fault injection.
+//!
+//! It depends on nothing but the contract (`noukai-api.md`): it shares no code or wire types
+//! with the client in `crate::api`. User documentation: `docs/simulator.md`.
 
-/// A running simulator.
-pub struct RunningSim {
-    url: String,
-}
+mod attachments;
+mod auth;
+pub mod blocks;
+mod catalog;
+mod compile;
+mod definition;
+mod engine;
+mod errors;
+pub mod faults;
+mod jobs;
+pub mod latency;
+pub mod llm_models;
+pub mod model;
+mod preflight;
+mod request;
+mod routes;
+mod seed;
+mod server;
+mod slug;
+mod sse;
+mod suggest;
+pub mod template;
+mod text;
 
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct SimError(String);
-
-impl RunningSim {
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    pub async fn shutdown(self) {}
-}
-
-pub async fn start_embedded() -> Result<RunningSim, SimError> {
-    Err(SimError("the simulator is not built yet".into()))
-}
+pub use catalog::{Catalog, CatalogError};
+pub use server::{EMBEDDED_SEED, RunningSim, SimError, SimOptions, start, start_embedded};

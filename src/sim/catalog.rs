@@ -1,0 +1,281 @@
+//! The catalogue of flows the simulator serves: loaded from YAML, fully checked before the
+//! server starts, immutable afterwards (so the hot path reads it without locks).
+
+use crate::sim::compile;
+use crate::sim::definition::RawFlow;
+use crate::sim::model::Flow;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The shipped example flows, compiled into the binary so they work from any directory.
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "examples/flows/support-triage.yaml",
+        include_str!("../../examples/flows/support-triage.yaml"),
+    ),
+    (
+        "examples/flows/vision-describe.yaml",
+        include_str!("../../examples/flows/vision-describe.yaml"),
+    ),
+    (
+        "examples/flows/docs-summarize.yaml",
+        include_str!("../../examples/flows/docs-summarize.yaml"),
+    ),
+    (
+        "examples/flows/long-report.yaml",
+        include_str!("../../examples/flows/long-report.yaml"),
+    ),
+    (
+        "examples/flows/ops-broken.yaml",
+        include_str!("../../examples/flows/ops-broken.yaml"),
+    ),
+    (
+        "examples/flows/creative-tagline.yaml",
+        include_str!("../../examples/flows/creative-tagline.yaml"),
+    ),
+    (
+        "examples/flows/bench-echo.yaml",
+        include_str!("../../examples/flows/bench-echo.yaml"),
+    ),
+    (
+        "examples/flows/flaky-rate-limited.yaml",
+        include_str!("../../examples/flows/flaky-rate-limited.yaml"),
+    ),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{file}:{line}:{column}: {message}")]
+    Invalid {
+        file: String,
+        line: u64,
+        column: u64,
+        message: String,
+    },
+    #[error("failed to read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: no flow definitions (*.yaml or *.yml) found")]
+    Empty { path: String },
+}
+
+/// A validated set of flow definitions.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    flows: HashMap<String, Arc<Flow>>,
+}
+
+impl Catalog {
+    /// The shipped examples.
+    pub fn builtin() -> Result<Catalog, CatalogError> {
+        Catalog::from_sources(
+            BUILTIN
+                .iter()
+                .map(|(name, text)| (name.to_string(), text.to_string())),
+        )
+    }
+
+    /// A YAML file, or every `*.yaml`/`*.yml` file directly inside a folder.
+    pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
+        let read = |file: &Path| {
+            std::fs::read_to_string(file).map_err(|source| CatalogError::Read {
+                path: file.display().to_string(),
+                source,
+            })
+        };
+        let metadata = std::fs::metadata(path).map_err(|source| CatalogError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let mut sources = Vec::new();
+        if metadata.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|source| CatalogError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let mut files: Vec<_> = entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|file| {
+                    file.is_file()
+                        && matches!(
+                            file.extension().and_then(|e| e.to_str()),
+                            Some("yaml" | "yml")
+                        )
+                })
+                .collect();
+            files.sort();
+            for file in files {
+                sources.push((file.display().to_string(), read(&file)?));
+            }
+            if sources.is_empty() {
+                return Err(CatalogError::Empty {
+                    path: path.display().to_string(),
+                });
+            }
+        } else {
+            sources.push((path.display().to_string(), read(path)?));
+        }
+        Catalog::from_sources(sources)
+    }
+
+    fn from_sources(
+        sources: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Catalog, CatalogError> {
+        let mut flows: HashMap<String, Arc<Flow>> = HashMap::new();
+        for (file, text) in sources {
+            let invalid = |line: u64, column: u64, message: String| CatalogError::Invalid {
+                file: file.clone(),
+                line,
+                column,
+                message,
+            };
+            let raw: RawFlow = serde_saphyr::from_str(&text).map_err(|err| {
+                let (line, column) = err
+                    .location()
+                    .map_or((1, 1), |at| (at.line().max(1), at.column().max(1)));
+                invalid(line, column, parse_message(&err))
+            })?;
+            let (flow_line, flow_column) =
+                (raw.flow.referenced.line(), raw.flow.referenced.column());
+            let flow =
+                compile::flow(raw, &file).map_err(|p| invalid(p.line, p.column, p.message))?;
+            let path = flow.path();
+            if let Some(earlier) = flows.get(&path) {
+                return Err(invalid(
+                    flow_line.max(1),
+                    flow_column.max(1),
+                    format!("flow {path} is already defined in {}", earlier.source),
+                ));
+            }
+            flows.insert(path, Arc::new(flow));
+        }
+        Ok(Catalog { flows })
+    }
+
+    pub fn get(&self, org: &str, project: &str, flow: &str) -> Option<&Arc<Flow>> {
+        self.flows.get(&format!("{org}/{project}/{flow}"))
+    }
+
+    /// Every flow, sorted by path.
+    pub fn flows(&self) -> Vec<&Arc<Flow>> {
+        let mut flows: Vec<_> = self.flows.values().collect();
+        flows.sort_by_key(|flow| flow.path());
+        flows
+    }
+
+    pub fn len(&self) -> usize {
+        self.flows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.flows.is_empty()
+    }
+}
+
+/// serde-saphyr's message without its trailing " at line L, column C" (we print file:line:col).
+fn parse_message(err: &serde_saphyr::Error) -> String {
+    let text = err.without_snippet().to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_one(text: &str) -> Result<Catalog, CatalogError> {
+        Catalog::from_sources([("x.yaml".to_string(), text.to_string())])
+    }
+
+    const GOOD: &str = "org: acme\nproject: shop\nflow: echo\nproduction: 1\nversions:\n  - version: 1\n    blocks:\n      - id: echo\n        kind: passthrough\n";
+
+    #[test]
+    fn the_builtin_catalog_loads() {
+        let catalog = Catalog::builtin().unwrap();
+        assert_eq!(catalog.len(), BUILTIN.len());
+        assert!(catalog.get("demo", "support", "triage").is_some());
+    }
+
+    #[test]
+    fn a_good_definition_loads() {
+        assert_eq!(load_one(GOOD).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_unknown_kind_is_reported_with_its_position_and_a_hint() {
+        let err = load_one(&GOOD.replace("passthrough", "passthru"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "x.yaml:9:15: unknown block kind \"passthru\" (did you mean \"passthrough\"?)"
+        );
+    }
+
+    #[test]
+    fn yaml_and_shape_errors_carry_positions() {
+        let err = load_one(&GOOD.replace("production", "prod"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("x.yaml:4:1: unknown field `prod`"), "{err}");
+        let err = load_one("org: [\n").unwrap_err().to_string();
+        assert!(err.starts_with("x.yaml:1:"), "{err}");
+    }
+
+    #[test]
+    fn semantic_errors_carry_positions() {
+        let cases = [
+            (
+                GOOD.replace("flow: echo", "flow: Echo"),
+                "x.yaml:3:7: flow \"Echo\" is not a valid slug",
+            ),
+            (
+                GOOD.replace("production: 1", "production: 2"),
+                "x.yaml:4:13: production version 2 is not defined",
+            ),
+            (
+                GOOD.replace("kind: passthrough", "kind: llm\n        model: nk-txt-1"),
+                "did you mean \"nk-text-1\"",
+            ),
+            (
+                GOOD.replace(
+                    "kind: passthrough",
+                    "kind: passthrough\n        model: nk-text-1",
+                ),
+                "`model` does not apply",
+            ),
+            (
+                GOOD.replace(
+                    "kind: passthrough",
+                    "kind: passthrough\n        input: \"{{ steps.nope.text }}\"",
+                ),
+                "step \"nope\" does not run before",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = load_one(&text).unwrap_err().to_string();
+            assert!(err.contains(expected), "{err} should contain {expected}");
+        }
+    }
+
+    #[test]
+    fn duplicate_flows_are_refused() {
+        let err = Catalog::from_sources([
+            ("a.yaml".to_string(), GOOD.to_string()),
+            ("b.yaml".to_string(), GOOD.to_string()),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("b.yaml:3:7: flow acme/shop/echo is already defined in a.yaml"),
+            "{err}"
+        );
+    }
+}
