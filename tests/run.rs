@@ -10,13 +10,23 @@ use std::process::Stdio;
 fn totals(report: &Value) -> (u64, u64, u64, u64, u64) {
     let t = &report["totals"];
     let n = |k: &str| t[k].as_u64().unwrap_or(u64::MAX);
-    (n("passed"), n("flaky"), n("failed"), n("errored"), n("not_run"))
+    (
+        n("passed"),
+        n("flaky"),
+        n("failed"),
+        n("errored"),
+        n("not_run"),
+    )
 }
 
 fn case<'a>(report: &'a Value, name: &str, target: &str) -> &'a Value {
     report["cases"]
         .as_array()
-        .and_then(|cases| cases.iter().find(|c| c["case"] == name && c["target"] == target))
+        .and_then(|cases| {
+            cases
+                .iter()
+                .find(|c| c["case"] == name && c["target"] == target)
+        })
         .unwrap_or_else(|| panic!("no case {name:?} @ {target} in the report"))
 }
 
@@ -24,21 +34,43 @@ fn case<'a>(report: &'a Value, name: &str, target: &str) -> &'a Value {
 fn the_example_suites_pass_against_the_embedded_simulator() {
     let dir = tempdir();
     let (junit, json) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
-    let result = run(&["run", "suites", "--embedded", "--junit", junit.to_str().unwrap_or_default(), "--json", json.to_str().unwrap_or_default()]);
+    let result = run(&[
+        "run",
+        "suites",
+        "--embedded",
+        "--junit",
+        junit.to_str().unwrap_or_default(),
+        "--json",
+        json.to_str().unwrap_or_default(),
+    ]);
     assert_eq!(result.code, 0, "{}", result.all());
-    assert!(result.stdout.contains("(embedded simulator)"), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("(embedded simulator)"),
+        "{}",
+        result.stdout
+    );
     let report = read_json(&json);
     let (passed, flaky, failed, errored, not_run) = totals(&report);
-    assert_eq!((flaky, failed, errored, not_run), (0, 0, 0, 0), "{}", result.stdout);
+    assert_eq!(
+        (flaky, failed, errored, not_run),
+        (0, 0, 0, 0),
+        "{}",
+        result.stdout
+    );
     assert!(passed >= 25, "only {passed} cases passed");
     assert_valid_junit(&junit);
 
     // Step mode recorded every step with its usage; async mode polled a job to completion.
-    let steps = &case(&report, "each step does its part", "production")["attempts"][0]["observation"]["steps"];
-    let ids: Vec<&str> = steps.as_array().map(|s| s.iter().filter_map(|s| s["id"].as_str()).collect()).unwrap_or_default();
+    let steps = &case(&report, "each step does its part", "production")["attempts"][0]["observation"]
+        ["steps"];
+    let ids: Vec<&str> = steps
+        .as_array()
+        .map(|s| s.iter().filter_map(|s| s["id"].as_str()).collect())
+        .unwrap_or_default();
     assert_eq!(ids, ["clean", "summarize", "title"]);
     assert!(steps[1]["cost_usd"].is_string(), "{steps}");
-    let job = &case(&report, "the report job completes", "production")["attempts"][0]["observation"]["reply"];
+    let job = &case(&report, "the report job completes", "production")["attempts"][0]["observation"]
+        ["reply"];
     assert_eq!(job["status"], "completed", "{job}");
 }
 
@@ -47,7 +79,11 @@ fn the_example_suites_pass_against_a_simulator_process() {
     let sim = Sim::start();
     let result = sim.run(&["suites"]);
     assert_eq!(result.code, 0, "{}", result.all());
-    assert!(result.stdout.contains(" 0 failed, 0 errored, 0 not run"), "{}", result.stdout);
+    assert!(
+        result.stdout.contains(" 0 failed, 0 errored, 0 not run"),
+        "{}",
+        result.stdout
+    );
 }
 
 #[test]
@@ -55,12 +91,33 @@ fn a_regressed_version_fails_with_a_diff_and_junit_failures() {
     let sim = Sim::start();
     let dir = tempdir();
     let junit = dir.path().join("junit.xml");
-    let result = sim.run(&["tests/fixtures/run/regressions.yaml", "--junit", junit.to_str().unwrap_or_default()]);
+    let result = sim.run(&[
+        "tests/fixtures/run/regressions.yaml",
+        "--junit",
+        junit.to_str().unwrap_or_default(),
+    ]);
     assert_eq!(result.code, 1, "{}", result.all());
-    assert!(result.stdout.contains("FAIL [") && result.stdout.contains("money back goes to billing @ v3"), "{}", result.stdout);
-    assert!(result.stdout.contains("found:    \"general\""), "{}", result.stdout);
-    assert!(result.stdout.contains("-   \"category\": \"billing\""), "no diff in\n{}", result.stdout);
-    assert!(result.stdout.contains("3 passed, 0 flaky, 2 failed"), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("FAIL [")
+            && result.stdout.contains("money back goes to billing @ v3"),
+        "{}",
+        result.stdout
+    );
+    assert!(
+        result.stdout.contains("found:    \"general\""),
+        "{}",
+        result.stdout
+    );
+    assert!(
+        result.stdout.contains("-   \"category\": \"billing\""),
+        "no diff in\n{}",
+        result.stdout
+    );
+    assert!(
+        result.stdout.contains("4 passed, 0 flaky, 2 failed"),
+        "{}",
+        result.stdout
+    );
     let xml = read(&junit);
     assert_eq!(xml.matches("<failure ").count(), 2, "{xml}");
     assert_eq!(xml.matches("<error ").count(), 0, "{xml}");
@@ -72,10 +129,21 @@ fn rate_limits_are_retried_after_retry_after() {
     let sim = Sim::start();
     let dir = tempdir();
     let json = dir.path().join("report.json");
-    let result = sim.run(&["tests/fixtures/run/rate_limited.yaml", "--json", json.to_str().unwrap_or_default()]);
+    let result = sim.run(&[
+        "tests/fixtures/run/rate_limited.yaml",
+        "--json",
+        json.to_str().unwrap_or_default(),
+    ]);
     assert_eq!(result.code, 0, "{}", result.all());
     let report = read_json(&json);
-    assert_eq!(case(&report, "succeeds after the rate limit clears", "production")["attempts"][0]["retries"], 1);
+    assert_eq!(
+        case(
+            &report,
+            "succeeds after the rate limit clears",
+            "production"
+        )["attempts"][0]["retries"],
+        1
+    );
 }
 
 #[test]
@@ -83,11 +151,29 @@ fn without_retries_a_rate_limit_is_an_error_not_a_failure() {
     let sim = Sim::start();
     let dir = tempdir();
     let junit = dir.path().join("junit.xml");
-    let result = sim.run(&["tests/fixtures/run/rate_limited.yaml", "--retries", "0", "--junit", junit.to_str().unwrap_or_default()]);
-    assert_eq!(result.code, 3, "every call erred, so this is an infrastructure exit:\n{}", result.all());
-    assert!(result.stdout.contains("error: HTTP 429"), "{}", result.stdout);
+    let result = sim.run(&[
+        "tests/fixtures/run/rate_limited.yaml",
+        "--retries",
+        "0",
+        "--junit",
+        junit.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(
+        result.code,
+        3,
+        "every call erred, so this is an infrastructure exit:\n{}",
+        result.all()
+    );
+    assert!(
+        result.stdout.contains("error: HTTP 429"),
+        "{}",
+        result.stdout
+    );
     let xml = read(&junit);
-    assert!(xml.contains("<error ") && !xml.contains("<failure "), "{xml}");
+    assert!(
+        xml.contains("<error ") && !xml.contains("<failure "),
+        "{xml}"
+    );
     assert_valid_junit(&junit);
 }
 
@@ -98,7 +184,12 @@ fn ctrl_c_stops_writes_every_report_and_marks_the_rest_not_run() {
     let (junit, json) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
     let mut child = common::flowcheck()
         .args(["run", "tests/fixtures/run/slow_jobs.yaml", "--jobs", "2"])
-        .args(["--junit", junit.to_str().unwrap_or_default(), "--json", json.to_str().unwrap_or_default()])
+        .args([
+            "--junit",
+            junit.to_str().unwrap_or_default(),
+            "--json",
+            json.to_str().unwrap_or_default(),
+        ])
         .env("NOUKAI_API_URL", &sim.url)
         .env("NOUKAI_API_KEY", &sim.key)
         .stdout(Stdio::piped())
@@ -107,15 +198,26 @@ fn ctrl_c_stops_writes_every_report_and_marks_the_rest_not_run() {
         .expect("flowcheck starts");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut first = String::new();
-    stdout.read_line(&mut first).expect("the run announces itself");
+    stdout
+        .read_line(&mut first)
+        .expect("the run announces itself");
     assert!(first.starts_with("Running 4 cases"), "{first}");
     // The jobs take seconds; the run is now in flight.
     let pid = child.id().to_string();
-    let killed = std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill runs");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill runs");
     assert!(killed.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("the rest of stdout");
     let output = child.wait_with_output().expect("flowcheck exits");
-    let rest = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(130), "{rest}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{rest}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(rest.contains("interrupted"), "{rest}");
 
     let report = read_json(&json);
@@ -125,9 +227,15 @@ fn ctrl_c_stops_writes_every_report_and_marks_the_rest_not_run() {
     assert_eq!(passed + not_run, 4, "every planned case is accounted for");
     assert!(not_run >= 2, "the cases never started are not run");
     assert_valid_junit(&junit);
-    assert!(read(&junit).contains("<skipped message=\"interrupted"), "{}", read(&junit));
+    assert!(
+        read(&junit).contains("<skipped message=\"interrupted"),
+        "{}",
+        read(&junit)
+    );
     // Nothing half-written is left beside the reports.
-    let files: Vec<_> = std::fs::read_dir(dir.path()).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
     assert_eq!(files.len(), 2, "{files:?}");
 }
 
@@ -138,13 +246,24 @@ fn a_refused_key_stops_the_run_with_exit_3() {
         common::flowcheck()
             .args(["run", "suites/triage.yaml"])
             .env("NOUKAI_API_URL", &sim.url)
-            .env("NOUKAI_API_KEY", "nk_test_wrongkey_00000000000000000000000000000000")
+            .env(
+                "NOUKAI_API_KEY",
+                "nk_test_wrongkey_00000000000000000000000000000000",
+            )
             .output()
             .expect("runs"),
     );
     assert_eq!(result.code, 3, "{}", result.all());
-    assert!(result.stdout.contains("the API key was refused (HTTP 401"), "{}", result.stdout);
-    assert!(!result.all().contains("nk_test_wrongkey"), "the key leaked:\n{}", result.all());
+    assert!(
+        result.stdout.contains("the API key was refused (HTTP 401"),
+        "{}",
+        result.stdout
+    );
+    assert!(
+        !result.all().contains("nk_test_wrongkey"),
+        "the key leaked:\n{}",
+        result.all()
+    );
 }
 
 #[test]
@@ -153,7 +272,10 @@ fn an_unreachable_server_is_exit_3() {
         common::flowcheck()
             .args(["run", "suites/broken.yaml", "--retries", "0"])
             .env("NOUKAI_API_URL", "http://127.0.0.1:9")
-            .env("NOUKAI_API_KEY", "nk_test_abcdefgh_00000000000000000000000000000000")
+            .env(
+                "NOUKAI_API_KEY",
+                "nk_test_abcdefgh_00000000000000000000000000000000",
+            )
             .output()
             .expect("runs"),
     );
@@ -165,7 +287,11 @@ fn an_unreachable_server_is_exit_3() {
 fn no_server_configured_is_a_usage_error() {
     let result = run(&["run", "suites/broken.yaml"]);
     assert_eq!(result.code, 2, "{}", result.all());
-    assert!(result.stderr.contains("set NOUKAI_API_URL"), "{}", result.stderr);
+    assert!(
+        result.stderr.contains("set NOUKAI_API_URL"),
+        "{}",
+        result.stderr
+    );
 }
 
 #[test]
@@ -174,12 +300,21 @@ fn the_key_is_refused_over_plain_http_to_another_host() {
         common::flowcheck()
             .args(["run", "suites/broken.yaml"])
             .env("NOUKAI_API_URL", "http://api.noukai.example")
-            .env("NOUKAI_API_KEY", "nk_test_abcdefgh_00000000000000000000000000000000")
+            .env(
+                "NOUKAI_API_KEY",
+                "nk_test_abcdefgh_00000000000000000000000000000000",
+            )
             .output()
             .expect("runs"),
     );
     assert_eq!(result.code, 2, "{}", result.all());
-    assert!(result.stderr.contains("refusing to send the API key over plain http://"), "{}", result.stderr);
+    assert!(
+        result
+            .stderr
+            .contains("refusing to send the API key over plain http://"),
+        "{}",
+        result.stderr
+    );
 }
 
 #[test]
@@ -191,17 +326,33 @@ fn the_key_never_appears_in_any_output_or_report() {
     let result = common::Run::from(
         common::flowcheck()
             .args(["run", "suites", "tests/fixtures/run/regressions.yaml", "-v"])
-            .args(["--junit", junit.to_str().unwrap_or_default(), "--json", json.to_str().unwrap_or_default()])
+            .args([
+                "--junit",
+                junit.to_str().unwrap_or_default(),
+                "--json",
+                json.to_str().unwrap_or_default(),
+            ])
             .env("NOUKAI_API_URL", &sim.url)
             .env("NOUKAI_API_KEY", key)
             .output()
             .expect("runs"),
     );
     assert_eq!(result.code, 1, "{}", result.all());
-    assert!(result.stderr.contains("authorization: Bearer [redacted]"), "verbose output shows requests");
-    for (what, text) in [("stdout", result.stdout.clone()), ("stderr", result.stderr.clone()), ("junit", read(&junit)), ("json", read(&json))] {
+    assert!(
+        result.stderr.contains("authorization: Bearer [redacted]"),
+        "verbose output shows requests"
+    );
+    for (what, text) in [
+        ("stdout", result.stdout.clone()),
+        ("stderr", result.stderr.clone()),
+        ("junit", read(&junit)),
+        ("json", read(&json)),
+    ] {
         assert!(!text.contains(key), "the key appears in {what}");
-        assert!(!text.contains("s3cr3t"), "part of the key appears in {what}");
+        assert!(
+            !text.contains("s3cr3t"),
+            "part of the key appears in {what}"
+        );
     }
 }
 
@@ -209,18 +360,57 @@ fn the_key_never_appears_in_any_output_or_report() {
 fn tags_and_filters_select_cases() {
     let dir = tempdir();
     let json = dir.path().join("report.json");
-    let result = run(&["run", "suites", "--embedded", "--tag", "smoke", "--json", json.to_str().unwrap_or_default()]);
+    let result = run(&[
+        "run",
+        "suites",
+        "--embedded",
+        "--tag",
+        "smoke",
+        "--json",
+        json.to_str().unwrap_or_default(),
+    ]);
     assert_eq!(result.code, 0, "{}", result.all());
     let report = read_json(&json);
     let cases = report["cases"].as_array().cloned().unwrap_or_default();
     assert!(!cases.is_empty());
-    assert!(cases.iter().all(|c| c["tags"].as_array().is_some_and(|t| t.iter().any(|t| t == "smoke"))));
+    assert!(cases.iter().all(|c| {
+        c["tags"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t == "smoke"))
+    }));
 
-    let result = run(&["run", "suites", "--embedded", "--filter", "REFUND", "--json", json.to_str().unwrap_or_default()]);
+    let result = run(&[
+        "run",
+        "suites",
+        "--embedded",
+        "--filter",
+        "REFUND",
+        "--json",
+        json.to_str().unwrap_or_default(),
+    ]);
     assert_eq!(result.code, 0, "{}", result.all());
     let report = read_json(&json);
-    let names: Vec<String> = report["cases"].as_array().map(|c| c.iter().map(|c| format!("{} @ {}", c["case"].as_str().unwrap_or_default(), c["target"].as_str().unwrap_or_default())).collect()).unwrap_or_default();
-    assert_eq!(names, ["refund requests go to billing @ production", "refund requests go to billing @ v2"]);
+    let names: Vec<String> = report["cases"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .map(|c| {
+                    format!(
+                        "{} @ {}",
+                        c["case"].as_str().unwrap_or_default(),
+                        c["target"].as_str().unwrap_or_default()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        names,
+        [
+            "refund requests go to billing @ production",
+            "refund requests go to billing @ v2"
+        ]
+    );
 
     let result = run(&["run", "suites", "--embedded", "--filter", "no such case"]);
     assert_eq!(result.code, 2, "{}", result.all());
@@ -231,7 +421,14 @@ fn fail_fast_stops_starting_cases_after_a_failure() {
     let sim = Sim::start();
     let dir = tempdir();
     let json = dir.path().join("report.json");
-    let result = sim.run(&["tests/fixtures/run/regressions.yaml", "--jobs", "1", "--fail-fast", "--json", json.to_str().unwrap_or_default()]);
+    let result = sim.run(&[
+        "tests/fixtures/run/regressions.yaml",
+        "--jobs",
+        "1",
+        "--fail-fast",
+        "--json",
+        json.to_str().unwrap_or_default(),
+    ]);
     assert_eq!(result.code, 1, "{}", result.all());
     let report = read_json(&json);
     let (_, _, failed, _, not_run) = totals(&report);
@@ -245,5 +442,9 @@ fn an_unknown_flow_is_an_error_with_its_code() {
     let sim = Sim::start();
     let result = sim.run(&["tests/fixtures/run/unknown_flow.yaml"]);
     assert_eq!(result.code, 3, "{}", result.all());
-    assert!(result.stdout.contains("HTTP 404 FLOW_NOT_FOUND"), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("HTTP 404 FLOW_NOT_FOUND"),
+        "{}",
+        result.stdout
+    );
 }

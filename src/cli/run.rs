@@ -107,7 +107,7 @@ pub async fn run(args: RunArgs) -> u8 {
     };
 
     let interrupt = CancellationToken::new();
-    let signals = tokio::spawn(watch_signals(interrupt.clone()));
+    let signals = watch_signals(interrupt.clone());
     let options = RunOptions {
         jobs: args.jobs as usize,
         retry: RetryPolicy {
@@ -200,35 +200,53 @@ fn exit_code(totals: &Totals, stop: Option<&Stop>, report_failed: bool) -> u8 {
 }
 
 /// The first Ctrl-C (or SIGTERM) stops the run gracefully; a second one exits at once.
-async fn watch_signals(interrupt: CancellationToken) {
-    wait_for_signal().await;
-    eprintln!(
-        "\ninterrupted: finishing calls in flight and writing reports (press Ctrl-C again to quit now)"
-    );
-    interrupt.cancel();
-    wait_for_signal().await;
-    eprintln!("interrupted twice: quitting now");
-    std::process::exit(i32::from(exit::INTERRUPTED));
+/// The handlers are installed before this returns, so no signal slips past them.
+fn watch_signals(interrupt: CancellationToken) -> tokio::task::JoinHandle<()> {
+    let mut signals = Signals::install();
+    tokio::spawn(async move {
+        signals.next().await;
+        eprintln!(
+            "\ninterrupted: finishing calls in flight and writing reports (press Ctrl-C again to quit now)"
+        );
+        interrupt.cancel();
+        signals.next().await;
+        eprintln!("interrupted twice: quitting now");
+        std::process::exit(i32::from(exit::INTERRUPTED));
+    })
 }
 
-async fn wait_for_signal() {
+struct Signals {
     #[cfg(unix)]
-    {
+    streams: Vec<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    #[cfg(unix)]
+    fn install() -> Signals {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+        let streams = [SignalKind::interrupt(), SignalKind::terminate()]
+            .into_iter()
+            .filter_map(|kind| signal(kind).ok())
+            .collect();
+        Signals { streams }
     }
+
     #[cfg(not(unix))]
-    {
+    fn install() -> Signals {
+        Signals {}
+    }
+
+    #[cfg(unix)]
+    async fn next(&mut self) {
+        if self.streams.is_empty() {
+            return std::future::pending().await;
+        }
+        let waits = self.streams.iter_mut().map(|s| Box::pin(s.recv()));
+        let _ = futures::future::select_all(waits).await;
+    }
+
+    #[cfg(not(unix))]
+    async fn next(&mut self) {
         let _ = tokio::signal::ctrl_c().await;
     }
 }

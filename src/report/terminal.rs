@@ -58,6 +58,7 @@ impl Terminal {
             );
             let body: String = case_details(outcome)
                 .lines()
+                .filter(|l| !l.trim().is_empty())
                 .map(|l| format!("  {l}\n"))
                 .collect();
             self.problems.push(format!("{header}\n{body}"));
