@@ -448,3 +448,101 @@ fn an_unknown_flow_is_an_error_with_its_code() {
         result.stdout
     );
 }
+
+#[test]
+fn a_503_is_retried_and_a_500_only_when_asked() {
+    let sim = Sim::start();
+    let dir = tempdir();
+    let json = dir.path().join("report.json");
+    let result = sim.run(&[
+        "tests/fixtures/run/server_errors.yaml",
+        "--json",
+        json.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(result.code, 1, "{}", result.all());
+    let report = read_json(&json);
+    let retried = case(&report, "a 503 is retried", "v2");
+    assert_eq!(
+        (
+            retried["status"].as_str(),
+            retried["attempts"][0]["retries"].as_u64()
+        ),
+        (Some("passed"), Some(1))
+    );
+    let not_retried = case(&report, "a 500 is retried only when asked", "v3");
+    assert_eq!(not_retried["status"], "errored");
+    assert_eq!(not_retried["attempts"][0]["retries"], 0);
+    assert!(
+        result.stdout.contains("error: HTTP 500"),
+        "{}",
+        result.stdout
+    );
+
+    let sim = Sim::start();
+    let result = sim.run(&[
+        "tests/fixtures/run/server_errors.yaml",
+        "--retry-server-errors",
+    ]);
+    assert_eq!(result.code, 0, "{}", result.all());
+}
+
+#[test]
+fn a_case_timeout_is_an_error_naming_the_budget() {
+    let sim = Sim::start();
+    let result = sim.run(&["tests/fixtures/run/timeouts.yaml"]);
+    assert_eq!(result.code, 3, "{}", result.all());
+    assert!(
+        result.stdout.contains("error: timed out after 1s"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
+fn the_run_deadline_marks_unfinished_cases_not_run() {
+    let sim = Sim::start();
+    let dir = tempdir();
+    let (junit, json) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
+    let result = sim.run(&[
+        "tests/fixtures/run/slow_jobs.yaml",
+        "--deadline",
+        "1s",
+        "--junit",
+        junit.to_str().unwrap_or_default(),
+        "--json",
+        json.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(result.code, 1, "{}", result.all());
+    let report = read_json(&json);
+    assert_eq!(report["stopped"], "deadline");
+    assert_eq!(totals(&report), (0, 0, 0, 0, 4));
+    assert!(
+        result.stdout.contains("deadline was reached"),
+        "{}",
+        result.stdout
+    );
+    assert_valid_junit(&junit);
+}
+
+#[test]
+fn repeat_runs_every_case_n_times() {
+    let dir = tempdir();
+    let json = dir.path().join("report.json");
+    let result = run(&[
+        "run",
+        "suites/broken.yaml",
+        "--embedded",
+        "--repeat",
+        "3",
+        "--json",
+        json.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(result.code, 0, "{}", result.all());
+    let report = read_json(&json);
+    let attempts = &case(
+        &report,
+        "the broken flow reports a failed run",
+        "production",
+    )["attempts"];
+    assert_eq!(attempts.as_array().map(Vec::len), Some(3));
+}
