@@ -88,7 +88,8 @@ pub fn attempt_details(attempt: &Attempt) -> String {
     let passed = attempt.checks.iter().filter(|c| c.passed).count();
     if passed > 0 {
         let checks = if passed == 1 { "check" } else { "checks" };
-        out.push_str(&paint(DIM, format!("  ({passed} other {checks} passed)\n")));
+        out.push_str(&paint(DIM, format!("  ({passed} other {checks} passed)")));
+        out.push('\n');
     }
     out
 }
@@ -116,7 +117,8 @@ pub fn case_details(outcome: &CaseOutcome) -> String {
             continue;
         }
         if total > 1 {
-            out.push_str(&paint(DIM, format!("attempt {} of {total}:\n", index + 1)));
+            out.push_str(&paint(DIM, format!("attempt {} of {total}:", index + 1)));
+            out.push('\n');
         }
         out.push_str(&attempt_details(attempt));
     }
