@@ -547,3 +547,42 @@ fn mime_from_url(url: &str) -> Option<&'static str> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const VALID: &str = "suite: s\nflow: demo/support/triage\ntargets: [production, v2]\ncases:\n  - name: one\n    message: hi\n    expect:\n      output:\n        - {path: $.category, equals: billing}\n        - {path: $.reply, matches: \"^T\"}\n";
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn a_valid_suite_compiles() {
+        let suite = parse(Path::new("s.yaml"), VALID, &no_env).map_err(|e| e[0].to_string());
+        let suite = suite.as_ref().map(|s| (s.cases.len(), s.cases[0].targets.len(), s.cases[0].expect.output.len()));
+        assert_eq!(suite, Ok((1, 2, 2)));
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+            let _ = parse(Path::new("s.yaml"), &text, &no_env);
+        }
+
+        #[test]
+        fn any_edit_of_a_valid_suite_loads_or_says_where(at in 0usize..200, insert in "[ -~\n]{0,8}", cut in 0usize..6) {
+            let at = at.min(VALID.len());
+            let end = (at + cut).min(VALID.len());
+            let text = format!("{}{insert}{}", &VALID[..at], &VALID[end..]);
+            if let Err(errors) = parse(Path::new("s.yaml"), &text, &no_env) {
+                prop_assert!(!errors.is_empty());
+                for error in errors {
+                    prop_assert!(!error.message.is_empty());
+                }
+            }
+        }
+    }
+}
