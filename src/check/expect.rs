@@ -1,6 +1,7 @@
 //! A case's expectations and the judgement of one observation against them.
 
-use super::observation::{Observation, Reply};
+use super::grade::Grades;
+use super::observation::{Observation, ObservedStep, Reply};
 use super::{Check, CheckOutcome};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -33,6 +34,13 @@ pub struct LatencyBounds {
     pub max: Option<Duration>,
 }
 
+/// Limits on what steps report spending (step mode only).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct UsageLimits {
+    pub max_tokens: Option<u64>,
+    pub max_cost_usd: Option<f64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepRef {
     Id(String),
@@ -52,6 +60,7 @@ impl std::fmt::Display for StepRef {
 pub struct StepExpectation {
     pub step: StepRef,
     pub checks: Vec<Check>,
+    pub usage: Option<UsageLimits>,
     pub line: u32,
 }
 
@@ -62,8 +71,11 @@ pub struct Expectation {
     pub error: Option<ErrorExpectation>,
     pub block_count: Option<u64>,
     pub latency: Option<LatencyBounds>,
+    pub usage: Option<UsageLimits>,
     pub output: Vec<Check>,
     pub steps: Vec<StepExpectation>,
+    /// Pass on a weighted score of the output and step checks instead of all of them.
+    pub threshold: Option<f64>,
     pub line: u32,
 }
 
@@ -78,19 +90,33 @@ pub enum Judgement {
 }
 
 impl Expectation {
-    pub fn judge(&self, observation: &Observation) -> (Judgement, Vec<CheckOutcome>) {
-        let mut outcomes = Vec::new();
+    /// Every top-level check, output and per-step, for the runner to find judges in.
+    pub fn checks(&self) -> impl Iterator<Item = &Check> {
+        self.output
+            .iter()
+            .chain(self.steps.iter().flat_map(|s| s.checks.iter()))
+    }
+
+    pub fn judge(
+        &self,
+        observation: &Observation,
+        grades: &Grades,
+    ) -> (Judgement, Vec<CheckOutcome>) {
+        // Run-level outcomes must all pass; scored ones (output and step checks) may instead
+        // reach a weighted threshold when the case asks for one.
+        let mut run_level = Vec::new();
+        let mut scored = Vec::new();
         match &observation.reply {
-            Reply::Broken { message } => return (Judgement::Errored(message.clone()), outcomes),
+            Reply::Broken { message } => return (Judgement::Errored(message.clone()), run_level),
             Reply::Refused {
                 http,
                 code,
                 message,
             } => match &self.error {
                 Some(expected) => {
-                    outcomes.extend(self.judge_refusal(expected, *http, code.as_deref(), message));
+                    run_level.extend(self.judge_refusal(expected, *http, code.as_deref(), message))
                 }
-                None if matches!(http, 400 | 422) => outcomes.push(self.outcome(
+                None if matches!(http, 400 | 422) => run_level.push(self.outcome(
                     "status",
                     self.status.unwrap_or(FlowStatus::Completed).as_str(),
                     Some(refusal_value(*http, code.as_deref(), message)),
@@ -104,7 +130,7 @@ impl Expectation {
                     let code = code.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
                     return (
                         Judgement::Errored(format!("HTTP {http}{code}: {message}")),
-                        outcomes,
+                        run_level,
                     );
                 }
             },
@@ -115,7 +141,7 @@ impl Expectation {
                 ..
             } => {
                 if let Some(expected) = &self.error {
-                    outcomes.push(self.outcome(
+                    run_level.push(self.outcome(
                         "error",
                         &describe_error(expected),
                         Some(json!({"status": status})),
@@ -128,7 +154,7 @@ impl Expectation {
                     let want = self.status.unwrap_or(FlowStatus::Completed).as_str();
                     let detail = (status != want && status == "failed")
                         .then(|| format!("the flow failed: {}", super::short(result, 300)));
-                    outcomes.push(self.outcome(
+                    run_level.push(self.outcome(
                         "status",
                         want,
                         Some(Value::String(status.clone())),
@@ -136,31 +162,66 @@ impl Expectation {
                         detail,
                     ));
                     if let Some(want) = self.block_count {
-                        let passed = *block_count == Some(want);
-                        outcomes.push(self.outcome(
+                        run_level.push(self.outcome(
                             "block_count",
                             &want.to_string(),
                             block_count.map(Value::from),
-                            passed,
+                            *block_count == Some(want),
                             None,
                         ));
                     }
-                    for check in &self.output {
-                        outcomes.push(check.evaluate(Some(result)));
+                    if let Some(limits) = &self.usage {
+                        run_level.extend(judge_usage(
+                            "usage",
+                            limits,
+                            &observation.steps,
+                            self.line,
+                        ));
                     }
-                    outcomes.extend(self.judge_steps(observation));
+                    scored.extend(
+                        self.output
+                            .iter()
+                            .map(|check| check.evaluate(Some(result), grades)),
+                    );
+                    let (step_run_level, step_scored) = self.judge_steps(observation, grades);
+                    run_level.extend(step_run_level);
+                    scored.extend(step_scored);
                 }
             }
         }
         if let Some(bounds) = &self.latency {
-            outcomes.extend(judge_latency(bounds, observation.latency, self.line));
+            run_level.extend(judge_latency(bounds, observation.latency, self.line));
         }
-        let judgement = if outcomes.iter().all(|o| o.passed) {
-            Judgement::Passed
-        } else {
-            Judgement::Failed
+        let scored_pass = match self.threshold {
+            Some(threshold) => {
+                let score = weighted_score(&scored);
+                let passed = score >= threshold;
+                scored.push(CheckOutcome {
+                    label: format!("weighted score >= {threshold}"),
+                    passed,
+                    expected: format!(">= {threshold}"),
+                    actual: Some(json!((score * 1000.0).round() / 1000.0)),
+                    expected_value: None,
+                    detail: (!passed)
+                        .then(|| format!("the checks that passed weigh {score:.3} of the total")),
+                    score: Some(score),
+                    weight: 0.0,
+                    line: self.line,
+                });
+                passed
+            }
+            None => scored.iter().all(|o| o.passed),
         };
-        (judgement, outcomes)
+        let passed = scored_pass && run_level.iter().all(|o| o.passed);
+        run_level.extend(scored);
+        (
+            if passed {
+                Judgement::Passed
+            } else {
+                Judgement::Failed
+            },
+            run_level,
+        )
     }
 
     fn judge_refusal(
@@ -182,8 +243,13 @@ impl Expectation {
             ));
         }
         if let Some(want) = &expected.code {
-            let passed = code == Some(want.as_str());
-            outcomes.push(self.outcome("error.code", want, Some(found.clone()), passed, None));
+            outcomes.push(self.outcome(
+                "error.code",
+                want,
+                Some(found.clone()),
+                code == Some(want.as_str()),
+                None,
+            ));
         }
         if outcomes.is_empty() {
             outcomes.push(self.outcome("error", "any error", Some(found), true, None));
@@ -191,8 +257,13 @@ impl Expectation {
         outcomes
     }
 
-    fn judge_steps(&self, observation: &Observation) -> Vec<CheckOutcome> {
-        let mut outcomes = Vec::new();
+    /// (usage outcomes, check outcomes) of every step expectation.
+    fn judge_steps(
+        &self,
+        observation: &Observation,
+        grades: &Grades,
+    ) -> (Vec<CheckOutcome>, Vec<CheckOutcome>) {
+        let (mut run_level, mut scored) = (Vec::new(), Vec::new());
         for expectation in &self.steps {
             let observed = observation
                 .steps
@@ -201,8 +272,9 @@ impl Expectation {
                     StepRef::Id(id) => &step.id == id,
                     StepRef::Index(index) => step.index == *index,
                 });
-            match observed {
-                None => outcomes.push(CheckOutcome {
+            let Some(step) = observed else {
+                let seen: Vec<&str> = observation.steps.iter().map(|s| s.id.as_str()).collect();
+                run_level.push(CheckOutcome {
                     label: format!("step {}", expectation.step),
                     passed: false,
                     expected: "the step to complete".into(),
@@ -211,25 +283,29 @@ impl Expectation {
                     detail: Some(format!(
                         "no step {} completed (steps seen: {})",
                         expectation.step,
-                        observation
-                            .steps
-                            .iter()
-                            .map(|s| s.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        seen.join(", ")
                     )),
+                    score: None,
+                    weight: 1.0,
                     line: expectation.line,
-                }),
-                Some(step) => {
-                    for check in &expectation.checks {
-                        let mut outcome = check.evaluate(Some(&step.output));
-                        outcome.label = format!("step {}: {}", step.id, outcome.label);
-                        outcomes.push(outcome);
-                    }
-                }
+                });
+                continue;
+            };
+            if let Some(limits) = &expectation.usage {
+                run_level.extend(judge_usage(
+                    &format!("step {}: usage", step.id),
+                    limits,
+                    std::slice::from_ref(step),
+                    expectation.line,
+                ));
+            }
+            for check in &expectation.checks {
+                let mut outcome = check.evaluate(Some(&step.output), grades);
+                outcome.label = format!("step {}: {}", step.id, outcome.label);
+                scored.push(outcome);
             }
         }
-        outcomes
+        (run_level, scored)
     }
 
     fn outcome(
@@ -247,9 +323,25 @@ impl Expectation {
             actual,
             expected_value: None,
             detail,
+            score: None,
+            weight: 1.0,
             line: self.line,
         }
     }
+}
+
+/// The weight of the passing checks over the weight of all checks (1 when nothing weighs).
+fn weighted_score(outcomes: &[CheckOutcome]) -> f64 {
+    let total: f64 = outcomes.iter().map(|o| o.weight).sum();
+    if total == 0.0 {
+        return 1.0;
+    }
+    outcomes
+        .iter()
+        .filter(|o| o.passed)
+        .map(|o| o.weight)
+        .sum::<f64>()
+        / total
 }
 
 fn refusal_value(http: u16, code: Option<&str>, message: &str) -> Value {
@@ -265,8 +357,80 @@ fn describe_error(expected: &ErrorExpectation) -> String {
     }
 }
 
+/// Tokens a step reports: `tokens.total`, else prompt + completion.
+pub fn step_tokens(step: &ObservedStep) -> Option<u64> {
+    let tokens = step.tokens.as_ref()?;
+    tokens.get("total").and_then(Value::as_u64).or_else(|| {
+        let part = |k| tokens.get(k).and_then(Value::as_u64);
+        Some(part("prompt")? + part("completion")?)
+    })
+}
+
+/// The cost a step reports, read from its decimal string.
+pub fn step_cost(step: &ObservedStep) -> Option<f64> {
+    step.cost_usd
+        .as_deref()
+        .and_then(|c| c.trim().parse::<f64>().ok())
+        .filter(|c| c.is_finite())
+}
+
+fn judge_usage(
+    what: &str,
+    limits: &UsageLimits,
+    steps: &[ObservedStep],
+    line: u32,
+) -> Vec<CheckOutcome> {
+    let mut outcomes = Vec::new();
+    let mut push = |label: String,
+                    expected: String,
+                    actual: Option<Value>,
+                    passed: bool,
+                    detail: Option<String>| {
+        outcomes.push(CheckOutcome {
+            label,
+            passed,
+            expected,
+            actual,
+            expected_value: None,
+            detail,
+            score: None,
+            weight: 1.0,
+            line,
+        })
+    };
+    let none_reported =
+        "no usage was reported: usage is reported by step-through (mode: step)".to_owned();
+    if let Some(max) = limits.max_tokens {
+        let total: Option<u64> = steps.iter().filter_map(step_tokens).reduce(|a, b| a + b);
+        let passed = total.is_some_and(|t| t <= max);
+        let detail = total.is_none().then(|| none_reported.clone());
+        push(
+            format!("{what}: tokens <= {max}"),
+            format!("<= {max}"),
+            total.map(Value::from),
+            passed,
+            detail,
+        );
+    }
+    if let Some(max) = limits.max_cost_usd {
+        let total: Option<f64> = steps.iter().filter_map(step_cost).reduce(|a, b| a + b);
+        let passed = total.is_some_and(|c| c <= max + f64::EPSILON);
+        let detail = total.is_none().then(|| none_reported.clone());
+        push(
+            format!("{what}: cost <= ${max}"),
+            format!("<= {max}"),
+            total.map(|c| json!(c)),
+            passed,
+            detail,
+        );
+    }
+    outcomes
+}
+
 fn judge_latency(bounds: &LatencyBounds, latency: Duration, line: u32) -> Vec<CheckOutcome> {
-    let found = Value::String(humantime::format_duration(round_ms(latency)).to_string());
+    let found = Value::String(
+        humantime::format_duration(Duration::from_millis(latency.as_millis() as u64)).to_string(),
+    );
     let mut outcomes = Vec::new();
     let mut push = |expected: String, passed: bool| {
         outcomes.push(CheckOutcome {
@@ -276,6 +440,8 @@ fn judge_latency(bounds: &LatencyBounds, latency: Duration, line: u32) -> Vec<Ch
             actual: Some(found.clone()),
             expected_value: None,
             detail: None,
+            score: None,
+            weight: 1.0,
             line,
         })
     };
@@ -292,8 +458,4 @@ fn judge_latency(bounds: &LatencyBounds, latency: Duration, line: u32) -> Vec<Ch
         );
     }
     outcomes
-}
-
-fn round_ms(duration: Duration) -> Duration {
-    Duration::from_millis(duration.as_millis() as u64)
 }

@@ -1,30 +1,34 @@
 //! Judging outcomes: predicates over JSONPath selections, and the run-level expectations
-//! (status, error, block count, latency, per-step outputs). Pure functions of what was
-//! observed; no network code.
+//! (status, error, block count, latency, usage, per-step outputs). Pure functions of what was
+//! observed and of the grades a judge flow gave; no network code.
 
 pub mod expect;
+pub mod grade;
 pub mod observation;
 pub mod predicate;
 mod raw;
 
 pub use expect::{ErrorExpectation, Expectation, LatencyBounds, StepExpectation, StepRef};
+pub use grade::{Grade, Grades, JudgeSpec};
 pub use observation::{Observation, ObservedStep};
-pub use raw::RawCheck;
+pub use raw::{CheckError, ParseContext, RawCheck, compile_value};
 
 use crate::diagnostic::Position;
-use predicate::Predicate;
+use predicate::{Predicate, Verdict};
 use serde::Serialize;
 use serde_json::Value;
 use serde_json_path::JsonPath;
 use std::sync::Arc;
 
-/// One output check: a JSONPath selection, a predicate, and whether to negate it.
+/// One check: a JSONPath selection, a predicate, whether to negate it, and its weight.
 #[derive(Debug, Clone)]
 pub struct Check {
     /// The path as the user wrote it (`$` when none was given).
     pub path_text: String,
     pub path: JsonPath,
     pub negate: bool,
+    /// Its share of a case's weighted score (default 1).
+    pub weight: f64,
     pub predicate: Arc<dyn Predicate>,
     /// Where the check was written, for annotations and reports.
     pub position: Position,
@@ -46,6 +50,10 @@ pub struct CheckOutcome {
     pub expected_value: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The measured score, for checks that measure one (similarity, judges).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    pub weight: f64,
     pub line: u32,
 }
 
@@ -60,15 +68,31 @@ impl Check {
         }
     }
 
-    pub fn evaluate(&self, root: Option<&Value>) -> CheckOutcome {
+    /// The verdict on `root` with negation applied, and the value the path selected.
+    pub fn verdict(&self, root: Option<&Value>, grades: &Grades) -> (Option<Value>, Verdict) {
         let actual = root.and_then(|root| self.select(root));
-        let verdict = self.predicate.evaluate(actual.as_ref());
-        let passed = verdict.passed != self.negate;
+        let mut verdict = self.predicate.evaluate(actual.as_ref(), grades);
+        if self.negate {
+            verdict.passed = !verdict.passed;
+            if !verdict.passed {
+                verdict.detail = None;
+            }
+        }
+        (actual, verdict)
+    }
+
+    /// `not contains "x"`, `equals 3`: the expectation in words.
+    pub fn describe(&self) -> String {
         let not = if self.negate { "not " } else { "" };
-        let expected = format!("{not}{}", self.predicate.describe());
+        format!("{not}{}", self.predicate.describe())
+    }
+
+    pub fn evaluate(&self, root: Option<&Value>, grades: &Grades) -> CheckOutcome {
+        let (actual, verdict) = self.verdict(root, grades);
+        let expected = self.describe();
         CheckOutcome {
             label: format!("{} {expected}", self.path_text),
-            passed,
+            passed: verdict.passed,
             expected,
             actual,
             expected_value: if self.negate {
@@ -76,7 +100,9 @@ impl Check {
             } else {
                 self.predicate.expected_value()
             },
-            detail: if passed { None } else { verdict.detail },
+            detail: if verdict.passed { None } else { verdict.detail },
+            score: verdict.score,
+            weight: self.weight,
             line: self.position.line,
         }
     }

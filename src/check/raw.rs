@@ -1,6 +1,7 @@
-//! A check as written in YAML: a mapping of keys to values, every key and value with its
-//! position. Kept as a list of entries (not a derived struct) so that each predicate lives in
-//! its own file and an unknown key can be answered with "did you mean" over the registry.
+//! A check as written: a mapping of keys to values. Kept as a list of entries (not a derived
+//! struct) so that each predicate lives in its own file and an unknown key can be answered
+//! with "did you mean" over the registry. Top-level checks carry a position on every key and
+//! value; checks nested in combinators (`all`, `each`, ...) point at their parent's value.
 
 use super::Check;
 use super::predicate;
@@ -10,9 +11,18 @@ use serde_json::Value;
 use serde_json_path::JsonPath;
 use serde_saphyr::Spanned;
 use std::fmt;
+use std::path::Path;
 
 /// Keys a check may hold besides its predicate.
-const CHECK_FIELDS: &[&str] = &["path", "not"];
+const CHECK_FIELDS: &[&str] = &["path", "not", "weight"];
+
+/// What parsing a predicate may need: where it stands, and the suite's folder for files it
+/// names (a JSON Schema file).
+#[derive(Debug, Clone, Copy)]
+pub struct ParseContext<'a> {
+    pub at: Position,
+    pub base_dir: &'a Path,
+}
 
 #[derive(Debug, Clone)]
 pub struct RawCheck {
@@ -25,16 +35,6 @@ pub struct CheckError {
     pub position: Position,
     pub message: String,
     pub help: Option<String>,
-}
-
-impl CheckError {
-    fn at<T>(spanned: &Spanned<T>, message: impl Into<String>) -> Self {
-        CheckError {
-            position: Position::of(spanned),
-            message: message.into(),
-            help: None,
-        }
-    }
 }
 
 impl<'de> Deserialize<'de> for RawCheck {
@@ -58,80 +58,150 @@ impl<'de> Deserialize<'de> for RawCheck {
     }
 }
 
+/// One key and its value, each with its position.
+struct Entry<'a> {
+    key: &'a str,
+    key_at: Position,
+    value: &'a Value,
+    value_at: Position,
+}
+
 impl RawCheck {
-    /// Compile into a [`Check`]; `at` is where the check itself starts.
-    pub fn compile(&self, at: Position) -> Result<Check, CheckError> {
-        let mut path: Option<(String, JsonPath)> = None;
-        let mut negate = false;
-        let mut chosen: Option<(&Spanned<String>, &Spanned<Value>)> = None;
-        for (key, value) in &self.entries {
-            match key.value.as_str() {
-                "path" => {
-                    let Value::String(text) = &value.value else {
-                        return Err(CheckError::at(
-                            value,
-                            "`path` must be a JSONPath string such as $.category",
-                        ));
-                    };
-                    let parsed = JsonPath::parse(text).map_err(|err| {
-                        CheckError::at(value, format!("invalid JSONPath {text:?}: {err}"))
-                    })?;
-                    path = Some((text.clone(), parsed));
+    /// Compile into a [`Check`]; `context.at` is where the check itself starts.
+    pub fn compile(&self, context: &ParseContext<'_>) -> Result<Check, CheckError> {
+        let entries = self.entries.iter().map(|(key, value)| Entry {
+            key: &key.value,
+            key_at: Position::of(key),
+            value: &value.value,
+            value_at: Position::of(value),
+        });
+        compile(entries.collect(), context)
+    }
+}
+
+/// Compile a check nested in another predicate's value; errors become one message.
+pub fn compile_value(value: &Value, context: &ParseContext<'_>) -> Result<Check, String> {
+    let Value::Object(map) = value else {
+        return Err(format!(
+            "expected a check such as {{path: $.x, equals: 1}}, found {}",
+            super::short(value, 80)
+        ));
+    };
+    let entries = map
+        .iter()
+        .map(|(key, value)| Entry {
+            key,
+            key_at: context.at,
+            value,
+            value_at: context.at,
+        })
+        .collect();
+    compile(entries, context).map_err(|err| match err.help {
+        Some(help) => format!("{} ({help})", err.message),
+        None => err.message,
+    })
+}
+
+/// Compile a list of nested checks.
+pub fn compile_list(value: &Value, context: &ParseContext<'_>) -> Result<Vec<Check>, String> {
+    let Value::Array(items) = value else {
+        return Err("expected a list of checks".into());
+    };
+    if items.is_empty() {
+        return Err("the list of checks is empty".into());
+    }
+    items
+        .iter()
+        .map(|item| compile_value(item, context))
+        .collect()
+}
+
+fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check, CheckError> {
+    let error = |at: Position, message: String| CheckError {
+        position: at,
+        message,
+        help: None,
+    };
+    let mut path: Option<(String, JsonPath)> = None;
+    let mut negate = false;
+    let mut weight = 1.0;
+    let mut chosen: Option<&Entry<'_>> = None;
+    for entry in &entries {
+        match (entry.key, entry.value) {
+            ("path", Value::String(text)) => {
+                let parsed = JsonPath::parse(text).map_err(|err| {
+                    error(entry.value_at, format!("invalid JSONPath {text:?}: {err}"))
+                })?;
+                path = Some((text.clone(), parsed));
+            }
+            ("path", _) => {
+                return Err(error(
+                    entry.value_at,
+                    "`path` must be a JSONPath string such as $.category".into(),
+                ));
+            }
+            // `not: true` negates this check; `not: {check}` is the combinator.
+            ("not", Value::Bool(flag)) => negate = *flag,
+            ("weight", value) => match value.as_f64() {
+                Some(w) if w.is_finite() && w >= 0.0 => weight = w,
+                _ => {
+                    return Err(error(
+                        entry.value_at,
+                        "`weight` must be a number >= 0".into(),
+                    ));
                 }
-                "not" => {
-                    let Value::Bool(flag) = value.value else {
-                        return Err(CheckError::at(value, "`not` must be true or false"));
-                    };
-                    negate = flag;
+            },
+            (name, _) => {
+                if predicate::find(name).is_none() {
+                    let known = CHECK_FIELDS.iter().copied().chain(predicate::names());
+                    return Err(CheckError {
+                        help: did_you_mean(name, known),
+                        ..error(entry.key_at, format!("unknown predicate \"{name}\""))
+                    });
                 }
-                name => {
-                    if predicate::find(name).is_none() {
-                        let known = CHECK_FIELDS.iter().copied().chain(predicate::names());
-                        return Err(CheckError {
-                            help: did_you_mean(name, known),
-                            ..CheckError::at(key, format!("unknown predicate \"{name}\""))
-                        });
-                    }
-                    if let Some((first, _)) = chosen {
-                        return Err(CheckError::at(
-                            key,
-                            format!(
-                                "a check holds one predicate, but this one has \"{}\" and \"{name}\": split it into two checks",
-                                first.value
-                            ),
-                        ));
-                    }
-                    chosen = Some((key, value));
+                if let Some(first) = chosen {
+                    return Err(error(
+                        entry.key_at,
+                        format!(
+                            "a check holds one predicate, but this one has \"{}\" and \"{name}\": split it into two checks, or combine them with all/any",
+                            first.key
+                        ),
+                    ));
                 }
+                chosen = Some(entry);
             }
         }
-        let Some((key, value)) = chosen else {
-            return Err(CheckError {
-                position: at,
-                message: "this check has no predicate".into(),
-                help: Some(format!(
-                    "add one of: {}",
-                    predicate::names().collect::<Vec<_>>().join(", ")
-                )),
-            });
-        };
-        let definition =
-            predicate::find(&key.value).ok_or_else(|| CheckError::at(key, "unknown predicate"))?;
-        let predicate = (definition.parse)(&value.value)
-            .map_err(|message| CheckError::at(value, format!("{}: {message}", key.value)))?;
-        let (path_text, path) = match path {
-            Some(path) => path,
-            None => (
-                "$".to_owned(),
-                JsonPath::parse("$").map_err(|err| CheckError::at(key, err.to_string()))?,
-            ),
-        };
-        Ok(Check {
-            path_text,
-            path,
-            negate,
-            predicate,
-            position: at,
-        })
     }
+    let Some(entry) = chosen else {
+        return Err(CheckError {
+            help: Some(format!(
+                "add one of: {}",
+                predicate::names().collect::<Vec<_>>().join(", ")
+            )),
+            ..error(context.at, "this check has no predicate".into())
+        });
+    };
+    let definition = predicate::find(entry.key)
+        .ok_or_else(|| error(entry.key_at, "unknown predicate".into()))?;
+    let inner = ParseContext {
+        at: entry.value_at,
+        ..*context
+    };
+    let predicate = (definition.parse)(entry.value, &inner)
+        .map_err(|message| error(entry.value_at, format!("{}: {message}", entry.key)))?;
+    let (path_text, path) = match path {
+        Some(path) => path,
+        None => (
+            "$".to_owned(),
+            JsonPath::parse("$").map_err(|err| error(entry.key_at, err.to_string()))?,
+        ),
+    };
+    Ok(Check {
+        path_text,
+        path,
+        negate,
+        weight,
+        predicate,
+        position: context.at,
+    })
 }

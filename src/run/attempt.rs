@@ -51,7 +51,8 @@ pub async fn run_attempt(
         latency: observed.latency,
         steps: observed.steps,
     };
-    let (judgement, checks) = case.expect.judge(&observation);
+    let grades = super::grade::grade(client, &case.expect, &observation, policy, deadline).await;
+    let (judgement, checks) = case.expect.judge(&observation, &grades);
     let result = match judgement {
         Judgement::Passed => AttemptResult::Passed,
         Judgement::Failed => AttemptResult::Failed,

@@ -2,6 +2,7 @@
 //! cancellation, and the outcomes the reports consume.
 
 mod attempt;
+mod grade;
 pub mod outcome;
 pub mod plan;
 pub mod poll;

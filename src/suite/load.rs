@@ -3,12 +3,12 @@
 
 use super::interpolate::{interpolate, interpolate_value};
 use super::model::{Attachment, Case, Request, StepPlan, Suite};
-use super::raw::{Mode, RawAttachment, RawCase, RawExpect, RawStep, RawSuite};
+use super::raw::{Mode, RawAttachment, RawCase, RawExpect, RawStep, RawSuite, RawUsage};
 use super::target::{FlowRef, Target};
 use crate::check::expect::{
-    ErrorExpectation, Expectation, LatencyBounds, StepExpectation, StepRef,
+    ErrorExpectation, Expectation, LatencyBounds, StepExpectation, StepRef, UsageLimits,
 };
-use crate::check::{Check, RawCheck};
+use crate::check::{Check, ParseContext, RawCheck};
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
@@ -468,9 +468,11 @@ impl Compiler<'_> {
             }
         };
         let checks = self.checks(&raw.expect);
-        let expectation = (!checks.is_empty()).then(|| StepExpectation {
+        let usage = self.usage(raw.usage.as_ref());
+        let expectation = (!checks.is_empty() || usage.is_some()).then(|| StepExpectation {
             step: step.clone(),
             checks,
+            usage,
             line: Position::of(spanned).line,
         });
         let plan = StepPlan {
@@ -481,10 +483,40 @@ impl Compiler<'_> {
         Some((plan, expectation))
     }
 
+    /// The suite's folder, against which files it names are resolved.
+    fn base_dir(&self) -> &Path {
+        match self.file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        }
+    }
+
+    fn usage(&mut self, raw: Option<&Spanned<RawUsage>>) -> Option<UsageLimits> {
+        let raw = raw?;
+        if raw.value.max_tokens.is_none() && raw.value.max_cost_usd.is_none() {
+            self.error(raw, "`usage` needs max_tokens, max_cost_usd or both");
+        }
+        if raw
+            .value
+            .max_cost_usd
+            .is_some_and(|c| !(c >= 0.0 && c.is_finite()))
+        {
+            self.error(raw, "`max_cost_usd` must be a number >= 0");
+        }
+        Some(UsageLimits {
+            max_tokens: raw.value.max_tokens,
+            max_cost_usd: raw.value.max_cost_usd,
+        })
+    }
+
     fn checks(&mut self, raw: &[Spanned<RawCheck>]) -> Vec<Check> {
         let mut checks = Vec::new();
         for spanned in raw {
-            match spanned.value.compile(Position::of(spanned)) {
+            let context = ParseContext {
+                at: Position::of(spanned),
+                base_dir: self.base_dir(),
+            };
+            match spanned.value.compile(&context) {
                 Ok(check) => checks.push(check),
                 Err(err) => self.errors.push(
                     Diagnostic::new(self.file, err.position, err.message).with_help(err.help),
@@ -520,13 +552,26 @@ impl Compiler<'_> {
             min: self.duration(l.value.min.as_ref()),
             max: self.duration(l.value.max.as_ref()),
         });
+        let threshold = raw.threshold.as_ref().and_then(|t| {
+            if (0.0..=1.0).contains(&t.value) {
+                Some(t.value)
+            } else {
+                self.error(
+                    t,
+                    "`threshold` is a weighted share of the checks, from 0 to 1",
+                );
+                None
+            }
+        });
         Expectation {
             status: raw.status.as_ref().map(|s| s.value),
             error,
             block_count: raw.block_count.as_ref().map(|b| b.value),
             latency,
+            usage: self.usage(raw.usage.as_ref()),
             output: self.checks(&raw.output),
             steps: Vec::new(),
+            threshold,
             line: Position::of(spanned).line,
         }
     }
@@ -562,7 +607,13 @@ mod tests {
     #[test]
     fn a_valid_suite_compiles() {
         let suite = parse(Path::new("s.yaml"), VALID, &no_env).map_err(|e| e[0].to_string());
-        let suite = suite.as_ref().map(|s| (s.cases.len(), s.cases[0].targets.len(), s.cases[0].expect.output.len()));
+        let suite = suite.as_ref().map(|s| {
+            (
+                s.cases.len(),
+                s.cases[0].targets.len(),
+                s.cases[0].expect.output.len(),
+            )
+        });
         assert_eq!(suite, Ok((1, 2, 2)));
     }
 

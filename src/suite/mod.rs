@@ -4,6 +4,7 @@
 pub mod interpolate;
 pub mod load;
 pub mod model;
+pub mod paths;
 pub mod raw;
 pub mod target;
 

@@ -108,7 +108,21 @@ pub struct RawExpect {
     #[serde(default)]
     pub latency: Option<Spanned<RawLatency>>,
     #[serde(default)]
+    pub usage: Option<Spanned<RawUsage>>,
+    #[serde(default)]
+    pub threshold: Option<Spanned<f64>>,
+    #[serde(default)]
     pub output: Vec<Spanned<RawCheck>>,
+}
+
+/// Spending limits, checked against what step-through reports.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUsage {
+    #[serde(default)]
+    pub max_tokens: Option<u64>,
+    #[serde(default)]
+    pub max_cost_usd: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -138,6 +152,8 @@ pub struct RawStep {
     pub input_overrides: Option<Spanned<Value>>,
     #[serde(default)]
     pub block_overrides: Option<Spanned<Value>>,
+    #[serde(default)]
+    pub usage: Option<Spanned<RawUsage>>,
     #[serde(default)]
     pub expect: Vec<Spanned<RawCheck>>,
 }

@@ -1,28 +1,51 @@
-//! `gt`, `gte`, `lt`, `lte`: numeric comparisons. A numeric string ("0.9") is read as a number,
-//! since flows often return numbers as text.
+//! `gt`, `gte`, `lt`, `lte` and `between`: numeric comparisons. A numeric string ("0.9") is
+//! read as a number, since flows often return numbers as text.
 
+use super::bounds::Bounds;
 use super::{Definition, Predicate, Verdict};
+use crate::check::grade::Grades;
 use serde_json::Value;
 use std::sync::Arc;
 
 macro_rules! comparison {
-    ($const:ident, $name:literal, $symbol:literal, $op:tt, $parse:ident) => {
+    ($const:ident, $name:literal, $symbol:literal, $op:tt) => {
         pub const $const: Definition = Definition {
             name: $name,
-            parse: $parse,
+            parse: |value, _| {
+                let bound = value.as_f64().ok_or_else(|| "expected a number".to_owned())?;
+                Ok(Arc::new(Compare { name: $name, bound, holds: |a, b| a $op b }))
+            },
             summary: concat!("a number ", $symbol, " this bound"),
         };
-        fn $parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
-            let bound = value.as_f64().ok_or_else(|| "expected a number".to_owned())?;
-            Ok(Arc::new(Compare { name: $name, bound, holds: |a, b| a $op b }))
-        }
     };
 }
 
-comparison!(GT, "gt", ">", >, parse_gt);
-comparison!(GTE, "gte", ">=", >=, parse_gte);
-comparison!(LT, "lt", "<", <, parse_lt);
-comparison!(LTE, "lte", "<=", <=, parse_lte);
+comparison!(GT, "gt", ">", >);
+comparison!(GTE, "gte", ">=", >=);
+comparison!(LT, "lt", "<", <);
+comparison!(LTE, "lte", "<=", <=);
+
+pub const BETWEEN: Definition = Definition {
+    name: "between",
+    parse: |value, _| Ok(Arc::new(Between(Bounds::parse(value)?))),
+    summary: "a number within [min, max] (inclusive), or {min, max}",
+};
+
+pub fn as_number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok().filter(|n: &f64| n.is_finite()),
+        _ => None,
+    }
+}
+
+/// The number at the path, or the verdict that there is none.
+pub fn number(actual: Option<&Value>) -> Result<f64, Verdict> {
+    match actual {
+        None => Err(Verdict::from_bool(false)),
+        Some(value) => as_number(value).ok_or_else(|| Verdict::fail("the value is not a number")),
+    }
+}
 
 #[derive(Debug)]
 struct Compare {
@@ -31,24 +54,31 @@ struct Compare {
     holds: fn(f64, f64) -> bool,
 }
 
-pub fn as_number(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
 impl Predicate for Compare {
-    fn evaluate(&self, actual: Option<&Value>) -> Verdict {
-        match actual.and_then(as_number) {
-            Some(number) if (self.holds)(number, self.bound) => Verdict::pass(),
-            Some(_) => Verdict::from_bool(false),
-            None => Verdict::fail("the value is not a number"),
+    fn evaluate(&self, actual: Option<&Value>, _: &Grades) -> Verdict {
+        match number(actual) {
+            Ok(n) => Verdict::from_bool((self.holds)(n, self.bound)),
+            Err(verdict) => verdict,
         }
     }
 
     fn describe(&self) -> String {
         format!("{} {}", self.name, self.bound)
+    }
+}
+
+#[derive(Debug)]
+struct Between(Bounds);
+
+impl Predicate for Between {
+    fn evaluate(&self, actual: Option<&Value>, _: &Grades) -> Verdict {
+        match number(actual) {
+            Ok(n) => Verdict::from_bool(self.0.holds(n)),
+            Err(verdict) => verdict,
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("is {}", self.0.describe())
     }
 }

@@ -1,32 +1,25 @@
 //! `exists`: the path matches something (`exists: true`) or nothing (`exists: false`).
 
 use super::{Definition, Predicate, Verdict};
+use crate::check::grade::Grades;
 use serde_json::Value;
 use std::sync::Arc;
 
-pub const DEFINITION: Definition = Definition {
+pub const EXISTS: Definition = Definition {
     name: "exists",
-    parse,
+    parse: |v, _| match v {
+        Value::Bool(flag) => Ok(Arc::new(Exists(*flag))),
+        _ => Err("expected true or false".into()),
+    },
     summary: "the path matches a value (true) or matches nothing (false)",
 };
 
 #[derive(Debug)]
 struct Exists(bool);
 
-fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
-    match value {
-        Value::Bool(flag) => Ok(Arc::new(Exists(*flag))),
-        _ => Err("expected true or false".into()),
-    }
-}
-
 impl Predicate for Exists {
-    fn evaluate(&self, actual: Option<&Value>) -> Verdict {
-        if actual.is_some() == self.0 {
-            Verdict::pass()
-        } else {
-            Verdict::from_bool(false)
-        }
+    fn evaluate(&self, actual: Option<&Value>, _: &Grades) -> Verdict {
+        Verdict::from_bool(actual.is_some() == self.0)
     }
 
     fn describe(&self) -> String {

@@ -1,32 +1,70 @@
 //! `matches`: a string matches a regular expression (Rust `regex` syntax, unanchored).
+//! `matches: "^T-\\d+$"` or `matches: {pattern: "refund", flags: "i"}` with flags from
+//! `i` (ignore case), `m` (multi-line), `s` (dot matches newline), `x` (verbose).
 
-use super::{Definition, Predicate, Verdict};
-use regex::Regex;
+use super::{Definition, Predicate, Verdict, text};
+use crate::check::grade::Grades;
+use regex::{Regex, RegexBuilder};
 use serde_json::Value;
 use std::sync::Arc;
 
-pub const DEFINITION: Definition = Definition {
+pub const MATCHES: Definition = Definition {
     name: "matches",
-    parse,
-    summary: "a string matches this regular expression (unanchored; use ^ and $ to anchor)",
+    parse: |v, _| parse(v),
+    summary: "a string matches this regular expression (unanchored); {pattern, flags: \"imsx\"}",
 };
-
-#[derive(Debug)]
-struct Matches(Regex);
 
 /// Large enough for any sensible pattern, small enough that a hostile suite cannot make
 /// compilation eat the machine.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
+#[derive(Debug)]
+struct Matches {
+    regex: Regex,
+    flags: String,
+}
+
 fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
-    let Value::String(pattern) = value else {
-        return Err("expected a regular expression string".into());
+    let (pattern, flags) = match value {
+        Value::String(pattern) => (pattern.as_str(), ""),
+        Value::Object(map) => {
+            if let Some(key) = map
+                .keys()
+                .find(|k| !matches!(k.as_str(), "pattern" | "flags"))
+            {
+                return Err(format!("unknown key `{key}`: use pattern and flags"));
+            }
+            let pattern = map
+                .get("pattern")
+                .and_then(Value::as_str)
+                .ok_or("`pattern` must be a string")?;
+            let flags = match map.get("flags") {
+                None => "",
+                Some(Value::String(flags)) => flags.as_str(),
+                Some(_) => return Err("`flags` must be a string such as \"im\"".into()),
+            };
+            (pattern, flags)
+        }
+        _ => return Err("expected a regular expression string, or {pattern, flags}".into()),
     };
-    let regex = regex::RegexBuilder::new(pattern)
-        .size_limit(REGEX_SIZE_LIMIT)
+    let mut builder = RegexBuilder::new(pattern);
+    builder.size_limit(REGEX_SIZE_LIMIT);
+    for flag in flags.chars() {
+        match flag {
+            'i' => builder.case_insensitive(true),
+            'm' => builder.multi_line(true),
+            's' => builder.dot_matches_new_line(true),
+            'x' => builder.ignore_whitespace(true),
+            other => return Err(format!("unknown flag '{other}': use i, m, s or x")),
+        };
+    }
+    let regex = builder
         .build()
         .map_err(|err| format!("invalid regular expression: {}", one_line(&err.to_string())))?;
-    Ok(Arc::new(Matches(regex)))
+    Ok(Arc::new(Matches {
+        regex,
+        flags: flags.to_owned(),
+    }))
 }
 
 /// The regex crate explains errors over several lines, ending with `error: <what>`.
@@ -39,15 +77,14 @@ fn one_line(text: &str) -> String {
 }
 
 impl Predicate for Matches {
-    fn evaluate(&self, actual: Option<&Value>) -> Verdict {
-        match actual {
-            Some(Value::String(text)) if self.0.is_match(text) => Verdict::pass(),
-            Some(Value::String(_)) | None => Verdict::from_bool(false),
-            Some(_) => Verdict::fail("the value is not a string"),
+    fn evaluate(&self, actual: Option<&Value>, _: &Grades) -> Verdict {
+        match text(actual) {
+            Ok(s) => Verdict::from_bool(self.regex.is_match(s)),
+            Err(verdict) => verdict,
         }
     }
 
     fn describe(&self) -> String {
-        format!("matches /{}/", self.0.as_str())
+        format!("matches /{}/{}", self.regex.as_str(), self.flags)
     }
 }

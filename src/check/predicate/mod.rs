@@ -1,12 +1,29 @@
-//! Predicates: each one a small file holding its parser and its judgement, registered once in
-//! [`REGISTRY`]. Adding a predicate is one new file plus one line here.
+//! Predicates: each one (or one small family) a file holding its parser and its judgement,
+//! registered once in [`REGISTRY`]. Adding a predicate is one new file plus one line here.
 
+mod approx;
+mod bounds;
+mod combine;
 mod compare;
 mod contains;
 mod equals;
 mod exists;
+mod items;
+mod json_schema;
+mod judge;
 mod matches;
+mod one_of;
+mod similarity;
+mod size;
+mod subset;
+mod text;
+mod type_of;
 
+pub use compare::as_number;
+pub use equals::json_equal;
+
+use super::grade::{Grades, JudgeSpec};
+use super::raw::ParseContext;
 use serde_json::Value;
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -17,6 +34,8 @@ pub struct Verdict {
     pub passed: bool,
     /// Why it failed, when there is more to say than "expected X, found Y".
     pub detail: Option<String>,
+    /// The measured score, for predicates that measure one.
+    pub score: Option<f64>,
 }
 
 impl Verdict {
@@ -24,6 +43,7 @@ impl Verdict {
         Verdict {
             passed: true,
             detail: None,
+            score: None,
         }
     }
 
@@ -31,6 +51,7 @@ impl Verdict {
         Verdict {
             passed: false,
             detail: Some(detail.into()),
+            score: None,
         }
     }
 
@@ -38,23 +59,40 @@ impl Verdict {
         Verdict {
             passed,
             detail: None,
+            score: None,
+        }
+    }
+
+    /// A score against a threshold.
+    pub fn scored(score: f64, threshold: f64) -> Self {
+        let passed = score >= threshold;
+        let detail =
+            (!passed).then(|| format!("score {score:.3} is below the threshold {threshold}"));
+        Verdict {
+            passed,
+            detail,
+            score: Some(score),
         }
     }
 }
 
 pub trait Predicate: Debug + Send + Sync {
     /// Judge the value at the path; `None` means the path matched nothing.
-    fn evaluate(&self, actual: Option<&Value>) -> Verdict;
+    fn evaluate(&self, actual: Option<&Value>, grades: &Grades) -> Verdict;
     /// The expectation in words, e.g. `equals "billing"`.
     fn describe(&self) -> String;
     /// The value compared against, when there is one, so a report can show a diff.
     fn expected_value(&self) -> Option<Value> {
         None
     }
+    /// A grader flow to ask before judging (judges only).
+    fn judge(&self) -> Option<&JudgeSpec> {
+        None
+    }
 }
 
 /// Turns the YAML value under a predicate's key into the predicate, or says what is wrong.
-pub type Parse = fn(&Value) -> Result<Arc<dyn Predicate>, String>;
+pub type Parse = fn(&Value, &ParseContext<'_>) -> Result<Arc<dyn Predicate>, String>;
 
 pub struct Definition {
     pub name: &'static str,
@@ -64,14 +102,37 @@ pub struct Definition {
 }
 
 pub const REGISTRY: &[Definition] = &[
-    equals::DEFINITION,
-    contains::DEFINITION,
-    matches::DEFINITION,
-    exists::DEFINITION,
+    equals::EQUALS,
+    contains::CONTAINS,
+    contains::ICONTAINS,
+    contains::CONTAINS_ANY,
+    contains::CONTAINS_ALL,
+    text::STARTS_WITH,
+    text::ENDS_WITH,
+    matches::MATCHES,
+    size::WORD_COUNT,
+    size::LENGTH,
+    one_of::ONE_OF,
+    exists::EXISTS,
+    type_of::TYPE,
+    json_schema::JSON_SCHEMA,
+    subset::SUBSET,
+    items::EACH,
+    items::SOME,
     compare::GT,
     compare::GTE,
     compare::LT,
     compare::LTE,
+    compare::BETWEEN,
+    approx::APPROX,
+    similarity::LEVENSHTEIN,
+    similarity::JARO_WINKLER,
+    similarity::TOKEN_JACCARD,
+    similarity::ROUGE_L,
+    combine::ALL,
+    combine::ANY,
+    combine::NOT,
+    judge::JUDGE,
 ];
 
 pub fn find(name: &str) -> Option<&'static Definition> {
@@ -81,3 +142,15 @@ pub fn find(name: &str) -> Option<&'static Definition> {
 pub fn names() -> impl Iterator<Item = &'static str> {
     REGISTRY.iter().map(|definition| definition.name)
 }
+
+/// The text of a value: strings as they are; nothing else is text.
+fn text(actual: Option<&Value>) -> Result<&str, Verdict> {
+    match actual {
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(Verdict::fail("the value is not a string")),
+        None => Err(Verdict::from_bool(false)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

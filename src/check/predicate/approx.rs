@@ -1,0 +1,60 @@
+//! `approx`: a number within an absolute tolerance of a value: `{value: 0.9, tolerance: 0.05}`.
+
+use super::compare::number;
+use super::{Definition, Predicate, Verdict};
+use crate::check::grade::Grades;
+use serde_json::Value;
+use std::sync::Arc;
+
+pub const APPROX: Definition = Definition {
+    name: "approx",
+    parse: |v, _| parse(v),
+    summary: "a number within `tolerance` of `value`: {value: 0.9, tolerance: 0.05}",
+};
+
+#[derive(Debug)]
+struct Approx {
+    value: f64,
+    tolerance: f64,
+}
+
+fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
+    let Value::Object(map) = value else {
+        return Err("expected {value, tolerance}".into());
+    };
+    if let Some(key) = map
+        .keys()
+        .find(|k| !matches!(k.as_str(), "value" | "tolerance"))
+    {
+        return Err(format!("unknown key `{key}`: use value and tolerance"));
+    }
+    let target = map
+        .get("value")
+        .and_then(Value::as_f64)
+        .ok_or("`value` must be a number")?;
+    let tolerance = map
+        .get("tolerance")
+        .and_then(Value::as_f64)
+        .ok_or("`tolerance` must be a number")?;
+    if !(tolerance >= 0.0 && tolerance.is_finite()) {
+        return Err("`tolerance` must be a finite number >= 0".into());
+    }
+    Ok(Arc::new(Approx {
+        value: target,
+        tolerance,
+    }))
+}
+
+impl Predicate for Approx {
+    fn evaluate(&self, actual: Option<&Value>, _: &Grades) -> Verdict {
+        match number(actual) {
+            Ok(n) if (n - self.value).abs() <= self.tolerance => Verdict::pass(),
+            Ok(n) => Verdict::fail(format!("it is {:.6} away", (n - self.value).abs())),
+            Err(verdict) => verdict,
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("is {} ± {}", self.value, self.tolerance)
+    }
+}

@@ -1,0 +1,67 @@
+//! `{min, max}` bounds (either may be left out) or one exact number, shared by the predicates
+//! that measure a size or a range.
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl Bounds {
+    /// `5` (exactly), `{min: 1}`, `{max: 9}`, `{min: 1, max: 9}`, or `[1, 9]`.
+    pub fn parse(value: &Value) -> Result<Bounds, String> {
+        let number = |v: &Value, what: &str| {
+            v.as_f64()
+                .ok_or_else(|| format!("`{what}` must be a number"))
+        };
+        let bounds = match value {
+            Value::Number(n) => {
+                let n = n.as_f64().unwrap_or(f64::NAN);
+                Bounds {
+                    min: Some(n),
+                    max: Some(n),
+                }
+            }
+            Value::Array(pair) if pair.len() == 2 => Bounds {
+                min: Some(number(&pair[0], "min")?),
+                max: Some(number(&pair[1], "max")?),
+            },
+            Value::Object(map) => {
+                if let Some(key) = map.keys().find(|k| !matches!(k.as_str(), "min" | "max")) {
+                    return Err(format!("unknown key `{key}`: bounds take min and max"));
+                }
+                Bounds {
+                    min: map.get("min").map(|v| number(v, "min")).transpose()?,
+                    max: map.get("max").map(|v| number(v, "max")).transpose()?,
+                }
+            }
+            _ => return Err("expected a number, [min, max], or {min, max}".into()),
+        };
+        match (bounds.min, bounds.max) {
+            (None, None) => Err("give min, max or both".into()),
+            (Some(min), Some(max)) if min > max => {
+                Err(format!("min {min} is greater than max {max}"))
+            }
+            (Some(n), _) | (_, Some(n)) if !n.is_finite() => {
+                Err("bounds must be finite numbers".into())
+            }
+            _ => Ok(bounds),
+        }
+    }
+
+    pub fn holds(&self, n: f64) -> bool {
+        self.min.is_none_or(|min| n >= min) && self.max.is_none_or(|max| n <= max)
+    }
+
+    pub fn describe(&self) -> String {
+        match (self.min, self.max) {
+            (Some(min), Some(max)) if min == max => format!("{min}"),
+            (Some(min), Some(max)) => format!("between {min} and {max}"),
+            (Some(min), None) => format!("at least {min}"),
+            (None, Some(max)) => format!("at most {max}"),
+            (None, None) => "anything".into(),
+        }
+    }
+}

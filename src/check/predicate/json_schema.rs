@@ -1,0 +1,87 @@
+//! `json_schema`: the value validates against a JSON Schema, given inline or as a file path
+//! relative to the suite. Remote and file `$ref`s are not fetched: a suite cannot make
+//! flowcheck reach the network or read other files this way.
+
+use super::{Definition, Predicate, Verdict};
+use crate::check::grade::Grades;
+use crate::check::raw::ParseContext;
+use jsonschema::Validator;
+use serde_json::Value;
+use std::sync::Arc;
+
+pub const JSON_SCHEMA: Definition = Definition {
+    name: "json_schema",
+    parse,
+    summary: "the value validates against this JSON Schema (inline, or a file path relative to the suite)",
+};
+
+/// How many validation errors a failure lists.
+const SHOWN_ERRORS: usize = 5;
+
+struct JsonSchema {
+    validator: Validator,
+    source: String,
+}
+
+impl std::fmt::Debug for JsonSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "JsonSchema({})", self.source)
+    }
+}
+
+fn parse(value: &Value, context: &ParseContext<'_>) -> Result<Arc<dyn Predicate>, String> {
+    let (schema, source) = match value {
+        Value::Object(_) | Value::Bool(_) => (value.clone(), "inline schema".to_owned()),
+        Value::String(path) => {
+            let file = crate::suite::paths::inside(context.base_dir, path)?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|err| format!("cannot read {}: {err}", file.display()))?;
+            let schema = serde_json::from_str(&text)
+                .map_err(|err| format!("{} is not JSON: {err}", file.display()))?;
+            (schema, path.clone())
+        }
+        _ => return Err("expected a schema (a mapping) or the path of a JSON file".into()),
+    };
+    let validator =
+        jsonschema::validator_for(&schema).map_err(|err| format!("invalid schema: {err}"))?;
+    Ok(Arc::new(JsonSchema { validator, source }))
+}
+
+impl Predicate for JsonSchema {
+    fn evaluate(&self, actual: Option<&Value>, _: &Grades) -> Verdict {
+        let Some(actual) = actual else {
+            return Verdict::from_bool(false);
+        };
+        let errors: Vec<String> = self
+            .validator
+            .iter_errors(actual)
+            .take(SHOWN_ERRORS + 1)
+            .map(|err| {
+                let at = err.instance_path().to_string();
+                let at = if at.is_empty() { "/".to_owned() } else { at };
+                format!("at {at}: {err}")
+            })
+            .collect();
+        if errors.is_empty() {
+            return Verdict::pass();
+        }
+        let more = if errors.len() > SHOWN_ERRORS {
+            "; …"
+        } else {
+            ""
+        };
+        Verdict::fail(format!(
+            "{}{more}",
+            errors
+                .iter()
+                .take(SHOWN_ERRORS)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    }
+
+    fn describe(&self) -> String {
+        format!("matches the JSON Schema ({})", self.source)
+    }
+}

@@ -1,0 +1,331 @@
+//! Table-driven tests: every predicate against values that must pass and values that must
+//! not, including Unicode, empty values, missing paths, type mismatches and huge values.
+
+use crate::check::grade::{Grade, Grades};
+use crate::check::raw::{ParseContext, RawCheck};
+use crate::diagnostic::Position;
+use serde_json::{Value, json};
+use std::path::Path;
+
+fn compile(yaml: &str) -> Result<crate::check::Check, String> {
+    let raw: RawCheck = serde_saphyr::from_str(yaml).map_err(|e| e.to_string())?;
+    let context = ParseContext {
+        at: Position::new(1, 1),
+        base_dir: Path::new("suites"),
+    };
+    raw.compile(&context).map_err(|e| e.message)
+}
+
+fn passes(yaml: &str, value: &Value) -> bool {
+    match compile(yaml) {
+        Ok(check) => check.evaluate(Some(value), &Grades::none()).passed,
+        Err(err) => panic!("{yaml} does not compile: {err}"),
+    }
+}
+
+/// (check, value, should pass)
+fn table() -> Vec<(&'static str, Value, bool)> {
+    let huge = "word ".repeat(100_000);
+    vec![
+        // equals
+        ("{equals: 1}", json!(1.0), true),
+        ("{equals: {a: [1, 2]}}", json!({"a": [1, 2]}), true),
+        ("{equals: \"é\"}", json!("é"), true),
+        ("{equals: \"\"}", json!(""), true),
+        ("{equals: \"1\"}", json!(1), false),
+        ("{path: $.missing, equals: null}", json!({}), false),
+        ("{path: $.x, equals: null}", json!({"x": null}), true),
+        // contains family
+        ("{contains: fund}", json!("refund"), true),
+        ("{contains: Fund}", json!("refund"), false),
+        ("{icontains: FUND}", json!("ReFund"), true),
+        ("{icontains: ÉTÉ}", json!("un été"), true),
+        ("{contains: 2}", json!([1, 2, 3]), true),
+        ("{contains: key}", json!({"key": 1}), true),
+        ("{contains: x}", json!(42), false),
+        ("{contains_any: [cat, dog]}", json!("hotdog"), true),
+        ("{contains_any: [cat, dog]}", json!("bird"), false),
+        ("{contains_all: [cat, dog]}", json!("cat and dog"), true),
+        ("{contains_all: [cat, dog]}", json!("cat only"), false),
+        ("{contains: word}", json!(huge.clone()), true),
+        // affixes
+        ("{starts_with: Thanks}", json!("Thanks!"), true),
+        ("{starts_with: Thanks}", json!("No thanks"), false),
+        ("{ends_with: \"🙂\"}", json!("ok 🙂"), true),
+        ("{ends_with: x}", json!(["x"]), false),
+        // matches
+        ("{matches: \"^T-[0-9]+$\"}", json!("T-123"), true),
+        ("{matches: \"^t-\"}", json!("T-1"), false),
+        (
+            "{matches: {pattern: \"^t-\", flags: i}}",
+            json!("T-1"),
+            true,
+        ),
+        ("{matches: \"a.b\"}", json!("a\nb"), false),
+        (
+            "{matches: {pattern: \"a.b\", flags: s}}",
+            json!("a\nb"),
+            true,
+        ),
+        ("{matches: x}", json!(1), false),
+        // sizes
+        ("{word_count: 3}", json!("one two  three"), true),
+        ("{word_count: {max: 2}}", json!("one two three"), false),
+        ("{word_count: {min: 1}}", json!(""), false),
+        ("{length: 2}", json!("é🙂"), true),
+        ("{length: [1, 3]}", json!([1, 2]), true),
+        ("{length: {max: 0}}", json!({}), true),
+        ("{length: 1}", json!(5), false),
+        ("{word_count: {min: 100000}}", json!(huge), true),
+        // one_of, exists, type
+        ("{one_of: [billing, account]}", json!("account"), true),
+        ("{one_of: [billing, account]}", json!("general"), false),
+        ("{path: $.a, exists: true}", json!({"a": null}), true),
+        ("{path: $.b, exists: false}", json!({"a": 1}), true),
+        ("{path: $.a, exists: false}", json!({"a": 1}), false),
+        ("{type: integer}", json!(3), true),
+        ("{type: integer}", json!(3.5), false),
+        ("{type: number}", json!(3), true),
+        ("{type: [string, null]}", json!(null), true),
+        ("{type: object}", json!([]), false),
+        // json_schema
+        (
+            "{json_schema: {type: object, required: [category]}}",
+            json!({"category": "x"}),
+            true,
+        ),
+        (
+            "{json_schema: {type: object, required: [category]}}",
+            json!({"other": 1}),
+            false,
+        ),
+        (
+            "{json_schema: {type: object, properties: {n: {type: integer, minimum: 0}}}}",
+            json!({"n": -1}),
+            false,
+        ),
+        // subset
+        ("{subset: {a: 1}}", json!({"a": 1.0, "b": 2}), true),
+        (
+            "{subset: {a: {b: [2]}}}",
+            json!({"a": {"b": [1, 2, 3], "c": 0}}),
+            true,
+        ),
+        ("{subset: {a: 2}}", json!({"a": 1}), false),
+        ("{subset: {a: 1}}", json!([1]), false),
+        // each / some
+        ("{each: {gt: 0}}", json!([1, 2, 3]), true),
+        ("{each: {gt: 1}}", json!([1, 2, 3]), false),
+        ("{each: {gt: 0}}", json!([]), false),
+        (
+            "{some: {path: $.ok, equals: true}}",
+            json!([{"ok": false}, {"ok": true}]),
+            true,
+        ),
+        ("{some: {equals: 9}}", json!([1, 2]), false),
+        ("{each: {gt: 0}}", json!("not an array"), false),
+        // numbers
+        ("{gt: 0.5}", json!(0.7), true),
+        ("{gte: 0.7}", json!("0.7"), true),
+        ("{lt: 1}", json!(1), false),
+        ("{lte: 1}", json!(1), true),
+        ("{gt: 0}", json!("abc"), false),
+        ("{gt: 0}", json!("NaN"), false),
+        ("{between: [1, 3]}", json!(3), true),
+        ("{between: {min: 1, max: 3}}", json!(4), false),
+        ("{approx: {value: 0.9, tolerance: 0.05}}", json!(0.93), true),
+        (
+            "{approx: {value: 0.9, tolerance: 0.05}}",
+            json!(0.96),
+            false,
+        ),
+        // similarity
+        (
+            "{levenshtein: {value: kitten, threshold: 0.5}}",
+            json!("sitting"),
+            true,
+        ),
+        (
+            "{levenshtein: {value: kitten, threshold: 0.9}}",
+            json!("sitting"),
+            false,
+        ),
+        (
+            "{levenshtein: {value: \"\", threshold: 1}}",
+            json!(""),
+            true,
+        ),
+        (
+            "{jaro_winkler: {value: MARTHA, threshold: 0.95}}",
+            json!("MARHTA"),
+            true,
+        ),
+        (
+            "{token_jaccard: {value: \"the cat sat\", threshold: 0.5}}",
+            json!("The cat sat down"),
+            true,
+        ),
+        (
+            "{token_jaccard: {value: \"the cat sat\", threshold: 0.9}}",
+            json!("The cat sat down"),
+            false,
+        ),
+        (
+            "{rouge_l: {value: \"the cat sat on the mat\", threshold: 0.8}}",
+            json!("the cat was on the mat"),
+            true,
+        ),
+        (
+            "{rouge_l: {value: \"the cat sat on the mat\", threshold: 0.8}}",
+            json!("a dog barked"),
+            false,
+        ),
+        ("{rouge_l: {value: \"x\"}}", json!(1), false),
+        // combinators and negation
+        ("{all: [{contains: a}, {contains: b}]}", json!("ab"), true),
+        ("{all: [{contains: a}, {contains: z}]}", json!("ab"), false),
+        ("{any: [{contains: z}, {contains: b}]}", json!("ab"), true),
+        ("{any: [{contains: z}, {contains: y}]}", json!("ab"), false),
+        ("{not: {contains: z}}", json!("ab"), true),
+        ("{not: {contains: a}}", json!("ab"), false),
+        ("{contains: z, not: true}", json!("ab"), true),
+        // a judge without a grade fails (graded in `judges_read_their_grade`)
+        (
+            "{judge: {flow: demo/eval/grader, rubric: polite}}",
+            json!("hi"),
+            false,
+        ),
+        (
+            "{path: $.a, all: [{path: $.b, equals: 1}, {path: $.c, exists: false}]}",
+            json!({"a": {"b": 1}}),
+            true,
+        ),
+    ]
+}
+
+#[test]
+fn every_predicate_passes_and_fails_where_it_should() {
+    let failures: Vec<String> = table()
+        .into_iter()
+        .filter(|(yaml, value, want)| passes(yaml, value) != *want)
+        .map(|(yaml, value, want)| {
+            format!(
+                "{yaml} on {}: expected {}",
+                crate::check::short(&value, 60),
+                if want { "pass" } else { "fail" }
+            )
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_registered_predicate_is_covered_by_the_table() {
+    let table = table();
+    for name in super::names() {
+        assert!(
+            table
+                .iter()
+                .any(|(yaml, _, _)| yaml.contains(&format!("{name}:"))),
+            "{name} has no row"
+        );
+    }
+}
+
+#[test]
+fn scores_are_reported() {
+    let check = compile("{levenshtein: {value: kitten, threshold: 0.5}}").expect("compiles");
+    let outcome = check.evaluate(Some(&json!("sitting")), &Grades::none());
+    assert_eq!(
+        outcome.score.map(|s| (s * 1000.0).round() / 1000.0),
+        Some(0.571)
+    );
+    let rouge = super::similarity::score(
+        super::similarity::Metric::RougeL,
+        "the cat was on the mat",
+        "the cat sat on the mat",
+    );
+    assert_eq!(rouge.map(|s| (s * 1000.0).round() / 1000.0), Ok(0.833));
+}
+
+#[test]
+fn judges_read_their_grade() {
+    let check = compile("{judge: {flow: demo/eval/grader, rubric: polite, threshold: 0.7}}")
+        .expect("compiles");
+    let spec = check.predicate.judge().cloned().expect("a judge");
+    let mut grades = Grades::none();
+    grades.0.insert(
+        spec.id,
+        Grade::Scored {
+            score: 0.9,
+            reason: Some("fine".into()),
+        },
+    );
+    assert!(check.evaluate(Some(&json!("hello")), &grades).passed);
+    grades.0.insert(
+        spec.id,
+        Grade::Scored {
+            score: 0.2,
+            reason: Some("rude".into()),
+        },
+    );
+    let outcome = check.evaluate(Some(&json!("hello")), &grades);
+    assert!(!outcome.passed);
+    assert_eq!(
+        outcome.detail.as_deref(),
+        Some("score 0.200 is below the threshold 0.7: rude")
+    );
+    assert!(
+        !check
+            .evaluate(Some(&json!("hello")), &Grades::none())
+            .passed,
+        "ungraded is a failure"
+    );
+}
+
+#[test]
+fn bad_arguments_are_refused_with_reasons() {
+    for (yaml, message) in [
+        (
+            "{contains_any: []}",
+            "contains_any: expected a non-empty list",
+        ),
+        (
+            "{matches: {pattern: x, flags: q}}",
+            "matches: unknown flag 'q': use i, m, s or x",
+        ),
+        ("{between: [3, 1]}", "between: min 3 is greater than max 1"),
+        (
+            "{type: strng}",
+            "type: unknown type \"strng\" (did you mean \"string\"?): use string, number, integer, boolean, array, object, null",
+        ),
+        (
+            "{levenshtein: {value: a, threshold: 2}}",
+            "levenshtein: `threshold` must be a number from 0 to 1",
+        ),
+        (
+            "{each: {equal: 1}}",
+            "each: unknown predicate \"equal\" (did you mean \"equals\"?)",
+        ),
+        ("{json_schema: {type: 12}}", "json_schema: invalid schema"),
+        (
+            "{json_schema: /etc/passwd}",
+            "json_schema: \"/etc/passwd\" must be a path relative to the suite",
+        ),
+        (
+            "{approx: {value: 1}}",
+            "approx: `tolerance` must be a number",
+        ),
+        (
+            "{judge: {flow: demo/eval, rubric: x}}",
+            "judge: flow \"demo/eval\" must be org/project/flow, e.g. demo/support/triage",
+        ),
+        ("{weight: -1, equals: 1}", "`weight` must be a number >= 0"),
+    ] {
+        let err = compile(yaml).err().unwrap_or_default();
+        assert!(
+            err.starts_with(message),
+            "{yaml}: {err:?} does not start with {message:?}"
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! Asking grader flows for the case's `judge` checks, before the checks are judged.
+
+use super::retry::{RetryPolicy, with_retry};
+use crate::api::{Client, RunReply};
+use crate::check::observation::{Observation, Reply};
+use crate::check::{Check, Expectation, Grade, Grades, JudgeSpec, StepRef};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+/// Grade every top-level judge check of `expect` on this observation.
+pub async fn grade(
+    client: &Client,
+    expect: &Expectation,
+    observation: &Observation,
+    policy: &RetryPolicy,
+    deadline: Instant,
+) -> Grades {
+    let Reply::Ran { result, .. } = &observation.reply else {
+        return Grades::none();
+    };
+    let mut wanted: Vec<(&JudgeSpec, Option<Value>)> = Vec::new();
+    collect(&mut wanted, &expect.output, Some(result));
+    for step in &expect.steps {
+        let observed = observation.steps.iter().find(|s| match &step.step {
+            StepRef::Id(id) => &s.id == id,
+            StepRef::Index(index) => s.index == *index,
+        });
+        collect(&mut wanted, &step.checks, observed.map(|s| &s.output));
+    }
+    let mut grades = Grades::none();
+    for (spec, value) in wanted {
+        let grade = match value {
+            None => Grade::Failed("there is no value at the path to grade".into()),
+            Some(value) => ask(client, spec, &value, policy, deadline).await,
+        };
+        grades.0.insert(spec.id, grade);
+    }
+    grades
+}
+
+fn collect<'a>(
+    wanted: &mut Vec<(&'a JudgeSpec, Option<Value>)>,
+    checks: &'a [Check],
+    root: Option<&Value>,
+) {
+    for check in checks {
+        if let Some(spec) = check.predicate.judge() {
+            wanted.push((spec, root.and_then(|root| check.select(root))));
+        }
+    }
+}
+
+async fn ask(
+    client: &Client,
+    spec: &JudgeSpec,
+    value: &Value,
+    policy: &RetryPolicy,
+    deadline: Instant,
+) -> Grade {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let body = json!({"message": text, "parameters": {"rubric": spec.rubric}});
+    let (answer, _) = with_retry(policy, deadline, || {
+        client.execute(&spec.flow, spec.target, &body)
+    })
+    .await;
+    match answer {
+        Ok(reply) => read_grade(&reply),
+        Err(err) => Grade::Failed(format!(
+            "the grader {}@{} answered {err}",
+            spec.flow, spec.target
+        )),
+    }
+}
+
+/// `result.score` in 0..=1 (a number or numeric string), and `result.reason` if given.
+fn read_grade(reply: &RunReply) -> Grade {
+    if reply.status != "completed" {
+        return Grade::Failed(format!("the grader run ended {}", reply.status));
+    }
+    let score = reply
+        .result
+        .get("score")
+        .and_then(crate::check::predicate::as_number);
+    match score {
+        Some(score) if (0.0..=1.0).contains(&score) => Grade::Scored {
+            score,
+            reason: reply
+                .result
+                .get("reason")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        },
+        Some(score) => Grade::Failed(format!("the grader's score {score} is outside 0..1")),
+        None => Grade::Failed(format!(
+            "the grader's result has no numeric `score`: {}",
+            crate::check::short(&reply.result, 200)
+        )),
+    }
+}
