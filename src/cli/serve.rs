@@ -58,6 +58,8 @@ pub async fn serve(args: ServeArgs) -> u8 {
             return INFRA;
         }
     };
+    // Handlers go in before the line is printed: whoever reads it may signal us at once.
+    let stop = StopSignal::install();
     // The one line on stdout: scripts and tests wait for it to learn the URL.
     let mut stdout = std::io::stdout().lock();
     let printed = writeln!(stdout, "flowcheck simulator listening on {}", running.url())
@@ -68,7 +70,7 @@ pub async fn serve(args: ServeArgs) -> u8 {
         return INFRA;
     }
     eprintln!("serving {flow_count} flows; press Ctrl-C to stop");
-    wait_for_stop_signal().await;
+    stop.wait().await;
     running.shutdown().await;
     eprintln!("simulator stopped");
     SUCCESS
@@ -86,24 +88,38 @@ async fn resolve(addr: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("--addr {addr:?} resolves to no address"))
 }
 
-async fn wait_for_stop_signal() {
+/// Ctrl-C or (on Unix) SIGTERM.
+struct StopSignal {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignal {
+    fn install() -> StopSignal {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let interrupt = signal(SignalKind::interrupt()).ok();
+            let terminate = signal(SignalKind::terminate()).ok();
+            StopSignal {
+                signals: interrupt.zip(terminate),
             }
         }
+        #[cfg(not(unix))]
+        {
+            StopSignal {}
+        }
     }
-    #[cfg(not(unix))]
-    {
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some((mut interrupt, mut terminate)) = self.signals {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
         let _ = tokio::signal::ctrl_c().await;
     }
 }
