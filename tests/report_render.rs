@@ -54,7 +54,9 @@ fn outcomes() -> Vec<CaseOutcome> {
             latency: Duration::from_millis(120),
             steps: vec![],
         };
-        let (judgement, checks) = suite.cases[case].expect.judge(&observation, &flowcheck::check::Grades::none());
+        let (judgement, checks) = suite.cases[case]
+            .expect
+            .judge(&observation, &flowcheck::check::Grades::none());
         let result = match judgement {
             flowcheck::check::expect::Judgement::Passed => AttemptResult::Passed,
             flowcheck::check::expect::Judgement::Failed => AttemptResult::Failed,

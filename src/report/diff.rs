@@ -39,15 +39,43 @@ fn lines(expected: &str, actual: &str) -> String {
 
 fn words(expected: &str, actual: &str) -> String {
     let diff = TextDiff::from_words(expected, actual);
+    // Between unchanged words, show everything removed, then everything added, so a changed
+    // phrase reads as one replacement rather than word by word.
     let mut out = String::new();
+    let (mut removed, mut added) = (String::new(), String::new());
+    let flush = |out: &mut String, removed: &mut String, added: &mut String| {
+        if !removed.trim().is_empty() {
+            out.push_str(&paint(REMOVED, format!("[-{}-]", removed.trim_end())));
+        }
+        if !added.trim().is_empty() {
+            out.push_str(&paint(ADDED, format!("{{+{}+}}", added.trim_end())));
+        }
+        let had_change = !removed.is_empty() || !added.is_empty();
+        removed.clear();
+        added.clear();
+        had_change
+    };
     for change in diff.iter_all_changes() {
         let text = change.value();
         match change.tag() {
-            ChangeTag::Delete => out.push_str(&paint(REMOVED, format!("[-{text}-]"))),
-            ChangeTag::Insert => out.push_str(&paint(ADDED, format!("{{+{text}+}}"))),
-            ChangeTag::Equal => out.push_str(text),
+            ChangeTag::Delete => removed.push_str(text),
+            ChangeTag::Insert => added.push_str(text),
+            // Whitespace inside a changed stretch belongs to both sides of it.
+            ChangeTag::Equal
+                if text.trim().is_empty() && !(removed.is_empty() && added.is_empty()) =>
+            {
+                removed.push_str(text);
+                added.push_str(text);
+            }
+            ChangeTag::Equal => {
+                if flush(&mut out, &mut removed, &mut added) {
+                    out.push(' ');
+                }
+                out.push_str(text);
+            }
         }
     }
+    flush(&mut out, &mut removed, &mut added);
     out.push('\n');
     out
 }

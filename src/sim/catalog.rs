@@ -42,6 +42,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "examples/flows/flaky-rate-limited.yaml",
         include_str!("../../examples/flows/flaky-rate-limited.yaml"),
     ),
+    (
+        "examples/flows/eval-grader.yaml",
+        include_str!("../../examples/flows/eval-grader.yaml"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -60,8 +60,4 @@ impl Predicate for Subset {
     fn describe(&self) -> String {
         format!("contains the subset {}", crate::check::short(&self.0, 120))
     }
-
-    fn expected_value(&self) -> Option<Value> {
-        Some(self.0.clone())
-    }
 }
