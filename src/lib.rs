@@ -10,10 +10,12 @@ pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod exit;
+pub mod files;
 pub mod report;
 pub mod run;
 pub mod secret;
 pub mod sim;
+pub mod snapshot;
 pub mod suite;
 
 /// The API key the simulator accepts unless told otherwise, and that `--embedded` runs use.

@@ -76,6 +76,8 @@ pub struct Expectation {
     pub steps: Vec<StepExpectation>,
     /// Pass on a weighted score of the output and step checks instead of all of them.
     pub threshold: Option<f64>,
+    /// Compare the output with its golden snapshot (judged by the runner, which owns files).
+    pub snapshot: Option<crate::snapshot::SnapshotSpec>,
     pub line: u32,
 }
 

@@ -3,6 +3,7 @@
 mod connection;
 mod run;
 mod serve;
+mod snapshots;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,9 @@ pub enum Command {
     Run(run::RunArgs),
     /// Load and check suites without calling anything; errors point at file:line:col.
     Validate(validate::ValidateArgs),
+    /// Review, accept or reject pending snapshot changes; list unreferenced snapshots.
+    #[command(subcommand)]
+    Snapshots(snapshots::SnapshotsCommand),
     /// Run the built-in Noukai simulator on a local port.
     Serve(serve::ServeArgs),
 }
@@ -47,6 +51,7 @@ pub fn main() -> ExitCode {
             Command::Run(args) => run::run(args).await,
             Command::Validate(args) => validate::validate(args),
             Command::Serve(args) => serve::serve(args).await,
+            Command::Snapshots(command) => snapshots::snapshots(command),
         }
     });
     crate::exit::code(code)
@@ -63,4 +68,10 @@ pub fn print_diagnostics(errors: &[crate::diagnostic::Diagnostic]) {
             crate::report::style::paint(crate::report::style::FAIL, "error:")
         );
     }
+}
+
+/// Whether this runs in CI: `CI` is set to anything but empty, `0` or `false`.
+pub fn in_ci() -> bool {
+    std::env::var("CI")
+        .is_ok_and(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "" | "0" | "false"))
 }

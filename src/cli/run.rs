@@ -49,6 +49,9 @@ pub struct RunArgs {
     /// Write a JSON report here (every request, response, timing and check).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
+    /// Accept every new or changed output as its golden snapshot.
+    #[arg(long)]
+    pub update_snapshots: bool,
     /// Print only cases that did not pass, and the summary.
     #[arg(long)]
     pub failures_only: bool,
@@ -117,6 +120,10 @@ pub async fn run(args: RunArgs) -> u8 {
         },
         fail_fast: args.fail_fast,
         deadline: args.deadline,
+        snapshots: crate::snapshot::Policy {
+            update: args.update_snapshots,
+            ci: super::in_ci(),
+        },
         ..RunOptions::default()
     };
 

@@ -7,10 +7,9 @@ pub mod junit;
 pub mod render;
 pub mod style;
 pub mod terminal;
-pub mod write;
 
+pub use crate::files::write_atomic;
 pub use terminal::Terminal;
-pub use write::write_atomic;
 
 /// Serialize a `Duration` as whole milliseconds.
 pub mod duration_ms {

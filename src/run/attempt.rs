@@ -16,6 +16,7 @@ pub async fn run_attempt(
     case: &Case,
     target: Target,
     policy: &RetryPolicy,
+    snapshots: crate::snapshot::Policy,
 ) -> Attempt {
     let body = wire::run_body(&case.request);
     let deadline = Instant::now() + case.timeout;
@@ -52,7 +53,22 @@ pub async fn run_attempt(
         steps: observed.steps,
     };
     let grades = super::grade::grade(client, &case.expect, &observation, policy, deadline).await;
-    let (judgement, checks) = case.expect.judge(&observation, &grades);
+    let (mut judgement, mut checks) = case.expect.judge(&observation, &grades);
+    if let (Some(spec), Reply::Ran { result, .. }) = (&case.expect.snapshot, &observation.reply) {
+        let outcome = crate::snapshot::verify(
+            spec,
+            suite,
+            case,
+            target,
+            result,
+            snapshots,
+            case.expect.line,
+        );
+        if !outcome.passed && judgement == Judgement::Passed {
+            judgement = Judgement::Failed;
+        }
+        checks.push(outcome);
+    }
     let result = match judgement {
         Judgement::Passed => AttemptResult::Passed,
         Judgement::Failed => AttemptResult::Failed,

@@ -25,6 +25,8 @@ pub struct RunOptions {
     pub deadline: Option<Duration>,
     /// How long in-flight calls may finish after a stop.
     pub grace: Duration,
+    /// What golden snapshots the run may write.
+    pub snapshots: crate::snapshot::Policy,
 }
 
 impl Default for RunOptions {
@@ -35,6 +37,7 @@ impl Default for RunOptions {
             fail_fast: false,
             deadline: None,
             grace: Duration::from_secs(2),
+            snapshots: crate::snapshot::Policy::default(),
         }
     }
 }
@@ -100,7 +103,7 @@ pub async fn execute(
                 let case = &suite.cases[planned.key.case];
                 let started = Instant::now();
                 tokio::select! {
-                    attempt = run_attempt(client, suite, case, planned.target, &options.retry) => (index, Some(started), Some(attempt)),
+                    attempt = run_attempt(client, suite, case, planned.target, &options.retry, options.snapshots) => (index, Some(started), Some(attempt)),
                     () = abort.cancelled() => (index, Some(started), None),
                 }
             }

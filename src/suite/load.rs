@@ -10,7 +10,9 @@ use crate::check::expect::{
 };
 use crate::check::{Check, ParseContext, RawCheck};
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
+use crate::snapshot::SnapshotSpec;
 use serde_json::{Map, Value};
+use serde_json_path::JsonPath;
 use serde_saphyr::Spanned;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -483,6 +485,77 @@ impl Compiler<'_> {
         Some((plan, expectation))
     }
 
+    fn snapshot(&mut self, raw: &Spanned<Value>) -> Option<SnapshotSpec> {
+        let paths = |this: &mut Self, key: &str, value: Option<&Value>| -> Vec<JsonPath> {
+            let Some(value) = value else {
+                return Vec::new();
+            };
+            let Some(items) = value.as_array() else {
+                this.error(raw, format!("snapshot `{key}` must be a list of JSONPaths"));
+                return Vec::new();
+            };
+            items
+                .iter()
+                .filter_map(|item| match item.as_str().map(JsonPath::parse) {
+                    Some(Ok(path)) => Some(path),
+                    Some(Err(err)) => {
+                        this.error(
+                            raw,
+                            format!("snapshot `{key}`: invalid JSONPath {item}: {err}"),
+                        );
+                        None
+                    }
+                    None => {
+                        this.error(raw, format!("snapshot `{key}` must be a list of JSONPaths"));
+                        None
+                    }
+                })
+                .collect()
+        };
+        match &raw.value {
+            Value::Bool(true) => Some(SnapshotSpec::default()),
+            Value::Bool(false) => None,
+            Value::Object(map) => {
+                if let Some(key) = map
+                    .keys()
+                    .find(|k| !matches!(k.as_str(), "redact" | "round" | "sort"))
+                {
+                    self.error(
+                        raw,
+                        format!("unknown snapshot option `{key}`: use redact, round and sort"),
+                    );
+                }
+                let round = match map.get("round") {
+                    None => None,
+                    Some(value) => match value.as_u64().filter(|n| *n <= 15) {
+                        Some(n) => Some(n as u32),
+                        None => {
+                            self.error(
+                                raw,
+                                "snapshot `round` is a number of decimal places, 0 to 15",
+                            );
+                            None
+                        }
+                    },
+                };
+                let redact = paths(self, "redact", map.get("redact"));
+                let sort = paths(self, "sort", map.get("sort"));
+                Some(SnapshotSpec {
+                    redact,
+                    round,
+                    sort,
+                })
+            }
+            _ => {
+                self.error(
+                    raw,
+                    "`snapshot` is true, or {redact: [paths], round: N, sort: [paths]}",
+                );
+                None
+            }
+        }
+    }
+
     /// The suite's folder, against which files it names are resolved.
     fn base_dir(&self) -> &Path {
         match self.file.parent() {
@@ -572,6 +645,7 @@ impl Compiler<'_> {
             output: self.checks(&raw.output),
             steps: Vec::new(),
             threshold,
+            snapshot: raw.snapshot.as_ref().and_then(|s| self.snapshot(s)),
             line: Position::of(spanned).line,
         }
     }

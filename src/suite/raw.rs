@@ -111,6 +111,9 @@ pub struct RawExpect {
     pub usage: Option<Spanned<RawUsage>>,
     #[serde(default)]
     pub threshold: Option<Spanned<f64>>,
+    /// `true`, or `{redact: [paths], round: N, sort: [paths]}`.
+    #[serde(default)]
+    pub snapshot: Option<Spanned<Value>>,
     #[serde(default)]
     pub output: Vec<Spanned<RawCheck>>,
 }

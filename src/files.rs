@@ -1,5 +1,6 @@
-//! Reports are written atomically: a temporary file beside the target, then a rename, so a
-//! reader (or an interrupted run) never sees half a report.
+//! Files flowcheck writes (reports, golden snapshots) are written atomically: a temporary
+//! file beside the target, then a rename, so a reader (or an interrupted run) never sees half
+//! a file.
 
 use std::io::Write;
 use std::path::Path;

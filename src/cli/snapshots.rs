@@ -1,0 +1,250 @@
+//! `flowcheck snapshots`: review pending snapshot changes one by one, accept or reject them in
+//! bulk, and find golden files no case uses any more.
+
+use crate::exit;
+use crate::report::style::{ADDED, BOLD, DIM, REMOVED, paint};
+use crate::snapshot::store::{self, EXTENSION, PENDING_SUFFIX};
+use crate::snapshot::{Golden, golden_path};
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SnapshotsCommand {
+    /// Show each pending change with its diff and ask: accept, reject, skip or quit.
+    Review(Paths),
+    /// Accept every pending change.
+    Accept(Paths),
+    /// Reject (delete) every pending change.
+    Reject(Paths),
+    /// List golden snapshots that no case uses; with --remove, delete them.
+    Unreferenced {
+        #[command(flatten)]
+        paths: Paths,
+        #[arg(long)]
+        remove: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Paths {
+    /// Suite files or folders (default: suites).
+    #[arg(default_value = "suites")]
+    pub paths: Vec<PathBuf>,
+}
+
+pub fn snapshots(command: SnapshotsCommand) -> u8 {
+    let result = match command {
+        SnapshotsCommand::Review(p) => review(
+            &pending(&p.paths),
+            &mut std::io::stdin().lock(),
+            &mut anstream::stdout(),
+        ),
+        SnapshotsCommand::Accept(p) => bulk(&pending(&p.paths), true),
+        SnapshotsCommand::Reject(p) => bulk(&pending(&p.paths), false),
+        SnapshotsCommand::Unreferenced { paths, remove } => unreferenced(&paths.paths, remove),
+    };
+    match result {
+        Ok(()) => exit::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            exit::USAGE
+        }
+        Err(Failure::Io(message)) => {
+            eprintln!("error: {message}");
+            exit::INFRA
+        }
+    }
+}
+
+enum Failure {
+    Usage(String),
+    Io(String),
+}
+
+/// Pending files below the suites' folders (a suite file stands for its folder).
+fn pending(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let roots: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| {
+            if p.is_file() {
+                p.parent().map(Path::to_path_buf).unwrap_or_default()
+            } else {
+                p.clone()
+            }
+        })
+        .collect();
+    store::find(&roots, PENDING_SUFFIX)
+}
+
+/// Replace the golden file with the pending one, stamped as accepted now.
+fn accept(pending: &Path) -> Result<(), Failure> {
+    let golden_file = store::golden_of(pending)
+        .ok_or_else(|| Failure::Io(format!("{} is not a pending snapshot", pending.display())))?;
+    let mut golden = Golden::read(pending)
+        .map_err(Failure::Io)?
+        .ok_or_else(|| Failure::Io(format!("{} disappeared", pending.display())))?;
+    golden.when = crate::snapshot::golden::now();
+    crate::files::write_atomic(&golden_file, &golden.render(false)).map_err(Failure::Io)?;
+    std::fs::remove_file(pending)
+        .map_err(|err| Failure::Io(format!("cannot remove {}: {err}", pending.display())))
+}
+
+fn reject(pending: &Path) -> Result<(), Failure> {
+    std::fs::remove_file(pending)
+        .map_err(|err| Failure::Io(format!("cannot remove {}: {err}", pending.display())))
+}
+
+fn bulk(pending: &[PathBuf], accepting: bool) -> Result<(), Failure> {
+    for file in pending {
+        if accepting {
+            accept(file)?
+        } else {
+            reject(file)?
+        }
+    }
+    let verb = if accepting { "accepted" } else { "rejected" };
+    println!("{} pending snapshot change(s) {verb}", pending.len());
+    Ok(())
+}
+
+/// The diff between the golden file (if any) and the pending change.
+fn describe(pending: &Path) -> Result<String, Failure> {
+    let new = Golden::read(pending)
+        .map_err(Failure::Io)?
+        .ok_or_else(|| Failure::Io(format!("{} disappeared", pending.display())))?;
+    let old = store::golden_of(pending)
+        .map(|g| Golden::read(&g))
+        .transpose()
+        .map_err(Failure::Io)?
+        .flatten();
+    let mut out = format!(
+        "{} › {} @ {}\n",
+        paint(BOLD, &new.suite),
+        paint(BOLD, &new.case),
+        new.target
+    );
+    out.push_str(&paint(DIM, format!("{}\n", pending.display())));
+    let before = old
+        .map(|g| serde_json::to_string_pretty(&g.value).unwrap_or_default())
+        .unwrap_or_default();
+    let after = serde_json::to_string_pretty(&new.value).unwrap_or_default();
+    for change in similar::TextDiff::from_lines(&before, &after).iter_all_changes() {
+        let text = change.value().trim_end_matches('\n');
+        let line = match change.tag() {
+            similar::ChangeTag::Delete => paint(REMOVED, format!("- {text}")),
+            similar::ChangeTag::Insert => paint(ADDED, format!("+ {text}")),
+            similar::ChangeTag::Equal => paint(DIM, format!("  {text}")),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Ask about each pending change; answers come one per line (a, r, s or q).
+fn review(
+    pending: &[PathBuf],
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let io = |err: std::io::Error| Failure::Io(err.to_string());
+    if pending.is_empty() {
+        writeln!(out, "no pending snapshot changes").map_err(io)?;
+        return Ok(());
+    }
+    let (mut accepted, mut rejected, mut skipped) = (0, 0, 0);
+    for (index, file) in pending.iter().enumerate() {
+        write!(
+            out,
+            "\n[{}/{}] {}",
+            index + 1,
+            pending.len(),
+            describe(file)?
+        )
+        .map_err(io)?;
+        loop {
+            write!(out, "accept (a), reject (r), skip (s), quit (q)? ").map_err(io)?;
+            out.flush().map_err(io)?;
+            let mut answer = String::new();
+            if input.read_line(&mut answer).map_err(io)? == 0 {
+                writeln!(out).map_err(io)?;
+                skipped += pending.len() - index;
+                writeln!(
+                    out,
+                    "{accepted} accepted, {rejected} rejected, {skipped} left pending"
+                )
+                .map_err(io)?;
+                return Ok(());
+            }
+            match answer.trim() {
+                "a" | "accept" => {
+                    accept(file)?;
+                    accepted += 1;
+                }
+                "r" | "reject" => {
+                    reject(file)?;
+                    rejected += 1;
+                }
+                "s" | "skip" | "" => skipped += 1,
+                "q" | "quit" => {
+                    skipped += pending.len() - index;
+                    writeln!(
+                        out,
+                        "{accepted} accepted, {rejected} rejected, {skipped} left pending"
+                    )
+                    .map_err(io)?;
+                    return Ok(());
+                }
+                _ => continue,
+            }
+            break;
+        }
+    }
+    writeln!(
+        out,
+        "{accepted} accepted, {rejected} rejected, {skipped} left pending"
+    )
+    .map_err(io)?;
+    Ok(())
+}
+
+fn unreferenced(paths: &[PathBuf], remove: bool) -> Result<(), Failure> {
+    let loaded = crate::suite::load(paths);
+    if !loaded.errors.is_empty() {
+        super::print_diagnostics(&loaded.errors);
+        return Err(Failure::Usage(
+            "the suites have problems; fix them first so no snapshot is wrongly taken for unused"
+                .into(),
+        ));
+    }
+    let mut used = HashSet::new();
+    let mut folders = Vec::new();
+    for suite in &loaded.suites {
+        folders.push(store::folder(suite));
+        for case in suite.cases.iter().filter(|c| c.expect.snapshot.is_some()) {
+            for target in &case.targets {
+                used.insert(golden_path(suite, case, *target));
+            }
+        }
+    }
+    let mut stale: Vec<PathBuf> = store::find(&folders, &format!(".{EXTENSION}"))
+        .into_iter()
+        .filter(|f| !used.contains(f))
+        .collect();
+    stale.sort();
+    for file in &stale {
+        println!("{}", file.display());
+        if remove {
+            std::fs::remove_file(file)
+                .map_err(|err| Failure::Io(format!("cannot remove {}: {err}", file.display())))?;
+        }
+    }
+    let verb = if remove {
+        "removed"
+    } else {
+        "found (remove them with --remove)"
+    };
+    println!("{} unreferenced snapshot(s) {verb}", stale.len());
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! The golden file format: a few `# key: value` header lines naming the suite, case and
+//! target and when it was accepted, then the output as pretty JSON. Readable in a diff.
+
+use serde_json::Value;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Golden {
+    pub suite: String,
+    pub case: String,
+    pub target: String,
+    /// When it was accepted (golden files) or recorded (pending `.new` files).
+    pub when: String,
+    pub value: Value,
+}
+
+const MAGIC: &str = "# flowcheck snapshot";
+
+impl Golden {
+    pub fn render(&self, pending: bool) -> String {
+        let when = if pending { "recorded" } else { "accepted" };
+        let body =
+            serde_json::to_string_pretty(&self.value).unwrap_or_else(|_| self.value.to_string());
+        let one_line = |s: &str| s.replace(['\n', '\r'], " ");
+        format!(
+            "{MAGIC}\n# suite: {}\n# case: {}\n# target: {}\n# {when}: {}\n{body}\n",
+            one_line(&self.suite),
+            one_line(&self.case),
+            one_line(&self.target),
+            self.when
+        )
+    }
+
+    pub fn parse(text: &str) -> Result<Golden, String> {
+        let mut lines = text.lines();
+        if lines.next() != Some(MAGIC) {
+            return Err(format!(
+                "not a flowcheck snapshot (the first line must be {MAGIC:?})"
+            ));
+        }
+        let mut golden = Golden {
+            suite: String::new(),
+            case: String::new(),
+            target: String::new(),
+            when: String::new(),
+            value: Value::Null,
+        };
+        let mut body = String::new();
+        for line in lines {
+            match line.strip_prefix("# ").and_then(|l| l.split_once(": ")) {
+                Some((key, value)) if body.is_empty() => match key {
+                    "suite" => golden.suite = value.to_owned(),
+                    "case" => golden.case = value.to_owned(),
+                    "target" => golden.target = value.to_owned(),
+                    "accepted" | "recorded" => golden.when = value.to_owned(),
+                    _ => {}
+                },
+                _ => {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+            }
+        }
+        golden.value = serde_json::from_str(&body)
+            .map_err(|err| format!("the snapshot's JSON is invalid: {err}"))?;
+        Ok(golden)
+    }
+
+    /// Read a golden file; `Ok(None)` when there is none.
+    pub fn read(path: &Path) -> Result<Option<Golden>, String> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Golden::parse(&text)
+                .map(Some)
+                .map_err(|err| format!("{}: {err}", path.display())),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(format!("cannot read {}: {err}", path.display())),
+        }
+    }
+}
+
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn renders_and_parses_back() {
+        let golden = Golden {
+            suite: "support-triage".into(),
+            case: "refund\ngoes to billing".into(),
+            target: "v2".into(),
+            when: "2026-11-29T20:00:00Z".into(),
+            value: json!({"category": "billing", "text": "# not a header"}),
+        };
+        let text = golden.render(false);
+        assert!(text.starts_with(
+            "# flowcheck snapshot\n# suite: support-triage\n# case: refund goes to billing\n"
+        ));
+        let back = Golden::parse(&text).expect("parses");
+        assert_eq!(
+            (back.value, back.when.as_str()),
+            (golden.value, "2026-11-29T20:00:00Z")
+        );
+        assert!(Golden::parse("{}").is_err());
+    }
+}

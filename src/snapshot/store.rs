@@ -1,0 +1,103 @@
+//! Where snapshots live: `__snapshots__/<suite file stem>/<case>@<target>.snap` beside the
+//! suite, and pending changes in `.snap.new` files next to them.
+
+use crate::suite::{Case, Suite, Target};
+use std::path::{Path, PathBuf};
+
+pub const FOLDER: &str = "__snapshots__";
+pub const EXTENSION: &str = "snap";
+pub const PENDING_SUFFIX: &str = ".new";
+
+/// A case name as a file name: lowercase letters, digits and single hyphens.
+pub fn slug(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let slug: String = slug.chars().take(100).collect();
+    if slug.is_empty() { "case".into() } else { slug }
+}
+
+pub fn folder(suite: &Suite) -> PathBuf {
+    let dir = suite.file.parent().unwrap_or(Path::new("."));
+    let stem = suite
+        .file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("suite");
+    dir.join(FOLDER).join(stem)
+}
+
+pub fn golden_path(suite: &Suite, case: &Case, target: Target) -> PathBuf {
+    folder(suite).join(format!("{}@{target}.{EXTENSION}", slug(&case.name)))
+}
+
+pub fn pending_path(golden: &Path) -> PathBuf {
+    let mut name = golden.as_os_str().to_owned();
+    name.push(PENDING_SUFFIX);
+    PathBuf::from(name)
+}
+
+/// The golden file a pending file would replace.
+pub fn golden_of(pending: &Path) -> Option<PathBuf> {
+    pending
+        .to_str()?
+        .strip_suffix(PENDING_SUFFIX)
+        .map(PathBuf::from)
+}
+
+/// Every file below `paths` inside a `__snapshots__` folder whose name ends with `suffix`.
+pub fn find(paths: &[PathBuf], suffix: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for path in paths {
+        let inside = path.components().any(|c| c.as_os_str() == FOLDER);
+        walk(path, inside, suffix, &mut found);
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn walk(path: &Path, inside: bool, suffix: &str, found: &mut Vec<PathBuf>) {
+    if path.is_file() {
+        if inside && path.to_str().is_some_and(|p| p.ends_with(suffix)) {
+            found.push(path.to_path_buf());
+        }
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let child = entry.path();
+        let name = entry.file_name();
+        let hidden = name.to_str().is_some_and(|n| n.starts_with('.'));
+        if !hidden {
+            walk(&child, inside || name == FOLDER, suffix, found);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_file_friendly() {
+        assert_eq!(
+            slug("Refund requests go to billing!"),
+            "refund-requests-go-to-billing"
+        );
+        assert_eq!(
+            slug("v3 no longer routes \"money back\""),
+            "v3-no-longer-routes-money-back"
+        );
+        assert_eq!(slug("Ünïcode ça va"), "ünïcode-ça-va");
+        assert_eq!(slug("!!!"), "case");
+    }
+}

@@ -1,0 +1,256 @@
+//! Golden snapshots end to end: created on a first run, compared after, pending changes
+//! reviewed with scripted answers, accepted or rejected in bulk, nothing written in CI,
+//! unreferenced files found and removed.
+
+mod common;
+
+use common::{Run, flowcheck, read};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+const SUITE: &str = r#"
+suite: golden
+flow: demo/support/triage
+targets: [production, v3]
+cases:
+  - name: money back reply
+    message: "Can I get my money back?"
+    expect:
+      status: completed
+      snapshot: {redact: [$.reply], round: 1}
+"#;
+
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new() -> Project {
+        let dir = common::tempdir();
+        std::fs::write(dir.path().join("golden.yaml"), SUITE).expect("suite written");
+        Project { dir }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    fn suite(&self) -> String {
+        self.path("golden.yaml").display().to_string()
+    }
+
+    fn golden(&self, target: &str) -> PathBuf {
+        self.path(&format!(
+            "__snapshots__/golden/money-back-reply@{target}.snap"
+        ))
+    }
+
+    fn run(&self, extra: &[&str], ci: bool) -> Run {
+        let mut command = flowcheck();
+        command
+            .args(["run", &self.suite(), "--embedded", "--jobs", "1"])
+            .args(extra);
+        if ci {
+            command.env("CI", "true");
+        }
+        Run::from(command.output().expect("runs"))
+    }
+
+    fn snapshots(&self, verb: &str, stdin: &str) -> Run {
+        let mut child = flowcheck()
+            .args(["snapshots", verb, &self.dir.path().display().to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("answers written");
+        Run::from(child.wait_with_output().expect("exits"))
+    }
+
+    /// Pretend the flow used to answer differently: edit the accepted category.
+    fn tamper(&self, target: &str) {
+        let text = read(&self.golden(target));
+        let edited = regex::Regex::new(r#""category": "[a-z]+""#)
+            .expect("regex")
+            .replace(&text, r#""category": "tampered""#);
+        assert_ne!(text, edited, "nothing to tamper with in\n{text}");
+        std::fs::write(self.golden(target), edited.as_bytes()).expect("edited");
+    }
+}
+
+fn exists(path: &Path) -> bool {
+    path.exists()
+}
+
+#[test]
+fn first_run_creates_readable_goldens_then_compares() {
+    let project = Project::new();
+    let first = project.run(&[], false);
+    assert_eq!(first.code, 0, "{}", first.all());
+    let golden = read(&project.golden("production"));
+    assert!(golden.starts_with("# flowcheck snapshot\n# suite: golden\n# case: money back reply\n# target: production\n# accepted: "), "{golden}");
+    assert!(golden.contains("\"reply\": \"[redacted]\""), "{golden}");
+    assert!(golden.contains("\"confidence\": 0.9"), "{golden}");
+    let second = project.run(&[], false);
+    assert_eq!(second.code, 0, "{}", second.all());
+}
+
+#[test]
+fn a_change_fails_with_a_diff_and_waits_for_review() {
+    let project = Project::new();
+    assert_eq!(project.run(&[], false).code, 0);
+    project.tamper("production");
+    let run = project.run(&[], false);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("-   \"category\": \"tampered\","),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("+   \"category\": \"billing\","),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("flowcheck snapshots review"),
+        "{}",
+        run.stdout
+    );
+    let pending = PathBuf::from(format!("{}.new", project.golden("production").display()));
+    assert!(exists(&pending));
+
+    // Reject: the pending file goes, the golden stays as it was.
+    let review = project.snapshots("review", "x\nr\n");
+    assert_eq!(review.code, 0, "{}", review.all());
+    assert!(
+        review.stdout.contains("-   \"category\": \"tampered\","),
+        "{}",
+        review.stdout
+    );
+    assert!(
+        review
+            .stdout
+            .contains("0 accepted, 1 rejected, 0 left pending"),
+        "{}",
+        review.stdout
+    );
+    assert!(!exists(&pending));
+    assert!(read(&project.golden("production")).contains("tampered"));
+
+    // Run again, then accept in review: the golden takes the new output and the run passes.
+    assert_eq!(project.run(&[], false).code, 1);
+    let review = project.snapshots("review", "a\n");
+    assert!(
+        review
+            .stdout
+            .contains("1 accepted, 0 rejected, 0 left pending"),
+        "{}",
+        review.stdout
+    );
+    assert!(!read(&project.golden("production")).contains("tampered"));
+    assert_eq!(project.run(&[], false).code, 0);
+}
+
+#[test]
+fn review_stops_at_end_of_input_leaving_the_rest_pending() {
+    let project = Project::new();
+    assert_eq!(project.run(&[], false).code, 0);
+    project.tamper("production");
+    project.tamper("v3");
+    assert_eq!(project.run(&[], false).code, 1);
+    let review = project.snapshots("review", "s\n");
+    assert!(
+        review
+            .stdout
+            .contains("0 accepted, 0 rejected, 2 left pending"),
+        "{}",
+        review.stdout
+    );
+    let bulk = project.snapshots("accept", "");
+    assert!(
+        bulk.stdout
+            .contains("2 pending snapshot change(s) accepted"),
+        "{}",
+        bulk.all()
+    );
+    assert_eq!(project.run(&[], false).code, 0);
+    project.tamper("v3");
+    assert_eq!(project.run(&[], false).code, 1);
+    let bulk = project.snapshots("reject", "");
+    assert!(
+        bulk.stdout
+            .contains("1 pending snapshot change(s) rejected"),
+        "{}",
+        bulk.all()
+    );
+}
+
+#[test]
+fn in_ci_nothing_is_written_and_a_missing_snapshot_is_an_error() {
+    let project = Project::new();
+    let run = project.run(&[], true);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("in CI none is created"),
+        "{}",
+        run.stdout
+    );
+    assert!(!exists(&project.path("__snapshots__")));
+
+    assert_eq!(
+        project.run(&["--update-snapshots"], true).code,
+        0,
+        "asked to, CI writes"
+    );
+    project.tamper("production");
+    let run = project.run(&[], true);
+    assert_eq!(run.code, 1);
+    assert!(!exists(&PathBuf::from(format!(
+        "{}.new",
+        project.golden("production").display()
+    ))));
+    assert_eq!(project.run(&["--update-snapshots"], true).code, 0);
+    assert!(!read(&project.golden("production")).contains("tampered"));
+}
+
+#[test]
+fn unreferenced_snapshots_are_listed_and_removed() {
+    let project = Project::new();
+    assert_eq!(project.run(&[], false).code, 0);
+    let stale = project.path("__snapshots__/golden/old-case@production.snap");
+    std::fs::copy(project.golden("production"), &stale).expect("copied");
+    let listed = project.snapshots("unreferenced", "");
+    assert!(
+        listed.stdout.contains("old-case@production.snap")
+            && listed.stdout.contains("1 unreferenced snapshot(s) found"),
+        "{}",
+        listed.all()
+    );
+    assert!(
+        !listed.stdout.contains("money-back-reply"),
+        "{}",
+        listed.stdout
+    );
+    let removed = Run::from(
+        flowcheck()
+            .args(["snapshots", "unreferenced", "--remove", &project.suite()])
+            .output()
+            .expect("runs"),
+    );
+    assert!(
+        removed
+            .stdout
+            .contains("1 unreferenced snapshot(s) removed"),
+        "{}",
+        removed.all()
+    );
+    assert!(!exists(&stale) && exists(&project.golden("production")));
+}
