@@ -7,11 +7,13 @@ pub mod grade;
 pub mod observation;
 pub mod predicate;
 mod raw;
+mod schema;
 
 pub use expect::{ErrorExpectation, Expectation, LatencyBounds, StepExpectation, StepRef};
 pub use grade::{Grade, Grades, JudgeSpec};
 pub use observation::{Observation, ObservedStep};
 pub use raw::{CheckError, ParseContext, RawCheck, compile_value};
+pub use schema::suite_schema;
 
 use crate::diagnostic::Position;
 use predicate::{Predicate, Verdict};

@@ -2,6 +2,7 @@
 
 mod connection;
 mod run;
+mod schema;
 mod serve;
 mod snapshots;
 mod validate;
@@ -26,6 +27,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Load and check suites without calling anything; errors point at file:line:col.
     Validate(validate::ValidateArgs),
+    /// Print the JSON Schema of the suite format (for editors' YAML language servers).
+    Schema,
     /// Review, accept or reject pending snapshot changes; list unreferenced snapshots.
     #[command(subcommand)]
     Snapshots(snapshots::SnapshotsCommand),
@@ -52,6 +55,7 @@ pub fn main() -> ExitCode {
             Command::Validate(args) => validate::validate(args),
             Command::Serve(args) => serve::serve(args).await,
             Command::Snapshots(command) => snapshots::snapshots(command),
+            Command::Schema => schema::schema(),
         }
     });
     crate::exit::code(code)

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 pub const APPROX: Definition = Definition {
     name: "approx",
+    argument: super::Argument::Approx,
     parse: |v, _| parse(v),
     summary: "a number within `tolerance` of `value`: {value: 0.9, tolerance: 0.05}",
 };

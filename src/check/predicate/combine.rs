@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 pub const ALL: Definition = Definition {
     name: "all",
+    argument: super::Argument::Checks,
     parse: |v, c| {
         Ok(Arc::new(Combine {
             checks: compile_list(v, c)?,
@@ -20,6 +21,7 @@ pub const ALL: Definition = Definition {
 };
 pub const ANY: Definition = Definition {
     name: "any",
+    argument: super::Argument::Checks,
     parse: |v, c| {
         Ok(Arc::new(Combine {
             checks: compile_list(v, c)?,
@@ -30,6 +32,7 @@ pub const ANY: Definition = Definition {
 };
 pub const NOT: Definition = Definition {
     name: "not",
+    argument: super::Argument::Check,
     parse: |v, c| {
         Ok(Arc::new(Combine {
             checks: vec![compile_value(v, c)?],

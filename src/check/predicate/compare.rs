@@ -11,6 +11,7 @@ macro_rules! comparison {
     ($const:ident, $name:literal, $symbol:literal, $op:tt) => {
         pub const $const: Definition = Definition {
             name: $name,
+            argument: super::Argument::Number,
             parse: |value, _| {
                 let bound = value.as_f64().ok_or_else(|| "expected a number".to_owned())?;
                 Ok(Arc::new(Compare { name: $name, bound, holds: |a, b| a $op b }))
@@ -27,6 +28,7 @@ comparison!(LTE, "lte", "<=", <=);
 
 pub const BETWEEN: Definition = Definition {
     name: "between",
+    argument: super::Argument::Bounds,
     parse: |value, _| Ok(Arc::new(Between(Bounds::parse(value)?))),
     summary: "a number within [min, max] (inclusive), or {min, max}",
 };

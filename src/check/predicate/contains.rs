@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 pub const CONTAINS: Definition = Definition {
     name: "contains",
+    argument: super::Argument::Any,
     parse: |v, _| {
         Ok(Arc::new(Contains {
             needles: vec![v.clone()],
@@ -20,6 +21,7 @@ pub const CONTAINS: Definition = Definition {
 };
 pub const ICONTAINS: Definition = Definition {
     name: "icontains",
+    argument: super::Argument::Text,
     parse: |v, _| {
         one_text(v).map(|n| {
             Arc::new(Contains {
@@ -33,6 +35,7 @@ pub const ICONTAINS: Definition = Definition {
 };
 pub const CONTAINS_ANY: Definition = Definition {
     name: "contains_any",
+    argument: super::Argument::AnyList,
     parse: |v, c| {
         list(v, c).map(|needles| {
             Arc::new(Contains {
@@ -46,6 +49,7 @@ pub const CONTAINS_ANY: Definition = Definition {
 };
 pub const CONTAINS_ALL: Definition = Definition {
     name: "contains_all",
+    argument: super::Argument::AnyList,
     parse: |v, c| {
         list(v, c).map(|needles| {
             Arc::new(Contains {

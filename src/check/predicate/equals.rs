@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 pub const EQUALS: Definition = Definition {
     name: "equals",
+    argument: super::Argument::Any,
     parse,
     summary: "the value is deeply equal to this JSON value (numbers compare by value)",
 };

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 pub const EXISTS: Definition = Definition {
     name: "exists",
+    argument: super::Argument::Bool,
     parse: |v, _| match v {
         Value::Bool(flag) => Ok(Arc::new(Exists(*flag))),
         _ => Err("expected true or false".into()),

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 pub const EACH: Definition = Definition {
     name: "each",
+    argument: super::Argument::Check,
     parse: |v, c| {
         Ok(Arc::new(Items {
             check: compile_value(v, c)?,
@@ -21,6 +22,7 @@ pub const EACH: Definition = Definition {
 };
 pub const SOME: Definition = Definition {
     name: "some",
+    argument: super::Argument::Check,
     parse: |v, c| {
         Ok(Arc::new(Items {
             check: compile_value(v, c)?,

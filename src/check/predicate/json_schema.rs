@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 pub const JSON_SCHEMA: Definition = Definition {
     name: "json_schema",
+    argument: super::Argument::Schema,
     parse,
     summary: "the value validates against this JSON Schema (inline, or a file path relative to the suite)",
 };

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 pub const JUDGE: Definition = Definition {
     name: "judge",
+    argument: super::Argument::Judge,
     parse: |v, _| parse(v),
     summary: "a grader flow scores the value against a rubric: {flow, target, rubric, threshold}",
 };

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 pub const MATCHES: Definition = Definition {
     name: "matches",
+    argument: super::Argument::Regex,
     parse: |v, _| parse(v),
     summary: "a string matches this regular expression (unanchored); {pattern, flags: \"imsx\"}",
 };

@@ -96,9 +96,76 @@ pub type Parse = fn(&Value, &ParseContext<'_>) -> Result<Arc<dyn Predicate>, Str
 
 pub struct Definition {
     pub name: &'static str,
+    /// The shape of the value under the predicate's key, for the JSON Schema.
+    pub argument: Argument,
     pub parse: Parse,
     /// One line for the docs and the JSON Schema.
     pub summary: &'static str,
+}
+
+/// The shapes a predicate's argument takes, described once for the JSON Schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Argument {
+    Any,
+    Text,
+    Number,
+    Bool,
+    AnyList,
+    Bounds,
+    Regex,
+    Types,
+    Schema,
+    Approx,
+    Similarity,
+    Check,
+    Checks,
+    Judge,
+}
+
+impl Argument {
+    /// The JSON Schema of the argument; `check` is the schema (a `$ref`) of a nested check.
+    pub fn schema(self, check: &Value) -> Value {
+        let number = serde_json::json!({"type": "number"});
+        let bounds = serde_json::json!({"anyOf": [
+            {"type": "number"},
+            {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+            {"type": "object", "properties": {"min": number, "max": number}, "additionalProperties": false, "minProperties": 1}
+        ]});
+        let types = serde_json::json!({"enum": ["string", "number", "integer", "boolean", "array", "object", "null"]});
+        match self {
+            Argument::Any => serde_json::json!({}),
+            Argument::Text => serde_json::json!({"type": "string"}),
+            Argument::Number => number,
+            Argument::Bool => serde_json::json!({"type": "boolean"}),
+            Argument::AnyList => serde_json::json!({"type": "array", "minItems": 1}),
+            Argument::Bounds => bounds,
+            Argument::Regex => serde_json::json!({"anyOf": [
+                {"type": "string"},
+                {"type": "object", "properties": {"pattern": {"type": "string"}, "flags": {"type": "string", "pattern": "^[imsx]*$"}}, "required": ["pattern"], "additionalProperties": false}
+            ]}),
+            Argument::Types => {
+                serde_json::json!({"anyOf": [types, {"type": "array", "items": types, "minItems": 1}]})
+            }
+            Argument::Schema => {
+                serde_json::json!({"anyOf": [{"type": "object"}, {"type": "boolean"}, {"type": "string", "description": "a JSON file, relative to the suite"}]})
+            }
+            Argument::Approx => {
+                serde_json::json!({"type": "object", "properties": {"value": number, "tolerance": {"type": "number", "minimum": 0}}, "required": ["value", "tolerance"], "additionalProperties": false})
+            }
+            Argument::Similarity => serde_json::json!({"anyOf": [
+                {"type": "string"},
+                {"type": "object", "properties": {"value": {"type": "string"}, "threshold": {"type": "number", "minimum": 0, "maximum": 1}}, "required": ["value"], "additionalProperties": false}
+            ]}),
+            Argument::Check => check.clone(),
+            Argument::Checks => serde_json::json!({"type": "array", "items": check, "minItems": 1}),
+            Argument::Judge => serde_json::json!({"type": "object", "properties": {
+                "flow": {"type": "string", "description": "the grader flow, org/project/flow"},
+                "target": {"type": "string", "description": "production, draft or vN"},
+                "rubric": {"type": "string"},
+                "threshold": {"type": "number", "minimum": 0, "maximum": 1}
+            }, "required": ["flow", "rubric"], "additionalProperties": false}),
+        }
+    }
 }
 
 pub const REGISTRY: &[Definition] = &[

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 pub const ONE_OF: Definition = Definition {
     name: "one_of",
+    argument: super::Argument::AnyList,
     parse: |v, _| match v {
         Value::Array(options) if !options.is_empty() => Ok(Arc::new(OneOf(options.clone()))),
         _ => Err("expected a non-empty list of values".into()),

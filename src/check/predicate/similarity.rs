@@ -15,21 +15,25 @@ use std::sync::Arc;
 
 pub const LEVENSHTEIN: Definition = Definition {
     name: "levenshtein",
+    argument: super::Argument::Similarity,
     parse: |v, _| parse(v, Metric::Levenshtein),
     summary: "normalised edit similarity to `value` reaches `threshold` (default 0.8)",
 };
 pub const JARO_WINKLER: Definition = Definition {
     name: "jaro_winkler",
+    argument: super::Argument::Similarity,
     parse: |v, _| parse(v, Metric::JaroWinkler),
     summary: "Jaro-Winkler similarity to `value` reaches `threshold` (default 0.8)",
 };
 pub const TOKEN_JACCARD: Definition = Definition {
     name: "token_jaccard",
+    argument: super::Argument::Similarity,
     parse: |v, _| parse(v, Metric::TokenJaccard),
     summary: "Jaccard similarity of the word sets reaches `threshold` (default 0.8)",
 };
 pub const ROUGE_L: Definition = Definition {
     name: "rouge_l",
+    argument: super::Argument::Similarity,
     parse: |v, _| parse(v, Metric::RougeL),
     summary: "ROUGE-L F1 against `value` reaches `threshold` (default 0.8)",
 };

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 pub const WORD_COUNT: Definition = Definition {
     name: "word_count",
+    argument: super::Argument::Bounds,
     parse: |v, _| {
         Ok(Arc::new(Size {
             bounds: Bounds::parse(v)?,
@@ -19,6 +20,7 @@ pub const WORD_COUNT: Definition = Definition {
 };
 pub const LENGTH: Definition = Definition {
     name: "length",
+    argument: super::Argument::Bounds,
     parse: |v, _| {
         Ok(Arc::new(Size {
             bounds: Bounds::parse(v)?,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 pub const SUBSET: Definition = Definition {
     name: "subset",
+    argument: super::Argument::Any,
     parse: |v, _| Ok(Arc::new(Subset(v.clone()))),
     summary: "the value contains this partial object or array (extra keys and items are fine)",
 };

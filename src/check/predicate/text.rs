@@ -7,11 +7,13 @@ use std::sync::Arc;
 
 pub const STARTS_WITH: Definition = Definition {
     name: "starts_with",
+    argument: super::Argument::Text,
     parse: |v, _| affix(v, true),
     summary: "a string begins with this text",
 };
 pub const ENDS_WITH: Definition = Definition {
     name: "ends_with",
+    argument: super::Argument::Text,
     parse: |v, _| affix(v, false),
     summary: "a string ends with this text",
 };

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 pub const TYPE: Definition = Definition {
     name: "type",
+    argument: super::Argument::Types,
     parse: |v, _| parse(v),
     summary: "the value's JSON type: string, number, integer, boolean, array, object or null (or a list)",
 };

@@ -1,0 +1,14 @@
+//! `flowcheck schema`: the JSON Schema of the suite format, for editors.
+
+pub fn schema() -> u8 {
+    match serde_json::to_string_pretty(&crate::check::suite_schema()) {
+        Ok(text) => {
+            println!("{text}");
+            crate::exit::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: cannot render the schema: {err}");
+            crate::exit::INFRA
+        }
+    }
+}
