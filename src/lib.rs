@@ -8,6 +8,7 @@
 pub mod api;
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod diagnostic;
 pub mod exit;
 pub mod files;

@@ -1,9 +1,11 @@
 //! The command line: clap definitions, one file per command.
 
 mod connection;
+mod execution;
 mod run;
 mod schema;
 mod serve;
+mod signals;
 mod snapshots;
 mod validate;
 

@@ -1,0 +1,56 @@
+//! Ctrl-C and SIGTERM during a run: the first stops it gracefully, a second quits at once.
+
+use crate::exit;
+use tokio_util::sync::CancellationToken;
+
+/// The first Ctrl-C (or SIGTERM) stops the run gracefully; a second one exits at once.
+/// The handlers are installed before this returns, so no signal slips past them.
+pub fn watch_signals(interrupt: CancellationToken) -> tokio::task::JoinHandle<()> {
+    let mut signals = Signals::install();
+    tokio::spawn(async move {
+        signals.next().await;
+        eprintln!(
+            "\ninterrupted: finishing calls in flight and writing reports (press Ctrl-C again to quit now)"
+        );
+        interrupt.cancel();
+        signals.next().await;
+        eprintln!("interrupted twice: quitting now");
+        std::process::exit(i32::from(exit::INTERRUPTED));
+    })
+}
+
+struct Signals {
+    #[cfg(unix)]
+    streams: Vec<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    #[cfg(unix)]
+    fn install() -> Signals {
+        use tokio::signal::unix::{SignalKind, signal};
+        let streams = [SignalKind::interrupt(), SignalKind::terminate()]
+            .into_iter()
+            .filter_map(|kind| signal(kind).ok())
+            .collect();
+        Signals { streams }
+    }
+
+    #[cfg(not(unix))]
+    fn install() -> Signals {
+        Signals {}
+    }
+
+    #[cfg(unix)]
+    async fn next(&mut self) {
+        if self.streams.is_empty() {
+            return std::future::pending().await;
+        }
+        let waits = self.streams.iter_mut().map(|s| Box::pin(s.recv()));
+        let _ = futures::future::select_all(waits).await;
+    }
+
+    #[cfg(not(unix))]
+    async fn next(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

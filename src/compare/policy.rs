@@ -1,0 +1,206 @@
+//! The gate: a policy of rules applied to a comparison, each stating what it measured, its
+//! limit, and why it passed or failed. The candidate is accepted when every rule passes.
+
+use super::comparison::{CandidateComparison, Class};
+use super::stats::{Z95, wilson};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What a candidate must satisfy. Every field has a default; a policy file sets what differs.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// How many cases may pass on the baseline and fail on the candidate beyond noise.
+    #[serde(default)]
+    pub max_regressions: u64,
+    /// The significance level for "beyond noise" (Holm-adjusted Fisher test over repeats).
+    #[serde(default = "default_alpha")]
+    pub alpha: f64,
+    /// The candidate's minimum pass rate over all attempts that were judged.
+    #[serde(default)]
+    pub min_pass_rate: Option<f64>,
+    /// Minimum candidate pass rates for the cases carrying a tag, e.g. `{smoke: 1.0}`.
+    #[serde(default)]
+    pub tags: BTreeMap<String, f64>,
+    /// The largest allowed relative increase of latency p95 (0.25 = 25% slower).
+    #[serde(default)]
+    pub max_latency_p95_increase: Option<f64>,
+    /// The error budget: the largest share of candidate attempts that may error.
+    #[serde(default = "default_error_rate")]
+    pub max_error_rate: f64,
+}
+
+fn default_alpha() -> f64 {
+    0.05
+}
+
+fn default_error_rate() -> f64 {
+    0.05
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            max_regressions: 0,
+            alpha: default_alpha(),
+            min_pass_rate: None,
+            tags: BTreeMap::new(),
+            max_latency_p95_increase: None,
+            max_error_rate: default_error_rate(),
+        }
+    }
+}
+
+impl Policy {
+    pub fn load(path: &std::path::Path) -> Result<Policy, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+        let policy: Policy = serde_saphyr::from_str(&text)
+            .map_err(|err| format!("{}: {}", path.display(), err.without_snippet()))?;
+        let share = |name: &str, v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("{}: {name} must be from 0 to 1", path.display()))
+            }
+        };
+        share("alpha", policy.alpha)?;
+        share("max_error_rate", policy.max_error_rate)?;
+        if let Some(rate) = policy.min_pass_rate {
+            share("min_pass_rate", rate)?;
+        }
+        for (tag, rate) in &policy.tags {
+            share(&format!("tags.{tag}"), *rate)?;
+        }
+        Ok(policy)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RuleResult {
+    pub rule: String,
+    pub measured: String,
+    pub limit: String,
+    pub passed: bool,
+    pub why: String,
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleResult> {
+    let overall = &comparison.overall;
+    let mut rules = Vec::new();
+
+    let regressions: Vec<&str> = comparison
+        .cases
+        .iter()
+        .filter(|c| c.class == Class::Regressed && c.significant)
+        .map(|c| c.case.as_str())
+        .collect();
+    let noisy = comparison
+        .cases
+        .iter()
+        .filter(|c| c.class == Class::Regressed && !c.significant)
+        .count();
+    let passed = regressions.len() as u64 <= policy.max_regressions;
+    rules.push(RuleResult {
+        rule: "no regression beyond noise".into(),
+        measured: format!("{} significant regression(s)", regressions.len()),
+        limit: format!("at most {}", policy.max_regressions),
+        passed,
+        why: match (regressions.is_empty(), noisy) {
+            (true, 0) => "no case that passes on the baseline fails on the candidate".into(),
+            (true, n) => format!(
+                "{n} case(s) fail on the candidate only within noise (not significant at α = {})",
+                policy.alpha
+            ),
+            (false, _) => format!("regressed: {}", regressions.join("; ")),
+        },
+    });
+
+    if let Some(min) = policy.min_pass_rate {
+        let c = &overall.candidate;
+        rules.push(RuleResult {
+            rule: "minimum pass rate".into(),
+            measured: format!(
+                "{} (95% CI {}–{})",
+                percent(c.pass_rate),
+                percent(c.interval.0),
+                percent(c.interval.1)
+            ),
+            limit: format!("at least {}", percent(min)),
+            passed: c.pass_rate >= min,
+            why: format!(
+                "{} of {} judged attempts passed",
+                c.passes,
+                c.attempts - c.errors
+            ),
+        });
+    }
+
+    for (tag, min) in &policy.tags {
+        let tagged: Vec<_> = comparison
+            .cases
+            .iter()
+            .filter(|c| c.tags.contains(tag))
+            .collect();
+        let passes: u64 = tagged.iter().map(|c| c.candidate.passes).sum();
+        let judged: u64 = tagged.iter().map(|c| c.candidate.judged).sum();
+        let rate = if judged == 0 {
+            0.0
+        } else {
+            passes as f64 / judged as f64
+        };
+        let (low, high) = wilson(passes, judged, Z95);
+        rules.push(RuleResult {
+            rule: format!("pass rate of tag {tag}"),
+            measured: format!(
+                "{} (95% CI {}–{})",
+                percent(rate),
+                percent(low),
+                percent(high)
+            ),
+            limit: format!("at least {}", percent(*min)),
+            passed: judged > 0 && rate >= *min,
+            why: if judged == 0 {
+                format!("no judged attempt carries the tag {tag}")
+            } else {
+                format!("{passes} of {judged} attempts in {} case(s)", tagged.len())
+            },
+        });
+    }
+
+    if let Some(max) = policy.max_latency_p95_increase {
+        let (b, c) = (
+            overall.baseline.latency_p95_ms,
+            overall.candidate.latency_p95_ms,
+        );
+        let (measured, passed, why) = match (overall.latency_p95_change, b, c) {
+            (Some(change), Some(b), Some(c)) => (
+                format!("{:+.1}%", change * 100.0),
+                change <= max,
+                format!("p95 {b:.0} ms → {c:.0} ms"),
+            ),
+            _ => ("n/a".to_owned(), true, "no latency on one side".to_owned()),
+        };
+        rules.push(RuleResult {
+            rule: "latency p95 increase".into(),
+            measured,
+            limit: format!("at most +{}", percent(max)),
+            passed,
+            why,
+        });
+    }
+
+    let c = &overall.candidate;
+    rules.push(RuleResult {
+        rule: "error budget".into(),
+        measured: percent(c.error_rate),
+        limit: format!("at most {}", percent(policy.max_error_rate)),
+        passed: c.error_rate <= policy.max_error_rate,
+        why: format!("{} of {} candidate attempts errored", c.errors, c.attempts),
+    });
+    rules
+}
