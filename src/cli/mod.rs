@@ -1,5 +1,6 @@
 //! The command line: clap definitions, one file per command.
 
+mod compare;
 mod connection;
 mod execution;
 mod run;
@@ -27,6 +28,10 @@ pub struct Cli {
 pub enum Command {
     /// Run suites against their flows' targets and report.
     Run(run::RunArgs),
+    /// Run the same cases on a baseline and candidates and show what changed.
+    Compare(compare::CompareArgs),
+    /// Compare, then apply a policy: exit 1 if the candidate must not be promoted.
+    Gate(compare::GateArgs),
     /// Load and check suites without calling anything; errors point at file:line:col.
     Validate(validate::ValidateArgs),
     /// Print the JSON Schema of the suite format (for editors' YAML language servers).
@@ -54,6 +59,8 @@ pub fn main() -> ExitCode {
     let code = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => run::run(args).await,
+            Command::Compare(args) => compare::compare(args).await,
+            Command::Gate(args) => compare::gate(args).await,
             Command::Validate(args) => validate::validate(args),
             Command::Serve(args) => serve::serve(args).await,
             Command::Snapshots(command) => snapshots::snapshots(command),

@@ -40,6 +40,7 @@ pub async fn run(args: RunArgs) -> u8 {
     let snapshots = crate::snapshot::Policy {
         update: args.update_snapshots,
         ci: super::in_ci(),
+        golden_target: None,
     };
     let options = execution.options(args.fail_fast, snapshots);
     let mut terminal = Terminal::new(!args.failures_only);

@@ -21,7 +21,8 @@ pub fn diff(expected: &Value, actual: &Value) -> Option<String> {
     }
 }
 
-fn lines(expected: &str, actual: &str) -> String {
+/// A line diff of two texts.
+pub fn lines(expected: &str, actual: &str) -> String {
     let diff = TextDiff::from_lines(expected, actual);
     let mut out = String::new();
     for change in diff.iter_all_changes() {

@@ -1,7 +1,8 @@
 //! Reports: consumers of the run's outcomes. The terminal, JUnit and JSON reports read the
 //! same [`CaseOutcome`](crate::run::CaseOutcome)s and never reach back into the runner.
 
-mod diff;
+pub mod comparison;
+pub mod diff;
 pub mod json;
 pub mod junit;
 pub mod render;

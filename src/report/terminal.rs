@@ -13,6 +13,8 @@ pub struct Terminal {
     problems: Vec<String>,
     /// Print a line for passing cases too.
     show_passes: bool,
+    /// Explain every case that did not pass at the end (off when a comparison follows).
+    show_details: bool,
 }
 
 impl Terminal {
@@ -21,6 +23,15 @@ impl Terminal {
             out: anstream::stdout(),
             problems: Vec::new(),
             show_passes,
+            show_details: true,
+        }
+    }
+
+    /// Progress lines only: a comparison explains the differences itself.
+    pub fn progress_only() -> Self {
+        Terminal {
+            show_details: false,
+            ..Terminal::new(false)
         }
     }
 
@@ -39,7 +50,7 @@ impl Terminal {
             );
             self.line(&line);
         }
-        if !matches!(outcome.status, CaseStatus::Passed) {
+        if self.show_details && !matches!(outcome.status, CaseStatus::Passed) {
             let header = format!(
                 "{} {} {}",
                 paint(

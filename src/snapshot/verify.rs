@@ -15,6 +15,9 @@ pub struct Policy {
     pub update: bool,
     /// Running in CI: write nothing unless asked, and a missing snapshot is an error.
     pub ci: bool,
+    /// Compare every target's output with this target's snapshot (compare and gate: does the
+    /// candidate still give the approved output of the baseline?).
+    pub golden_target: Option<Target>,
 }
 
 pub fn verify(
@@ -27,7 +30,7 @@ pub fn verify(
     line: u32,
 ) -> CheckOutcome {
     let actual = normalize(result, spec);
-    let golden_file = golden_path(suite, case, target);
+    let golden_file = golden_path(suite, case, policy.golden_target.unwrap_or(target));
     let pending_file = pending_path(&golden_file);
     let shown = golden_file.display().to_string();
     let record = |when: String| Golden {

@@ -1,0 +1,252 @@
+//! `flowcheck compare` and `flowcheck gate`: run the same cases on a baseline and candidates
+//! (or read the baseline from an earlier JSON report), show what changed, and, for the gate,
+//! apply a policy and refuse a candidate that is worse.
+
+use super::execution::ExecutionArgs;
+use super::run::report_error;
+use crate::compare::{self, CandidateComparison, Policy, RuleResult, Sample};
+use crate::exit;
+use crate::report::comparison::{html, markdown, terminal};
+use crate::report::{Terminal, write_atomic};
+use crate::run::Stop;
+use crate::suite::Target;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
+    /// The target to compare against: production, draft or vN.
+    #[arg(long, value_name = "TARGET")]
+    pub baseline: String,
+    /// A target to compare with the baseline (repeatable).
+    #[arg(long = "candidate", value_name = "TARGET", required = true)]
+    pub candidates: Vec<String>,
+    /// Read the baseline's results from an earlier `flowcheck run --json` report instead of
+    /// running it again.
+    #[arg(long, value_name = "PATH")]
+    pub baseline_report: Option<PathBuf>,
+    /// Write the comparison as Markdown (for a PR comment or $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+    /// Write the comparison as JSON.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write the comparison as one self-contained HTML page.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GateArgs {
+    #[command(flatten)]
+    pub compare: CompareArgs,
+    /// The gate policy (YAML); default: no significant regression and at most 5% errors.
+    #[arg(long, value_name = "PATH")]
+    pub policy: Option<PathBuf>,
+}
+
+pub async fn compare(args: CompareArgs) -> u8 {
+    match compare_and_report(&args, None).await {
+        Ok(outcome) => outcome.exit_code(),
+        Err(code) => code,
+    }
+}
+
+pub async fn gate(args: GateArgs) -> u8 {
+    let policy = match &args.policy {
+        Some(path) => match Policy::load(path) {
+            Ok(policy) => policy,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::USAGE;
+            }
+        },
+        None => Policy::default(),
+    };
+    match compare_and_report(&args.compare, Some(&policy)).await {
+        Ok(outcome) if outcome.infrastructure_failed() => outcome.exit_code(),
+        Ok(outcome) if outcome.stop == Some(Stop::Interrupted) => exit::INTERRUPTED,
+        Ok(outcome)
+            if outcome
+                .gates
+                .iter()
+                .all(|(_, rules)| rules.iter().all(|r| r.passed)) =>
+        {
+            exit::SUCCESS
+        }
+        Ok(_) => exit::FAILED,
+        Err(code) => code,
+    }
+}
+
+struct Compared {
+    gates: Vec<(String, Vec<RuleResult>)>,
+    stop: Option<Stop>,
+    errored_only: bool,
+    report_failed: bool,
+}
+
+impl Compared {
+    fn infrastructure_failed(&self) -> bool {
+        self.report_failed || self.errored_only || matches!(self.stop, Some(Stop::Fatal(_)))
+    }
+
+    fn exit_code(&self) -> u8 {
+        if self.infrastructure_failed() {
+            exit::INFRA
+        } else if self.stop == Some(Stop::Interrupted) {
+            exit::INTERRUPTED
+        } else {
+            exit::SUCCESS
+        }
+    }
+}
+
+fn parse_target(text: &str) -> Result<Target, u8> {
+    Target::parse(text).map_err(|message| {
+        eprintln!("error: {message}");
+        exit::USAGE
+    })
+}
+
+async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Result<Compared, u8> {
+    let baseline = parse_target(&args.baseline)?;
+    let mut candidates = Vec::new();
+    for text in &args.candidates {
+        let target = parse_target(text)?;
+        if !candidates.contains(&target) {
+            candidates.push(target);
+        }
+    }
+    let earlier = match &args.baseline_report {
+        Some(path) => Some(read_report(path, &baseline.to_string())?),
+        None => None,
+    };
+
+    let execution = &args.execution;
+    let mut suites = execution.load()?;
+    let mut targets = candidates.clone();
+    if earlier.is_none() && !targets.contains(&baseline) {
+        targets.insert(0, baseline);
+    }
+    for case in suites.iter_mut().flat_map(|s| s.cases.iter_mut()) {
+        case.targets = targets.clone();
+    }
+    let plan = execution.plan(&suites)?;
+    let snapshots = crate::snapshot::Policy {
+        update: false,
+        ci: true,
+        golden_target: Some(baseline),
+    };
+    let options = execution.options(false, snapshots);
+    let mut progress = Terminal::progress_only();
+    let executed = execution
+        .execute(&suites, &plan, &options, &mut progress)
+        .await?;
+
+    let samples: Vec<Sample> = executed.outcomes.iter().map(Sample::from_outcome).collect();
+    let baseline_label = baseline.to_string();
+    let baseline_samples: Vec<Sample> = match earlier {
+        Some(samples) => samples,
+        None => samples
+            .iter()
+            .filter(|s| s.target == baseline_label)
+            .cloned()
+            .collect(),
+    };
+    let alpha = policy.map(|p| p.alpha).unwrap_or(0.05);
+    let comparisons: Vec<CandidateComparison> = candidates
+        .iter()
+        .map(|candidate| {
+            let label = candidate.to_string();
+            let candidate_samples: Vec<Sample> = samples
+                .iter()
+                .filter(|s| s.target == label)
+                .cloned()
+                .collect();
+            compare::compare(
+                &baseline_label,
+                &label,
+                &baseline_samples,
+                &candidate_samples,
+                alpha,
+            )
+        })
+        .collect();
+    let gates: Vec<(String, Vec<RuleResult>)> = match policy {
+        Some(policy) => comparisons
+            .iter()
+            .map(|c| (c.candidate.clone(), compare::evaluate(policy, c)))
+            .collect(),
+        None => Vec::new(),
+    };
+
+    for comparison in &comparisons {
+        progress.line(terminal::render(comparison).trim_end());
+    }
+    for (candidate, rules) in &gates {
+        progress.line(terminal::render_gate(candidate, &baseline_label, rules).trim_end());
+    }
+
+    let mut report_failed = false;
+    if let Some(path) = &args.markdown {
+        report_failed |= report_error(
+            "Markdown",
+            write_atomic(path, &markdown::render(&comparisons, &gates)),
+        );
+    }
+    if let Some(path) = &args.html {
+        report_failed |= report_error(
+            "HTML",
+            write_atomic(path, &html::render(&comparisons, &gates)),
+        );
+    }
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(
+            &serde_json::json!({"format": 1, "comparisons": comparisons, "gates": gates}),
+        )
+        .map_err(|err| err.to_string());
+        report_failed |= report_error("JSON", json.and_then(|text| write_atomic(path, &text)));
+    }
+    let judged = executed.totals.passed + executed.totals.flaky + executed.totals.failed;
+    Ok(Compared {
+        gates,
+        stop: executed.stop,
+        errored_only: judged == 0 && executed.totals.errored > 0,
+        report_failed,
+    })
+}
+
+/// The baseline's samples from an earlier JSON report.
+fn read_report(path: &PathBuf, baseline: &str) -> Result<Vec<Sample>, u8> {
+    let fail = |message: String| {
+        eprintln!("error: {message}");
+        exit::USAGE
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| fail(format!("cannot read {}: {err}", path.display())))?;
+    let report: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|err| fail(format!("{} is not a JSON report: {err}", path.display())))?;
+    let cases = report
+        .get("cases")
+        .and_then(|c| c.as_array())
+        .ok_or_else(|| {
+            fail(format!(
+                "{} has no `cases`: is it a `flowcheck run --json` report?",
+                path.display()
+            ))
+        })?;
+    let samples: Vec<Sample> = cases
+        .iter()
+        .filter_map(Sample::from_report)
+        .filter(|s| s.target == baseline)
+        .collect();
+    if samples.is_empty() {
+        return Err(fail(format!(
+            "{} holds no results for {baseline}",
+            path.display()
+        )));
+    }
+    Ok(samples)
+}

@@ -1,0 +1,103 @@
+//! The comparison as Markdown: for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+
+use super::{change, interval, ms, output_diff, percent, side_text, verdict};
+use crate::compare::{CandidateComparison, RuleResult};
+use crate::report::style::plain;
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn render(comparisons: &[CandidateComparison], gates: &[(String, Vec<RuleResult>)]) -> String {
+    let mut out = String::from("# flowcheck comparison\n");
+    for (candidate, rules) in gates {
+        let accepted = rules.iter().all(|r| r.passed);
+        out.push_str(&format!(
+            "\n## Gate: {candidate} {}\n\n",
+            if accepted {
+                "✅ accepted"
+            } else {
+                "❌ refused"
+            }
+        ));
+        out.push_str("| rule | measured | limit | result | why |\n|---|---|---|---|---|\n");
+        for rule in rules {
+            let result = if rule.passed { "pass" } else { "**FAIL**" };
+            out.push_str(&format!(
+                "| {} | {} | {} | {result} | {} |\n",
+                cell(&rule.rule),
+                cell(&rule.measured),
+                cell(&rule.limit),
+                cell(&rule.why)
+            ));
+        }
+    }
+    for comparison in comparisons {
+        let (b, c) = (&comparison.baseline, &comparison.candidate);
+        out.push_str(&format!("\n## {c} against {b}\n\n"));
+        out.push_str(&format!("| scope | {b} pass rate | {c} pass rate | McNemar p | latency p95 {b} | latency p95 {c} | change |\n|---|---|---|---|---|---|---|\n"));
+        for s in comparison.suites.iter().chain([&comparison.overall]) {
+            out.push_str(&format!(
+                "| {} | {} ({}) | {} ({}) | {:.3} | {} | {} | {} |\n",
+                cell(&s.scope),
+                percent(s.baseline.pass_rate),
+                interval(s.baseline.interval),
+                percent(s.candidate.pass_rate),
+                interval(s.candidate.interval),
+                s.mcnemar_p,
+                ms(s.baseline.latency_p95_ms),
+                ms(s.candidate.latency_p95_ms),
+                change(s.latency_p95_change)
+            ));
+        }
+        let o = &comparison.overall;
+        out.push_str(&format!(
+            "\n**{} fixed, {} regressed ({} beyond noise), {} flaky, {} errored** of {} cases.\n\n",
+            o.fixed,
+            o.regressed,
+            o.significant_regressions,
+            o.flaky,
+            o.errored,
+            comparison.cases.len()
+        ));
+        out.push_str(&format!(
+            "| case | {b} | {c} | class |\n|---|---|---|---|\n"
+        ));
+        for case in &comparison.cases {
+            out.push_str(&format!(
+                "| {} › {} | {} | {} | {} |\n",
+                cell(&case.suite),
+                cell(&case.case),
+                side_text(
+                    case.baseline.passes,
+                    case.baseline.judged,
+                    case.baseline.errors
+                ),
+                side_text(
+                    case.candidate.passes,
+                    case.candidate.judged,
+                    case.candidate.errors
+                ),
+                verdict(case)
+            ));
+        }
+        let diffs: Vec<_> = comparison
+            .cases
+            .iter()
+            .filter_map(|case| output_diff(case).map(|d| (case, d)))
+            .collect();
+        if !diffs.is_empty() {
+            out.push_str("\n<details><summary>Output differences</summary>\n\n");
+            for (case, diff) in diffs {
+                out.push_str(&format!(
+                    "**{} › {}**\n\n```diff\n{}```\n\n",
+                    case.suite,
+                    case.case,
+                    plain(&diff)
+                ));
+            }
+            out.push_str("</details>\n");
+        }
+    }
+    out
+}

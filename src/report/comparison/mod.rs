@@ -1,0 +1,85 @@
+//! Renderings of a comparison: the terminal, Markdown (for a PR comment or a CI job summary),
+//! a self-contained HTML page, and the gate's rules.
+
+pub mod html;
+pub mod markdown;
+pub mod terminal;
+
+use crate::compare::{CaseComparison, Class};
+use serde_json::Value;
+
+/// "3/5 (60%)" or "errored" for one side of a case.
+pub fn side_text(passes: u64, judged: u64, errors: u64) -> String {
+    if judged == 0 && errors > 0 {
+        return "errored".into();
+    }
+    if judged == 1 {
+        return if passes == 1 {
+            "pass".into()
+        } else {
+            "fail".into()
+        };
+    }
+    format!(
+        "{passes}/{judged} ({:.0}%)",
+        passes as f64 / judged.max(1) as f64 * 100.0
+    )
+}
+
+pub fn percent(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+pub fn interval(interval: (f64, f64)) -> String {
+    format!("{:.1}–{:.1}%", interval.0 * 100.0, interval.1 * 100.0)
+}
+
+pub fn ms(value: Option<f64>) -> String {
+    value
+        .map(|v| format!("{v:.0} ms"))
+        .unwrap_or_else(|| "–".into())
+}
+
+pub fn change(value: Option<f64>) -> String {
+    value
+        .map(|v| format!("{:+.1}%", v * 100.0))
+        .unwrap_or_else(|| "–".into())
+}
+
+/// How the change of a case reads, with its significance when there are repeats.
+pub fn verdict(case: &CaseComparison) -> String {
+    let repeated = case.baseline.judged > 1 || case.candidate.judged > 1;
+    match (case.class, repeated) {
+        (Class::Regressed | Class::Fixed, true) if case.significant => {
+            format!("{} (p={:.3})", case.class.as_str(), case.adjusted_p)
+        }
+        (Class::Regressed | Class::Fixed, true) => format!(
+            "{} within noise (p={:.3})",
+            case.class.as_str(),
+            case.adjusted_p
+        ),
+        (class, _) => class.as_str().to_owned(),
+    }
+}
+
+/// A diff of the two outputs (styled; see `style::plain`), or `None` when they are equal.
+pub fn output_diff(case: &CaseComparison) -> Option<String> {
+    if !case.outputs_differ {
+        return None;
+    }
+    let pretty = |v: &Option<Value>| {
+        v.as_ref()
+            .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
+            .unwrap_or_else(|| "(no output)".into())
+    };
+    let structured = match (&case.baseline.output, &case.candidate.output) {
+        (Some(before), Some(after)) => super::diff::diff(before, after),
+        _ => None,
+    };
+    Some(structured.unwrap_or_else(|| {
+        super::diff::lines(
+            &pretty(&case.baseline.output),
+            &pretty(&case.candidate.output),
+        )
+    }))
+}

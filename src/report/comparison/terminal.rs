@@ -1,0 +1,170 @@
+//! The comparison and the gate's verdict on the terminal.
+
+use super::{change, interval, ms, output_diff, percent, side_text, verdict};
+use crate::compare::{CandidateComparison, Class, RuleResult, Summary};
+use crate::report::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
+
+/// Cases whose output diffs are shown; the rest are counted.
+const MAX_DIFFS: usize = 20;
+
+fn class_style(class: Class) -> anstyle::Style {
+    match class {
+        Class::Regressed | Class::Errored => FAIL,
+        Class::Fixed | Class::StillPassing => PASS,
+        Class::Flaky => WARN,
+        Class::StillFailing => DIM,
+    }
+}
+
+fn pad(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    format!("{text}{}", " ".repeat(width.saturating_sub(len)))
+}
+
+fn summary_line(summary: &Summary) -> String {
+    let (b, c) = (&summary.baseline, &summary.candidate);
+    let mut line = format!(
+        "{}: {} {} (95% CI {}) → {} {} (95% CI {}); McNemar p={:.3}; latency p95 {} → {} ({})",
+        paint(BOLD, &summary.scope),
+        b.target,
+        percent(b.pass_rate),
+        interval(b.interval),
+        c.target,
+        percent(c.pass_rate),
+        interval(c.interval),
+        summary.mcnemar_p,
+        ms(b.latency_p95_ms),
+        ms(c.latency_p95_ms),
+        change(summary.latency_p95_change),
+    );
+    if let (Some(bt), Some(ct)) = (b.tokens_per_run, c.tokens_per_run) {
+        line.push_str(&format!("; tokens/run {bt:.0} → {ct:.0}"));
+    }
+    if let (Some(bc), Some(cc)) = (b.cost_usd_per_run, c.cost_usd_per_run) {
+        line.push_str(&format!("; cost/run ${bc:.6} → ${cc:.6}"));
+    }
+    line
+}
+
+pub fn render(comparison: &CandidateComparison) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "\n{} {} against {} ({} cases)\n",
+        paint(BOLD, "Comparing"),
+        paint(BOLD, &comparison.candidate),
+        paint(BOLD, &comparison.baseline),
+        comparison.cases.len()
+    ));
+    let rows: Vec<[String; 4]> = comparison
+        .cases
+        .iter()
+        .map(|c| {
+            [
+                format!("{} › {}", c.suite, c.case),
+                side_text(c.baseline.passes, c.baseline.judged, c.baseline.errors),
+                side_text(c.candidate.passes, c.candidate.judged, c.candidate.errors),
+                verdict(c),
+            ]
+        })
+        .collect();
+    let header = [
+        "case".to_owned(),
+        comparison.baseline.clone(),
+        comparison.candidate.clone(),
+        "class".to_owned(),
+    ];
+    let widths: Vec<usize> = (0..4)
+        .map(|i| {
+            rows.iter()
+                .chain([&header])
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    out.push_str(&paint(
+        DIM,
+        format!(
+            "  {}  {}  {}  {}",
+            pad(&header[0], widths[0]),
+            pad(&header[1], widths[1]),
+            pad(&header[2], widths[2]),
+            header[3]
+        ),
+    ));
+    out.push('\n');
+    for (row, case) in rows.iter().zip(&comparison.cases) {
+        out.push_str(&format!(
+            "  {}  {}  {}  {}\n",
+            pad(&row[0], widths[0]),
+            pad(&row[1], widths[1]),
+            pad(&row[2], widths[2]),
+            paint(class_style(case.class), &row[3])
+        ));
+    }
+    out.push('\n');
+    for summary in comparison.suites.iter().chain([&comparison.overall]) {
+        out.push_str(&summary_line(summary));
+        out.push('\n');
+    }
+    let o = &comparison.overall;
+    out.push_str(&format!(
+        "{} fixed, {} regressed ({} beyond noise), {} flaky, {} errored\n",
+        o.fixed, o.regressed, o.significant_regressions, o.flaky, o.errored
+    ));
+    // The terminal shows the outputs of cases whose verdict changed or wavers; the Markdown,
+    // HTML and JSON reports hold every difference.
+    let changed: Vec<_> = comparison
+        .cases
+        .iter()
+        .filter(|c| matches!(c.class, Class::Regressed | Class::Fixed | Class::Flaky))
+        .filter_map(|c| output_diff(c).map(|d| (c, d)))
+        .collect();
+    if !changed.is_empty() {
+        out.push_str(&format!(
+            "\n{} of changed cases (- {} + {}):\n",
+            paint(BOLD, "Outputs"),
+            comparison.baseline,
+            comparison.candidate
+        ));
+        for (case, diff) in changed.iter().take(MAX_DIFFS) {
+            out.push_str(&format!("--- {} › {}\n", case.suite, case.case));
+            for line in diff.lines() {
+                out.push_str(&format!("    {line}\n"));
+            }
+        }
+        if changed.len() > MAX_DIFFS {
+            out.push_str(&format!(
+                "    … and {} more (see --markdown, --html or --json)\n",
+                changed.len() - MAX_DIFFS
+            ));
+        }
+    }
+    out
+}
+
+pub fn render_gate(candidate: &str, baseline: &str, rules: &[RuleResult]) -> String {
+    let accepted = rules.iter().all(|r| r.passed);
+    let mut out = format!(
+        "\n{} {candidate} against {baseline}\n",
+        paint(BOLD, "Gate:")
+    );
+    for rule in rules {
+        let mark = if rule.passed {
+            paint(PASS, "✓ pass")
+        } else {
+            paint(FAIL, "✗ FAIL")
+        };
+        out.push_str(&format!(
+            "  {mark}  {}: {} (limit: {}) — {}\n",
+            rule.rule, rule.measured, rule.limit, rule.why
+        ));
+    }
+    let verdict = if accepted {
+        paint(PASS, format!("ACCEPTED: {candidate} may be promoted"))
+    } else {
+        paint(FAIL, format!("REFUSED: {candidate} must not be promoted"))
+    };
+    out.push_str(&format!("{verdict}\n"));
+    out
+}
