@@ -155,6 +155,23 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
             .cloned()
             .collect(),
     };
+    let missing = samples
+        .iter()
+        .filter(|s| {
+            s.target != baseline_label
+                && !baseline_samples
+                    .iter()
+                    .any(|b| b.suite == s.suite && b.case == s.case)
+        })
+        .map(|s| format!("{} › {}", s.suite, s.case))
+        .collect::<std::collections::BTreeSet<_>>();
+    if !missing.is_empty() {
+        progress.line(&format!(
+            "note: {} case(s) have no {baseline_label} result to compare with and are left out: {}",
+            missing.len(),
+            missing.into_iter().collect::<Vec<_>>().join("; ")
+        ));
+    }
     let alpha = policy.map(|p| p.alpha).unwrap_or(0.05);
     let comparisons: Vec<CandidateComparison> = candidates
         .iter()
