@@ -37,7 +37,7 @@ pub struct Check {
 }
 
 /// The verdict of one check on one observation.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct CheckOutcome {
     /// What was checked, e.g. `$.category equals "billing"`.
     pub label: String,
@@ -45,7 +45,7 @@ pub struct CheckOutcome {
     /// What was expected, in words.
     pub expected: String,
     /// What was found (absent when nothing was there).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actual: Option<Value>,
     /// The expected value when the check compares with one, so reports can diff the two.
     #[serde(skip_serializing_if = "Option::is_none")]

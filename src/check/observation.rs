@@ -1,11 +1,11 @@
 //! What a run observed, in the shape the checks judge: built by the runner from whichever
 //! transport ran the case (sync, async, step-through).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reply {
     /// The flow ran: `status` is `completed` or `failed`, `result` its output (or error detail).
@@ -28,7 +28,7 @@ pub enum Reply {
     Broken { message: String },
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ObservedStep {
     pub id: String,
     pub index: usize,
@@ -43,11 +43,11 @@ pub struct ObservedStep {
     pub cost_usd: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Observation {
     pub reply: Reply,
     #[serde(with = "crate::report::duration_ms")]
     pub latency: Duration,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<ObservedStep>,
 }

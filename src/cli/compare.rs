@@ -26,6 +26,10 @@ pub struct CompareArgs {
     /// running it again.
     #[arg(long, value_name = "PATH")]
     pub baseline_report: Option<PathBuf>,
+    /// Read the candidates' results from a JSON report (e.g. merged from shards) instead of
+    /// running them.
+    #[arg(long, value_name = "PATH")]
+    pub candidate_report: Option<PathBuf>,
     /// Write the comparison as Markdown (for a PR comment or $GITHUB_STEP_SUMMARY).
     #[arg(long, value_name = "PATH")]
     pub markdown: Option<PathBuf>,
@@ -125,28 +129,58 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
     };
 
     let execution = &args.execution;
-    let mut suites = execution.load()?;
-    let mut targets = candidates.clone();
-    if earlier.is_none() && !targets.contains(&baseline) {
-        targets.insert(0, baseline);
-    }
-    for case in suites.iter_mut().flat_map(|s| s.cases.iter_mut()) {
-        case.targets = targets.clone();
-    }
-    let plan = execution.plan(&suites)?;
-    let snapshots = crate::snapshot::Policy {
-        update: false,
-        ci: true,
-        golden_target: Some(baseline),
-    };
-    let options = execution.options(false, snapshots);
-    let mut progress = Terminal::progress_only();
-    let executed = execution
-        .execute(&suites, &plan, &options, &mut progress)
-        .await?;
-
-    let samples: Vec<Sample> = executed.outcomes.iter().map(Sample::from_outcome).collect();
     let baseline_label = baseline.to_string();
+    let earlier_candidates = match &args.candidate_report {
+        Some(path) => Some(crate::report::json::read(path).map_err(|message| {
+            eprintln!("error: {message}");
+            exit::USAGE
+        })?),
+        None => None,
+    };
+    // Run what no report provides.
+    let mut targets = Vec::new();
+    if earlier.is_none() {
+        targets.push(baseline);
+    }
+    if earlier_candidates.is_none() {
+        targets.extend(candidates.iter().copied().filter(|c| *c != baseline));
+    }
+    let mut progress = Terminal::progress_only();
+    let (mut samples, stop, errored_only) = if targets.is_empty() {
+        (Vec::new(), None, false)
+    } else {
+        let mut suites = execution.load()?;
+        for case in suites.iter_mut().flat_map(|s| s.cases.iter_mut()) {
+            case.targets = targets.clone();
+        }
+        let plan = execution.plan(&suites)?;
+        let snapshots = crate::snapshot::Policy {
+            update: false,
+            ci: true,
+            golden_target: Some(baseline),
+        };
+        let options = execution.options(false, snapshots);
+        let executed = execution
+            .execute(&suites, &plan, &options, &mut progress)
+            .await?;
+        let judged = executed.totals.passed + executed.totals.flaky + executed.totals.failed;
+        let samples: Vec<Sample> = executed.outcomes.iter().map(Sample::from_outcome).collect();
+        (
+            samples,
+            executed.stop,
+            judged == 0 && executed.totals.errored > 0,
+        )
+    };
+    if let Some(report) = &earlier_candidates {
+        let wanted: Vec<String> = candidates.iter().map(|c| c.to_string()).collect();
+        samples.extend(
+            report
+                .cases
+                .iter()
+                .filter(|c| wanted.contains(&c.target))
+                .map(Sample::from_outcome),
+        );
+    }
     let baseline_samples: Vec<Sample> = match earlier {
         Some(samples) => samples,
         None => samples
@@ -226,44 +260,29 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
         .map_err(|err| err.to_string());
         report_failed |= report_error("JSON", json.and_then(|text| write_atomic(path, &text)));
     }
-    let judged = executed.totals.passed + executed.totals.flaky + executed.totals.failed;
     Ok(Compared {
         gates,
-        stop: executed.stop,
-        errored_only: judged == 0 && executed.totals.errored > 0,
+        stop,
+        errored_only,
         report_failed,
     })
 }
 
 /// The baseline's samples from an earlier JSON report.
 fn read_report(path: &PathBuf, baseline: &str) -> Result<Vec<Sample>, u8> {
-    let fail = |message: String| {
+    let report = crate::report::json::read(path).map_err(|message| {
         eprintln!("error: {message}");
         exit::USAGE
-    };
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| fail(format!("cannot read {}: {err}", path.display())))?;
-    let report: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|err| fail(format!("{} is not a JSON report: {err}", path.display())))?;
-    let cases = report
-        .get("cases")
-        .and_then(|c| c.as_array())
-        .ok_or_else(|| {
-            fail(format!(
-                "{} has no `cases`: is it a `flowcheck run --json` report?",
-                path.display()
-            ))
-        })?;
-    let samples: Vec<Sample> = cases
+    })?;
+    let samples: Vec<Sample> = report
+        .cases
         .iter()
-        .filter_map(Sample::from_report)
-        .filter(|s| s.target == baseline)
+        .filter(|c| c.target == baseline)
+        .map(Sample::from_outcome)
         .collect();
     if samples.is_empty() {
-        return Err(fail(format!(
-            "{} holds no results for {baseline}",
-            path.display()
-        )));
+        eprintln!("error: {} holds no results for {baseline}", path.display());
+        return Err(exit::USAGE);
     }
     Ok(samples)
 }

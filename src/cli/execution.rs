@@ -6,10 +6,12 @@ use super::signals::watch_signals;
 use crate::api::Client;
 use crate::exit;
 use crate::report::Terminal;
+use crate::run::shard::{self, Shard};
 use crate::run::{
     self, CaseOutcome, Event, Planned, RetryPolicy, RunOptions, Selection, Stop, Totals,
 };
 use crate::suite::Suite;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 use tokio_util::sync::CancellationToken;
@@ -45,9 +47,35 @@ pub struct ExecutionArgs {
     /// Run only cases with this tag (repeatable).
     #[arg(long, value_name = "TAG")]
     pub tag: Vec<String>,
+    /// Run only the cases that did not pass in this earlier JSON report.
+    #[arg(long, value_name = "REPORT")]
+    pub only_failed: Option<PathBuf>,
+    /// Run shard K of N (e.g. 2/4): N machines together run every case exactly once.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+    /// Balance the shards by the durations in this earlier JSON report instead of by count.
+    #[arg(long, value_name = "REPORT", requires = "shard")]
+    pub shard_durations: Option<PathBuf>,
     /// Show every request and response on stderr (the key is never shown).
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+/// Identifies a planned case across machines and runs: suite, case and target names.
+fn identity(suites: &[Suite], planned: &Planned) -> (String, String, String) {
+    let suite = &suites[planned.key.suite];
+    (
+        suite.name.clone(),
+        suite.cases[planned.key.case].name.clone(),
+        planned.target.to_string(),
+    )
+}
+
+fn read_report(path: &std::path::Path) -> Result<crate::report::json::ReadReport, u8> {
+    crate::report::json::read(path).map_err(|message| {
+        eprintln!("error: {message}");
+        exit::USAGE
+    })
 }
 
 /// Everything a finished execution produced, in plan order.
@@ -90,10 +118,45 @@ impl ExecutionArgs {
             tags: self.tag.clone(),
             repeat: self.repeat,
         };
-        let plan = run::plan(suites, &selection);
+        let mut plan = run::plan(suites, &selection);
+        if let Some(path) = &self.only_failed {
+            let report = read_report(path)?;
+            let failed: HashSet<(String, String, String)> = report
+                .cases
+                .iter()
+                .filter(|c| !c.status.is_success())
+                .map(|c| (c.suite.clone(), c.case.clone(), c.target.clone()))
+                .collect();
+            plan.retain(|p| failed.contains(&identity(suites, p)));
+        }
         if plan.is_empty() {
             eprintln!("error: no case matches the selection; nothing was sent");
             return Err(exit::USAGE);
+        }
+        if let Some(shard) = self.shard {
+            let durations = match &self.shard_durations {
+                Some(path) => {
+                    let report = read_report(path)?;
+                    let seconds: HashMap<(String, String, String), f64> = report
+                        .cases
+                        .iter()
+                        .map(|c| {
+                            (
+                                (c.suite.clone(), c.case.clone(), c.target.clone()),
+                                c.duration.as_secs_f64(),
+                            )
+                        })
+                        .collect();
+                    Some(
+                        plan.iter()
+                            .enumerate()
+                            .filter_map(|(i, p)| seconds.get(&identity(suites, p)).map(|d| (i, *d)))
+                            .collect::<HashMap<usize, f64>>(),
+                    )
+                }
+                None => None,
+            };
+            plan = shard::select(&plan, shard, durations.as_ref());
         }
         Ok(plan)
     }

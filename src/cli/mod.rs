@@ -3,6 +3,7 @@
 mod compare;
 mod connection;
 mod execution;
+mod merge;
 mod run;
 mod schema;
 mod serve;
@@ -32,6 +33,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Compare, then apply a policy: exit 1 if the candidate must not be promoted.
     Gate(compare::GateArgs),
+    /// Merge the JSON reports of sharded runs into one JSON and JUnit report.
+    Merge(merge::MergeArgs),
     /// Load and check suites without calling anything; errors point at file:line:col.
     Validate(validate::ValidateArgs),
     /// Print the JSON Schema of the suite format (for editors' YAML language servers).
@@ -62,6 +65,7 @@ pub fn main() -> ExitCode {
             Command::Compare(args) => compare::compare(args).await,
             Command::Gate(args) => compare::gate(args).await,
             Command::Validate(args) => validate::validate(args),
+            Command::Merge(args) => merge::merge(args),
             Command::Serve(args) => serve::serve(args).await,
             Command::Snapshots(command) => snapshots::snapshots(command),
             Command::Schema => schema::schema(),

@@ -46,3 +46,37 @@ pub fn render(
     };
     serde_json::to_string_pretty(&report).map_err(|err| err.to_string())
 }
+
+/// A JSON report read back (for compare, merge, `--only-failed`, `--shard-durations`).
+#[derive(Debug, serde::Deserialize)]
+pub struct ReadReport {
+    pub format: u32,
+    #[serde(default)]
+    pub started_at: String,
+    #[serde(with = "super::duration_ms")]
+    pub duration_ms: Duration,
+    #[serde(default)]
+    pub server: String,
+    #[serde(default)]
+    pub stopped: Option<String>,
+    pub cases: Vec<CaseOutcome>,
+}
+
+pub fn read(path: &std::path::Path) -> Result<ReadReport, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+    let report: ReadReport = serde_json::from_str(&text).map_err(|err| {
+        format!(
+            "{} is not a flowcheck JSON report (`flowcheck run --json`): {err}",
+            path.display()
+        )
+    })?;
+    if report.format != FORMAT_VERSION {
+        return Err(format!(
+            "{} has report format {}, this flowcheck reads format {FORMAT_VERSION}",
+            path.display(),
+            report.format
+        ));
+    }
+    Ok(report)
+}

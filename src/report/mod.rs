@@ -12,10 +12,21 @@ pub mod terminal;
 pub use crate::files::write_atomic;
 pub use terminal::Terminal;
 
-/// Serialize a `Duration` as whole milliseconds.
+/// A `Duration` as whole milliseconds in reports.
 pub mod duration_ms {
+    use serde::Deserialize;
     use std::time::Duration;
+
     pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u64(d.as_millis() as u64)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let ms = f64::deserialize(d)?;
+        if ms.is_finite() && ms >= 0.0 {
+            Ok(Duration::from_secs_f64(ms / 1000.0))
+        } else {
+            Err(serde::de::Error::custom("a duration in milliseconds"))
+        }
     }
 }

@@ -8,6 +8,7 @@ pub mod plan;
 pub mod poll;
 pub mod retry;
 pub mod scheduler;
+pub mod shard;
 mod transport;
 
 pub use outcome::{Attempt, AttemptResult, CaseKey, CaseOutcome, CaseStatus, Totals};

@@ -4,13 +4,13 @@
 use crate::check::CheckOutcome;
 use crate::check::observation::Observation;
 use crate::suite::{Mode, Target};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// One execution of a case against a target.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Attempt {
     pub result: AttemptResult,
     /// The request body as sent, with signed-URL query strings redacted.
@@ -21,7 +21,7 @@ pub struct Attempt {
     pub retries: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "result", content = "message", rename_all = "snake_case")]
 pub enum AttemptResult {
     Passed,
@@ -29,7 +29,7 @@ pub enum AttemptResult {
     Errored(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     Passed,
@@ -57,16 +57,18 @@ impl CaseStatus {
 }
 
 /// Which case this is, in plan order; reports sort by it so parallel runs read in file order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CaseKey {
     pub suite: usize,
     pub case: usize,
     pub target: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseOutcome {
-    #[serde(skip)]
+    /// The case's place in the plan (suite, case, target indices): reports from shards of the
+    /// same plan merge back into file order by it.
+    #[serde(rename = "order")]
     pub key: CaseKey,
     pub suite: String,
     pub file: PathBuf,
@@ -114,7 +116,7 @@ impl CaseOutcome {
 }
 
 /// Counts over a run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     pub passed: usize,
     pub flaky: usize,

@@ -1,0 +1,112 @@
+//! `flowcheck merge`: combine the JSON reports of sharded runs into one JSON and one JUnit
+//! report, in the order a single machine would have written them.
+
+use super::run::report_error;
+use crate::exit;
+use crate::report::{self, json::ReadReport};
+use crate::run::{CaseOutcome, Stop, Totals};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' JSON reports (`flowcheck run --shard K/N --json PATH`).
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Write the merged JSON report here.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write the merged JUnit XML report here.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+}
+
+pub fn merge(args: MergeArgs) -> u8 {
+    if args.json.is_none() && args.junit.is_none() {
+        eprintln!("error: say where to write the merged report: --json PATH and/or --junit PATH");
+        return exit::USAGE;
+    }
+    let mut reports: Vec<(PathBuf, ReadReport)> = Vec::new();
+    for path in &args.reports {
+        match report::json::read(path) {
+            Ok(report) => reports.push((path.clone(), report)),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return exit::USAGE;
+            }
+        }
+    }
+    let mut seen: HashMap<(String, String, String), PathBuf> = HashMap::new();
+    let mut cases: Vec<CaseOutcome> = Vec::new();
+    for (path, report) in &reports {
+        for case in &report.cases {
+            let identity = (case.suite.clone(), case.case.clone(), case.target.clone());
+            if let Some(first) = seen.insert(identity, path.clone()) {
+                eprintln!(
+                    "error: {} › {} @ {} is in both {} and {}: are these shards of one plan?",
+                    case.suite,
+                    case.case,
+                    case.target,
+                    first.display(),
+                    path.display()
+                );
+                return exit::USAGE;
+            }
+            cases.push(case.clone());
+        }
+    }
+    cases.sort_by_key(|c| c.key);
+    let mut totals = Totals::default();
+    cases.iter().for_each(|c| totals.add(c.status));
+    // The shards ran side by side: the merged run took as long as the longest shard.
+    let elapsed = reports
+        .iter()
+        .map(|(_, r)| r.duration_ms)
+        .max()
+        .unwrap_or(Duration::ZERO);
+    let started = reports
+        .iter()
+        .filter_map(|(_, r)| humantime::parse_rfc3339_weak(&r.started_at).ok())
+        .min()
+        .unwrap_or_else(SystemTime::now);
+    let servers: Vec<&str> = reports.iter().map(|(_, r)| r.server.as_str()).collect();
+    let stop = reports
+        .iter()
+        .find_map(|(_, r)| r.stopped.clone())
+        .map(|why| Stop::Fatal(format!("a shard stopped early: {why}")));
+
+    let mut failed = false;
+    if let Some(path) = &args.json {
+        let text = report::json::render(
+            &cases,
+            totals,
+            started,
+            elapsed,
+            &servers.join(", "),
+            stop.as_ref(),
+        );
+        failed |= report_error("JSON", text.and_then(|t| report::write_atomic(path, &t)));
+    }
+    if let Some(path) = &args.junit {
+        let xml = report::junit::render(&cases, elapsed);
+        failed |= report_error("JUnit", xml.and_then(|x| report::write_atomic(path, &x)));
+    }
+    println!(
+        "merged {} reports: {} cases: {} passed, {} flaky, {} failed, {} errored, {} not run",
+        reports.len(),
+        totals.total(),
+        totals.passed,
+        totals.flaky,
+        totals.failed,
+        totals.errored,
+        totals.not_run
+    );
+    if failed {
+        exit::INFRA
+    } else if totals.failed + totals.errored + totals.not_run > 0 {
+        exit::FAILED
+    } else {
+        exit::SUCCESS
+    }
+}

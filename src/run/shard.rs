@@ -1,0 +1,145 @@
+//! Splitting a plan over N machines: deterministic (the same files give the same split on
+//! every machine), so N CI jobs together run every case exactly once. By count, the planned
+//! cases are dealt round-robin in file order; with durations from an earlier report, the
+//! longest go first, each to the least loaded shard.
+
+use super::plan::Planned;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based.
+    pub index: u32,
+    pub total: u32,
+}
+
+impl Shard {
+    /// `K/N` with 1 <= K <= N.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let parsed = text.split_once('/').and_then(|(k, n)| {
+            Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?))
+        });
+        match parsed {
+            Some((index, total)) if total >= 1 && (1..=total).contains(&index) => {
+                Ok(Shard { index, total })
+            }
+            _ => Err(format!(
+                "--shard {text:?} must read K/N with 1 <= K <= N, e.g. 2/4"
+            )),
+        }
+    }
+}
+
+/// The planned cases of one shard, in plan order. `durations` (seconds, by plan position)
+/// balance the shards by time instead of count.
+pub fn select(
+    plan: &[Planned],
+    shard: Shard,
+    durations: Option<&HashMap<usize, f64>>,
+) -> Vec<Planned> {
+    let total = shard.total as usize;
+    let mine = shard.index as usize - 1;
+    let owner: Vec<usize> = match durations {
+        None => (0..plan.len()).map(|i| i % total).collect(),
+        Some(known) => {
+            // A case not in the report weighs the median of those that are.
+            let mut seen: Vec<f64> = known
+                .values()
+                .copied()
+                .filter(|d| d.is_finite() && *d >= 0.0)
+                .collect();
+            seen.sort_by(f64::total_cmp);
+            let typical = seen.get(seen.len() / 2).copied().unwrap_or(1.0);
+            let weight = |i: usize| {
+                known
+                    .get(&i)
+                    .copied()
+                    .filter(|d| d.is_finite() && *d >= 0.0)
+                    .unwrap_or(typical)
+            };
+            let mut order: Vec<usize> = (0..plan.len()).collect();
+            order.sort_by(|&a, &b| weight(b).total_cmp(&weight(a)).then(a.cmp(&b)));
+            let mut load = vec![0.0f64; total];
+            let mut owner = vec![0; plan.len()];
+            for i in order {
+                let lightest = (0..total)
+                    .min_by(|&a, &b| load[a].total_cmp(&load[b]).then(a.cmp(&b)))
+                    .unwrap_or(0);
+                load[lightest] += weight(i);
+                owner[i] = lightest;
+            }
+            owner
+        }
+    };
+    plan.iter()
+        .zip(owner)
+        .filter(|(_, o)| *o == mine)
+        .map(|(p, _)| *p)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::outcome::CaseKey;
+    use crate::suite::Target;
+    use proptest::prelude::*;
+
+    fn plan(n: usize) -> Vec<Planned> {
+        (0..n)
+            .map(|case| Planned {
+                key: CaseKey {
+                    suite: 0,
+                    case,
+                    target: 0,
+                },
+                target: Target::Production,
+                attempts: 1,
+                pass_if: 1,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parses_k_of_n() {
+        assert_eq!(Shard::parse("2/4"), Ok(Shard { index: 2, total: 4 }));
+        for bad in ["0/4", "5/4", "1/0", "x", "1/", "/2"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations_balance_by_time() {
+        let durations: HashMap<usize, f64> = [(0, 10.0), (1, 1.0), (2, 1.0), (3, 8.0)].into();
+        let shards: Vec<Vec<usize>> = (1..=2)
+            .map(|k| {
+                select(&plan(4), Shard { index: k, total: 2 }, Some(&durations))
+                    .iter()
+                    .map(|p| p.key.case)
+                    .collect()
+            })
+            .collect();
+        assert_eq!(shards, [vec![0], vec![1, 2, 3]]);
+    }
+
+    proptest! {
+        #[test]
+        fn shards_cover_every_case_exactly_once(n in 0usize..200, total in 1u32..9, timed in any::<bool>()) {
+            let plan = plan(n);
+            let durations: HashMap<usize, f64> = (0..n).filter(|i| i % 3 != 0).map(|i| (i, (i * 7 % 13) as f64)).collect();
+            let mut seen = Vec::new();
+            let mut sizes = Vec::new();
+            for index in 1..=total {
+                let part = select(&plan, Shard { index, total }, timed.then_some(&durations));
+                sizes.push(part.len());
+                seen.extend(part.iter().map(|p| p.key.case));
+            }
+            seen.sort();
+            prop_assert_eq!(seen, (0..n).collect::<Vec<_>>());
+            if !timed {
+                let (min, max) = (sizes.iter().min().copied().unwrap_or(0), sizes.iter().max().copied().unwrap_or(0));
+                prop_assert!(max - min <= 1, "unbalanced: {:?}", sizes);
+            }
+        }
+    }
+}
