@@ -269,7 +269,7 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
 }
 
 /// The baseline's samples from an earlier JSON report.
-fn read_report(path: &PathBuf, baseline: &str) -> Result<Vec<Sample>, u8> {
+fn read_report(path: &std::path::Path, baseline: &str) -> Result<Vec<Sample>, u8> {
     let report = crate::report::json::read(path).map_err(|message| {
         eprintln!("error: {message}");
         exit::USAGE
