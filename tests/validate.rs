@@ -48,6 +48,10 @@ invalid_suite_tests!(
     yaml_syntax,
     error_and_status,
     bad_pass_if,
+    data_bad_row,
+    data_missing_column,
+    data_bad_value,
+    data_outside,
 );
 
 #[test]

@@ -37,6 +37,17 @@ pub struct CheckError {
     pub help: Option<String>,
 }
 
+impl serde::Serialize for RawCheck {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
+        for (key, value) in &self.entries {
+            map.serialize_entry(&key.value, &value.value)?;
+        }
+        map.end()
+    }
+}
+
 impl<'de> Deserialize<'de> for RawCheck {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct CheckVisitor;

@@ -241,6 +241,13 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
     }
 
     let mut report_failed = false;
+    if crate::report::ci::detect() == crate::report::ci::Ci::GitHub {
+        let summary = markdown::render(&comparisons, &gates);
+        report_failed |= report_error(
+            "job summary",
+            crate::report::ci::append_step_summary(&summary),
+        );
+    }
     if let Some(path) = &args.markdown {
         report_failed |= report_error(
             "Markdown",

@@ -87,8 +87,4 @@ pub fn print_diagnostics(errors: &[crate::diagnostic::Diagnostic]) {
     }
 }
 
-/// Whether this runs in CI: `CI` is set to anything but empty, `0` or `false`.
-pub fn in_ci() -> bool {
-    std::env::var("CI")
-        .is_ok_and(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "" | "0" | "false"))
-}
+pub use crate::report::ci::in_ci;

@@ -53,6 +53,17 @@ pub async fn run(args: RunArgs) -> u8 {
     };
 
     let mut report_failed = false;
+    if crate::report::ci::detect() == crate::report::ci::Ci::GitHub {
+        for annotation in crate::report::ci::github_annotations(&executed.outcomes) {
+            println!("{annotation}");
+        }
+        let summary =
+            crate::report::ci::summary(&executed.outcomes, &executed.totals, executed.elapsed);
+        report_failed |= report_error(
+            "job summary",
+            crate::report::ci::append_step_summary(&summary),
+        );
+    }
     if let Some(path) = &args.junit {
         let written = report::junit::render(&executed.outcomes, executed.elapsed)
             .and_then(|xml| report::write_atomic(path, &xml));

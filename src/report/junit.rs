@@ -32,6 +32,10 @@ pub fn render(outcomes: &[CaseOutcome], elapsed: Duration) -> Result<String, Str
         suite.add_property(("flow", first.flow.as_str()));
         suite.add_property(("target", first.target.as_str()));
         suite.add_property(("file", first.file.display().to_string().as_str()));
+        // The Surefire schema allows `file` on test suites (not on test cases).
+        suite
+            .extra
+            .insert("file".into(), first.file.display().to_string().into());
         suite.add_test_cases(cases.iter().map(|outcome| test_case(outcome)));
         report.add_test_suite(suite);
     }

@@ -1,6 +1,7 @@
 //! Reports: consumers of the run's outcomes. The terminal, JUnit and JSON reports read the
 //! same [`CaseOutcome`](crate::run::CaseOutcome)s and never reach back into the runner.
 
+pub mod ci;
 pub mod comparison;
 pub mod diff;
 pub mod json;

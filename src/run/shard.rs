@@ -14,8 +14,11 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// `K/N` with 1 <= K <= N.
+    /// `K/N` with 1 <= K <= N, or `auto` for GitLab's `CI_NODE_INDEX`/`CI_NODE_TOTAL`.
     pub fn parse(text: &str) -> Result<Shard, String> {
+        if text == "auto" {
+            return crate::report::ci::gitlab_shard();
+        }
         let parsed = text.split_once('/').and_then(|(k, n)| {
             Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?))
         });

@@ -1,9 +1,13 @@
 //! Finding suite files, parsing them, and compiling them into [`Suite`]s. Every problem is a
 //! [`Diagnostic`] at file:line:col; a file's problems are all reported, not just the first.
 
+use super::data;
 use super::interpolate::{interpolate, interpolate_value};
 use super::model::{Attachment, Case, Request, StepPlan, Suite};
-use super::raw::{Mode, RawAttachment, RawCase, RawExpect, RawStep, RawSuite, RawUsage};
+use super::paths;
+use super::raw::{
+    Mode, RawAttachment, RawCase, RawCasesFrom, RawExpect, RawStep, RawSuite, RawUsage,
+};
 use super::target::{FlowRef, Target};
 use crate::check::expect::{
     ErrorExpectation, Expectation, LatencyBounds, StepExpectation, StepRef, UsageLimits,
@@ -234,22 +238,52 @@ impl Compiler<'_> {
             repeat: self.repeat(defaults.repeat.as_ref()).unwrap_or(1),
             tags: defaults.tags,
         };
-        if raw.cases.value.is_empty() {
-            self.error(&raw.cases, "the suite has no cases");
+        let cases_at = if Position::of(&raw.cases).line > 0 {
+            Position::of(&raw.cases)
+        } else {
+            Position::of(&raw.suite)
+        };
+        let mut templates: Vec<(Spanned<RawCase>, Option<String>)> = Vec::new();
+        for case in raw.cases.value {
+            self.expand_matrix(case, None, &mut templates);
+        }
+        for from in raw.cases_from {
+            self.expand_rows(from, &mut templates);
+        }
+        if templates.is_empty() && self.errors.is_empty() {
+            self.errors.push(Diagnostic::new(
+                self.file,
+                cases_at,
+                "the suite has no cases (give `cases` or `cases_from`)",
+            ));
         }
         let mut names = HashSet::new();
         let mut cases = Vec::new();
-        for case in raw.cases.value {
+        for (case, origin) in templates {
+            let at = Position::of(&case);
+            let first_error = self.errors.len();
             if !names.insert(case.value.name.value.clone()) {
-                self.error(
-                    &case.value.name,
-                    format!(
-                        "a case named \"{}\" already exists in this suite",
-                        case.value.name.value
-                    ),
+                let message = format!(
+                    "a case named \"{}\" already exists in this suite",
+                    case.value.name.value
                 );
+                self.errors.push(Diagnostic::new(
+                    self.file,
+                    Position::of(&case.value.name),
+                    message,
+                ));
             }
-            cases.push(self.case(case, &inherited));
+            let mut compiled = self.case(case, &inherited);
+            // A generated case's values have no place in the suite file: it and its errors
+            // point at the template, and errors say which row or combination made them.
+            if let Some(origin) = origin {
+                for error in &mut self.errors[first_error..] {
+                    error.position = at;
+                    error.message.push_str(&format!(" (in {origin})"));
+                }
+                relocate(&mut compiled, at);
+            }
+            cases.push(compiled);
         }
         Suite {
             name: raw.suite.value,
@@ -556,6 +590,109 @@ impl Compiler<'_> {
         }
     }
 
+    /// A case with a `matrix` becomes one case per combination; others stay as they are.
+    fn expand_matrix(
+        &mut self,
+        case: Spanned<RawCase>,
+        origin: Option<String>,
+        out: &mut Vec<(Spanned<RawCase>, Option<String>)>,
+    ) {
+        let Some(matrix) = case.value.matrix.clone() else {
+            out.push((case, origin));
+            return;
+        };
+        let combos = match &matrix.value {
+            Value::Object(map) => data::combinations(map),
+            _ => Err(
+                "`matrix` must map names to lists of values, e.g. {channel: [email, chat]}".into(),
+            ),
+        };
+        let combos = match combos {
+            Ok(combos) => combos,
+            Err(message) => return self.error(&matrix, message),
+        };
+        let mut template = case.value.clone();
+        template.matrix = None;
+        for combo in combos {
+            let label = data::describe(&combo);
+            let origin = Some(match &origin {
+                Some(row) => format!("{row}, matrix {label}"),
+                None => format!("matrix {label}"),
+            });
+            if let Some(filled) = self.fill(
+                &template,
+                &combo,
+                &case,
+                &label,
+                origin.as_deref().unwrap_or_default(),
+            ) {
+                out.push((filled, origin));
+            }
+        }
+    }
+
+    /// One case per row of the data file.
+    fn expand_rows(
+        &mut self,
+        from: Spanned<RawCasesFrom>,
+        out: &mut Vec<(Spanned<RawCase>, Option<String>)>,
+    ) {
+        let file = match paths::inside(self.base_dir(), &from.value.file.value)
+            .and_then(|path| data::read_rows(&path, &from.value.file.value))
+        {
+            Ok(rows) => rows,
+            Err(message) => return self.error(&from.value.file, message),
+        };
+        if file.is_empty() {
+            return self.error(
+                &from.value.file,
+                format!("{} has no rows", from.value.file.value),
+            );
+        }
+        let template = &from.value.case;
+        for row in file {
+            let label = format!("row {}", row.number);
+            let origin = format!("row {} of {}", row.number, from.value.file.value);
+            if let Some(filled) = self.fill(&template.value, &row.values, template, &label, &origin)
+            {
+                self.expand_matrix(filled, Some(origin), out);
+            }
+        }
+    }
+
+    /// The template with `{{name}}` filled from `values`; a name the template does not vary
+    /// gets `[label]` appended so generated cases stay distinct.
+    fn fill(
+        &mut self,
+        template: &RawCase,
+        values: &Map<String, Value>,
+        at: &Spanned<RawCase>,
+        label: &str,
+        origin: &str,
+    ) -> Option<Spanned<RawCase>> {
+        let filled = serde_json::to_value(template)
+            .map_err(|err| err.to_string())
+            .and_then(|value| data::fill(&value, values))
+            .and_then(|value| {
+                // JSON is YAML: parsing it again gives every value a (meaningless) position,
+                // which `suite()` replaces with the template's.
+                serde_saphyr::from_str::<RawCase>(&value.to_string())
+                    .map_err(|err| err.without_snippet().to_string())
+            });
+        match filled {
+            Ok(mut case) => {
+                if case.name.value == template.name.value {
+                    case.name.value = format!("{} [{label}]", case.name.value);
+                }
+                Some(Spanned::new(case, at.referenced, at.defined))
+            }
+            Err(message) => {
+                self.error(at, format!("{message} (in {origin})"));
+                None
+            }
+        }
+    }
+
     /// The suite's folder, against which files it names are resolved.
     fn base_dir(&self) -> &Path {
         match self.file.parent() {
@@ -648,6 +785,19 @@ impl Compiler<'_> {
             snapshot: raw.snapshot.as_ref().and_then(|s| self.snapshot(s)),
             line: Position::of(spanned).line,
         }
+    }
+}
+
+/// Point a generated case, and its checks, at the template it came from.
+fn relocate(case: &mut Case, at: Position) {
+    case.line = at.line;
+    case.expect.line = at.line;
+    for check in &mut case.expect.output {
+        check.position = at;
+    }
+    for step in &mut case.expect.steps {
+        step.line = at.line;
+        step.checks.iter_mut().for_each(|check| check.position = at);
     }
 }
 

@@ -1,6 +1,7 @@
 //! The suite format: loading YAML with source positions, validation, and the model the runner
 //! plans from. Knows nothing about HTTP.
 
+pub mod data;
 pub mod interpolate;
 pub mod load;
 pub mod model;

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Suite")]
 pub struct RawSuite {
@@ -26,7 +26,35 @@ pub struct RawSuite {
     #[serde(default)]
     pub defaults: Option<RawDefaults>,
     #[schemars(with = "Vec<RawCase>")]
+    #[serde(default = "no_cases")]
     pub cases: Spanned<Vec<Spanned<RawCase>>>,
+    /// Cases generated from the rows of a data file.
+    #[serde(default)]
+    #[schemars(with = "Vec<RawCasesFrom>")]
+    pub cases_from: Vec<Spanned<RawCasesFrom>>,
+}
+
+fn no_cases() -> Spanned<Vec<Spanned<RawCase>>> {
+    Spanned::new(
+        Vec::new(),
+        serde_saphyr::Location::UNKNOWN,
+        serde_saphyr::Location::UNKNOWN,
+    )
+}
+
+/// `cases_from`: one case per row of a CSV, JSONL or YAML file; `{{column}}` in the template's
+/// strings is replaced by the row's value.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "CasesFrom")]
+pub struct RawCasesFrom {
+    /// The data file, relative to the suite: `.csv` (with a header row), `.jsonl` (one object a
+    /// line) or `.yaml`/`.yml` (a list of mappings).
+    #[schemars(with = "String")]
+    pub file: Spanned<String>,
+    /// The case each row fills in.
+    #[schemars(with = "RawCase")]
+    pub case: Spanned<RawCase>,
 }
 
 #[derive(
@@ -49,7 +77,7 @@ impl Mode {
     }
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Defaults")]
 pub struct RawDefaults {
@@ -66,7 +94,7 @@ pub struct RawDefaults {
     pub tags: Vec<String>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Case")]
 pub struct RawCase {
@@ -107,9 +135,14 @@ pub struct RawCase {
     #[serde(default)]
     #[schemars(with = "Option<RawExpect>")]
     pub expect: Option<Spanned<RawExpect>>,
+    /// One case per combination of these values, e.g. `{channel: [email, chat], locale: [en, fr]}`;
+    /// `{{channel}}` in the case's strings is replaced by the value.
+    #[serde(default)]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, Vec<Value>>>")]
+    pub matrix: Option<Spanned<Value>>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Attachment")]
 pub struct RawAttachment {
@@ -126,7 +159,7 @@ pub struct RawAttachment {
     pub filename: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Expect")]
 pub struct RawExpect {
@@ -158,7 +191,7 @@ pub struct RawExpect {
 }
 
 /// Spending limits, checked against what step-through reports.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Usage")]
 pub struct RawUsage {
@@ -168,7 +201,7 @@ pub struct RawUsage {
     pub max_cost_usd: Option<f64>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "ErrorExpect")]
 pub struct RawErrorExpect {
@@ -180,7 +213,7 @@ pub struct RawErrorExpect {
     pub code: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Latency")]
 pub struct RawLatency {
@@ -192,7 +225,7 @@ pub struct RawLatency {
     pub min: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Step")]
 pub struct RawStep {

@@ -1,0 +1,148 @@
+//! CI conventions: on GitHub Actions, an annotation on the suite line of every case that did
+//! not pass, and a Markdown summary appended to `$GITHUB_STEP_SUMMARY`; on GitLab, the shard
+//! from `CI_NODE_INDEX`/`CI_NODE_TOTAL` (see `--shard auto`). Everything else reads JUnit.
+
+use super::render::{headline, title};
+use crate::run::{AttemptResult, CaseOutcome, CaseStatus, Totals};
+use std::io::Write;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ci {
+    GitHub,
+    GitLab,
+    Other,
+    None,
+}
+
+pub fn detect() -> Ci {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| v == "true");
+    if set("GITHUB_ACTIONS") {
+        Ci::GitHub
+    } else if set("GITLAB_CI") {
+        Ci::GitLab
+    } else if in_ci() {
+        Ci::Other
+    } else {
+        Ci::None
+    }
+}
+
+/// Whether this runs in CI: `CI` is set to anything but empty, `0` or `false`.
+pub fn in_ci() -> bool {
+    std::env::var("CI")
+        .is_ok_and(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "" | "0" | "false"))
+}
+
+/// GitHub's workflow-command escaping for a message and for a property.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// `::error file=...,line=...,title=...::message` for each case that failed or errored, and a
+/// warning for flaky ones.
+pub fn github_annotations(outcomes: &[CaseOutcome]) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter_map(|outcome| {
+            let level = match outcome.status {
+                CaseStatus::Failed | CaseStatus::Errored => "error",
+                CaseStatus::Flaky => "warning",
+                CaseStatus::Passed | CaseStatus::NotRun => return None,
+            };
+            let attempt = outcome
+                .attempts
+                .iter()
+                .find(|a| a.result != AttemptResult::Passed)?;
+            Some(format!(
+                "::{level} file={},line={},title={}::{}",
+                escape_property(&outcome.file.display().to_string()),
+                outcome.line,
+                escape_property(&format!("{} ({})", title(outcome), outcome.status.as_str())),
+                escape_data(&headline(attempt))
+            ))
+        })
+        .collect()
+}
+
+/// The run as Markdown, for the job summary.
+pub fn summary(outcomes: &[CaseOutcome], totals: &Totals, elapsed: Duration) -> String {
+    let mut out = format!(
+        "### flowcheck: {} cases in {:.1}s\n\n| passed | flaky | failed | errored | not run |\n|---|---|---|---|---|\n| {} | {} | {} | {} | {} |\n",
+        totals.total(),
+        elapsed.as_secs_f64(),
+        totals.passed,
+        totals.flaky,
+        totals.failed,
+        totals.errored,
+        totals.not_run
+    );
+    let problems: Vec<&CaseOutcome> = outcomes
+        .iter()
+        .filter(|o| o.status != CaseStatus::Passed)
+        .collect();
+    if !problems.is_empty() {
+        out.push_str("\n| case | status | why |\n|---|---|---|\n");
+        for outcome in problems {
+            let why = outcome
+                .attempts
+                .iter()
+                .find(|a| a.result != AttemptResult::Passed)
+                .map(headline)
+                .or_else(|| outcome.reason.clone())
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "| {} (`{}:{}`) | {} | {} |\n",
+                title(outcome).replace('|', "\\|"),
+                outcome.file.display(),
+                outcome.line,
+                outcome.status.as_str(),
+                why.replace('|', "\\|").replace('\n', " ")
+            ));
+        }
+    }
+    out
+}
+
+/// Append Markdown to `$GITHUB_STEP_SUMMARY` (GitHub's file: appended to, not replaced).
+pub fn append_step_summary(markdown: &str) -> Result<(), String> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        return Ok(());
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|err| format!("cannot open $GITHUB_STEP_SUMMARY: {err}"))?;
+    file.write_all(markdown.as_bytes())
+        .and_then(|()| file.write_all(b"\n"))
+        .map_err(|err| format!("cannot write $GITHUB_STEP_SUMMARY: {err}"))
+}
+
+/// The shard GitLab's `parallel:` gives this job.
+pub fn gitlab_shard() -> Result<crate::run::shard::Shard, String> {
+    let index = std::env::var("CI_NODE_INDEX").map_err(|_| {
+        "--shard auto needs CI_NODE_INDEX and CI_NODE_TOTAL (GitLab's parallel: sets them)"
+            .to_owned()
+    })?;
+    let total = std::env::var("CI_NODE_TOTAL")
+        .map_err(|_| "--shard auto needs CI_NODE_TOTAL".to_owned())?;
+    crate::run::shard::Shard::parse(&format!("{index}/{total}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_commands_are_escaped() {
+        assert_eq!(escape_data("50% off\nnow"), "50%25 off%0Anow");
+        assert_eq!(escape_property("a, b: c"), "a%2C b%3A c");
+    }
+}

@@ -1,0 +1,294 @@
+//! Data-driven cases: reading the rows of a data file, and filling `{{name}}` placeholders of a
+//! case template with a row's values (or a matrix combination's).
+
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// One row: its values by column, and where it is (for errors: "row 3 of data.csv").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub number: u64,
+    pub values: Map<String, Value>,
+}
+
+/// Data files larger than this are refused.
+const MAX_DATA_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Read every row of a `.csv` (header row, all values strings), `.jsonl` (one JSON object a
+/// line; blank lines skipped) or `.yaml`/`.yml` (a list of mappings) file. `shown` names the
+/// file in errors, as the suite wrote it.
+pub fn read_rows(file: &Path, shown: &str) -> Result<Vec<Row>, String> {
+    let size = std::fs::metadata(file)
+        .map_err(|err| format!("cannot read {shown}: {err}"))?
+        .len();
+    if size > MAX_DATA_BYTES {
+        return Err(format!(
+            "{shown} is {size} bytes; data files are limited to {MAX_DATA_BYTES}"
+        ));
+    }
+    let text =
+        std::fs::read_to_string(file).map_err(|err| format!("cannot read {shown}: {err}"))?;
+    let extension = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match extension.as_str() {
+        "csv" => csv_rows(&text),
+        "jsonl" | "ndjson" => jsonl_rows(&text),
+        "yaml" | "yml" => yaml_rows(&text),
+        _ => Err("data files are .csv, .jsonl or .yaml".into()),
+    }
+    .map_err(|err| format!("{shown}: {err}"))
+}
+
+fn csv_rows(text: &str) -> Result<Vec<Row>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::Headers)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|err| format!("the header row: {err}"))?
+        .clone();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|err| match err.position() {
+            Some(position) => format!(
+                "row {} (line {}): {err}",
+                position.record(),
+                position.line()
+            ),
+            None => err.to_string(),
+        })?;
+        let number = record.position().map(|p| p.line()).unwrap_or(0);
+        let values = headers
+            .iter()
+            .zip(record.iter())
+            .map(|(h, v)| (h.to_owned(), Value::String(v.to_owned())))
+            .collect();
+        rows.push(Row { number, values });
+    }
+    Ok(rows)
+}
+
+fn jsonl_rows(text: &str) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let number = index as u64 + 1;
+        match serde_json::from_str::<Value>(line) {
+            Ok(Value::Object(values)) => rows.push(Row { number, values }),
+            Ok(_) => return Err(format!("line {number}: each line must be a JSON object")),
+            Err(err) => return Err(format!("line {number}: {err}")),
+        }
+    }
+    Ok(rows)
+}
+
+fn yaml_rows(text: &str) -> Result<Vec<Row>, String> {
+    let items: Vec<serde_saphyr::Spanned<Value>> =
+        serde_saphyr::from_str(text).map_err(|err| err.without_snippet().to_string())?;
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| match item.value {
+            Value::Object(values) => Ok(Row {
+                number: item.referenced.line().max(index as u64 + 1),
+                values,
+            }),
+            _ => Err(format!(
+                "item {} (line {}) must be a mapping",
+                index + 1,
+                item.referenced.line()
+            )),
+        })
+        .collect()
+}
+
+/// Every combination of a matrix's values, in order (the first key varies slowest).
+pub fn combinations(matrix: &Map<String, Value>) -> Result<Vec<Map<String, Value>>, String> {
+    let mut combos = vec![Map::new()];
+    for (key, values) in matrix {
+        let Value::Array(values) = values else {
+            return Err(format!("matrix `{key}` must be a list of values"));
+        };
+        if values.is_empty() {
+            return Err(format!("matrix `{key}` has no values"));
+        }
+        combos = combos
+            .into_iter()
+            .flat_map(|combo| {
+                values.iter().map(move |value| {
+                    let mut next = combo.clone();
+                    next.insert(key.clone(), value.clone());
+                    next
+                })
+            })
+            .collect();
+        if combos.len() > 100_000 {
+            return Err("the matrix makes more than 100,000 cases".into());
+        }
+    }
+    Ok(combos)
+}
+
+/// `key=value, key=value` for a generated case's name.
+pub fn describe(values: &Map<String, Value>) -> String {
+    values
+        .iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => format!("{k}={s}"),
+            other => format!("{k}={other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Fill `{{name}}` placeholders in every string of `template`. A string that is exactly one
+/// placeholder takes the value itself (a number stays a number); inside text, values render
+/// as text. A name the row does not have is an error.
+pub fn fill(template: &Value, values: &Map<String, Value>) -> Result<Value, String> {
+    Ok(match template {
+        Value::String(text) => fill_text(text, values)?,
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| fill(item, values))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), fill(v, values)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+fn placeholder(inner: &str) -> Option<&str> {
+    let name = inner.trim();
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    valid.then_some(name)
+}
+
+fn fill_text(text: &str, values: &Map<String, Value>) -> Result<Value, String> {
+    let lookup = |name: &str| {
+        values.get(name).cloned().ok_or_else(|| {
+            let known: Vec<&str> = values.keys().map(String::as_str).collect();
+            format!(
+                "there is no `{name}` in the data (it has: {})",
+                known.join(", ")
+            )
+        })
+    };
+    if let Some(inner) = text.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")) {
+        if !inner.contains("{{") {
+            if let Some(name) = placeholder(inner) {
+                return lookup(name);
+            }
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let Some(end) = rest[start + 2..].find("}}") else {
+            break;
+        };
+        let inner = &rest[start + 2..start + 2 + end];
+        match placeholder(inner) {
+            Some(name) => {
+                out.push_str(&rest[..start]);
+                match lookup(name)? {
+                    Value::String(s) => out.push_str(&s),
+                    other => out.push_str(&other.to_string()),
+                }
+            }
+            None => out.push_str(&rest[..start + 4 + end]),
+        }
+        rest = &rest[start + 4 + end..];
+    }
+    out.push_str(rest);
+    Ok(Value::String(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn row(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn fills_placeholders_keeping_types() {
+        let values = row(json!({"message": "refund", "score": 0.9, "tags": ["a"]}));
+        assert_eq!(fill(&json!("{{score}}"), &values), Ok(json!(0.9)));
+        assert_eq!(
+            fill(&json!("Say {{ message }} at {{score}}"), &values),
+            Ok(json!("Say refund at 0.9"))
+        );
+        assert_eq!(
+            fill(&json!({"x": ["{{tags}}"]}), &values),
+            Ok(json!({"x": [["a"]]}))
+        );
+        assert_eq!(
+            fill(&json!("a{2,3} {{ }} {x}"), &values),
+            Ok(json!("a{2,3} {{ }} {x}"))
+        );
+        assert!(
+            fill(&json!("{{nope}}"), &values)
+                .unwrap_err()
+                .contains("there is no `nope` in the data")
+        );
+    }
+
+    #[test]
+    fn matrices_multiply_out_in_order() {
+        let combos = combinations(&row(
+            json!({"channel": ["email", "chat"], "locale": ["en", "fr"]}),
+        ))
+        .unwrap_or_default();
+        let names: Vec<String> = combos.iter().map(describe).collect();
+        assert_eq!(
+            names,
+            [
+                "channel=email, locale=en",
+                "channel=email, locale=fr",
+                "channel=chat, locale=en",
+                "channel=chat, locale=fr"
+            ]
+        );
+        assert!(combinations(&row(json!({"a": []}))).is_err());
+    }
+
+    #[test]
+    fn csv_rows_know_their_lines() {
+        let rows = csv_rows("message,category\n\"refund, please\",billing\nhello,general\n")
+            .unwrap_or_default();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[1].number, rows[1].values.get("message")),
+            (3, Some(&json!("hello")))
+        );
+        assert!(csv_rows("a,b\n1,2,3\n").unwrap_err().contains("line 2"));
+        assert!(
+            jsonl_rows("{\"a\": 1}\n[1]\n")
+                .unwrap_err()
+                .starts_with("line 2")
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn filling_never_panics(text in "\\PC{0,40}") {
+            let _ = fill(&Value::String(text), &row(json!({"a": 1})));
+        }
+    }
+}

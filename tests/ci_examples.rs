@@ -1,0 +1,256 @@
+//! Sharding end to end, through the CI files shipped in `examples/ci/`: their flowcheck steps
+//! run as written (matrix values and GitLab's variables filled in) against the simulator; the
+//! shards together run every case exactly once, and the merged reports equal a single
+//! machine's run. Also: GitHub annotations and the job summary.
+
+mod common;
+
+use common::{Sim, read, read_json};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+/// A copy of the example suites (and their snapshots and schemas) in a fresh folder.
+fn project() -> tempfile::TempDir {
+    let dir = common::tempdir();
+    let status = Command::new("cp")
+        .args(["-r", "suites"])
+        .arg(dir.path())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cp runs");
+    assert!(status.success());
+    std::fs::create_dir_all(dir.path().join("reports")).expect("reports/");
+    dir
+}
+
+/// Run one shell line the way CI would, with `flowcheck` on the PATH and the simulator as
+/// the Noukai API.
+fn sh(dir: &Path, sim: &Sim, line: &str, env: &[(&str, &str)]) -> common::Run {
+    let bin_dir = Path::new(common::BIN)
+        .parent()
+        .expect("the binary's folder");
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut command = Command::new("bash");
+    command
+        .args(["-c", line])
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("NOUKAI_API_URL", &sim.url)
+        .env("NOUKAI_API_KEY", &sim.key)
+        .env("NO_COLOR", "1");
+    for var in [
+        "CI",
+        "GITHUB_ACTIONS",
+        "GITLAB_CI",
+        "CI_NODE_INDEX",
+        "CI_NODE_TOTAL",
+    ] {
+        command.env_remove(var);
+    }
+    command.envs(env.iter().copied());
+    common::Run::from(command.output().expect("bash runs"))
+}
+
+/// Every `flowcheck ...` command in a CI file (GitHub `run:` steps, GitLab `script:` lines).
+fn flowcheck_lines(file: &str) -> Vec<String> {
+    let yaml: Value = serde_saphyr::from_str(&read(Path::new(file))).expect("the CI file is YAML");
+    let mut lines = Vec::new();
+    collect(&yaml, &mut lines);
+    lines
+}
+
+fn collect(value: &Value, lines: &mut Vec<String>) {
+    match value {
+        Value::String(s) if s.trim_start().starts_with("flowcheck ") => {
+            lines.push(s.trim().to_owned())
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect(v, lines)),
+        Value::Object(map) => map.values().for_each(|v| collect(v, lines)),
+        _ => {}
+    }
+}
+
+/// What must be equal between a merged and a single-machine report: each case's place,
+/// identity, status and check verdicts (not timings, ids or nondeterministic wording).
+fn essence(report: &Value) -> Vec<Value> {
+    report["cases"]
+        .as_array()
+        .map(|cases| {
+            cases
+                .iter()
+                .map(|c| {
+                    let checks: Vec<Value> = c["attempts"].as_array().map(|a| a.iter().flat_map(|a| a["checks"].as_array().cloned().unwrap_or_default()).map(|k| serde_json::json!([k["label"], k["passed"]])).collect()).unwrap_or_default();
+                    serde_json::json!({"order": c["order"], "suite": c["suite"], "case": c["case"], "target": c["target"], "status": c["status"], "checks": checks})
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn junit_cases(xml: &str) -> BTreeSet<String> {
+    let case = regex::Regex::new(
+        r#"<testcase name="([^"]*)" classname="([^"]*)"[^>]*>(\s*<(failure|error|skipped))?"#,
+    )
+    .expect("regex");
+    case.captures_iter(xml)
+        .map(|c| {
+            format!(
+                "{} {} {}",
+                &c[2],
+                &c[1],
+                c.get(4).map(|m| m.as_str()).unwrap_or("ok")
+            )
+        })
+        .collect()
+}
+
+fn assert_merged_equals_single(dir: &Path, sim: &Sim) {
+    let single = sh(
+        dir,
+        sim,
+        "flowcheck run suites --json reports/single.json --junit reports/single.xml",
+        &[],
+    );
+    assert_eq!(single.code, 0, "{}", single.all());
+    let (single, merged) = (
+        read_json(&dir.join("reports/single.json")),
+        read_json(&dir.join("reports/merged.json")),
+    );
+    assert_eq!(essence(&merged), essence(&single));
+    assert_eq!(merged["totals"], single["totals"]);
+    assert_eq!(
+        junit_cases(&read(&dir.join("reports/merged.xml"))),
+        junit_cases(&read(&dir.join("reports/single.xml")))
+    );
+    common::assert_valid_junit(&dir.join("reports/merged.xml"));
+}
+
+/// The shards' reports hold every planned case exactly once.
+fn assert_exactly_once(dir: &Path, shards: usize) {
+    let mut seen = Vec::new();
+    for k in 1..=shards {
+        let report = read_json(&dir.join(format!("reports/shard-{k}.json")));
+        seen.extend(
+            report["cases"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|c| format!("{} › {} @ {}", c["suite"], c["case"], c["target"])),
+        );
+    }
+    let unique: BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "a case ran on two shards");
+    let single = read_json(&dir.join("reports/single.json"));
+    assert_eq!(
+        seen.len(),
+        single["cases"].as_array().map(Vec::len).unwrap_or(0),
+        "a case ran on no shard"
+    );
+}
+
+#[test]
+fn the_github_actions_matrix_example_shards_and_merges() {
+    let sim = Sim::start();
+    let dir = project();
+    let lines = flowcheck_lines("examples/ci/github-actions-sharded.yml");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    for shard in ["1", "2", "3"] {
+        let line = lines[0].replace("${{ matrix.shard }}", shard);
+        let result = sh(dir.path(), &sim, &line, &[("GITHUB_ACTIONS", "true")]);
+        assert_eq!(result.code, 0, "{line}\n{}", result.all());
+    }
+    let merged = sh(dir.path(), &sim, &lines[1], &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(merged.code, 0, "{}", merged.all());
+    assert_merged_equals_single(dir.path(), &sim);
+    assert_exactly_once(dir.path(), 3);
+}
+
+#[test]
+fn the_gitlab_parallel_example_shards_and_merges() {
+    let sim = Sim::start();
+    let dir = project();
+    let lines = flowcheck_lines("examples/ci/gitlab-sharded.yml");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    for shard in ["1", "2", "3"] {
+        let result = sh(
+            dir.path(),
+            &sim,
+            &lines[0],
+            &[
+                ("GITLAB_CI", "true"),
+                ("CI", "true"),
+                ("CI_NODE_INDEX", shard),
+                ("CI_NODE_TOTAL", "3"),
+            ],
+        );
+        assert_eq!(result.code, 0, "shard {shard}\n{}", result.all());
+    }
+    let merged = sh(dir.path(), &sim, &lines[1], &[("GITLAB_CI", "true")]);
+    assert_eq!(merged.code, 0, "{}", merged.all());
+    assert_merged_equals_single(dir.path(), &sim);
+    assert_exactly_once(dir.path(), 3);
+}
+
+#[test]
+fn github_gets_annotations_on_suite_lines_and_a_job_summary() {
+    let sim = Sim::start();
+    let dir = common::tempdir();
+    let summary = dir.path().join("summary.md");
+    let result = common::Run::from(
+        common::flowcheck()
+            .args(["run", "tests/fixtures/run/regressions.yaml"])
+            .env("NOUKAI_API_URL", &sim.url)
+            .env("NOUKAI_API_KEY", &sim.key)
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .output()
+            .expect("runs"),
+    );
+    assert_eq!(result.code, 1, "{}", result.all());
+    assert!(
+        result.stdout.contains("::error file=tests/fixtures/run/regressions.yaml,line=6,title=triage-regressions › money back goes to billing @ v3 (failed)::$.category equals \"billing\": found \"general\""),
+        "{}",
+        result.stdout
+    );
+    let markdown = read(&summary);
+    assert!(markdown.contains("| 4 | 0 | 2 | 0 | 0 |"), "{markdown}");
+    assert!(
+        markdown.contains("(`tests/fixtures/run/regressions.yaml:6`) | failed |"),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn only_failed_reruns_what_did_not_pass() {
+    let sim = Sim::start();
+    let dir = common::tempdir();
+    let report = dir.path().join("first.json");
+    let first = sim.run(&[
+        "tests/fixtures/run/regressions.yaml",
+        "--json",
+        report.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(first.code, 1);
+    let again = sim.run(&[
+        "tests/fixtures/run/regressions.yaml",
+        "--only-failed",
+        report.to_str().unwrap_or_default(),
+    ]);
+    assert!(
+        again.stdout.starts_with("Running 2 cases"),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        again.stdout.contains("0 passed, 0 flaky, 2 failed"),
+        "{}",
+        again.stdout
+    );
+}
