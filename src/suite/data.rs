@@ -186,12 +186,9 @@ fn fill_text(text: &str, values: &Map<String, Value>) -> Result<Value, String> {
             )
         })
     };
-    if let Some(inner) = text.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")) {
-        if !inner.contains("{{") {
-            if let Some(name) = placeholder(inner) {
-                return lookup(name);
-            }
-        }
+    let whole = text.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")).filter(|inner| !inner.contains("{{"));
+    if let Some(name) = whole.and_then(placeholder) {
+        return lookup(name);
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
