@@ -149,25 +149,26 @@ pub async fn run(args: RunArgs) -> u8 {
     .await;
     signals.abort();
     let elapsed = started.elapsed();
+    // The reports read only the outcomes: free the loaded cases before building them.
+    drop((suites, plan));
     outcomes.sort_by_key(|o| o.key);
     terminal.finish(&totals, elapsed, stop.as_ref());
 
     let mut report_failed = false;
     if let Some(path) = &args.junit {
-        let written = report::junit::render(&outcomes, elapsed)
-            .and_then(|xml| report::write_atomic(path, &xml));
+        let written = report::junit::write(path, &outcomes, elapsed);
         report_failed |= report_error("JUnit", written);
     }
     if let Some(path) = &args.json {
-        let written = report::json::render(
+        let written = report::json::write(
+            path,
             &outcomes,
             totals,
             started_at,
             elapsed,
             &connection.label,
             stop.as_ref(),
-        )
-        .and_then(|json| report::write_atomic(path, &json));
+        );
         report_failed |= report_error("JSON", written);
     }
     connection.shutdown().await;

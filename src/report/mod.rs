@@ -10,7 +10,7 @@ pub mod terminal;
 pub mod write;
 
 pub use terminal::Terminal;
-pub use write::write_atomic;
+pub use write::{write_atomic, write_atomic_with};
 
 /// Serialize a `Duration` as whole milliseconds.
 pub mod duration_ms {
