@@ -160,6 +160,8 @@ impl Expectation {
         } else {
             Judgement::Failed
         };
+        // Kept for the reports until the run ends: no spare capacity per case.
+        outcomes.shrink_to_fit();
         (judgement, outcomes)
     }
 

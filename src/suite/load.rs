@@ -236,7 +236,7 @@ impl Compiler<'_> {
             self.error(&raw.cases, "the suite has no cases");
         }
         let mut names = HashSet::new();
-        let mut cases = Vec::new();
+        let mut cases = Vec::with_capacity(raw.cases.value.len());
         for case in raw.cases.value {
             if !names.insert(case.value.name.value.clone()) {
                 self.error(
@@ -482,7 +482,7 @@ impl Compiler<'_> {
     }
 
     fn checks(&mut self, raw: &[Spanned<RawCheck>]) -> Vec<Check> {
-        let mut checks = Vec::new();
+        let mut checks = Vec::with_capacity(raw.len());
         for spanned in raw {
             match spanned.value.compile(Position::of(spanned)) {
                 Ok(check) => checks.push(check),
