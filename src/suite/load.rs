@@ -562,7 +562,13 @@ mod tests {
     #[test]
     fn a_valid_suite_compiles() {
         let suite = parse(Path::new("s.yaml"), VALID, &no_env).map_err(|e| e[0].to_string());
-        let suite = suite.as_ref().map(|s| (s.cases.len(), s.cases[0].targets.len(), s.cases[0].expect.output.len()));
+        let suite = suite.as_ref().map(|s| {
+            (
+                s.cases.len(),
+                s.cases[0].targets.len(),
+                s.cases[0].expect.output.len(),
+            )
+        });
         assert_eq!(suite, Ok((1, 2, 2)));
     }
 
