@@ -18,10 +18,10 @@ def job_seconds(version):
     return round(0.1 + 0.1 * version, 1)
 
 
-def echo_suite(path, suite, flow, count, extra=""):
+def echo_suite(path, suite, flow, count, first=1):
     with open(path, "w") as out:
-        out.write(f"suite: {suite}\nflow: {flow}\n{extra}cases:\n")
-        for i in range(1, count + 1):
+        out.write(f"suite: {suite}\nflow: {flow}\ncases:\n")
+        for i in range(first, first + count):
             out.write(
                 f'  - name: case {i:06d}\n'
                 f'    message: "m{i:06d}"\n'
@@ -147,7 +147,12 @@ def main():
     durations = jobs_suite(f"{a.out}/jobs/jobs.yaml", a.jobs)
     with open(f"{a.out}/jobs/durations.json", "w") as out:
         json.dump(durations, out)
-    echo_suite(f"{a.out}/scale/scale.yaml", "bench-scale", "demo/bench/echo", a.scale)
+    # One YAML document may hold at most 250,000 nodes (serde-saphyr's default budget, which
+    # flowcheck keeps): about 17,800 cases of this shape. So the scale run is several files.
+    per_file = 10000
+    for n, first in enumerate(range(1, a.scale + 1, per_file)):
+        count = min(per_file, a.scale + 1 - first)
+        echo_suite(f"{a.out}/scale/scale-{n:02d}.yaml", f"bench-scale-{n:02d}", "demo/bench/echo", count, first)
     echo_suite(f"{a.out}/validate/validate.yaml", "bench-validate", "demo/bench/echo", a.validate)
     hurl_files(f"{a.out}/hurl", a.overhead, a.concurrency, a.url, a.key)
     promptfoo_config(f"{a.out}/promptfoo", a.overhead, a.url, a.key)
