@@ -384,7 +384,7 @@ fn tags_and_filters_select_cases() {
         "suites",
         "--embedded",
         "--filter",
-        "REFUND",
+        "REFUND REQUESTS",
         "--json",
         json.to_str().unwrap_or_default(),
     ]);

@@ -218,14 +218,14 @@ impl Expectation {
         };
         let passed = scored_pass && run_level.iter().all(|o| o.passed);
         run_level.extend(scored);
-        (
-            if passed {
-                Judgement::Passed
-            } else {
-                Judgement::Failed
-            },
-            run_level,
-        )
+        // Kept for the reports until the run ends: no spare capacity per case.
+        run_level.shrink_to_fit();
+        let judgement = if passed {
+            Judgement::Passed
+        } else {
+            Judgement::Failed
+        };
+        (judgement, run_level)
     }
 
     fn judge_refusal(

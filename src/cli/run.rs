@@ -51,6 +51,8 @@ pub async fn run(args: RunArgs) -> u8 {
         Ok(executed) => executed,
         Err(code) => return code,
     };
+    // The reports read only the outcomes: free the loaded cases before writing them.
+    drop((suites, plan));
 
     let mut report_failed = false;
     if crate::report::ci::detect() == crate::report::ci::Ci::GitHub {
@@ -65,20 +67,19 @@ pub async fn run(args: RunArgs) -> u8 {
         );
     }
     if let Some(path) = &args.junit {
-        let written = report::junit::render(&executed.outcomes, executed.elapsed)
-            .and_then(|xml| report::write_atomic(path, &xml));
+        let written = report::junit::write(path, &executed.outcomes, executed.elapsed);
         report_failed |= report_error("JUnit", written);
     }
     if let Some(path) = &args.json {
-        let written = report::json::render(
+        let written = report::json::write(
+            path,
             &executed.outcomes,
             executed.totals,
             executed.started_at,
             executed.elapsed,
             &executed.server,
             executed.stop.as_ref(),
-        )
-        .and_then(|json| report::write_atomic(path, &json));
+        );
         report_failed |= report_error("JSON", written);
     }
     exit_code(&executed.totals, executed.stop.as_ref(), report_failed)

@@ -3,6 +3,7 @@
 
 use crate::run::{CaseOutcome, Stop, Totals};
 use serde::Serialize;
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -29,7 +30,36 @@ pub fn render(
     server: &str,
     stop: Option<&Stop>,
 ) -> Result<String, String> {
-    let report = JsonReport {
+    let report = report(outcomes, totals, started, elapsed, server, stop);
+    serde_json::to_string_pretty(&report).map_err(|err| err.to_string())
+}
+
+/// Write the report to `path` (atomically) as it is serialized: the same bytes as [`render`],
+/// without holding them all in memory.
+pub fn write(
+    path: &Path,
+    outcomes: &[CaseOutcome],
+    totals: Totals,
+    started: SystemTime,
+    elapsed: Duration,
+    server: &str,
+    stop: Option<&Stop>,
+) -> Result<(), String> {
+    let report = report(outcomes, totals, started, elapsed, server, stop);
+    super::write_atomic_with(path, |out| {
+        serde_json::to_writer_pretty(out, &report).map_err(std::io::Error::from)
+    })
+}
+
+fn report<'a>(
+    outcomes: &'a [CaseOutcome],
+    totals: Totals,
+    started: SystemTime,
+    elapsed: Duration,
+    server: &'a str,
+    stop: Option<&Stop>,
+) -> JsonReport<'a> {
+    JsonReport {
         format: FORMAT_VERSION,
         flowcheck: env!("CARGO_PKG_VERSION"),
         started_at: humantime::format_rfc3339_millis(started).to_string(),
@@ -43,8 +73,7 @@ pub fn render(
         }),
         totals,
         cases: outcomes,
-    };
-    serde_json::to_string_pretty(&report).map_err(|err| err.to_string())
+    }
 }
 
 /// A JSON report read back (for compare, merge, `--only-failed`, `--shard-durations`).

@@ -11,10 +11,26 @@ use quick_junit::{
     FlakyOrRerun, NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite,
 };
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::Duration;
 
 /// Render the report; `outcomes` must be in plan order.
 pub fn render(outcomes: &[CaseOutcome], elapsed: Duration) -> Result<String, String> {
+    report(outcomes, elapsed)
+        .to_string()
+        .map_err(|err| err.to_string())
+}
+
+/// Write the report to `path` (atomically) as it is serialized: the same bytes as [`render`],
+/// without holding the XML text in memory.
+pub fn write(path: &Path, outcomes: &[CaseOutcome], elapsed: Duration) -> Result<(), String> {
+    let report = report(outcomes, elapsed);
+    super::write_atomic_with(path, |out| {
+        report.serialize(out).map_err(std::io::Error::other)
+    })
+}
+
+fn report(outcomes: &[CaseOutcome], elapsed: Duration) -> Report {
     let mut report = Report::new("flowcheck");
     report.set_time(elapsed);
     // Group by suite and target, keeping case order within each group.
@@ -39,7 +55,7 @@ pub fn render(outcomes: &[CaseOutcome], elapsed: Duration) -> Result<String, Str
         suite.add_test_cases(cases.iter().map(|outcome| test_case(outcome)));
         report.add_test_suite(suite);
     }
-    report.to_string().map_err(|err| err.to_string())
+    report
 }
 
 fn test_case(outcome: &CaseOutcome) -> TestCase {

@@ -137,7 +137,7 @@ pub async fn execute(
                     let code = code.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
                     halt(Stop::Fatal(format!("{what} (HTTP {http}{code}: {message})")), &mut stopped, &mut grace_end, true);
                 }
-                let entry = progress.entry(index).or_insert_with(|| Progress { planned: plan[index], attempts: Vec::new(), settled: 0, started: None });
+                let entry = progress.entry(index).or_insert_with(|| Progress { planned: plan[index], attempts: Vec::with_capacity(plan[index].attempts as usize), settled: 0, started: None });
                 entry.settled += 1;
                 entry.started = match (entry.started, started) {
                     (Some(a), Some(b)) => Some(a.min(b)),

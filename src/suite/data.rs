@@ -186,7 +186,10 @@ fn fill_text(text: &str, values: &Map<String, Value>) -> Result<Value, String> {
             )
         })
     };
-    let whole = text.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")).filter(|inner| !inner.contains("{{"));
+    let whole = text
+        .strip_prefix("{{")
+        .and_then(|t| t.strip_suffix("}}"))
+        .filter(|inner| !inner.contains("{{"));
     if let Some(name) = whole.and_then(placeholder) {
         return lookup(name);
     }

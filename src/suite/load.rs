@@ -720,7 +720,7 @@ impl Compiler<'_> {
     }
 
     fn checks(&mut self, raw: &[Spanned<RawCheck>]) -> Vec<Check> {
-        let mut checks = Vec::new();
+        let mut checks = Vec::with_capacity(raw.len());
         for spanned in raw {
             let context = ParseContext {
                 at: Position::of(spanned),
