@@ -12,6 +12,7 @@ pub mod compare;
 pub mod diagnostic;
 pub mod exit;
 pub mod files;
+pub mod record;
 pub mod report;
 pub mod run;
 pub mod secret;

@@ -20,6 +20,8 @@ pub struct ClientConfig {
     pub max_response_bytes: usize,
     /// Print every request and response (key redacted) to stderr.
     pub verbose: bool,
+    /// Keep every exchange for `--record`.
+    pub recorder: Option<std::sync::Arc<crate::record::Recorder>>,
 }
 
 impl ClientConfig {
@@ -30,6 +32,7 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(10),
             max_response_bytes: 16 * 1024 * 1024,
             verbose: false,
+            recorder: None,
         }
     }
 }
@@ -142,10 +145,12 @@ impl Client {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/event-stream"));
+        let meta = Meta::of(&response);
         if !(200..300).contains(&status) || !is_stream {
             let retry_after = retry_after(&response);
             let text = self.read_capped(&mut response).await?;
             self.trace_response(status, started, &text);
+            self.record("POST", &url, Some(body), &meta, &text);
             if (200..300).contains(&status) {
                 return Err(ApiError::Protocol(format!(
                     "expected an event stream, got {}",
@@ -156,12 +161,19 @@ impl Client {
         }
         let mut parser = Parser::new(self.config.max_response_bytes);
         let mut terminal = false;
+        let mut raw = String::new();
         loop {
             let chunk = match response.chunk().await {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
-                Err(err) => return Err(self.transport(err)),
+                Err(err) => {
+                    self.record("POST", &url, Some(body), &meta, &raw);
+                    return Err(self.transport(err));
+                }
             };
+            if self.config.recorder.is_some() {
+                raw.push_str(&String::from_utf8_lossy(&chunk));
+            }
             let frames = parser
                 .feed(&chunk)
                 .map_err(|err| ApiError::Protocol(err.to_string()))?;
@@ -184,12 +196,34 @@ impl Client {
             }
         }
         self.trace_response(status, started, "(end of stream)");
+        self.record("POST", &url, Some(body), &meta, &raw);
         if !terminal || parser.is_mid_frame() {
             return Err(ApiError::Protocol(
                 "the event stream ended before the step finished".into(),
             ));
         }
         Ok(())
+    }
+
+    /// Keep the exchange for `--record`: no header but the content type and `Retry-After`,
+    /// and the key scrubbed from the body.
+    fn record(&self, method: &str, url: &str, body: Option<&Value>, meta: &Meta, text: &str) {
+        let Some(recorder) = &self.config.recorder else {
+            return;
+        };
+        let path = url
+            .strip_prefix(&self.config.base_url)
+            .unwrap_or(url)
+            .to_owned();
+        recorder.record(crate::record::Exchange {
+            method: method.to_owned(),
+            path,
+            body: body.map(crate::secret::redact_urls),
+            status: meta.status,
+            content_type: meta.content_type.clone(),
+            retry_after: meta.retry_after.clone(),
+            response: self.config.api_key.scrub(text),
+        });
     }
 
     fn request(
@@ -217,14 +251,16 @@ impl Client {
         let started = Instant::now();
         self.trace_request(method.as_str(), url, body);
         let mut response = self
-            .request(method, url, body)
+            .request(method.clone(), url, body)
             .send()
             .await
             .map_err(|e| self.transport(e))?;
         let status = response.status().as_u16();
         let retry_after = retry_after(&response);
+        let meta = Meta::of(&response);
         let text = self.read_capped(&mut response).await?;
         self.trace_response(status, started, &text);
+        self.record(method.as_str(), url, body, &meta, &text);
         if !(200..300).contains(&status) {
             return Err(http_error(status, &text, retry_after));
         }
@@ -304,5 +340,29 @@ fn http_error(status: u16, text: &str, retry_after: Option<Duration>) -> ApiErro
         code,
         message,
         retry_after,
+    }
+}
+
+/// What a recording keeps of a response besides its body.
+struct Meta {
+    status: u16,
+    content_type: Option<String>,
+    retry_after: Option<String>,
+}
+
+impl Meta {
+    fn of(response: &reqwest::Response) -> Meta {
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Meta {
+            status: response.status().as_u16(),
+            content_type: header(CONTENT_TYPE),
+            retry_after: header(RETRY_AFTER),
+        }
     }
 }

@@ -21,23 +21,47 @@ pub struct ConnectionArgs {
     /// Allow sending the key over plain http:// to a host other than this machine.
     #[arg(long)]
     pub allow_insecure_http: bool,
+    /// Keep every response of the run in DIR/recording.jsonl (never the key), to replay later.
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
+    /// Answer every request from a recording made with --record: no server, no network.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["embedded", "record"])]
+    pub replay: Option<PathBuf>,
     /// Refuse responses larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_response_bytes: usize,
 }
 
-/// A resolved connection; holds the embedded simulator alive while the run needs it.
+/// A resolved connection; holds the embedded simulator or the replay server alive while the
+/// run needs it.
 pub struct Connection {
     pub config: ClientConfig,
     pub embedded: Option<RunningSim>,
+    pub replay: Option<crate::record::Replay>,
+    /// Where to write what `--record` kept.
+    pub record: Option<(PathBuf, std::sync::Arc<crate::record::Recorder>)>,
     /// How to name the server in output: the URL, without any credentials.
     pub label: String,
 }
 
 impl Connection {
-    pub async fn shutdown(self) {
+    /// Stop what this connection started and write the recording; says what was recorded.
+    pub async fn shutdown(self) -> Result<Option<String>, String> {
         if let Some(sim) = self.embedded {
             sim.shutdown().await;
+        }
+        if let Some(replay) = self.replay {
+            replay.shutdown().await;
+        }
+        match self.record {
+            Some((dir, recorder)) => {
+                let count = recorder.write(&dir)?;
+                Ok(Some(format!(
+                    "recorded {count} exchanges in {}",
+                    dir.join(crate::record::FILE).display()
+                )))
+            }
+            None => Ok(None),
         }
     }
 }
@@ -45,28 +69,55 @@ impl Connection {
 impl ConnectionArgs {
     /// Resolve to a connection, or a usage error in words.
     pub async fn connect(&self) -> Result<Connection, String> {
+        let mut connection = self.server().await?;
+        connection.config.max_response_bytes = self.max_response_bytes;
+        if let Some(dir) = &self.record {
+            let recorder = std::sync::Arc::new(crate::record::Recorder::default());
+            connection.config.recorder = Some(recorder.clone());
+            connection.record = Some((dir.clone(), recorder));
+        }
+        Ok(connection)
+    }
+
+    async fn server(&self) -> Result<Connection, String> {
+        if let Some(dir) = &self.replay {
+            let replay = crate::record::serve(crate::record::read(dir)?).await?;
+            // The replay server asks for no key, and the recording holds none.
+            let config = ClientConfig::new(replay.url(), ApiKey::new("replay"));
+            let label = format!("the recording in {}", dir.display());
+            return Ok(Connection {
+                config,
+                embedded: None,
+                replay: Some(replay),
+                record: None,
+                label,
+            });
+        }
         if self.embedded {
             let sim = crate::sim::start_embedded()
                 .await
                 .map_err(|err| format!("cannot start the embedded simulator: {err}"))?;
-            let mut config = ClientConfig::new(sim.url(), ApiKey::new(crate::DEMO_API_KEY));
-            config.max_response_bytes = self.max_response_bytes;
+            let config = ClientConfig::new(sim.url(), ApiKey::new(crate::DEMO_API_KEY));
             let label = format!("{} (embedded simulator)", sim.url());
             return Ok(Connection {
                 config,
                 embedded: Some(sim),
+                replay: None,
+                record: None,
                 label,
             });
         }
         let url = self.url.clone().ok_or("no server: set NOUKAI_API_URL (or --url), or use --embedded to run against the built-in simulator")?;
         check_url(&url, self.allow_insecure_http)?;
         let key = self.key()?;
-        let mut config = ClientConfig::new(&url, key);
-        config.max_response_bytes = self.max_response_bytes;
+        let config = ClientConfig::new(&url, key);
+        let label = url.trim_end_matches('/').to_owned();
         Ok(Connection {
             config,
             embedded: None,
-            label: url.trim_end_matches('/').to_owned(),
+            replay: None,
+            record: None,
+            label,
         })
     }
 

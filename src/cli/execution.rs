@@ -237,7 +237,14 @@ impl ExecutionArgs {
         outcomes.sort_by_key(|o| o.key);
         terminal.finish(&totals, elapsed, stop.as_ref());
         let server = connection.label.clone();
-        connection.shutdown().await;
+        match connection.shutdown().await {
+            Ok(Some(note)) => terminal.line(&note),
+            Ok(None) => {}
+            Err(message) => {
+                eprintln!("error: the recording was not written: {message}");
+                return Err(exit::INFRA);
+            }
+        }
         Ok(Executed {
             outcomes,
             totals,

@@ -1,0 +1,129 @@
+//! `--record` keeps every response (never the key, never a signed URL's query); `--replay`
+//! answers a later run from the recording with no server at all, with the same results.
+
+mod common;
+
+use common::{Run, Sim, read, read_json, tempdir};
+
+fn essence(report: &serde_json::Value) -> Vec<(String, String, String, String)> {
+    report["cases"]
+        .as_array()
+        .map(|cases| {
+            cases
+                .iter()
+                .map(|c| {
+                    (
+                        c["suite"].to_string(),
+                        c["case"].to_string(),
+                        c["target"].to_string(),
+                        c["status"].to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_recorded_run_replays_with_no_server_and_the_same_results() {
+    let key = "nk_test_record01_r3c0rdr3c0rdr3c0rdr3c0rdr3c0rdzz";
+    let dir = tempdir();
+    let recording = dir.path().join("recording");
+    let (first, second) = (
+        dir.path().join("first.json"),
+        dir.path().join("second.json"),
+    );
+    {
+        let sim = Sim::start_with(&["--api-key", key]);
+        let recorded = Run::from(
+            common::flowcheck()
+                .args([
+                    "run",
+                    "suites",
+                    "tests/fixtures/run/signed_urls.yaml",
+                    "--record",
+                    recording.to_str().unwrap_or_default(),
+                    "--json",
+                    first.to_str().unwrap_or_default(),
+                ])
+                .env("NOUKAI_API_URL", &sim.url)
+                .env("NOUKAI_API_KEY", key)
+                .output()
+                .expect("runs"),
+        );
+        assert_eq!(recorded.code, 0, "{}", recorded.all());
+        assert!(
+            recorded.stdout.contains("recorded ") && recorded.stdout.contains("recording.jsonl"),
+            "{}",
+            recorded.stdout
+        );
+    }
+    let text = read(&recording.join("recording.jsonl"));
+    assert!(
+        !text.contains(key) && !text.contains("r3c0rd"),
+        "the key is in the recording"
+    );
+    assert!(
+        !text.contains("s3cr3tsignature"),
+        "a signed URL's query is in the recording"
+    );
+    assert!(
+        text.contains("cat.png?[redacted]"),
+        "the signed URL is kept, without its query"
+    );
+
+    // The simulator is gone; no URL and no key are set.
+    let replayed = common::run(&[
+        "run",
+        "suites",
+        "tests/fixtures/run/signed_urls.yaml",
+        "--replay",
+        recording.to_str().unwrap_or_default(),
+        "--json",
+        second.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(replayed.code, 0, "{}", replayed.all());
+    assert!(
+        replayed.stdout.contains("against the recording in"),
+        "{}",
+        replayed.stdout
+    );
+    assert_eq!(essence(&read_json(&second)), essence(&read_json(&first)));
+}
+
+#[test]
+fn a_request_that_was_not_recorded_is_a_clear_error() {
+    let dir = tempdir();
+    let recording = dir.path().join("recording");
+    let recorded = common::run(&[
+        "run",
+        "suites/broken.yaml",
+        "--embedded",
+        "--record",
+        recording.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(recorded.code, 0, "{}", recorded.all());
+    let replayed = common::run(&[
+        "run",
+        "suites/report.yaml",
+        "--replay",
+        recording.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(replayed.code, 3, "{}", replayed.all());
+    assert!(
+        replayed.stdout.contains(
+            "HTTP 404 NOT_RECORDED: nothing was recorded for POST /api/v1/seq/demo/long/report/jobs"
+        ),
+        "{}",
+        replayed.stdout
+    );
+    let missing = common::run(&["run", "suites/broken.yaml", "--replay", "no/such/folder"]);
+    assert_eq!(missing.code, 2, "{}", missing.all());
+    assert!(
+        missing
+            .stderr
+            .contains("cannot read the recording no/such/folder/recording.jsonl"),
+        "{}",
+        missing.stderr
+    );
+}
