@@ -41,7 +41,8 @@ pub struct ExecutionArgs {
     /// Run every case N times (a case's pass_if ratio is kept).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub repeat: Option<u32>,
-    /// Run only cases whose name contains this text (repeatable; case-insensitive).
+    /// Run only cases whose name contains this text, or matches it as a glob with * and ?
+    /// (repeatable; case-insensitive).
     #[arg(long, value_name = "TEXT")]
     pub filter: Vec<String>,
     /// Run only cases with this tag (repeatable).

@@ -2,7 +2,9 @@
 
 mod compare;
 mod connection;
+mod docs;
 mod execution;
+mod init;
 mod merge;
 mod run;
 mod schema;
@@ -42,6 +44,12 @@ pub enum Command {
     /// Review, accept or reject pending snapshot changes; list unreferenced snapshots.
     #[command(subcommand)]
     Snapshots(snapshots::SnapshotsCommand),
+    /// Scaffold a first suite for a flow (org/project/flow).
+    Init(init::InitArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish).
+    Completions(docs::CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
     /// Run the built-in Noukai simulator on a local port.
     Serve(serve::ServeArgs),
 }
@@ -77,6 +85,9 @@ pub fn main() -> ExitCode {
             Command::Gate(args) => compare::gate(args).await,
             Command::Validate(args) => validate::validate(args),
             Command::Merge(args) => merge::merge(args),
+            Command::Init(args) => init::init(args),
+            Command::Completions(args) => docs::completions(args),
+            Command::Man => docs::man(),
             Command::Serve(args) => serve::serve(args).await,
             Command::Snapshots(command) => snapshots::snapshots(command),
             Command::Schema => schema::schema(),

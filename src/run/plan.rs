@@ -6,7 +6,8 @@ use crate::suite::{Case, Suite, Target};
 /// Which cases to run.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
-    /// Keep cases whose name contains one of these (case-insensitive); all when empty.
+    /// Keep cases whose name contains one of these (case-insensitive), or matches it when it
+    /// is a glob (`*` any text, `?` one character); all when empty.
     pub filters: Vec<String>,
     /// Keep cases carrying one of these tags; all when empty.
     pub tags: Vec<String>,
@@ -25,6 +26,17 @@ impl Selection {
         let by_tag = self.tags.is_empty() || self.tags.iter().any(|t| case.tags.contains(t));
         by_name && by_tag
     }
+}
+
+/// A substring, or a glob when the pattern has `*` or `?`.
+fn name_matches(name: &str, pattern: &str) -> bool {
+    if !pattern.contains(['*', '?']) {
+        return name.contains(pattern);
+    }
+    let regex = regex::escape(pattern)
+        .replace(r"\*", ".*")
+        .replace(r"\?", ".");
+    regex::Regex::new(&format!("^{regex}$")).is_ok_and(|r| r.is_match(name))
 }
 
 /// One case against one target.
@@ -67,4 +79,24 @@ pub fn plan(suites: &[Suite], selection: &Selection) -> Vec<Planned> {
         }
     }
     planned
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_matches;
+
+    #[test]
+    fn filters_are_substrings_or_globs() {
+        assert!(name_matches("refund requests go to billing", "refund"));
+        assert!(name_matches(
+            "refund requests go to billing",
+            "refund*billing"
+        ));
+        assert!(!name_matches(
+            "refund requests go to billing",
+            "refund*account"
+        ));
+        assert!(name_matches("routes [row 3]", "routes [row ?]"));
+        assert!(!name_matches("a.b", "a?c"));
+    }
 }

@@ -1,0 +1,76 @@
+//! `flowcheck init`: scaffold a first suite for a flow.
+
+use crate::exit;
+use crate::suite::FlowRef;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The flow to test: org/project/flow.
+    pub flow: String,
+    /// The folder to write the suite in.
+    #[arg(long, default_value = "suites")]
+    pub dir: PathBuf,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn init(args: InitArgs) -> u8 {
+    let flow = match FlowRef::parse(&args.flow) {
+        Ok(flow) => flow,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        }
+    };
+    let file = args.dir.join(format!("{}.yaml", flow.flow));
+    if file.exists() && !args.force {
+        eprintln!(
+            "error: {} exists; pass --force to replace it",
+            file.display()
+        );
+        return exit::USAGE;
+    }
+    if let Err(message) = crate::files::write_atomic(&file, &scaffold(&flow)) {
+        eprintln!("error: {message}");
+        return exit::INFRA;
+    }
+    println!("wrote {}", file.display());
+    println!(
+        "next: edit the case, then `flowcheck validate {}` and `flowcheck run {}`",
+        file.display(),
+        file.display()
+    );
+    println!("      (`flowcheck schema > .flowcheck-schema.json` gives your editor completion)");
+    exit::SUCCESS
+}
+
+fn scaffold(flow: &FlowRef) -> String {
+    format!(
+        r#"# yaml-language-server: $schema=../.flowcheck-schema.json
+# A flowcheck suite for {flow}. Reference: the README's "Writing suites".
+suite: {name}
+flow: {flow}
+targets: [production]          # add versions to compare, e.g. [production, v2]
+mode: sync                     # sync (/execute), async (/jobs + polling) or step (/step)
+defaults:
+  timeout: 30s
+
+cases:
+  - name: answers a typical message
+    tags: [smoke]
+    message: "Replace this with a real input"
+    expect:
+      status: completed
+      output:
+        # JSONPath into the flow's result, and one predicate per check:
+        - path: $
+          exists: true
+        # - {{path: $.category, equals: billing}}
+        # - {{path: $.reply, contains: refund}}
+        # - {{path: $.confidence, gte: 0.7}}
+"#,
+        name = flow.flow
+    )
+}

@@ -1,0 +1,71 @@
+//! The small commands: `init` scaffolds a suite that validates and runs; `completions` and
+//! `man` come from the clap definitions.
+
+mod common;
+
+use common::{Run, flowcheck, read, tempdir};
+
+fn run_in(dir: &std::path::Path, args: &[&str]) -> Run {
+    Run::from(
+        flowcheck()
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("runs"),
+    )
+}
+
+#[test]
+fn init_scaffolds_a_suite_that_validates_and_runs() {
+    let dir = tempdir();
+    let made = run_in(dir.path(), &["init", "demo/support/triage"]);
+    assert_eq!(made.code, 0, "{}", made.all());
+    let suite = read(&dir.path().join("suites/triage.yaml"));
+    assert!(
+        suite.contains("flow: demo/support/triage") && suite.contains("$schema="),
+        "{suite}"
+    );
+    assert_eq!(run_in(dir.path(), &["validate"]).code, 0);
+    let ran = run_in(dir.path(), &["run", "--embedded"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+
+    let again = run_in(dir.path(), &["init", "demo/support/triage"]);
+    assert_eq!(again.code, 2);
+    assert!(
+        again.stderr.contains("exists; pass --force"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        run_in(dir.path(), &["init", "demo/support/triage", "--force"]).code,
+        0
+    );
+    let bad = run_in(dir.path(), &["init", "Demo/x"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("must be org/project/flow"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn completions_and_man_page_cover_the_commands() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let result = common::run(&["completions", shell]);
+        assert_eq!(result.code, 0, "{shell}: {}", result.all());
+        for command in ["run", "gate", "merge", "snapshots"] {
+            assert!(
+                result.stdout.contains(command),
+                "{shell} completions lack {command}"
+            );
+        }
+    }
+    let man = common::run(&["man"]);
+    assert_eq!(man.code, 0);
+    assert!(
+        man.stdout.contains(".TH flowcheck 1") && man.stdout.contains("compare"),
+        "{}",
+        man.stdout
+    );
+}
