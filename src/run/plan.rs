@@ -22,7 +22,7 @@ impl Selection {
             || self
                 .filters
                 .iter()
-                .any(|f| name.contains(&f.to_lowercase()));
+                .any(|f| name_matches(&name, &f.to_lowercase()));
         let by_tag = self.tags.is_empty() || self.tags.iter().any(|t| case.tags.contains(t));
         by_name && by_tag
     }
