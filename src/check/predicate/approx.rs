@@ -23,12 +23,7 @@ fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
     let Value::Object(map) = value else {
         return Err("expected {value, tolerance}".into());
     };
-    if let Some(key) = map
-        .keys()
-        .find(|k| !matches!(k.as_str(), "value" | "tolerance"))
-    {
-        return Err(format!("unknown key `{key}`: use value and tolerance"));
-    }
+    super::only_keys(map, &["value", "tolerance"])?;
     let target = map
         .get("value")
         .and_then(Value::as_f64)

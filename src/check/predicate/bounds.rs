@@ -29,9 +29,7 @@ impl Bounds {
                 max: Some(number(&pair[1], "max")?),
             },
             Value::Object(map) => {
-                if let Some(key) = map.keys().find(|k| !matches!(k.as_str(), "min" | "max")) {
-                    return Err(format!("unknown key `{key}`: bounds take min and max"));
-                }
+                super::only_keys(map, &["min", "max"])?;
                 Bounds {
                     min: map.get("min").map(|v| number(v, "min")).transpose()?,
                     max: map.get("max").map(|v| number(v, "max")).transpose()?,

@@ -30,14 +30,7 @@ fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
     let Value::Object(map) = value else {
         return Err("expected {flow, rubric, target, threshold}".into());
     };
-    if let Some(key) = map
-        .keys()
-        .find(|k| !matches!(k.as_str(), "flow" | "target" | "rubric" | "threshold"))
-    {
-        return Err(format!(
-            "unknown key `{key}`: use flow, target, rubric and threshold"
-        ));
-    }
+    super::only_keys(map, &["flow", "target", "rubric", "threshold"])?;
     let flow = map
         .get("flow")
         .and_then(Value::as_str)
@@ -52,13 +45,7 @@ fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
         .get("rubric")
         .and_then(Value::as_str)
         .ok_or("`rubric` must say what the grader looks for")?;
-    let threshold = match map.get("threshold") {
-        None => DEFAULT_THRESHOLD,
-        Some(t) => t
-            .as_f64()
-            .filter(|t| (0.0..=1.0).contains(t))
-            .ok_or("`threshold` must be a number from 0 to 1")?,
-    };
+    let threshold = super::threshold(map, DEFAULT_THRESHOLD)?;
     Ok(Arc::new(Judge(JudgeSpec {
         id: JudgeSpec::next_id(),
         flow,

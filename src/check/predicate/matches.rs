@@ -29,12 +29,7 @@ fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
     let (pattern, flags) = match value {
         Value::String(pattern) => (pattern.as_str(), ""),
         Value::Object(map) => {
-            if let Some(key) = map
-                .keys()
-                .find(|k| !matches!(k.as_str(), "pattern" | "flags"))
-            {
-                return Err(format!("unknown key `{key}`: use pattern and flags"));
-            }
+            super::only_keys(map, &["pattern", "flags"])?;
             let pattern = map
                 .get("pattern")
                 .and_then(Value::as_str)

@@ -210,6 +210,25 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     REGISTRY.iter().map(|definition| definition.name)
 }
 
+/// Refuse keys of an argument mapping other than `allowed`.
+fn only_keys(map: &serde_json::Map<String, Value>, allowed: &[&str]) -> Result<(), String> {
+    match map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(key) => Err(format!("unknown key `{key}`: use {}", allowed.join(", "))),
+        None => Ok(()),
+    }
+}
+
+/// A `threshold` from 0 to 1 in an argument mapping, or `default` when absent.
+fn threshold(map: &serde_json::Map<String, Value>, default: f64) -> Result<f64, String> {
+    match map.get("threshold") {
+        None => Ok(default),
+        Some(t) => t
+            .as_f64()
+            .filter(|t| (0.0..=1.0).contains(t))
+            .ok_or_else(|| "`threshold` must be a number from 0 to 1".to_owned()),
+    }
+}
+
 /// The text of a value: strings as they are; nothing else is text.
 fn text(actual: Option<&Value>) -> Result<&str, Verdict> {
     match actual {

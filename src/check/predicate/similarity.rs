@@ -62,23 +62,12 @@ fn parse(value: &Value, metric: Metric) -> Result<Arc<dyn Predicate>, String> {
     let (reference, threshold) = match value {
         Value::String(reference) => (reference.clone(), DEFAULT_THRESHOLD),
         Value::Object(map) => {
-            if let Some(key) = map
-                .keys()
-                .find(|k| !matches!(k.as_str(), "value" | "threshold"))
-            {
-                return Err(format!("unknown key `{key}`: use value and threshold"));
-            }
+            super::only_keys(map, &["value", "threshold"])?;
             let reference = map
                 .get("value")
                 .and_then(Value::as_str)
                 .ok_or("`value` must be the reference text")?;
-            let threshold = match map.get("threshold") {
-                None => DEFAULT_THRESHOLD,
-                Some(t) => t
-                    .as_f64()
-                    .filter(|t| (0.0..=1.0).contains(t))
-                    .ok_or("`threshold` must be a number from 0 to 1")?,
-            };
+            let threshold = super::threshold(map, DEFAULT_THRESHOLD)?;
             (reference.to_owned(), threshold)
         }
         _ => return Err("expected the reference text, or {value, threshold}".into()),
