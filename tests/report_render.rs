@@ -66,7 +66,7 @@ fn outcomes() -> Vec<CaseOutcome> {
         };
         Attempt {
             result,
-            request: json!({"message": "x"}),
+            request: serde_json::value::to_raw_value(&json!({"message": "x"})).expect("raw JSON"),
             observation,
             checks,
             retries: 0,
@@ -81,11 +81,11 @@ fn outcomes() -> Vec<CaseOutcome> {
                 case,
                 target,
             },
-            suite: suite.name.clone(),
-            file: suite.file.clone(),
+            suite: suite.name.as_str().into(),
+            file: suite.file.as_path().into(),
             line: c.line,
             case: c.name.clone(),
-            flow: suite.flow.to_string(),
+            flow: suite.flow.to_string().into(),
             target: c.targets[target].to_string(),
             mode: c.mode,
             tags: c.tags.clone(),

@@ -27,7 +27,8 @@ use std::sync::Arc;
 pub struct Check {
     /// The path as the user wrote it (`$` when none was given).
     pub path_text: String,
-    pub path: JsonPath,
+    /// Shared between the checks that use the same path (large suites repeat a few paths).
+    pub path: Arc<JsonPath>,
     pub negate: bool,
     /// Its share of a case's weighted score (default 1).
     pub weight: f64,
@@ -96,8 +97,10 @@ impl Check {
             label: format!("{} {expected}", self.path_text),
             passed: verdict.passed,
             expected,
-            actual,
-            expected_value: if self.negate {
+            // What a passing check found is in the reply already.
+            actual: if verdict.passed { None } else { actual },
+            // Only a failure shows a diff: passing checks keep no copy (100k cases add up).
+            expected_value: if self.negate || verdict.passed {
                 None
             } else {
                 self.predicate.expected_value()

@@ -127,20 +127,33 @@ pub fn compile_list(value: &Value, context: &ParseContext<'_>) -> Result<Vec<Che
         .collect()
 }
 
+/// Parse a JSONPath once per distinct text and share it.
+fn parse_path(text: &str) -> Result<std::sync::Arc<JsonPath>, serde_json_path::ParseError> {
+    thread_local! {
+        static PATHS: std::cell::RefCell<std::collections::HashMap<String, std::sync::Arc<JsonPath>>> = Default::default();
+    }
+    if let Some(path) = PATHS.with(|paths| paths.borrow().get(text).cloned()) {
+        return Ok(path);
+    }
+    let path = std::sync::Arc::new(JsonPath::parse(text)?);
+    PATHS.with(|paths| paths.borrow_mut().insert(text.to_owned(), path.clone()));
+    Ok(path)
+}
+
 fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check, CheckError> {
     let error = |at: Position, message: String| CheckError {
         position: at,
         message,
         help: None,
     };
-    let mut path: Option<(String, JsonPath)> = None;
+    let mut path: Option<(String, std::sync::Arc<JsonPath>)> = None;
     let mut negate = false;
     let mut weight = 1.0;
     let mut chosen: Option<&Entry<'_>> = None;
     for entry in &entries {
         match (entry.key, entry.value) {
             ("path", Value::String(text)) => {
-                let parsed = JsonPath::parse(text).map_err(|err| {
+                let parsed = parse_path(text).map_err(|err| {
                     error(entry.value_at, format!("invalid JSONPath {text:?}: {err}"))
                 })?;
                 path = Some((text.clone(), parsed));
@@ -204,7 +217,7 @@ fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check,
         Some(path) => path,
         None => (
             "$".to_owned(),
-            JsonPath::parse("$").map_err(|err| error(entry.key_at, err.to_string()))?,
+            parse_path("$").map_err(|err| error(entry.key_at, err.to_string()))?,
         ),
     };
     Ok(Check {

@@ -126,7 +126,7 @@ impl ExecutionArgs {
                 .cases
                 .iter()
                 .filter(|c| !c.status.is_success())
-                .map(|c| (c.suite.clone(), c.case.clone(), c.target.clone()))
+                .map(|c| c.identity())
                 .collect();
             plan.retain(|p| failed.contains(&identity(suites, p)));
         }
@@ -141,12 +141,7 @@ impl ExecutionArgs {
                     let seconds: HashMap<(String, String, String), f64> = report
                         .cases
                         .iter()
-                        .map(|c| {
-                            (
-                                (c.suite.clone(), c.case.clone(), c.target.clone()),
-                                c.duration.as_secs_f64(),
-                            )
-                        })
+                        .map(|c| (c.identity(), c.duration.as_secs_f64()))
                         .collect();
                     Some(
                         plan.iter()

@@ -41,7 +41,7 @@ pub fn merge(args: MergeArgs) -> u8 {
     let mut cases: Vec<CaseOutcome> = Vec::new();
     for (path, report) in &reports {
         for case in &report.cases {
-            let identity = (case.suite.clone(), case.case.clone(), case.target.clone());
+            let identity = case.identity();
             if let Some(first) = seen.insert(identity, path.clone()) {
                 eprintln!(
                     "error: {} › {} @ {} is in both {} and {}: are these shards of one plan?",

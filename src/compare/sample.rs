@@ -87,7 +87,7 @@ impl Sample {
             })
             .collect();
         Sample {
-            suite: outcome.suite.clone(),
+            suite: outcome.suite.to_string(),
             case: outcome.case.clone(),
             file: outcome.file.display().to_string(),
             line: outcome.line,

@@ -45,7 +45,7 @@ fn report(outcomes: &[CaseOutcome], elapsed: Duration) -> Report {
     for cases in groups.values() {
         let Some(first) = cases.first() else { continue };
         let mut suite = TestSuite::new(format!("{} @ {}", first.suite, first.target));
-        suite.add_property(("flow", first.flow.as_str()));
+        suite.add_property(("flow", &*first.flow));
         suite.add_property(("target", first.target.as_str()));
         suite.add_property(("file", first.file.display().to_string().as_str()));
         // The Surefire schema allows `file` on test suites (not on test cases).

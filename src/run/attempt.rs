@@ -76,7 +76,8 @@ pub async fn run_attempt(
     };
     Attempt {
         result,
-        request: redact_urls(&body),
+        request: serde_json::value::to_raw_value(&redact_urls(&body))
+            .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned()),
         observation,
         checks,
         retries: observed.retries,

@@ -5,16 +5,17 @@ use crate::check::CheckOutcome;
 use crate::check::observation::Observation;
 use crate::suite::{Mode, Target};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// One execution of a case against a target.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Attempt {
     pub result: AttemptResult,
-    /// The request body as sent, with signed-URL query strings redacted.
-    pub request: Value,
+    /// The request body as sent, with signed-URL query strings redacted; kept as its JSON
+    /// text, which is all the reports need and a fraction of the memory of a parsed value.
+    pub request: Box<serde_json::value::RawValue>,
     pub observation: Observation,
     pub checks: Vec<CheckOutcome>,
     /// Transport-level retries (429, 5xx, broken connections) before this answer.
@@ -70,11 +71,12 @@ pub struct CaseOutcome {
     /// same plan merge back into file order by it.
     #[serde(rename = "order")]
     pub key: CaseKey,
-    pub suite: String,
-    pub file: PathBuf,
+    /// Shared by every outcome of the suite (a large run holds many).
+    pub suite: Arc<str>,
+    pub file: Arc<Path>,
     pub line: u32,
     pub case: String,
-    pub flow: String,
+    pub flow: Arc<str>,
     pub target: String,
     pub mode: Mode,
     pub tags: Vec<String>,
@@ -108,6 +110,15 @@ impl CaseOutcome {
         } else {
             CaseStatus::Errored
         }
+    }
+
+    /// Suite, case and target names: what identifies a case across machines and runs.
+    pub fn identity(&self) -> (String, String, String) {
+        (
+            self.suite.to_string(),
+            self.case.clone(),
+            self.target.clone(),
+        )
     }
 
     pub fn target(&self) -> Option<Target> {

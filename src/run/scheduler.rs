@@ -12,6 +12,8 @@ use crate::check::observation::Reply;
 use crate::suite::Suite;
 use futures::StreamExt;
 use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -110,6 +112,16 @@ pub async fn execute(
         })
         .buffer_unordered(options.jobs.max(1));
 
+    let shared: Vec<Shared> = suites
+        .iter()
+        .map(|s| {
+            (
+                Arc::from(s.name.as_str()),
+                Arc::from(s.file.as_path()),
+                Arc::from(s.flow.to_string().as_str()),
+            )
+        })
+        .collect();
     let mut progress: HashMap<usize, Progress> = HashMap::new();
     let mut stopped: Option<Stop> = None;
     let far = Instant::now() + Duration::from_secs(365 * 24 * 3600);
@@ -146,7 +158,7 @@ pub async fn execute(
                 entry.attempts.extend(attempt);
                 if entry.settled == entry.planned.attempts
                     && let Some(done) = progress.remove(&index) {
-                        let outcome = finish(suites, done, stopped.as_ref());
+                        let outcome = finish(suites, &shared, done, stopped.as_ref());
                         if options.fail_fast && !outcome.status.is_success() && outcome.status != CaseStatus::NotRun {
                             halt(Stop::FailFast, &mut stopped, &mut grace_end, false);
                         }
@@ -163,7 +175,15 @@ pub async fn execute(
     stopped
 }
 
-fn finish(suites: &[Suite], done: Progress, stopped: Option<&Stop>) -> CaseOutcome {
+/// A suite's name, file and flow, allocated once and shared by its outcomes.
+type Shared = (Arc<str>, Arc<Path>, Arc<str>);
+
+fn finish(
+    suites: &[Suite],
+    shared: &[Shared],
+    done: Progress,
+    stopped: Option<&Stop>,
+) -> CaseOutcome {
     let planned = done.planned;
     let suite = &suites[planned.key.suite];
     let case = &suite.cases[planned.key.case];
@@ -190,11 +210,11 @@ fn finish(suites: &[Suite], done: Progress, stopped: Option<&Stop>) -> CaseOutco
     };
     CaseOutcome {
         key: planned.key,
-        suite: suite.name.clone(),
-        file: suite.file.clone(),
+        suite: shared[planned.key.suite].0.clone(),
+        file: shared[planned.key.suite].1.clone(),
         line: case.line,
         case: case.name.clone(),
-        flow: suite.flow.to_string(),
+        flow: shared[planned.key.suite].2.clone(),
         target: planned.target.to_string(),
         mode: case.mode,
         tags: case.tags.clone(),

@@ -285,6 +285,8 @@ impl Compiler<'_> {
             }
             cases.push(compiled);
         }
+        // Loaded suites live for the whole run: no spare capacity (100k cases add up).
+        cases.shrink_to_fit();
         Suite {
             name: raw.suite.value,
             file: self.file.to_path_buf(),
