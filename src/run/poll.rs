@@ -21,8 +21,8 @@ mod tests {
     fn interval_tracks_job_age_within_bounds() {
         assert_eq!(next_interval(Duration::ZERO), MIN_INTERVAL);
         assert_eq!(
-            next_interval(Duration::from_secs(1)),
-            Duration::from_millis(200)
+            next_interval(Duration::from_secs(3)),
+            Duration::from_millis(500)
         );
         assert_eq!(next_interval(Duration::from_secs(600)), MAX_INTERVAL);
     }
