@@ -154,18 +154,29 @@ impl Client {
             }
             return Err(http_error(status, &text, retry_after));
         }
-        let mut parser = Parser::new(self.config.max_response_bytes);
+        let limit = self.config.max_response_bytes;
+        let mut parser = Parser::new(limit);
         let mut terminal = false;
+        // The whole stream counts against the cap, not only each event: a server that streams
+        // events forever must not grow the collected events without bound.
+        let mut received = 0usize;
         loop {
             let chunk = match response.chunk().await {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
                 Err(err) => return Err(self.transport(err)),
             };
+            received = received.saturating_add(chunk.len());
+            if received > limit {
+                return Err(ApiError::Protocol(format!(
+                    "the event stream is larger than the {limit}-byte limit"
+                )));
+            }
             let frames = parser
                 .feed(&chunk)
                 .map_err(|err| ApiError::Protocol(err.to_string()))?;
-            for frame in frames {
+            for mut frame in frames {
+                frame.data = self.config.api_key.scrub(&frame.data);
                 if self.config.verbose {
                     eprintln!(
                         "< event: {} data: {}",
@@ -236,6 +247,7 @@ impl Client {
         })
     }
 
+    /// The body as text, refused beyond the size cap and with the key scrubbed out.
     async fn read_capped(&self, response: &mut reqwest::Response) -> Result<String, ApiError> {
         let limit = self.config.max_response_bytes;
         if response
@@ -255,7 +267,9 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(String::from_utf8_lossy(&body).into_owned())
+        // A server that echoes the request (or its Authorization header) must not carry the
+        // key into results, errors or reports.
+        Ok(self.config.api_key.scrub(&String::from_utf8_lossy(&body)))
     }
 
     fn transport(&self, err: reqwest::Error) -> ApiError {
