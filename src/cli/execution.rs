@@ -59,6 +59,8 @@ pub struct Executed {
     pub started_at: SystemTime,
     /// The server, as shown to the user.
     pub server: String,
+    /// Signals stay handled while this lives: through report writing.
+    _signals: super::signals::Watch,
 }
 
 impl ExecutionArgs {
@@ -169,7 +171,6 @@ impl ExecutionArgs {
             },
         )
         .await;
-        signals.abort();
         let elapsed = started.elapsed();
         outcomes.sort_by_key(|o| o.key);
         terminal.finish(&totals, elapsed, stop.as_ref());
@@ -182,6 +183,7 @@ impl ExecutionArgs {
             elapsed,
             started_at,
             server,
+            _signals: signals,
         })
     }
 }

@@ -362,8 +362,11 @@ impl FaultServer {
             ("big", _) => full(
                 200,
                 &format!(
-                    r#"{{"status":"completed","result":{{"text":"{}"}}}}"#,
-                    "big ".repeat(50_000)
+                    r#"{{"status":"completed","result":{{"items":[{}]}}}}"#,
+                    (0..20_000)
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
                 ),
             ),
             ("rate-limit-retry-after", _) => Answer::Full {
