@@ -331,8 +331,9 @@ fn write_suites(dir: &Path, scenario: &Scenario) -> Vec<String> {
 fn run_scenario(scenario: &Scenario) -> Observed {
     // One server per scenario, so the request counts are the scenario's own.
     let server = FaultServer::start();
+    let refusing = closed_port();
     let url = if scenario.requests_nothing() {
-        closed_port_url()
+        refusing.1.clone()
     } else {
         server.url.clone()
     };
@@ -391,11 +392,14 @@ impl Scenario {
     }
 }
 
-fn closed_port_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or(9);
-    drop(listener);
-    format!("http://127.0.0.1:{port}")
+/// A port that refuses connections: bound (so no other test takes it) but not listening.
+fn closed_port() -> (tokio::net::TcpSocket, String) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("a port");
+    let port = socket.local_addr().map(|a| a.port()).unwrap_or(9);
+    (socket, format!("http://127.0.0.1:{port}"))
 }
 
 fn without_ports(text: &str) -> String {

@@ -4,7 +4,7 @@
 use super::error::ApiError;
 use super::sse::Parser;
 use super::wire::{self, RunReply, StepEvent};
-use crate::secret::{ApiKey, redact_urls};
+use crate::secret::{ApiKey, redact_url, redact_urls};
 use crate::suite::{FlowRef, Target};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::Value;
@@ -20,6 +20,8 @@ pub struct ClientConfig {
     pub max_response_bytes: usize,
     /// Print every request and response (key redacted) to stderr.
     pub verbose: bool,
+    /// CA certificates trusted beside the system's (`--ca-bundle`).
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 impl ClientConfig {
@@ -30,6 +32,7 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(10),
             max_response_bytes: 16 * 1024 * 1024,
             verbose: false,
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -60,6 +63,7 @@ impl Client {
             .connect_timeout(config.connect_timeout)
             .pool_max_idle_per_host(256)
             .user_agent(concat!("flowcheck/", env!("CARGO_PKG_VERSION")))
+            .tls_certs_merge(config.extra_roots.iter().cloned())
             .build()
             .map_err(|err| ApiError::Transport {
                 message: format!("cannot build the HTTP client: {err}"),
@@ -181,7 +185,7 @@ impl Client {
                     eprintln!(
                         "< event: {} data: {}",
                         frame.event.as_deref().unwrap_or("-"),
-                        frame.data
+                        redact_url(&frame.data)
                     );
                 }
                 let event = wire::parse_step_event(frame.event.as_deref(), &frame.data)?;
@@ -295,7 +299,7 @@ impl Client {
 
     fn trace_response(&self, status: u16, started: Instant, text: &str) {
         if self.config.verbose {
-            let shown = crate::check::short(&Value::String(self.config.api_key.scrub(text)), 2000);
+            let shown = crate::check::short(&Value::String(redact_url(text)), 2000);
             eprintln!("< {status} ({} ms) {shown}", started.elapsed().as_millis());
         }
     }

@@ -24,6 +24,10 @@ pub struct ConnectionArgs {
     /// Refuse responses larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_response_bytes: usize,
+    /// Also trust the CA certificates in this PEM file (e.g. a corporate proxy's), beside the
+    /// system's. TLS verification stays on.
+    #[arg(long, value_name = "PATH")]
+    pub ca_bundle: Option<PathBuf>,
 }
 
 /// A resolved connection; holds the embedded simulator alive while the run needs it.
@@ -63,6 +67,9 @@ impl ConnectionArgs {
         let key = self.key()?;
         let mut config = ClientConfig::new(&url, key);
         config.max_response_bytes = self.max_response_bytes;
+        if let Some(path) = &self.ca_bundle {
+            config.extra_roots = read_ca_bundle(path)?;
+        }
         Ok(Connection {
             config,
             embedded: None,
@@ -85,6 +92,21 @@ impl ConnectionArgs {
             _ => Err("no API key: set NOUKAI_API_KEY or pass --api-key-file PATH".into()),
         }
     }
+}
+
+/// The certificates of a PEM bundle; an unreadable file or one without any is a usage error.
+fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path)
+        .map_err(|err| format!("cannot read the CA bundle {}: {err}", path.display()))?;
+    let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|err| format!("the CA bundle {} is not valid PEM: {err}", path.display()))?;
+    if certificates.is_empty() {
+        return Err(format!(
+            "the CA bundle {} holds no certificate (expected PEM \"-----BEGIN CERTIFICATE-----\" blocks)",
+            path.display()
+        ));
+    }
+    Ok(certificates)
 }
 
 /// The key may travel over plain HTTP only to this machine, unless the user says otherwise.

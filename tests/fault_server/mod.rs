@@ -470,6 +470,15 @@ impl FaultServer {
                     authorization.unwrap_or_default()
                 ),
             ),
+            ("echo-authorization-sse", _) => Answer::RawThenClose(format!(
+                "{}event: flow_completed\ndata: {{\"result\":{{\"seen\":\"{}\"}}}}\n\n",
+                sse_head(),
+                authorization.unwrap_or_default()
+            )),
+            ("quote-signed-url", _) => full(
+                400,
+                r#"{"detail":{"code":"ATTACHMENT_INVALID","message":"cannot fetch https://cdn.example.com/cat.png?X-Amz-Signature=QUOTEDSIG&token=QUOTEDTOKEN"}}"#,
+            ),
             _ => error(404, "FLOW_NOT_FOUND"),
         }
     }
