@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each fuzz binary uses one of these bodies
 //! The fuzz targets' bodies, shared by `cargo fuzz` (fuzz_targets/) and the plain `cargo
 //! test` smoke (tests/bad_input.rs). Each must never panic, whatever the bytes; errors must
 //! say where (a suite error carries file:line:col).
