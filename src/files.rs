@@ -1,9 +1,21 @@
 //! Files flowcheck writes (reports, golden snapshots) are written atomically: a temporary
 //! file beside the target, then a rename, so a reader (or an interrupted run) never sees half
-//! a file.
+//! a file. Temporary files in progress are registered, so that quitting at once (a second
+//! Ctrl-C) removes them instead of leaving them behind: `std::process::exit` runs no
+//! destructors.
 
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Temporary files that exist (or are about to) and have not been renamed yet.
+static IN_PROGRESS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn in_progress() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    IN_PROGRESS.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 pub fn write_atomic(path: &Path, contents: &str) -> Result<(), String> {
     write_atomic_with(path, |out| out.write_all(contents.as_bytes()))
@@ -21,17 +33,106 @@ pub fn write_atomic_with(
     };
     std::fs::create_dir_all(dir)
         .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|err| format!("cannot write in {}: {err}", dir.display()))?;
-    let mut out = BufWriter::with_capacity(64 * 1024, file.as_file_mut());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(
+        ".{name}.{}-{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    // Created under the lock, so `exit_now` sees every temporary file that exists.
+    let file = {
+        let mut registered = in_progress();
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(|err| format!("cannot write in {}: {err}", dir.display()))?;
+        registered.push(temp.clone());
+        file
+    };
+    let written = write_and_rename(file, &temp, path, write);
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    in_progress().retain(|p| p != &temp);
+    written
+}
+
+fn write_and_rename(
+    mut file: std::fs::File,
+    temp: &Path,
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
+    let mut out = BufWriter::with_capacity(64 * 1024, &mut file);
     write(&mut out)
         .and_then(|()| out.flush())
         .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
     drop(out);
-    file.as_file()
-        .sync_all()
+    file.sync_all()
         .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
-    file.persist(path)
-        .map_err(|err| format!("cannot write {}: {}", path.display(), err.error))?;
-    Ok(())
+    drop(file);
+    std::fs::rename(temp, path).map_err(|err| format!("cannot write {}: {err}", path.display()))
+}
+
+/// Remove every temporary file still being written and exit with `code` at once. The lock is
+/// held until the process is gone, so no new temporary file appears after the clean-up; a
+/// file whose rename already happened is complete.
+pub fn exit_now(code: u8) -> ! {
+    let registered = in_progress();
+    remove_all(&registered);
+    std::process::exit(i32::from(code))
+}
+
+fn remove_all(temps: &[PathBuf]) {
+    for temp in temps {
+        let _ = std::fs::remove_file(temp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let path = dir.path().join("sub/report.json");
+        assert_eq!(write_atomic(&path, "{}"), Ok(()));
+        assert_eq!(write_atomic(&path, "{\"a\":1}"), Ok(()));
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some("{\"a\":1}")
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("sub"))
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert_eq!(names, ["report.json"]);
+        assert!(in_progress().iter().all(|p| !p.starts_with(dir.path())));
+    }
+
+    #[test]
+    fn a_failed_write_removes_its_temporary_file() {
+        let dir = tempfile::tempdir().expect("a folder");
+        // The target is a folder: the rename fails after the temporary file was written.
+        let path = dir.path().join("taken");
+        std::fs::create_dir_all(path.join("inside")).expect("a folder");
+        assert!(write_atomic(&path, "x").is_err());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert_eq!(names, ["taken"]);
+    }
+
+    #[test]
+    fn the_exit_clean_up_removes_registered_temporary_files() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let temp = dir.path().join(".report.json.1-1.tmp");
+        std::fs::write(&temp, "half").expect("written");
+        remove_all(std::slice::from_ref(&temp));
+        assert!(!temp.exists());
+    }
 }

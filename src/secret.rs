@@ -38,12 +38,18 @@ impl fmt::Display for ApiKey {
     }
 }
 
-/// `https://host/a.png?X-Amz-Signature=...` becomes `https://host/a.png?[redacted]`.
+/// `https://host/a.png?X-Amz-Signature=...` becomes `https://host/a.png?[redacted]`, whether
+/// the text is the URL or holds it (a server's error message quoting the URL, say).
 pub fn redact_url(text: &str) -> String {
-    let is_url = text.starts_with("https://") || text.starts_with("http://");
-    match text.split_once('?') {
-        Some((base, _)) if is_url => format!("{base}?[redacted]"),
-        _ => text.to_owned(),
+    static QUERY: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?i)(https?://[^\s?#"'<>\\]+)\?[^\s#"'<>\\]*"#).ok()
+    });
+    if !text.contains("://") {
+        return text.to_owned();
+    }
+    match QUERY.as_ref() {
+        Some(query) => query.replace_all(text, "$1?[redacted]").into_owned(),
+        None => text.to_owned(),
     }
 }
 
@@ -83,5 +89,12 @@ mod tests {
             redact_urls(&body),
             json!({"attachments": [{"url": "https://s3.example.com/a.png?[redacted]"}], "message": "what? why?"})
         );
+        assert_eq!(
+            redact_url(
+                "cannot fetch \"https://cdn.example.com/b.png?sig=abc&token=t#top\" (403); see http://x.example/?a=1"
+            ),
+            "cannot fetch \"https://cdn.example.com/b.png?[redacted]#top\" (403); see http://x.example/?[redacted]"
+        );
+        assert_eq!(redact_url("no url? none"), "no url? none");
     }
 }

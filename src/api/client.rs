@@ -4,7 +4,7 @@
 use super::error::ApiError;
 use super::sse::Parser;
 use super::wire::{self, RunReply, StepEvent};
-use crate::secret::{ApiKey, redact_urls};
+use crate::secret::{ApiKey, redact_url, redact_urls};
 use crate::suite::{FlowRef, Target};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::Value;
@@ -22,6 +22,8 @@ pub struct ClientConfig {
     pub verbose: bool,
     /// Keep every exchange for `--record`.
     pub recorder: Option<std::sync::Arc<crate::record::Recorder>>,
+    /// CA certificates trusted beside the system's (`--ca-bundle`).
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 impl ClientConfig {
@@ -33,6 +35,7 @@ impl ClientConfig {
             max_response_bytes: 16 * 1024 * 1024,
             verbose: false,
             recorder: None,
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -63,6 +66,7 @@ impl Client {
             .connect_timeout(config.connect_timeout)
             .pool_max_idle_per_host(256)
             .user_agent(concat!("flowcheck/", env!("CARGO_PKG_VERSION")))
+            .tls_certs_merge(config.extra_roots.iter().cloned())
             .build()
             .map_err(|err| ApiError::Transport {
                 message: format!("cannot build the HTTP client: {err}"),
@@ -159,9 +163,13 @@ impl Client {
             }
             return Err(http_error(status, &text, retry_after));
         }
-        let mut parser = Parser::new(self.config.max_response_bytes);
+        let limit = self.config.max_response_bytes;
+        let mut parser = Parser::new(limit);
         let mut terminal = false;
         let mut raw = String::new();
+        // The whole stream counts against the cap, not only each event: a server that streams
+        // events forever must not grow the collected events without bound.
+        let mut received = 0usize;
         loop {
             let chunk = match response.chunk().await {
                 Ok(Some(chunk)) => chunk,
@@ -171,18 +179,26 @@ impl Client {
                     return Err(self.transport(err));
                 }
             };
+            received = received.saturating_add(chunk.len());
+            if received > limit {
+                self.record("POST", &url, Some(body), &meta, &raw);
+                return Err(ApiError::Protocol(format!(
+                    "the event stream is larger than the {limit}-byte limit"
+                )));
+            }
             if self.config.recorder.is_some() {
                 raw.push_str(&String::from_utf8_lossy(&chunk));
             }
             let frames = parser
                 .feed(&chunk)
                 .map_err(|err| ApiError::Protocol(err.to_string()))?;
-            for frame in frames {
+            for mut frame in frames {
+                frame.data = self.config.api_key.scrub(&frame.data);
                 if self.config.verbose {
                     eprintln!(
                         "< event: {} data: {}",
                         frame.event.as_deref().unwrap_or("-"),
-                        frame.data
+                        redact_url(&frame.data)
                     );
                 }
                 let event = wire::parse_step_event(frame.event.as_deref(), &frame.data)?;
@@ -272,6 +288,7 @@ impl Client {
         })
     }
 
+    /// The body as text, refused beyond the size cap and with the key scrubbed out.
     async fn read_capped(&self, response: &mut reqwest::Response) -> Result<String, ApiError> {
         let limit = self.config.max_response_bytes;
         if response
@@ -291,7 +308,9 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(String::from_utf8_lossy(&body).into_owned())
+        // A server that echoes the request (or its Authorization header) must not carry the
+        // key into results, errors or reports.
+        Ok(self.config.api_key.scrub(&String::from_utf8_lossy(&body)))
     }
 
     fn transport(&self, err: reqwest::Error) -> ApiError {
@@ -317,7 +336,7 @@ impl Client {
 
     fn trace_response(&self, status: u16, started: Instant, text: &str) {
         if self.config.verbose {
-            let shown = crate::check::short(&Value::String(self.config.api_key.scrub(text)), 2000);
+            let shown = crate::check::short(&Value::String(redact_url(text)), 2000);
             eprintln!("< {status} ({} ms) {shown}", started.elapsed().as_millis());
         }
     }

@@ -30,6 +30,10 @@ pub struct ConnectionArgs {
     /// Refuse responses larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_response_bytes: usize,
+    /// Also trust the CA certificates in this PEM file (e.g. a corporate proxy's), beside the
+    /// system's. TLS verification stays on.
+    #[arg(long, value_name = "PATH")]
+    pub ca_bundle: Option<PathBuf>,
 }
 
 /// A resolved connection; holds the embedded simulator or the replay server alive while the
@@ -110,7 +114,10 @@ impl ConnectionArgs {
         let url = self.url.clone().ok_or("no server: set NOUKAI_API_URL (or --url), or use --embedded to run against the built-in simulator")?;
         check_url(&url, self.allow_insecure_http)?;
         let key = self.key()?;
-        let config = ClientConfig::new(&url, key);
+        let mut config = ClientConfig::new(&url, key);
+        if let Some(path) = &self.ca_bundle {
+            config.extra_roots = read_ca_bundle(path)?;
+        }
         let label = url.trim_end_matches('/').to_owned();
         Ok(Connection {
             config,
@@ -136,6 +143,21 @@ impl ConnectionArgs {
             _ => Err("no API key: set NOUKAI_API_KEY or pass --api-key-file PATH".into()),
         }
     }
+}
+
+/// The certificates of a PEM bundle; an unreadable file or one without any is a usage error.
+fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path)
+        .map_err(|err| format!("cannot read the CA bundle {}: {err}", path.display()))?;
+    let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|err| format!("the CA bundle {} is not valid PEM: {err}", path.display()))?;
+    if certificates.is_empty() {
+        return Err(format!(
+            "the CA bundle {} holds no certificate (expected PEM \"-----BEGIN CERTIFICATE-----\" blocks)",
+            path.display()
+        ));
+    }
+    Ok(certificates)
 }
 
 /// The key may travel over plain HTTP only to this machine, unless the user says otherwise.

@@ -88,6 +88,8 @@ pub struct Executed {
     pub started_at: SystemTime,
     /// The server, as shown to the user.
     pub server: String,
+    /// Signals stay handled while this lives: keep it through report writing.
+    pub signals: super::signals::Watch,
 }
 
 impl ExecutionArgs {
@@ -228,7 +230,6 @@ impl ExecutionArgs {
             },
         )
         .await;
-        signals.abort();
         let elapsed = started.elapsed();
         outcomes.sort_by_key(|o| o.key);
         terminal.finish(&totals, elapsed, stop.as_ref());
@@ -248,6 +249,7 @@ impl ExecutionArgs {
             elapsed,
             started_at,
             server,
+            signals,
         })
     }
 }

@@ -54,35 +54,56 @@ pub async fn run(args: RunArgs) -> u8 {
     // The reports read only the outcomes: free the loaded cases before writing them.
     drop((suites, plan));
 
-    let mut report_failed = false;
-    if crate::report::ci::detect() == crate::report::ci::Ci::GitHub {
-        for annotation in crate::report::ci::github_annotations(&executed.outcomes) {
-            println!("{annotation}");
+    // Reports are written on a blocking thread: the runtime's own thread stays free to
+    // handle a second Ctrl-C while a large report is being written.
+    let super::execution::Executed {
+        outcomes,
+        totals,
+        stop,
+        elapsed,
+        started_at,
+        server,
+        signals,
+    } = executed;
+    let (junit, json) = (args.junit.clone(), args.json.clone());
+    let written = tokio::task::spawn_blocking(move || {
+        let mut report_failed = false;
+        if crate::report::ci::detect() == crate::report::ci::Ci::GitHub {
+            for annotation in crate::report::ci::github_annotations(&outcomes) {
+                println!("{annotation}");
+            }
+            let summary = crate::report::ci::summary(&outcomes, &totals, elapsed);
+            report_failed |= report_error(
+                "job summary",
+                crate::report::ci::append_step_summary(&summary),
+            );
         }
-        let summary =
-            crate::report::ci::summary(&executed.outcomes, &executed.totals, executed.elapsed);
-        report_failed |= report_error(
-            "job summary",
-            crate::report::ci::append_step_summary(&summary),
-        );
+        if let Some(path) = &junit {
+            report_failed |= report_error("JUnit", report::junit::write(path, &outcomes, elapsed));
+        }
+        if let Some(path) = &json {
+            let written = report::json::write(
+                path,
+                &outcomes,
+                totals,
+                started_at,
+                elapsed,
+                &server,
+                stop.as_ref(),
+            );
+            report_failed |= report_error("JSON", written);
+        }
+        (report_failed, stop)
+    })
+    .await;
+    drop(signals);
+    match written {
+        Ok((report_failed, stop)) => exit_code(&totals, stop.as_ref(), report_failed),
+        Err(err) => {
+            eprintln!("error: writing the reports failed: {err}");
+            exit::INFRA
+        }
     }
-    if let Some(path) = &args.junit {
-        let written = report::junit::write(path, &executed.outcomes, executed.elapsed);
-        report_failed |= report_error("JUnit", written);
-    }
-    if let Some(path) = &args.json {
-        let written = report::json::write(
-            path,
-            &executed.outcomes,
-            executed.totals,
-            executed.started_at,
-            executed.elapsed,
-            &executed.server,
-            executed.stop.as_ref(),
-        );
-        report_failed |= report_error("JSON", written);
-    }
-    exit_code(&executed.totals, executed.stop.as_ref(), report_failed)
 }
 
 pub fn report_error(what: &str, written: Result<(), String>) -> bool {

@@ -3,11 +3,21 @@
 use crate::exit;
 use tokio_util::sync::CancellationToken;
 
+/// Watching for signals until dropped: keep it until the reports are written, so that a
+/// second Ctrl-C while they are written still quits at once.
+pub struct Watch(tokio::task::JoinHandle<()>);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The first Ctrl-C (or SIGTERM) stops the run gracefully; a second one exits at once.
 /// The handlers are installed before this returns, so no signal slips past them.
-pub fn watch_signals(interrupt: CancellationToken) -> tokio::task::JoinHandle<()> {
+pub fn watch_signals(interrupt: CancellationToken) -> Watch {
     let mut signals = Signals::install();
-    tokio::spawn(async move {
+    Watch(tokio::spawn(async move {
         signals.next().await;
         eprintln!(
             "\ninterrupted: finishing calls in flight and writing reports (press Ctrl-C again to quit now)"
@@ -15,8 +25,10 @@ pub fn watch_signals(interrupt: CancellationToken) -> tokio::task::JoinHandle<()
         interrupt.cancel();
         signals.next().await;
         eprintln!("interrupted twice: quitting now");
-        std::process::exit(i32::from(exit::INTERRUPTED));
-    })
+        // Not plain `process::exit`: a report or snapshot being written must not leave its
+        // temporary file behind.
+        crate::files::exit_now(exit::INTERRUPTED);
+    }))
 }
 
 struct Signals {

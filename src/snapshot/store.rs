@@ -33,6 +33,42 @@ pub fn folder(suite: &Suite) -> PathBuf {
     dir.join(FOLDER).join(stem)
 }
 
+/// Snapshots stay inside the project: `path` must resolve, through any symlink, inside the
+/// suite's folder or the working directory, so a linked `__snapshots__` folder cannot make a
+/// run read or write elsewhere. (Case names cannot: their slugs hold no `/` or `.`.)
+pub fn check_inside(suite: &Suite, path: &Path) -> Result<(), String> {
+    let existing = path
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .find(|a| a.exists())
+        .unwrap_or(Path::new("."));
+    let resolved = existing
+        .canonicalize()
+        .map_err(|err| format!("cannot open {}: {err}", existing.display()))?;
+    let suite_dir = suite
+        .file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let roots = [
+        suite_dir.canonicalize().ok(),
+        std::env::current_dir().and_then(|d| d.canonicalize()).ok(),
+    ];
+    if roots
+        .iter()
+        .flatten()
+        .any(|root| resolved.starts_with(root))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} points outside the project (to {})",
+            path.display(),
+            resolved.display()
+        ))
+    }
+}
+
 pub fn golden_path(suite: &Suite, case: &Case, target: Target) -> PathBuf {
     folder(suite).join(format!("{}@{target}.{EXTENSION}", slug(&case.name)))
 }

@@ -55,6 +55,10 @@ pub fn verify(
         outcome.passed = false;
         outcome.detail = Some(detail);
     };
+    if let Err(err) = super::store::check_inside(suite, &golden_file) {
+        fail(&mut outcome, err);
+        return outcome;
+    }
     match Golden::read(&golden_file) {
         Err(err) => fail(&mut outcome, err),
         Ok(Some(golden)) if json_equal(&golden.value, &actual) => {

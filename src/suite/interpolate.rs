@@ -27,6 +27,10 @@ pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Resul
             if !valid {
                 return Err(format!("\"{name}\" is not an environment variable name"));
             }
+            if name == "NOUKAI_API_KEY" {
+                // It would travel in request bodies and land in reports, unredacted.
+                return Err("the API key (NOUKAI_API_KEY) cannot be used in a suite".into());
+            }
             let value =
                 lookup(name).ok_or_else(|| format!("environment variable {name} is not set"))?;
             out.push_str(&value);

@@ -11,6 +11,7 @@ pub use sync::run_sync;
 use crate::api::{ApiError, RunReply};
 use crate::check::ObservedStep;
 use crate::check::observation::Reply;
+use crate::secret::redact_url;
 use std::time::Duration;
 
 /// What one transport observed.
@@ -49,13 +50,15 @@ pub fn reply_of(result: Result<RunReply, ApiError>) -> Reply {
             code,
             message,
             ..
+        // A server's error may quote a signed attachment URL: its query is cut here, before
+        // any report or the terminal sees it.
         }) => Reply::Refused {
             http: status,
             code,
-            message,
+            message: redact_url(&message),
         },
         Err(err) => Reply::Broken {
-            message: err.to_string(),
+            message: redact_url(&err.to_string()),
         },
     }
 }

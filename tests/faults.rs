@@ -1,0 +1,657 @@
+//! Fault injection: the real binary against a server that misbehaves in every way the issue
+//! lists (tests/fault_server). For each fault: flowcheck keeps running (a healthy case in the
+//! same run still passes), the affected case gets a precise error (JUnit `<error>`, never
+//! `<failure>`), only what is safe is retried (counted on the server), deadlines hold, memory
+//! stays bounded, and the reports are complete and valid.
+//!
+//! The test also writes the README's "Faults and what flowcheck does" table from what it saw
+//! (`target/fault-table.md`) and fails when the README's copy differs, so the table cannot
+//! drift. `UPDATE_FAULT_TABLE=1 cargo test --test faults` rewrites the README's copy.
+
+mod common;
+mod fault_server;
+
+use common::{assert_valid_junit, read, read_json, tempdir};
+use fault_server::{FaultServer, HUGE};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::Stdio;
+
+const KEY: &str = "nk_test_faultkey_0123456789abcdef0123456789abcdef";
+
+/// How many requests the faulty flow must have received.
+#[derive(Clone, Copy)]
+enum Requests {
+    Exactly(u64),
+    AtLeast(u64),
+    /// Not counted: nothing listens.
+    None,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Status {
+    Errored,
+    NotRun,
+}
+
+struct Scenario {
+    /// The flow slug on the fault server, which picks the fault.
+    fault: &'static str,
+    /// The table's words for the fault.
+    what: &'static str,
+    mode: &'static str,
+    timeout: &'static str,
+    args: &'static [&'static str],
+    status: Status,
+    /// The case's error must contain this (ports are written `PORT`).
+    message: &'static str,
+    requests: Requests,
+    /// Retries the JSON report must show for the case's attempt.
+    retries: Option<u64>,
+    /// Whether a healthy case runs beside the faulty one (not when nothing listens).
+    healthy: bool,
+    exit: i32,
+}
+
+const fn scenario(fault: &'static str, what: &'static str, message: &'static str) -> Scenario {
+    Scenario {
+        fault,
+        what,
+        mode: "sync",
+        timeout: "10s",
+        args: &[],
+        status: Status::Errored,
+        message,
+        requests: Requests::Exactly(1),
+        retries: Some(0),
+        healthy: true,
+        exit: 1,
+    }
+}
+
+fn scenarios() -> Vec<Scenario> {
+    vec![
+        Scenario {
+            requests: Requests::Exactly(4),
+            retries: Some(3),
+            ..scenario(
+                "rate-limit-retry-after",
+                "429 storm with `Retry-After: 0`",
+                "HTTP 429 RATE_LIMITED: slow down",
+            )
+        },
+        Scenario {
+            requests: Requests::Exactly(4),
+            retries: Some(3),
+            ..scenario(
+                "rate-limit-no-retry-after",
+                "429 storm without `Retry-After`",
+                "HTTP 429 RATE_LIMITED",
+            )
+        },
+        Scenario {
+            timeout: "5s",
+            ..scenario(
+                "rate-limit-retry-after-long",
+                "429 with `Retry-After: 120`, case timeout 5s",
+                "HTTP 429 RATE_LIMITED: come back in two minutes",
+            )
+        },
+        scenario(
+            "status-500",
+            "500 Internal Server Error",
+            "HTTP 500 INTERNAL_ERROR",
+        ),
+        Scenario {
+            args: &["--retry-server-errors"],
+            requests: Requests::Exactly(4),
+            retries: Some(3),
+            ..scenario(
+                "status-500",
+                "500, with `--retry-server-errors`",
+                "HTTP 500 INTERNAL_ERROR",
+            )
+        },
+        Scenario {
+            requests: Requests::Exactly(4),
+            retries: Some(3),
+            ..scenario(
+                "status-502",
+                "502 Bad Gateway (an HTML body)",
+                "HTTP 502: \"<html><body>502 Bad Gateway</body></html>\"",
+            )
+        },
+        Scenario {
+            requests: Requests::Exactly(4),
+            retries: Some(3),
+            ..scenario(
+                "status-503",
+                "503 Service Unavailable",
+                "HTTP 503 SERVICE_UNAVAILABLE",
+            )
+        },
+        Scenario {
+            requests: Requests::Exactly(4),
+            retries: Some(3),
+            ..scenario(
+                "status-504",
+                "504 Gateway Timeout",
+                "HTTP 504 GATEWAY_TIMEOUT",
+            )
+        },
+        Scenario {
+            requests: Requests::None,
+            retries: Some(3),
+            healthy: false,
+            exit: 3,
+            ..scenario(
+                "refused",
+                "connection refused (nothing listens)",
+                "error sending request for url (http://127.0.0.1:PORT/api/v1/seq/faults/fc/refused/execute): client error (Connect): tcp connect error: Connection refused",
+            )
+        },
+        Scenario {
+            requests: Requests::Exactly(4),
+            retries: Some(3),
+            ..scenario(
+                "reset-mid-response",
+                "connection reset mid-response",
+                "Connection reset by peer",
+            )
+        },
+        Scenario {
+            requests: Requests::Exactly(4),
+            retries: Some(3),
+            ..scenario(
+                "truncated-body",
+                "body shorter than its Content-Length, then close",
+                "end of file before message length reached",
+            )
+        },
+        scenario(
+            "cut-json",
+            "complete response whose JSON is cut in half",
+            "unexpected response: the body is not JSON (EOF while parsing",
+        ),
+        scenario(
+            "not-json",
+            "200 with an HTML body",
+            "unexpected response: the body is not JSON (expected value at line 1 column 1)",
+        ),
+        scenario(
+            "wrong-shape-array",
+            "200 with a JSON array",
+            "unexpected response: no `status` in [1,2,3]",
+        ),
+        scenario(
+            "wrong-shape-status",
+            "200 with `\"status\": 7`",
+            "unexpected response: no `status` in",
+        ),
+        Scenario {
+            mode: "async",
+            ..scenario(
+                "no-execution-id",
+                "job submission without `executionId`",
+                "unexpected response: the job submission carried no executionId",
+            )
+        },
+        Scenario {
+            mode: "async",
+            requests: Requests::Exactly(2),
+            ..scenario(
+                "unknown-job-status",
+                "poll answers an unknown job status",
+                "unexpected response: unknown job status Some(\"exploded\")",
+            )
+        },
+        scenario(
+            "huge-with-length",
+            "100 MB body with a Content-Length",
+            "unexpected response: the response is larger than the 16777216-byte limit",
+        ),
+        scenario(
+            "huge-streamed",
+            "100 MB body without a length (streamed)",
+            "unexpected response: the response is larger than the 16777216-byte limit",
+        ),
+        Scenario {
+            args: &["--max-response-bytes", "1000000"],
+            ..scenario(
+                "huge-streamed",
+                "100 MB streamed, `--max-response-bytes 1000000`",
+                "unexpected response: the response is larger than the 1000000-byte limit",
+            )
+        },
+        Scenario {
+            timeout: "2s",
+            ..scenario(
+                "never-answers",
+                "accepts the connection, never answers",
+                "timed out after 2s",
+            )
+        },
+        Scenario {
+            timeout: "60s",
+            args: &["--deadline", "2s"],
+            status: Status::NotRun,
+            retries: None,
+            ..scenario(
+                "never-answers",
+                "never answers, `--deadline 2s` (case timeout 60s)",
+                "the run's deadline was reached",
+            )
+        },
+        Scenario {
+            mode: "step",
+            ..scenario(
+                "sse-cut-mid-event",
+                "SSE stream closed mid-event",
+                "unexpected response: the event stream ended before the step finished",
+            )
+        },
+        Scenario {
+            mode: "step",
+            timeout: "2s",
+            ..scenario(
+                "sse-stalls-mid-event",
+                "SSE stream stalls mid-event",
+                "timed out after 2s",
+            )
+        },
+        Scenario {
+            mode: "step",
+            args: &["--max-response-bytes", "1000000"],
+            ..scenario(
+                "sse-endless",
+                "SSE stream that never ends, `--max-response-bytes 1000000`",
+                "unexpected response: the event stream is larger than the 1000000-byte limit",
+            )
+        },
+        Scenario {
+            mode: "step",
+            ..scenario(
+                "sse-not-json",
+                "SSE event whose data is not JSON",
+                "unexpected response: step event is not JSON",
+            )
+        },
+        Scenario {
+            mode: "async",
+            timeout: "2s",
+            requests: Requests::AtLeast(3),
+            ..scenario(
+                "job-never-finishes",
+                "job that never finishes",
+                "timed out after 2s",
+            )
+        },
+        Scenario {
+            mode: "async",
+            requests: Requests::AtLeast(3),
+            ..scenario(
+                "poll-404",
+                "every poll answers 404",
+                "HTTP 404 JOB_NOT_FOUND: injected fault",
+            )
+        },
+    ]
+}
+
+struct Observed {
+    code: i32,
+    output: String,
+    report: Value,
+    junit: String,
+    requests: u64,
+    files: Vec<String>,
+}
+
+fn write_suites(dir: &Path, scenario: &Scenario) -> Vec<String> {
+    let fault = dir.join("fault.yaml");
+    let suite = format!(
+        "suite: fault\nflow: faults/fc/{}\nmode: {}\ndefaults: {{timeout: {}}}\ncases:\n  - name: faulty\n    message: hi\n",
+        scenario.fault, scenario.mode, scenario.timeout
+    );
+    std::fs::write(&fault, suite).expect("the suite is written");
+    let mut files = vec![fault.display().to_string()];
+    if scenario.healthy {
+        let ok = dir.join("ok.yaml");
+        std::fs::write(
+            &ok,
+            "suite: healthy\nflow: faults/fc/ok\ncases:\n  - name: healthy\n    message: hi\n    expect:\n      output: [{path: $.ok, equals: true}]\n",
+        )
+        .expect("the suite is written");
+        files.push(ok.display().to_string());
+    }
+    files
+}
+
+fn run_scenario(scenario: &Scenario) -> Observed {
+    // One server per scenario, so the request counts are the scenario's own.
+    let server = FaultServer::start();
+    let refusing = closed_port();
+    let url = if scenario.requests_nothing() {
+        refusing.1.clone()
+    } else {
+        server.url.clone()
+    };
+    let suites = tempdir();
+    let reports = tempdir();
+    let files = write_suites(suites.path(), scenario);
+    let (junit, json) = (
+        reports.path().join("junit.xml"),
+        reports.path().join("report.json"),
+    );
+    let output = common::flowcheck()
+        .arg("run")
+        .args(&files)
+        .args(scenario.args)
+        .arg("--junit")
+        .arg(&junit)
+        .arg("--json")
+        .arg(&json)
+        .env("NOUKAI_API_URL", &url)
+        .env("NOUKAI_API_KEY", KEY)
+        .output()
+        .expect("flowcheck runs");
+    let run = common::Run::from(output);
+    let mut files: Vec<String> = std::fs::read_dir(reports.path())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    if junit.exists() {
+        assert_valid_junit(&junit);
+    }
+    Observed {
+        code: run.code,
+        output: run.all(),
+        report: if json.exists() {
+            read_json(&json)
+        } else {
+            Value::Null
+        },
+        junit: if junit.exists() {
+            read(&junit)
+        } else {
+            String::new()
+        },
+        requests: server.requests(scenario.fault),
+        files,
+    }
+}
+
+impl Scenario {
+    fn requests_nothing(&self) -> bool {
+        matches!(self.requests, Requests::None)
+    }
+}
+
+/// A port that refuses connections: bound (so no other test takes it) but not listening.
+fn closed_port() -> (tokio::net::TcpSocket, String) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("a port");
+    let port = socket.local_addr().map(|a| a.port()).unwrap_or(9);
+    (socket, format!("http://127.0.0.1:{port}"))
+}
+
+fn without_ports(text: &str) -> String {
+    regex::Regex::new(r"127\.0\.0\.1:\d+")
+        .map(|re| re.replace_all(text, "127.0.0.1:PORT").into_owned())
+        .unwrap_or_else(|_| text.to_owned())
+}
+
+fn case<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["cases"]
+        .as_array()
+        .and_then(|cases| cases.iter().find(|c| c["case"] == name))
+        .unwrap_or(&Value::Null)
+}
+
+/// Check one scenario; returns its table row, or what went wrong.
+fn judge(scenario: &Scenario, seen: &Observed) -> Result<String, String> {
+    let mut problems = Vec::new();
+    let mut expect = |ok: bool, what: String| {
+        if !ok {
+            problems.push(what);
+        }
+    };
+    expect(
+        seen.code == scenario.exit,
+        format!("exit code {} instead of {}", seen.code, scenario.exit),
+    );
+    expect(
+        seen.files == ["junit.xml", "report.json"],
+        format!(
+            "the report folder holds {:?}, not just the two reports",
+            seen.files
+        ),
+    );
+    let faulty = case(&seen.report, "faulty");
+    let (status, message) = match scenario.status {
+        Status::Errored => ("errored", &faulty["attempts"][0]["result"]["message"]),
+        Status::NotRun => ("not_run", &faulty["reason"]),
+    };
+    expect(
+        faulty["status"] == status,
+        format!("the case is {} instead of {status}", faulty["status"]),
+    );
+    let message = without_ports(message.as_str().unwrap_or_default());
+    expect(
+        message.contains(scenario.message),
+        format!("the message {message:?} lacks {:?}", scenario.message),
+    );
+    if let Some(retries) = scenario.retries {
+        expect(
+            faulty["attempts"][0]["retries"] == retries,
+            format!(
+                "{} retries instead of {retries}",
+                faulty["attempts"][0]["retries"]
+            ),
+        );
+    }
+    let planned = if scenario.healthy { 2 } else { 1 };
+    let totals = &seen.report["totals"];
+    let counted: u64 = ["passed", "flaky", "failed", "errored", "not_run"]
+        .iter()
+        .filter_map(|k| totals[k].as_u64())
+        .sum();
+    expect(
+        counted == planned,
+        format!("the report accounts for {counted} of {planned} cases"),
+    );
+    if scenario.healthy {
+        expect(
+            case(&seen.report, "healthy")["status"] == "passed",
+            "the healthy case beside the fault did not pass".into(),
+        );
+    }
+    match scenario.status {
+        Status::Errored => expect(
+            seen.junit.contains("<error ") && !seen.junit.contains("<failure "),
+            "JUnit does not hold an <error> (and no <failure>)".into(),
+        ),
+        Status::NotRun => expect(
+            seen.junit.contains("<skipped "),
+            "JUnit does not mark the case skipped".into(),
+        ),
+    }
+    let requests = match scenario.requests {
+        Requests::Exactly(n) => {
+            expect(
+                seen.requests == n,
+                format!("the server saw {} requests instead of {n}", seen.requests),
+            );
+            format!("{n}")
+        }
+        Requests::AtLeast(n) => {
+            expect(
+                seen.requests >= n,
+                format!("the server saw {} requests, fewer than {n}", seen.requests),
+            );
+            format!("{n} or more")
+        }
+        Requests::None => "none arrive".to_owned(),
+    };
+    if !problems.is_empty() {
+        return Err(format!(
+            "{} ({}): {}\n--- output:\n{}",
+            scenario.fault,
+            scenario.what,
+            problems.join("; "),
+            seen.output
+        ));
+    }
+    let retries = match scenario.retries {
+        Some(0) => "not retried".to_owned(),
+        Some(n) => format!("retried {n}×"),
+        None => "—".to_owned(),
+    };
+    let status = match scenario.status {
+        Status::Errored => "error",
+        Status::NotRun => "not run",
+    };
+    let message = scenario.message.replace('|', "\\|");
+    let message = if message.contains('`') {
+        format!("`` {message} ``")
+    } else {
+        format!("`{message}`")
+    };
+    Ok(format!(
+        "| {} | {} | {status}: {message} | {retries} | {requests} | {} |",
+        scenario.what, scenario.mode, seen.code
+    ))
+}
+
+const TABLE_START: &str = "<!-- fault-table:start (written by tests/faults.rs) -->";
+const TABLE_END: &str = "<!-- fault-table:end -->";
+
+#[test]
+fn every_fault_is_an_error_on_its_case_and_the_run_goes_on() {
+    let scenarios = scenarios();
+    let observed: Vec<Observed> = std::thread::scope(|scope| {
+        let handles: Vec<_> = scenarios
+            .iter()
+            .map(|scenario| scope.spawn(|| run_scenario(scenario)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("the scenario thread"))
+            .collect()
+    });
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (scenario, seen) in scenarios.iter().zip(&observed) {
+        match judge(scenario, seen) {
+            Ok(row) => rows.push(row),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+
+    let table = format!(
+        "{TABLE_START}\n| fault | mode | the case's result and message | retries | requests the server saw | exit |\n|---|---|---|---|---|---|\n{}\n{TABLE_END}",
+        rows.join("\n")
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let _ = std::fs::create_dir_all(root.join("target"));
+    let _ = std::fs::write(root.join("target/fault-table.md"), format!("{table}\n"));
+    let readme_path = root.join("README.md");
+    let readme = read(&readme_path);
+    let current = readme
+        .split_once(TABLE_START)
+        .and_then(|(before, rest)| rest.split_once(TABLE_END).map(|(_, after)| (before, after)));
+    let Some((before, after)) = current else {
+        panic!("README.md has no fault table between {TABLE_START} and {TABLE_END}:\n{table}");
+    };
+    let updated = format!("{before}{table}{after}");
+    if updated != readme {
+        if std::env::var_os("UPDATE_FAULT_TABLE").is_some() {
+            std::fs::write(&readme_path, updated).expect("README.md is written");
+        } else {
+            panic!(
+                "README.md's fault table differs from what the test saw (target/fault-table.md); run `UPDATE_FAULT_TABLE=1 cargo test --test faults`:\n{table}"
+            );
+        }
+    }
+}
+
+/// Peak resident memory of a live process, in bytes.
+fn peak_memory(pid: u32) -> u64 {
+    let status = read(Path::new(&format!("/proc/{pid}/status")));
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+        .expect("VmHWM in /proc/<pid>/status")
+}
+
+#[test]
+fn a_100_mb_body_is_refused_without_buffering_it() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    for (name, flow) in [("huge", "huge-streamed"), ("held", "held")] {
+        std::fs::write(
+            dir.path().join(format!("{name}.yaml")),
+            format!(
+                "suite: {name}\nflow: faults/fc/{flow}\ncases:\n  - name: {name}\n    message: hi\n"
+            ),
+        )
+        .expect("the suite is written");
+    }
+    let json = dir.path().join("report.json");
+    let mut child = common::flowcheck()
+        .arg("run")
+        .arg(dir.path())
+        .arg("--json")
+        .arg(&json)
+        .env("NOUKAI_API_URL", &server.url)
+        .env("NOUKAI_API_KEY", KEY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("flowcheck starts");
+    // flowcheck reads up to the 16 MiB cap, refuses, and hangs up: the server's write fails.
+    // The held case keeps the process alive meanwhile, so its peak memory can be read.
+    let aborted = server.wait_for("aborted huge-streamed");
+    let peak = peak_memory(child.id());
+    eprintln!(
+        "peak memory while refusing 100 MB: {} MiB",
+        peak / (1024 * 1024)
+    );
+    server.release();
+    let mut stdout = String::new();
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            stdout.push_str(&line);
+            stdout.push('\n');
+        }
+    }
+    let status = child.wait().expect("flowcheck exits");
+    assert_eq!(status.code(), Some(1), "{stdout}");
+    let sent: u64 = aborted
+        .rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u64::MAX);
+    assert!(sent < HUGE, "the server sent all {sent} bytes");
+    assert!(
+        peak < 80 * 1024 * 1024,
+        "flowcheck's peak memory was {} MiB while refusing a 100 MB body",
+        peak / (1024 * 1024)
+    );
+    assert!(
+        stdout.contains("the response is larger than the 16777216-byte limit"),
+        "{stdout}"
+    );
+    let report = read_json(&json);
+    assert_eq!(case(&report, "held")["status"], "passed");
+}

@@ -1,0 +1,261 @@
+//! SIGINT and SIGTERM in every phase of a run: loading, running, polling, writing reports.
+//! Each leaves valid reports (or none, when the run had not started) and never a partial or
+//! temporary file; a second signal quits at once. Every wait is for an event (a line printed,
+//! a request seen by the server, a FIFO opened), never a sleep.
+
+mod common;
+mod fault_server;
+
+use common::{assert_valid_junit, read_json, tempdir};
+use fault_server::FaultServer;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStderr, ChildStdout, Stdio};
+
+const KEY: &str = "nk_test_interrup_0123456789abcdef0123456789abcdef";
+
+struct Running {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+    stderr: BufReader<ChildStderr>,
+    reports: tempfile::TempDir,
+}
+
+impl Running {
+    fn junit(&self) -> PathBuf {
+        self.reports.path().join("junit.xml")
+    }
+
+    fn json(&self) -> PathBuf {
+        self.reports.path().join("report.json")
+    }
+
+    fn signal(&self, name: &str) {
+        let sent = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -{name} failed");
+    }
+
+    /// Read `stdout` or `stderr` until a line containing `needle`; returns what was read.
+    fn wait_stdout(&mut self, needle: &str) -> String {
+        wait_line(&mut self.stdout, needle)
+    }
+
+    fn wait_stderr(&mut self, needle: &str) -> String {
+        wait_line(&mut self.stderr, needle)
+    }
+
+    /// Wait for the exit; returns the exit code (128 + n for a signal) and all output.
+    fn finish(mut self) -> (i32, String, tempfile::TempDir) {
+        let mut rest = String::new();
+        let _ = self.stdout.read_to_string(&mut rest);
+        let _ = self.stderr.read_to_string(&mut rest);
+        let status = self.child.wait().expect("flowcheck exits");
+        let code = status.code().unwrap_or_else(|| {
+            use std::os::unix::process::ExitStatusExt;
+            128 + status.signal().unwrap_or(0)
+        });
+        (code, rest, self.reports)
+    }
+}
+
+fn wait_line(reader: &mut impl BufRead, needle: &str) -> String {
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        let read = reader.read_line(&mut line).expect("a line");
+        assert!(read > 0, "the output ended before {needle:?}:\n{seen}");
+        seen.push_str(&line);
+        if line.contains(needle) {
+            return seen;
+        }
+    }
+}
+
+fn start(server: &FaultServer, suites: &[&Path]) -> Running {
+    let reports = tempdir();
+    let mut child = common::flowcheck()
+        .arg("run")
+        .args(suites)
+        .arg("--junit")
+        .arg(reports.path().join("junit.xml"))
+        .arg("--json")
+        .arg(reports.path().join("report.json"))
+        .env("NOUKAI_API_URL", &server.url)
+        .env("NOUKAI_API_KEY", KEY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("flowcheck starts");
+    Running {
+        stdout: BufReader::new(child.stdout.take().expect("stdout")),
+        stderr: BufReader::new(child.stderr.take().expect("stderr")),
+        child,
+        reports,
+    }
+}
+
+fn suite(dir: &Path, name: &str, flow: &str, mode: &str, cases: usize) -> PathBuf {
+    let mut text = format!("suite: {name}\nflow: faults/fc/{flow}\nmode: {mode}\ncases:\n");
+    for i in 0..cases {
+        text.push_str(&format!("  - name: {name} {i}\n    message: hi\n"));
+    }
+    let path = dir.join(format!("{name}.yaml"));
+    std::fs::write(&path, text).expect("the suite is written");
+    path
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+fn status_of(report: &serde_json::Value, case: &str) -> String {
+    report["cases"]
+        .as_array()
+        .and_then(|cases| cases.iter().find(|c| c["case"] == case))
+        .map(|c| c["status"].as_str().unwrap_or_default().to_owned())
+        .unwrap_or_default()
+}
+
+fn interrupted_while_loading(signal: &str) {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let fifo = dir.path().join("suite.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let running = start(&server, &[&fifo]);
+    // Opening the FIFO for writing returns once flowcheck opened it to read the suite: it is
+    // now loading, and blocks there until the suite arrives.
+    let writer = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&fifo)
+        .expect("flowcheck opens the suite");
+    running.signal(signal);
+    let (code, output, reports) = running.finish();
+    drop(writer);
+    assert!(
+        code == 130 || code == 128 + if signal == "INT" { 2 } else { 15 },
+        "exit {code}: {output}"
+    );
+    assert_eq!(server.requests("ok"), 0, "nothing was sent");
+    assert!(
+        files_in(reports.path()).is_empty(),
+        "no report (and no temporary file) from a run that never started: {:?}",
+        files_in(reports.path())
+    );
+}
+
+#[test]
+fn sigint_while_loading_leaves_no_report() {
+    interrupted_while_loading("INT");
+}
+
+#[test]
+fn sigterm_while_loading_leaves_no_report() {
+    interrupted_while_loading("TERM");
+}
+
+#[test]
+fn sigterm_while_running_writes_valid_reports_and_marks_the_rest_not_run() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let held = suite(dir.path(), "held", "held", "sync", 1);
+    let ok = suite(dir.path(), "ok", "ok", "sync", 1);
+    let mut running = start(&server, &[&held, &ok]);
+    server.wait_for("request held");
+    running.wait_stdout("PASS");
+    running.signal("TERM");
+    let (code, output, reports) = running.finish();
+    assert_eq!(code, 130, "{output}");
+    assert_eq!(files_in(reports.path()), ["junit.xml", "report.json"]);
+    let report = read_json(&reports.path().join("report.json"));
+    assert_eq!(report["stopped"], "interrupted");
+    assert_eq!(status_of(&report, "held 0"), "not_run");
+    assert_eq!(status_of(&report, "ok 0"), "passed");
+    assert_valid_junit(&reports.path().join("junit.xml"));
+}
+
+#[test]
+fn sigint_while_polling_a_job_writes_valid_reports() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let jobs = suite(dir.path(), "jobs", "job-never-finishes", "async", 2);
+    let running = start(&server, &[&jobs]);
+    server.wait_for("request job-never-finishes poll");
+    running.signal("INT");
+    let (code, output, reports) = running.finish();
+    assert_eq!(code, 130, "{output}");
+    assert!(output.contains("interrupted"), "{output}");
+    assert_eq!(files_in(reports.path()), ["junit.xml", "report.json"]);
+    let report = read_json(&reports.path().join("report.json"));
+    assert_eq!(report["stopped"], "interrupted");
+    assert_eq!(report["totals"]["not_run"], 2, "{report}");
+    assert_valid_junit(&reports.path().join("junit.xml"));
+}
+
+#[test]
+fn a_second_sigint_quits_at_once_without_leaving_files() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let held = suite(dir.path(), "held", "held", "sync", 1);
+    let mut running = start(&server, &[&held]);
+    server.wait_for("request held");
+    running.signal("INT");
+    running.wait_stderr("interrupted: finishing calls in flight");
+    running.signal("INT");
+    let (code, output, reports) = running.finish();
+    assert_eq!(code, 130, "{output}");
+    assert!(
+        output.contains("interrupted twice: quitting now"),
+        "{output}"
+    );
+    assert!(
+        files_in(reports.path()).is_empty(),
+        "{:?}",
+        files_in(reports.path())
+    );
+}
+
+#[test]
+fn a_second_sigint_while_reports_are_written_quits_and_leaves_no_temporary_file() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    // 100 results of 20,000 numbers each: a large JSON report, which takes a while to write.
+    let big = suite(dir.path(), "big", "big", "sync", 100);
+    let mut running = start(&server, &[&big]);
+    running.wait_stdout("Summary");
+    // The run is over; the reports are being written now.
+    running.signal("INT");
+    running.wait_stderr("interrupted:");
+    running.signal("INT");
+    let (junit, json) = (running.junit(), running.json());
+    let (code, output, reports) = running.finish();
+    assert_eq!(
+        code, 130,
+        "the second signal quits even while reports are written: {output}"
+    );
+    let files = files_in(reports.path());
+    assert!(
+        files.iter().all(|f| f == "junit.xml" || f == "report.json"),
+        "only complete reports remain, no temporary file: {files:?}"
+    );
+    if junit.exists() {
+        assert_valid_junit(&junit);
+    }
+    if json.exists() {
+        assert_eq!(read_json(&json)["totals"]["passed"], 100);
+    }
+}

@@ -1,0 +1,270 @@
+//! Secrets: the key comes only from the environment or a file, is never shown (not even when
+//! a server echoes it back), signed-URL query strings are cut from every output, and TLS takes
+//! extra roots from `--ca-bundle` (a bad bundle is a usage error).
+
+mod common;
+mod fault_server;
+
+use common::{assert_valid_junit, read, tempdir};
+use fault_server::FaultServer;
+use std::path::Path;
+
+const KEY: &str = "nk_test_echoecho_5ecre75ecre75ecre75ecre75ecre7ab";
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("the file is written");
+    path.display().to_string()
+}
+
+/// Run with `-v` and both reports; returns every output and report as (what, text).
+fn run_everything(server: &FaultServer, suites: &[String]) -> (i32, Vec<(&'static str, String)>) {
+    let dir = tempdir();
+    let (junit, json) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
+    let result = common::Run::from(
+        common::flowcheck()
+            .arg("run")
+            .args(suites)
+            .arg("-v")
+            .arg("--junit")
+            .arg(&junit)
+            .arg("--json")
+            .arg(&json)
+            .env("NOUKAI_API_URL", &server.url)
+            .env("NOUKAI_API_KEY", KEY)
+            .output()
+            .expect("flowcheck runs"),
+    );
+    assert_valid_junit(&junit);
+    (
+        result.code,
+        vec![
+            ("stdout", result.stdout.clone()),
+            ("stderr", result.stderr.clone()),
+            ("junit", read(&junit)),
+            ("json", read(&json)),
+        ],
+    )
+}
+
+#[test]
+fn a_server_echoing_the_key_does_not_make_it_appear_anywhere() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let mut suites = Vec::new();
+    for (flow, mode) in [
+        ("echo-authorization", "sync"),
+        ("echo-authorization-result", "sync"),
+        ("echo-authorization-sse", "step"),
+    ] {
+        suites.push(write(
+            dir.path(),
+            &format!("{flow}.yaml"),
+            &format!(
+                "suite: {flow}\nflow: faults/fc/{flow}\nmode: {mode}\ncases:\n  - name: echoes\n    message: hi\n    expect:\n      output: [{{path: $.seen, contains: Bearer}}]\n"
+            ),
+        ));
+    }
+    let (code, outputs) = run_everything(&server, &suites);
+    assert_eq!(code, 1, "the error case errs, the others pass");
+    assert!(
+        server.authorizations().iter().any(|a| a.contains(KEY)),
+        "the key was sent to the server"
+    );
+    for (what, text) in &outputs {
+        assert!(!text.contains(KEY), "the key appears in {what}:\n{text}");
+        assert!(
+            !text.contains("5ecre7"),
+            "part of the key appears in {what}"
+        );
+    }
+    let json = &outputs[3].1;
+    assert!(json.contains("Bearer [redacted]"), "{json}");
+}
+
+#[test]
+fn signed_url_query_strings_are_cut_from_every_output() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let attachment = "      - url: https://s3.example.com/cat.png?X-Amz-Credential=CREDSECRET&X-Amz-Signature=SIGSECRET\n        mime_type: image/png\n      - url: https://cdn.example.com/dog.png?sig=SIGPARAM&token=TOKENPARAM\n";
+    let suites: Vec<String> = ["ok", "quote-signed-url"]
+        .iter()
+        .map(|flow| {
+            write(
+                dir.path(),
+                &format!("{flow}.yaml"),
+                &format!(
+                    "suite: {flow}\nflow: faults/fc/{flow}\ncases:\n  - name: with attachments\n    message: hi\n    attachments:\n{attachment}"
+                ),
+            )
+        })
+        .collect();
+    let (code, outputs) = run_everything(&server, &suites);
+    assert_eq!(code, 1);
+    for (what, text) in &outputs {
+        for secret in [
+            "CREDSECRET",
+            "SIGSECRET",
+            "SIGPARAM",
+            "TOKENPARAM",
+            "QUOTEDSIG",
+            "QUOTEDTOKEN",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{secret} appears in {what}:\n{text}"
+            );
+        }
+    }
+    let json: serde_json::Value = serde_json::from_str(&outputs[3].1).expect("JSON");
+    let request = &json["cases"][0]["attempts"][0]["request"]["attachments"];
+    assert_eq!(
+        request[0]["url"],
+        "https://s3.example.com/cat.png?[redacted]"
+    );
+    assert_eq!(
+        request[1]["url"],
+        "https://cdn.example.com/dog.png?[redacted]"
+    );
+    assert!(
+        outputs[0]
+            .1
+            .contains("cannot fetch https://cdn.example.com/cat.png?[redacted]"),
+        "{}",
+        outputs[0].1
+    );
+}
+
+#[test]
+fn no_option_takes_the_key_as_a_value() {
+    for command in ["run", "compare", "gate"] {
+        let help = common::run(&[command, "--help"]);
+        assert_eq!(help.code, 0);
+        assert!(
+            help.stdout.contains("--api-key-file <PATH>"),
+            "{}",
+            help.stdout
+        );
+        for line in help
+            .stdout
+            .lines()
+            .filter(|l| l.trim_start().starts_with('-'))
+        {
+            // The option and its value name, without the description.
+            let flag = line.trim_start().split("  ").next().unwrap_or_default();
+            assert!(
+                !flag.contains("key") || flag.starts_with("--api-key-file"),
+                "`{command}` has an option that may take the key: {line}"
+            );
+        }
+        let refused = common::run(&[command, "--api-key", KEY]);
+        assert_eq!(refused.code, 2, "{}", refused.all());
+        assert!(!refused.all().contains(KEY), "{}", refused.all());
+    }
+}
+
+#[test]
+fn the_key_from_a_file_is_used_and_never_shown() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let key_file = write(dir.path(), "key", &format!("{KEY}\n"));
+    let suite = write(
+        dir.path(),
+        "ok.yaml",
+        "suite: ok\nflow: faults/fc/ok\ncases:\n  - name: ok\n    message: hi\n",
+    );
+    let result = common::Run::from(
+        common::flowcheck()
+            .args(["run", &suite, "-v", "--api-key-file", &key_file])
+            .env("NOUKAI_API_URL", &server.url)
+            .output()
+            .expect("runs"),
+    );
+    assert_eq!(result.code, 0, "{}", result.all());
+    assert_eq!(server.authorizations(), [format!("Bearer {KEY}")]);
+    assert!(!result.all().contains(KEY));
+}
+
+#[test]
+fn a_suite_cannot_read_the_key_from_the_environment() {
+    let dir = tempdir();
+    let suite = write(
+        dir.path(),
+        "leak.yaml",
+        "suite: leak\nflow: faults/fc/ok\ncases:\n  - name: leak\n    message: \"key: ${NOUKAI_API_KEY}\"\n",
+    );
+    let result = common::Run::from(
+        common::flowcheck()
+            .args(["validate", &suite])
+            .env("NOUKAI_API_KEY", KEY)
+            .output()
+            .expect("runs"),
+    );
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result
+            .stderr
+            .contains("the API key (NOUKAI_API_KEY) cannot be used in a suite"),
+        "{}",
+        result.stderr
+    );
+    assert!(result.stderr.contains("leak.yaml:5:"), "{}", result.stderr);
+    assert!(!result.all().contains(KEY));
+}
+
+#[test]
+fn a_ca_bundle_adds_roots_and_a_bad_one_is_a_usage_error() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let suite = write(
+        dir.path(),
+        "ok.yaml",
+        "suite: ok\nflow: faults/fc/ok\ncases:\n  - name: ok\n    message: hi\n",
+    );
+    let run = |bundle: &str| {
+        common::Run::from(
+            common::flowcheck()
+                .args(["run", &suite, "--ca-bundle", bundle])
+                .env("NOUKAI_API_URL", &server.url)
+                .env("NOUKAI_API_KEY", KEY)
+                .output()
+                .expect("runs"),
+        )
+    };
+    let good = common::fixture("tls/extra-root.pem");
+    let result = run(good.to_str().unwrap_or_default());
+    assert_eq!(result.code, 0, "{}", result.all());
+
+    let missing = dir.path().join("missing.pem");
+    let result = run(missing.to_str().unwrap_or_default());
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result.stderr.contains("cannot read the CA bundle")
+            && result.stderr.contains("missing.pem"),
+        "{}",
+        result.stderr
+    );
+
+    let empty = write(dir.path(), "empty.pem", "not a certificate\n");
+    let result = run(&empty);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result.stderr.contains("holds no certificate"),
+        "{}",
+        result.stderr
+    );
+
+    let broken = write(
+        dir.path(),
+        "broken.pem",
+        "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n",
+    );
+    let result = run(&broken);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(result.stderr.contains("CA bundle"), "{}", result.stderr);
+    assert_eq!(
+        server.requests("ok"),
+        1,
+        "nothing is sent with a bad bundle"
+    );
+}
