@@ -66,6 +66,9 @@ pub async fn run(args: RunArgs) -> u8 {
         signals,
     } = executed;
     let (junit, json) = (args.junit.clone(), args.json.clone());
+    // The JUnit structure is built here, where the loaded suites' memory was freed for reuse;
+    // a blocking thread's allocations would come from a new arena and add to the peak.
+    let junit = junit.map(|path| (path, report::junit::report(&outcomes, elapsed)));
     let written = tokio::task::spawn_blocking(move || {
         let mut report_failed = false;
         if crate::report::ci::detect() == crate::report::ci::Ci::GitHub {
@@ -78,8 +81,8 @@ pub async fn run(args: RunArgs) -> u8 {
                 crate::report::ci::append_step_summary(&summary),
             );
         }
-        if let Some(path) = &junit {
-            report_failed |= report_error("JUnit", report::junit::write(path, &outcomes, elapsed));
+        if let Some((path, built)) = &junit {
+            report_failed |= report_error("JUnit", report::junit::write_report(path, built));
         }
         if let Some(path) = &json {
             let written = report::json::write(

@@ -24,13 +24,18 @@ pub fn render(outcomes: &[CaseOutcome], elapsed: Duration) -> Result<String, Str
 /// Write the report to `path` (atomically) as it is serialized: the same bytes as [`render`],
 /// without holding the XML text in memory.
 pub fn write(path: &Path, outcomes: &[CaseOutcome], elapsed: Duration) -> Result<(), String> {
-    let report = report(outcomes, elapsed);
+    write_report(path, &report(outcomes, elapsed))
+}
+
+/// Write a built report (see [`report`]) to `path`, atomically, as it is serialized.
+pub fn write_report(path: &Path, report: &Report) -> Result<(), String> {
     super::write_atomic_with(path, |out| {
         report.serialize(out).map_err(std::io::Error::other)
     })
 }
 
-fn report(outcomes: &[CaseOutcome], elapsed: Duration) -> Report {
+/// The report's structure, for [`write_report`].
+pub fn report(outcomes: &[CaseOutcome], elapsed: Duration) -> Report {
     let mut report = Report::new("flowcheck");
     report.set_time(elapsed);
     // Group by suite and target, keeping case order within each group.
