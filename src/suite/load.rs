@@ -164,6 +164,9 @@ fn yaml_diagnostic(file: &Path, err: &serde_saphyr::Error) -> Diagnostic {
     };
     let help = suggestion(&message);
     let message = match message.as_str() {
+        m if m.starts_with("budget breached") => {
+            format!("the file is too large for one suite ({m}): split its cases over several files")
+        }
         "invalid u16" | "invalid u32" | "invalid u64" => "expected a whole number".to_owned(),
         "invalid bool" => "expected true or false".to_owned(),
         _ => message,
