@@ -254,3 +254,39 @@ fn only_failed_reruns_what_did_not_pass() {
         again.stdout
     );
 }
+
+#[test]
+fn shards_balanced_by_earlier_durations_still_cover_every_case_once() {
+    let sim = Sim::start();
+    let dir = project();
+    let first = sh(
+        dir.path(),
+        &sim,
+        "flowcheck run suites --json reports/single.json",
+        &[],
+    );
+    assert_eq!(first.code, 0, "{}", first.all());
+    for k in 1..=2 {
+        let line = format!(
+            "flowcheck run suites --shard {k}/2 --shard-durations reports/single.json --json reports/shard-{k}.json"
+        );
+        let result = sh(dir.path(), &sim, &line, &[]);
+        assert_eq!(result.code, 0, "{line}\n{}", result.all());
+    }
+    assert_exactly_once(dir.path(), 2);
+    // The slow async case (about 3 s) weighs more than all the others together: it gets a
+    // shard of its own.
+    let shards: Vec<Value> = (1..=2)
+        .map(|k| read_json(&dir.path().join(format!("reports/shard-{k}.json"))))
+        .collect();
+    let alone = shards.iter().find(|r| {
+        r["cases"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["case"] == "the report job completes"))
+    });
+    assert_eq!(
+        alone.and_then(|r| r["cases"].as_array()).map(Vec::len),
+        Some(1),
+        "the long case shares its shard"
+    );
+}
