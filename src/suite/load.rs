@@ -246,47 +246,31 @@ impl Compiler<'_> {
         } else {
             Position::of(&raw.suite)
         };
-        let mut templates: Vec<(Spanned<RawCase>, Option<String>)> = Vec::new();
-        for case in raw.cases.value {
-            self.expand_matrix(case, None, &mut templates);
+        // Cases are compiled one by one as they come: a raw case is large (every value carries
+        // its position), and buffering 10,000 of them would copy megabytes for nothing.
+        let mut names = HashSet::new();
+        let mut cases = Vec::with_capacity(raw.cases.value.len());
+        let mut generated = Vec::new();
+        for boxed in raw.cases.value {
+            let case = Spanned::new(*boxed.value, boxed.referenced, boxed.defined);
+            if case.value.matrix.is_none() {
+                self.compile_case(case, None, &inherited, &mut names, &mut cases);
+            } else {
+                self.expand_matrix(case, None, &mut generated);
+            }
         }
         for from in raw.cases_from {
-            self.expand_rows(from, &mut templates);
+            self.expand_rows(from, &mut generated);
         }
-        if templates.is_empty() && self.errors.is_empty() {
+        for (case, origin) in generated {
+            self.compile_case(case, origin, &inherited, &mut names, &mut cases);
+        }
+        if cases.is_empty() && self.errors.is_empty() {
             self.errors.push(Diagnostic::new(
                 self.file,
                 cases_at,
                 "the suite has no cases (give `cases` or `cases_from`)",
             ));
-        }
-        let mut names = HashSet::new();
-        let mut cases = Vec::new();
-        for (case, origin) in templates {
-            let at = Position::of(&case);
-            let first_error = self.errors.len();
-            if !names.insert(case.value.name.value.clone()) {
-                let message = format!(
-                    "a case named \"{}\" already exists in this suite",
-                    case.value.name.value
-                );
-                self.errors.push(Diagnostic::new(
-                    self.file,
-                    Position::of(&case.value.name),
-                    message,
-                ));
-            }
-            let mut compiled = self.case(case, &inherited);
-            // A generated case's values have no place in the suite file: it and its errors
-            // point at the template, and errors say which row or combination made them.
-            if let Some(origin) = origin {
-                for error in &mut self.errors[first_error..] {
-                    error.position = at;
-                    error.message.push_str(&format!(" (in {origin})"));
-                }
-                relocate(&mut compiled, at);
-            }
-            cases.push(compiled);
         }
         // Loaded suites live for the whole run: no spare capacity (100k cases add up).
         cases.shrink_to_fit();
@@ -593,6 +577,41 @@ impl Compiler<'_> {
                 None
             }
         }
+    }
+
+    /// Compile one case (written or generated) and check its name is new.
+    fn compile_case(
+        &mut self,
+        case: Spanned<RawCase>,
+        origin: Option<String>,
+        inherited: &Inherited,
+        names: &mut HashSet<String>,
+        cases: &mut Vec<Case>,
+    ) {
+        let at = Position::of(&case);
+        let first_error = self.errors.len();
+        if !names.insert(case.value.name.value.clone()) {
+            let message = format!(
+                "a case named \"{}\" already exists in this suite",
+                case.value.name.value
+            );
+            self.errors.push(Diagnostic::new(
+                self.file,
+                Position::of(&case.value.name),
+                message,
+            ));
+        }
+        let mut compiled = self.case(case, inherited);
+        // A generated case's values have no place in the suite file: it and its errors point
+        // at the template, and errors say which row or combination made them.
+        if let Some(origin) = origin {
+            for error in &mut self.errors[first_error..] {
+                error.position = at;
+                error.message.push_str(&format!(" (in {origin})"));
+            }
+            relocate(&mut compiled, at);
+        }
+        cases.push(compiled);
     }
 
     /// A case with a `matrix` becomes one case per combination; others stay as they are.

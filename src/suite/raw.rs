@@ -27,14 +27,15 @@ pub struct RawSuite {
     pub defaults: Option<RawDefaults>,
     #[schemars(with = "Vec<RawCase>")]
     #[serde(default = "no_cases")]
-    pub cases: Spanned<Vec<Spanned<RawCase>>>,
+    /// Boxed: a raw case is large, and the list grows by copying.
+    pub cases: Spanned<Vec<Spanned<Box<RawCase>>>>,
     /// Cases generated from the rows of a data file.
     #[serde(default)]
     #[schemars(with = "Vec<RawCasesFrom>")]
     pub cases_from: Vec<Spanned<RawCasesFrom>>,
 }
 
-fn no_cases() -> Spanned<Vec<Spanned<RawCase>>> {
+fn no_cases() -> Spanned<Vec<Spanned<Box<RawCase>>>> {
     Spanned::new(
         Vec::new(),
         serde_saphyr::Location::UNKNOWN,
