@@ -306,3 +306,42 @@ fn a_nondeterministic_version_is_accepted_against_itself_and_its_regression_caug
         "the regression was caught in only {detected} of {total}"
     );
 }
+
+#[test]
+fn the_gate_can_run_on_reports_alone() {
+    let dir = tempdir();
+    let report = dir.path().join("run.json");
+    let ran = run(&[
+        "run",
+        "suites/triage.yaml",
+        "--embedded",
+        "--json",
+        report.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let path = report.to_str().unwrap_or_default();
+    // No server is configured: both sides come from the report (production and v2 ran there).
+    let gated = run(&[
+        "gate",
+        "--baseline",
+        "production",
+        "--baseline-report",
+        path,
+        "--candidate",
+        "v2",
+        "--candidate-report",
+        path,
+        "suites/triage.yaml",
+    ]);
+    assert_eq!(gated.code, 0, "{}", gated.all());
+    assert!(
+        !gated.stdout.contains("Running"),
+        "nothing runs: {}",
+        gated.stdout
+    );
+    assert!(
+        gated.stdout.contains("ACCEPTED: v2 may be promoted"),
+        "{}",
+        gated.stdout
+    );
+}

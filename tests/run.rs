@@ -546,3 +546,21 @@ fn repeat_runs_every_case_n_times() {
     )["attempts"];
     assert_eq!(attempts.as_array().map(Vec::len), Some(3));
 }
+
+#[test]
+fn the_timeout_flag_overrides_every_case() {
+    let sim = Sim::start();
+    let result = sim.run(&[
+        "tests/fixtures/run/slow_jobs.yaml",
+        "--timeout",
+        "1s",
+        "--filter",
+        "first",
+    ]);
+    assert_eq!(result.code, 3, "{}", result.all());
+    assert!(
+        result.stdout.contains("error: timed out after 1s"),
+        "{}",
+        result.stdout
+    );
+}
