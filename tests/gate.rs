@@ -5,21 +5,8 @@
 
 mod common;
 
-use common::{Run, Sim, read, read_json, run, tempdir};
+use common::{Sim, read, read_json, run, tempdir};
 use std::process::Command;
-
-fn gate(sim: &Sim, args: &[&str]) -> Run {
-    let mut all = vec!["gate"];
-    all.extend_from_slice(args);
-    Run::from(
-        common::flowcheck()
-            .args(&all)
-            .env("NOUKAI_API_URL", &sim.url)
-            .env("NOUKAI_API_KEY", &sim.key)
-            .output()
-            .expect("runs"),
-    )
-}
 
 #[test]
 fn gating_triage_v3_against_production_is_refused() {
@@ -265,8 +252,8 @@ fn trials(baseline: &str, candidate: &str, seeds: std::ops::Range<u64>) -> (usiz
     let total = seeds.clone().count();
     for seed in seeds {
         let sim = Sim::start_with(&["--seed", &seed.to_string()]);
-        let result = gate(
-            &sim,
+        let result = sim.command(
+            "gate",
             &[
                 "--baseline",
                 baseline,

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Run, Sim, read, read_json, tempdir};
+use common::{Sim, read, read_json, tempdir};
 
 fn essence(report: &serde_json::Value) -> Vec<(String, String, String, String)> {
     report["cases"]
@@ -35,22 +35,16 @@ fn a_recorded_run_replays_with_no_server_and_the_same_results() {
     );
     {
         let sim = Sim::start_with(&["--api-key", key]);
-        let recorded = Run::from(
-            common::flowcheck()
-                .args([
-                    "run",
-                    "suites",
-                    "tests/fixtures/run/signed_urls.yaml",
-                    "--record",
-                    recording.to_str().unwrap_or_default(),
-                    "--json",
-                    first.to_str().unwrap_or_default(),
-                ])
-                .env("NOUKAI_API_URL", &sim.url)
-                .env("NOUKAI_API_KEY", key)
-                .output()
-                .expect("runs"),
-        );
+        let (recording_dir, first_json) =
+            (recording.display().to_string(), first.display().to_string());
+        let recorded = sim.run(&[
+            "suites",
+            "tests/fixtures/run/signed_urls.yaml",
+            "--record",
+            &recording_dir,
+            "--json",
+            &first_json,
+        ]);
         assert_eq!(recorded.code, 0, "{}", recorded.all());
         assert!(
             recorded.stdout.contains("recorded ") && recorded.stdout.contains("recording.jsonl"),

@@ -242,17 +242,8 @@ fn ctrl_c_stops_writes_every_report_and_marks_the_rest_not_run() {
 #[test]
 fn a_refused_key_stops_the_run_with_exit_3() {
     let sim = Sim::start();
-    let result = common::Run::from(
-        common::flowcheck()
-            .args(["run", "suites/triage.yaml"])
-            .env("NOUKAI_API_URL", &sim.url)
-            .env(
-                "NOUKAI_API_KEY",
-                "nk_test_wrongkey_00000000000000000000000000000000",
-            )
-            .output()
-            .expect("runs"),
-    );
+    let wrong = "nk_test_wrongkey_00000000000000000000000000000000";
+    let result = common::run_against(&sim.url, wrong, &["run", "suites/triage.yaml"]);
     assert_eq!(result.code, 3, "{}", result.all());
     assert!(
         result.stdout.contains("the API key was refused (HTTP 401"),
@@ -268,17 +259,9 @@ fn a_refused_key_stops_the_run_with_exit_3() {
 
 #[test]
 fn an_unreachable_server_is_exit_3() {
-    let result = common::Run::from(
-        common::flowcheck()
-            .args(["run", "suites/broken.yaml", "--retries", "0"])
-            .env("NOUKAI_API_URL", "http://127.0.0.1:9")
-            .env(
-                "NOUKAI_API_KEY",
-                "nk_test_abcdefgh_00000000000000000000000000000000",
-            )
-            .output()
-            .expect("runs"),
-    );
+    let key = "nk_test_abcdefgh_00000000000000000000000000000000";
+    let args = ["run", "suites/broken.yaml", "--retries", "0"];
+    let result = common::run_against("http://127.0.0.1:9", key, &args);
     assert_eq!(result.code, 3, "{}", result.all());
     assert!(result.stdout.contains("ERROR"), "{}", result.stdout);
 }
@@ -296,17 +279,9 @@ fn no_server_configured_is_a_usage_error() {
 
 #[test]
 fn the_key_is_refused_over_plain_http_to_another_host() {
-    let result = common::Run::from(
-        common::flowcheck()
-            .args(["run", "suites/broken.yaml"])
-            .env("NOUKAI_API_URL", "http://api.noukai.example")
-            .env(
-                "NOUKAI_API_KEY",
-                "nk_test_abcdefgh_00000000000000000000000000000000",
-            )
-            .output()
-            .expect("runs"),
-    );
+    let key = "nk_test_abcdefgh_00000000000000000000000000000000";
+    let args = ["run", "suites/broken.yaml"];
+    let result = common::run_against("http://api.noukai.example", key, &args);
     assert_eq!(result.code, 2, "{}", result.all());
     assert!(
         result
@@ -323,20 +298,17 @@ fn the_key_never_appears_in_any_output_or_report() {
     let sim = Sim::start_with(&["--api-key", key]);
     let dir = tempdir();
     let (junit, json) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
-    let result = common::Run::from(
-        common::flowcheck()
-            .args(["run", "suites", "tests/fixtures/run/regressions.yaml", "-v"])
-            .args([
-                "--junit",
-                junit.to_str().unwrap_or_default(),
-                "--json",
-                json.to_str().unwrap_or_default(),
-            ])
-            .env("NOUKAI_API_URL", &sim.url)
-            .env("NOUKAI_API_KEY", key)
-            .output()
-            .expect("runs"),
-    );
+    let (junit_path, json_path) = (junit.display().to_string(), json.display().to_string());
+    let args = [
+        "suites",
+        "tests/fixtures/run/regressions.yaml",
+        "-v",
+        "--junit",
+        &junit_path,
+        "--json",
+        &json_path,
+    ];
+    let result = sim.run(&args);
     assert_eq!(result.code, 1, "{}", result.all());
     assert!(
         result.stderr.contains("authorization: Bearer [redacted]"),

@@ -51,6 +51,24 @@ struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    /// The fields every run body has after `message`; any issue collected so far (including
+    /// the caller's) makes the 422.
+    fn into_run(mut self, message: Option<String>) -> Result<RunBody, ApiError> {
+        let parameters = self.object("parameters");
+        let block_overrides = self.block_overrides();
+        if !self.issues.is_empty() {
+            return Err(ApiError::Validation(self.issues));
+        }
+        let attachments = attachments::parse(self.body.get("attachments"))?;
+        check_parameters(&parameters)?;
+        Ok(RunBody {
+            message,
+            parameters,
+            attachments,
+            block_overrides,
+        })
+    }
+
     fn string(&mut self, key: &str) -> Option<String> {
         match self.body.get(key) {
             None | Some(Value::Null) => None,
@@ -113,19 +131,7 @@ pub fn run_body(value: &Value, message_required: bool) -> Result<RunBody, ApiErr
             "missing",
         ));
     }
-    let parameters = fields.object("parameters");
-    let block_overrides = fields.block_overrides();
-    if !fields.issues.is_empty() {
-        return Err(ApiError::Validation(fields.issues));
-    }
-    let attachments = attachments::parse(fields.body.get("attachments"))?;
-    check_parameters(&parameters)?;
-    Ok(RunBody {
-        message,
-        parameters,
-        attachments,
-        block_overrides,
-    })
+    fields.into_run(message)
 }
 
 pub fn step_body(value: &Value) -> Result<StepBody, ApiError> {
@@ -163,25 +169,14 @@ pub fn step_body(value: &Value) -> Result<StepBody, ApiError> {
     let accumulated_outputs = fields.object("accumulatedOutputs");
     let input_overrides = fields.object("inputOverrides");
     let message = fields.string("message");
-    let parameters = fields.object("parameters");
-    let block_overrides = fields.block_overrides();
-    if !fields.issues.is_empty() {
-        return Err(ApiError::Validation(fields.issues));
-    }
-    let attachments = attachments::parse(fields.body.get("attachments"))?;
-    check_parameters(&parameters)?;
+    let run = fields.into_run(message)?;
     Ok(StepBody {
         execution_id,
         step_index,
         accumulated_outputs,
         input_overrides,
         run_remaining,
-        run: RunBody {
-            message,
-            parameters,
-            attachments,
-            block_overrides,
-        },
+        run,
     })
 }
 

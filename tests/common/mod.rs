@@ -51,6 +51,18 @@ pub fn run(args: &[&str]) -> Run {
     )
 }
 
+/// A `flowcheck` command against the server at `url` with `key`.
+pub fn run_against(url: &str, key: &str, args: &[&str]) -> Run {
+    Run::from(
+        flowcheck()
+            .args(args)
+            .env("NOUKAI_API_URL", url)
+            .env("NOUKAI_API_KEY", key)
+            .output()
+            .expect("the flowcheck binary runs"),
+    )
+}
+
 /// The simulator as its own process; killed on drop.
 pub struct Sim {
     child: Child,
@@ -64,7 +76,13 @@ impl Sim {
     }
 
     pub fn start_with(extra: &[&str]) -> Sim {
-        let key = flowcheck::DEMO_API_KEY.to_owned();
+        // The key the simulator accepts: `--api-key` when given, else the demo key.
+        let key = extra
+            .iter()
+            .position(|a| *a == "--api-key")
+            .and_then(|i| extra.get(i + 1))
+            .map_or(flowcheck::DEMO_API_KEY, |k| *k)
+            .to_owned();
         let mut child = flowcheck()
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(extra)
@@ -87,15 +105,14 @@ impl Sim {
 
     /// A `flowcheck run` pointed at this simulator with its key.
     pub fn run(&self, args: &[&str]) -> Run {
-        Run::from(
-            flowcheck()
-                .arg("run")
-                .args(args)
-                .env("NOUKAI_API_URL", &self.url)
-                .env("NOUKAI_API_KEY", &self.key)
-                .output()
-                .expect("the flowcheck binary runs"),
-        )
+        self.command("run", args)
+    }
+
+    /// Any `flowcheck` command pointed at this simulator with its key.
+    pub fn command(&self, command: &str, args: &[&str]) -> Run {
+        let mut all = vec![command];
+        all.extend_from_slice(args);
+        run_against(&self.url, &self.key, &all)
     }
 }
 

@@ -1,9 +1,8 @@
 //! `POST .../execute`: run the flow and answer with its result.
 
-use super::{Target, http_fault, next_run, resolve, run_input};
-use crate::sim::engine::{Execution, RunOutcome};
+use super::{Target, prepare_run};
+use crate::sim::engine::RunOutcome;
 use crate::sim::errors::ApiError;
-use crate::sim::request;
 use crate::sim::server::AppState;
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -14,12 +13,7 @@ pub async fn handle(
     target: &Target<'_>,
     body: &[u8],
 ) -> Result<Response, ApiError> {
-    let (flow, version) = resolve(state, target)?;
-    let body = request::run_body(&request::parse_json(body)?, flow.message_required)?;
-    let input = run_input(&version, body)?;
-    http_fault(state, &flow, &version)?;
-    let (run_seed, fails) = next_run(state, &flow, &version);
-    let execution = Execution::new(version.clone(), input, run_seed, fails);
+    let (flow, version, execution) = prepare_run(state, target, body)?;
     let (status, result) = match execution.run_all().await {
         RunOutcome::Completed { result } => ("completed", result),
         RunOutcome::Failed { error, step } => ("failed", RunOutcome::failure_detail(&error, &step)),

@@ -1,11 +1,10 @@
 //! `POST .../jobs` (202 and a job id) and `GET .../jobs/{executionId}` (pending, running,
 //! completed or failed). A job runs the same engine as `/execute`, in the background.
 
-use super::{Target, http_fault, next_run, resolve, run_input};
-use crate::sim::engine::{Execution, RunOutcome};
+use super::{Target, prepare_run};
+use crate::sim::engine::RunOutcome;
 use crate::sim::errors::ApiError;
 use crate::sim::jobs::JobStatus;
-use crate::sim::request;
 use crate::sim::server::AppState;
 use axum::Json;
 use axum::http::StatusCode;
@@ -22,12 +21,7 @@ pub async fn submit(
     target: &Target<'_>,
     body: &[u8],
 ) -> Result<Response, ApiError> {
-    let (flow, version) = resolve(state, target)?;
-    let body = request::run_body(&request::parse_json(body)?, flow.message_required)?;
-    let input = run_input(&version, body)?;
-    http_fault(state, &flow, &version)?;
-    let (run_seed, fails) = next_run(state, &flow, &version);
-    let execution = Execution::new(version.clone(), input, run_seed, fails);
+    let (flow, version, execution) = prepare_run(state, target, body)?;
 
     let at_least = execution.expected_duration().max(Duration::from_secs_f64(
         version.knobs.job_seconds.unwrap_or_default(),

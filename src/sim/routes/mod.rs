@@ -134,6 +134,25 @@ fn resolve(state: &AppState, target: &Target) -> Result<(Arc<Flow>, Arc<Version>
 }
 
 /// The checks every run shares, before any work: overrides, attachments vs. models.
+/// What `/execute` and `/jobs` share: resolve the flow, check the body, apply the HTTP fault
+/// knobs, and set up the run of the one engine.
+fn prepare_run(
+    state: &AppState,
+    target: &Target,
+    body: &[u8],
+) -> Result<(Arc<Flow>, Arc<Version>, crate::sim::engine::Execution), ApiError> {
+    let (flow, version) = resolve(state, target)?;
+    let body = crate::sim::request::run_body(
+        &crate::sim::request::parse_json(body)?,
+        flow.message_required,
+    )?;
+    let input = run_input(&version, body)?;
+    http_fault(state, &flow, &version)?;
+    let (run_seed, fails) = next_run(state, &flow, &version);
+    let execution = crate::sim::engine::Execution::new(version.clone(), input, run_seed, fails);
+    Ok((flow, version, execution))
+}
+
 fn run_input(version: &Version, body: RunBody) -> Result<RunInput, ApiError> {
     let overrides = preflight::block_overrides(version, &body.block_overrides)?;
     preflight::vision(version, &overrides, !body.attachments.is_empty())?;
