@@ -41,15 +41,4 @@ impl ApiError {
             _ => None,
         }
     }
-
-    /// Errors that no case can recover from: the whole run should stop and say why.
-    pub fn is_fatal(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Http {
-                status: 401 | 402,
-                ..
-            }
-        )
-    }
 }
