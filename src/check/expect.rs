@@ -362,7 +362,7 @@ fn describe_error(expected: &ErrorExpectation) -> String {
 }
 
 /// Tokens a step reports: `tokens.total`, else prompt + completion.
-pub fn step_tokens(step: &ObservedStep) -> Option<u64> {
+fn step_tokens(step: &ObservedStep) -> Option<u64> {
     let tokens = step.tokens.as_ref()?;
     tokens.get("total").and_then(Value::as_u64).or_else(|| {
         let part = |k| tokens.get(k).and_then(Value::as_u64);
@@ -370,8 +370,18 @@ pub fn step_tokens(step: &ObservedStep) -> Option<u64> {
     })
 }
 
+/// The tokens the steps report, added up; `None` when none reports any.
+pub fn total_tokens(steps: &[ObservedStep]) -> Option<u64> {
+    steps.iter().filter_map(step_tokens).reduce(|a, b| a + b)
+}
+
+/// The cost the steps report, added up; `None` when none reports any.
+pub fn total_cost(steps: &[ObservedStep]) -> Option<f64> {
+    steps.iter().filter_map(step_cost).reduce(|a, b| a + b)
+}
+
 /// The cost a step reports, read from its decimal string.
-pub fn step_cost(step: &ObservedStep) -> Option<f64> {
+fn step_cost(step: &ObservedStep) -> Option<f64> {
     step.cost_usd
         .as_deref()
         .and_then(|c| c.trim().parse::<f64>().ok())
@@ -405,7 +415,7 @@ fn judge_usage(
     let none_reported =
         "no usage was reported: usage is reported by step-through (mode: step)".to_owned();
     if let Some(max) = limits.max_tokens {
-        let total: Option<u64> = steps.iter().filter_map(step_tokens).reduce(|a, b| a + b);
+        let total = total_tokens(steps);
         let passed = total.is_some_and(|t| t <= max);
         let detail = total.is_none().then(|| none_reported.clone());
         push(
@@ -417,7 +427,7 @@ fn judge_usage(
         );
     }
     if let Some(max) = limits.max_cost_usd {
-        let total: Option<f64> = steps.iter().filter_map(step_cost).reduce(|a, b| a + b);
+        let total = total_cost(steps);
         let passed = total.is_some_and(|c| c <= max + f64::EPSILON);
         let detail = total.is_none().then(|| none_reported.clone());
         push(

@@ -1,7 +1,7 @@
 //! One case on one target, reduced to what a comparison needs; read from this run's outcomes
 //! or from an earlier `--json` report.
 
-use crate::check::expect::{step_cost, step_tokens};
+use crate::check::expect::{total_cost, total_tokens};
 use crate::check::observation::Reply;
 use crate::run::{AttemptResult, CaseOutcome};
 use serde::Serialize;
@@ -66,25 +66,13 @@ impl Sample {
         let tokens: Vec<f64> = outcome
             .attempts
             .iter()
-            .filter_map(|a| {
-                a.observation
-                    .steps
-                    .iter()
-                    .filter_map(step_tokens)
-                    .reduce(|x, y| x + y)
-            })
+            .filter_map(|a| total_tokens(&a.observation.steps))
             .map(|t| t as f64)
             .collect();
         let costs: Vec<f64> = outcome
             .attempts
             .iter()
-            .filter_map(|a| {
-                a.observation
-                    .steps
-                    .iter()
-                    .filter_map(step_cost)
-                    .reduce(|x, y| x + y)
-            })
+            .filter_map(|a| total_cost(&a.observation.steps))
             .collect();
         Sample {
             suite: outcome.suite.to_string(),
