@@ -154,6 +154,13 @@ fn compare_writes_markdown_json_and_html_and_reads_a_baseline_report() {
         result.all()
     );
     assert!(
+        result
+            .stdout
+            .contains("3 case(s) have no production result to compare with and are left out"),
+        "{}",
+        result.stdout
+    );
+    assert!(
         result.stdout.starts_with("Running 16 cases"),
         "only the candidate runs:\n{}",
         result.stdout

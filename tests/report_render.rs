@@ -178,3 +178,18 @@ fn junit_marks_failures_errors_flaky_and_skipped_and_validates() {
         .to_string();
     insta::assert_snapshot!(xml);
 }
+
+#[test]
+fn github_annotations_mark_failures_as_errors_and_flaky_cases_as_warnings() {
+    let annotations = flowcheck::report::ci::github_annotations(&outcomes());
+    let levels: Vec<&str> = annotations
+        .iter()
+        .filter_map(|a| a.split(' ').next())
+        .collect();
+    assert_eq!(
+        levels,
+        ["::error", "::error", "::error", "::warning"],
+        "{annotations:#?}"
+    );
+    assert!(annotations[3].starts_with("::warning file=suites/render.yaml,line=17,title=render › flaky tagline @ production (flaky)::"), "{}", annotations[3]);
+}
