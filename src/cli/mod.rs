@@ -57,43 +57,45 @@ pub enum Command {
 /// Parse the command line, run the command, and map its outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Run(args) => on_runtime(args.execution.connection.embedded, run::run(args)),
+        Command::Compare(args) => {
+            on_runtime(args.execution.connection.embedded, compare::compare(args))
+        }
+        Command::Gate(args) => on_runtime(
+            args.compare.execution.connection.embedded,
+            compare::gate(args),
+        ),
+        Command::Serve(args) => on_runtime(true, serve::serve(args)),
+        Command::Validate(args) => validate::validate(args),
+        Command::Merge(args) => merge::merge(args),
+        Command::Init(args) => init::init(args),
+        Command::Completions(args) => docs::completions(args),
+        Command::Man => docs::man(),
+        Command::Snapshots(command) => snapshots::snapshots(command),
+        Command::Schema => schema::schema(),
+    };
+    crate::exit::code(code)
+}
+
+/// Run a command that talks HTTP on a tokio runtime (the others need none, and start faster
+/// without one). `simulator`: whether this process also runs the simulator.
+fn on_runtime(simulator: bool, command: impl std::future::Future<Output = u8>) -> u8 {
     // A run against a server is I/O-bound, and its scheduler already drives every attempt from
     // the main task: one thread does the same work without waking another thread for every
     // request and response (about a fifth less CPU per case). The simulator, in `serve` or
     // `--embedded`, keeps a worker per core.
-    let embedded = match &cli.command {
-        Command::Run(args) => Some(args.execution.connection.embedded),
-        Command::Compare(args) => Some(args.execution.connection.embedded),
-        Command::Gate(args) => Some(args.compare.execution.connection.embedded),
-        _ => None,
+    let mut builder = match simulator {
+        false => tokio::runtime::Builder::new_current_thread(),
+        true => tokio::runtime::Builder::new_multi_thread(),
     };
-    let mut builder = match embedded {
-        Some(false) => tokio::runtime::Builder::new_current_thread(),
-        _ => tokio::runtime::Builder::new_multi_thread(),
-    };
-    let runtime = match builder.enable_all().build() {
-        Ok(runtime) => runtime,
+    match builder.enable_all().build() {
+        Ok(runtime) => runtime.block_on(command),
         Err(err) => {
             eprintln!("error: failed to start the async runtime: {err}");
-            return crate::exit::code(crate::exit::INFRA);
+            crate::exit::INFRA
         }
-    };
-    let code = runtime.block_on(async {
-        match cli.command {
-            Command::Run(args) => run::run(args).await,
-            Command::Compare(args) => compare::compare(args).await,
-            Command::Gate(args) => compare::gate(args).await,
-            Command::Validate(args) => validate::validate(args),
-            Command::Merge(args) => merge::merge(args),
-            Command::Init(args) => init::init(args),
-            Command::Completions(args) => docs::completions(args),
-            Command::Man => docs::man(),
-            Command::Serve(args) => serve::serve(args).await,
-            Command::Snapshots(command) => snapshots::snapshots(command),
-            Command::Schema => schema::schema(),
-        }
-    });
-    crate::exit::code(code)
+    }
 }
 
 /// Print suite diagnostics to stderr, each with its source line and hint.

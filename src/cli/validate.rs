@@ -18,5 +18,7 @@ pub fn validate(args: ValidateArgs) -> u8 {
     }
     let cases: usize = loaded.suites.iter().map(|s| s.cases.len()).sum();
     println!("{} suites, {cases} cases: valid", loaded.suites.len());
+    // The process ends here: freeing 10,000 compiled cases one by one would only add time.
+    std::mem::forget(loaded);
     exit::SUCCESS
 }

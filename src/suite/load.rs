@@ -6,7 +6,7 @@ use super::interpolate::{interpolate, interpolate_value};
 use super::model::{Attachment, Case, Request, StepPlan, Suite};
 use super::paths;
 use super::raw::{
-    Mode, RawAttachment, RawCase, RawCasesFrom, RawExpect, RawStep, RawSuite, RawUsage,
+    Mode, RawAttachment, RawCase, RawCasesFrom, RawExpect, RawHeader, RawStep, RawUsage, SuiteSeed,
 };
 use super::target::{FlowRef, Target};
 use crate::check::expect::{
@@ -15,6 +15,7 @@ use crate::check::expect::{
 use crate::check::{Check, ParseContext, RawCheck};
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
 use crate::snapshot::SnapshotSpec;
+use serde::de::DeserializeSeed;
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
 use serde_saphyr::Spanned;
@@ -130,28 +131,34 @@ pub fn load_file(
 }
 
 /// Parse and compile one suite's text; `file` names it in diagnostics.
+///
+/// Each written case is compiled as soon as the YAML parser has read it, and its raw form
+/// dropped: holding every raw case until the end of the file tripled the memory that loading
+/// touched (and the time, in page faults). What a case inherits from the suite is applied at
+/// the end, since `defaults` may come after `cases`.
 pub fn parse(
     file: &Path,
     text: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Suite, Vec<Diagnostic>> {
-    let raw: RawSuite = serde_saphyr::from_str(text)
-        .map_err(|err| vec![yaml_diagnostic(file, &err).with_source(text)])?;
     let mut compiler = Compiler {
         file,
         env,
         errors: Vec::new(),
     };
-    let suite = compiler.suite(raw);
+    let mut read = ReadCases::default();
+    let header = serde_saphyr::with_deserializer_from_str(text, |de| {
+        SuiteSeed(|case| compiler.read_case(case, &mut read)).deserialize(de)
+    })
+    .map_err(|err| vec![yaml_diagnostic(file, &err).with_source(text)])?;
+    let suite = compiler.suite(header, read);
     if compiler.errors.is_empty() {
-        Ok(suite)
-    } else {
-        Err(compiler
-            .errors
-            .into_iter()
-            .map(|d| d.with_source(text))
-            .collect())
+        return Ok(suite);
     }
+    // Cases report as they are read and the suite's keys at the end: put them in file order.
+    let mut errors = compiler.errors;
+    errors.sort_by_key(|d| (d.position.line, d.position.column));
+    Err(errors.into_iter().map(|d| d.with_source(text)).collect())
 }
 
 /// Turn a YAML/serde error into a diagnostic, adding "did you mean" to unknown keys and values.
@@ -197,6 +204,28 @@ struct Compiler<'a> {
     errors: Vec<Diagnostic>,
 }
 
+/// Cases read so far, compiled from what they say themselves (see [`Compiler::read_case`]).
+#[derive(Default)]
+struct ReadCases {
+    cases: Vec<Case>,
+    /// For each of `cases`, what it sets of the settings it could inherit.
+    own: Vec<OwnSettings>,
+    /// Cases made from a `matrix`, compiled when the whole file has been read.
+    generated: Vec<(Spanned<RawCase>, Option<String>)>,
+    names: HashSet<String>,
+}
+
+/// What a case sets itself of what it would otherwise inherit from the suite.
+struct OwnSettings {
+    mode: Option<Mode>,
+    repeat: Option<u32>,
+    timeout: Option<Duration>,
+    targets: Option<Vec<Target>>,
+    pass_if: Option<Spanned<String>>,
+    /// Where its first step is: steps need step mode, which may be inherited.
+    first_step: Option<Position>,
+}
+
 /// Suite-wide settings a case inherits.
 struct Inherited {
     targets: Vec<Target>,
@@ -213,7 +242,7 @@ impl Compiler<'_> {
             .push(Diagnostic::new(self.file, Position::of(at), message));
     }
 
-    fn suite(&mut self, raw: RawSuite) -> Suite {
+    fn suite(&mut self, raw: RawHeader, read: ReadCases) -> Suite {
         if raw.suite.value.trim().is_empty() {
             self.error(&raw.suite, "the suite needs a name");
         }
@@ -241,23 +270,18 @@ impl Compiler<'_> {
             repeat: self.repeat(defaults.repeat.as_ref()).unwrap_or(1),
             tags: defaults.tags,
         };
-        let cases_at = if Position::of(&raw.cases).line > 0 {
-            Position::of(&raw.cases)
-        } else {
-            Position::of(&raw.suite)
+        let cases_at = match raw.cases_at.map(Position::at) {
+            Some(at) if at.line > 0 => at,
+            _ => Position::of(&raw.suite),
         };
-        // Cases are compiled one by one as they come: a raw case is large (every value carries
-        // its position), and buffering 10,000 of them would copy megabytes for nothing.
-        let mut names = HashSet::new();
-        let mut cases = Vec::with_capacity(raw.cases.value.len());
-        let mut generated = Vec::new();
-        for boxed in raw.cases.value {
-            let case = Spanned::new(*boxed.value, boxed.referenced, boxed.defined);
-            if case.value.matrix.is_none() {
-                self.compile_case(case, None, &inherited, &mut names, &mut cases);
-            } else {
-                self.expand_matrix(case, None, &mut generated);
-            }
+        let ReadCases {
+            mut cases,
+            own,
+            mut generated,
+            mut names,
+        } = read;
+        for (case, own) in cases.iter_mut().zip(own) {
+            self.inherit(case, own, &inherited);
         }
         for from in raw.cases_from {
             self.expand_rows(from, &mut generated);
@@ -282,12 +306,41 @@ impl Compiler<'_> {
         }
     }
 
-    fn case(&mut self, spanned: Spanned<RawCase>, inherited: &Inherited) -> Case {
+    /// A written case, as the parser hands it over: compile what it says itself now; a case
+    /// with a `matrix` is expanded, and its cases compiled with the generated ones.
+    fn read_case(&mut self, case: Spanned<RawCase>, read: &mut ReadCases) {
+        if case.value.matrix.is_some() {
+            return self.expand_matrix(case, None, &mut read.generated);
+        }
+        self.unique_name(&case.value.name, &mut read.names);
+        let (case, own) = self.own_case(case);
+        read.cases.push(case);
+        read.own.push(own);
+    }
+
+    fn unique_name(&mut self, name: &Spanned<String>, names: &mut HashSet<String>) {
+        if !names.insert(name.value.clone()) {
+            let message = format!(
+                "a case named \"{}\" already exists in this suite",
+                name.value
+            );
+            self.error(name, message);
+        }
+    }
+
+    /// Compile what a case says itself. Its suite-wide settings are placeholders until
+    /// [`Compiler::inherit`] replaces them.
+    fn own_case(&mut self, spanned: Spanned<RawCase>) -> (Case, OwnSettings) {
         let raw = spanned.value;
-        let mode = raw.mode.as_ref().map(|m| m.value).unwrap_or(inherited.mode);
-        let repeat = self.repeat(raw.repeat.as_ref()).unwrap_or(inherited.repeat);
-        let mut parameters = inherited.parameters.clone();
-        parameters.extend(self.object(raw.parameters.as_ref(), "parameters"));
+        let own = OwnSettings {
+            mode: raw.mode.as_ref().map(|m| m.value),
+            repeat: self.repeat(raw.repeat.as_ref()),
+            timeout: self.duration(raw.timeout.as_ref()),
+            targets: self.targets(raw.targets.as_deref()),
+            pass_if: raw.pass_if,
+            first_step: raw.steps.first().map(Position::of),
+        };
+        let parameters = self.object(raw.parameters.as_ref(), "parameters");
         let message = raw.message.as_ref().map(|m| self.text(m));
         let attachments = raw
             .attachments
@@ -295,44 +348,56 @@ impl Compiler<'_> {
             .filter_map(|a| self.attachment(a))
             .collect();
         let block_overrides = self.object(raw.block_overrides.as_ref(), "block_overrides");
-        if mode != Mode::Step
-            && let Some(step) = raw.steps.first()
-        {
-            self.error(
-                step,
-                format!(
-                    "`steps` needs `mode: step`; this case runs in {} mode",
-                    mode.as_str()
-                ),
-            );
-        }
         let (steps, step_expectations): (Vec<_>, Vec<_>) =
             raw.steps.iter().filter_map(|s| self.step(s)).unzip();
         let mut expect = self.expect(raw.expect.as_ref(), Position::of(&raw.name));
         expect.steps = step_expectations.into_iter().flatten().collect();
-        let mut tags = inherited.tags.clone();
-        tags.extend(raw.tags);
-        Case {
+        let case = Case {
             line: Position::of(&raw.name).line,
             name: raw.name.value,
-            tags,
+            tags: raw.tags,
             request: Request {
                 message,
                 parameters,
                 attachments,
                 block_overrides,
             },
-            mode,
-            targets: self
-                .targets(raw.targets.as_deref())
-                .unwrap_or_else(|| inherited.targets.clone()),
-            timeout: self
-                .duration(raw.timeout.as_ref())
-                .unwrap_or(inherited.timeout),
-            repeat,
-            pass_if: self.pass_if(raw.pass_if.as_ref(), repeat),
+            mode: Mode::Sync,
+            targets: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+            repeat: 1,
+            pass_if: 1,
             steps,
             expect,
+        };
+        (case, own)
+    }
+
+    /// Complete a case with what it inherits from the suite.
+    fn inherit(&mut self, case: &mut Case, own: OwnSettings, inherited: &Inherited) {
+        case.mode = own.mode.unwrap_or(inherited.mode);
+        if case.mode != Mode::Step
+            && let Some(at) = own.first_step
+        {
+            let message = format!(
+                "`steps` needs `mode: step`; this case runs in {} mode",
+                case.mode.as_str()
+            );
+            self.errors.push(Diagnostic::new(self.file, at, message));
+        }
+        case.repeat = own.repeat.unwrap_or(inherited.repeat);
+        case.pass_if = self.pass_if(own.pass_if.as_ref(), case.repeat);
+        case.targets = own.targets.unwrap_or_else(|| inherited.targets.clone());
+        case.timeout = own.timeout.unwrap_or(inherited.timeout);
+        if !inherited.parameters.is_empty() {
+            let mut parameters = inherited.parameters.clone();
+            parameters.extend(std::mem::take(&mut case.request.parameters));
+            case.request.parameters = parameters;
+        }
+        if !inherited.tags.is_empty() {
+            let mut tags = inherited.tags.clone();
+            tags.append(&mut case.tags);
+            case.tags = tags;
         }
     }
 
@@ -579,7 +644,7 @@ impl Compiler<'_> {
         }
     }
 
-    /// Compile one case (written or generated) and check its name is new.
+    /// Compile a generated case and check its name is new.
     fn compile_case(
         &mut self,
         case: Spanned<RawCase>,
@@ -590,18 +655,9 @@ impl Compiler<'_> {
     ) {
         let at = Position::of(&case);
         let first_error = self.errors.len();
-        if !names.insert(case.value.name.value.clone()) {
-            let message = format!(
-                "a case named \"{}\" already exists in this suite",
-                case.value.name.value
-            );
-            self.errors.push(Diagnostic::new(
-                self.file,
-                Position::of(&case.value.name),
-                message,
-            ));
-        }
-        let mut compiled = self.case(case, inherited);
+        self.unique_name(&case.value.name, names);
+        let (mut compiled, own) = self.own_case(case);
+        self.inherit(&mut compiled, own, inherited);
         // A generated case's values have no place in the suite file: it and its errors point
         // at the template, and errors say which row or combination made them.
         if let Some(origin) = origin {
@@ -863,6 +919,64 @@ mod tests {
             )
         });
         assert_eq!(suite, Ok((1, 2, 2)));
+    }
+
+    #[test]
+    fn settings_written_after_the_cases_are_inherited() {
+        let text = "suite: s\nflow: demo/support/triage\ncases:\n  - name: one\n    message: hi\n  - name: two\n    repeat: 3\n    pass_if: 2/3\n    tags: [own]\n    parameters: {lang: fr, tone: dry}\ndefaults:\n  repeat: 2\n  timeout: 5s\n  parameters: {lang: en}\n  tags: [smoke]\nmode: async\ntargets: [v2]\n";
+        let suite = parse(Path::new("s.yaml"), text, &no_env).map_err(|e| e[0].to_string());
+        let cases: Result<Vec<_>, _> = suite.map(|suite| {
+            suite
+                .cases
+                .iter()
+                .map(|c| {
+                    (
+                        c.repeat,
+                        c.pass_if,
+                        c.timeout.as_secs(),
+                        c.mode,
+                        c.targets.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+                        c.tags.clone(),
+                        Value::Object(c.request.parameters.clone()).to_string(),
+                    )
+                })
+                .collect()
+        });
+        let targets = vec!["v2".to_owned()];
+        assert_eq!(
+            cases,
+            Ok(vec![
+                (
+                    2,
+                    2,
+                    5,
+                    Mode::Async,
+                    targets.clone(),
+                    vec!["smoke".to_owned()],
+                    r#"{"lang":"en"}"#.to_owned()
+                ),
+                (
+                    3,
+                    2,
+                    5,
+                    Mode::Async,
+                    targets,
+                    vec!["smoke".to_owned(), "own".to_owned()],
+                    r#"{"lang":"fr","tone":"dry"}"#.to_owned()
+                ),
+            ])
+        );
+    }
+
+    #[test]
+    fn errors_come_in_file_order() {
+        // Case errors are found as the cases are read, the suite's own keys' at the end.
+        let text = "suite: s\nflow: demo/support/triage\ncases:\n  - name: x\n    steps:\n      - step: a\n    pass_if: 2/3\n  - name: x\n    timeout: 0s\ndefaults:\n  repeat: 0\nmode: sync\ntargets: [prod]\n";
+        let lines: Vec<u32> = match parse(Path::new("s.yaml"), text, &no_env) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(|e| e.position.line).collect(),
+        };
+        assert_eq!(lines, vec![6, 7, 8, 9, 11, 13]);
     }
 
     proptest! {

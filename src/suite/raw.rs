@@ -4,43 +4,167 @@
 use crate::check::RawCheck;
 use crate::check::expect::FlowStatus;
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_saphyr::Spanned;
+use std::fmt;
 
-#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
+/// The shape of a suite file, for its JSON Schema (`flowcheck schema`). The loader does not
+/// build it: it reads the same keys with [`SuiteSeed`], which hands over each case as soon as it
+/// is read, so that a large suite's cases are never all held in this raw form (every value
+/// carries its position, which makes a raw case about 1.8 KB).
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Suite")]
 pub struct RawSuite {
-    #[schemars(with = "String")]
-    pub suite: Spanned<String>,
-    #[schemars(with = "String")]
-    pub flow: Spanned<String>,
+    pub suite: String,
+    pub flow: String,
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
-    #[schemars(with = "Option<Vec<String>>")]
-    pub targets: Option<Vec<Spanned<String>>>,
+    pub targets: Option<Vec<String>>,
     #[serde(default)]
-    #[schemars(with = "Option<Mode>")]
-    pub mode: Option<Spanned<Mode>>,
+    pub mode: Option<Mode>,
     #[serde(default)]
     pub defaults: Option<RawDefaults>,
-    #[schemars(with = "Vec<RawCase>")]
-    #[serde(default = "no_cases")]
-    /// Boxed: a raw case is large, and the list grows by copying.
-    pub cases: Spanned<Vec<Spanned<Box<RawCase>>>>,
+    #[serde(default)]
+    pub cases: Vec<RawCase>,
     /// Cases generated from the rows of a data file.
     #[serde(default)]
-    #[schemars(with = "Vec<RawCasesFrom>")]
+    pub cases_from: Vec<RawCasesFrom>,
+}
+
+/// A suite file's keys, in [`RawSuite`]'s order; an unknown key is refused with this list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum SuiteKey {
+    Suite,
+    Flow,
+    Description,
+    Targets,
+    Mode,
+    Defaults,
+    Cases,
+    CasesFrom,
+}
+
+const SUITE_KEYS: &[&str] = &[
+    "suite",
+    "flow",
+    "description",
+    "targets",
+    "mode",
+    "defaults",
+    "cases",
+    "cases_from",
+];
+
+/// Everything in a suite file but its written cases, which [`SuiteSeed`] hands over one by one.
+#[derive(Debug)]
+pub struct RawHeader {
+    pub suite: Spanned<String>,
+    pub flow: Spanned<String>,
+    pub targets: Option<Vec<Spanned<String>>>,
+    pub mode: Option<Spanned<Mode>>,
+    pub defaults: Option<RawDefaults>,
+    /// Where the `cases` key is, if the file has one.
+    pub cases_at: Option<serde_saphyr::Location>,
     pub cases_from: Vec<Spanned<RawCasesFrom>>,
 }
 
-fn no_cases() -> Spanned<Vec<Spanned<Box<RawCase>>>> {
-    Spanned::new(
-        Vec::new(),
-        serde_saphyr::Location::UNKNOWN,
-        serde_saphyr::Location::UNKNOWN,
-    )
+/// Reads a suite file (a [`RawSuite`]) key by key and calls the function with each written
+/// case as soon as it is read; returns the rest. Unknown, missing and repeated keys are refused
+/// as a derived `Deserialize` would refuse them.
+pub struct SuiteSeed<F>(pub F);
+
+impl<'de, F: FnMut(Spanned<RawCase>)> DeserializeSeed<'de> for SuiteSeed<F> {
+    type Value = RawHeader;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<RawHeader, D::Error> {
+        deserializer.deserialize_struct("Suite", SUITE_KEYS, self)
+    }
+}
+
+impl<'de, F: FnMut(Spanned<RawCase>)> Visitor<'de> for SuiteSeed<F> {
+    type Value = RawHeader;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a suite: a mapping with `suite`, `flow` and `cases`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<RawHeader, A::Error> {
+        fn once<T, E: de::Error>(
+            slot: &mut Option<T>,
+            value: T,
+            key: &'static str,
+        ) -> Result<(), E> {
+            match slot {
+                Some(_) => Err(E::duplicate_field(key)),
+                None => {
+                    *slot = Some(value);
+                    Ok(())
+                }
+            }
+        }
+        let mut suite = None;
+        let mut flow = None;
+        let mut description: Option<Option<String>> = None;
+        let mut targets: Option<Option<Vec<Spanned<String>>>> = None;
+        let mut mode: Option<Option<Spanned<Mode>>> = None;
+        let mut defaults: Option<Option<RawDefaults>> = None;
+        let mut cases_at = None;
+        let mut cases_from = None;
+        while let Some(key) = map.next_key::<Spanned<SuiteKey>>()? {
+            match key.value {
+                SuiteKey::Suite => once(&mut suite, map.next_value()?, "suite")?,
+                SuiteKey::Flow => once(&mut flow, map.next_value()?, "flow")?,
+                SuiteKey::Description => once(&mut description, map.next_value()?, "description")?,
+                SuiteKey::Targets => once(&mut targets, map.next_value()?, "targets")?,
+                SuiteKey::Mode => once(&mut mode, map.next_value()?, "mode")?,
+                SuiteKey::Defaults => once(&mut defaults, map.next_value()?, "defaults")?,
+                SuiteKey::Cases => {
+                    once(&mut cases_at, key.referenced, "cases")?;
+                    map.next_value_seed(CasesSeed(&mut self.0))?;
+                }
+                SuiteKey::CasesFrom => once(&mut cases_from, map.next_value()?, "cases_from")?,
+            }
+        }
+        Ok(RawHeader {
+            suite: suite.ok_or_else(|| de::Error::missing_field("suite"))?,
+            flow: flow.ok_or_else(|| de::Error::missing_field("flow"))?,
+            targets: targets.flatten(),
+            mode: mode.flatten(),
+            defaults: defaults.flatten(),
+            cases_at,
+            cases_from: cases_from.unwrap_or_default(),
+        })
+    }
+}
+
+/// The `cases` list: each case goes to the function as soon as it is read.
+struct CasesSeed<'f, F>(&'f mut F);
+
+impl<'de, F: FnMut(Spanned<RawCase>)> DeserializeSeed<'de> for CasesSeed<'_, F> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, F: FnMut(Spanned<RawCase>)> Visitor<'de> for CasesSeed<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(case) = seq.next_element::<Spanned<RawCase>>()? {
+            (self.0)(case);
+        }
+        Ok(())
+    }
 }
 
 /// `cases_from`: one case per row of a CSV, JSONL or YAML file; `{{column}}` in the template's
@@ -245,4 +369,20 @@ pub struct RawStep {
     #[serde(default)]
     #[schemars(with = "Vec<RawCheck>")]
     pub expect: Vec<Spanned<RawCheck>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_loader_reads_the_keys_the_schema_describes() {
+        let schema = schemars::SchemaGenerator::default().into_root_schema_for::<RawSuite>();
+        let keys: Vec<String> = schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        assert_eq!(keys, SUITE_KEYS);
+    }
 }
