@@ -8,6 +8,8 @@ use crate::secret::{ApiKey, redact_url, redact_urls};
 use crate::suite::{FlowRef, Target};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
@@ -44,6 +46,10 @@ impl ClientConfig {
 pub struct Client {
     http: reqwest::Client,
     config: ClientConfig,
+    /// Parsed URLs of the flow endpoints POSTed to: a run sends thousands of requests to a few
+    /// URLs, and parsing one cost more than the rest of building a request. Poll URLs (one per
+    /// job) are parsed each time and not kept.
+    urls: Arc<Mutex<HashMap<String, reqwest::Url>>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +71,8 @@ impl Client {
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .pool_max_idle_per_host(256)
+            // The API does not redirect; a redirect is reported, not followed with the key.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("flowcheck/", env!("CARGO_PKG_VERSION")))
             .tls_certs_merge(config.extra_roots.iter().cloned())
             .build()
@@ -72,7 +80,11 @@ impl Client {
                 message: format!("cannot build the HTTP client: {err}"),
                 connect: true,
             })?;
-        Ok(Client { http, config })
+        Ok(Client {
+            http,
+            config,
+            urls: Arc::default(),
+        })
     }
 
     fn url(&self, flow: &FlowRef, target: Option<Target>, action: &str) -> String {
@@ -248,7 +260,24 @@ impl Client {
         url: &str,
         body: Option<&Value>,
     ) -> reqwest::RequestBuilder {
-        let mut request = self.http.request(method, url).header(
+        let parsed = match method {
+            reqwest::Method::POST => {
+                let mut urls = self.urls.lock().unwrap_or_else(PoisonError::into_inner);
+                match urls.get(url) {
+                    Some(parsed) => Ok(parsed.clone()),
+                    None => reqwest::Url::parse(url).inspect(|parsed| {
+                        urls.insert(url.to_owned(), parsed.clone());
+                    }),
+                }
+            }
+            _ => reqwest::Url::parse(url),
+        };
+        // A URL that does not parse is handed over as text, for reqwest to report.
+        let request = match parsed {
+            Ok(parsed) => self.http.request(method, parsed),
+            Err(_) => self.http.request(method, url),
+        };
+        let mut request = request.header(
             AUTHORIZATION,
             format!("Bearer {}", self.config.api_key.expose()),
         );

@@ -227,6 +227,7 @@ impl ExecutionArgs {
                     terminal.case_finished(&outcome);
                     outcomes.push(*outcome);
                 }
+                Event::ShowProgress => terminal.flush(),
             },
         )
         .await;

@@ -96,6 +96,10 @@ pub async fn run(args: RunArgs) -> u8 {
             );
             report_failed |= report_error("JSON", written);
         }
+        // The process ends after this: freeing every outcome one by one would only add time
+        // (about 5% of a 10,000-case run's CPU).
+        std::mem::forget(outcomes);
+        std::mem::forget(junit);
         (report_failed, stop)
     })
     .await;

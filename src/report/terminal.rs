@@ -4,11 +4,14 @@
 use super::render::{case_details, status_word, title};
 use super::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
 use crate::run::{CaseOutcome, CaseStatus, Stop, Totals};
+use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Duration;
 
 pub struct Terminal {
     out: anstream::AutoStream<std::io::Stdout>,
+    /// Case lines not yet written: [`Terminal::flush`] writes them in one go.
+    pending: String,
     /// Cases that did not pass, shown in detail at the end.
     problems: Vec<String>,
     /// Print a line for passing cases too.
@@ -21,6 +24,7 @@ impl Terminal {
     pub fn new(show_passes: bool) -> Self {
         Terminal {
             out: anstream::stdout(),
+            pending: String::new(),
             problems: Vec::new(),
             show_passes,
             show_details: true,
@@ -29,26 +33,41 @@ impl Terminal {
 
     /// Progress lines only: a comparison explains the differences itself.
     pub fn progress_only() -> Self {
-        Terminal {
-            show_details: false,
-            ..Terminal::new(false)
-        }
+        let mut terminal = Terminal::new(false);
+        terminal.show_details = false;
+        terminal
     }
 
+    /// Write a line now (after any case lines still pending).
     pub fn line(&mut self, text: &str) {
+        self.flush();
         let _ = writeln!(self.out, "{text}");
+    }
+
+    /// Write the pending case lines; the scheduler says when (`Event::ShowProgress`).
+    pub fn flush(&mut self) {
+        if !self.pending.is_empty() {
+            // Stripped here in one piece: the stream would write every piece between two
+            // styles on its own, a system call per line.
+            if self.out.current_choice() == anstream::ColorChoice::Never {
+                self.pending = super::style::plain(&self.pending);
+            }
+            let _ = self.out.write_all(self.pending.as_bytes());
+            let _ = self.out.flush();
+            self.pending.clear();
+        }
     }
 
     pub fn case_finished(&mut self, outcome: &CaseOutcome) {
         if self.show_passes || !outcome.status.is_success() {
             let seconds = outcome.duration.as_secs_f64();
-            let line = format!(
+            let _ = writeln!(
+                self.pending,
                 "{} {} {}",
                 status_word(outcome.status),
                 paint(DIM, format!("[{seconds:>7.3}s]")),
                 title(outcome)
             );
-            self.line(&line);
         }
         if self.show_details && !matches!(outcome.status, CaseStatus::Passed) {
             let header = format!(
@@ -98,6 +117,12 @@ impl Terminal {
             self.line(&format!("{} {why}", paint(WARN, "note:")));
         }
         self.line(&summary(totals, elapsed));
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 

@@ -44,10 +44,17 @@ impl Default for RunOptions {
     }
 }
 
+/// How long a finished case may wait to be shown: unnoticeable, and enough to batch output.
+pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
+
 /// What the consumer is told, in the order it happens.
 #[derive(Debug)]
 pub enum Event {
     CaseFinished(Box<CaseOutcome>),
+    /// Time to show the cases finished since the last `ShowProgress`: at most
+    /// [`PROGRESS_INTERVAL`] after a case finishes, so that a fast run writes its lines in
+    /// batches rather than one system call per case.
+    ShowProgress,
 }
 
 /// Why a run ended early.
@@ -127,6 +134,7 @@ pub async fn execute(
     let far = Instant::now() + Duration::from_secs(365 * 24 * 3600);
     let run_deadline = options.deadline.map(|d| Instant::now() + d);
     let mut grace_end: Option<Instant> = None;
+    let mut show_progress_at: Option<Instant> = None;
 
     loop {
         let halt =
@@ -141,7 +149,14 @@ pub async fn execute(
                     *grace_end = Some(Instant::now() + options.grace);
                 }
             };
+        // Biased: the stop conditions come first.
         tokio::select! {
+            biased;
+            () = interrupt.cancelled(), if stopped.is_none() => halt(Stop::Interrupted, &mut stopped, &mut grace_end, false),
+            () = tokio::time::sleep_until(run_deadline.unwrap_or(far)), if run_deadline.is_some() && !abort.is_cancelled() => {
+                halt(Stop::Deadline, &mut stopped, &mut grace_end, true);
+            }
+            () = tokio::time::sleep_until(grace_end.unwrap_or(far)), if grace_end.is_some() && !abort.is_cancelled() => abort.cancel(),
             next = attempts.next() => {
                 let Some((index, started, attempt)) = next else { break };
                 if let Some(Reply::Refused { http: http @ (401 | 402), code, message }) = attempt.as_ref().map(|a| &a.observation.reply) {
@@ -163,12 +178,12 @@ pub async fn execute(
                             halt(Stop::FailFast, &mut stopped, &mut grace_end, false);
                         }
                         on_event(Event::CaseFinished(Box::new(outcome)));
+                        show_progress_at.get_or_insert_with(|| Instant::now() + PROGRESS_INTERVAL);
                     }
             }
-            () = interrupt.cancelled(), if stopped.is_none() => halt(Stop::Interrupted, &mut stopped, &mut grace_end, false),
-            () = tokio::time::sleep_until(grace_end.unwrap_or(far)), if grace_end.is_some() && !abort.is_cancelled() => abort.cancel(),
-            () = tokio::time::sleep_until(run_deadline.unwrap_or(far)), if run_deadline.is_some() && !abort.is_cancelled() => {
-                halt(Stop::Deadline, &mut stopped, &mut grace_end, true);
+            () = tokio::time::sleep_until(show_progress_at.unwrap_or(far)), if show_progress_at.is_some() => {
+                show_progress_at = None;
+                on_event(Event::ShowProgress);
             }
         }
     }
