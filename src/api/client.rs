@@ -344,11 +344,19 @@ impl Client {
 
     fn transport(&self, err: reqwest::Error) -> ApiError {
         let mut message = err.to_string();
+        let mut certificate = None;
         let mut source = std::error::Error::source(&err);
         while let Some(inner) = source {
             message.push_str(": ");
             message.push_str(&inner.to_string());
+            certificate = certificate.or_else(|| refused_certificate(inner));
             source = inner.source();
+        }
+        if let Some(why) = certificate {
+            return ApiError::Untrusted(format!(
+                "the server's TLS certificate was refused ({why}); if a private CA signed it, \
+                 pass that CA with --ca-bundle"
+            ));
         }
         ApiError::Transport {
             message: self.config.api_key.scrub(&message),
@@ -368,6 +376,19 @@ impl Client {
             let shown = crate::check::short(&Value::String(redact_url(text)), 2000);
             eprintln!("< {status} ({} ms) {shown}", started.elapsed().as_millis());
         }
+    }
+}
+
+/// The reason rustls refused the server's certificate, if that is what `err` is. rustls's error
+/// comes wrapped in I/O errors, whose `source` skips what they wrap.
+fn refused_certificate(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut err: &(dyn std::error::Error + 'static) = err;
+    while let Some(io) = err.downcast_ref::<std::io::Error>() {
+        err = io.get_ref()?;
+    }
+    match err.downcast_ref::<rustls::Error>()? {
+        rustls::Error::InvalidCertificate(why) => Some(format!("{why:?}")),
+        _ => None,
     }
 }
 

@@ -15,6 +15,9 @@ pub enum ApiError {
     /// No answer: the connection failed or broke.
     #[error("{message}")]
     Transport { message: String, connect: bool },
+    /// The server's TLS certificate was refused: trying again cannot help.
+    #[error("{0}")]
+    Untrusted(String),
     /// An answer that does not follow the contract.
     #[error("unexpected response: {0}")]
     Protocol(String),
@@ -31,7 +34,7 @@ impl ApiError {
                 _ => false,
             },
             ApiError::Transport { .. } => true,
-            ApiError::Protocol(_) => false,
+            ApiError::Untrusted(_) | ApiError::Protocol(_) => false,
         }
     }
 
