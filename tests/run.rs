@@ -536,3 +536,36 @@ fn the_timeout_flag_overrides_every_case() {
         result.stdout
     );
 }
+
+/// On a terminal (here a pseudo-terminal made by util-linux's `script`), a progress bar on
+/// stderr counts the cases and is cleared before the summary; the case lines stay.
+#[test]
+fn a_terminal_gets_a_progress_bar_that_is_cleared_at_the_end() {
+    let command = format!(
+        "{} run suites/triage.yaml --embedded --filter refund",
+        common::BIN
+    );
+    let output = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .stdin(Stdio::null())
+        .output();
+    let Ok(output) = output else {
+        eprintln!("`script` (util-linux) is not installed: the terminal is not tested here");
+        return;
+    };
+    let text = String::from_utf8_lossy(&output.stdout).replace('\r', "");
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("] 0/2 cases"), "{text}");
+    assert!(text.contains("] 2/2 cases"), "{text}");
+    assert!(
+        text.contains("PASS [") && text.contains("refund requests go to billing @ v2"),
+        "{text}"
+    );
+    // The bar's line is erased (ESC [2K) just before the summary is written.
+    assert!(text.contains("\u{1b}[2KSummary ["), "{text}");
+}

@@ -12,6 +12,7 @@ use crate::run::{
 };
 use crate::suite::Suite;
 use std::collections::{HashMap, HashSet};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 use tokio_util::sync::CancellationToken;
@@ -211,6 +212,9 @@ impl ExecutionArgs {
             suites.len(),
             connection.label
         ));
+        // A bar only for a person watching: not in CI, not under -v's traces on stderr.
+        let watched = std::io::stderr().is_terminal() && !self.verbose && !super::in_ci();
+        terminal.start(plan.len(), watched);
         let started_at = SystemTime::now();
         let started = Instant::now();
         let mut outcomes: Vec<CaseOutcome> = Vec::with_capacity(plan.len());

@@ -1,5 +1,6 @@
-//! The terminal: one line per case as it finishes, then every failure in detail, then a
-//! summary. Colours only on a colour terminal (and never with NO_COLOR).
+//! The terminal: one line per case as it finishes (and a progress bar below them when stderr
+//! is a terminal), then every failure in detail, then a summary. Colours only on a colour
+//! terminal (and never with NO_COLOR).
 
 use super::render::{case_details, status_word, title};
 use super::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
@@ -18,6 +19,10 @@ pub struct Terminal {
     show_passes: bool,
     /// Explain every case that did not pass at the end (off when a comparison follows).
     show_details: bool,
+    /// The bar on stderr, while a run is in progress on a terminal.
+    bar: Option<indicatif::ProgressBar>,
+    /// Cases finished that did not pass, for the bar.
+    not_passed: usize,
 }
 
 impl Terminal {
@@ -28,7 +33,30 @@ impl Terminal {
             problems: Vec::new(),
             show_passes,
             show_details: true,
+            bar: None,
+            not_passed: 0,
         }
+    }
+
+    /// A run of `total` cases starts: show a progress bar on stderr if `bar` (the caller knows
+    /// whether stderr is a terminal a person watches) until [`Terminal::finish`].
+    pub fn start(&mut self, total: usize, bar: bool) {
+        if !bar {
+            return;
+        }
+        let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:30}] {pos}/{len} cases{msg}",
+        ) else {
+            return;
+        };
+        let progress = indicatif::ProgressBar::with_draw_target(
+            Some(total as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        )
+        .with_style(style.progress_chars("=> "));
+        progress.enable_steady_tick(Duration::from_millis(250));
+        self.not_passed = 0;
+        self.bar = Some(progress);
     }
 
     /// Progress lines only: a comparison explains the differences itself.
@@ -40,12 +68,19 @@ impl Terminal {
 
     /// Write a line now (after any case lines still pending).
     pub fn line(&mut self, text: &str) {
+        let _ = writeln!(self.pending, "{text}");
         self.flush();
-        let _ = writeln!(self.out, "{text}");
     }
 
     /// Write the pending case lines; the scheduler says when (`Event::ShowProgress`).
     pub fn flush(&mut self) {
+        match self.bar.clone() {
+            Some(bar) => bar.suspend(|| self.write_pending()),
+            None => self.write_pending(),
+        }
+    }
+
+    fn write_pending(&mut self) {
         if !self.pending.is_empty() {
             // Stripped here in one piece: the stream would write every piece between two
             // styles on its own, a system call per line.
@@ -59,6 +94,13 @@ impl Terminal {
     }
 
     pub fn case_finished(&mut self, outcome: &CaseOutcome) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            if !outcome.status.is_success() {
+                self.not_passed += 1;
+                bar.set_message(format!(", {} not passed", self.not_passed));
+            }
+        }
         if self.show_passes || !outcome.status.is_success() {
             let seconds = outcome.duration.as_secs_f64();
             let _ = writeln!(
@@ -96,6 +138,10 @@ impl Terminal {
     }
 
     pub fn finish(&mut self, totals: &Totals, elapsed: Duration, stop: Option<&Stop>) {
+        self.flush();
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
         if !self.problems.is_empty() {
             self.line("");
             for problem in std::mem::take(&mut self.problems) {
@@ -123,6 +169,9 @@ impl Terminal {
 impl Drop for Terminal {
     fn drop(&mut self) {
         self.flush();
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
     }
 }
 
