@@ -103,6 +103,11 @@ fn scenarios() -> Vec<Scenario> {
             "500 Internal Server Error",
             "HTTP 500 INTERNAL_ERROR",
         ),
+        scenario(
+            "redirect",
+            "302 to another URL (not followed: it could carry the key elsewhere)",
+            "HTTP 302",
+        ),
         Scenario {
             args: &["--retry-server-errors"],
             requests: Requests::Exactly(4),

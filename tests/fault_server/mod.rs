@@ -242,6 +242,7 @@ fn head(status: u16, headers: &[(&str, String)], length: Option<usize>) -> Strin
     let reason = match status {
         200 => "OK",
         202 => "Accepted",
+        302 => "Found",
         404 => "Not Found",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
@@ -382,6 +383,12 @@ impl FaultServer {
                     .into(),
             },
             ("status-500", _) => error(500, "INTERNAL_ERROR"),
+            // To a flow that would answer: following it would turn the error into a pass.
+            ("redirect", action) => Answer::Full {
+                status: 302,
+                headers: vec![("location", format!("/api/v1/seq/faults/fc/ok/{action}"))],
+                body: String::new(),
+            },
             ("status-502", _) => Answer::Full {
                 status: 502,
                 headers: vec![("content-type", "text/html".into())],
