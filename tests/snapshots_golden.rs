@@ -166,6 +166,15 @@ fn review_stops_at_end_of_input_leaving_the_rest_pending() {
     project.tamper("production");
     project.tamper("v3");
     assert_eq!(project.run(&[], false).code, 1);
+    // Quitting at the first question leaves both pending.
+    let review = project.snapshots("review", "q\n");
+    assert!(
+        review
+            .stdout
+            .contains("0 accepted, 0 rejected, 2 left pending"),
+        "{}",
+        review.stdout
+    );
     let review = project.snapshots("review", "s\n");
     assert!(
         review

@@ -154,7 +154,7 @@ fn review(
         return Ok(());
     }
     let (mut accepted, mut rejected, mut skipped) = (0, 0, 0);
-    for (index, file) in pending.iter().enumerate() {
+    'files: for (index, file) in pending.iter().enumerate() {
         write!(
             out,
             "\n[{}/{}] {}",
@@ -166,18 +166,15 @@ fn review(
         loop {
             write!(out, "accept (a), reject (r), skip (s), quit (q)? ").map_err(io)?;
             out.flush().map_err(io)?;
-            let mut answer = String::new();
-            if input.read_line(&mut answer).map_err(io)? == 0 {
+            let mut line = String::new();
+            // The end of the input quits: the rest stays pending.
+            let answer = if input.read_line(&mut line).map_err(io)? == 0 {
                 writeln!(out).map_err(io)?;
-                skipped += pending.len() - index;
-                writeln!(
-                    out,
-                    "{accepted} accepted, {rejected} rejected, {skipped} left pending"
-                )
-                .map_err(io)?;
-                return Ok(());
-            }
-            match answer.trim() {
+                "q"
+            } else {
+                line.trim()
+            };
+            match answer {
                 "a" | "accept" => {
                     accept(file)?;
                     accepted += 1;
@@ -189,12 +186,7 @@ fn review(
                 "s" | "skip" | "" => skipped += 1,
                 "q" | "quit" => {
                     skipped += pending.len() - index;
-                    writeln!(
-                        out,
-                        "{accepted} accepted, {rejected} rejected, {skipped} left pending"
-                    )
-                    .map_err(io)?;
-                    return Ok(());
+                    break 'files;
                 }
                 _ => continue,
             }
