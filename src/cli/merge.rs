@@ -78,7 +78,8 @@ pub fn merge(args: MergeArgs) -> u8 {
 
     let mut failed = false;
     if let Some(path) = &args.json {
-        let text = report::json::render(
+        let written = report::json::write(
+            path,
             &cases,
             totals,
             started,
@@ -86,11 +87,10 @@ pub fn merge(args: MergeArgs) -> u8 {
             &servers.join(", "),
             stop.as_ref(),
         );
-        failed |= report_error("JSON", text.and_then(|t| report::write_atomic(path, &t)));
+        failed |= report_error("JSON", written);
     }
     if let Some(path) = &args.junit {
-        let xml = report::junit::render(&cases, elapsed);
-        failed |= report_error("JUnit", xml.and_then(|x| report::write_atomic(path, &x)));
+        failed |= report_error("JUnit", report::junit::write(path, &cases, elapsed));
     }
     println!(
         "merged {} reports: {} cases: {} passed, {} flaky, {} failed, {} errored, {} not run",

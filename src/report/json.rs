@@ -22,20 +22,8 @@ pub struct JsonReport<'a> {
     pub cases: &'a [CaseOutcome],
 }
 
-pub fn render(
-    outcomes: &[CaseOutcome],
-    totals: Totals,
-    started: SystemTime,
-    elapsed: Duration,
-    server: &str,
-    stop: Option<&Stop>,
-) -> Result<String, String> {
-    let report = report(outcomes, totals, started, elapsed, server, stop);
-    serde_json::to_string_pretty(&report).map_err(|err| err.to_string())
-}
-
-/// Write the report to `path` (atomically) as it is serialized: the same bytes as [`render`],
-/// without holding them all in memory.
+/// Write the report to `path` (atomically) as it is serialized, without holding it all in
+/// memory.
 pub fn write(
     path: &Path,
     outcomes: &[CaseOutcome],
