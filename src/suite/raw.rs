@@ -384,5 +384,15 @@ mod tests {
             .map(|p| p.keys().cloned().collect())
             .unwrap_or_default();
         assert_eq!(keys, SUITE_KEYS);
+        // ...and `SuiteKey` knows the same keys, in the same order: an unknown key's error
+        // lists them all.
+        let unknown = serde_json::from_str::<SuiteKey>("\"sute\"")
+            .map(|_| String::new())
+            .unwrap_or_else(|err| err.to_string());
+        let listed: Vec<String> = SUITE_KEYS.iter().map(|k| format!("`{k}`")).collect();
+        assert!(
+            unknown.contains(&format!("expected one of {}", listed.join(", "))),
+            "{unknown}"
+        );
     }
 }
