@@ -537,29 +537,39 @@ fn the_timeout_flag_overrides_every_case() {
     );
 }
 
-/// On a terminal (here a pseudo-terminal made by util-linux's `script`), a progress bar on
-/// stderr counts the cases and is cleared before the summary; the case lines stay.
-#[test]
-fn a_terminal_gets_a_progress_bar_that_is_cleared_at_the_end() {
+/// `flowcheck run` on the triage refund case in a pseudo-terminal made by util-linux's
+/// `script`, with `env` set; `None` when `script` is not installed.
+fn run_in_terminal(extra: &str, env: &[(&str, &str)]) -> Option<(Option<i32>, String)> {
     let command = format!(
-        "{} run suites/triage.yaml --embedded --filter refund",
+        "{} run suites/triage.yaml --embedded --filter refund {extra}",
         common::BIN
     );
-    let output = std::process::Command::new("script")
+    let mut script = std::process::Command::new("script");
+    script
         .args(["-qec", &command, "/dev/null"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("CI")
         .env_remove("GITHUB_ACTIONS")
         .env("NO_COLOR", "1")
         .env("TERM", "xterm")
-        .stdin(Stdio::null())
-        .output();
-    let Ok(output) = output else {
+        .envs(env.iter().copied())
+        .stdin(Stdio::null());
+    let Ok(output) = script.output() else {
         eprintln!("`script` (util-linux) is not installed: the terminal is not tested here");
-        return;
+        return None;
     };
     let text = String::from_utf8_lossy(&output.stdout).replace('\r', "");
-    assert_eq!(output.status.code(), Some(0), "{text}");
+    Some((output.status.code(), text))
+}
+
+/// On a terminal, a progress bar on stderr counts the cases and is cleared before the summary;
+/// the case lines stay. Not in CI, and not under `-v`'s traces.
+#[test]
+fn a_terminal_gets_a_progress_bar_that_is_cleared_at_the_end() {
+    let Some((code, text)) = run_in_terminal("", &[]) else {
+        return;
+    };
+    assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("] 0/2 cases"), "{text}");
     assert!(text.contains("] 2/2 cases"), "{text}");
     assert!(
@@ -568,4 +578,13 @@ fn a_terminal_gets_a_progress_bar_that_is_cleared_at_the_end() {
     );
     // The bar's line is erased (ESC [2K) just before the summary is written.
     assert!(text.contains("\u{1b}[2KSummary ["), "{text}");
+
+    for (extra, env) in [("", &[("CI", "true")][..]), ("-v", &[][..])] {
+        let Some((code, text)) = run_in_terminal(extra, env) else {
+            return;
+        };
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("Summary ["), "{text}");
+        assert!(!text.contains("/2 cases"), "{extra} {env:?}: {text}");
+    }
 }
