@@ -2,7 +2,7 @@
 //! (or read the baseline from an earlier JSON report), show what changed, and, for the gate,
 //! apply a policy and refuse a candidate that is worse.
 
-use super::execution::ExecutionArgs;
+use super::execution::{ExecutionArgs, read_report};
 use super::run::report_error;
 use crate::compare::{self, CandidateComparison, Policy, RuleResult, Sample};
 use crate::exit;
@@ -124,17 +124,14 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
         }
     }
     let earlier = match &args.baseline_report {
-        Some(path) => Some(read_report(path, &baseline.to_string())?),
+        Some(path) => Some(baseline_samples(path, &baseline.to_string())?),
         None => None,
     };
 
     let execution = &args.execution;
     let baseline_label = baseline.to_string();
     let earlier_candidates = match &args.candidate_report {
-        Some(path) => Some(crate::report::json::read(path).map_err(|message| {
-            eprintln!("error: {message}");
-            exit::USAGE
-        })?),
+        Some(path) => Some(read_report(path)?),
         None => None,
     };
     // Run what no report provides.
@@ -276,11 +273,8 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
 }
 
 /// The baseline's samples from an earlier JSON report.
-fn read_report(path: &std::path::Path, baseline: &str) -> Result<Vec<Sample>, u8> {
-    let report = crate::report::json::read(path).map_err(|message| {
-        eprintln!("error: {message}");
-        exit::USAGE
-    })?;
+fn baseline_samples(path: &std::path::Path, baseline: &str) -> Result<Vec<Sample>, u8> {
+    let report = read_report(path)?;
     let samples: Vec<Sample> = report
         .cases
         .iter()

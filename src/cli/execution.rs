@@ -73,7 +73,8 @@ fn identity(suites: &[Suite], planned: &Planned) -> (String, String, String) {
     )
 }
 
-fn read_report(path: &std::path::Path) -> Result<crate::report::json::ReadReport, u8> {
+/// An earlier JSON report, or the usage error (printed) that it cannot be read.
+pub fn read_report(path: &std::path::Path) -> Result<crate::report::json::ReadReport, u8> {
     crate::report::json::read(path).map_err(|message| {
         eprintln!("error: {message}");
         exit::USAGE
