@@ -29,12 +29,9 @@ pub fn merge(args: MergeArgs) -> u8 {
     }
     let mut reports: Vec<(PathBuf, ReadReport)> = Vec::new();
     for path in &args.reports {
-        match report::json::read(path) {
+        match super::execution::read_report(path) {
             Ok(report) => reports.push((path.clone(), report)),
-            Err(message) => {
-                eprintln!("error: {message}");
-                return exit::USAGE;
-            }
+            Err(code) => return code,
         }
     }
     let mut seen: HashMap<(String, String, String), PathBuf> = HashMap::new();
