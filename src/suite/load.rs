@@ -270,10 +270,9 @@ impl Compiler<'_> {
             repeat: self.repeat(defaults.repeat.as_ref()).unwrap_or(1),
             tags: defaults.tags,
         };
-        let cases_at = match raw.cases_at.map(Position::at) {
-            Some(at) if at.line > 0 => at,
-            _ => Position::of(&raw.suite),
-        };
+        let cases_at = raw
+            .cases_at
+            .map_or_else(|| Position::of(&raw.suite), Position::at);
         let ReadCases {
             mut cases,
             own,
