@@ -17,6 +17,16 @@ impl ApiKey {
         &self.0
     }
 
+    /// The `Authorization` header that carries the key, marked sensitive so that no layer logs
+    /// it; `None` when the key holds a character a header cannot carry (a control character or
+    /// non-ASCII text).
+    pub fn bearer(&self) -> Option<reqwest::header::HeaderValue> {
+        let mut header =
+            reqwest::header::HeaderValue::from_str(&format!("Bearer {}", self.0)).ok()?;
+        header.set_sensitive(true);
+        Some(header)
+    }
+
     /// Remove every occurrence of the key from `text` (for error messages from the network).
     pub fn scrub(&self, text: &str) -> String {
         if self.0.len() < 4 {

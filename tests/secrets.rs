@@ -268,3 +268,33 @@ fn a_ca_bundle_adds_roots_and_a_bad_one_is_a_usage_error() {
         "nothing is sent with a bad bundle"
     );
 }
+
+#[test]
+fn a_key_no_header_can_carry_is_a_usage_error_and_not_shown() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let suite = write(
+        dir.path(),
+        "ok.yaml",
+        "suite: ok\nflow: faults/fc/ok\ncases:\n  - name: ok\n    message: hi\n",
+    );
+    let key = "nk_test_bell\u{7}5ecre75ecre75ecre7";
+    let result = common::Run::from(
+        common::flowcheck()
+            .args(["run", &suite])
+            .env("NOUKAI_API_URL", &server.url)
+            .env("NOUKAI_API_KEY", key)
+            .output()
+            .expect("flowcheck runs"),
+    );
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result.stderr.contains(
+            "the API key cannot be sent: it holds a character that an HTTP header cannot carry"
+        ),
+        "{}",
+        result.all()
+    );
+    assert!(!result.all().contains("5ecre75ecre7"), "{}", result.all());
+    assert_eq!(server.requests("ok"), 0, "nothing was sent");
+}

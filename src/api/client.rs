@@ -6,7 +6,7 @@ use super::sse::Parser;
 use super::wire::{self, RunReply, StepEvent};
 use crate::secret::{ApiKey, redact_url, redact_urls};
 use crate::suite::{FlowRef, Target};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -68,7 +68,13 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, ApiError> {
         // reqwest is built without a bundled crypto provider; install ring once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        // Sent with every request (the command line checked the key could be).
+        let authorization = config.api_key.bearer().ok_or_else(|| ApiError::Transport {
+            message: "the API key cannot be sent in an HTTP header".into(),
+            connect: true,
+        })?;
         let http = reqwest::Client::builder()
+            .default_headers(HeaderMap::from_iter([(AUTHORIZATION, authorization)]))
             .connect_timeout(config.connect_timeout)
             .pool_max_idle_per_host(256)
             // The API does not redirect; a redirect is reported, not followed with the key.
@@ -277,14 +283,10 @@ impl Client {
             Ok(parsed) => self.http.request(method, parsed),
             Err(_) => self.http.request(method, url),
         };
-        let mut request = request.header(
-            AUTHORIZATION,
-            format!("Bearer {}", self.config.api_key.expose()),
-        );
-        if let Some(body) = body {
-            request = request.json(body);
+        match body {
+            Some(body) => request.json(body),
+            None => request,
         }
-        request
     }
 
     async fn send(

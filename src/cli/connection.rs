@@ -129,6 +129,18 @@ impl ConnectionArgs {
     }
 
     fn key(&self) -> Result<ApiKey, String> {
+        let key = self.read_key()?;
+        if key.bearer().is_none() {
+            return Err(
+                "the API key cannot be sent: it holds a character that an HTTP header \
+                        cannot carry (a control character or non-ASCII text)"
+                    .into(),
+            );
+        }
+        Ok(key)
+    }
+
+    fn read_key(&self) -> Result<ApiKey, String> {
         if let Some(path) = &self.api_key_file {
             let text = std::fs::read_to_string(path)
                 .map_err(|err| format!("cannot read the key file {}: {err}", path.display()))?;
