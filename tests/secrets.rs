@@ -17,6 +17,15 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     path.display().to_string()
 }
 
+/// A suite of one case on the fault server's healthy flow.
+fn ok_suite(dir: &Path) -> String {
+    write(
+        dir,
+        "ok.yaml",
+        "suite: ok\nflow: faults/fc/ok\ncases:\n  - name: ok\n    message: hi\n",
+    )
+}
+
 /// Run with `-v` and both reports; returns every output and report as (what, text).
 fn run_everything(server: &FaultServer, suites: &[String]) -> (i32, Vec<(&'static str, String)>) {
     let dir = tempdir();
@@ -168,11 +177,7 @@ fn the_key_from_a_file_is_used_and_never_shown() {
     let server = FaultServer::start();
     let dir = tempdir();
     let key_file = write(dir.path(), "key", &format!("{KEY}\n"));
-    let suite = write(
-        dir.path(),
-        "ok.yaml",
-        "suite: ok\nflow: faults/fc/ok\ncases:\n  - name: ok\n    message: hi\n",
-    );
+    let suite = ok_suite(dir.path());
     let result = common::Run::from(
         common::flowcheck()
             .args(["run", &suite, "-v", "--api-key-file", &key_file])
@@ -216,11 +221,7 @@ fn a_suite_cannot_read_the_key_from_the_environment() {
 fn a_ca_bundle_adds_roots_and_a_bad_one_is_a_usage_error() {
     let server = FaultServer::start();
     let dir = tempdir();
-    let suite = write(
-        dir.path(),
-        "ok.yaml",
-        "suite: ok\nflow: faults/fc/ok\ncases:\n  - name: ok\n    message: hi\n",
-    );
+    let suite = ok_suite(dir.path());
     let run = |bundle: &str| {
         common::Run::from(
             common::flowcheck()
@@ -273,11 +274,7 @@ fn a_ca_bundle_adds_roots_and_a_bad_one_is_a_usage_error() {
 fn a_key_no_header_can_carry_is_a_usage_error_and_not_shown() {
     let server = FaultServer::start();
     let dir = tempdir();
-    let suite = write(
-        dir.path(),
-        "ok.yaml",
-        "suite: ok\nflow: faults/fc/ok\ncases:\n  - name: ok\n    message: hi\n",
-    );
+    let suite = ok_suite(dir.path());
     let key = "nk_test_bell\u{7}5ecre75ecre75ecre7";
     let result = common::Run::from(
         common::flowcheck()
