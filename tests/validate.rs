@@ -75,6 +75,24 @@ fn a_missing_path_is_a_usage_error() {
 }
 
 #[test]
+fn a_folder_without_suites_is_a_usage_error() {
+    let empty = tempfile::tempdir().expect("temp dir");
+    std::fs::write(empty.path().join("notes.txt"), "not a suite").expect("write");
+    let folder = empty.path().to_string_lossy().into_owned();
+    for command in ["validate", "run"] {
+        let result = run(&[command, &folder]);
+        assert_eq!(result.code, 2, "{command}: {}", result.all());
+        assert!(
+            result
+                .stderr
+                .contains("no suite files (*.yaml, *.yml) in this folder"),
+            "{command}: {}",
+            result.stderr
+        );
+    }
+}
+
+#[test]
 fn run_refuses_invalid_suites_before_sending_anything() {
     // No server is configured at all: the suite error must be found first, with exit 2.
     let result = run(&["run", "tests/fixtures/invalid/unknown_predicate.yaml"]);

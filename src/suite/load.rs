@@ -48,6 +48,14 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
                     format!("cannot read folder: {err}"),
                 )
             })?;
+            if found.is_empty() {
+                // A CI job pointed at the wrong folder must not pass with nothing run.
+                return Err(Diagnostic::new(
+                    path,
+                    Position::default(),
+                    "no suite files (*.yaml, *.yml) in this folder",
+                ));
+            }
             found.sort();
             files.extend(found);
         } else if path.exists() {
