@@ -48,10 +48,12 @@ invalid_suite_tests!(
     yaml_syntax,
     error_and_status,
     bad_pass_if,
+    bad_repeat,
     data_bad_row,
     data_missing_column,
     data_bad_value,
     data_outside,
+    too_many_cases,
 );
 
 #[test]

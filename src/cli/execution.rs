@@ -10,7 +10,7 @@ use crate::run::shard::{self, Shard};
 use crate::run::{
     self, CaseOutcome, Event, Planned, RetryPolicy, RunOptions, Selection, Stop, Totals,
 };
-use crate::suite::Suite;
+use crate::suite::{MAX_REPEAT, Suite};
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -40,7 +40,7 @@ pub struct ExecutionArgs {
     #[arg(long)]
     pub retry_server_errors: bool,
     /// Run every case N times (a case's pass_if ratio is kept).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPEAT)))]
     pub repeat: Option<u32>,
     /// Run only cases whose name contains this text, or matches it as a glob with * and ?
     /// (repeatable; case-insensitive).

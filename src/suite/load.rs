@@ -3,7 +3,7 @@
 
 use super::data;
 use super::interpolate::{interpolate, interpolate_value};
-use super::model::{Attachment, Case, Request, StepPlan, Suite};
+use super::model::{Attachment, Case, MAX_REPEAT, Request, StepPlan, Suite};
 use super::paths;
 use super::raw::{
     Mode, RawAttachment, RawCase, RawCasesFrom, RawExpect, RawHeader, RawStep, RawUsage, SuiteSeed,
@@ -454,8 +454,8 @@ impl Compiler<'_> {
 
     fn repeat(&mut self, raw: Option<&Spanned<u32>>) -> Option<u32> {
         let raw = raw?;
-        if raw.value == 0 {
-            self.error(raw, "repeat must be at least 1");
+        if !(1..=MAX_REPEAT).contains(&raw.value) {
+            self.error(raw, format!("repeat must be between 1 and {MAX_REPEAT}"));
             return None;
         }
         Some(raw.value)
@@ -688,13 +688,16 @@ impl Compiler<'_> {
             out.push((case, origin));
             return;
         };
-        let combos = match &matrix.value {
-            Value::Object(map) => data::combinations(map),
-            _ => Err(
-                "`matrix` must map names to lists of values, e.g. {channel: [email, chat]}".into(),
-            ),
+        let Value::Object(map) = &matrix.value else {
+            return self.error(
+                &matrix,
+                "`matrix` must map names to lists of values, e.g. {channel: [email, chat]}",
+            );
         };
-        let combos = match combos {
+        if !self.room_for(out.len().saturating_add(data::count(map)), &matrix) {
+            return;
+        }
+        let combos = match data::combinations(map) {
             Ok(combos) => combos,
             Err(message) => return self.error(&matrix, message),
         };
@@ -718,6 +721,27 @@ impl Compiler<'_> {
         }
     }
 
+    /// Whether a suite that generates `cases` is within the limit; if not, say so at `at`.
+    fn room_for<T>(&mut self, cases: usize, at: &Spanned<T>) -> bool {
+        if cases <= data::MAX_GENERATED {
+            return true;
+        }
+        let message = format!(
+            "`cases_from` and `matrix` make more than {} cases in this suite; split it across suites",
+            data::MAX_GENERATED
+        );
+        // Every row of a template whose matrix overflows would say it again.
+        let position = Position::of(at);
+        if !self
+            .errors
+            .iter()
+            .any(|e| e.position == position && e.message == message)
+        {
+            self.error(at, message);
+        }
+        false
+    }
+
     /// One case per row of the data file.
     fn expand_rows(
         &mut self,
@@ -737,6 +761,15 @@ impl Compiler<'_> {
             );
         }
         let template = &from.value.case;
+        // Count before filling: a matrix whose lists are written out multiplies every row.
+        let per_row = match template.value.matrix.as_ref().map(|m| &m.value) {
+            Some(Value::Object(map)) => data::count(map),
+            _ => 1,
+        };
+        let cases = out.len().saturating_add(file.len().saturating_mul(per_row));
+        if !self.room_for(cases, &from.value.file) {
+            return;
+        }
         for row in file {
             let label = format!("row {}", row.number);
             let origin = format!("row {} of {}", row.number, from.value.file.value);

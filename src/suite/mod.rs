@@ -10,6 +10,6 @@ pub mod raw;
 pub mod target;
 
 pub use load::{Loaded, load};
-pub use model::{Attachment, Case, Request, StepPlan, Suite};
+pub use model::{Attachment, Case, MAX_REPEAT, Request, StepPlan, Suite};
 pub use raw::Mode;
 pub use target::{FlowRef, Target};

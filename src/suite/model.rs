@@ -15,6 +15,10 @@ pub struct Suite {
     pub cases: Vec<Case>,
 }
 
+/// The most times a case may run (`repeat`, `--repeat`): enough to measure a flaky flow, and
+/// bounded so that a typo cannot plan billions of calls.
+pub const MAX_REPEAT: u32 = 10_000;
+
 #[derive(Debug, Clone)]
 pub struct Case {
     pub name: String,

@@ -213,7 +213,7 @@ pub struct RawDefaults {
     #[schemars(with = "Option<serde_json::Map<String, Value>>")]
     pub parameters: Option<Spanned<Value>>,
     #[serde(default)]
-    #[schemars(with = "Option<u32>")]
+    #[schemars(with = "Option<u32>", range(min = 1, max = super::model::MAX_REPEAT))]
     pub repeat: Option<Spanned<u32>>,
     #[serde(default)]
     pub tags: Vec<String>,
@@ -249,7 +249,7 @@ pub struct RawCase {
     #[schemars(with = "Option<String>")]
     pub timeout: Option<Spanned<String>>,
     #[serde(default)]
-    #[schemars(with = "Option<u32>")]
+    #[schemars(with = "Option<u32>", range(min = 1, max = super::model::MAX_REPEAT))]
     pub repeat: Option<Spanned<u32>>,
     #[serde(default)]
     #[schemars(with = "Option<String>")]
