@@ -278,6 +278,29 @@ fn no_server_configured_is_a_usage_error() {
 }
 
 #[test]
+fn limits_on_the_command_line_are_checked_as_in_suites() {
+    for (flag, value, message) in [
+        ("--timeout", "0s", "a duration must be greater than zero"),
+        ("--deadline", "0ms", "a duration must be greater than zero"),
+        (
+            "--deadline",
+            "5 fortnights",
+            "invalid duration \"5 fortnights\"",
+        ),
+        ("--repeat", "10001", "10001 is not in 1..=10000"),
+    ] {
+        let result = run(&["run", "suites/broken.yaml", "--embedded", flag, value]);
+        assert_eq!(result.code, 2, "{flag} {value}: {}", result.all());
+        assert!(
+            result.stderr.contains(message),
+            "{flag} {value}: {}",
+            result.stderr
+        );
+        assert!(!result.stdout.contains("PASS"), "{}", result.stdout);
+    }
+}
+
+#[test]
 fn the_key_is_refused_over_plain_http_to_another_host() {
     let key = "nk_test_abcdefgh_00000000000000000000000000000000";
     let args = ["run", "suites/broken.yaml"];

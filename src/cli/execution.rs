@@ -28,10 +28,10 @@ pub struct ExecutionArgs {
     #[arg(short, long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub jobs: u32,
     /// Override every case's timeout (e.g. 10s, 2m).
-    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = crate::suite::load::parse_duration, value_name = "DURATION")]
     pub timeout: Option<Duration>,
     /// Stop the whole run after this long; what did not finish is reported as not run.
-    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = crate::suite::load::parse_duration, value_name = "DURATION")]
     pub deadline: Option<Duration>,
     /// Retries for 429, 502, 503, 504 and broken connections (never other 4xx).
     #[arg(long, default_value_t = 3, value_name = "N")]

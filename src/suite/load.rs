@@ -169,6 +169,17 @@ pub fn parse(
     Err(errors.into_iter().map(|d| d.with_source(text)).collect())
 }
 
+/// A timeout or deadline, in a suite or on the command line: `500ms`, `30s`, `2m`; never zero.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text.trim()) {
+        Ok(d) if d.is_zero() => Err("a duration must be greater than zero".into()),
+        Ok(d) => Ok(d),
+        Err(err) => Err(format!(
+            "invalid duration \"{text}\": {err} (write e.g. 500ms, 30s, 2m)"
+        )),
+    }
+}
+
 /// Turn a YAML/serde error into a diagnostic, adding "did you mean" to unknown keys and values.
 fn yaml_diagnostic(file: &Path, err: &serde_saphyr::Error) -> Diagnostic {
     let position = err.location().map(Position::at).unwrap_or_default();
@@ -433,23 +444,9 @@ impl Compiler<'_> {
 
     fn duration(&mut self, raw: Option<&Spanned<String>>) -> Option<Duration> {
         let raw = raw?;
-        match humantime::parse_duration(raw.value.trim()) {
-            Ok(d) if d.is_zero() => {
-                self.error(raw, "a duration must be greater than zero");
-                None
-            }
-            Ok(d) => Some(d),
-            Err(err) => {
-                self.error(
-                    raw,
-                    format!(
-                        "invalid duration \"{}\": {err} (write e.g. 500ms, 30s, 2m)",
-                        raw.value
-                    ),
-                );
-                None
-            }
-        }
+        parse_duration(&raw.value)
+            .map_err(|message| self.error(raw, message))
+            .ok()
     }
 
     fn repeat(&mut self, raw: Option<&Spanned<u32>>) -> Option<u32> {
