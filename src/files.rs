@@ -27,6 +27,36 @@ pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), String> {
+    let (dir, temp) = temp_beside(path)?;
+    // Created under the lock, so `exit_now` sees every temporary file that exists.
+    let file = {
+        let mut registered = in_progress();
+        let file = create_new(&dir, &temp)?;
+        registered.push(temp.clone());
+        file
+    };
+    let written = write_and_rename(file, &temp, path, write);
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    in_progress().retain(|p| p != &temp);
+    written
+}
+
+/// Whether [`write_atomic`] could write `path`, found by creating and removing a temporary
+/// file beside it: a run checks where its reports go before it sends anything, not after an
+/// hour of calls.
+pub fn check_writable(path: &Path) -> Result<(), String> {
+    if path.is_dir() {
+        return Err(format!("{} is a folder", path.display()));
+    }
+    let (dir, temp) = temp_beside(path)?;
+    drop(create_new(&dir, &temp)?);
+    std::fs::remove_file(&temp).map_err(|err| format!("cannot write in {}: {err}", dir.display()))
+}
+
+/// The folder `path` goes in (created if missing) and a temporary file's name beside it.
+fn temp_beside(path: &Path) -> Result<(PathBuf, PathBuf), String> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -42,23 +72,15 @@ pub fn write_atomic_with(
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
-    // Created under the lock, so `exit_now` sees every temporary file that exists.
-    let file = {
-        let mut registered = in_progress();
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(|err| format!("cannot write in {}: {err}", dir.display()))?;
-        registered.push(temp.clone());
-        file
-    };
-    let written = write_and_rename(file, &temp, path, write);
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    in_progress().retain(|p| p != &temp);
-    written
+    Ok((dir.to_path_buf(), temp))
+}
+
+fn create_new(dir: &Path, temp: &Path) -> Result<std::fs::File, String> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(temp)
+        .map_err(|err| format!("cannot write in {}: {err}", dir.display()))
 }
 
 fn write_and_rename(

@@ -301,6 +301,58 @@ fn limits_on_the_command_line_are_checked_as_in_suites() {
 }
 
 #[test]
+fn a_report_that_could_not_be_written_stops_the_run_before_anything_is_sent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").expect("write");
+    // Below a file (no folder can be made there, even as root), and a folder itself.
+    let below_a_file = file.join("report.xml").to_string_lossy().into_owned();
+    let a_folder = dir.path().to_string_lossy().into_owned();
+    let suite = "suites/broken.yaml";
+    for (args, what) in [
+        (
+            vec!["run", suite, "--junit", &below_a_file],
+            "the JUnit report",
+        ),
+        (vec!["run", suite, "--json", &a_folder], "the JSON report"),
+        (
+            vec!["run", suite, "--record", &below_a_file],
+            "the recording",
+        ),
+        (
+            vec![
+                "compare",
+                "--baseline",
+                "v1",
+                "--candidate",
+                "v2",
+                "suites/triage.yaml",
+            ],
+            "the HTML comparison",
+        ),
+    ] {
+        let mut args = args;
+        args.push("--embedded");
+        if args[0] == "compare" {
+            args.extend(["--html", &below_a_file]);
+        }
+        let result = run(&args);
+        assert_eq!(result.code, 2, "{args:?}: {}", result.all());
+        assert!(
+            result
+                .stderr
+                .contains(&format!("error: {what} cannot be written"))
+                && result.stderr.contains("nothing was sent"),
+            "{args:?}: {}",
+            result.stderr
+        );
+        assert!(!result.stdout.contains("Running"), "{}", result.stdout);
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("read").collect();
+    assert_eq!(left.len(), 1, "only a-file is left: {left:?}");
+}
+
+#[test]
 fn the_key_is_refused_over_plain_http_to_another_host() {
     let key = "nk_test_abcdefgh_00000000000000000000000000000000";
     let args = ["run", "suites/broken.yaml"];

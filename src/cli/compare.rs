@@ -129,6 +129,11 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
     };
 
     let execution = &args.execution;
+    execution.check_outputs(&[
+        ("Markdown comparison", args.markdown.as_deref()),
+        ("JSON comparison", args.json.as_deref()),
+        ("HTML comparison", args.html.as_deref()),
+    ])?;
     let baseline_label = baseline.to_string();
     let earlier_candidates = match &args.candidate_report {
         Some(path) => Some(read_report(path)?),

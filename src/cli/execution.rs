@@ -5,6 +5,7 @@ use super::connection::ConnectionArgs;
 use super::signals::watch_signals;
 use crate::api::Client;
 use crate::exit;
+use crate::record;
 use crate::report::Terminal;
 use crate::run::shard::{self, Shard};
 use crate::run::{
@@ -13,7 +14,7 @@ use crate::run::{
 use crate::suite::{MAX_REPEAT, Suite};
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 use tokio_util::sync::CancellationToken;
 
@@ -177,6 +178,28 @@ impl ExecutionArgs {
     }
 
     /// Connect, run the plan with Ctrl-C handled, print each case as it finishes.
+    /// Refuse to start when a file written at the end (the command's `reports`, and the
+    /// recording) could not be written: found now, before anything is sent.
+    pub fn check_outputs(&self, reports: &[(&str, Option<&Path>)]) -> Result<(), u8> {
+        let recording = self
+            .connection
+            .record
+            .as_ref()
+            .map(|dir| dir.join(record::FILE));
+        let outputs = reports
+            .iter()
+            .copied()
+            .chain([("recording", recording.as_deref())]);
+        for (what, path) in outputs {
+            let Some(path) = path else { continue };
+            if let Err(message) = crate::files::check_writable(path) {
+                eprintln!("error: the {what} cannot be written: {message}; nothing was sent");
+                return Err(exit::USAGE);
+            }
+        }
+        Ok(())
+    }
+
     pub async fn execute(
         &self,
         suites: &[Suite],

@@ -37,6 +37,13 @@ pub async fn run(args: RunArgs) -> u8 {
         Ok(plan) => plan,
         Err(code) => return code,
     };
+    let reports = [
+        ("JUnit report", args.junit.as_deref()),
+        ("JSON report", args.json.as_deref()),
+    ];
+    if let Err(code) = execution.check_outputs(&reports) {
+        return code;
+    }
     let snapshots = crate::snapshot::Policy {
         update: args.update_snapshots,
         ci: super::in_ci(),
