@@ -353,6 +353,26 @@ fn a_report_that_could_not_be_written_stops_the_run_before_anything_is_sent() {
 }
 
 #[test]
+fn color_follows_the_flag_over_the_environment() {
+    let styled = |flag: Option<&str>, force: bool| {
+        let mut command = common::flowcheck();
+        command.args(["run", "suites/broken.yaml", "--embedded"]);
+        command.args(flag.map(|when| ["--color", when]).iter().flatten());
+        if force {
+            command.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
+        }
+        let result = common::Run::from(command.output().expect("flowcheck runs"));
+        assert_eq!(result.code, 0, "{}", result.all());
+        result.stdout.contains('\x1b')
+    };
+    // The common command sets NO_COLOR and pipes stdout.
+    assert!(!styled(None, false));
+    assert!(styled(Some("always"), false));
+    assert!(styled(None, true));
+    assert!(!styled(Some("never"), true));
+}
+
+#[test]
 fn the_key_is_refused_over_plain_http_to_another_host() {
     let key = "nk_test_abcdefgh_00000000000000000000000000000000";
     let args = ["run", "suites/broken.yaml"];

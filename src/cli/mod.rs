@@ -25,6 +25,9 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// `--color auto|always|never`; auto also reads NO_COLOR and CLICOLOR_FORCE.
+    #[command(flatten)]
+    pub color: colorchoice_clap::Color,
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,6 +60,7 @@ pub enum Command {
 /// Parse the command line, run the command, and map its outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    cli.color.write_global();
     let code = match cli.command {
         Command::Run(args) => on_runtime(args.execution.connection.embedded, run::run(args)),
         Command::Compare(args) => {
