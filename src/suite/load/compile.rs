@@ -1,231 +1,33 @@
-//! Finding suite files, parsing them, and compiling them into [`Suite`]s. Every problem is a
-//! [`Diagnostic`] at file:line:col; a file's problems are all reported, not just the first.
+//! The compiler of one suite file: each case from what it says, then what it inherits from
+//! the suite. Cases made from data files and matrices are in `generate`.
 
-use super::data;
-use super::interpolate::{interpolate, interpolate_value};
-use super::model::{Attachment, Case, MAX_REPEAT, Request, StepPlan, Suite};
-use super::paths;
-use super::raw::{
-    Mode, RawAttachment, RawCase, RawCasesFrom, RawExpect, RawHeader, RawStep, RawUsage, SuiteSeed,
-};
-use super::target::{FlowRef, Target};
+use super::{DEFAULT_TIMEOUT, parse_duration};
 use crate::check::expect::{
     ErrorExpectation, Expectation, LatencyBounds, StepExpectation, StepRef, UsageLimits,
 };
 use crate::check::{Check, ParseContext, RawCheck};
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
 use crate::snapshot::SnapshotSpec;
-use serde::de::DeserializeSeed;
+use crate::suite::interpolate::{interpolate, interpolate_value};
+use crate::suite::model::{Attachment, Case, MAX_REPEAT, Request, StepPlan, Suite};
+use crate::suite::raw::{Mode, RawAttachment, RawCase, RawExpect, RawHeader, RawStep, RawUsage};
+use crate::suite::target::{FlowRef, Target};
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
 use serde_saphyr::Spanned;
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-/// The timeout of a case when neither the case nor the suite's defaults set one.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Suites larger than this are refused before parsing.
-const MAX_SUITE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// Everything found under the given paths: the suites that compiled and every error.
-#[derive(Debug, Default)]
-pub struct Loaded {
-    pub suites: Vec<Suite>,
-    pub errors: Vec<Diagnostic>,
-}
-
-/// Expand files and folders (every `*.yaml`/`*.yml` below a folder, sorted) into suite files.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let mut found = Vec::new();
-            walk(path, &mut found).map_err(|err| {
-                Diagnostic::new(
-                    path,
-                    Position::default(),
-                    format!("cannot read folder: {err}"),
-                )
-            })?;
-            if found.is_empty() {
-                // A CI job pointed at the wrong folder must not pass with nothing run.
-                return Err(Diagnostic::new(
-                    path,
-                    Position::default(),
-                    "no suite files (*.yaml, *.yml) in this folder",
-                ));
-            }
-            found.sort();
-            files.extend(found);
-        } else if path.exists() {
-            files.push(path.clone());
-        } else {
-            return Err(Diagnostic::new(
-                path,
-                Position::default(),
-                "no such file or folder",
-            ));
-        }
-    }
-    Ok(files)
-}
-
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if hidden {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, found)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        ) {
-            found.push(path);
-        }
-    }
-    Ok(())
-}
-
-/// Load every suite under `paths`, using the process environment for `${VAR}`.
-pub fn load(paths: &[PathBuf]) -> Loaded {
-    let env = |name: &str| std::env::var(name).ok();
-    let files = match discover(paths) {
-        Ok(files) => files,
-        Err(err) => {
-            return Loaded {
-                suites: vec![],
-                errors: vec![err],
-            };
-        }
-    };
-    let mut loaded = Loaded::default();
-    for file in files {
-        match load_file(&file, &env) {
-            Ok(suite) => loaded.suites.push(suite),
-            Err(errors) => loaded.errors.extend(errors),
-        }
-    }
-    loaded
-}
-
-pub fn load_file(
-    file: &Path,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Suite, Vec<Diagnostic>> {
-    let io_error = |err: std::io::Error| {
-        vec![Diagnostic::new(
-            file,
-            Position::default(),
-            format!("cannot read: {err}"),
-        )]
-    };
-    let size = std::fs::metadata(file).map_err(io_error)?.len();
-    if size > MAX_SUITE_BYTES {
-        return Err(vec![Diagnostic::new(
-            file,
-            Position::default(),
-            format!("the file is {size} bytes; suites are limited to {MAX_SUITE_BYTES}"),
-        )]);
-    }
-    let text = std::fs::read_to_string(file).map_err(io_error)?;
-    parse(file, &text, env)
-}
-
-/// Parse and compile one suite's text; `file` names it in diagnostics.
-///
-/// Each written case is compiled as soon as the YAML parser has read it, and its raw form
-/// dropped: holding every raw case until the end of the file tripled the memory that loading
-/// touched (and the time, in page faults). What a case inherits from the suite is applied at
-/// the end, since `defaults` may come after `cases`.
-pub fn parse(
-    file: &Path,
-    text: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Suite, Vec<Diagnostic>> {
-    let mut compiler = Compiler {
-        file,
-        env,
-        errors: Vec::new(),
-    };
-    let mut read = ReadCases::default();
-    let header = serde_saphyr::with_deserializer_from_str(text, |de| {
-        SuiteSeed(|case| compiler.read_case(case, &mut read)).deserialize(de)
-    })
-    .map_err(|err| vec![yaml_diagnostic(file, &err).with_source(text)])?;
-    let suite = compiler.suite(header, read);
-    if compiler.errors.is_empty() {
-        return Ok(suite);
-    }
-    // Cases report as they are read and the suite's keys at the end: put them in file order.
-    let mut errors = compiler.errors;
-    errors.sort_by_key(|d| (d.position.line, d.position.column));
-    Err(errors.into_iter().map(|d| d.with_source(text)).collect())
-}
-
-/// A timeout or deadline, in a suite or on the command line: `500ms`, `30s`, `2m`; never zero.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    match humantime::parse_duration(text.trim()) {
-        Ok(d) if d.is_zero() => Err("a duration must be greater than zero".into()),
-        Ok(d) => Ok(d),
-        Err(err) => Err(format!(
-            "invalid duration \"{text}\": {err} (write e.g. 500ms, 30s, 2m)"
-        )),
-    }
-}
-
-/// Turn a YAML/serde error into a diagnostic, adding "did you mean" to unknown keys and values.
-fn yaml_diagnostic(file: &Path, err: &serde_saphyr::Error) -> Diagnostic {
-    let position = err.location().map(Position::at).unwrap_or_default();
-    let full = err.without_snippet().to_string();
-    let message = match full.rfind(" at line ") {
-        Some(at) if full[at..].contains(", column ") => full[..at].to_owned(),
-        _ => full,
-    };
-    let help = suggestion(&message);
-    let message = match message.as_str() {
-        m if m.starts_with("budget breached") => {
-            format!("the file is too large for one suite ({m}): split its cases over several files")
-        }
-        "invalid u16" | "invalid u32" | "invalid u64" => "expected a whole number".to_owned(),
-        "invalid bool" => "expected true or false".to_owned(),
-        _ => message,
-    };
-    Diagnostic::new(file, position, message).with_help(help)
-}
-
-/// For serde's "unknown field `x`, expected one of a, b" and "unknown variant" messages.
-fn suggestion(message: &str) -> Option<String> {
-    let rest = message
-        .strip_prefix("unknown field `")
-        .or_else(|| message.strip_prefix("unknown variant `"))?;
-    let (word, rest) = rest.split_once('`')?;
-    let expected = rest
-        .split_once("expected one of ")
-        .map(|(_, list)| list)
-        .or_else(|| rest.split_once("expected ").map(|(_, one)| one))?;
-    let candidates: Vec<&str> = expected
-        .split(',')
-        .map(|c| c.trim().trim_matches('`'))
-        .collect();
-    did_you_mean(word, candidates)
-}
-
-struct Compiler<'a> {
-    file: &'a Path,
-    env: &'a dyn Fn(&str) -> Option<String>,
-    errors: Vec<Diagnostic>,
+pub(super) struct Compiler<'a> {
+    pub(super) file: &'a Path,
+    pub(super) env: &'a dyn Fn(&str) -> Option<String>,
+    pub(super) errors: Vec<Diagnostic>,
 }
 
 /// Cases read so far, compiled from what they say themselves (see [`Compiler::read_case`]).
 #[derive(Default)]
-struct ReadCases {
+pub(super) struct ReadCases {
     cases: Vec<Case>,
     /// For each of `cases`, what it sets of the settings it could inherit.
     own: Vec<OwnSettings>,
@@ -235,7 +37,7 @@ struct ReadCases {
 }
 
 /// What a case sets itself of what it would otherwise inherit from the suite.
-struct OwnSettings {
+pub(super) struct OwnSettings {
     mode: Option<Mode>,
     repeat: Option<u32>,
     timeout: Option<Duration>,
@@ -246,7 +48,7 @@ struct OwnSettings {
 }
 
 /// Suite-wide settings a case inherits.
-struct Inherited {
+pub(super) struct Inherited {
     targets: Vec<Target>,
     mode: Mode,
     timeout: Duration,
@@ -256,12 +58,12 @@ struct Inherited {
 }
 
 impl Compiler<'_> {
-    fn error<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
+    pub(super) fn error<T>(&mut self, at: &Spanned<T>, message: impl Into<String>) {
         self.errors
             .push(Diagnostic::new(self.file, Position::of(at), message));
     }
 
-    fn suite(&mut self, raw: RawHeader, read: ReadCases) -> Suite {
+    pub(super) fn suite(&mut self, raw: RawHeader, read: ReadCases) -> Suite {
         if raw.suite.value.trim().is_empty() {
             self.error(&raw.suite, "the suite needs a name");
         }
@@ -326,7 +128,7 @@ impl Compiler<'_> {
 
     /// A written case, as the parser hands it over: compile what it says itself now; a case
     /// with a `matrix` is expanded, and its cases compiled with the generated ones.
-    fn read_case(&mut self, case: Spanned<RawCase>, read: &mut ReadCases) {
+    pub(super) fn read_case(&mut self, case: Spanned<RawCase>, read: &mut ReadCases) {
         if case.value.matrix.is_some() {
             return self.expand_matrix(case, None, &mut read.generated);
         }
@@ -336,7 +138,7 @@ impl Compiler<'_> {
         read.own.push(own);
     }
 
-    fn unique_name(&mut self, name: &Spanned<String>, names: &mut HashSet<String>) {
+    pub(super) fn unique_name(&mut self, name: &Spanned<String>, names: &mut HashSet<String>) {
         if !names.insert(name.value.clone()) {
             let message = format!(
                 "a case named \"{}\" already exists in this suite",
@@ -348,7 +150,7 @@ impl Compiler<'_> {
 
     /// Compile what a case says itself. Its suite-wide settings are placeholders until
     /// [`Compiler::inherit`] replaces them.
-    fn own_case(&mut self, spanned: Spanned<RawCase>) -> (Case, OwnSettings) {
+    pub(super) fn own_case(&mut self, spanned: Spanned<RawCase>) -> (Case, OwnSettings) {
         let raw = spanned.value;
         let own = OwnSettings {
             mode: raw.mode.as_ref().map(|m| m.value),
@@ -392,7 +194,7 @@ impl Compiler<'_> {
     }
 
     /// Complete a case with what it inherits from the suite.
-    fn inherit(&mut self, case: &mut Case, own: OwnSettings, inherited: &Inherited) {
+    pub(super) fn inherit(&mut self, case: &mut Case, own: OwnSettings, inherited: &Inherited) {
         case.mode = own.mode.unwrap_or(inherited.mode);
         if case.mode != Mode::Step
             && let Some(at) = own.first_step
@@ -442,7 +244,7 @@ impl Compiler<'_> {
         Some(targets)
     }
 
-    fn duration(&mut self, raw: Option<&Spanned<String>>) -> Option<Duration> {
+    pub(super) fn duration(&mut self, raw: Option<&Spanned<String>>) -> Option<Duration> {
         let raw = raw?;
         parse_duration(&raw.value)
             .map_err(|message| self.error(raw, message))
@@ -648,170 +450,8 @@ impl Compiler<'_> {
         }
     }
 
-    /// Compile a generated case and check its name is new.
-    fn compile_case(
-        &mut self,
-        case: Spanned<RawCase>,
-        origin: Option<String>,
-        inherited: &Inherited,
-        names: &mut HashSet<String>,
-        cases: &mut Vec<Case>,
-    ) {
-        let at = Position::of(&case);
-        let first_error = self.errors.len();
-        self.unique_name(&case.value.name, names);
-        let (mut compiled, own) = self.own_case(case);
-        self.inherit(&mut compiled, own, inherited);
-        // A generated case's values have no place in the suite file: it and its errors point
-        // at the template, and errors say which row or combination made them.
-        if let Some(origin) = origin {
-            for error in &mut self.errors[first_error..] {
-                error.position = at;
-                error.message.push_str(&format!(" (in {origin})"));
-            }
-            relocate(&mut compiled, at);
-        }
-        cases.push(compiled);
-    }
-
-    /// A case with a `matrix` becomes one case per combination; others stay as they are.
-    fn expand_matrix(
-        &mut self,
-        case: Spanned<RawCase>,
-        origin: Option<String>,
-        out: &mut Vec<(Spanned<RawCase>, Option<String>)>,
-    ) {
-        let Some(matrix) = case.value.matrix.clone() else {
-            out.push((case, origin));
-            return;
-        };
-        let Value::Object(map) = &matrix.value else {
-            return self.error(
-                &matrix,
-                "`matrix` must map names to lists of values, e.g. {channel: [email, chat]}",
-            );
-        };
-        if !self.room_for(out.len().saturating_add(data::count(map)), &matrix) {
-            return;
-        }
-        let combos = match data::combinations(map) {
-            Ok(combos) => combos,
-            Err(message) => return self.error(&matrix, message),
-        };
-        let mut template = case.value.clone();
-        template.matrix = None;
-        for combo in combos {
-            let label = data::describe(&combo);
-            let origin = Some(match &origin {
-                Some(row) => format!("{row}, matrix {label}"),
-                None => format!("matrix {label}"),
-            });
-            if let Some(filled) = self.fill(
-                &template,
-                &combo,
-                &case,
-                &label,
-                origin.as_deref().unwrap_or_default(),
-            ) {
-                out.push((filled, origin));
-            }
-        }
-    }
-
-    /// Whether a suite that generates `cases` is within the limit; if not, say so at `at`.
-    fn room_for<T>(&mut self, cases: usize, at: &Spanned<T>) -> bool {
-        if cases <= data::MAX_GENERATED {
-            return true;
-        }
-        let message = format!(
-            "`cases_from` and `matrix` make more than {} cases in this suite; split it across suites",
-            data::MAX_GENERATED
-        );
-        // Every row of a template whose matrix overflows would say it again.
-        let position = Position::of(at);
-        if !self
-            .errors
-            .iter()
-            .any(|e| e.position == position && e.message == message)
-        {
-            self.error(at, message);
-        }
-        false
-    }
-
-    /// One case per row of the data file.
-    fn expand_rows(
-        &mut self,
-        from: Spanned<RawCasesFrom>,
-        out: &mut Vec<(Spanned<RawCase>, Option<String>)>,
-    ) {
-        let file = match paths::inside(self.base_dir(), &from.value.file.value)
-            .and_then(|path| data::read_rows(&path, &from.value.file.value))
-        {
-            Ok(rows) => rows,
-            Err(message) => return self.error(&from.value.file, message),
-        };
-        if file.is_empty() {
-            return self.error(
-                &from.value.file,
-                format!("{} has no rows", from.value.file.value),
-            );
-        }
-        let template = &from.value.case;
-        // Count before filling: a matrix whose lists are written out multiplies every row.
-        let per_row = match template.value.matrix.as_ref().map(|m| &m.value) {
-            Some(Value::Object(map)) => data::count(map),
-            _ => 1,
-        };
-        let cases = out.len().saturating_add(file.len().saturating_mul(per_row));
-        if !self.room_for(cases, &from.value.file) {
-            return;
-        }
-        for row in file {
-            let label = format!("row {}", row.number);
-            let origin = format!("row {} of {}", row.number, from.value.file.value);
-            if let Some(filled) = self.fill(&template.value, &row.values, template, &label, &origin)
-            {
-                self.expand_matrix(filled, Some(origin), out);
-            }
-        }
-    }
-
-    /// The template with `{{name}}` filled from `values`; a name the template does not vary
-    /// gets `[label]` appended so generated cases stay distinct.
-    fn fill(
-        &mut self,
-        template: &RawCase,
-        values: &Map<String, Value>,
-        at: &Spanned<RawCase>,
-        label: &str,
-        origin: &str,
-    ) -> Option<Spanned<RawCase>> {
-        let filled = serde_json::to_value(template)
-            .map_err(|err| err.to_string())
-            .and_then(|value| data::fill(&value, values))
-            .and_then(|value| {
-                // JSON is YAML: parsing it again gives every value a (meaningless) position,
-                // which `suite()` replaces with the template's.
-                serde_saphyr::from_str::<RawCase>(&value.to_string())
-                    .map_err(|err| err.without_snippet().to_string())
-            });
-        match filled {
-            Ok(mut case) => {
-                if case.name.value == template.name.value {
-                    case.name.value = format!("{} [{label}]", case.name.value);
-                }
-                Some(Spanned::new(case, at.referenced, at.defined))
-            }
-            Err(message) => {
-                self.error(at, format!("{message} (in {origin})"));
-                None
-            }
-        }
-    }
-
     /// The suite's folder, against which files it names are resolved.
-    fn base_dir(&self) -> &Path {
+    pub(super) fn base_dir(&self) -> &Path {
         match self.file.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
@@ -905,19 +545,6 @@ impl Compiler<'_> {
     }
 }
 
-/// Point a generated case, and its checks, at the template it came from.
-fn relocate(case: &mut Case, at: Position) {
-    case.line = at.line;
-    case.expect.line = at.line;
-    for check in &mut case.expect.output {
-        check.position = at;
-    }
-    for step in &mut case.expect.steps {
-        step.line = at.line;
-        step.checks.iter_mut().for_each(|check| check.position = at);
-    }
-}
-
 fn mime_from_url(url: &str) -> Option<&'static str> {
     let path = url
         .split(['?', '#'])
@@ -931,108 +558,5 @@ fn mime_from_url(url: &str) -> Option<&'static str> {
         "webp" => Some("image/webp"),
         "gif" => Some("image/gif"),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    const VALID: &str = "suite: s\nflow: demo/support/triage\ntargets: [production, v2]\ncases:\n  - name: one\n    message: hi\n    expect:\n      output:\n        - {path: $.category, equals: billing}\n        - {path: $.reply, matches: \"^T\"}\n";
-
-    fn no_env(_: &str) -> Option<String> {
-        None
-    }
-
-    #[test]
-    fn a_valid_suite_compiles() {
-        let suite = parse(Path::new("s.yaml"), VALID, &no_env).map_err(|e| e[0].to_string());
-        let suite = suite.as_ref().map(|s| {
-            (
-                s.cases.len(),
-                s.cases[0].targets.len(),
-                s.cases[0].expect.output.len(),
-            )
-        });
-        assert_eq!(suite, Ok((1, 2, 2)));
-    }
-
-    #[test]
-    fn settings_written_after_the_cases_are_inherited() {
-        let text = "suite: s\nflow: demo/support/triage\ncases:\n  - name: one\n    message: hi\n  - name: two\n    repeat: 3\n    pass_if: 2/3\n    tags: [own]\n    parameters: {lang: fr, tone: dry}\ndefaults:\n  repeat: 2\n  timeout: 5s\n  parameters: {lang: en}\n  tags: [smoke]\nmode: async\ntargets: [v2]\n";
-        let suite = parse(Path::new("s.yaml"), text, &no_env).map_err(|e| e[0].to_string());
-        let cases: Result<Vec<_>, _> = suite.map(|suite| {
-            suite
-                .cases
-                .iter()
-                .map(|c| {
-                    (
-                        c.repeat,
-                        c.pass_if,
-                        c.timeout.as_secs(),
-                        c.mode,
-                        c.targets.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
-                        c.tags.clone(),
-                        Value::Object(c.request.parameters.clone()).to_string(),
-                    )
-                })
-                .collect()
-        });
-        let targets = vec!["v2".to_owned()];
-        assert_eq!(
-            cases,
-            Ok(vec![
-                (
-                    2,
-                    2,
-                    5,
-                    Mode::Async,
-                    targets.clone(),
-                    vec!["smoke".to_owned()],
-                    r#"{"lang":"en"}"#.to_owned()
-                ),
-                (
-                    3,
-                    2,
-                    5,
-                    Mode::Async,
-                    targets,
-                    vec!["smoke".to_owned(), "own".to_owned()],
-                    r#"{"lang":"fr","tone":"dry"}"#.to_owned()
-                ),
-            ])
-        );
-    }
-
-    #[test]
-    fn errors_come_in_file_order() {
-        // Case errors are found as the cases are read, the suite's own keys' at the end.
-        let text = "suite: s\nflow: demo/support/triage\ncases:\n  - name: x\n    steps:\n      - step: a\n    pass_if: 2/3\n  - name: x\n    timeout: 0s\ndefaults:\n  repeat: 0\nmode: sync\ntargets: [prod]\n";
-        let lines: Vec<u32> = match parse(Path::new("s.yaml"), text, &no_env) {
-            Ok(_) => Vec::new(),
-            Err(errors) => errors.iter().map(|e| e.position.line).collect(),
-        };
-        assert_eq!(lines, vec![6, 7, 8, 9, 11, 13]);
-    }
-
-    proptest! {
-        #[test]
-        fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
-            let _ = parse(Path::new("s.yaml"), &text, &no_env);
-        }
-
-        #[test]
-        fn any_edit_of_a_valid_suite_loads_or_says_where(at in 0usize..200, insert in "[ -~\n]{0,8}", cut in 0usize..6) {
-            let at = at.min(VALID.len());
-            let end = (at + cut).min(VALID.len());
-            let text = format!("{}{insert}{}", &VALID[..at], &VALID[end..]);
-            if let Err(errors) = parse(Path::new("s.yaml"), &text, &no_env) {
-                prop_assert!(!errors.is_empty());
-                for error in errors {
-                    prop_assert!(!error.message.is_empty());
-                }
-            }
-        }
     }
 }

@@ -1,0 +1,190 @@
+//! Cases made from a template: one per row of a `cases_from` data file, one per combination of
+//! a `matrix`, within a limit counted before any is made.
+
+use crate::diagnostic::Position;
+use crate::suite::data;
+use crate::suite::model::Case;
+use crate::suite::paths;
+use crate::suite::raw::{RawCase, RawCasesFrom};
+use serde_json::{Map, Value};
+use serde_saphyr::Spanned;
+use std::collections::HashSet;
+
+use super::compile::{Compiler, Inherited};
+
+impl Compiler<'_> {
+    /// Compile a generated case and check its name is new.
+    pub(super) fn compile_case(
+        &mut self,
+        case: Spanned<RawCase>,
+        origin: Option<String>,
+        inherited: &Inherited,
+        names: &mut HashSet<String>,
+        cases: &mut Vec<Case>,
+    ) {
+        let at = Position::of(&case);
+        let first_error = self.errors.len();
+        self.unique_name(&case.value.name, names);
+        let (mut compiled, own) = self.own_case(case);
+        self.inherit(&mut compiled, own, inherited);
+        // A generated case's values have no place in the suite file: it and its errors point
+        // at the template, and errors say which row or combination made them.
+        if let Some(origin) = origin {
+            for error in &mut self.errors[first_error..] {
+                error.position = at;
+                error.message.push_str(&format!(" (in {origin})"));
+            }
+            relocate(&mut compiled, at);
+        }
+        cases.push(compiled);
+    }
+
+    /// A case with a `matrix` becomes one case per combination; others stay as they are.
+    pub(super) fn expand_matrix(
+        &mut self,
+        case: Spanned<RawCase>,
+        origin: Option<String>,
+        out: &mut Vec<(Spanned<RawCase>, Option<String>)>,
+    ) {
+        let Some(matrix) = case.value.matrix.clone() else {
+            out.push((case, origin));
+            return;
+        };
+        let Value::Object(map) = &matrix.value else {
+            return self.error(
+                &matrix,
+                "`matrix` must map names to lists of values, e.g. {channel: [email, chat]}",
+            );
+        };
+        if !self.room_for(out.len().saturating_add(data::count(map)), &matrix) {
+            return;
+        }
+        let combos = match data::combinations(map) {
+            Ok(combos) => combos,
+            Err(message) => return self.error(&matrix, message),
+        };
+        let mut template = case.value.clone();
+        template.matrix = None;
+        for combo in combos {
+            let label = data::describe(&combo);
+            let origin = Some(match &origin {
+                Some(row) => format!("{row}, matrix {label}"),
+                None => format!("matrix {label}"),
+            });
+            if let Some(filled) = self.fill(
+                &template,
+                &combo,
+                &case,
+                &label,
+                origin.as_deref().unwrap_or_default(),
+            ) {
+                out.push((filled, origin));
+            }
+        }
+    }
+
+    /// Whether a suite that generates `cases` is within the limit; if not, say so at `at`.
+    fn room_for<T>(&mut self, cases: usize, at: &Spanned<T>) -> bool {
+        if cases <= data::MAX_GENERATED {
+            return true;
+        }
+        let message = format!(
+            "`cases_from` and `matrix` make more than {} cases in this suite; split it across suites",
+            data::MAX_GENERATED
+        );
+        // Every row of a template whose matrix overflows would say it again.
+        let position = Position::of(at);
+        if !self
+            .errors
+            .iter()
+            .any(|e| e.position == position && e.message == message)
+        {
+            self.error(at, message);
+        }
+        false
+    }
+
+    /// One case per row of the data file.
+    pub(super) fn expand_rows(
+        &mut self,
+        from: Spanned<RawCasesFrom>,
+        out: &mut Vec<(Spanned<RawCase>, Option<String>)>,
+    ) {
+        let file = match paths::inside(self.base_dir(), &from.value.file.value)
+            .and_then(|path| data::read_rows(&path, &from.value.file.value))
+        {
+            Ok(rows) => rows,
+            Err(message) => return self.error(&from.value.file, message),
+        };
+        if file.is_empty() {
+            return self.error(
+                &from.value.file,
+                format!("{} has no rows", from.value.file.value),
+            );
+        }
+        let template = &from.value.case;
+        // Count before filling: a matrix whose lists are written out multiplies every row.
+        let per_row = match template.value.matrix.as_ref().map(|m| &m.value) {
+            Some(Value::Object(map)) => data::count(map),
+            _ => 1,
+        };
+        let cases = out.len().saturating_add(file.len().saturating_mul(per_row));
+        if !self.room_for(cases, &from.value.file) {
+            return;
+        }
+        for row in file {
+            let label = format!("row {}", row.number);
+            let origin = format!("row {} of {}", row.number, from.value.file.value);
+            if let Some(filled) = self.fill(&template.value, &row.values, template, &label, &origin)
+            {
+                self.expand_matrix(filled, Some(origin), out);
+            }
+        }
+    }
+
+    /// The template with `{{name}}` filled from `values`; a name the template does not vary
+    /// gets `[label]` appended so generated cases stay distinct.
+    fn fill(
+        &mut self,
+        template: &RawCase,
+        values: &Map<String, Value>,
+        at: &Spanned<RawCase>,
+        label: &str,
+        origin: &str,
+    ) -> Option<Spanned<RawCase>> {
+        let filled = serde_json::to_value(template)
+            .map_err(|err| err.to_string())
+            .and_then(|value| data::fill(&value, values))
+            .and_then(|value| {
+                // JSON is YAML: parsing it again gives every value a (meaningless) position,
+                // which `suite()` replaces with the template's.
+                serde_saphyr::from_str::<RawCase>(&value.to_string())
+                    .map_err(|err| err.without_snippet().to_string())
+            });
+        match filled {
+            Ok(mut case) => {
+                if case.name.value == template.name.value {
+                    case.name.value = format!("{} [{label}]", case.name.value);
+                }
+                Some(Spanned::new(case, at.referenced, at.defined))
+            }
+            Err(message) => {
+                self.error(at, format!("{message} (in {origin})"));
+                None
+            }
+        }
+    }
+}
+
+/// Point a generated case, and its checks, at the template it came from.
+fn relocate(case: &mut Case, at: Position) {
+    case.line = at.line;
+    case.expect.line = at.line;
+    for check in &mut case.expect.output {
+        check.position = at;
+    }
+    for step in &mut case.expect.steps {
+        step.line = at.line;
+        step.checks.iter_mut().for_each(|check| check.position = at);
+    }
+}

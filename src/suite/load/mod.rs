@@ -1,0 +1,313 @@
+//! Finding suite files, parsing them, and compiling them into [`Suite`]s. Every problem is a
+//! [`Diagnostic`] at file:line:col; a file's problems are all reported, not just the first.
+
+use crate::diagnostic::{Diagnostic, Position, did_you_mean};
+use crate::suite::model::Suite;
+use crate::suite::raw::SuiteSeed;
+use serde::de::DeserializeSeed;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+mod compile;
+mod generate;
+
+use compile::{Compiler, ReadCases};
+
+/// The timeout of a case when neither the case nor the suite's defaults set one.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Suites larger than this are refused before parsing.
+const MAX_SUITE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Everything found under the given paths: the suites that compiled and every error.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub suites: Vec<Suite>,
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Expand files and folders (every `*.yaml`/`*.yml` below a folder, sorted) into suite files.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found = Vec::new();
+            walk(path, &mut found).map_err(|err| {
+                Diagnostic::new(
+                    path,
+                    Position::default(),
+                    format!("cannot read folder: {err}"),
+                )
+            })?;
+            if found.is_empty() {
+                // A CI job pointed at the wrong folder must not pass with nothing run.
+                return Err(Diagnostic::new(
+                    path,
+                    Position::default(),
+                    "no suite files (*.yaml, *.yml) in this folder",
+                ));
+            }
+            found.sort();
+            files.extend(found);
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            return Err(Diagnostic::new(
+                path,
+                Position::default(),
+                "no such file or folder",
+            ));
+        }
+    }
+    Ok(files)
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, found)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Load every suite under `paths`, using the process environment for `${VAR}`.
+pub fn load(paths: &[PathBuf]) -> Loaded {
+    let env = |name: &str| std::env::var(name).ok();
+    let files = match discover(paths) {
+        Ok(files) => files,
+        Err(err) => {
+            return Loaded {
+                suites: vec![],
+                errors: vec![err],
+            };
+        }
+    };
+    let mut loaded = Loaded::default();
+    for file in files {
+        match load_file(&file, &env) {
+            Ok(suite) => loaded.suites.push(suite),
+            Err(errors) => loaded.errors.extend(errors),
+        }
+    }
+    loaded
+}
+
+pub fn load_file(
+    file: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Suite, Vec<Diagnostic>> {
+    let io_error = |err: std::io::Error| {
+        vec![Diagnostic::new(
+            file,
+            Position::default(),
+            format!("cannot read: {err}"),
+        )]
+    };
+    let size = std::fs::metadata(file).map_err(io_error)?.len();
+    if size > MAX_SUITE_BYTES {
+        return Err(vec![Diagnostic::new(
+            file,
+            Position::default(),
+            format!("the file is {size} bytes; suites are limited to {MAX_SUITE_BYTES}"),
+        )]);
+    }
+    let text = std::fs::read_to_string(file).map_err(io_error)?;
+    parse(file, &text, env)
+}
+
+/// Parse and compile one suite's text; `file` names it in diagnostics.
+///
+/// Each written case is compiled as soon as the YAML parser has read it, and its raw form
+/// dropped: holding every raw case until the end of the file tripled the memory that loading
+/// touched (and the time, in page faults). What a case inherits from the suite is applied at
+/// the end, since `defaults` may come after `cases`.
+pub fn parse(
+    file: &Path,
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Suite, Vec<Diagnostic>> {
+    let mut compiler = Compiler {
+        file,
+        env,
+        errors: Vec::new(),
+    };
+    let mut read = ReadCases::default();
+    let header = serde_saphyr::with_deserializer_from_str(text, |de| {
+        SuiteSeed(|case| compiler.read_case(case, &mut read)).deserialize(de)
+    })
+    .map_err(|err| vec![yaml_diagnostic(file, &err).with_source(text)])?;
+    let suite = compiler.suite(header, read);
+    if compiler.errors.is_empty() {
+        return Ok(suite);
+    }
+    // Cases report as they are read and the suite's keys at the end: put them in file order.
+    let mut errors = compiler.errors;
+    errors.sort_by_key(|d| (d.position.line, d.position.column));
+    Err(errors.into_iter().map(|d| d.with_source(text)).collect())
+}
+
+/// A timeout or deadline, in a suite or on the command line: `500ms`, `30s`, `2m`; never zero.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text.trim()) {
+        Ok(d) if d.is_zero() => Err("a duration must be greater than zero".into()),
+        Ok(d) => Ok(d),
+        Err(err) => Err(format!(
+            "invalid duration \"{text}\": {err} (write e.g. 500ms, 30s, 2m)"
+        )),
+    }
+}
+
+/// Turn a YAML/serde error into a diagnostic, adding "did you mean" to unknown keys and values.
+fn yaml_diagnostic(file: &Path, err: &serde_saphyr::Error) -> Diagnostic {
+    let position = err.location().map(Position::at).unwrap_or_default();
+    let full = err.without_snippet().to_string();
+    let message = match full.rfind(" at line ") {
+        Some(at) if full[at..].contains(", column ") => full[..at].to_owned(),
+        _ => full,
+    };
+    let help = suggestion(&message);
+    let message = match message.as_str() {
+        m if m.starts_with("budget breached") => {
+            format!("the file is too large for one suite ({m}): split its cases over several files")
+        }
+        "invalid u16" | "invalid u32" | "invalid u64" => "expected a whole number".to_owned(),
+        "invalid bool" => "expected true or false".to_owned(),
+        _ => message,
+    };
+    Diagnostic::new(file, position, message).with_help(help)
+}
+
+/// For serde's "unknown field `x`, expected one of a, b" and "unknown variant" messages.
+fn suggestion(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (word, rest) = rest.split_once('`')?;
+    let expected = rest
+        .split_once("expected one of ")
+        .map(|(_, list)| list)
+        .or_else(|| rest.split_once("expected ").map(|(_, one)| one))?;
+    let candidates: Vec<&str> = expected
+        .split(',')
+        .map(|c| c.trim().trim_matches('`'))
+        .collect();
+    did_you_mean(word, candidates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::Mode;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    const VALID: &str = "suite: s\nflow: demo/support/triage\ntargets: [production, v2]\ncases:\n  - name: one\n    message: hi\n    expect:\n      output:\n        - {path: $.category, equals: billing}\n        - {path: $.reply, matches: \"^T\"}\n";
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn a_valid_suite_compiles() {
+        let suite = parse(Path::new("s.yaml"), VALID, &no_env).map_err(|e| e[0].to_string());
+        let suite = suite.as_ref().map(|s| {
+            (
+                s.cases.len(),
+                s.cases[0].targets.len(),
+                s.cases[0].expect.output.len(),
+            )
+        });
+        assert_eq!(suite, Ok((1, 2, 2)));
+    }
+
+    #[test]
+    fn settings_written_after_the_cases_are_inherited() {
+        let text = "suite: s\nflow: demo/support/triage\ncases:\n  - name: one\n    message: hi\n  - name: two\n    repeat: 3\n    pass_if: 2/3\n    tags: [own]\n    parameters: {lang: fr, tone: dry}\ndefaults:\n  repeat: 2\n  timeout: 5s\n  parameters: {lang: en}\n  tags: [smoke]\nmode: async\ntargets: [v2]\n";
+        let suite = parse(Path::new("s.yaml"), text, &no_env).map_err(|e| e[0].to_string());
+        let cases: Result<Vec<_>, _> = suite.map(|suite| {
+            suite
+                .cases
+                .iter()
+                .map(|c| {
+                    (
+                        c.repeat,
+                        c.pass_if,
+                        c.timeout.as_secs(),
+                        c.mode,
+                        c.targets.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+                        c.tags.clone(),
+                        Value::Object(c.request.parameters.clone()).to_string(),
+                    )
+                })
+                .collect()
+        });
+        let targets = vec!["v2".to_owned()];
+        assert_eq!(
+            cases,
+            Ok(vec![
+                (
+                    2,
+                    2,
+                    5,
+                    Mode::Async,
+                    targets.clone(),
+                    vec!["smoke".to_owned()],
+                    r#"{"lang":"en"}"#.to_owned()
+                ),
+                (
+                    3,
+                    2,
+                    5,
+                    Mode::Async,
+                    targets,
+                    vec!["smoke".to_owned(), "own".to_owned()],
+                    r#"{"lang":"fr","tone":"dry"}"#.to_owned()
+                ),
+            ])
+        );
+    }
+
+    #[test]
+    fn errors_come_in_file_order() {
+        // Case errors are found as the cases are read, the suite's own keys' at the end.
+        let text = "suite: s\nflow: demo/support/triage\ncases:\n  - name: x\n    steps:\n      - step: a\n    pass_if: 2/3\n  - name: x\n    timeout: 0s\ndefaults:\n  repeat: 0\nmode: sync\ntargets: [prod]\n";
+        let lines: Vec<u32> = match parse(Path::new("s.yaml"), text, &no_env) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(|e| e.position.line).collect(),
+        };
+        assert_eq!(lines, vec![6, 7, 8, 9, 11, 13]);
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+            let _ = parse(Path::new("s.yaml"), &text, &no_env);
+        }
+
+        #[test]
+        fn any_edit_of_a_valid_suite_loads_or_says_where(at in 0usize..200, insert in "[ -~\n]{0,8}", cut in 0usize..6) {
+            let at = at.min(VALID.len());
+            let end = (at + cut).min(VALID.len());
+            let text = format!("{}{insert}{}", &VALID[..at], &VALID[end..]);
+            if let Err(errors) = parse(Path::new("s.yaml"), &text, &no_env) {
+                prop_assert!(!errors.is_empty());
+                for error in errors {
+                    prop_assert!(!error.message.is_empty());
+                }
+            }
+        }
+    }
+}
