@@ -81,6 +81,47 @@ impl Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// A YAML or serde error in `file` (a suite, a gate policy, a flow definition), at its
+    /// position, in plainer words, with "did you mean" for an unknown key or value.
+    pub fn from_yaml(file: &Path, err: &serde_saphyr::Error) -> Self {
+        let position = err.location().map(Position::at).unwrap_or_default();
+        let full = err.without_snippet().to_string();
+        // The position is printed as file:line:col.
+        let message = match full.rfind(" at line ") {
+            Some(at) if full[at..].contains(", column ") => full[..at].to_owned(),
+            _ => full,
+        };
+        let help = suggestion(&message);
+        let message = match message.as_str() {
+            m if m.starts_with("budget breached") => {
+                format!("the file is too large to read at once ({m}): split it into several files")
+            }
+            "invalid u16" | "invalid u32" | "invalid u64" => "expected a whole number".to_owned(),
+            "invalid bool" => "expected true or false".to_owned(),
+            _ => message,
+        };
+        Diagnostic::new(file, position, message).with_help(help)
+    }
+}
+
+/// For serde's "unknown field `x`, expected one of a, b" and "unknown variant" messages.
+fn suggestion(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (word, rest) = rest.split_once('`')?;
+    let expected = rest
+        .split_once("expected one of ")
+        .map(|(_, list)| list)
+        .or_else(|| rest.split_once("expected ").map(|(_, one)| one))?;
+    let candidates: Vec<&str> = expected
+        .split(',')
+        .map(|c| c.trim().trim_matches('`'))
+        .collect();
+    did_you_mean(word, candidates)
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.location(), self.message)?;

@@ -111,8 +111,12 @@ fn a_policy_file_adds_rules_that_state_what_they_measured() {
         policy.to_str().unwrap_or_default(),
     ]);
     assert_eq!(result.code, 2, "{}", result.all());
+    // Like a suite's errors: at file:line:col, with the line and a suggestion.
+    let at = format!("{}:1:1: unknown field `max_regresions`", policy.display());
     assert!(
-        result.stderr.contains("unknown field `max_regresions`"),
+        result.stderr.contains(&at)
+            && result.stderr.contains("1 | max_regresions: 1")
+            && result.stderr.contains("did you mean \"max_regressions\"?"),
         "{}",
         result.stderr
     );

@@ -3,6 +3,7 @@
 
 use super::comparison::{CandidateComparison, Class};
 use super::stats::{Z95, wilson};
+use crate::diagnostic::Diagnostic;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -55,8 +56,11 @@ impl Policy {
     pub fn load(path: &std::path::Path) -> Result<Policy, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-        let policy: Policy = serde_saphyr::from_str(&text)
-            .map_err(|err| format!("{}: {}", path.display(), err.without_snippet()))?;
+        let policy: Policy = serde_saphyr::from_str(&text).map_err(|err| {
+            Diagnostic::from_yaml(path, &err)
+                .with_source(&text)
+                .to_string()
+        })?;
         let share = |name: &str, v: f64| {
             if (0.0..=1.0).contains(&v) {
                 Ok(())

@@ -1,6 +1,7 @@
 //! The catalogue of flows the simulator serves: loaded from YAML, fully checked before the
 //! server starts, immutable afterwards (so the hot path reads it without locks).
 
+use crate::diagnostic::Diagnostic;
 use crate::sim::compile;
 use crate::sim::definition::RawFlow;
 use crate::sim::model::Flow;
@@ -139,10 +140,17 @@ impl Catalog {
                 message,
             };
             let raw: RawFlow = serde_saphyr::from_str(&text).map_err(|err| {
-                let (line, column) = err
-                    .location()
-                    .map_or((1, 1), |at| (at.line().max(1), at.column().max(1)));
-                invalid(line, column, parse_message(&err))
+                let found = Diagnostic::from_yaml(Path::new(&file), &err);
+                let at = found.position;
+                let message = match found.help {
+                    Some(help) => format!("{}; {help}", found.message),
+                    None => found.message,
+                };
+                invalid(
+                    u64::from(at.line.max(1)),
+                    u64::from(at.column.max(1)),
+                    message,
+                )
             })?;
             let (flow_line, flow_column) =
                 (raw.flow.referenced.line(), raw.flow.referenced.column());
@@ -178,15 +186,6 @@ impl Catalog {
 
     pub fn is_empty(&self) -> bool {
         self.flows.is_empty()
-    }
-}
-
-/// serde-saphyr's message without its trailing " at line L, column C" (we print file:line:col).
-fn parse_message(err: &serde_saphyr::Error) -> String {
-    let text = err.without_snippet().to_string();
-    match text.rfind(" at line ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
     }
 }
 
@@ -229,6 +228,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("x.yaml:4:1: unknown field `prod`"), "{err}");
+        assert!(err.ends_with("did you mean \"production\"?"), "{err}");
         let err = load_one("org: [\n").unwrap_err().to_string();
         assert!(err.starts_with("x.yaml:1:"), "{err}");
     }

@@ -1,7 +1,7 @@
 //! Finding suite files, parsing them, and compiling them into [`Suite`]s. Every problem is a
 //! [`Diagnostic`] at file:line:col; a file's problems are all reported, not just the first.
 
-use crate::diagnostic::{Diagnostic, Position, did_you_mean};
+use crate::diagnostic::{Diagnostic, Position};
 use crate::suite::model::Suite;
 use crate::suite::raw::SuiteSeed;
 use serde::de::DeserializeSeed;
@@ -148,7 +148,7 @@ pub fn parse(
     let header = serde_saphyr::with_deserializer_from_str(text, |de| {
         SuiteSeed(|case| compiler.read_case(case, &mut read)).deserialize(de)
     })
-    .map_err(|err| vec![yaml_diagnostic(file, &err).with_source(text)])?;
+    .map_err(|err| vec![Diagnostic::from_yaml(file, &err).with_source(text)])?;
     let suite = compiler.suite(header, read);
     if compiler.errors.is_empty() {
         return Ok(suite);
@@ -168,43 +168,6 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "invalid duration \"{text}\": {err} (write e.g. 500ms, 30s, 2m)"
         )),
     }
-}
-
-/// Turn a YAML/serde error into a diagnostic, adding "did you mean" to unknown keys and values.
-fn yaml_diagnostic(file: &Path, err: &serde_saphyr::Error) -> Diagnostic {
-    let position = err.location().map(Position::at).unwrap_or_default();
-    let full = err.without_snippet().to_string();
-    let message = match full.rfind(" at line ") {
-        Some(at) if full[at..].contains(", column ") => full[..at].to_owned(),
-        _ => full,
-    };
-    let help = suggestion(&message);
-    let message = match message.as_str() {
-        m if m.starts_with("budget breached") => {
-            format!("the file is too large for one suite ({m}): split its cases over several files")
-        }
-        "invalid u16" | "invalid u32" | "invalid u64" => "expected a whole number".to_owned(),
-        "invalid bool" => "expected true or false".to_owned(),
-        _ => message,
-    };
-    Diagnostic::new(file, position, message).with_help(help)
-}
-
-/// For serde's "unknown field `x`, expected one of a, b" and "unknown variant" messages.
-fn suggestion(message: &str) -> Option<String> {
-    let rest = message
-        .strip_prefix("unknown field `")
-        .or_else(|| message.strip_prefix("unknown variant `"))?;
-    let (word, rest) = rest.split_once('`')?;
-    let expected = rest
-        .split_once("expected one of ")
-        .map(|(_, list)| list)
-        .or_else(|| rest.split_once("expected ").map(|(_, one)| one))?;
-    let candidates: Vec<&str> = expected
-        .split(',')
-        .map(|c| c.trim().trim_matches('`'))
-        .collect();
-    did_you_mean(word, candidates)
 }
 
 #[cfg(test)]
