@@ -35,13 +35,15 @@ pub struct Paths {
 
 pub fn snapshots(command: SnapshotsCommand) -> u8 {
     let result = match command {
-        SnapshotsCommand::Review(p) => review(
-            &pending(&p.paths),
-            &mut std::io::stdin().lock(),
-            &mut anstream::stdout(),
-        ),
-        SnapshotsCommand::Accept(p) => bulk(&pending(&p.paths), true),
-        SnapshotsCommand::Reject(p) => bulk(&pending(&p.paths), false),
+        SnapshotsCommand::Review(p) => pending(&p.paths).and_then(|pending| {
+            review(
+                &pending,
+                &mut std::io::stdin().lock(),
+                &mut anstream::stdout(),
+            )
+        }),
+        SnapshotsCommand::Accept(p) => pending(&p.paths).and_then(|p| bulk(&p, true)),
+        SnapshotsCommand::Reject(p) => pending(&p.paths).and_then(|p| bulk(&p, false)),
         SnapshotsCommand::Unreferenced { paths, remove } => unreferenced(&paths.paths, remove),
     };
     match result {
@@ -63,18 +65,19 @@ enum Failure {
 }
 
 /// Pending files below the suites' folders (a suite file stands for its folder).
-fn pending(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let roots: Vec<PathBuf> = paths
-        .iter()
-        .map(|p| {
-            if p.is_file() {
-                p.parent().map(Path::to_path_buf).unwrap_or_default()
-            } else {
-                p.clone()
-            }
-        })
-        .collect();
-    store::find(&roots, PENDING_SUFFIX)
+fn pending(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    let mut roots = Vec::new();
+    for path in paths {
+        if path.is_file() {
+            roots.push(path.parent().map(Path::to_path_buf).unwrap_or_default());
+        } else if path.is_dir() {
+            roots.push(path.clone());
+        } else {
+            let message = format!("{}: no such file or folder", path.display());
+            return Err(Failure::Usage(message));
+        }
+    }
+    Ok(store::find(&roots, PENDING_SUFFIX))
 }
 
 /// Replace the golden file with the pending one, stamped as accepted now.
