@@ -683,3 +683,47 @@ fn a_terminal_gets_a_progress_bar_that_is_cleared_at_the_end() {
         assert!(!text.contains("/2 cases"), "{extra} {env:?}: {text}");
     }
 }
+
+/// Version 1 answers after 300 ms, version 2 at once: the first case in the file finishes last.
+const SLOW_THEN_FAST: &str = r#"
+org: demo
+project: order
+flow: echo
+production: 2
+versions:
+  - version: 1
+    latency: {ms: 300}
+    blocks:
+      - {id: echo, kind: passthrough, input: {echo: "{{ input.message }}"}}
+  - version: 2
+    blocks:
+      - {id: echo, kind: passthrough, input: {echo: "{{ input.message }}"}}
+"#;
+
+#[test]
+fn failures_are_explained_in_file_order_whatever_order_they_finish_in() {
+    let dir = tempdir();
+    let flows = dir.path().join("order.yaml");
+    std::fs::write(&flows, SLOW_THEN_FAST).expect("write");
+    let suite = dir.path().join("suite.yaml");
+    std::fs::write(
+        &suite,
+        "suite: order\nflow: demo/order/echo\ncases:\n  - name: first in the file\n    targets: [v1]\n    message: a\n    expect: {output: [{path: $.echo, equals: b}]}\n  - name: second in the file\n    targets: [v2]\n    message: a\n    expect: {output: [{path: $.echo, equals: b}]}\n",
+    )
+    .expect("write");
+    let sim = Sim::start_with(&["--flows", flows.to_str().unwrap_or_default()]);
+    let result = sim.run(&[suite.to_str().unwrap_or_default()]);
+    assert_eq!(result.code, 1, "{}", result.all());
+    let out = &result.stdout;
+    // The case lines come as cases finish; the explanations after them, in file order.
+    let finished = |name: &str| out.find(name);
+    let explained = |name: &str| out.find(&format!("--- FAILED: order › {name}"));
+    assert!(
+        finished("second in the file") < finished("first in the file"),
+        "{out}"
+    );
+    assert!(
+        explained("first in the file") < explained("second in the file"),
+        "{out}"
+    );
+}

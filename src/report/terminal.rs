@@ -4,7 +4,7 @@
 
 use super::render::{case_details, status_word, title};
 use super::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
-use crate::run::{CaseOutcome, CaseStatus, Stop, Totals};
+use crate::run::{CaseKey, CaseOutcome, CaseStatus, Stop, Totals};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Duration;
@@ -13,8 +13,9 @@ pub struct Terminal {
     out: anstream::AutoStream<std::io::Stdout>,
     /// Case lines not yet written: [`Terminal::flush`] writes them in one go.
     pending: String,
-    /// Cases that did not pass, shown in detail at the end.
-    problems: Vec<String>,
+    /// Cases that did not pass, shown in detail at the end in plan (file) order, whatever
+    /// order they finished in, so two runs' logs compare line by line.
+    problems: Vec<(CaseKey, String)>,
     /// Print a line for passing cases too.
     show_passes: bool,
     /// Explain every case that did not pass at the end (off when a comparison follows).
@@ -133,7 +134,8 @@ impl Terminal {
                 .filter(|l| !l.trim().is_empty())
                 .map(|l| format!("  {l}\n"))
                 .collect();
-            self.problems.push(format!("{header}\n{body}"));
+            self.problems
+                .push((outcome.key, format!("{header}\n{body}")));
         }
     }
 
@@ -144,7 +146,9 @@ impl Terminal {
         }
         if !self.problems.is_empty() {
             self.line("");
-            for problem in std::mem::take(&mut self.problems) {
+            let mut problems = std::mem::take(&mut self.problems);
+            problems.sort_by_key(|(key, _)| *key);
+            for (_, problem) in problems {
                 let _ = write!(self.out, "{problem}");
             }
         }
