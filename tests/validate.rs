@@ -38,6 +38,7 @@ invalid_suite_tests!(
     bad_regex,
     bad_duration,
     unknown_target,
+    empty_targets,
     bad_slug,
     unknown_predicate,
     two_predicates,

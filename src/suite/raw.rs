@@ -22,6 +22,7 @@ pub struct RawSuite {
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub targets: Option<Vec<String>>,
     #[serde(default)]
     pub mode: Option<Mode>,
@@ -64,7 +65,7 @@ const SUITE_KEYS: &[&str] = &[
 pub struct RawHeader {
     pub suite: Spanned<String>,
     pub flow: Spanned<String>,
-    pub targets: Option<Vec<Spanned<String>>>,
+    pub targets: Option<Spanned<Vec<Spanned<String>>>>,
     pub mode: Option<Spanned<Mode>>,
     pub defaults: Option<RawDefaults>,
     /// Where the `cases` key is, if the file has one.
@@ -109,7 +110,7 @@ impl<'de, F: FnMut(Spanned<RawCase>)> Visitor<'de> for SuiteSeed<F> {
         let mut suite = None;
         let mut flow = None;
         let mut description: Option<Option<String>> = None;
-        let mut targets: Option<Option<Vec<Spanned<String>>>> = None;
+        let mut targets: Option<Option<Spanned<Vec<Spanned<String>>>>> = None;
         let mut mode: Option<Option<Spanned<Mode>>> = None;
         let mut defaults: Option<Option<RawDefaults>> = None;
         let mut cases_at = None;
@@ -243,8 +244,8 @@ pub struct RawCase {
     #[schemars(with = "Option<Mode>")]
     pub mode: Option<Spanned<Mode>>,
     #[serde(default)]
-    #[schemars(with = "Option<Vec<String>>")]
-    pub targets: Option<Vec<Spanned<String>>>,
+    #[schemars(with = "Option<Vec<String>>", length(min = 1))]
+    pub targets: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub timeout: Option<Spanned<String>>,

@@ -81,7 +81,7 @@ impl Compiler<'_> {
         let defaults = raw.defaults.unwrap_or_default();
         let inherited = Inherited {
             targets: self
-                .targets(raw.targets.as_deref())
+                .targets(raw.targets.as_ref())
                 .unwrap_or_else(|| vec![Target::Production]),
             mode: raw.mode.map(|m| m.value).unwrap_or(Mode::Sync),
             timeout: self
@@ -156,7 +156,7 @@ impl Compiler<'_> {
             mode: raw.mode.as_ref().map(|m| m.value),
             repeat: self.repeat(raw.repeat.as_ref()),
             timeout: self.duration(raw.timeout.as_ref()),
-            targets: self.targets(raw.targets.as_deref()),
+            targets: self.targets(raw.targets.as_ref()),
             pass_if: raw.pass_if,
             first_step: raw.steps.first().map(Position::of),
         };
@@ -221,10 +221,18 @@ impl Compiler<'_> {
         }
     }
 
-    fn targets(&mut self, raw: Option<&[Spanned<String>]>) -> Option<Vec<Target>> {
+    fn targets(&mut self, raw: Option<&Spanned<Vec<Spanned<String>>>>) -> Option<Vec<Target>> {
         let raw = raw?;
+        if raw.value.is_empty() {
+            // Not "production" by default: an empty list is most likely a slip.
+            self.error(
+                raw,
+                "`targets` is empty: list at least one (production, draft, v2, ...) or leave the key out",
+            );
+            return None;
+        }
         let mut targets = Vec::new();
-        for spanned in raw {
+        for spanned in &raw.value {
             match Target::parse(&spanned.value) {
                 Ok(target) if targets.contains(&target) => {
                     self.error(spanned, format!("target {target} is listed twice"))
@@ -237,9 +245,6 @@ impl Compiler<'_> {
                     );
                 }
             }
-        }
-        if raw.is_empty() {
-            return None;
         }
         Some(targets)
     }
