@@ -96,6 +96,38 @@ fn a_folder_without_suites_is_a_usage_error() {
 }
 
 #[test]
+fn two_suites_with_one_name_are_refused_and_a_file_named_twice_is_read_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let suite = "suite: same\nflow: demo/support/triage\ncases:\n  - name: a\n    message: hi\n";
+    std::fs::write(dir.path().join("a.yaml"), suite).expect("write");
+    std::fs::write(dir.path().join("b.yaml"), suite).expect("write");
+    let folder = dir.path().to_string_lossy().into_owned();
+    let result = run(&["validate", &folder]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result
+            .stderr
+            .contains("b.yaml:1:8: suite \"same\" is also the name of")
+            && result.stderr.contains("a.yaml"),
+        "{}",
+        result.stderr
+    );
+
+    let result = run(&[
+        "validate",
+        "suites",
+        "suites/triage.yaml",
+        "./suites/triage.yaml",
+    ]);
+    assert_eq!(result.code, 0, "{}", result.all());
+    assert_eq!(
+        run(&["validate", "suites"]).stdout,
+        result.stdout,
+        "the same suites, counted once"
+    );
+}
+
+#[test]
 fn run_refuses_invalid_suites_before_sending_anything() {
     // No server is configured at all: the suite error must be found first, with exit 2.
     let result = run(&["run", "tests/fixtures/invalid/unknown_predicate.yaml"]);

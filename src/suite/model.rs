@@ -3,6 +3,7 @@
 use super::raw::Mode;
 use super::target::{FlowRef, Target};
 use crate::check::{Expectation, StepRef};
+use crate::diagnostic::Position;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,6 +11,8 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct Suite {
     pub name: String,
+    /// Where the name is written, for the error when two files use it.
+    pub name_at: Position,
     pub file: PathBuf,
     pub flow: FlowRef,
     pub cases: Vec<Case>,

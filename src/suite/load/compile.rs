@@ -119,6 +119,7 @@ impl Compiler<'_> {
         // Loaded suites live for the whole run: no spare capacity (100k cases add up).
         cases.shrink_to_fit();
         Suite {
+            name_at: Position::of(&raw.suite),
             name: raw.suite.value,
             file: self.file.to_path_buf(),
             flow,

@@ -58,6 +58,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
             ));
         }
     }
+    // A file named twice (`suites suites/triage.yaml`) is loaded once.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|file| seen.insert(std::fs::canonicalize(file).unwrap_or_else(|_| file.clone())));
     Ok(files)
 }
 
@@ -98,7 +101,19 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     let mut loaded = Loaded::default();
     for file in files {
         match load_file(&file, &env) {
-            Ok(suite) => loaded.suites.push(suite),
+            Ok(suite) => match loaded.suites.iter().find(|s| s.name == suite.name) {
+                // Reports, --only-failed, merge and compare tell cases apart by suite and case.
+                Some(first) => loaded.errors.push(Diagnostic::new(
+                    &suite.file,
+                    suite.name_at,
+                    format!(
+                        "suite \"{}\" is also the name of {}: reports tell cases apart by suite and case name, so give each suite its own",
+                        suite.name,
+                        first.file.display()
+                    ),
+                )),
+                None => loaded.suites.push(suite),
+            },
             Err(errors) => loaded.errors.extend(errors),
         }
     }
