@@ -348,6 +348,24 @@ fn a_report_that_could_not_be_written_stops_the_run_before_anything_is_sent() {
         );
         assert!(!result.stdout.contains("Running"), "{}", result.stdout);
     }
+    let same = dir.path().join("report").to_string_lossy().into_owned();
+    let result = run(&[
+        "run",
+        suite,
+        "--embedded",
+        "--junit",
+        &same,
+        "--json",
+        &same,
+    ]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result
+            .stderr
+            .contains("the JUnit report and the JSON report would both be written to"),
+        "{}",
+        result.stderr
+    );
     let left: Vec<_> = std::fs::read_dir(dir.path()).expect("read").collect();
     assert_eq!(left.len(), 1, "only a-file is left: {left:?}");
 }

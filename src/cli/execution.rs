@@ -190,12 +190,21 @@ impl ExecutionArgs {
             .iter()
             .copied()
             .chain([("recording", recording.as_deref())]);
+        let mut written: Vec<(&str, &Path)> = Vec::new();
         for (what, path) in outputs {
             let Some(path) = path else { continue };
+            if let Some((first, _)) = written.iter().find(|(_, p)| *p == path) {
+                eprintln!(
+                    "error: the {first} and the {what} would both be written to {}; nothing was sent",
+                    path.display()
+                );
+                return Err(exit::USAGE);
+            }
             if let Err(message) = crate::files::check_writable(path) {
                 eprintln!("error: the {what} cannot be written: {message}; nothing was sent");
                 return Err(exit::USAGE);
             }
+            written.push((what, path));
         }
         Ok(())
     }
