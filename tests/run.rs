@@ -745,3 +745,51 @@ fn failures_are_explained_in_file_order_whatever_order_they_finish_in() {
         "{out}"
     );
 }
+
+#[test]
+fn list_shows_what_would_run_without_a_server_and_shards_partition_it() {
+    // No URL, no key, no --embedded: listing sends nothing, so needs no server.
+    let lines = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["run", "suites", "--list"];
+        all.extend_from_slice(args);
+        let result = run(&all);
+        assert_eq!(result.code, 0, "{args:?}: {}", result.all());
+        assert!(
+            result.stdout.contains("nothing was sent") && !result.stdout.contains("Running"),
+            "{}",
+            result.stdout
+        );
+        result
+            .stdout
+            .lines()
+            .filter(|l| l.contains(" @ "))
+            .map(str::to_owned)
+            .collect()
+    };
+    let everything = lines(&[]);
+    assert!(everything.len() > 20, "{everything:?}");
+    assert!(
+        everything
+            .iter()
+            .any(|l| l
+                == "support-triage › refund requests go to billing @ v2 (suites/triage.yaml:12)"),
+        "each line says where its case is: {everything:?}"
+    );
+    let mut shards: Vec<String> = ["1/3", "2/3", "3/3"]
+        .iter()
+        .flat_map(|shard| lines(&["--shard", shard]))
+        .collect();
+    shards.sort();
+    let mut sorted = everything.clone();
+    sorted.sort();
+    assert_eq!(
+        shards, sorted,
+        "the three shards together list every case once"
+    );
+    let smoke = lines(&["--tag", "smoke", "--repeat", "2"]);
+    assert!(
+        !smoke.is_empty() && smoke.len() < everything.len(),
+        "{smoke:?}"
+    );
+    assert!(smoke.iter().all(|l| l.contains(" ×2 ")), "{smoke:?}");
+}

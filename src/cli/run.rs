@@ -2,8 +2,12 @@
 
 use super::execution::ExecutionArgs;
 use crate::exit;
+use crate::report::style::{DIM, paint};
 use crate::report::{self, Terminal};
-use crate::run::{Stop, Totals};
+use crate::run::{Planned, Stop, Totals};
+use crate::suite::Suite;
+use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -25,6 +29,10 @@ pub struct RunArgs {
     /// Print only cases that did not pass, and the summary.
     #[arg(long)]
     pub failures_only: bool,
+    /// List the cases that would run (after --filter, --tag, --only-failed, --shard) and
+    /// exit; nothing is sent and no server is needed.
+    #[arg(long, conflicts_with_all = ["junit", "json", "update_snapshots", "fail_fast", "failures_only"])]
+    pub list: bool,
 }
 
 pub async fn run(args: RunArgs) -> u8 {
@@ -37,6 +45,10 @@ pub async fn run(args: RunArgs) -> u8 {
         Ok(plan) => plan,
         Err(code) => return code,
     };
+    if args.list {
+        list(&suites, &plan);
+        return exit::SUCCESS;
+    }
     let reports = [
         ("JUnit report", args.junit.as_deref()),
         ("JSON report", args.json.as_deref()),
@@ -118,6 +130,36 @@ pub async fn run(args: RunArgs) -> u8 {
             exit::INFRA
         }
     }
+}
+
+/// `--list`: a line per case and target, in the order a run would report them, then a count.
+fn list(suites: &[Suite], plan: &[Planned]) {
+    let mut text = String::new();
+    for planned in plan {
+        let suite = &suites[planned.key.suite];
+        let case = &suite.cases[planned.key.case];
+        let calls = match planned.attempts {
+            1 => String::new(),
+            n => format!(" ×{n}"),
+        };
+        let _ = writeln!(
+            text,
+            "{} › {} @ {}{calls} {}",
+            suite.name,
+            case.name,
+            planned.target,
+            paint(DIM, format!("({}:{})", suite.file.display(), case.line))
+        );
+    }
+    let calls: u64 = plan.iter().map(|p| u64::from(p.attempts)).sum();
+    let from: HashSet<usize> = plan.iter().map(|p| p.key.suite).collect();
+    let _ = write!(
+        text,
+        "{} cases ({calls} calls) from {} suites would run; nothing was sent",
+        plan.len(),
+        from.len()
+    );
+    Terminal::new(true).line(&text);
 }
 
 pub fn report_error(what: &str, written: Result<(), String>) -> bool {
