@@ -46,6 +46,7 @@ invalid_suite_tests!(
     unset_env,
     steps_without_step_mode,
     duplicate_case,
+    bad_names,
     yaml_syntax,
     error_and_status,
     bad_pass_if,

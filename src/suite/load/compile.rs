@@ -64,9 +64,7 @@ impl Compiler<'_> {
     }
 
     pub(super) fn suite(&mut self, raw: RawHeader, read: ReadCases) -> Suite {
-        if raw.suite.value.trim().is_empty() {
-            self.error(&raw.suite, "the suite needs a name");
-        }
+        self.check_name(&raw.suite, "suite");
         let flow = match FlowRef::parse(&raw.flow.value) {
             Ok(flow) => flow,
             Err(message) => {
@@ -139,6 +137,22 @@ impl Compiler<'_> {
         read.own.push(own);
     }
 
+    /// Names are shown on terminals, in JUnit and in CI annotations: not blank, and no
+    /// control characters (a line break or an escape sequence from a data file).
+    fn check_name(&mut self, name: &Spanned<String>, what: &str) {
+        if name.value.trim().is_empty() {
+            self.error(name, format!("the {what} needs a name"));
+        } else if let Some(c) = name.value.chars().find(|c| c.is_control()) {
+            self.error(
+                name,
+                format!(
+                    "a {what} name cannot hold control characters (here U+{:04X})",
+                    u32::from(c)
+                ),
+            );
+        }
+    }
+
     pub(super) fn unique_name(&mut self, name: &Spanned<String>, names: &mut HashSet<String>) {
         if !names.insert(name.value.clone()) {
             let message = format!(
@@ -153,6 +167,7 @@ impl Compiler<'_> {
     /// [`Compiler::inherit`] replaces them.
     pub(super) fn own_case(&mut self, spanned: Spanned<RawCase>) -> (Case, OwnSettings) {
         let raw = spanned.value;
+        self.check_name(&raw.name, "case");
         let own = OwnSettings {
             mode: raw.mode.as_ref().map(|m| m.value),
             repeat: self.repeat(raw.repeat.as_ref()),
