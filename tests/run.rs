@@ -793,3 +793,32 @@ fn list_shows_what_would_run_without_a_server_and_shards_partition_it() {
     );
     assert!(smoke.iter().all(|l| l.contains(" ×2 ")), "{smoke:?}");
 }
+
+#[test]
+fn http_proxy_from_the_environment_is_used() {
+    // The simulator stands in for a forward proxy: it answers the absolute-form request for a
+    // host that does not resolve, so the case passes only if the request went through it.
+    let sim = Sim::start();
+    let result = common::Run::from(
+        common::flowcheck()
+            .args([
+                "run",
+                "suites/broken.yaml",
+                "--allow-insecure-http",
+                "--retries",
+                "0",
+            ])
+            .env("NOUKAI_API_URL", "http://noukai.invalid")
+            .env("NOUKAI_API_KEY", &sim.key)
+            .env("HTTP_PROXY", &sim.url)
+            .env_remove("http_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .output()
+            .expect("flowcheck runs"),
+    );
+    assert_eq!(result.code, 0, "{}", result.all());
+    assert!(result.stdout.contains("1 passed"), "{}", result.stdout);
+}
