@@ -8,7 +8,8 @@ use std::process::{Child, Command, Output, Stdio};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_flowcheck");
 
-/// A `flowcheck` command with a clean environment: no key, no URL, no colours, not in CI.
+/// A `flowcheck` command with a clean environment: no key, no URL, no colours, no proxy, not
+/// in CI.
 pub fn flowcheck() -> Command {
     let mut command = Command::new(BIN);
     command
@@ -19,6 +20,10 @@ pub fn flowcheck() -> Command {
         .env_remove("GITHUB_ACTIONS")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null());
+    // The tests talk to loopback servers: a proxy set on the machine must not come between.
+    for proxy in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"] {
+        command.env_remove(proxy).env_remove(proxy.to_lowercase());
+    }
     command
 }
 
