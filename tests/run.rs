@@ -819,3 +819,24 @@ fn http_proxy_from_the_environment_is_used() {
     assert_eq!(result.code, 0, "{}", result.all());
     assert!(result.stdout.contains("1 passed"), "{}", result.stdout);
 }
+
+#[test]
+fn this_machine_is_reached_directly_whatever_proxy_is_set() {
+    // Nothing listens on port 9: a call through that proxy would fail.
+    let sim = Sim::start();
+    for (url, extra) in [(None, "--embedded"), (Some(&sim.url), "--retries=0")] {
+        let mut command = common::flowcheck();
+        command
+            .args(["run", "suites/broken.yaml", extra])
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .env_remove("NO_PROXY");
+        if let Some(url) = url {
+            command
+                .env("NOUKAI_API_URL", url)
+                .env("NOUKAI_API_KEY", &sim.key);
+        }
+        let result = common::Run::from(command.output().expect("flowcheck runs"));
+        assert_eq!(result.code, 0, "{extra}: {}", result.all());
+    }
+}

@@ -42,6 +42,21 @@ impl ClientConfig {
     }
 }
 
+/// Whether a server URL names this machine: `localhost`, 127.0.0.0/8 or `[::1]`.
+pub fn is_loopback(url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    match url.host_str() {
+        Some(host) if host.eq_ignore_ascii_case("localhost") => true,
+        Some(host) => host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
@@ -73,7 +88,13 @@ impl Client {
             message: "the API key cannot be sent in an HTTP header".into(),
             connect: true,
         })?;
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if is_loopback(&config.base_url) {
+            // This machine (the embedded simulator, a replay, `serve`): a proxy from the
+            // environment could not reach it, and the key must not leave the machine.
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .default_headers(HeaderMap::from_iter([(AUTHORIZATION, authorization)]))
             .connect_timeout(config.connect_timeout)
             .pool_max_idle_per_host(256)

@@ -6,6 +6,6 @@ mod error;
 pub mod sse;
 pub mod wire;
 
-pub use client::{Client, ClientConfig, JobState, Submitted};
+pub use client::{Client, ClientConfig, JobState, Submitted, is_loopback};
 pub use error::ApiError;
 pub use wire::{RunReply, StepEvent};

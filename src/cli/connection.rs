@@ -178,10 +178,9 @@ fn check_url(url: &str, allow_insecure_http: bool) -> Result<(), String> {
         return Err("the server URL must not carry credentials; use NOUKAI_API_KEY".into());
     }
     if let Some(rest) = url.strip_prefix("http://") {
-        let host = rest.split(['/', '?']).next().unwrap_or_default();
-        let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
-        let loopback = matches!(host, "localhost" | "[::1]") || host.starts_with("127.");
-        if !loopback && !allow_insecure_http {
+        if !crate::api::is_loopback(url) && !allow_insecure_http {
+            let host = rest.split(['/', '?']).next().unwrap_or_default();
+            let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
             return Err(format!(
                 "refusing to send the API key over plain http:// to {host}; use https://, or --allow-insecure-http if you mean it"
             ));
@@ -211,5 +210,9 @@ mod tests {
         assert!(check_url("http://api.noukai.xyz", true).is_ok());
         assert!(check_url("ftp://x", true).is_err());
         assert!(check_url("https://user:pw@api.noukai.xyz", false).is_err());
+        // Look-alikes of this machine are not it.
+        assert!(check_url("http://127.0.0.1.evil.example", false).is_err());
+        assert!(check_url("http://localhost.evil.example:80", false).is_err());
+        assert!(check_url("http://127.1.2.3:9", false).is_ok());
     }
 }

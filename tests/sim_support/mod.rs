@@ -56,6 +56,7 @@ pub fn binary() -> Command {
 pub fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
+        .no_proxy() // loopback only
         .build()
         .expect("a reqwest client")
 }
