@@ -268,13 +268,7 @@ fn an_unreachable_server_is_exit_3() {
 
 #[test]
 fn no_server_configured_is_a_usage_error() {
-    let result = run(&["run", "suites/broken.yaml"]);
-    assert_eq!(result.code, 2, "{}", result.all());
-    assert!(
-        result.stderr.contains("set NOUKAI_API_URL"),
-        "{}",
-        result.stderr
-    );
+    run(&["run", "suites/broken.yaml"]).assert_refused("set NOUKAI_API_URL");
 }
 
 #[test]
@@ -289,14 +283,7 @@ fn limits_on_the_command_line_are_checked_as_in_suites() {
         ),
         ("--repeat", "10001", "10001 is not in 1..=10000"),
     ] {
-        let result = run(&["run", "suites/broken.yaml", "--embedded", flag, value]);
-        assert_eq!(result.code, 2, "{flag} {value}: {}", result.all());
-        assert!(
-            result.stderr.contains(message),
-            "{flag} {value}: {}",
-            result.stderr
-        );
-        assert!(!result.stdout.contains("PASS"), "{}", result.stdout);
+        run(&["run", "suites/broken.yaml", "--embedded", flag, value]).assert_refused(message);
     }
 }
 
@@ -337,16 +324,8 @@ fn a_report_that_could_not_be_written_stops_the_run_before_anything_is_sent() {
             args.extend(["--html", &below_a_file]);
         }
         let result = run(&args);
-        assert_eq!(result.code, 2, "{args:?}: {}", result.all());
-        assert!(
-            result
-                .stderr
-                .contains(&format!("error: {what} cannot be written"))
-                && result.stderr.contains("nothing was sent"),
-            "{args:?}: {}",
-            result.stderr
-        );
-        assert!(!result.stdout.contains("Running"), "{}", result.stdout);
+        result.assert_refused(&format!("error: {what} cannot be written"));
+        result.assert_refused("nothing was sent");
     }
     let same = dir.path().join("report").to_string_lossy().into_owned();
     let result = run(&[
@@ -358,14 +337,7 @@ fn a_report_that_could_not_be_written_stops_the_run_before_anything_is_sent() {
         "--json",
         &same,
     ]);
-    assert_eq!(result.code, 2, "{}", result.all());
-    assert!(
-        result
-            .stderr
-            .contains("the JUnit report and the JSON report would both be written to"),
-        "{}",
-        result.stderr
-    );
+    result.assert_refused("the JUnit report and the JSON report would both be written to");
     let left: Vec<_> = std::fs::read_dir(dir.path()).expect("read").collect();
     assert_eq!(left.len(), 1, "only a-file is left: {left:?}");
 }

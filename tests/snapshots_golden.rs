@@ -262,14 +262,7 @@ fn unreferenced_snapshots_are_listed_and_removed() {
 #[test]
 fn a_path_that_does_not_exist_is_a_usage_error() {
     for command in ["review", "accept", "reject", "unreferenced"] {
-        let result = common::run(&["snapshots", command, "no/such/suites"]);
-        assert_eq!(result.code, 2, "{command}: {}", result.all());
-        assert!(
-            result
-                .stderr
-                .contains("no/such/suites: no such file or folder"),
-            "{command}: {}",
-            result.stderr
-        );
+        common::run(&["snapshots", command, "no/such/suites"])
+            .assert_refused("no/such/suites: no such file or folder");
     }
 }

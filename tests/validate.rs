@@ -67,15 +67,8 @@ fn the_example_suites_are_valid() {
 
 #[test]
 fn a_missing_path_is_a_usage_error() {
-    let result = run(&["validate", "no/such/suite.yaml"]);
-    assert_eq!(result.code, 2);
-    assert!(
-        result
-            .stderr
-            .contains("no/such/suite.yaml: no such file or folder"),
-        "{}",
-        result.stderr
-    );
+    run(&["validate", "no/such/suite.yaml"])
+        .assert_refused("no/such/suite.yaml: no such file or folder");
 }
 
 #[test]
@@ -84,15 +77,7 @@ fn a_folder_without_suites_is_a_usage_error() {
     std::fs::write(empty.path().join("notes.txt"), "not a suite").expect("write");
     let folder = empty.path().to_string_lossy().into_owned();
     for command in ["validate", "run"] {
-        let result = run(&[command, &folder]);
-        assert_eq!(result.code, 2, "{command}: {}", result.all());
-        assert!(
-            result
-                .stderr
-                .contains("no suite files (*.yaml, *.yml) in this folder"),
-            "{command}: {}",
-            result.stderr
-        );
+        run(&[command, &folder]).assert_refused("no suite files (*.yaml, *.yml) in this folder");
     }
 }
 

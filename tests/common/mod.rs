@@ -45,6 +45,21 @@ impl Run {
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
+
+    /// The command was refused as a usage error (exit 2) saying `message`, and ran nothing.
+    pub fn assert_refused(&self, message: &str) {
+        assert_eq!(self.code, 2, "expected a usage error:\n{}", self.all());
+        assert!(
+            self.stderr.contains(message),
+            "expected {message:?} in:\n{}",
+            self.stderr
+        );
+        assert!(
+            !self.stdout.contains("Running"),
+            "something ran:\n{}",
+            self.stdout
+        );
+    }
 }
 
 pub fn run(args: &[&str]) -> Run {
