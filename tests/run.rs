@@ -812,3 +812,30 @@ fn this_machine_is_reached_directly_whatever_proxy_is_set() {
         assert_eq!(result.code, 0, "{extra}: {}", result.all());
     }
 }
+
+#[test]
+fn the_open_files_limit_is_raised_and_a_hard_limit_too_low_for_jobs_is_noted() {
+    // The shell sets the limits, then becomes flowcheck: `-S` the soft limit only, plain
+    // `ulimit -n` both soft and hard.
+    let with_limit = |ulimit: &str| {
+        let script =
+            format!("{ulimit} 64 && exec \"$0\" run suites/broken.yaml --embedded --jobs 100",);
+        let output = std::process::Command::new("sh")
+            .args(["-c", &script, common::BIN])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NO_COLOR", "1")
+            .env_remove("CI")
+            .output()
+            .expect("sh runs");
+        common::Run::from(output)
+    };
+    let note = "note: --jobs 100 needs about 232 open files, but this process may open 64";
+    // Soft 64: raised to the hard limit at start, so 100 jobs fit and nothing is noted.
+    let raised = with_limit("ulimit -Sn");
+    assert_eq!(raised.code, 0, "{}", raised.all());
+    assert!(!raised.stderr.contains("needs about"), "{}", raised.stderr);
+    // Hard 64: nothing to raise; the run still passes, and says why it may be slow.
+    let capped = with_limit("ulimit -n");
+    assert_eq!(capped.code, 0, "{}", capped.all());
+    assert!(capped.stderr.contains(note), "{}", capped.stderr);
+}

@@ -74,6 +74,29 @@ fn identity(suites: &[Suite], planned: &Planned) -> (String, String, String) {
     )
 }
 
+/// A note when `--jobs` needs more sockets than this process may open, even after its soft
+/// limit was raised to the hard one: calls beyond it fail to connect and are retried, so the
+/// run is slower than it should be rather than wrong.
+fn open_files_note(jobs: u32, embedded: bool) -> Option<String> {
+    #[cfg(unix)]
+    {
+        let (soft, _) = rlimit::getrlimit(rlimit::Resource::NOFILE).ok()?;
+        // A socket per call in flight (two with the simulator in this process), and some
+        // files besides.
+        let needed = u64::from(jobs) * if embedded { 2 } else { 1 } + 32;
+        (needed > soft).then(|| {
+            format!(
+                "note: --jobs {jobs} needs about {needed} open files, but this process may open {soft} (ulimit -n): calls beyond that wait and retry; lower --jobs or raise the limit"
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (jobs, embedded);
+        None
+    }
+}
+
 /// An earlier JSON report, or the usage error (printed) that it cannot be read.
 pub fn read_report(path: &std::path::Path) -> Result<crate::report::json::ReadReport, u8> {
     crate::report::json::read(path).map_err(|message| {
@@ -245,6 +268,9 @@ impl ExecutionArgs {
             suites.len(),
             connection.label
         ));
+        if let Some(note) = open_files_note(self.jobs, self.connection.embedded) {
+            eprintln!("{note}");
+        }
         // A bar only for a person watching: not in CI, not under -v's traces on stderr.
         let watched = std::io::stderr().is_terminal() && !self.verbose && !super::in_ci();
         terminal.start(plan.len(), watched);

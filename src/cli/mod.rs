@@ -85,6 +85,10 @@ pub fn main() -> ExitCode {
 /// Run a command that talks HTTP on a tokio runtime (the others need none, and start faster
 /// without one). `simulator`: whether this process also runs the simulator.
 fn on_runtime(simulator: bool, command: impl std::future::Future<Output = u8>) -> u8 {
+    // Every call in flight holds a socket (and the embedded simulator another): a soft limit
+    // of 256 or 1,024 open files, common defaults, is below what --jobs allows. Raised to the
+    // hard limit, as cargo-nextest does; if that fails, the run goes on within the old one.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     // A run against a server is I/O-bound, and its scheduler already drives every attempt from
     // the main task: one thread does the same work without waking another thread for every
     // request and response (about a fifth less CPU per case). The simulator, in `serve` or
