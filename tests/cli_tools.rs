@@ -69,3 +69,37 @@ fn completions_and_man_page_cover_the_commands() {
         man.stdout
     );
 }
+
+#[test]
+fn output_that_cannot_be_written_is_an_error_and_a_reader_that_left_is_not() {
+    let commands: [&[&str]; 5] = [
+        &["validate", "suites"],
+        &["schema"],
+        &["man"],
+        &["completions", "bash"],
+        &["completions", "zsh"],
+    ];
+    for args in commands {
+        // A full disk: exit 3 and a message, not a panic.
+        let full = std::fs::File::create("/dev/full").expect("/dev/full opens");
+        let result = Run::from(flowcheck().args(args).stdout(full).output().expect("runs"));
+        assert_eq!(result.code, 3, "{args:?}: {}", result.all());
+        assert!(
+            result.stderr.contains("cannot write the output")
+                && !result.stderr.contains("panicked"),
+            "{args:?}: {}",
+            result.stderr
+        );
+        // `| head` that has read enough: the output just ends.
+        let mut child = flowcheck()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        drop(child.stdout.take());
+        let result = Run::from(child.wait_with_output().expect("ends"));
+        assert_eq!(result.code, 0, "{args:?}: {}", result.all());
+        assert!(result.stderr.is_empty(), "{args:?}: {}", result.stderr);
+    }
+}

@@ -11,22 +11,17 @@ pub struct CompletionsArgs {
 
 pub fn completions(args: CompletionsArgs) -> u8 {
     let mut command = super::Cli::command();
-    clap_complete::generate(
-        args.shell,
-        &mut command,
-        "flowcheck",
-        &mut std::io::stdout(),
-    );
-    crate::exit::SUCCESS
+    // Generated in memory: clap_complete panics when it cannot write.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "flowcheck", &mut script);
+    super::print_out(script).map_or_else(|code| code, |()| crate::exit::SUCCESS)
 }
 
 pub fn man() -> u8 {
-    let page = clap_mangen::Man::new(super::Cli::command());
-    match page.render(&mut std::io::stdout()) {
-        Ok(()) => crate::exit::SUCCESS,
-        Err(err) => {
-            eprintln!("error: cannot write the man page: {err}");
-            crate::exit::INFRA
-        }
+    let mut page = Vec::new();
+    if let Err(err) = clap_mangen::Man::new(super::Cli::command()).render(&mut page) {
+        eprintln!("error: cannot render the man page: {err}");
+        return crate::exit::INFRA;
     }
+    super::print_out(page).map_or_else(|code| code, |()| crate::exit::SUCCESS)
 }

@@ -36,14 +36,11 @@ pub fn init(args: InitArgs) -> u8 {
         eprintln!("error: {message}");
         return exit::INFRA;
     }
-    println!("wrote {}", file.display());
-    println!(
-        "next: edit the case, then `flowcheck validate {}` and `flowcheck run {}`",
-        file.display(),
-        file.display()
-    );
-    println!("      (`flowcheck schema > .flowcheck-schema.json` gives your editor completion)");
-    exit::SUCCESS
+    let file = file.display();
+    let said = super::print_out(format!(
+        "wrote {file}\nnext: edit the case, then `flowcheck validate {file}` and `flowcheck run {file}`\n      (`flowcheck schema > .flowcheck-schema.json` gives your editor completion)\n"
+    ));
+    said.map_or_else(|code| code, |()| exit::SUCCESS)
 }
 
 fn scaffold(flow: &FlowRef) -> String {

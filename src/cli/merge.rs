@@ -89,8 +89,8 @@ pub fn merge(args: MergeArgs) -> u8 {
     if let Some(path) = &args.junit {
         failed |= report_error("JUnit", report::junit::write(path, &cases, elapsed));
     }
-    println!(
-        "merged {} reports: {} cases: {} passed, {} flaky, {} failed, {} errored, {} not run",
+    failed |= super::print_out(format!(
+        "merged {} reports: {} cases: {} passed, {} flaky, {} failed, {} errored, {} not run\n",
         reports.len(),
         totals.total(),
         totals.passed,
@@ -98,7 +98,8 @@ pub fn merge(args: MergeArgs) -> u8 {
         totals.failed,
         totals.errored,
         totals.not_run
-    );
+    ))
+    .is_err();
     if failed {
         exit::INFRA
     } else if totals.failed + totals.errored + totals.not_run > 0 {

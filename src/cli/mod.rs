@@ -107,6 +107,22 @@ fn on_runtime(simulator: bool, command: impl std::future::Future<Output = u8>) -
 }
 
 /// Print suite diagnostics to stderr, each with its source line and hint.
+/// Write a command's output to stdout: `Ok` when written, or when the reader went away
+/// (`flowcheck schema | head`), which ends the output quietly; any other failure (a full
+/// disk) is reported, never a panic as `println!` would make it.
+pub fn print_out(text: impl AsRef<[u8]>) -> Result<(), u8> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_ref()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(err) => {
+            eprintln!("error: cannot write the output: {err}");
+            Err(crate::exit::INFRA)
+        }
+    }
+}
+
 pub fn print_diagnostics(errors: &[crate::diagnostic::Diagnostic]) {
     use std::io::Write;
     let mut err = anstream::stderr();

@@ -91,9 +91,11 @@ pub async fn run(args: RunArgs) -> u8 {
     let written = tokio::task::spawn_blocking(move || {
         let mut report_failed = false;
         if crate::report::ci::detect() == crate::report::ci::Ci::GitHub {
-            for annotation in crate::report::ci::github_annotations(&outcomes) {
-                println!("{annotation}");
-            }
+            let annotations: String = crate::report::ci::github_annotations(&outcomes)
+                .into_iter()
+                .map(|annotation| annotation + "\n")
+                .collect();
+            report_failed |= super::print_out(annotations).is_err();
             let summary = crate::report::ci::summary(&outcomes, &totals, elapsed);
             report_failed |= report_error(
                 "job summary",

@@ -2,10 +2,10 @@
 
 pub fn schema() -> u8 {
     match serde_json::to_string_pretty(&crate::check::suite_schema()) {
-        Ok(text) => {
-            println!("{text}");
-            crate::exit::SUCCESS
-        }
+        Ok(text) => match super::print_out(text + "\n") {
+            Ok(()) => crate::exit::SUCCESS,
+            Err(code) => code,
+        },
         Err(err) => {
             eprintln!("error: cannot render the schema: {err}");
             crate::exit::INFRA

@@ -56,12 +56,19 @@ pub fn snapshots(command: SnapshotsCommand) -> u8 {
             eprintln!("error: {message}");
             exit::INFRA
         }
+        Err(Failure::Reported(code)) => code,
     }
 }
 
 enum Failure {
     Usage(String),
     Io(String),
+    /// Already reported.
+    Reported(u8),
+}
+
+fn say(text: String) -> Result<(), Failure> {
+    super::print_out(text).map_err(Failure::Reported)
 }
 
 /// Pending files below the suites' folders (a suite file stands for its folder).
@@ -107,7 +114,10 @@ fn bulk(pending: &[PathBuf], accepting: bool) -> Result<(), Failure> {
         }
     }
     let verb = if accepting { "accepted" } else { "rejected" };
-    println!("{} pending snapshot change(s) {verb}", pending.len());
+    say(format!(
+        "{} pending snapshot change(s) {verb}\n",
+        pending.len()
+    ))?;
     Ok(())
 }
 
@@ -229,7 +239,7 @@ fn unreferenced(paths: &[PathBuf], remove: bool) -> Result<(), Failure> {
         .collect();
     stale.sort();
     for file in &stale {
-        println!("{}", file.display());
+        say(format!("{}\n", file.display()))?;
         if remove {
             std::fs::remove_file(file)
                 .map_err(|err| Failure::Io(format!("cannot remove {}: {err}", file.display())))?;
@@ -240,6 +250,6 @@ fn unreferenced(paths: &[PathBuf], remove: bool) -> Result<(), Failure> {
     } else {
         "found (remove them with --remove)"
     };
-    println!("{} unreferenced snapshot(s) {verb}", stale.len());
+    say(format!("{} unreferenced snapshot(s) {verb}\n", stale.len()))?;
     Ok(())
 }
