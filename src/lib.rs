@@ -5,6 +5,16 @@
 //! [`sim`] is the built-in Noukai simulator; it shares no code with [`api`], so a misspelt
 //! field on one side cannot be hidden by the same misspelling on the other.
 
+/// `eprintln!` that cannot panic: a message that cannot be written (stderr on a full disk)
+/// is lost, rather than the process.
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod api;
 pub mod check;
 pub mod cli;

@@ -103,3 +103,15 @@ fn output_that_cannot_be_written_is_an_error_and_a_reader_that_left_is_not() {
         assert!(result.stderr.is_empty(), "{args:?}: {}", result.stderr);
     }
 }
+
+#[test]
+fn errors_that_cannot_be_written_do_not_crash() {
+    // stderr on a full disk: the message is lost, the exit code is still the one for it.
+    let full = std::fs::File::create("/dev/full").expect("/dev/full opens");
+    let output = flowcheck()
+        .args(["run", "no/such/suites"])
+        .stderr(full)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}

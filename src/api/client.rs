@@ -234,7 +234,7 @@ impl Client {
             for mut frame in frames {
                 frame.data = self.config.api_key.scrub(&frame.data);
                 if self.config.verbose {
-                    eprintln!(
+                    crate::errln!(
                         "< event: {} data: {}",
                         frame.event.as_deref().unwrap_or("-"),
                         redact_url(&frame.data)
@@ -390,14 +390,14 @@ impl Client {
     fn trace_request(&self, method: &str, url: &str, body: Option<&Value>) {
         if self.config.verbose {
             let body = body.map(|b| redact_urls(b).to_string()).unwrap_or_default();
-            eprintln!("> {method} {url}\n> authorization: Bearer [redacted]\n> {body}");
+            crate::errln!("> {method} {url}\n> authorization: Bearer [redacted]\n> {body}");
         }
     }
 
     fn trace_response(&self, status: u16, started: Instant, text: &str) {
         if self.config.verbose {
             let shown = crate::check::short(&Value::String(redact_url(text)), 2000);
-            eprintln!("< {status} ({} ms) {shown}", started.elapsed().as_millis());
+            crate::errln!("< {status} ({} ms) {shown}", started.elapsed().as_millis());
         }
     }
 }

@@ -62,7 +62,7 @@ pub async fn gate(args: GateArgs) -> u8 {
         Some(path) => match Policy::load(path) {
             Ok(policy) => policy,
             Err(message) => {
-                eprintln!("error: {message}");
+                crate::errln!("error: {message}");
                 return exit::USAGE;
             }
         },
@@ -109,7 +109,7 @@ impl Compared {
 
 fn parse_target(text: &str) -> Result<Target, u8> {
     Target::parse(text).map_err(|message| {
-        eprintln!("error: {message}");
+        crate::errln!("error: {message}");
         exit::USAGE
     })
 }
@@ -287,7 +287,7 @@ fn baseline_samples(path: &std::path::Path, baseline: &str) -> Result<Vec<Sample
         .map(Sample::from_outcome)
         .collect();
     if samples.is_empty() {
-        eprintln!("error: {} holds no results for {baseline}", path.display());
+        crate::errln!("error: {} holds no results for {baseline}", path.display());
         return Err(exit::USAGE);
     }
     Ok(samples)

@@ -20,7 +20,7 @@ pub fn completions(args: CompletionsArgs) -> u8 {
 pub fn man() -> u8 {
     let mut page = Vec::new();
     if let Err(err) = clap_mangen::Man::new(super::Cli::command()).render(&mut page) {
-        eprintln!("error: cannot render the man page: {err}");
+        crate::errln!("error: cannot render the man page: {err}");
         return crate::exit::INFRA;
     }
     super::print_out(page).map_or_else(|code| code, |()| crate::exit::SUCCESS)

@@ -100,7 +100,7 @@ fn open_files_note(jobs: u32, embedded: bool) -> Option<String> {
 /// An earlier JSON report, or the usage error (printed) that it cannot be read.
 pub fn read_report(path: &std::path::Path) -> Result<crate::report::json::ReadReport, u8> {
     crate::report::json::read(path).map_err(|message| {
-        eprintln!("error: {message}");
+        crate::errln!("error: {message}");
         exit::USAGE
     })
 }
@@ -124,7 +124,7 @@ impl ExecutionArgs {
         let loaded = crate::suite::load(&self.paths);
         if !loaded.errors.is_empty() {
             super::print_diagnostics(&loaded.errors);
-            eprintln!(
+            crate::errln!(
                 "error: the suites have {} problem(s); nothing was sent",
                 loaded.errors.len()
             );
@@ -159,7 +159,7 @@ impl ExecutionArgs {
             plan.retain(|p| failed.contains(&identity(suites, p)));
         }
         if plan.is_empty() {
-            eprintln!("error: no case matches the selection; nothing was sent");
+            crate::errln!("error: no case matches the selection; nothing was sent");
             return Err(exit::USAGE);
         }
         if let Some(shard) = self.shard {
@@ -217,14 +217,14 @@ impl ExecutionArgs {
         for (what, path) in outputs {
             let Some(path) = path else { continue };
             if let Some((first, _)) = written.iter().find(|(_, p)| *p == path) {
-                eprintln!(
+                crate::errln!(
                     "error: the {first} and the {what} would both be written to {}; nothing was sent",
                     path.display()
                 );
                 return Err(exit::USAGE);
             }
             if let Err(message) = crate::files::check_writable(path) {
-                eprintln!("error: the {what} cannot be written: {message}; nothing was sent");
+                crate::errln!("error: the {what} cannot be written: {message}; nothing was sent");
                 return Err(exit::USAGE);
             }
             written.push((what, path));
@@ -242,7 +242,7 @@ impl ExecutionArgs {
         let connection = match self.connection.connect().await {
             Ok(connection) => connection,
             Err(message) => {
-                eprintln!("error: {message}");
+                crate::errln!("error: {message}");
                 return Err(if self.connection.embedded {
                     exit::INFRA
                 } else {
@@ -255,7 +255,7 @@ impl ExecutionArgs {
         let client = match Client::new(config) {
             Ok(client) => client,
             Err(err) => {
-                eprintln!("error: {err}");
+                crate::errln!("error: {err}");
                 return Err(exit::INFRA);
             }
         };
@@ -269,7 +269,7 @@ impl ExecutionArgs {
             connection.label
         ));
         if let Some(note) = open_files_note(self.jobs, self.connection.embedded) {
-            eprintln!("{note}");
+            crate::errln!("{note}");
         }
         // A bar only for a person watching: not in CI, not under -v's traces on stderr.
         let watched = std::io::stderr().is_terminal() && !self.verbose && !super::in_ci();
@@ -302,7 +302,7 @@ impl ExecutionArgs {
             Ok(Some(note)) => terminal.line(&note),
             Ok(None) => {}
             Err(message) => {
-                eprintln!("error: the recording was not written: {message}");
+                crate::errln!("error: the recording was not written: {message}");
                 return Err(exit::INFRA);
             }
         }

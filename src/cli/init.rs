@@ -20,20 +20,20 @@ pub fn init(args: InitArgs) -> u8 {
     let flow = match FlowRef::parse(&args.flow) {
         Ok(flow) => flow,
         Err(message) => {
-            eprintln!("error: {message}");
+            crate::errln!("error: {message}");
             return exit::USAGE;
         }
     };
     let file = args.dir.join(format!("{}.yaml", flow.flow));
     if file.exists() && !args.force {
-        eprintln!(
+        crate::errln!(
             "error: {} exists; pass --force to replace it",
             file.display()
         );
         return exit::USAGE;
     }
     if let Err(message) = crate::files::write_atomic(&file, &scaffold(&flow)) {
-        eprintln!("error: {message}");
+        crate::errln!("error: {message}");
         return exit::INFRA;
     }
     let file = file.display();

@@ -24,7 +24,9 @@ pub struct MergeArgs {
 
 pub fn merge(args: MergeArgs) -> u8 {
     if args.json.is_none() && args.junit.is_none() {
-        eprintln!("error: say where to write the merged report: --json PATH and/or --junit PATH");
+        crate::errln!(
+            "error: say where to write the merged report: --json PATH and/or --junit PATH"
+        );
         return exit::USAGE;
     }
     let mut reports: Vec<(PathBuf, ReadReport)> = Vec::new();
@@ -40,7 +42,7 @@ pub fn merge(args: MergeArgs) -> u8 {
         for case in &report.cases {
             let identity = case.identity();
             if let Some(first) = seen.insert(identity, path.clone()) {
-                eprintln!(
+                crate::errln!(
                     "error: {} › {} @ {} is in both {} and {}: are these shards of one plan?",
                     case.suite,
                     case.case,

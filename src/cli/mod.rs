@@ -100,7 +100,7 @@ fn on_runtime(simulator: bool, command: impl std::future::Future<Output = u8>) -
     match builder.enable_all().build() {
         Ok(runtime) => runtime.block_on(command),
         Err(err) => {
-            eprintln!("error: failed to start the async runtime: {err}");
+            crate::errln!("error: failed to start the async runtime: {err}");
             crate::exit::INFRA
         }
     }
@@ -117,7 +117,7 @@ pub fn print_out(text: impl AsRef<[u8]>) -> Result<(), u8> {
         Ok(()) => Ok(()),
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(err) => {
-            eprintln!("error: cannot write the output: {err}");
+            crate::errln!("error: cannot write the output: {err}");
             Err(crate::exit::INFRA)
         }
     }

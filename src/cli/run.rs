@@ -128,7 +128,7 @@ pub async fn run(args: RunArgs) -> u8 {
     match written {
         Ok((report_failed, stop)) => exit_code(&totals, stop.as_ref(), report_failed),
         Err(err) => {
-            eprintln!("error: writing the reports failed: {err}");
+            crate::errln!("error: writing the reports failed: {err}");
             exit::INFRA
         }
     }
@@ -168,7 +168,7 @@ pub fn report_error(what: &str, written: Result<(), String>) -> bool {
     match written {
         Ok(()) => false,
         Err(message) => {
-            eprintln!("error: the {what} report was not written: {message}");
+            crate::errln!("error: the {what} report was not written: {message}");
             true
         }
     }

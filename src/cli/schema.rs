@@ -7,7 +7,7 @@ pub fn schema() -> u8 {
             Err(code) => code,
         },
         Err(err) => {
-            eprintln!("error: cannot render the schema: {err}");
+            crate::errln!("error: cannot render the schema: {err}");
             crate::exit::INFRA
         }
     }

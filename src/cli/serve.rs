@@ -26,7 +26,7 @@ pub async fn serve(args: ServeArgs) -> u8 {
     let addr = match resolve(&args.addr).await {
         Ok(addr) => addr,
         Err(message) => {
-            eprintln!("error: {message}");
+            crate::errln!("error: {message}");
             return USAGE;
         }
     };
@@ -37,8 +37,8 @@ pub async fn serve(args: ServeArgs) -> u8 {
     let catalog = match loaded {
         Ok(catalog) => catalog,
         Err(err) => {
-            eprintln!("error: {err}");
-            eprintln!("error: the simulator did not start: fix the flow definition above");
+            crate::errln!("error: {err}");
+            crate::errln!("error: the simulator did not start: fix the flow definition above");
             return USAGE;
         }
     };
@@ -54,7 +54,7 @@ pub async fn serve(args: ServeArgs) -> u8 {
     let running = match crate::sim::start(options).await {
         Ok(running) => running,
         Err(err) => {
-            eprintln!("error: {err}");
+            crate::errln!("error: {err}");
             return INFRA;
         }
     };
@@ -69,10 +69,10 @@ pub async fn serve(args: ServeArgs) -> u8 {
         running.shutdown().await;
         return INFRA;
     }
-    eprintln!("serving {flow_count} flows; press Ctrl-C to stop");
+    crate::errln!("serving {flow_count} flows; press Ctrl-C to stop");
     stop.wait().await;
     running.shutdown().await;
-    eprintln!("simulator stopped");
+    crate::errln!("simulator stopped");
     SUCCESS
 }
 

@@ -19,12 +19,12 @@ pub fn watch_signals(interrupt: CancellationToken) -> Watch {
     let mut signals = Signals::install();
     Watch(tokio::spawn(async move {
         signals.next().await;
-        eprintln!(
+        crate::errln!(
             "\ninterrupted: finishing calls in flight and writing reports (press Ctrl-C again to quit now)"
         );
         interrupt.cancel();
         signals.next().await;
-        eprintln!("interrupted twice: quitting now");
+        crate::errln!("interrupted twice: quitting now");
         // Not plain `process::exit`: a report or snapshot being written must not leave its
         // temporary file behind.
         crate::files::exit_now(exit::INTERRUPTED);

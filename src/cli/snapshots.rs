@@ -49,11 +49,11 @@ pub fn snapshots(command: SnapshotsCommand) -> u8 {
     match result {
         Ok(()) => exit::SUCCESS,
         Err(Failure::Usage(message)) => {
-            eprintln!("error: {message}");
+            crate::errln!("error: {message}");
             exit::USAGE
         }
         Err(Failure::Io(message)) => {
-            eprintln!("error: {message}");
+            crate::errln!("error: {message}");
             exit::INFRA
         }
         Err(Failure::Reported(code)) => code,

@@ -124,7 +124,7 @@ pub async fn start(options: SimOptions) -> Result<RunningSim, SimError> {
             let _ = stopped.await;
         });
         if let Err(err) = serving.await {
-            eprintln!("flowcheck simulator: server error: {err}");
+            crate::errln!("flowcheck simulator: server error: {err}");
         }
     });
     Ok(RunningSim {
