@@ -79,9 +79,7 @@ impl Diagnostic {
             )
         }
     }
-}
 
-impl Diagnostic {
     /// A YAML or serde error in `file` (a suite, a gate policy, a flow definition), at its
     /// position, in plainer words, with "did you mean" for an unknown key or value.
     pub fn from_yaml(file: &Path, err: &serde_saphyr::Error) -> Self {

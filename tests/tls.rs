@@ -12,7 +12,8 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-/// A CA, and a certificate for 127.0.0.1 signed by it with its key.
+/// A CA, and a certificate for 127.0.0.1, `localhost` and `noukai.invalid` signed by it with
+/// its key.
 struct Certificates {
     ca_pem: String,
     server: CertificateDer<'static>,
@@ -28,7 +29,8 @@ fn new_certificates(common_name: &str) -> Certificates {
     let ca_cert = ca.self_signed(&ca_key).expect("the CA certificate");
     let issuer = Issuer::new(ca, ca_key);
 
-    let mut server = CertificateParams::new(vec!["localhost".to_owned()]).expect("parameters");
+    let names = vec!["localhost".to_owned(), "noukai.invalid".to_owned()];
+    let mut server = CertificateParams::new(names).expect("parameters");
     server
         .subject_alt_names
         .push(SanType::IpAddress([127, 0, 0, 1].into()));
@@ -91,6 +93,82 @@ fn tls_proxy(backend: SocketAddr, certificates: &Certificates) -> TlsProxy {
     }
 }
 
+/// An HTTP proxy for `https://` hosts: answers `CONNECT` and tunnels the bytes to `upstream`,
+/// whatever host was asked for; keeps every byte the client sent it. Stops on drop.
+struct ConnectProxy {
+    url: String,
+    seen: Arc<std::sync::Mutex<Vec<u8>>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn connect_proxy(upstream: SocketAddr) -> ConnectProxy {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let listener = runtime
+        .block_on(TcpListener::bind("127.0.0.1:0"))
+        .expect("a free port");
+    let port = listener.local_addr().expect("an address").port();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    runtime.spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let (Ok(mut server), mut buffer) =
+                    (TcpStream::connect(upstream).await, [0u8; 16 * 1024])
+                else {
+                    return;
+                };
+                // The request head, then the tunnel: both logged as they come.
+                let mut head = Vec::new();
+                while !head.ends_with(b"\r\n\r\n") {
+                    match client.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                log.lock().map(|mut l| l.extend_from_slice(&head)).ok();
+                if client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                let (mut client_in, mut client_out) = client.split();
+                let (mut server_in, mut server_out) = server.split();
+                let upload = async {
+                    loop {
+                        match client_in.read(&mut buffer).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                log.lock()
+                                    .map(|mut l| l.extend_from_slice(&buffer[..n]))
+                                    .ok();
+                                if server_out.write_all(&buffer[..n]).await.is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    let _ = server_out.shutdown().await;
+                };
+                let download = tokio::io::copy(&mut server_in, &mut client_out);
+                let _ = tokio::join!(upload, download);
+            });
+        }
+    });
+    ConnectProxy {
+        url: format!("http://127.0.0.1:{port}"),
+        seen,
+        _runtime: runtime,
+    }
+}
+
 fn backend(sim: &Sim) -> SocketAddr {
     sim.url
         .trim_start_matches("http://")
@@ -142,4 +220,44 @@ fn a_private_ca_is_trusted_through_ca_bundle_and_only_then() {
     );
     assert_eq!(wrong.code, 3, "{}", wrong.all());
     assert!(!wrong.all().contains(&sim.key), "{}", wrong.all());
+}
+
+#[test]
+fn https_goes_through_the_environment_proxy_which_never_sees_the_key() {
+    let sim = Sim::start();
+    let certificates = new_certificates("flowcheck");
+    let tls = tls_proxy(backend(&sim), &certificates);
+    let port = tls.url.rsplit(':').next().unwrap_or_default().to_owned();
+    let upstream: SocketAddr = format!("127.0.0.1:{port}").parse().expect("an address");
+    let proxy = connect_proxy(upstream);
+    let dir = tempdir();
+    let bundle = dir.path().join("ca.pem");
+    std::fs::write(&bundle, &certificates.ca_pem).expect("the bundle is written");
+    // A host that does not resolve: only the proxy can reach "it".
+    let url = format!("https://noukai.invalid:{port}");
+    let result = common::Run::from(
+        common::flowcheck()
+            .args([
+                "run",
+                "suites/triage.yaml",
+                "--filter",
+                "refund",
+                "--ca-bundle",
+            ])
+            .arg(&bundle)
+            .env("NOUKAI_API_URL", &url)
+            .env("NOUKAI_API_KEY", &sim.key)
+            .env("HTTPS_PROXY", &proxy.url)
+            .env_remove("NO_PROXY")
+            .output()
+            .expect("flowcheck runs"),
+    );
+    assert_eq!(result.code, 0, "{}", result.all());
+    let seen = proxy.seen.lock().map(|s| s.clone()).unwrap_or_default();
+    let seen = String::from_utf8_lossy(&seen);
+    assert!(
+        seen.starts_with(&format!("CONNECT noukai.invalid:{port} ")),
+        "{seen}"
+    );
+    assert!(!seen.contains(&sim.key), "the proxy saw the key");
 }

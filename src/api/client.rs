@@ -188,12 +188,12 @@ impl Client {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/event-stream"));
-        let meta = Meta::of(&response);
+        let meta = self.meta(&response);
         if !(200..300).contains(&status) || !is_stream {
             let retry_after = retry_after(&response);
             let text = self.read_capped(&mut response).await?;
             self.trace_response(status, started, &text);
-            self.record("POST", &url, Some(body), &meta, &text);
+            self.record("POST", &url, Some(body), meta.as_ref(), &text);
             if (200..300).contains(&status) {
                 return Err(ApiError::Protocol(format!(
                     "expected an event stream, got {}",
@@ -214,18 +214,18 @@ impl Client {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
                 Err(err) => {
-                    self.record("POST", &url, Some(body), &meta, &raw);
+                    self.record("POST", &url, Some(body), meta.as_ref(), &raw);
                     return Err(self.transport(err));
                 }
             };
             received = received.saturating_add(chunk.len());
             if received > limit {
-                self.record("POST", &url, Some(body), &meta, &raw);
+                self.record("POST", &url, Some(body), meta.as_ref(), &raw);
                 return Err(ApiError::Protocol(format!(
                     "the event stream is larger than the {limit}-byte limit"
                 )));
             }
-            if self.config.recorder.is_some() {
+            if meta.is_some() {
                 raw.push_str(&String::from_utf8_lossy(&chunk));
             }
             let frames = parser
@@ -251,7 +251,7 @@ impl Client {
             }
         }
         self.trace_response(status, started, "(end of stream)");
-        self.record("POST", &url, Some(body), &meta, &raw);
+        self.record("POST", &url, Some(body), meta.as_ref(), &raw);
         if !terminal || parser.is_mid_frame() {
             return Err(ApiError::Protocol(
                 "the event stream ended before the step finished".into(),
@@ -262,8 +262,21 @@ impl Client {
 
     /// Keep the exchange for `--record`: no header but the content type and `Retry-After`,
     /// and the key scrubbed from the body.
-    fn record(&self, method: &str, url: &str, body: Option<&Value>, meta: &Meta, text: &str) {
-        let Some(recorder) = &self.config.recorder else {
+    /// What a recording keeps of a response's head; nothing when not recording (every
+    /// request would pay for copying its headers).
+    fn meta(&self, response: &reqwest::Response) -> Option<Meta> {
+        self.config.recorder.as_ref().map(|_| Meta::of(response))
+    }
+
+    fn record(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+        meta: Option<&Meta>,
+        text: &str,
+    ) {
+        let (Some(recorder), Some(meta)) = (&self.config.recorder, meta) else {
             return;
         };
         let path = url
@@ -325,10 +338,10 @@ impl Client {
             .map_err(|e| self.transport(e))?;
         let status = response.status().as_u16();
         let retry_after = retry_after(&response);
-        let meta = Meta::of(&response);
+        let meta = self.meta(&response);
         let text = self.read_capped(&mut response).await?;
         self.trace_response(status, started, &text);
-        self.record(method.as_str(), url, body, &meta, &text);
+        self.record(method.as_str(), url, body, meta.as_ref(), &text);
         if !(200..300).contains(&status) {
             return Err(http_error(status, &text, retry_after));
         }

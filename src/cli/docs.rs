@@ -14,7 +14,7 @@ pub fn completions(args: CompletionsArgs) -> u8 {
     // Generated in memory: clap_complete panics when it cannot write.
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "flowcheck", &mut script);
-    super::print_out(script).map_or_else(|code| code, |()| crate::exit::SUCCESS)
+    super::print_all(script)
 }
 
 pub fn man() -> u8 {
@@ -23,5 +23,5 @@ pub fn man() -> u8 {
         crate::errln!("error: cannot render the man page: {err}");
         return crate::exit::INFRA;
     }
-    super::print_out(page).map_or_else(|code| code, |()| crate::exit::SUCCESS)
+    super::print_all(page)
 }

@@ -200,7 +200,6 @@ impl ExecutionArgs {
         }
     }
 
-    /// Connect, run the plan with Ctrl-C handled, print each case as it finishes.
     /// Refuse to start when a file written at the end (the command's `reports`, and the
     /// recording) could not be written: found now, before anything is sent.
     pub fn check_outputs(&self, reports: &[(&str, Option<&Path>)]) -> Result<(), u8> {
@@ -232,6 +231,7 @@ impl ExecutionArgs {
         Ok(())
     }
 
+    /// Connect, run the plan with Ctrl-C handled, print each case as it finishes.
     pub async fn execute(
         &self,
         suites: &[Suite],

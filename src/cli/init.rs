@@ -37,10 +37,9 @@ pub fn init(args: InitArgs) -> u8 {
         return exit::INFRA;
     }
     let file = file.display();
-    let said = super::print_out(format!(
+    super::print_all(format!(
         "wrote {file}\nnext: edit the case, then `flowcheck validate {file}` and `flowcheck run {file}`\n      (`flowcheck schema > .flowcheck-schema.json` gives your editor completion)\n"
-    ));
-    said.map_or_else(|code| code, |()| exit::SUCCESS)
+    ))
 }
 
 fn scaffold(flow: &FlowRef) -> String {

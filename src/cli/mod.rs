@@ -106,7 +106,6 @@ fn on_runtime(simulator: bool, command: impl std::future::Future<Output = u8>) -
     }
 }
 
-/// Print suite diagnostics to stderr, each with its source line and hint.
 /// Write a command's output to stdout: `Ok` when written, or when the reader went away
 /// (`flowcheck schema | head`), which ends the output quietly; any other failure (a full
 /// disk) is reported, never a panic as `println!` would make it.
@@ -123,6 +122,12 @@ pub fn print_out(text: impl AsRef<[u8]>) -> Result<(), u8> {
     }
 }
 
+/// Write the whole output of a command that ends with it; its exit code.
+pub fn print_all(text: impl AsRef<[u8]>) -> u8 {
+    print_out(text).err().unwrap_or(crate::exit::SUCCESS)
+}
+
+/// Print suite diagnostics to stderr, each with its source line and hint.
 pub fn print_diagnostics(errors: &[crate::diagnostic::Diagnostic]) {
     use std::io::Write;
     let mut err = anstream::stderr();

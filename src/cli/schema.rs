@@ -2,10 +2,7 @@
 
 pub fn schema() -> u8 {
     match serde_json::to_string_pretty(&crate::check::suite_schema()) {
-        Ok(text) => match super::print_out(text + "\n") {
-            Ok(()) => crate::exit::SUCCESS,
-            Err(code) => code,
-        },
+        Ok(text) => super::print_all(text + "\n"),
         Err(err) => {
             crate::errln!("error: cannot render the schema: {err}");
             crate::exit::INFRA

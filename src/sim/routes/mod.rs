@@ -133,7 +133,6 @@ fn resolve(state: &AppState, target: &Target) -> Result<(Arc<Flow>, Arc<Version>
     Ok((flow.clone(), version.clone()))
 }
 
-/// The checks every run shares, before any work: overrides, attachments vs. models.
 /// What `/execute` and `/jobs` share: resolve the flow, check the body, apply the HTTP fault
 /// knobs, and set up the run of the one engine.
 fn prepare_run(
@@ -153,6 +152,7 @@ fn prepare_run(
     Ok((flow, version, execution))
 }
 
+/// The checks every run shares, before any work: overrides, attachments vs. models.
 fn run_input(version: &Version, body: RunBody) -> Result<RunInput, ApiError> {
     let overrides = preflight::block_overrides(version, &body.block_overrides)?;
     preflight::vision(version, &overrides, !body.attachments.is_empty())?;

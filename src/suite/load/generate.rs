@@ -157,7 +157,7 @@ impl Compiler<'_> {
             .and_then(|value| data::fill(&value, values))
             .and_then(|value| {
                 // JSON is YAML: parsing it again gives every value a (meaningless) position,
-                // which `suite()` replaces with the template's.
+                // which `compile_case` replaces with the template's.
                 serde_saphyr::from_str::<RawCase>(&value.to_string())
                     .map_err(|err| err.without_snippet().to_string())
             });
