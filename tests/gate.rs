@@ -64,6 +64,54 @@ fn gating_v2_against_production_the_same_version_is_accepted() {
 }
 
 #[test]
+fn a_candidate_that_only_errors_says_why_and_counts_as_no_evidence() {
+    let dir = tempdir();
+    let json = dir.path().join("comparison.json");
+    let markdown = dir.path().join("comparison.md");
+    let result = run(&[
+        "gate",
+        "--baseline",
+        "production",
+        "--candidate",
+        "v99",
+        "tests/fixtures/run/regressions.yaml",
+        "--embedded",
+        "--json",
+        json.to_str().expect("utf-8 path"),
+        "--markdown",
+        markdown.to_str().expect("utf-8 path"),
+    ]);
+    // The baseline was judged, so the run did its job; the error budget refuses the candidate.
+    assert_eq!(result.code, 1, "{}", result.all());
+    let why =
+        "v99: HTTP 404 FLOW_NOT_FOUND: Version 99 of flow demo/support/triage is not published";
+    for expected in [
+        "→ v99 no judged attempts (3 errored); McNemar p=1.000",
+        "Errored cases (nothing to compare):\n--- triage-regressions › money back goes to billing\n",
+        why,
+        "✗ FAIL  error budget: 100.0%",
+    ] {
+        assert!(
+            result.stdout.contains(expected),
+            "{expected:?} in:\n{}",
+            result.stdout
+        );
+    }
+    assert!(read(&markdown).contains(why), "{}", read(&markdown));
+    let report = read_json(&json);
+    let case = &report["comparisons"][0]["cases"][0];
+    assert_eq!(case["class"], "errored");
+    assert_eq!(case["candidate"]["judged"], 0);
+    assert!(
+        case["candidate"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("FLOW_NOT_FOUND")),
+        "{case}"
+    );
+    assert_eq!(report["comparisons"][0]["overall"]["mcnemar_p"], 1.0);
+}
+
+#[test]
 fn a_policy_file_adds_rules_that_state_what_they_measured() {
     let dir = tempdir();
     let policy = dir.path().join("gate.yaml");
@@ -82,8 +130,8 @@ fn a_policy_file_adds_rules_that_state_what_they_measured() {
     assert_eq!(result.code, 1, "{}", result.all());
     for line in [
         "✓ pass  no regression beyond noise: 5 significant regression(s) (limit: at most 10)",
-        "✗ FAIL  minimum pass rate: 56.2% (95% CI 33.2%–76.9%) (limit: at least 90.0%) — 9 of 16 judged attempts passed",
-        "✗ FAIL  pass rate of tag billing: 0.0% (95% CI 0.0%–65.8%) (limit: at least 100.0%) — 0 of 2 attempts in 2 case(s)",
+        "✗ FAIL  minimum pass rate: 56.2% (95% CI 33.2–76.9%) (limit: at least 90.0%) — 9 of 16 judged attempts passed",
+        "✗ FAIL  pass rate of tag billing: 0.0% (95% CI 0.0–65.8%) (limit: at least 100.0%) — 0 of 2 attempts in 2 case(s)",
         "✓ pass  error budget: 0.0% (limit: at most 0.0%)",
     ] {
         assert!(

@@ -66,6 +66,24 @@ fn the_example_suites_are_valid() {
 }
 
 #[test]
+fn counts_are_singular_for_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("one.yaml");
+    std::fs::write(
+        &file,
+        "suite: one\nflow: demo/support/triage\ncases:\n  - name: only\n    message: hi\n",
+    )
+    .expect("write the suite");
+    let path = file.to_string_lossy().into_owned();
+    assert_eq!(run(&["validate", &path]).stdout, "1 suite, 1 case: valid\n");
+    let listed = run(&["run", &path, "--list"]).stdout;
+    assert!(
+        listed.ends_with("1 case (1 call) from 1 suite would run; nothing was sent\n"),
+        "{listed}"
+    );
+}
+
+#[test]
 fn a_missing_path_is_a_usage_error() {
     run(&["validate", "no/such/suite.yaml"])
         .assert_refused("no/such/suite.yaml: no such file or folder");

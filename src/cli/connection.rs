@@ -28,8 +28,8 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "DIR", conflicts_with_all = ["embedded", "record"])]
     pub replay: Option<PathBuf>,
     /// Refuse responses larger than this many bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
-    pub max_response_bytes: usize,
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..=1 << 40))]
+    pub max_response_bytes: u64,
     /// Also trust the CA certificates in this PEM file (e.g. a corporate proxy's), beside the
     /// system's. TLS verification stays on.
     #[arg(long, value_name = "PATH")]
@@ -74,7 +74,8 @@ impl ConnectionArgs {
     /// Resolve to a connection, or a usage error in words.
     pub async fn connect(&self) -> Result<Connection, String> {
         let mut connection = self.server().await?;
-        connection.config.max_response_bytes = self.max_response_bytes;
+        connection.config.max_response_bytes =
+            usize::try_from(self.max_response_bytes).unwrap_or(usize::MAX);
         if let Some(dir) = &self.record {
             let recorder = std::sync::Arc::new(crate::record::Recorder::default());
             connection.config.recorder = Some(recorder.clone());

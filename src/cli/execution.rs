@@ -7,6 +7,7 @@ use crate::api::Client;
 use crate::exit;
 use crate::record;
 use crate::report::Terminal;
+use crate::report::render::counted;
 use crate::run::shard::{self, Shard};
 use crate::run::{
     self, CaseOutcome, Event, Planned, RetryPolicy, RunOptions, Selection, Stop, Totals,
@@ -35,7 +36,7 @@ pub struct ExecutionArgs {
     #[arg(long, value_parser = crate::suite::load::parse_duration, value_name = "DURATION")]
     pub deadline: Option<Duration>,
     /// Retries for 429, 502, 503, 504 and broken connections (never other 4xx).
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
     pub retries: u32,
     /// Also retry HTTP 500.
     #[arg(long)]
@@ -263,9 +264,10 @@ impl ExecutionArgs {
         let signals = watch_signals(interrupt.clone());
         let calls: u64 = plan.iter().map(|p| u64::from(p.attempts)).sum();
         terminal.line(&format!(
-            "Running {} cases ({calls} calls) from {} suites against {}",
-            plan.len(),
-            suites.len(),
+            "Running {} ({}) from {} against {}",
+            counted(plan.len() as u64, "case"),
+            counted(calls, "call"),
+            counted(suites.len() as u64, "suite"),
             connection.label
         ));
         if let Some(note) = open_files_note(self.jobs, self.connection.embedded) {

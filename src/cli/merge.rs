@@ -3,6 +3,7 @@
 
 use super::run::report_error;
 use crate::exit;
+use crate::report::render::counted;
 use crate::report::{self, json::ReadReport};
 use crate::run::{CaseOutcome, Stop, Totals};
 use std::collections::HashMap;
@@ -92,9 +93,9 @@ pub fn merge(args: MergeArgs) -> u8 {
         failed |= report_error("JUnit", report::junit::write(path, &cases, elapsed));
     }
     failed |= super::print_out(format!(
-        "merged {} reports: {} cases: {} passed, {} flaky, {} failed, {} errored, {} not run\n",
-        reports.len(),
-        totals.total(),
+        "merged {}: {}: {} passed, {} flaky, {} failed, {} errored, {} not run\n",
+        counted(reports.len() as u64, "report"),
+        counted(totals.total() as u64, "case"),
         totals.passed,
         totals.flaky,
         totals.failed,

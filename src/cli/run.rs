@@ -2,6 +2,7 @@
 
 use super::execution::ExecutionArgs;
 use crate::exit;
+use crate::report::render::counted;
 use crate::report::style::{DIM, paint};
 use crate::report::{self, Terminal};
 use crate::run::{Planned, Stop, Totals};
@@ -157,9 +158,10 @@ fn list(suites: &[Suite], plan: &[Planned]) {
     let from: HashSet<usize> = plan.iter().map(|p| p.key.suite).collect();
     let _ = write!(
         text,
-        "{} cases ({calls} calls) from {} suites would run; nothing was sent",
-        plan.len(),
-        from.len()
+        "{} ({}) from {} would run; nothing was sent",
+        counted(plan.len() as u64, "case"),
+        counted(calls, "call"),
+        counted(from.len() as u64, "suite")
     );
     Terminal::new(true).line(&text);
 }

@@ -1,6 +1,7 @@
 //! `flowcheck validate`: load and check suites without sending anything.
 
 use crate::exit;
+use crate::report::render::counted;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -17,7 +18,11 @@ pub fn validate(args: ValidateArgs) -> u8 {
         return exit::USAGE;
     }
     let cases: usize = loaded.suites.iter().map(|s| s.cases.len()).sum();
-    let summary = format!("{} suites, {cases} cases: valid\n", loaded.suites.len());
+    let summary = format!(
+        "{}, {}: valid\n",
+        counted(loaded.suites.len() as u64, "suite"),
+        counted(cases as u64, "case")
+    );
     // The process ends here: freeing 10,000 compiled cases one by one would only add time.
     std::mem::forget(loaded);
     super::print_all(summary)

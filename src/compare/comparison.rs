@@ -44,6 +44,9 @@ pub struct Side {
     pub interval: (f64, f64),
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output: Option<Value>,
+    /// Why an attempt errored (the first one's message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl Side {
@@ -62,6 +65,7 @@ impl Side {
             },
             interval: wilson(sample.passes, judged, Z95),
             output: sample.output.clone(),
+            error: sample.error.clone(),
         }
     }
 }
@@ -143,6 +147,36 @@ impl TargetSummary {
             latency_p95_ms: percentile(&latencies, 95.0),
             tokens_per_run: mean_of(samples.iter().filter_map(|s| s.tokens).collect()),
             cost_usd_per_run: mean_of(samples.iter().filter_map(|s| s.cost_usd).collect()),
+        }
+    }
+}
+
+impl TargetSummary {
+    /// The pass rate in words, as reports and the gate's rules show it.
+    pub fn pass_rate_text(&self) -> String {
+        pass_rate_text(self.passes, self.attempts - self.errors, self.errors)
+    }
+}
+
+/// `92.0%`
+pub fn percent(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// "92.0% (95% CI 80.8–96.8%)" for `passes` of `judged` attempts, or what there is instead when
+/// no attempt was judged.
+pub fn pass_rate_text(passes: u64, judged: u64, errors: u64) -> String {
+    match (judged, errors) {
+        (0, 0) => "no attempts".into(),
+        (0, n) => format!("no judged attempts ({n} errored)"),
+        _ => {
+            let (low, high) = wilson(passes, judged, Z95);
+            format!(
+                "{} (95% CI {:.1}–{})",
+                percent(passes as f64 / judged as f64),
+                low * 100.0,
+                percent(high)
+            )
         }
     }
 }
@@ -280,14 +314,15 @@ fn summary(
 ) -> Summary {
     let baseline = TargetSummary::of(baseline_target, pairs.iter().map(|(b, _)| *b));
     let candidate = TargetSummary::of(candidate_target, pairs.iter().map(|(_, c)| *c));
-    let only_baseline = pairs
-        .iter()
-        .filter(|(b, c)| b.passed() && !c.passed())
-        .count() as u64;
-    let only_candidate = pairs
-        .iter()
-        .filter(|(b, c)| !b.passed() && c.passed())
-        .count() as u64;
+    // A side with no judged attempt says nothing about the flow: such pairs are `errored`, not
+    // discordant.
+    let judged = || {
+        pairs
+            .iter()
+            .filter(|(b, c)| !b.only_errors() && !c.only_errors())
+    };
+    let only_baseline = judged().filter(|(b, c)| b.passed() && !c.passed()).count() as u64;
+    let only_candidate = judged().filter(|(b, c)| !b.passed() && c.passed()).count() as u64;
     let count = |class: Class| cases.iter().filter(|c| c.class == class).count() as u64;
     let latency_p95_change = match (baseline.latency_p95_ms, candidate.latency_p95_ms) {
         (Some(b), Some(c)) if b > 0.0 => Some(c / b - 1.0),

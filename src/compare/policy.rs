@@ -1,8 +1,7 @@
 //! The gate: a policy of rules applied to a comparison, each stating what it measured, its
 //! limit, and why it passed or failed. The candidate is accepted when every rule passes.
 
-use super::comparison::{CandidateComparison, Class};
-use super::stats::{Z95, wilson};
+use super::comparison::{CandidateComparison, Class, pass_rate_text, percent};
 use crate::diagnostic::Diagnostic;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -89,10 +88,6 @@ pub struct RuleResult {
     pub why: String,
 }
 
-fn percent(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
-
 pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleResult> {
     let overall = &comparison.overall;
     let mut rules = Vec::new();
@@ -128,12 +123,7 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
         let c = &overall.candidate;
         rules.push(RuleResult {
             rule: "minimum pass rate".into(),
-            measured: format!(
-                "{} (95% CI {}–{})",
-                percent(c.pass_rate),
-                percent(c.interval.0),
-                percent(c.interval.1)
-            ),
+            measured: c.pass_rate_text(),
             limit: format!("at least {}", percent(min)),
             passed: c.pass_rate >= min,
             why: format!(
@@ -152,20 +142,15 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
             .collect();
         let passes: u64 = tagged.iter().map(|c| c.candidate.passes).sum();
         let judged: u64 = tagged.iter().map(|c| c.candidate.judged).sum();
+        let errors: u64 = tagged.iter().map(|c| c.candidate.errors).sum();
         let rate = if judged == 0 {
             0.0
         } else {
             passes as f64 / judged as f64
         };
-        let (low, high) = wilson(passes, judged, Z95);
         rules.push(RuleResult {
             rule: format!("pass rate of tag {tag}"),
-            measured: format!(
-                "{} (95% CI {}–{})",
-                percent(rate),
-                percent(low),
-                percent(high)
-            ),
+            measured: pass_rate_text(passes, judged, errors),
             limit: format!("at least {}", percent(*min)),
             passed: judged > 0 && rate >= *min,
             why: if judged == 0 {

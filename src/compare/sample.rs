@@ -27,6 +27,8 @@ pub struct Sample {
     pub cost_usd: Option<f64>,
     /// The first attempt's result, for diffs.
     pub output: Option<Value>,
+    /// The first error of an attempt that errored, to say why a side has nothing to compare.
+    pub error: Option<String>,
 }
 
 impl Sample {
@@ -97,6 +99,10 @@ impl Sample {
                     Reply::Ran { result, .. } => Some(result.clone()),
                     _ => None,
                 }),
+            error: outcome.attempts.iter().find_map(|a| match &a.result {
+                AttemptResult::Errored(message) => Some(message.clone()),
+                _ => None,
+            }),
         }
     }
 }

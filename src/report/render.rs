@@ -7,6 +7,15 @@ use crate::check::CheckOutcome;
 use crate::check::short;
 use crate::run::{Attempt, AttemptResult, CaseOutcome, CaseStatus};
 
+/// `1 case`, `2 cases`: a count and its noun, plural unless the count is one.
+pub fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// `support-triage › refund goes to billing @ v3`
 pub fn title(outcome: &CaseOutcome) -> String {
     format!("{} › {} @ {}", outcome.suite, outcome.case, outcome.target)

@@ -2,7 +2,7 @@
 //! is a terminal), then every failure in detail, then a summary. Colours only on a colour
 //! terminal (and never with NO_COLOR).
 
-use super::render::{case_details, status_word, title};
+use super::render::{case_details, counted, status_word, title};
 use super::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
 use crate::run::{CaseKey, CaseOutcome, CaseStatus, Stop, Totals};
 use std::fmt::Write as _;
@@ -189,10 +189,10 @@ pub fn summary(totals: &Totals, elapsed: Duration) -> String {
         }
     };
     format!(
-        "{} [{:.3}s] {} cases: {}, {}, {}, {}, {}",
+        "{} [{:.3}s] {}: {}, {}, {}, {}, {}",
         paint(BOLD, "Summary"),
         elapsed.as_secs_f64(),
-        totals.total(),
+        counted(totals.total() as u64, "case"),
         count(totals.passed, "passed", PASS),
         count(totals.flaky, "flaky", WARN),
         count(totals.failed, "failed", FAIL),

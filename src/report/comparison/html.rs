@@ -2,7 +2,7 @@
 //! (regressed only, by tag), readable from a file with no server. The data travels inside the
 //! page as JSON and a small script renders it, so the page and the JSON report agree.
 
-use super::{interval, ms, output_diff, percent, side_text, verdict};
+use super::{ms, output_diff, side_text, verdict};
 use crate::compare::{CandidateComparison, RuleResult};
 use crate::report::style::plain;
 use serde_json::{Value, json};
@@ -21,6 +21,7 @@ fn data(comparisons: &[CandidateComparison], gates: &[(String, Vec<RuleResult>)]
                         "baseline": side_text(case.baseline.passes, case.baseline.judged, case.baseline.errors),
                         "candidate": side_text(case.candidate.passes, case.candidate.judged, case.candidate.errors),
                         "baseline_output": case.baseline.output, "candidate_output": case.candidate.output,
+                        "baseline_error": case.baseline.error, "candidate_error": case.candidate.error,
                         "diff": output_diff(case).map(|d| plain(&d)),
                     })
                 })
@@ -32,8 +33,8 @@ fn data(comparisons: &[CandidateComparison], gates: &[(String, Vec<RuleResult>)]
                 .map(|s| {
                     json!({
                         "scope": s.scope,
-                        "baseline": format!("{} ({})", percent(s.baseline.pass_rate), interval(s.baseline.interval)),
-                        "candidate": format!("{} ({})", percent(s.candidate.pass_rate), interval(s.candidate.interval)),
+                        "baseline": s.baseline.pass_rate_text(),
+                        "candidate": s.candidate.pass_rate_text(),
                         "mcnemar_p": format!("{:.3}", s.mcnemar_p),
                         "latency": format!("{} → {}", ms(s.baseline.latency_p95_ms), ms(s.candidate.latency_p95_ms)),
                     })
@@ -93,6 +94,7 @@ const el = (tag, attrs = {}, ...children) => {
   return e;
 };
 const pretty = v => v === null || v === undefined ? '(no output)' : JSON.stringify(v, null, 2);
+const shown = (output, error) => error ? 'error: ' + error : pretty(output);
 const tags = new Set();
 data.comparisons.forEach(c => c.cases.forEach(k => k.tags.forEach(t => tags.add(t))));
 const select = document.getElementById('tag');
@@ -113,15 +115,15 @@ for (const c of data.comparisons) {
   box.append(el('h2', {}, c.candidate + ' against ' + c.baseline));
   const counts = el('p', {class: 'counts'});
   box.append(counts);
-  const scopes = el('table', {}, el('tr', {}, el('th', {}, 'scope'), el('th', {}, c.baseline + ' pass rate (95% CI)'), el('th', {}, c.candidate + ' pass rate (95% CI)'), el('th', {}, 'McNemar p'), el('th', {}, 'latency p95')));
+  const scopes = el('table', {}, el('tr', {}, el('th', {}, 'scope'), el('th', {}, c.baseline + ' pass rate'), el('th', {}, c.candidate + ' pass rate'), el('th', {}, 'McNemar p'), el('th', {}, 'latency p95')));
   for (const s of c.scopes) scopes.append(el('tr', {}, el('td', {}, s.scope), el('td', {}, s.baseline), el('td', {}, s.candidate), el('td', {}, s.mcnemar_p), el('td', {}, s.latency)));
   box.append(scopes);
   const table = el('table', {}, el('tr', {}, el('th', {}, 'case'), el('th', {}, c.baseline), el('th', {}, c.candidate), el('th', {}, 'class')));
   const rows = c.cases.map(k => {
     const details = el('details', {}, el('summary', {}, k.suite + ' › ' + k.case));
     details.append(el('div', {class: 'sides'},
-      el('div', {}, el('strong', {}, c.baseline), el('pre', {}, pretty(k.baseline_output))),
-      el('div', {}, el('strong', {}, c.candidate), el('pre', {}, pretty(k.candidate_output))),
+      el('div', {}, el('strong', {}, c.baseline), el('pre', {}, shown(k.baseline_output, k.baseline_error))),
+      el('div', {}, el('strong', {}, c.candidate), el('pre', {}, shown(k.candidate_output, k.candidate_error))),
       el('div', {}, el('strong', {}, 'diff'), el('pre', {}, k.diff || 'identical'))));
     const row = el('tr', {class: 'case', 'data-class': k.class, 'data-tags': k.tags.join(' ')},
       el('td', {}, details), el('td', {}, k.baseline), el('td', {}, k.candidate), el('td', {class: k.class}, k.verdict));

@@ -1,6 +1,6 @@
 //! The comparison as Markdown: for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
 
-use super::{change, interval, ms, output_diff, percent, side_text, verdict};
+use super::{change, errors, ms, output_diff, side_text, verdict};
 use crate::compare::{CandidateComparison, RuleResult};
 use crate::report::style::plain;
 
@@ -38,12 +38,10 @@ pub fn render(comparisons: &[CandidateComparison], gates: &[(String, Vec<RuleRes
         out.push_str(&format!("| scope | {b} pass rate | {c} pass rate | McNemar p | latency p95 {b} | latency p95 {c} | change |\n|---|---|---|---|---|---|---|\n"));
         for s in comparison.suites.iter().chain([&comparison.overall]) {
             out.push_str(&format!(
-                "| {} | {} ({}) | {} ({}) | {:.3} | {} | {} | {} |\n",
+                "| {} | {} | {} | {:.3} | {} | {} | {} |\n",
                 cell(&s.scope),
-                percent(s.baseline.pass_rate),
-                interval(s.baseline.interval),
-                percent(s.candidate.pass_rate),
-                interval(s.candidate.interval),
+                s.baseline.pass_rate_text(),
+                s.candidate.pass_rate_text(),
                 s.mcnemar_p,
                 ms(s.baseline.latency_p95_ms),
                 ms(s.candidate.latency_p95_ms),
@@ -97,6 +95,19 @@ pub fn render(comparisons: &[CandidateComparison], gates: &[(String, Vec<RuleRes
                 ));
             }
             out.push_str("</details>\n");
+        }
+        let errored = errors(comparison);
+        if !errored.is_empty() {
+            out.push_str("\n<details><summary>Errored cases (nothing to compare)</summary>\n\n");
+            for (case, why) in errored {
+                out.push_str(&format!(
+                    "- **{} › {}**: {}\n",
+                    cell(&case.suite),
+                    cell(&case.case),
+                    cell(&why)
+                ));
+            }
+            out.push_str("\n</details>\n");
         }
     }
     out

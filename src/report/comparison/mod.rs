@@ -5,7 +5,7 @@ pub mod html;
 pub mod markdown;
 pub mod terminal;
 
-use crate::compare::{CaseComparison, Class};
+use crate::compare::{CandidateComparison, CaseComparison, Class};
 use serde_json::Value;
 
 /// "3/5 (60%)" or "errored" for one side of a case.
@@ -26,12 +26,27 @@ pub fn side_text(passes: u64, judged: u64, errors: u64) -> String {
     )
 }
 
-pub fn percent(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
-
-pub fn interval(interval: (f64, f64)) -> String {
-    format!("{:.1}–{:.1}%", interval.0 * 100.0, interval.1 * 100.0)
+/// The cases that have nothing to compare because a side only errored, with why.
+pub fn errors(comparison: &CandidateComparison) -> Vec<(&CaseComparison, String)> {
+    comparison
+        .cases
+        .iter()
+        .filter(|case| case.class == Class::Errored)
+        .map(|case| {
+            let sides = [&case.baseline, &case.candidate];
+            let why = sides
+                .iter()
+                .filter(|side| side.judged == 0)
+                .filter_map(|side| {
+                    side.error
+                        .as_ref()
+                        .map(|error| format!("{}: {error}", side.target))
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            (case, why)
+        })
+        .collect()
 }
 
 pub fn ms(value: Option<f64>) -> String {

@@ -1,7 +1,8 @@
 //! The comparison and the gate's verdict on the terminal.
 
-use super::{change, interval, ms, output_diff, percent, side_text, verdict};
+use super::{change, errors, ms, output_diff, side_text, verdict};
 use crate::compare::{CandidateComparison, Class, RuleResult, Summary};
+use crate::report::render::counted;
 use crate::report::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
 
 /// Cases whose output diffs are shown; the rest are counted.
@@ -24,14 +25,12 @@ fn pad(text: &str, width: usize) -> String {
 fn summary_line(summary: &Summary) -> String {
     let (b, c) = (&summary.baseline, &summary.candidate);
     let mut line = format!(
-        "{}: {} {} (95% CI {}) → {} {} (95% CI {}); McNemar p={:.3}; latency p95 {} → {} ({})",
+        "{}: {} {} → {} {}; McNemar p={:.3}; latency p95 {} → {} ({})",
         paint(BOLD, &summary.scope),
         b.target,
-        percent(b.pass_rate),
-        interval(b.interval),
+        b.pass_rate_text(),
         c.target,
-        percent(c.pass_rate),
-        interval(c.interval),
+        c.pass_rate_text(),
         summary.mcnemar_p,
         ms(b.latency_p95_ms),
         ms(c.latency_p95_ms),
@@ -49,11 +48,11 @@ fn summary_line(summary: &Summary) -> String {
 pub fn render(comparison: &CandidateComparison) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "\n{} {} against {} ({} cases)\n",
+        "\n{} {} against {} ({})\n",
         paint(BOLD, "Comparing"),
         paint(BOLD, &comparison.candidate),
         paint(BOLD, &comparison.baseline),
-        comparison.cases.len()
+        counted(comparison.cases.len() as u64, "case")
     ));
     let rows: Vec<[String; 4]> = comparison
         .cases
@@ -137,6 +136,22 @@ pub fn render(comparison: &CandidateComparison) -> String {
             out.push_str(&format!(
                 "    … and {} more (see --markdown, --html or --json)\n",
                 changed.len() - MAX_DIFFS
+            ));
+        }
+    }
+    let errored = errors(comparison);
+    if !errored.is_empty() {
+        out.push_str(&format!(
+            "\n{} (nothing to compare):\n",
+            paint(BOLD, "Errored cases")
+        ));
+        for (case, why) in errored.iter().take(MAX_DIFFS) {
+            out.push_str(&format!("--- {} › {}\n    {why}\n", case.suite, case.case));
+        }
+        if errored.len() > MAX_DIFFS {
+            out.push_str(&format!(
+                "    … and {} more (see --markdown, --html or --json)\n",
+                errored.len() - MAX_DIFFS
             ));
         }
     }
