@@ -73,27 +73,84 @@ pub struct RawHeader {
     pub cases_from: Vec<Spanned<RawCasesFrom>>,
 }
 
-/// Reads a suite file (a [`RawSuite`]) key by key and calls the function with each written
-/// case as soon as it is read; returns the rest. Unknown, missing and repeated keys are refused
-/// as a derived `Deserialize` would refuse them.
-pub struct SuiteSeed<F>(pub F);
+/// The suite keys read from a whole file or from one piece of it (a large file's `cases` are
+/// read in pieces, each on its own thread: see `load::split`). Pieces are put together with
+/// [`HeaderParts::merge`]; [`HeaderParts::finish`] makes the header of the whole.
+#[derive(Debug, Default)]
+pub struct HeaderParts {
+    suite: Option<Spanned<String>>,
+    flow: Option<Spanned<String>>,
+    targets: Option<Spanned<Vec<Spanned<String>>>>,
+    mode: Option<Spanned<Mode>>,
+    defaults: Option<RawDefaults>,
+    cases_at: Option<serde_saphyr::Location>,
+    cases_from: Vec<Spanned<RawCasesFrom>>,
+    /// The keys written, in order.
+    keys: Vec<SuiteKey>,
+}
+
+impl HeaderParts {
+    /// The keys of two pieces of one file, or `None` if both write the same key (other than
+    /// `cases`, which every piece has): the whole file repeats it, which only the reading of
+    /// the whole file reports as it should.
+    pub fn merge(mut self, later: HeaderParts) -> Option<HeaderParts> {
+        let repeated = later
+            .keys
+            .iter()
+            .any(|key| *key != SuiteKey::Cases && self.keys.contains(key));
+        if repeated {
+            return None;
+        }
+        self.suite = self.suite.or(later.suite);
+        self.flow = self.flow.or(later.flow);
+        self.targets = self.targets.or(later.targets);
+        self.mode = self.mode.or(later.mode);
+        self.defaults = self.defaults.or(later.defaults);
+        self.cases_at = self.cases_at.or(later.cases_at);
+        self.cases_from.extend(later.cases_from);
+        self.keys.extend(later.keys);
+        Some(self)
+    }
+
+    /// The header, if `suite` and `flow` were written.
+    pub fn finish(self) -> Option<RawHeader> {
+        Some(RawHeader {
+            suite: self.suite?,
+            flow: self.flow?,
+            targets: self.targets,
+            mode: self.mode,
+            defaults: self.defaults,
+            cases_at: self.cases_at,
+            cases_from: self.cases_from,
+        })
+    }
+}
+
+/// Reads a suite file (a [`RawSuite`]) key by key and calls `on_case` with each written case
+/// as soon as it is read; returns the rest. Unknown and repeated keys are refused as a derived
+/// `Deserialize` would refuse them, and missing ones too when it reads a `whole` file (not a
+/// piece of one).
+pub struct SuiteSeed<F> {
+    pub on_case: F,
+    pub whole: bool,
+}
 
 impl<'de, F: FnMut(Spanned<RawCase>)> DeserializeSeed<'de> for SuiteSeed<F> {
-    type Value = RawHeader;
+    type Value = HeaderParts;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<RawHeader, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<HeaderParts, D::Error> {
         deserializer.deserialize_struct("Suite", SUITE_KEYS, self)
     }
 }
 
 impl<'de, F: FnMut(Spanned<RawCase>)> Visitor<'de> for SuiteSeed<F> {
-    type Value = RawHeader;
+    type Value = HeaderParts;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a suite: a mapping with `suite`, `flow` and `cases`")
     }
 
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<RawHeader, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<HeaderParts, A::Error> {
         fn once<T, E: de::Error>(
             slot: &mut Option<T>,
             value: T,
@@ -107,38 +164,41 @@ impl<'de, F: FnMut(Spanned<RawCase>)> Visitor<'de> for SuiteSeed<F> {
                 }
             }
         }
-        let mut suite = None;
-        let mut flow = None;
+        let mut parts = HeaderParts::default();
         let mut description: Option<Option<String>> = None;
-        let mut targets: Option<Option<Spanned<Vec<Spanned<String>>>>> = None;
-        let mut mode: Option<Option<Spanned<Mode>>> = None;
-        let mut defaults: Option<Option<RawDefaults>> = None;
-        let mut cases_at = None;
+        let mut targets = None;
+        let mut mode = None;
+        let mut defaults = None;
         let mut cases_from = None;
         while let Some(key) = map.next_key::<Spanned<SuiteKey>>()? {
+            parts.keys.push(key.value);
             match key.value {
-                SuiteKey::Suite => once(&mut suite, map.next_value()?, "suite")?,
-                SuiteKey::Flow => once(&mut flow, map.next_value()?, "flow")?,
+                SuiteKey::Suite => once(&mut parts.suite, map.next_value()?, "suite")?,
+                SuiteKey::Flow => once(&mut parts.flow, map.next_value()?, "flow")?,
                 SuiteKey::Description => once(&mut description, map.next_value()?, "description")?,
                 SuiteKey::Targets => once(&mut targets, map.next_value()?, "targets")?,
                 SuiteKey::Mode => once(&mut mode, map.next_value()?, "mode")?,
                 SuiteKey::Defaults => once(&mut defaults, map.next_value()?, "defaults")?,
                 SuiteKey::Cases => {
-                    once(&mut cases_at, key.referenced, "cases")?;
-                    map.next_value_seed(CasesSeed(&mut self.0))?;
+                    once(&mut parts.cases_at, key.referenced, "cases")?;
+                    map.next_value_seed(CasesSeed(&mut self.on_case))?;
                 }
                 SuiteKey::CasesFrom => once(&mut cases_from, map.next_value()?, "cases_from")?,
             }
         }
-        Ok(RawHeader {
-            suite: suite.ok_or_else(|| de::Error::missing_field("suite"))?,
-            flow: flow.ok_or_else(|| de::Error::missing_field("flow"))?,
-            targets: targets.flatten(),
-            mode: mode.flatten(),
-            defaults: defaults.flatten(),
-            cases_at,
-            cases_from: cases_from.unwrap_or_default(),
-        })
+        if self.whole {
+            if parts.suite.is_none() {
+                return Err(de::Error::missing_field("suite"));
+            }
+            if parts.flow.is_none() {
+                return Err(de::Error::missing_field("flow"));
+            }
+        }
+        parts.targets = targets.flatten();
+        parts.mode = mode.flatten();
+        parts.defaults = defaults.flatten();
+        parts.cases_from = cases_from.unwrap_or_default();
+        Ok(parts)
     }
 }
 

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 pub(super) struct Compiler<'a> {
     pub(super) file: &'a Path,
-    pub(super) env: &'a dyn Fn(&str) -> Option<String>,
+    pub(super) env: super::Env<'a>,
     pub(super) errors: Vec<Diagnostic>,
 }
 
@@ -34,6 +34,22 @@ pub(super) struct ReadCases {
     /// Cases made from a `matrix`, compiled when the whole file has been read.
     generated: Vec<(Spanned<RawCase>, Option<String>)>,
     names: HashSet<String>,
+}
+
+impl ReadCases {
+    /// Add the cases read from the next piece of the file; `false` if a name is in both (the
+    /// reading of the whole file reports it where it is).
+    pub(super) fn append(&mut self, mut later: ReadCases) -> bool {
+        for name in later.names {
+            if !self.names.insert(name) {
+                return false;
+            }
+        }
+        self.cases.append(&mut later.cases);
+        self.own.append(&mut later.own);
+        self.generated.append(&mut later.generated);
+        true
+    }
 }
 
 /// What a case sets itself of what it would otherwise inherit from the suite.

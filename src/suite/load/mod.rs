@@ -3,13 +3,17 @@
 
 use crate::diagnostic::{Diagnostic, Position};
 use crate::suite::model::Suite;
-use crate::suite::raw::SuiteSeed;
+use crate::suite::raw::{HeaderParts, SuiteSeed};
 use serde::de::DeserializeSeed;
+use serde_saphyr::budget::BudgetReport;
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Duration;
 
 mod compile;
 mod generate;
+mod split;
 
 use compile::{Compiler, ReadCases};
 
@@ -120,10 +124,7 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     loaded
 }
 
-pub fn load_file(
-    file: &Path,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Suite, Vec<Diagnostic>> {
+pub fn load_file(file: &Path, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
     let io_error = |err: std::io::Error| {
         vec![Diagnostic::new(
             file,
@@ -143,28 +144,45 @@ pub fn load_file(
     parse(file, &text, env)
 }
 
+/// Looks up `${VAR}` in suites; shared by the threads that read a large file's pieces.
+pub type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
+
 /// Parse and compile one suite's text; `file` names it in diagnostics.
 ///
 /// Each written case is compiled as soon as the YAML parser has read it, and its raw form
 /// dropped: holding every raw case until the end of the file tripled the memory that loading
 /// touched (and the time, in page faults). What a case inherits from the suite is applied at
-/// the end, since `defaults` may come after `cases`.
-pub fn parse(
-    file: &Path,
-    text: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Suite, Vec<Diagnostic>> {
+/// the end, since `defaults` may come after `cases`. A large file is read in pieces, one per
+/// core (see [`split`]); the result is the same.
+pub fn parse(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
+    let pieces = split::pieces_for(text.len());
+    if pieces > 1
+        && let Some(suite) = split::parse_in_pieces(file, text, env, pieces)
+    {
+        return Ok(suite);
+    }
+    parse_whole(file, text, env)
+}
+
+/// [`parse`] reading the file in one go, which also gives every problem of the file.
+pub fn parse_whole(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
+    let yaml_error =
+        |err: &serde_saphyr::Error| vec![Diagnostic::from_yaml(file, err).with_source(text)];
+    let (piece, _) = read_piece(file, text, env, true).map_err(|err| yaml_error(&err))?;
     let mut compiler = Compiler {
         file,
         env,
-        errors: Vec::new(),
+        errors: piece.errors,
     };
-    let mut read = ReadCases::default();
-    let header = serde_saphyr::with_deserializer_from_str(text, |de| {
-        SuiteSeed(|case| compiler.read_case(case, &mut read)).deserialize(de)
-    })
-    .map_err(|err| vec![Diagnostic::from_yaml(file, &err).with_source(text)])?;
-    let suite = compiler.suite(header, read);
+    let Some(header) = piece.header.finish() else {
+        // `whole` made the parser refuse a file without `suite` or `flow`.
+        return Err(vec![Diagnostic::new(
+            file,
+            Position::default(),
+            "a suite needs `suite` and `flow`",
+        )]);
+    };
+    let suite = compiler.suite(header, piece.cases);
     if compiler.errors.is_empty() {
         return Ok(suite);
     }
@@ -172,6 +190,51 @@ pub fn parse(
     let mut errors = compiler.errors;
     errors.sort_by_key(|d| (d.position.line, d.position.column));
     Err(errors.into_iter().map(|d| d.with_source(text)).collect())
+}
+
+/// What the parser read of a file or of a piece of one: the suite's keys, the cases compiled
+/// from what they say themselves, and the problems found in them.
+struct Piece {
+    header: HeaderParts,
+    cases: ReadCases,
+    errors: Vec<Diagnostic>,
+}
+
+/// Read `text` (a `whole` file, or a piece that may lack `suite` and `flow`); with the
+/// parser's count of what it read, for [`split`] to hold the pieces to the file's budget.
+fn read_piece(
+    file: &Path,
+    text: &str,
+    env: Env<'_>,
+    whole: bool,
+) -> Result<(Piece, Option<BudgetReport>), serde_saphyr::Error> {
+    let mut compiler = Compiler {
+        file,
+        env,
+        errors: Vec::new(),
+    };
+    let mut cases = ReadCases::default();
+    let report = Rc::new(RefCell::new(None));
+    let mut options = serde_saphyr::Options::default();
+    if !whole {
+        let slot = report.clone();
+        let callback: serde_saphyr::options::BudgetReportCallback =
+            Rc::new(RefCell::new(move |r| *slot.borrow_mut() = Some(r)));
+        options.budget_report_cb = Some(callback);
+    }
+    let header = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+        SuiteSeed {
+            on_case: |case| compiler.read_case(case, &mut cases),
+            whole,
+        }
+        .deserialize(de)
+    })?;
+    let piece = Piece {
+        header,
+        cases,
+        errors: compiler.errors,
+    };
+    Ok((piece, report.take()))
 }
 
 /// A timeout or deadline, in a suite or on the command line: `500ms`, `30s`, `2m`; never zero.

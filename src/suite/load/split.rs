@@ -1,0 +1,363 @@
+//! Reading a large suite file on every core. The YAML parser reads one file on one core, and a
+//! 10,000-case file took most of `validate`'s time while the other core idled. So a large file
+//! is cut into pieces at the starts of items of its `cases` list, and the pieces are read and
+//! compiled at once, each on its own thread:
+//!
+//! ```text
+//! piece 0:  the file up to the first cut           (suite:, flow:, ... cases:, items)
+//! piece 1:  "cases:", blank lines, the next items  (the blank lines keep every line number)
+//! last:     "cases:", blank lines, the last items and the keys after the list
+//! ```
+//!
+//! The result must be the suite that reading the whole file gives, so this path gives up, and
+//! the whole file is read instead, whenever a piece is not plainly a part of that reading: a
+//! piece that does not parse (a cut inside a quoted string or a flow collection), a problem in
+//! any piece (the whole reading reports problems with their context), anchors or aliases (an
+//! alias may point into another piece), a key or a case name in two pieces, and a file that
+//! would exceed the parser's budget as a whole.
+
+use super::compile::Compiler;
+use super::{Env, Piece, read_piece};
+use crate::suite::model::Suite;
+use serde_saphyr::budget::{Budget, BudgetReport};
+use std::borrow::Cow;
+use std::path::Path;
+
+/// A piece smaller than this is not worth a thread.
+const MIN_PIECE_BYTES: usize = 128 * 1024;
+const MAX_PIECES: usize = 8;
+/// The pieces' threads get the main thread's stack: the parser recurses on nesting.
+const STACK_BYTES: usize = 8 * 1024 * 1024;
+
+/// How many pieces to read a file of `len` bytes in: one per core, each large enough.
+pub(super) fn pieces_for(len: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.min(MAX_PIECES).min(len / MIN_PIECE_BYTES).max(1)
+}
+
+/// The suite, read in up to `pieces` pieces at once; `None` when the file cannot be cut or
+/// the pieces cannot be trusted to give what the whole file gives (see the module's text).
+pub fn parse_in_pieces(file: &Path, text: &str, env: Env<'_>, pieces: usize) -> Option<Suite> {
+    let cuts = cuts(text, pieces);
+    if cuts.is_empty() {
+        return None;
+    }
+    parse_cut(file, text, env, &cuts)
+}
+
+/// The suite, read in pieces cut at these byte offsets (starts of lines).
+fn parse_cut(file: &Path, text: &str, env: Env<'_>, cuts: &[usize]) -> Option<Suite> {
+    let texts = piece_texts(text, cuts);
+    let read: Vec<Option<(Piece, Option<BudgetReport>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = texts[1..]
+            .iter()
+            .map(|piece| {
+                std::thread::Builder::new()
+                    .stack_size(STACK_BYTES)
+                    .spawn_scoped(scope, move || read_piece(file, piece, env, false).ok())
+            })
+            .collect();
+        let first = read_piece(file, &texts[0], env, false).ok();
+        std::iter::once(first)
+            .chain(
+                handles
+                    .into_iter()
+                    .map(|handle| handle.ok().and_then(|handle| handle.join().ok()).flatten()),
+            )
+            .collect()
+    });
+    let mut reports = Vec::new();
+    let mut whole: Option<Piece> = None;
+    for piece in read {
+        let (piece, report) = piece?;
+        if !piece.errors.is_empty() {
+            return None;
+        }
+        reports.push(report?);
+        whole = Some(match whole {
+            None => piece,
+            Some(mut whole) => {
+                whole.header = whole.header.merge(piece.header)?;
+                if !whole.cases.append(piece.cases) {
+                    return None;
+                }
+                whole
+            }
+        });
+    }
+    if !within_budget(&reports) {
+        return None;
+    }
+    let whole = whole?;
+    let mut compiler = Compiler {
+        file,
+        env,
+        errors: Vec::new(),
+    };
+    let suite = compiler.suite(whole.header.finish()?, whole.cases);
+    compiler.errors.is_empty().then_some(suite)
+}
+
+/// Whether the pieces together stay within what the parser allows one file, and hold no
+/// anchors or aliases (which may reach from one piece into another).
+fn within_budget(reports: &[BudgetReport]) -> bool {
+    let budget = Budget::default();
+    let sum = |count: fn(&BudgetReport) -> usize| reports.iter().map(count).sum::<usize>();
+    reports.iter().all(|r| r.breached.is_none())
+        && sum(|r| r.anchors + r.aliases + r.merge_keys + r.recorded_anchor_events) == 0
+        && sum(|r| r.events) <= budget.max_events
+        && sum(|r| r.nodes) <= budget.max_nodes
+        && sum(|r| r.total_scalar_bytes) <= budget.max_total_scalar_bytes
+}
+
+/// The text of each piece: the file up to the first cut, then from each cut to the next after
+/// a `cases:` line and as many line breaks as keep its lines where they are in the file.
+fn piece_texts<'t>(text: &'t str, cuts: &[usize]) -> Vec<Cow<'t, str>> {
+    let mut texts = vec![Cow::Borrowed(&text[..cuts[0]])];
+    for (i, &from) in cuts.iter().enumerate() {
+        let to = cuts.get(i + 1).copied().unwrap_or(text.len());
+        let line_breaks_before = text[..from].matches('\n').count();
+        let mut piece = String::with_capacity(6 + line_breaks_before + to - from);
+        piece.push_str("cases:");
+        piece.extend(std::iter::repeat_n('\n', line_breaks_before));
+        piece.push_str(&text[from..to]);
+        texts.push(Cow::Owned(piece));
+    }
+    texts
+}
+
+/// Where to cut the `cases` list into `pieces` of about equal size; empty when the file is not
+/// worth cutting or not laid out for it (see [`item_starts`]).
+fn cuts(text: &str, pieces: usize) -> Vec<usize> {
+    // Anchors and aliases make pieces give up after reading: do not start when they are
+    // plainly there.
+    let anchored = ["&", "*", "<<:"].iter().any(|mark| {
+        [": ", "- "]
+            .iter()
+            .any(|before| text.contains(&format!("{before}{mark}")))
+    });
+    if pieces < 2 || anchored {
+        return Vec::new();
+    }
+    let items = item_starts(text);
+    let mut chosen: Vec<usize> = Vec::new();
+    for i in 1..pieces {
+        let share = text.len() / pieces * i;
+        let after = chosen.last().copied().unwrap_or(0);
+        if let Some(&cut) = items.iter().find(|&&at| at >= share && at > after) {
+            chosen.push(cut);
+        }
+    }
+    chosen
+}
+
+/// The byte offsets of the lines that start an item of the `cases` list (`- ` at the list's
+/// indentation), but the first. Empty when the file is not laid out as a block list under a
+/// top-level `cases:` line, or uses what pieces cannot follow (directives, tabs in
+/// indentation).
+fn item_starts(text: &str) -> Vec<usize> {
+    if text.starts_with('%') || text.contains("\n%") {
+        return Vec::new();
+    }
+    let mut items = Vec::new();
+    let mut in_cases = false;
+    let mut indent = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let content = line.trim_end_matches(['\n', '\r']);
+        let body = content.trim_start_matches(' ');
+        if body.starts_with('\t') {
+            return Vec::new();
+        }
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let spaces = content.len() - body.len();
+        if !in_cases {
+            in_cases = spaces == 0 && content.trim_end_matches(' ') == "cases:";
+            continue;
+        }
+        let item = body == "-" || body.starts_with("- ");
+        match indent {
+            None if item => indent = Some(spaces),
+            Some(list) if spaces > list => {}
+            Some(list) if spaces == list && item => items.push(start),
+            // The list ended (a key after it), or `cases:` holds no block list.
+            _ => break,
+        }
+    }
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn whole(text: &str) -> String {
+        format!(
+            "{:?}",
+            super::super::parse_whole(Path::new("s.yaml"), text, &no_env)
+        )
+    }
+
+    fn in_pieces(text: &str, pieces: usize) -> Option<String> {
+        parse_in_pieces(Path::new("s.yaml"), text, &no_env, pieces)
+            .map(|s| format!("{:?}", Ok::<_, ()>(s)))
+    }
+
+    const CASE: &str = "  - name: case NAME\n    message: \"m NAME\"\n    tags: [t]\n    expect:\n      output:\n        - {path: $.echo, equals: \"m NAME\"}\n";
+
+    fn suite(cases: usize, head: &str, tail: &str) -> String {
+        let mut text = format!("suite: s\nflow: demo/bench/echo\n{head}cases:\n");
+        for i in 0..cases {
+            text.push_str(&CASE.replace("NAME", &i.to_string()));
+        }
+        text.push_str(tail);
+        text
+    }
+
+    #[test]
+    fn pieces_give_the_suite_the_whole_file_gives() {
+        let text = suite(
+            40,
+            "targets: [v2]\n",
+            "defaults:\n  repeat: 2\n  timeout: 5s\nmode: async\n",
+        );
+        for pieces in 2..=5 {
+            assert_eq!(cuts(&text, pieces).len(), pieces - 1, "{pieces} pieces");
+            assert_eq!(
+                in_pieces(&text, pieces),
+                Some(whole(&text)),
+                "{pieces} pieces"
+            );
+        }
+    }
+
+    #[test]
+    fn line_numbers_are_those_of_the_file() {
+        let text = suite(10, "", "");
+        let suite = parse_in_pieces(Path::new("s.yaml"), &text, &no_env, 3);
+        let lines: Option<Vec<u32>> = suite.map(|s| s.cases.iter().map(|c| c.line).collect());
+        assert_eq!(lines, Some((0..10).map(|i| 4 + 6 * i).collect()));
+    }
+
+    /// The suite read in pieces cut at every item line, as text to compare.
+    fn cut_everywhere(text: &str) -> Option<String> {
+        let cuts = item_starts(text);
+        assert!(!cuts.is_empty(), "no item lines in\n{text}");
+        parse_cut(Path::new("s.yaml"), text, &no_env, &cuts)
+            .map(|s| format!("{:?}", Ok::<_, ()>(s)))
+    }
+
+    #[test]
+    fn what_pieces_cannot_follow_is_read_whole() {
+        let anchored = suite(10, "", "")
+            .replacen("tags: [t]", "tags: &t [t]", 1)
+            .replace("tags: [t]", "tags: *t");
+        let repeated_name = suite(10, "", "").replace("case 8", "case 1");
+        let repeated_key = suite(10, "mode: sync\n", "mode: async\n");
+        let broken_late = suite(10, "", "").replace("\"m 8\"\n", "[\"m 8\"\n");
+        let bad_regex = suite(10, "", "").replace("equals: \"m 7\"", "matches: \"(\"");
+        // A line that looks like an item but is inside a quoted string: the piece before it
+        // does not parse.
+        let in_a_string =
+            suite(10, "", "").replace("\"m 5\"\n", "\"m 5\n  - inside\n  - the string\"\n");
+        for text in [
+            &anchored,
+            &repeated_name,
+            &repeated_key,
+            &broken_late,
+            &bad_regex,
+            &in_a_string,
+        ] {
+            assert_eq!(cut_everywhere(text), None, "{text}");
+            for pieces in 2..=4 {
+                let read = in_pieces(text, pieces);
+                assert!(
+                    read.is_none() || read == Some(whole(text)),
+                    "{pieces} pieces of\n{text}"
+                );
+            }
+        }
+        // Anchors are not even tried.
+        assert!(cuts(&anchored, 2).is_empty());
+        let tabbed = suite(10, "", "").replace("  - name: case 5", "\t- name: case 5");
+        assert!(item_starts(&tabbed).is_empty());
+        assert!(item_starts(&format!("%YAML 1.2\n---\n{}", suite(10, "", ""))).is_empty());
+        assert!(item_starts(&suite(10, "", "").replace("cases:\n", "cases: # all\n")).is_empty());
+    }
+
+    #[test]
+    fn a_file_over_the_parsers_budget_as_a_whole_is_read_whole() {
+        let report = |nodes| {
+            let mut report = BudgetReport::default();
+            report.nodes = nodes;
+            report
+        };
+        let limit = Budget::default().max_nodes;
+        assert!(within_budget(&[report(limit / 2), report(limit / 2)]));
+        assert!(!within_budget(&[report(limit / 2), report(limit / 2 + 1)]));
+    }
+
+    /// One case's lines, but its name: what is written, and how, varies.
+    fn item() -> impl Strategy<Value = String> {
+        let message = prop_oneof![
+            8 => "[a-z ]{0,8}".prop_map(|s| format!("\"{s}\"")),
+            8 => "[a-z]{1,8}",
+            8 => Just("|\n      - a\n      b".to_owned()),
+            8 => Just("\"two\n      - lines\"".to_owned()),
+            1 => Just("&x anchored".to_owned()),
+            1 => Just("*x".to_owned()),
+        ];
+        let tags = prop_oneof![
+            Just(""),
+            Just("    tags: [t]\n"),
+            Just("    tags: [a,\n      b]\n"),
+            Just("    tags:\n    - t\n"),
+        ];
+        (message, tags, prop::bool::ANY).prop_map(|(message, tags, comment)| {
+            let comment = if comment { "# note\n" } else { "" };
+            format!("{comment}    message: {message}\n{tags}")
+        })
+    }
+
+    proptest! {
+        /// Whatever the file and wherever it is cut, pieces give what the whole file gives,
+        /// or nothing.
+        #[test]
+        fn pieces_never_differ_from_the_whole(
+            items in prop::collection::vec(item(), 2..24),
+            tail in prop_oneof![
+                4 => Just(""),
+                4 => Just("mode: async\n"),
+                4 => Just("# end\n  - name: after a comment\n"),
+                1 => Just("suite: again\n"),
+                1 => Just("cases:\n  - name: z\n"),
+            ],
+            keep in prop::collection::vec(prop::bool::ANY, 24),
+        ) {
+            let mut text = "suite: s\nflow: demo/bench/echo\ncases:\n".to_owned();
+            for (i, item) in items.iter().enumerate() {
+                text.push_str(&format!("  - name: c{i}\n{item}"));
+            }
+            text.push_str(tail);
+            let cuts: Vec<usize> = item_starts(&text)
+                .into_iter()
+                .zip(&keep)
+                .filter(|(_, keep)| **keep)
+                .map(|(cut, _)| cut)
+                .collect();
+            prop_assume!(!cuts.is_empty());
+            if let Some(read) = parse_cut(Path::new("s.yaml"), &text, &no_env, &cuts) {
+                prop_assert_eq!(format!("{:?}", Ok::<_, ()>(read)), whole(&text));
+            }
+        }
+    }
+}
