@@ -5,11 +5,22 @@
 
 use std::path::Path;
 
-/// The suite loader on arbitrary text.
+/// The suite loader on arbitrary text; and read in pieces, as large files are, it gives what
+/// reading the whole text gives, or nothing.
 pub fn suite_load(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let env = |name: &str| (name == "HOST").then(|| "example.com".to_owned());
-    if let Err(errors) = flowcheck::suite::load::parse(Path::new("fuzz.yaml"), &text, &env) {
+    let file = Path::new("fuzz.yaml");
+    let whole = flowcheck::suite::load::parse(file, &text, &env);
+    if let Some(pieces) = flowcheck::suite::load::split::parse_cut_at_every_item(file, &text, &env)
+    {
+        let pieces = format!(
+            "{:?}",
+            Ok::<_, Vec<flowcheck::diagnostic::Diagnostic>>(pieces)
+        );
+        assert_eq!(pieces, format!("{whole:?}"), "pieces differ from the whole");
+    }
+    if let Err(errors) = whole {
         assert!(
             !errors.is_empty(),
             "a refused suite names at least one error"

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 mod compile;
 mod generate;
-mod split;
+pub mod split;
 
 use compile::{Compiler, ReadCases};
 

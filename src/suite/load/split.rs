@@ -45,6 +45,16 @@ pub fn parse_in_pieces(file: &Path, text: &str, env: Env<'_>, pieces: usize) -> 
     parse_cut(file, text, env, &cuts)
 }
 
+/// The suite, read in pieces cut at every item of the `cases` list, as small as they come; for
+/// the fuzz target, which holds it to what reading the whole file gives.
+pub fn parse_cut_at_every_item(file: &Path, text: &str, env: Env<'_>) -> Option<Suite> {
+    let cuts = item_starts(text);
+    if cuts.is_empty() {
+        return None;
+    }
+    parse_cut(file, text, env, &cuts)
+}
+
 /// The suite, read in pieces cut at these byte offsets (starts of lines).
 fn parse_cut(file: &Path, text: &str, env: Env<'_>, cuts: &[usize]) -> Option<Suite> {
     let texts = piece_texts(text, cuts);
