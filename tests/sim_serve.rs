@@ -60,6 +60,10 @@ fn bad_flow_definitions_stop_the_start_with_file_line_and_column() {
             stderr.contains(expected),
             "{stderr} should contain {expected}"
         );
+        assert!(
+            stderr.contains("the simulator did not start: fix the flow definition above"),
+            "{stderr}"
+        );
     }
 }
 
@@ -76,7 +80,16 @@ fn a_missing_flows_path_is_a_usage_error() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("/nonexistent/flows"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("failed to read /nonexistent/flows"),
+        "{stderr}"
+    );
+    // Nothing to fix in a definition that was never read.
+    assert!(
+        stderr.ends_with("error: the simulator did not start\n"),
+        "{stderr}"
+    );
 }
 
 #[test]

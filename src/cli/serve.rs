@@ -38,7 +38,11 @@ pub async fn serve(args: ServeArgs) -> u8 {
         Ok(catalog) => catalog,
         Err(err) => {
             crate::errln!("error: {err}");
-            crate::errln!("error: the simulator did not start: fix the flow definition above");
+            let hint = match err {
+                crate::sim::CatalogError::Invalid { .. } => ": fix the flow definition above",
+                _ => "",
+            };
+            crate::errln!("error: the simulator did not start{hint}");
             return USAGE;
         }
     };

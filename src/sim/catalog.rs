@@ -86,22 +86,15 @@ impl Catalog {
 
     /// A YAML file, or every `*.yaml`/`*.yml` file directly inside a folder.
     pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
-        let read = |file: &Path| {
-            std::fs::read_to_string(file).map_err(|source| CatalogError::Read {
-                path: file.display().to_string(),
-                source,
-            })
+        let failed = |at: &Path| {
+            let path = at.display().to_string();
+            move |source| CatalogError::Read { path, source }
         };
-        let metadata = std::fs::metadata(path).map_err(|source| CatalogError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let read = |file: &Path| std::fs::read_to_string(file).map_err(failed(file));
+        let metadata = std::fs::metadata(path).map_err(failed(path))?;
         let mut sources = Vec::new();
         if metadata.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|source| CatalogError::Read {
-                path: path.display().to_string(),
-                source,
-            })?;
+            let entries = std::fs::read_dir(path).map_err(failed(path))?;
             let mut files: Vec<_> = entries
                 .filter_map(Result::ok)
                 .map(|entry| entry.path())
