@@ -208,7 +208,7 @@ fn compare_writes_markdown_json_and_html_and_reads_a_baseline_report() {
     assert!(
         result
             .stdout
-            .contains("3 case(s) have no production result to compare with and are left out"),
+            .contains("3 cases have no production result to compare with and are left out"),
         "{}",
         result.stdout
     );

@@ -180,8 +180,7 @@ fn review_stops_at_end_of_input_leaving_the_rest_pending() {
     }
     let bulk = project.snapshots("accept", "");
     assert!(
-        bulk.stdout
-            .contains("2 pending snapshot change(s) accepted"),
+        bulk.stdout.contains("2 pending snapshot changes accepted"),
         "{}",
         bulk.all()
     );
@@ -190,8 +189,7 @@ fn review_stops_at_end_of_input_leaving_the_rest_pending() {
     assert_eq!(project.run(&[], false).code, 1);
     let bulk = project.snapshots("reject", "");
     assert!(
-        bulk.stdout
-            .contains("1 pending snapshot change(s) rejected"),
+        bulk.stdout.contains("1 pending snapshot change rejected"),
         "{}",
         bulk.all()
     );
@@ -234,7 +232,7 @@ fn unreferenced_snapshots_are_listed_and_removed() {
     let listed = project.snapshots("unreferenced", "");
     assert!(
         listed.stdout.contains("old-case@production.snap")
-            && listed.stdout.contains("1 unreferenced snapshot(s) found"),
+            && listed.stdout.contains("1 unreferenced snapshot found"),
         "{}",
         listed.all()
     );
@@ -250,9 +248,7 @@ fn unreferenced_snapshots_are_listed_and_removed() {
             .expect("runs"),
     );
     assert!(
-        removed
-            .stdout
-            .contains("1 unreferenced snapshot(s) removed"),
+        removed.stdout.contains("1 unreferenced snapshot removed"),
         "{}",
         removed.all()
     );

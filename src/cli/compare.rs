@@ -203,8 +203,12 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
         .collect::<std::collections::BTreeSet<_>>();
     if !missing.is_empty() {
         progress.line(&format!(
-            "note: {} case(s) have no {baseline_label} result to compare with and are left out: {}",
-            missing.len(),
+            "note: {} no {baseline_label} result to compare with and {} left out: {}",
+            match missing.len() {
+                1 => "1 case has".to_owned(),
+                n => format!("{n} cases have"),
+            },
+            if missing.len() == 1 { "is" } else { "are" },
             missing.into_iter().collect::<Vec<_>>().join("; ")
         ));
     }

@@ -126,8 +126,8 @@ impl ExecutionArgs {
         if !loaded.errors.is_empty() {
             super::print_diagnostics(&loaded.errors);
             crate::errln!(
-                "error: the suites have {} problem(s); nothing was sent",
-                loaded.errors.len()
+                "error: the suites have {}; nothing was sent",
+                counted(loaded.errors.len() as u64, "problem")
             );
             return Err(exit::USAGE);
         }

@@ -2,6 +2,7 @@
 //! bulk, and find golden files no case uses any more.
 
 use crate::exit;
+use crate::report::render::counted;
 use crate::report::style::{ADDED, BOLD, DIM, REMOVED, paint};
 use crate::snapshot::store::{self, EXTENSION, PENDING_SUFFIX};
 use crate::snapshot::{Golden, golden_path};
@@ -115,8 +116,8 @@ fn bulk(pending: &[PathBuf], accepting: bool) -> Result<(), Failure> {
     }
     let verb = if accepting { "accepted" } else { "rejected" };
     say(format!(
-        "{} pending snapshot change(s) {verb}\n",
-        pending.len()
+        "{} {verb}\n",
+        counted(pending.len() as u64, "pending snapshot change")
     ))?;
     Ok(())
 }
@@ -250,6 +251,9 @@ fn unreferenced(paths: &[PathBuf], remove: bool) -> Result<(), Failure> {
     } else {
         "found (remove them with --remove)"
     };
-    say(format!("{} unreferenced snapshot(s) {verb}\n", stale.len()))?;
+    say(format!(
+        "{} {verb}\n",
+        counted(stale.len() as u64, "unreferenced snapshot")
+    ))?;
     Ok(())
 }
