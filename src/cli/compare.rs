@@ -202,13 +202,12 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
         .map(|s| format!("{} › {}", s.suite, s.case))
         .collect::<std::collections::BTreeSet<_>>();
     if !missing.is_empty() {
+        let (cases_have, are) = match missing.len() {
+            1 => ("1 case has".to_owned(), "is"),
+            n => (format!("{n} cases have"), "are"),
+        };
         progress.line(&format!(
-            "note: {} no {baseline_label} result to compare with and {} left out: {}",
-            match missing.len() {
-                1 => "1 case has".to_owned(),
-                n => format!("{n} cases have"),
-            },
-            if missing.len() == 1 { "is" } else { "are" },
+            "note: {cases_have} no {baseline_label} result to compare with and {are} left out: {}",
             missing.into_iter().collect::<Vec<_>>().join("; ")
         ));
     }

@@ -112,6 +112,11 @@ pub struct TargetSummary {
 }
 
 impl TargetSummary {
+    /// The pass rate in words, as reports and the gate's rules show it.
+    pub fn pass_rate_text(&self) -> String {
+        pass_rate_text(self.passes, self.attempts - self.errors, self.errors)
+    }
+
     pub fn of<'a>(target: &str, samples: impl IntoIterator<Item = &'a Sample>) -> TargetSummary {
         let samples: Vec<&Sample> = samples.into_iter().collect();
         let judged: u64 = samples.iter().map(|s| s.judged()).sum();
@@ -148,13 +153,6 @@ impl TargetSummary {
             tokens_per_run: mean_of(samples.iter().filter_map(|s| s.tokens).collect()),
             cost_usd_per_run: mean_of(samples.iter().filter_map(|s| s.cost_usd).collect()),
         }
-    }
-}
-
-impl TargetSummary {
-    /// The pass rate in words, as reports and the gate's rules show it.
-    pub fn pass_rate_text(&self) -> String {
-        pass_rate_text(self.passes, self.attempts - self.errors, self.errors)
     }
 }
 

@@ -124,9 +124,12 @@ fn within_budget(reports: &[BudgetReport]) -> bool {
 /// a `cases:` line and as many line breaks as keep its lines where they are in the file.
 fn piece_texts<'t>(text: &'t str, cuts: &[usize]) -> Vec<Cow<'t, str>> {
     let mut texts = vec![Cow::Borrowed(&text[..cuts[0]])];
+    let mut line_breaks_before = 0;
+    let mut counted_to = 0;
     for (i, &from) in cuts.iter().enumerate() {
         let to = cuts.get(i + 1).copied().unwrap_or(text.len());
-        let line_breaks_before = text[..from].matches('\n').count();
+        line_breaks_before += text[counted_to..from].matches('\n').count();
+        counted_to = from;
         let mut piece = String::with_capacity(6 + line_breaks_before + to - from);
         piece.push_str("cases:");
         piece.extend(std::iter::repeat_n('\n', line_breaks_before));
@@ -302,6 +305,35 @@ mod tests {
         assert!(item_starts(&tabbed).is_empty());
         assert!(item_starts(&format!("%YAML 1.2\n---\n{}", suite(10, "", ""))).is_empty());
         assert!(item_starts(&suite(10, "", "").replace("cases:\n", "cases: # all\n")).is_empty());
+    }
+
+    #[test]
+    fn only_large_files_are_cut_and_never_into_more_pieces_than_cores() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(pieces_for(0), 1);
+        assert_eq!(pieces_for(MIN_PIECE_BYTES - 1), 1);
+        assert_eq!(pieces_for(MIN_PIECE_BYTES * 2), cores.min(2));
+        assert_eq!(pieces_for(usize::MAX), cores.min(MAX_PIECES));
+    }
+
+    #[test]
+    fn a_file_refused_whole_for_its_size_is_refused_in_pieces_too() {
+        // 4 cases of 70,000 tags: 280,000 nodes in all, fewer than the parser's 250,000 limit
+        // in either half.
+        let tags = vec!["a"; 70_000].join(",");
+        let mut text = "suite: s\nflow: demo/bench/echo\ncases:\n".to_owned();
+        for i in 0..4 {
+            text.push_str(&format!("  - name: c{i}\n    tags: [{tags}]\n"));
+        }
+        assert_eq!(in_pieces(&text, 2), None);
+        let whole = super::super::parse(Path::new("s.yaml"), &text, &no_env);
+        let errors = whole.err().unwrap_or_default();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.message.contains("too large to read at once")),
+            "{errors:?}"
+        );
     }
 
     #[test]
