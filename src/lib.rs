@@ -29,6 +29,7 @@ pub mod secret;
 pub mod sim;
 pub mod snapshot;
 pub mod suite;
+pub mod words;
 
 /// The API key the simulator accepts unless told otherwise, and that `--embedded` runs use.
 pub const DEMO_API_KEY: &str = "nk_test_flowchk0_demodemodemodemodemodemodemodemo";

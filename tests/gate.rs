@@ -129,9 +129,9 @@ fn a_policy_file_adds_rules_that_state_what_they_measured() {
     ]);
     assert_eq!(result.code, 1, "{}", result.all());
     for line in [
-        "✓ pass  no regression beyond noise: 5 significant regression(s) (limit: at most 10)",
+        "✓ pass  no regression beyond noise: 5 significant regressions (limit: at most 10)",
         "✗ FAIL  minimum pass rate: 56.2% (95% CI 33.2–76.9%) (limit: at least 90.0%) — 9 of 16 judged attempts passed",
-        "✗ FAIL  pass rate of tag billing: 0.0% (95% CI 0.0–65.8%) (limit: at least 100.0%) — 0 of 2 attempts in 2 case(s)",
+        "✗ FAIL  pass rate of tag billing: 0.0% (95% CI 0.0–65.8%) (limit: at least 100.0%) — 0 of 2 attempts in 2 cases",
         "✓ pass  error budget: 0.0% (limit: at most 0.0%)",
     ] {
         assert!(

@@ -7,12 +7,12 @@ use crate::api::Client;
 use crate::exit;
 use crate::record;
 use crate::report::Terminal;
-use crate::report::render::counted;
 use crate::run::shard::{self, Shard};
 use crate::run::{
     self, CaseOutcome, Event, Planned, RetryPolicy, RunOptions, Selection, Stop, Totals,
 };
 use crate::suite::{MAX_REPEAT, Suite};
+use crate::words::counted;
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

@@ -3,9 +3,9 @@
 
 use super::run::report_error;
 use crate::exit;
-use crate::report::render::counted;
 use crate::report::{self, json::ReadReport};
 use crate::run::{CaseOutcome, Stop, Totals};
+use crate::words::counted;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};

@@ -2,11 +2,11 @@
 
 use super::execution::ExecutionArgs;
 use crate::exit;
-use crate::report::render::counted;
 use crate::report::style::{DIM, paint};
 use crate::report::{self, Terminal};
 use crate::run::{Planned, Stop, Totals};
 use crate::suite::Suite;
+use crate::words::counted;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;

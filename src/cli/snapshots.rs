@@ -2,10 +2,10 @@
 //! bulk, and find golden files no case uses any more.
 
 use crate::exit;
-use crate::report::render::counted;
 use crate::report::style::{ADDED, BOLD, DIM, REMOVED, paint};
 use crate::snapshot::store::{self, EXTENSION, PENDING_SUFFIX};
 use crate::snapshot::{Golden, golden_path};
+use crate::words::counted;
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};

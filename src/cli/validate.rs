@@ -1,7 +1,7 @@
 //! `flowcheck validate`: load and check suites without sending anything.
 
 use crate::exit;
-use crate::report::render::counted;
+use crate::words::counted;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]

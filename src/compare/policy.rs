@@ -3,6 +3,7 @@
 
 use super::comparison::{CandidateComparison, Class, pass_rate_text, percent};
 use crate::diagnostic::Diagnostic;
+use crate::words::counted;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -106,13 +107,17 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
     let passed = regressions.len() as u64 <= policy.max_regressions;
     rules.push(RuleResult {
         rule: "no regression beyond noise".into(),
-        measured: format!("{} significant regression(s)", regressions.len()),
+        measured: counted(regressions.len() as u64, "significant regression"),
         limit: format!("at most {}", policy.max_regressions),
         passed,
         why: match (regressions.is_empty(), noisy) {
             (true, 0) => "no case that passes on the baseline fails on the candidate".into(),
+            (true, 1) => format!(
+                "1 case fails on the candidate only within noise (not significant at α = {})",
+                policy.alpha
+            ),
             (true, n) => format!(
-                "{n} case(s) fail on the candidate only within noise (not significant at α = {})",
+                "{n} cases fail on the candidate only within noise (not significant at α = {})",
                 policy.alpha
             ),
             (false, _) => format!("regressed: {}", regressions.join("; ")),
@@ -156,7 +161,11 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
             why: if judged == 0 {
                 format!("no judged attempt carries the tag {tag}")
             } else {
-                format!("{passes} of {judged} attempts in {} case(s)", tagged.len())
+                format!(
+                    "{passes} of {} in {}",
+                    counted(judged, "attempt"),
+                    counted(tagged.len() as u64, "case")
+                )
             },
         });
     }

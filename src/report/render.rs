@@ -6,15 +6,7 @@ use super::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
 use crate::check::CheckOutcome;
 use crate::check::short;
 use crate::run::{Attempt, AttemptResult, CaseOutcome, CaseStatus};
-
-/// `1 case`, `2 cases`: a count and its noun, plural unless the count is one.
-pub fn counted(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
+use crate::words::counted;
 
 /// `support-triage › refund goes to billing @ v3`
 pub fn title(outcome: &CaseOutcome) -> String {
@@ -96,8 +88,8 @@ pub fn attempt_details(attempt: &Attempt) -> String {
     }
     let passed = attempt.checks.iter().filter(|c| c.passed).count();
     if passed > 0 {
-        let checks = if passed == 1 { "check" } else { "checks" };
-        out.push_str(&paint(DIM, format!("  ({passed} other {checks} passed)")));
+        let checks = counted(passed as u64, "other check");
+        out.push_str(&paint(DIM, format!("  ({checks} passed)")));
         out.push('\n');
     }
     out

@@ -2,9 +2,10 @@
 //! is a terminal), then every failure in detail, then a summary. Colours only on a colour
 //! terminal (and never with NO_COLOR).
 
-use super::render::{case_details, counted, status_word, title};
+use super::render::{case_details, status_word, title};
 use super::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
 use crate::run::{CaseKey, CaseOutcome, CaseStatus, Stop, Totals};
+use crate::words::counted;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Duration;

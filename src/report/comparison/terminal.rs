@@ -2,8 +2,8 @@
 
 use super::{change, errors, ms, output_diff, side_text, verdict};
 use crate::compare::{CandidateComparison, Class, RuleResult, Summary};
-use crate::report::render::counted;
 use crate::report::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
+use crate::words::counted;
 
 /// Cases whose output diffs are shown; the rest are counted.
 const MAX_DIFFS: usize = 20;
