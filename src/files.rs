@@ -1,6 +1,7 @@
 //! Files flowcheck writes (reports, golden snapshots) are written atomically: a temporary
 //! file beside the target, then a rename, so a reader (or an interrupted run) never sees half
-//! a file. Temporary files in progress are registered, so that quitting at once (a second
+//! a file. A report named on the command line may also be a device, a pipe or a link
+//! (`/dev/null`, `/dev/stdout`, a fifo): those are written into, never replaced. Temporary files in progress are registered, so that quitting at once (a second
 //! Ctrl-C) removes them instead of leaving them behind: `std::process::exit` runs no
 //! destructors.
 
@@ -43,16 +44,73 @@ pub fn write_atomic_with(
     written
 }
 
-/// Whether [`write_atomic`] could write `path`, found by creating and removing a temporary
-/// file beside it: a run checks where its reports go before it sends anything, not after an
-/// hour of calls.
-pub fn check_writable(path: &Path) -> Result<(), String> {
-    if path.is_dir() {
-        return Err(format!("{} is a folder", path.display()));
+/// Where a report named on the command line goes.
+enum Destination {
+    /// A regular file, new or not (a link to one is followed): replaced atomically.
+    File(PathBuf),
+    /// A device, a pipe or a socket (`/dev/null`, `/dev/stdout`, a fifo): written into.
+    Stream,
+}
+
+fn destination(path: &Path) -> Result<Destination, String> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Err(format!("{} is a folder", path.display())),
+        Ok(meta) if meta.is_file() && is_link => std::fs::canonicalize(path)
+            .map(Destination::File)
+            .map_err(|err| format!("cannot write {}: {err}", path.display())),
+        Ok(meta) if meta.is_file() => Ok(Destination::File(path.to_path_buf())),
+        Ok(_) => Ok(Destination::Stream),
+        Err(_) if is_link => Err(format!(
+            "{} is a symbolic link to nothing that exists",
+            path.display()
+        )),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            Ok(Destination::File(path.to_path_buf()))
+        }
+        Err(err) => Err(format!("cannot write {}: {err}", path.display())),
     }
-    let (dir, temp) = temp_beside(path)?;
-    drop(create_new(&dir, &temp)?);
-    std::fs::remove_file(&temp).map_err(|err| format!("cannot write in {}: {err}", dir.display()))
+}
+
+/// [`write_report_with`] for a report already rendered.
+pub fn write_report(path: &Path, contents: &str) -> Result<(), String> {
+    write_report_with(path, |out| out.write_all(contents.as_bytes()))
+}
+
+/// Write a report to `path` as it is serialized: atomically when it is a file (see
+/// [`write_atomic_with`]), straight into it when it is a device or a pipe.
+pub fn write_report_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
+    match destination(path)? {
+        Destination::File(file) => write_atomic_with(&file, write),
+        Destination::Stream => {
+            let cannot = |err: std::io::Error| format!("cannot write {}: {err}", path.display());
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(cannot)?;
+            let mut out = BufWriter::with_capacity(64 * 1024, file);
+            write(&mut out).and_then(|()| out.flush()).map_err(cannot)
+        }
+    }
+}
+
+/// Whether [`write_report_with`] could write `path`, found by creating and removing a
+/// temporary file beside it: a run checks where its reports go before it sends anything, not
+/// after an hour of calls. A device or a pipe is taken as it is: opening a fifo would wait
+/// for its reader.
+pub fn check_writable(path: &Path) -> Result<(), String> {
+    match destination(path)? {
+        Destination::File(file) => {
+            let (dir, temp) = temp_beside(&file)?;
+            drop(create_new(&dir, &temp)?);
+            std::fs::remove_file(&temp)
+                .map_err(|err| format!("cannot write in {}: {err}", dir.display()))
+        }
+        Destination::Stream => Ok(()),
+    }
 }
 
 /// The folder `path` goes in (created if missing) and a temporary file's name beside it.

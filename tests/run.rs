@@ -344,6 +344,83 @@ fn a_report_that_could_not_be_written_stops_the_run_before_anything_is_sent() {
     assert_eq!(left.len(), 1, "only a-file is left: {left:?}");
 }
 
+/// `--json /dev/stdout`, a fifo or a link name a place to write into: replacing it with a new
+/// file (the atomic rename used for regular files) would break the link, or a device for
+/// everyone on the machine.
+#[cfg(unix)]
+#[test]
+fn a_report_named_as_a_link_or_a_pipe_is_written_into_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempdir();
+    let target = dir.path().join("kept/report.json");
+    std::fs::create_dir_all(dir.path().join("kept")).expect("a folder");
+    std::fs::write(&target, "old").expect("write");
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).expect("a link");
+    let fifo = dir.path().join("junit.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    // The fifo's reader: the run's write waits for it, as a pipe's writer does.
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap_or_default())
+    };
+    let (link_arg, fifo_arg) = (link.to_string_lossy(), fifo.to_string_lossy());
+    let result = run(&[
+        "run",
+        "suites/triage.yaml",
+        "--embedded",
+        "--json",
+        &link_arg,
+        "--junit",
+        &fifo_arg,
+    ]);
+    assert_eq!(result.code, 0, "{}", result.all());
+    // Checked before joining the reader, which waits for ever if the fifo was replaced.
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .expect("still there")
+            .file_type()
+            .is_fifo()
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("still there")
+            .file_type()
+            .is_symlink()
+    );
+    let piped = reader.join().expect("the reader ends");
+    assert!(
+        piped.starts_with("<?xml"),
+        "the JUnit report went through the fifo: {piped:?}"
+    );
+    assert!(read_json(&target)["totals"]["passed"].as_u64() > Some(0));
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("kept"))
+        .expect("read")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        left,
+        ["report.json"],
+        "no temporary file is left beside the target"
+    );
+
+    let dangling = dir.path().join("dangling.json");
+    std::os::unix::fs::symlink(dir.path().join("missing/x.json"), &dangling).expect("a link");
+    run(&[
+        "run",
+        "suites/triage.yaml",
+        "--embedded",
+        "--json",
+        &dangling.to_string_lossy(),
+    ])
+    .assert_refused("is a symbolic link to nothing that exists");
+}
+
 #[test]
 fn color_follows_the_flag_over_the_environment() {
     let styled = |flag: Option<&str>, force: bool| {

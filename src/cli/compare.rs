@@ -7,7 +7,7 @@ use super::run::report_error;
 use crate::compare::{self, CandidateComparison, Policy, RuleResult, Sample};
 use crate::exit;
 use crate::report::comparison::{html, markdown, terminal};
-use crate::report::{Terminal, write_atomic};
+use crate::report::{Terminal, write_report};
 use crate::run::Stop;
 use crate::suite::Target;
 use std::path::PathBuf;
@@ -256,13 +256,13 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
     if let Some(path) = &args.markdown {
         report_failed |= report_error(
             "Markdown",
-            write_atomic(path, &markdown::render(&comparisons, &gates)),
+            write_report(path, &markdown::render(&comparisons, &gates)),
         );
     }
     if let Some(path) = &args.html {
         report_failed |= report_error(
             "HTML",
-            write_atomic(path, &html::render(&comparisons, &gates)),
+            write_report(path, &html::render(&comparisons, &gates)),
         );
     }
     if let Some(path) = &args.json {
@@ -270,7 +270,7 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
             &serde_json::json!({"format": 1, "comparisons": comparisons, "gates": gates}),
         )
         .map_err(|err| err.to_string());
-        report_failed |= report_error("JSON", json.and_then(|text| write_atomic(path, &text)));
+        report_failed |= report_error("JSON", json.and_then(|text| write_report(path, &text)));
     }
     Ok(Compared {
         gates,

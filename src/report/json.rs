@@ -34,7 +34,7 @@ pub fn write(
     stop: Option<&Stop>,
 ) -> Result<(), String> {
     let report = report(outcomes, totals, started, elapsed, server, stop);
-    super::write_atomic_with(path, |out| {
+    super::write_report_with(path, |out| {
         serde_json::to_writer_pretty(out, &report).map_err(std::io::Error::from)
     })
 }

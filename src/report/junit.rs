@@ -29,7 +29,7 @@ pub fn write(path: &Path, outcomes: &[CaseOutcome], elapsed: Duration) -> Result
 
 /// Write a built report (see [`report`]) to `path`, atomically, as it is serialized.
 pub fn write_report(path: &Path, report: &Report) -> Result<(), String> {
-    super::write_atomic_with(path, |out| {
+    super::write_report_with(path, |out| {
         report.serialize(out).map_err(std::io::Error::other)
     })
 }

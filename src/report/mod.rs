@@ -10,7 +10,7 @@ pub mod render;
 pub mod style;
 pub mod terminal;
 
-pub use crate::files::{write_atomic, write_atomic_with};
+pub use crate::files::{write_report, write_report_with};
 pub use terminal::Terminal;
 
 /// A `Duration` as whole milliseconds in reports.
