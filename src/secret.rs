@@ -1,38 +1,85 @@
 //! Secrets never leave: the API key is held in a type that cannot be printed, and signed-URL
 //! query strings are cut from anything written out.
 
+use regex::Regex;
 use serde_json::Value;
 use std::fmt;
+use std::sync::{Arc, LazyLock, OnceLock};
 
 /// The API key. `Debug` and `Display` print a placeholder; only [`ApiKey::expose`] reveals it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
+#[derive(Clone)]
+pub struct ApiKey(String, Arc<OnceLock<Option<Regex>>>);
+
+impl PartialEq for ApiKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for ApiKey {}
 
 impl ApiKey {
     pub fn new(key: impl Into<String>) -> Self {
-        ApiKey(key.into().trim().to_owned())
+        ApiKey(key.into().trim().to_owned(), Arc::default())
     }
 
     pub fn expose(&self) -> &str {
         &self.0
     }
 
+    /// The key with any of its characters escaped as JSON (`\u006e`) or in a URL (`%6E`) may
+    /// do: a server's JSON encoder can escape what it echoes, and the text is read decoded.
+    fn escaped(&self) -> Option<&Regex> {
+        self.1
+            .get_or_init(|| {
+                let pattern: String = self
+                    .0
+                    .chars()
+                    .map(|c| {
+                        let code = u32::from(c);
+                        if code < 0x80 {
+                            format!(
+                                "(?:{}|(?i:\\\\u00{code:02x}|%{code:02x}))",
+                                regex::escape(&c.to_string())
+                            )
+                        } else {
+                            regex::escape(&c.to_string())
+                        }
+                    })
+                    .collect();
+                Regex::new(&pattern).ok()
+            })
+            .as_ref()
+    }
+
     /// The `Authorization` header that carries the key, marked sensitive so that no layer logs
     /// it; `None` when the key holds a character a header cannot carry (a control character or
     /// non-ASCII text).
     pub fn bearer(&self) -> Option<reqwest::header::HeaderValue> {
+        // A header carries bytes beyond ASCII too, but no server reads them back as the key.
+        if !self.0.chars().all(|c| c.is_ascii_graphic()) {
+            return None;
+        }
         let mut header =
             reqwest::header::HeaderValue::from_str(&format!("Bearer {}", self.0)).ok()?;
         header.set_sensitive(true);
         Some(header)
     }
 
-    /// Remove every occurrence of the key from `text` (for error messages from the network).
+    /// Remove every occurrence of the key from `text` (for error messages from the network),
+    /// escaped or not.
     pub fn scrub(&self, text: &str) -> String {
         if self.0.len() < 4 {
             return text.to_owned();
         }
-        text.replace(&self.0, "[redacted]")
+        let text = text.replace(&self.0, "[redacted]");
+        if !text.contains("\\u") && !text.contains('%') {
+            return text;
+        }
+        match self.escaped() {
+            Some(escaped) => escaped.replace_all(&text, "[redacted]").into_owned(),
+            None => text,
+        }
     }
 }
 
@@ -49,18 +96,33 @@ impl fmt::Display for ApiKey {
 }
 
 /// `https://host/a.png?X-Amz-Signature=...` becomes `https://host/a.png?[redacted]`, whether
-/// the text is the URL or holds it (a server's error message quoting the URL, say).
+/// the text is the URL or holds it (a server's error message quoting the URL, say), and so
+/// does the URL percent-encoded (`https%3A%2F%2Fhost%2Fa.png%3F...`, as a query parameter).
+/// A user and password before the host (`https://user:secret@host/`) are cut too.
 pub fn redact_url(text: &str) -> String {
-    static QUERY: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r#"(?i)(https?://[^\s?#"'<>\\]+)\?[^\s#"'<>\\]*"#).ok()
+    static QUERY: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r#"(?i)(https?://[^\s?#"'<>\\]+)\?[^\s#"'<>\\]*"#).ok());
+    static ENCODED_QUERY: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r#"(?i)(https?%3A%2F%2F[^\s?#"'<>\\]*?)%3F[^\s#"'<>\\]*"#).ok()
     });
-    if !text.contains("://") {
+    static USER: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r#"(?i)(https?://)[^\s/?#@"'<>\\]+@"#).ok());
+    let lower = text.to_ascii_lowercase();
+    let (plain, encoded) = (lower.contains("://"), lower.contains("%3a%2f%2f"));
+    if !plain && !encoded {
         return text.to_owned();
     }
-    match QUERY.as_ref() {
-        Some(query) => query.replace_all(text, "$1?[redacted]").into_owned(),
-        None => text.to_owned(),
+    let mut text = text.to_owned();
+    for (applies, pattern, replacement) in [
+        (plain, &QUERY, "$1?[redacted]"),
+        (plain, &USER, "$1[redacted]@"),
+        (encoded, &ENCODED_QUERY, "$1%3F[redacted]"),
+    ] {
+        if let (true, Some(pattern)) = (applies, pattern.as_ref()) {
+            text = pattern.replace_all(&text, replacement).into_owned();
+        }
     }
+    text
 }
 
 /// Redact the query string of every URL inside a JSON value.
@@ -106,5 +168,36 @@ mod tests {
             "cannot fetch \"https://cdn.example.com/b.png?[redacted]#top\" (403); see http://x.example/?[redacted]"
         );
         assert_eq!(redact_url("no url? none"), "no url? none");
+        assert_eq!(
+            redact_url(
+                "cannot fetch https%3A%2F%2Fcdn.example.com%2Fa.png%3FX-Amz-Signature%3DSIG"
+            ),
+            "cannot fetch https%3A%2F%2Fcdn.example.com%2Fa.png%3F[redacted]"
+        );
+        assert_eq!(
+            redact_url("https://user:SECRET@cdn.example.com/a.png and http://x@y.example/"),
+            "https://[redacted]@cdn.example.com/a.png and http://[redacted]@y.example/"
+        );
+    }
+
+    #[test]
+    fn the_key_is_scrubbed_when_escaped_as_json_or_in_a_url() {
+        let key = ApiKey::new("nk_test_abcdefgh_0123456789abcdef0123456789abcdef");
+        let escaped: String = key
+            .expose()
+            .chars()
+            .enumerate()
+            .map(|(i, c)| match i % 3 {
+                0 => format!("\\u{:04x}", u32::from(c)),
+                1 => format!("%{:02X}", u32::from(c)),
+                _ => c.to_string(),
+            })
+            .collect();
+        assert_eq!(
+            key.scrub(&format!(
+                r#"{{"seen":"Bearer {escaped}","other":"caf\u00e9 100%"}}"#
+            )),
+            r#"{"seen":"Bearer [redacted]","other":"caf\u00e9 100%"}"#
+        );
     }
 }

@@ -65,6 +65,10 @@ fn a_server_echoing_the_key_does_not_make_it_appear_anywhere() {
         ("echo-authorization", "sync"),
         ("echo-authorization-result", "sync"),
         ("echo-authorization-sse", "step"),
+        // The same echoes with every character escaped as JSON: read decoded, they are the key.
+        ("echo-authorization-escaped", "sync"),
+        ("echo-authorization-result-escaped", "sync"),
+        ("echo-authorization-sse-escaped", "step"),
     ] {
         suites.push(write(
             dir.path(),
@@ -75,7 +79,7 @@ fn a_server_echoing_the_key_does_not_make_it_appear_anywhere() {
         ));
     }
     let (code, outputs) = run_everything(&server, &suites);
-    assert_eq!(code, 1, "the error case errs, the others pass");
+    assert_eq!(code, 1, "the error cases err, the others pass");
     assert!(
         server.authorizations().iter().any(|a| a.contains(KEY)),
         "the key was sent to the server"
@@ -95,8 +99,8 @@ fn a_server_echoing_the_key_does_not_make_it_appear_anywhere() {
 fn signed_url_query_strings_are_cut_from_every_output() {
     let server = FaultServer::start();
     let dir = tempdir();
-    let attachment = "      - url: https://s3.example.com/cat.png?X-Amz-Credential=CREDSECRET&X-Amz-Signature=SIGSECRET\n        mime_type: image/png\n      - url: https://cdn.example.com/dog.png?sig=SIGPARAM&token=TOKENPARAM\n";
-    let suites: Vec<String> = ["ok", "quote-signed-url"]
+    let attachment = "      - url: https://s3.example.com/cat.png?X-Amz-Credential=CREDSECRET&X-Amz-Signature=SIGSECRET\n        mime_type: image/png\n      - url: https://cdn.example.com/dog.png?sig=SIGPARAM&token=TOKENPARAM\n      - url: https://bob:PASSWORDSECRET@cdn.example.com/owl.png\n";
+    let suites: Vec<String> = ["ok", "quote-signed-url", "quote-signed-url-encoded"]
         .iter()
         .map(|flow| {
             write(
@@ -118,6 +122,9 @@ fn signed_url_query_strings_are_cut_from_every_output() {
             "TOKENPARAM",
             "QUOTEDSIG",
             "QUOTEDTOKEN",
+            "PASSWORDSECRET",
+            "ENCODEDSIG",
+            "USERINFOSIG",
         ] {
             assert!(
                 !text.contains(secret),
@@ -275,23 +282,27 @@ fn a_key_no_header_can_carry_is_a_usage_error_and_not_shown() {
     let server = FaultServer::start();
     let dir = tempdir();
     let suite = ok_suite(dir.path());
-    let key = "nk_test_bell\u{7}5ecre75ecre75ecre7";
-    let result = common::Run::from(
-        common::flowcheck()
-            .args(["run", &suite])
-            .env("NOUKAI_API_URL", &server.url)
-            .env("NOUKAI_API_KEY", key)
-            .output()
-            .expect("flowcheck runs"),
-    );
-    assert_eq!(result.code, 2, "{}", result.all());
-    assert!(
-        result.stderr.contains(
-            "the API key cannot be sent: it holds a character that an HTTP header cannot carry"
-        ),
-        "{}",
-        result.all()
-    );
-    assert!(!result.all().contains("5ecre75ecre7"), "{}", result.all());
+    for key in [
+        "nk_test_bell\u{7}5ecre75ecre75ecre7",
+        "nk_test_accent_5ecre75ecre75ecre7\u{e9}",
+    ] {
+        let result = common::Run::from(
+            common::flowcheck()
+                .args(["run", &suite])
+                .env("NOUKAI_API_URL", &server.url)
+                .env("NOUKAI_API_KEY", key)
+                .output()
+                .expect("flowcheck runs"),
+        );
+        assert_eq!(result.code, 2, "{}", result.all());
+        assert!(
+            result.stderr.contains(
+                "the API key cannot be sent: it holds a character that an HTTP header cannot carry"
+            ),
+            "{}",
+            result.all()
+        );
+        assert!(!result.all().contains("5ecre75ecre7"), "{}", result.all());
+    }
     assert_eq!(server.requests("ok"), 0, "nothing was sent");
 }

@@ -357,6 +357,22 @@ impl FaultServer {
                 None,
             )
         };
+        // `echo-authorization-escaped` (and the like): the echo with every character of the
+        // header escaped, as a JSON encoder may write it (`\u004e...`).
+        let (flow, escaped) = match flow.strip_suffix("-escaped") {
+            Some(flow) => (flow, true),
+            None => (flow, false),
+        };
+        let escaped_authorization = authorization.map(|a| {
+            a.chars()
+                .map(|c| format!("\\u{:04x}", u32::from(c)))
+                .collect::<String>()
+        });
+        let authorization = if escaped {
+            escaped_authorization.as_deref()
+        } else {
+            authorization
+        };
         match (flow, action) {
             ("ok", _) => full(200, OK_BODY),
             ("held", _) => Answer::Held,
@@ -485,6 +501,10 @@ impl FaultServer {
             ("quote-signed-url", _) => full(
                 400,
                 r#"{"detail":{"code":"ATTACHMENT_INVALID","message":"cannot fetch https://cdn.example.com/cat.png?X-Amz-Signature=QUOTEDSIG&token=QUOTEDTOKEN"}}"#,
+            ),
+            ("quote-signed-url-encoded", _) => full(
+                400,
+                r#"{"detail":{"code":"ATTACHMENT_INVALID","message":"cannot fetch https%3A%2F%2Fcdn.example.com%2Fcat.png%3FX-Amz-Signature%3DENCODEDSIG or https://user:USERINFOSIG@cdn.example.com/cat.png"}}"#,
             ),
             _ => error(404, "FLOW_NOT_FOUND"),
         }
