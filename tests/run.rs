@@ -421,6 +421,76 @@ fn a_report_named_as_a_link_or_a_pipe_is_written_into_not_replaced() {
     .assert_refused("is a symbolic link to nothing that exists");
 }
 
+/// Numbers no clock can add used to crash the run (exit 101): they are refused up front.
+#[test]
+fn durations_beyond_any_clock_are_refused_not_crashed() {
+    let dir = tempdir();
+    for flag in ["--timeout", "--deadline"] {
+        run(&[
+            "run",
+            "suites/triage.yaml",
+            "--embedded",
+            flag,
+            "18446744073709551615s",
+        ])
+        .assert_refused("a duration must be at most 30days");
+    }
+    let suite = dir.path().join("long.yaml");
+    std::fs::write(
+        &suite,
+        "suite: long\nflow: demo/support/triage\ndefaults:\n  timeout: 9223372036854775807s\ncases:\n  - name: one\n    message: hi\n",
+    )
+    .expect("write");
+    let result = run(&["validate", &suite.to_string_lossy()]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result
+            .stderr
+            .contains("long.yaml:4:12: a duration must be at most 30days"),
+        "{}",
+        result.all()
+    );
+    // A report whose duration is out of range is not a report: merge and --only-failed say so.
+    let report = dir.path().join("report.json");
+    assert_eq!(
+        run(&[
+            "run",
+            "suites/triage.yaml",
+            "--embedded",
+            "--json",
+            &report.to_string_lossy()
+        ])
+        .code,
+        0
+    );
+    let mut json = read_json(&report);
+    json["cases"][0]["duration"] = serde_json::json!(1e300);
+    std::fs::write(&report, json.to_string()).expect("write");
+    let merged = dir
+        .path()
+        .join("merged.json")
+        .to_string_lossy()
+        .into_owned();
+    for args in [
+        vec!["merge", &*report.to_string_lossy(), "--json", &merged],
+        vec![
+            "run",
+            "suites/triage.yaml",
+            "--embedded",
+            "--only-failed",
+            &*report.to_string_lossy(),
+        ],
+    ] {
+        let result = run(&args.iter().map(|a| &**a).collect::<Vec<_>>());
+        assert_eq!(result.code, 2, "{args:?}: {}", result.all());
+        assert!(
+            result.stderr.contains("a duration in milliseconds"),
+            "{}",
+            result.all()
+        );
+    }
+}
+
 #[test]
 fn color_follows_the_flag_over_the_environment() {
     let styled = |flag: Option<&str>, force: bool| {

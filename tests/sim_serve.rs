@@ -43,6 +43,18 @@ fn bad_flow_definitions_stop_the_start_with_file_line_and_column() {
             ":5:",
         ),
         (GOOD_FLOW.replace("versions:", "versions: [\n"), "bad.yaml:"),
+        // Beyond what a clock can add: the first request would have crashed its worker.
+        (
+            GOOD_FLOW.replace(
+                "production: 1",
+                "production: 1\nlatency: {mean_ms: 10, stddev_ms: 1e308}",
+            ),
+            ":5:10: latency: every value must be at most 3600000 ms (an hour)",
+        ),
+        (
+            GOOD_FLOW.replace("production: 1", "production: 1\njob_seconds: 1e300"),
+            ":5:14: job_seconds must be a number from 0 to 86400 (a day)",
+        ),
     ];
     for (text, expected) in cases {
         let file = dir.path().join("bad.yaml");

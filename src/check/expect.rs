@@ -366,13 +366,17 @@ fn step_tokens(step: &ObservedStep) -> Option<u64> {
     let tokens = step.tokens.as_ref()?;
     tokens.get("total").and_then(Value::as_u64).or_else(|| {
         let part = |k| tokens.get(k).and_then(Value::as_u64);
-        Some(part("prompt")? + part("completion")?)
+        Some(part("prompt")?.saturating_add(part("completion")?))
     })
 }
 
-/// The tokens the steps report, added up; `None` when none reports any.
+/// The tokens the steps report, added up (a sum past `u64::MAX` stays there, never wraps to a
+/// small number that would pass a limit); `None` when none reports any.
 pub fn total_tokens(steps: &[ObservedStep]) -> Option<u64> {
-    steps.iter().filter_map(step_tokens).reduce(|a, b| a + b)
+    steps
+        .iter()
+        .filter_map(step_tokens)
+        .reduce(u64::saturating_add)
 }
 
 /// The cost the steps report, added up; `None` when none reports any.
@@ -412,12 +416,21 @@ fn judge_usage(
             line,
         })
     };
-    let none_reported =
-        "no usage was reported: usage is reported by step-through (mode: step)".to_owned();
+    // No step at all: the case did not run step by step. Steps without usage: the server
+    // did not report it in a form this reads.
+    let none_reported = |what: &str| {
+        if steps.is_empty() {
+            "no usage was reported: usage is reported by step-through (mode: step)".to_owned()
+        } else {
+            format!("no step reported {what}")
+        }
+    };
     if let Some(max) = limits.max_tokens {
         let total = total_tokens(steps);
         let passed = total.is_some_and(|t| t <= max);
-        let detail = total.is_none().then(|| none_reported.clone());
+        let detail = total.is_none().then(|| {
+            none_reported("its tokens (`tokens.total`, or `tokens.prompt` and `tokens.completion`)")
+        });
         push(
             format!("{what}: tokens <= {max}"),
             format!("<= {max}"),
@@ -429,7 +442,9 @@ fn judge_usage(
     if let Some(max) = limits.max_cost_usd {
         let total = total_cost(steps);
         let passed = total.is_some_and(|c| c <= max + f64::EPSILON);
-        let detail = total.is_none().then(|| none_reported.clone());
+        let detail = total
+            .is_none()
+            .then(|| none_reported("its cost (`costUsd`, a decimal number as a string)"));
         push(
             format!("{what}: cost <= ${max}"),
             format!("<= {max}"),
@@ -472,4 +487,48 @@ fn judge_latency(bounds: &LatencyBounds, latency: Duration, line: u32) -> Vec<Ch
         );
     }
     outcomes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(tokens: Value) -> ObservedStep {
+        ObservedStep {
+            id: "a".into(),
+            index: 0,
+            name: None,
+            output: Value::Null,
+            duration_ms: None,
+            tokens: Some(tokens),
+            cost_usd: None,
+        }
+    }
+
+    #[test]
+    fn token_totals_stop_at_the_largest_number_rather_than_wrap() {
+        let half = 1u64 << 63;
+        let steps = [step(json!({"total": half})), step(json!({"total": half}))];
+        assert_eq!(total_tokens(&steps), Some(u64::MAX));
+        let parts = [step(json!({"prompt": u64::MAX, "completion": 1}))];
+        assert_eq!(total_tokens(&parts), Some(u64::MAX));
+        let limits = UsageLimits {
+            max_tokens: Some(10),
+            max_cost_usd: Some(1.0),
+        };
+        let outcomes = judge_usage("usage", &limits, &steps, 1);
+        assert!(!outcomes[0].passed, "{outcomes:?}");
+        // Steps that report no cost are told apart from a case that ran no step.
+        assert_eq!(
+            outcomes[1].detail.as_deref(),
+            Some("no step reported its cost (`costUsd`, a decimal number as a string)")
+        );
+        let none = judge_usage("usage", &limits, &[], 1);
+        assert!(
+            none[0]
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.contains("mode: step"))
+        );
+    }
 }

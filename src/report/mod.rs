@@ -24,10 +24,7 @@ pub mod duration_ms {
 
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let ms = f64::deserialize(d)?;
-        if ms.is_finite() && ms >= 0.0 {
-            Ok(Duration::from_secs_f64(ms / 1000.0))
-        } else {
-            Err(serde::de::Error::custom("a duration in milliseconds"))
-        }
+        Duration::try_from_secs_f64(ms / 1000.0)
+            .map_err(|_| serde::de::Error::custom("a duration in milliseconds"))
     }
 }

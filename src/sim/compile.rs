@@ -543,8 +543,27 @@ fn template_value(value: &Spanned<Value>, allowed: &Allowed) -> Checked<Template
         .or_else(|message| problem(&value.referenced, message))
 }
 
+/// The longest simulated latency, in milliseconds: an hour.
+const MAX_LATENCY_MS: f64 = 3_600_000.0;
+/// The longest simulated job, in seconds: a day.
+const MAX_JOB_SECONDS: f64 = 86_400.0;
+
 fn latency(raw: &Spanned<RawLatency>) -> Checked<Latency> {
     let l = &raw.value;
+    let too_long = [l.ms, l.min_ms, l.max_ms]
+        .into_iter()
+        .flatten()
+        .any(|ms| ms as f64 > MAX_LATENCY_MS)
+        || [l.mean_ms, l.stddev_ms]
+            .into_iter()
+            .flatten()
+            .any(|ms| ms > MAX_LATENCY_MS);
+    if too_long {
+        return problem(
+            &raw.referenced,
+            "latency: every value must be at most 3600000 ms (an hour)",
+        );
+    }
     match (l.ms, l.min_ms, l.max_ms, l.mean_ms, l.stddev_ms) {
         (Some(ms), None, None, None, None) => Ok(Latency::Fixed { ms }),
         (None, Some(min_ms), Some(max_ms), None, None) if min_ms <= max_ms => {
@@ -569,10 +588,13 @@ fn latency(raw: &Spanned<RawLatency>) -> Checked<Latency> {
 }
 
 fn job_seconds(raw: &Spanned<f64>) -> Checked<f64> {
-    if raw.value.is_finite() && raw.value >= 0.0 {
+    if (0.0..=MAX_JOB_SECONDS).contains(&raw.value) {
         Ok(raw.value)
     } else {
-        problem(&raw.referenced, "job_seconds must be a non-negative number")
+        problem(
+            &raw.referenced,
+            "job_seconds must be a number from 0 to 86400 (a day)",
+        )
     }
 }
 

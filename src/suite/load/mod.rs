@@ -237,10 +237,16 @@ fn read_piece(
     Ok((piece, report.take()))
 }
 
-/// A timeout or deadline, in a suite or on the command line: `500ms`, `30s`, `2m`; never zero.
+/// The longest timeout or deadline: far beyond any run, and far from where adding it to the
+/// clock's time could overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// A timeout or deadline, in a suite or on the command line: `500ms`, `30s`, `2m`; from 1 ms
+/// (the timer's resolution: a shorter one would fire at random) to 30 days.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     match humantime::parse_duration(text.trim()) {
-        Ok(d) if d.is_zero() => Err("a duration must be greater than zero".into()),
+        Ok(d) if d < Duration::from_millis(1) => Err("a duration must be at least 1ms".into()),
+        Ok(d) if d > MAX_DURATION => Err("a duration must be at most 30days".into()),
         Ok(d) => Ok(d),
         Err(err) => Err(format!(
             "invalid duration \"{text}\": {err} (write e.g. 500ms, 30s, 2m)"
@@ -252,6 +258,29 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 mod tests {
     use super::*;
     use crate::suite::Mode;
+
+    #[test]
+    fn durations_are_from_a_millisecond_to_thirty_days() {
+        assert_eq!(parse_duration(" 500ms "), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1ms"), Ok(Duration::from_millis(1)));
+        assert_eq!(parse_duration("30days"), Ok(MAX_DURATION));
+        for (text, why) in [
+            ("0s", "at least 1ms"),
+            ("999us", "at least 1ms"),
+            ("1ns", "at least 1ms"),
+            ("30days 1s", "at most 30days"),
+            ("18446744073709551615s", "at most 30days"),
+            ("300000000000years", "at most 30days"),
+            ("99999999999999999999999years", "invalid duration"),
+            ("soon", "invalid duration"),
+        ] {
+            let refused = parse_duration(text);
+            assert!(
+                refused.as_ref().is_err_and(|e| e.contains(why)),
+                "{text}: {refused:?}"
+            );
+        }
+    }
     use proptest::prelude::*;
     use serde_json::Value;
 
