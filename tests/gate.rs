@@ -391,3 +391,59 @@ fn the_gate_can_run_on_reports_alone() {
         gated.stdout
     );
 }
+
+/// Reports that share no case, or a report without the candidate's results, are no evidence:
+/// the gate used to accept them with "0 cases" compared.
+#[test]
+fn the_gate_refuses_when_the_reports_share_no_case() {
+    let dir = tempdir();
+    let report = |suite: &str, name: &str| {
+        let path = dir.path().join(name).to_string_lossy().into_owned();
+        let ran = run(&["run", suite, "--embedded", "--json", &path]);
+        assert_eq!(ran.code, 0, "{}", ran.all());
+        path
+    };
+    let other_suite = dir.path().join("other.yaml");
+    std::fs::write(
+        &other_suite,
+        "suite: other\nflow: demo/support/triage\ntargets: [v2]\ncases:\n  - name: another case\n    message: hi\n",
+    )
+    .expect("write");
+    let triage = report("suites/triage.yaml", "triage.json");
+    let other = report(&other_suite.to_string_lossy(), "other.json");
+    let gate = |candidate_report: &str| {
+        run(&[
+            "gate",
+            "--baseline",
+            "production",
+            "--baseline-report",
+            &triage,
+            "--candidate",
+            "v2",
+            "--candidate-report",
+            candidate_report,
+            "suites/triage.yaml",
+        ])
+    };
+    let gated = gate(&other);
+    assert_eq!(gated.code, 1, "{}", gated.all());
+    assert!(
+        gated
+            .stdout
+            .contains("✗ FAIL  cases compared: 0 cases (limit: at least 1) — no case has a result on both production and v2"),
+        "{}",
+        gated.stdout
+    );
+    assert!(
+        gated.all().contains(
+            "has no production result to compare with and is left out: other › another case"
+        ),
+        "{}",
+        gated.all()
+    );
+    assert!(!gated.stdout.contains("ACCEPTED"), "{}", gated.stdout);
+    let triage_production_only = report("suites/summarize.yaml", "summarize.json");
+    gate(&triage_production_only).assert_refused(&format!(
+        "error: {triage_production_only} holds no results for v2"
+    ));
+}

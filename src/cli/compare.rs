@@ -136,7 +136,17 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
     ])?;
     let baseline_label = baseline.to_string();
     let earlier_candidates = match &args.candidate_report {
-        Some(path) => Some(read_report(path)?),
+        Some(path) => {
+            let report = read_report(path)?;
+            for candidate in &candidates {
+                let label = candidate.to_string();
+                if !report.cases.iter().any(|c| c.target == label) {
+                    crate::errln!("error: {} holds no results for {label}", path.display());
+                    return Err(exit::USAGE);
+                }
+            }
+            Some(report)
+        }
         None => None,
     };
     // Run what no report provides.

@@ -92,6 +92,19 @@ pub struct RuleResult {
 pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleResult> {
     let overall = &comparison.overall;
     let mut rules = Vec::new();
+    if comparison.cases.is_empty() {
+        // No evidence is no reason to promote.
+        rules.push(RuleResult {
+            rule: "cases compared".into(),
+            measured: "0 cases".into(),
+            limit: "at least 1".into(),
+            passed: false,
+            why: format!(
+                "no case has a result on both {} and {}",
+                comparison.baseline, comparison.candidate
+            ),
+        });
+    }
 
     let regressions: Vec<&str> = comparison
         .cases
