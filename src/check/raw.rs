@@ -107,10 +107,19 @@ pub fn compile_value(value: &Value, context: &ParseContext<'_>) -> Result<Check,
             value_at: context.at,
         })
         .collect();
-    compile(entries, context).map_err(|err| match err.help {
+    let check = compile(entries, context).map_err(|err| match err.help {
         Some(help) => format!("{} ({help})", err.message),
         None => err.message,
-    })
+    })?;
+    // The runner asks graders for the case's own checks only: nested, a judge would never be
+    // graded, and would fail (or, under `not`, pass) every time.
+    if check.predicate.judge().is_some() {
+        return Err(
+            "`judge` cannot be nested in `all`, `any`, `not` or `each`: write it as a check of its own"
+                .into(),
+        );
+    }
+    Ok(check)
 }
 
 /// Compile a list of nested checks.

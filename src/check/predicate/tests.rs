@@ -249,6 +249,26 @@ fn scores_are_reported() {
 }
 
 #[test]
+fn a_judge_nested_in_a_combinator_is_refused() {
+    let judge = "{judge: {flow: demo/eval/grader, rubric: polite}}";
+    for yaml in [
+        format!("{{path: $.reply, all: [{judge}]}}"),
+        format!("{{path: $.reply, any: [{{exists: true}}, {judge}]}}"),
+        format!("{{path: $.reply, not: {judge}}}"),
+        format!("{{path: $.items, each: {judge}}}"),
+        format!("{{path: $.reply, all: [{{not: {judge}}}]}}"),
+    ] {
+        let refused = compile(&yaml).map(|_| ());
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|e| e.contains("`judge` cannot be nested")),
+            "{yaml}: {refused:?}"
+        );
+    }
+}
+
+#[test]
 fn judges_read_their_grade() {
     let check = compile("{judge: {flow: demo/eval/grader, rubric: polite, threshold: 0.7}}")
         .expect("compiles");
