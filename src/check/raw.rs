@@ -115,7 +115,7 @@ pub fn compile_value(value: &Value, context: &ParseContext<'_>) -> Result<Check,
     // graded, and would fail (or, under `not`, pass) every time.
     if check.predicate.judge().is_some() {
         return Err(
-            "`judge` cannot be nested in `all`, `any`, `not` or `each`: write it as a check of its own"
+            "`judge` cannot be nested in `all`, `any`, `not`, `each` or `some`: write it as a check of its own"
                 .into(),
         );
     }

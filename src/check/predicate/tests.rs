@@ -256,6 +256,7 @@ fn a_judge_nested_in_a_combinator_is_refused() {
         format!("{{path: $.reply, any: [{{exists: true}}, {judge}]}}"),
         format!("{{path: $.reply, not: {judge}}}"),
         format!("{{path: $.items, each: {judge}}}"),
+        format!("{{path: $.items, some: {judge}}}"),
         format!("{{path: $.reply, all: [{{not: {judge}}}]}}"),
     ] {
         let refused = compile(&yaml).map(|_| ());
