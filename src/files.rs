@@ -1,14 +1,61 @@
-//! Files flowcheck writes (reports, golden snapshots) are written atomically: a temporary
+//! Text files flowcheck reads are read within a size limit. Files flowcheck writes (reports,
+//! golden snapshots) are written atomically: a temporary
 //! file beside the target, then a rename, so a reader (or an interrupted run) never sees half
 //! a file. A report named on the command line may also be a device, a pipe or a link
 //! (`/dev/null`, `/dev/stdout`, a fifo): those are written into, never replaced. Temporary files in progress are registered, so that quitting at once (a second
 //! Ctrl-C) removes them instead of leaving them behind: `std::process::exit` runs no
 //! destructors.
 
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Why a text file could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    Io(std::io::Error),
+    /// More than the limit: counted as read, so `/dev/zero` or a fifo stops there too.
+    TooLarge {
+        limit: u64,
+    },
+    /// Not UTF-8 from this line and column (1-based; the column counts characters).
+    NotUtf8 {
+        line: usize,
+        column: usize,
+    },
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(err) => write!(f, "cannot read: {err}"),
+            ReadError::TooLarge { limit } => write!(f, "the file is larger than {limit} bytes"),
+            ReadError::NotUtf8 { .. } => f.write_str("the text is not UTF-8 from here on"),
+        }
+    }
+}
+
+/// Read a text file of at most `limit` bytes.
+pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(limit.saturating_add(1)).read_to_end(&mut bytes))
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    String::from_utf8(bytes).map_err(|err| {
+        let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+        // Valid by construction: the bytes before the first invalid one.
+        let before = std::str::from_utf8(valid).unwrap_or_default();
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        ReadError::NotUtf8 {
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+        }
+    })
+}
 
 /// Temporary files that exist (or are about to) and have not been renamed yet.
 static IN_PROGRESS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -176,6 +223,30 @@ fn remove_all(temps: &[PathBuf]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_read_within_its_limit_and_bad_bytes_are_placed() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let path = dir.path().join("a.yaml");
+        let mut bytes = b"ab\nc\xc3\xa9".to_vec();
+        bytes.extend([0xff, b'x']);
+        std::fs::write(&path, &bytes).expect("written");
+        assert!(matches!(
+            read_text(&path, 100),
+            Err(ReadError::NotUtf8 { line: 2, column: 3 })
+        ));
+        std::fs::write(&path, "12345").expect("written");
+        assert_eq!(read_text(&path, 5).ok().as_deref(), Some("12345"));
+        assert!(matches!(
+            read_text(&path, 4),
+            Err(ReadError::TooLarge { limit: 4 })
+        ));
+        #[cfg(unix)]
+        assert!(matches!(
+            read_text(Path::new("/dev/zero"), 1000),
+            Err(ReadError::TooLarge { limit: 1000 })
+        ));
+    }
 
     #[test]
     fn writes_and_leaves_no_temporary_file() {

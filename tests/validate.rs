@@ -147,3 +147,73 @@ fn run_refuses_invalid_suites_before_sending_anything() {
         result.stderr
     );
 }
+
+/// A fifo in a suite folder used to hang `validate` and `run` with no output, and `/dev/zero`
+/// was read until memory ran out; a suite that is not UTF-8 had no location.
+#[cfg(unix)]
+#[test]
+fn only_regular_files_are_read_and_only_so_much() {
+    let dir = common::tempdir();
+    let suite = "suite: one\nflow: demo/support/triage\ncases:\n  - name: one\n    message: hi\n";
+    std::fs::write(dir.path().join("a.yaml"), suite).expect("write");
+    let fifo = dir.path().join("b.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    // Should the fifo be opened after all, this writer ends the read (an empty suite, refused)
+    // rather than leave the test waiting.
+    std::thread::spawn(move || drop(std::fs::OpenOptions::new().write(true).open(fifo)));
+    let result = run(&["validate", &dir.path().to_string_lossy()]);
+    assert_eq!(result.code, 0, "{}", result.all());
+    assert!(
+        result.stdout.contains("1 suite, 1 case: valid"),
+        "{}",
+        result.all()
+    );
+
+    let rows = dir.path().join("rows");
+    std::fs::create_dir(&rows).expect("a folder");
+    let made = std::process::Command::new("mkfifo")
+        .arg(rows.join("rows.csv"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    std::fs::write(
+        rows.join("from-fifo.yml"),
+        "suite: rows\nflow: demo/support/triage\ncases_from:\n  - file: rows.csv\n    case: {name: \"{{message}}\", message: \"{{message}}\"}\n",
+    )
+    .expect("write");
+    let result = run(&["validate", &rows.to_string_lossy()]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result.stderr.contains("rows.csv is not a regular file"),
+        "{}",
+        result.all()
+    );
+
+    let result = run(&["validate", "/dev/zero"]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result
+            .stderr
+            .contains("/dev/zero: the file is larger than 16777216 bytes, the limit of a suite"),
+        "{}",
+        result.all()
+    );
+
+    let latin1 = dir.path().join("latin1.yml");
+    let mut bytes = b"suite: caf".to_vec();
+    bytes.extend([0xe9, b'\n']);
+    std::fs::write(&latin1, bytes).expect("write");
+    let result = run(&["validate", &latin1.to_string_lossy()]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result
+            .stderr
+            .contains("latin1.yml:1:11: a suite is UTF-8 text; this byte is not"),
+        "{}",
+        result.all()
+    );
+}

@@ -22,16 +22,19 @@ pub const MAX_GENERATED: usize = 100_000;
 /// line; blank lines skipped) or `.yaml`/`.yml` (a list of mappings) file. `shown` names the
 /// file in errors, as the suite wrote it.
 pub fn read_rows(file: &Path, shown: &str) -> Result<Vec<Row>, String> {
-    let size = std::fs::metadata(file)
-        .map_err(|err| format!("cannot read {shown}: {err}"))?
-        .len();
-    if size > MAX_DATA_BYTES {
-        return Err(format!(
-            "{shown} is {size} bytes; data files are limited to {MAX_DATA_BYTES}"
-        ));
+    // A fifo would be waited on for ever; a device read to the limit.
+    if std::fs::metadata(file).is_ok_and(|meta| !meta.is_file()) {
+        return Err(format!("{shown} is not a regular file"));
     }
-    let text =
-        std::fs::read_to_string(file).map_err(|err| format!("cannot read {shown}: {err}"))?;
+    let text = crate::files::read_text(file, MAX_DATA_BYTES).map_err(|err| match err {
+        crate::files::ReadError::TooLarge { limit } => {
+            format!("{shown} is larger than {limit} bytes, the limit of a data file")
+        }
+        crate::files::ReadError::NotUtf8 { line, column } => {
+            format!("{shown}:{line}:{column}: a data file is UTF-8 text; this byte is not")
+        }
+        crate::files::ReadError::Io(err) => format!("cannot read {shown}: {err}"),
+    })?;
     let extension = file
         .extension()
         .and_then(|e| e.to_str())

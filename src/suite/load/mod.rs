@@ -2,6 +2,7 @@
 //! [`Diagnostic`] at file:line:col; a file's problems are all reported, not just the first.
 
 use crate::diagnostic::{Diagnostic, Position};
+use crate::files::{ReadError, read_text};
 use crate::suite::model::Suite;
 use crate::suite::raw::{HeaderParts, SuiteSeed};
 use serde::de::DeserializeSeed;
@@ -78,12 +79,16 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
         if hidden {
             continue;
         }
-        if path.is_dir() {
-            walk(&path, found)?;
-        } else if matches!(
+        // A fifo or a device is no suite (reading a fifo waits for ever); a broken link is
+        // kept, for loading to say so.
+        let meta = std::fs::metadata(&path).ok();
+        let suite_file = matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")
-        ) {
+        );
+        if meta.as_ref().is_some_and(std::fs::Metadata::is_dir) {
+            walk(&path, found)?;
+        } else if suite_file && meta.as_ref().is_none_or(std::fs::Metadata::is_file) {
             found.push(path);
         }
     }
@@ -125,22 +130,23 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
 }
 
 pub fn load_file(file: &Path, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
-    let io_error = |err: std::io::Error| {
-        vec![Diagnostic::new(
-            file,
-            Position::default(),
-            format!("cannot read: {err}"),
-        )]
-    };
-    let size = std::fs::metadata(file).map_err(io_error)?.len();
-    if size > MAX_SUITE_BYTES {
-        return Err(vec![Diagnostic::new(
-            file,
-            Position::default(),
-            format!("the file is {size} bytes; suites are limited to {MAX_SUITE_BYTES}"),
-        )]);
-    }
-    let text = std::fs::read_to_string(file).map_err(io_error)?;
+    let text = read_text(file, MAX_SUITE_BYTES).map_err(|err| {
+        let (position, message) = match err {
+            ReadError::TooLarge { limit } => (
+                Position::default(),
+                format!("the file is larger than {limit} bytes, the limit of a suite: split it into several files"),
+            ),
+            ReadError::NotUtf8 { line, column } => (
+                Position::new(
+                    u32::try_from(line).unwrap_or(u32::MAX),
+                    u32::try_from(column).unwrap_or(u32::MAX),
+                ),
+                "a suite is UTF-8 text; this byte is not".to_owned(),
+            ),
+            ReadError::Io(_) => (Position::default(), err.to_string()),
+        };
+        vec![Diagnostic::new(file, position, message)]
+    })?;
     parse(file, &text, env)
 }
 
