@@ -162,8 +162,14 @@ fn failure_details_show_expected_found_and_a_diff() {
 
 #[test]
 fn junit_marks_failures_errors_flaky_and_skipped_and_validates() {
-    let xml =
-        flowcheck::report::junit::render(&outcomes(), Duration::from_secs(1)).expect("renders");
+    let started = std::time::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let xml = flowcheck::report::junit::render(&outcomes(), started, Duration::from_secs(1))
+        .expect("renders");
+    assert!(
+        xml.contains(r#"<testsuites name="flowcheck" tests="#)
+            && xml.contains(r#"timestamp="2027-01-15T08:00:00"#),
+        "the run's start is on the root element: {xml}"
+    );
     let dir = common::tempdir();
     let path = dir.path().join("junit.xml");
     std::fs::write(&path, &xml).expect("written");

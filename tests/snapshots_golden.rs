@@ -262,3 +262,29 @@ fn a_path_that_does_not_exist_is_a_usage_error() {
             .assert_refused("no/such/suites: no such file or folder");
     }
 }
+
+/// `snapshots accept golden.yaml` from the suite's folder: a bare file name stands for the
+/// current folder (it used to stand for none, and found nothing pending).
+#[test]
+fn a_suite_named_by_its_bare_file_name_finds_its_pending_snapshots() {
+    let project = Project::new();
+    assert_eq!(project.run(&[], false).code, 0);
+    project.tamper("production");
+    assert_eq!(project.run(&[], false).code, 1);
+    let accepted = Run::from(
+        flowcheck()
+            .current_dir(project.dir.path())
+            .args(["snapshots", "accept", "golden.yaml"])
+            .output()
+            .expect("runs"),
+    );
+    assert_eq!(accepted.code, 0, "{}", accepted.all());
+    assert!(
+        accepted
+            .stdout
+            .contains("1 pending snapshot change accepted"),
+        "{}",
+        accepted.all()
+    );
+    assert_eq!(project.run(&[], false).code, 0);
+}

@@ -54,7 +54,8 @@ pub struct ExecutionArgs {
     /// Run only the cases that did not pass in this earlier JSON report.
     #[arg(long, value_name = "REPORT")]
     pub only_failed: Option<PathBuf>,
-    /// Run shard K of N (e.g. 2/4): N machines together run every case exactly once.
+    /// Run shard K of N (e.g. 2/4): N machines together run every case exactly once; `auto`
+    /// reads GitLab's CI_NODE_INDEX/CI_NODE_TOTAL.
     #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
     pub shard: Option<Shard>,
     /// Balance the shards by the durations in this earlier JSON report instead of by count.

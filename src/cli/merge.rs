@@ -90,7 +90,10 @@ pub fn merge(args: MergeArgs) -> u8 {
         failed |= report_error("JSON", written);
     }
     if let Some(path) = &args.junit {
-        failed |= report_error("JUnit", report::junit::write(path, &cases, elapsed));
+        failed |= report_error(
+            "JUnit",
+            report::junit::write(path, &cases, started, elapsed),
+        );
     }
     failed |= super::print_out(format!(
         "merged {}: {}: {} passed, {} flaky, {} failed, {} errored, {} not run\n",

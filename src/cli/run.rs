@@ -88,7 +88,7 @@ pub async fn run(args: RunArgs) -> u8 {
     let (junit, json) = (args.junit.clone(), args.json.clone());
     // The JUnit structure is built here, where the loaded suites' memory was freed for reuse;
     // a blocking thread's allocations would come from a new arena and add to the peak.
-    let junit = junit.map(|path| (path, report::junit::report(&outcomes, elapsed)));
+    let junit = junit.map(|path| (path, report::junit::report(&outcomes, started_at, elapsed)));
     let written = tokio::task::spawn_blocking(move || {
         let mut report_failed = false;
         if crate::report::ci::detect() == crate::report::ci::Ci::GitHub {

@@ -22,6 +22,7 @@ pub enum SnapshotsCommand {
     Unreferenced {
         #[command(flatten)]
         paths: Paths,
+        /// Delete the unreferenced golden files instead of listing them.
         #[arg(long)]
         remove: bool,
     },
@@ -77,7 +78,11 @@ fn pending(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
     let mut roots = Vec::new();
     for path in paths {
         if path.is_file() {
-            roots.push(path.parent().map(Path::to_path_buf).unwrap_or_default());
+            // `snap.yaml` has the parent "", which names no folder to search.
+            roots.push(match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                _ => PathBuf::from("."),
+            });
         } else if path.is_dir() {
             roots.push(path.clone());
         } else {

@@ -12,19 +12,28 @@ use quick_junit::{
 };
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// Render the report; `outcomes` must be in plan order.
-pub fn render(outcomes: &[CaseOutcome], elapsed: Duration) -> Result<String, String> {
-    report(outcomes, elapsed)
+pub fn render(
+    outcomes: &[CaseOutcome],
+    started: SystemTime,
+    elapsed: Duration,
+) -> Result<String, String> {
+    report(outcomes, started, elapsed)
         .to_string()
         .map_err(|err| err.to_string())
 }
 
 /// Write the report to `path` (atomically) as it is serialized: the same bytes as [`render`],
 /// without holding the XML text in memory.
-pub fn write(path: &Path, outcomes: &[CaseOutcome], elapsed: Duration) -> Result<(), String> {
-    write_report(path, &report(outcomes, elapsed))
+pub fn write(
+    path: &Path,
+    outcomes: &[CaseOutcome],
+    started: SystemTime,
+    elapsed: Duration,
+) -> Result<(), String> {
+    write_report(path, &report(outcomes, started, elapsed))
 }
 
 /// Write a built report (see [`report`]) to `path`, atomically, as it is serialized.
@@ -35,9 +44,10 @@ pub fn write_report(path: &Path, report: &Report) -> Result<(), String> {
 }
 
 /// The report's structure, for [`write_report`].
-pub fn report(outcomes: &[CaseOutcome], elapsed: Duration) -> Report {
+pub fn report(outcomes: &[CaseOutcome], started: SystemTime, elapsed: Duration) -> Report {
     let mut report = Report::new("flowcheck");
     report.set_time(elapsed);
+    report.set_timestamp(chrono::DateTime::<chrono::Utc>::from(started));
     // Group by suite and target, keeping case order within each group.
     let mut groups: BTreeMap<(usize, Option<crate::suite::Target>), Vec<&CaseOutcome>> =
         BTreeMap::new();
