@@ -76,26 +76,37 @@ fn identity(suites: &[Suite], planned: &Planned) -> (String, String, String) {
     )
 }
 
-/// A note when `--jobs` needs more sockets than this process may open, even after its soft
-/// limit was raised to the hard one: calls beyond it fail to connect and are retried, so the
-/// run is slower than it should be rather than wrong.
-fn open_files_note(jobs: u32, embedded: bool) -> Option<String> {
+/// How many calls may be in flight: `--jobs`, or fewer when this process may not open a socket
+/// for each (even after its soft limit was raised to the hard one), with a note saying so.
+/// Beyond the limit, calls would fail to connect and snapshot files to open: cases would fail
+/// for want of file handles.
+fn jobs_within_open_files(jobs: u32, embedded: bool) -> (u32, Option<String>) {
     #[cfg(unix)]
     {
-        let (soft, _) = rlimit::getrlimit(rlimit::Resource::NOFILE).ok()?;
-        // A socket per call in flight (two with the simulator in this process), and some
-        // files besides.
-        let needed = u64::from(jobs) * if embedded { 2 } else { 1 } + 32;
-        (needed > soft).then(|| {
-            format!(
-                "note: --jobs {jobs} needs about {needed} open files, but this process may open {soft} (ulimit -n): calls beyond that wait and retry; lower --jobs or raise the limit"
-            )
-        })
+        let Ok((soft, _)) = rlimit::getrlimit(rlimit::Resource::NOFILE) else {
+            return (jobs, None);
+        };
+        // Per call in flight a socket (two with the simulator in this process) and a snapshot
+        // file it may read; some files besides.
+        let (per_call, besides) = (if embedded { 3 } else { 2 }, 32);
+        let needed = u64::from(jobs) * per_call + besides;
+        if needed <= soft {
+            return (jobs, None);
+        }
+        let fits = u32::try_from(soft.saturating_sub(besides) / per_call)
+            .unwrap_or(u32::MAX)
+            .clamp(1, jobs);
+        (
+            fits,
+            Some(format!(
+                "note: --jobs {jobs} needs about {needed} open files, but this process may open {soft} (ulimit -n): running {fits} at once; raise the limit to run more"
+            )),
+        )
     }
     #[cfg(not(unix))]
     {
-        let _ = (jobs, embedded);
-        None
+        let _ = embedded;
+        (jobs, None)
     }
 }
 
@@ -189,7 +200,7 @@ impl ExecutionArgs {
 
     pub fn options(&self, fail_fast: bool, snapshots: crate::snapshot::Policy) -> RunOptions {
         RunOptions {
-            jobs: self.jobs as usize,
+            jobs: jobs_within_open_files(self.jobs, self.connection.embedded).0 as usize,
             retry: RetryPolicy {
                 max_retries: self.retries,
                 retry_server_errors: self.retry_server_errors,
@@ -271,7 +282,7 @@ impl ExecutionArgs {
             counted(suites.len() as u64, "suite"),
             connection.label
         ));
-        if let Some(note) = open_files_note(self.jobs, self.connection.embedded) {
+        if let Some(note) = jobs_within_open_files(self.jobs, self.connection.embedded).1 {
             crate::errln!("{note}");
         }
         // A bar only for a person watching: not in CI, not under -v's traces on stderr.
