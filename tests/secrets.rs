@@ -270,6 +270,39 @@ fn a_ca_bundle_adds_roots_and_a_bad_one_is_a_usage_error() {
     let result = run(&broken);
     assert_eq!(result.code, 2, "{}", result.all());
     assert!(result.stderr.contains("CA bundle"), "{}", result.stderr);
+
+    // Base64 that is no certificate: it used to pass for one, then fail the client's start
+    // ("builder error", exit 3) without naming the file.
+    let garbage = write(
+        dir.path(),
+        "garbage.pem",
+        "-----BEGIN CERTIFICATE-----\nZZZZ\n-----END CERTIFICATE-----\n",
+    );
+    let result = run(&garbage);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result.stderr.contains("certificate 1 of the CA bundle")
+            && result
+                .stderr
+                .contains("garbage.pem is not a valid certificate"),
+        "{}",
+        result.stderr
+    );
+
+    // With the built-in simulator no TLS is spoken, but a mistyped bundle is still said.
+    let embedded = common::run(&[
+        "run",
+        &suite,
+        "--embedded",
+        "--ca-bundle",
+        missing.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(embedded.code, 2, "{}", embedded.all());
+    assert!(
+        embedded.stderr.contains("cannot read the CA bundle"),
+        "{}",
+        embedded.all()
+    );
     assert_eq!(
         server.requests("ok"),
         1,

@@ -70,9 +70,40 @@ impl Connection {
     }
 }
 
+/// Why no connection was made, and the exit code that says so.
+#[derive(Debug)]
+pub struct ConnectError {
+    pub message: String,
+    pub code: u8,
+}
+
+/// A usage error: the flags, the environment or a file they name.
+impl From<String> for ConnectError {
+    fn from(message: String) -> Self {
+        ConnectError {
+            message,
+            code: crate::exit::USAGE,
+        }
+    }
+}
+
+impl From<&str> for ConnectError {
+    fn from(message: &str) -> Self {
+        ConnectError::from(message.to_owned())
+    }
+}
+
+/// A local server (the embedded simulator, a replay) that would not start.
+fn not_started(message: String) -> ConnectError {
+    ConnectError {
+        message,
+        code: crate::exit::INFRA,
+    }
+}
+
 impl ConnectionArgs {
-    /// Resolve to a connection, or a usage error in words.
-    pub async fn connect(&self) -> Result<Connection, String> {
+    /// Resolve to a connection, or why not.
+    pub async fn connect(&self) -> Result<Connection, ConnectError> {
         let mut connection = self.server().await?;
         connection.config.max_response_bytes =
             usize::try_from(self.max_response_bytes).unwrap_or(usize::MAX);
@@ -84,9 +115,17 @@ impl ConnectionArgs {
         Ok(connection)
     }
 
-    async fn server(&self) -> Result<Connection, String> {
+    async fn server(&self) -> Result<Connection, ConnectError> {
+        // Read even where no TLS is spoken (the simulator, a replay): a mistyped path is
+        // said, not ignored.
+        let extra_roots = match &self.ca_bundle {
+            Some(path) => read_ca_bundle(path)?,
+            None => Vec::new(),
+        };
         if let Some(dir) = &self.replay {
-            let replay = crate::record::serve(crate::record::read(dir)?).await?;
+            let replay = crate::record::serve(crate::record::read(dir)?)
+                .await
+                .map_err(not_started)?;
             // The replay server asks for no key, and the recording holds none.
             let config = ClientConfig::new(replay.url(), ApiKey::new("replay"));
             let label = format!("the recording in {}", dir.display());
@@ -99,9 +138,9 @@ impl ConnectionArgs {
             });
         }
         if self.embedded {
-            let sim = crate::sim::start_embedded()
-                .await
-                .map_err(|err| format!("cannot start the embedded simulator: {err}"))?;
+            let sim = crate::sim::start_embedded().await.map_err(|err| {
+                not_started(format!("cannot start the embedded simulator: {err}"))
+            })?;
             let config = ClientConfig::new(sim.url(), ApiKey::new(crate::DEMO_API_KEY));
             let label = format!("{} (embedded simulator)", sim.url());
             return Ok(Connection {
@@ -116,9 +155,7 @@ impl ConnectionArgs {
         check_url(&url, self.allow_insecure_http)?;
         let key = self.key()?;
         let mut config = ClientConfig::new(&url, key);
-        if let Some(path) = &self.ca_bundle {
-            config.extra_roots = read_ca_bundle(path)?;
-        }
+        config.extra_roots = extra_roots;
         let label = url.trim_end_matches('/').to_owned();
         Ok(Connection {
             config,
@@ -158,16 +195,32 @@ impl ConnectionArgs {
     }
 }
 
-/// The certificates of a PEM bundle; an unreadable file or one without any is a usage error.
+/// The certificates of a PEM bundle, each checked to be one; an unreadable file, a block that
+/// is no certificate, or a file without any is a usage error.
 fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
-    let pem = std::fs::read(path)
-        .map_err(|err| format!("cannot read the CA bundle {}: {err}", path.display()))?;
-    let certificates = reqwest::Certificate::from_pem_bundle(&pem)
-        .map_err(|err| format!("the CA bundle {} is not valid PEM: {err}", path.display()))?;
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let shown = path.display();
+    let pem =
+        std::fs::read(path).map_err(|err| format!("cannot read the CA bundle {shown}: {err}"))?;
+    let mut roots = rustls::RootCertStore::empty();
+    let mut certificates = Vec::new();
+    for (n, der) in CertificateDer::pem_slice_iter(&pem).enumerate() {
+        let der = der.map_err(|err| format!("the CA bundle {shown} is not valid PEM: {err}"))?;
+        let invalid = |err: String| {
+            format!(
+                "certificate {} of the CA bundle {shown} is not a valid certificate: {err}",
+                n + 1
+            )
+        };
+        roots
+            .add(der.clone())
+            .map_err(|err| invalid(err.to_string()))?;
+        certificates
+            .push(reqwest::Certificate::from_der(&der).map_err(|err| invalid(err.to_string()))?);
+    }
     if certificates.is_empty() {
         return Err(format!(
-            "the CA bundle {} holds no certificate (expected PEM \"-----BEGIN CERTIFICATE-----\" blocks)",
-            path.display()
+            "the CA bundle {shown} holds no certificate (expected PEM \"-----BEGIN CERTIFICATE-----\" blocks)"
         ));
     }
     Ok(certificates)

@@ -254,13 +254,9 @@ impl ExecutionArgs {
     ) -> Result<Executed, u8> {
         let connection = match self.connection.connect().await {
             Ok(connection) => connection,
-            Err(message) => {
-                crate::errln!("error: {message}");
-                return Err(if self.connection.embedded {
-                    exit::INFRA
-                } else {
-                    exit::USAGE
-                });
+            Err(refused) => {
+                crate::errln!("error: {}", refused.message);
+                return Err(refused.code);
             }
         };
         let mut config = connection.config.clone();
