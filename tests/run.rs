@@ -274,8 +274,8 @@ fn no_server_configured_is_a_usage_error() {
 #[test]
 fn limits_on_the_command_line_are_checked_as_in_suites() {
     for (flag, value, message) in [
-        ("--timeout", "0s", "a duration must be greater than zero"),
-        ("--deadline", "0ms", "a duration must be greater than zero"),
+        ("--timeout", "0s", "a duration must be at least 1ms"),
+        ("--deadline", "0ms", "a duration must be at least 1ms"),
         (
             "--deadline",
             "5 fortnights",

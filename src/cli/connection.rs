@@ -228,25 +228,26 @@ fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, S
 
 /// The key may travel over plain HTTP only to this machine, unless the user says otherwise.
 fn check_url(url: &str, allow_insecure_http: bool) -> Result<(), String> {
-    if url.contains('@') {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|err| format!("the server URL {url:?} is not a valid URL: {err}"))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err("the server URL must not carry credentials; use NOUKAI_API_KEY".into());
     }
-    if let Some(rest) = url.strip_prefix("http://") {
-        if !crate::api::is_loopback(url) && !allow_insecure_http {
-            let host = rest.split(['/', '?']).next().unwrap_or_default();
-            let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
-            return Err(format!(
-                "refusing to send the API key over plain http:// to {host}; use https://, or --allow-insecure-http if you mean it"
-            ));
-        }
-        return Ok(());
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!(
+            "the server URL is the host root, e.g. https://api.noukai.xyz: {url:?} has a ?query or #fragment that the API paths would be added after"
+        ));
     }
-    if url.starts_with("https://") {
-        Ok(())
-    } else {
-        Err(format!(
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if allow_insecure_http || crate::api::is_loopback(url) => Ok(()),
+        "http" => Err(format!(
+            "refusing to send the API key over plain http:// to {}; use https://, or --allow-insecure-http if you mean it",
+            parsed.host_str().unwrap_or_default()
+        )),
+        _ => Err(format!(
             "the server URL must start with https:// (or http:// for this machine), got {url:?}"
-        ))
+        )),
     }
 }
 
@@ -268,5 +269,22 @@ mod tests {
         assert!(check_url("http://127.0.0.1.evil.example", false).is_err());
         assert!(check_url("http://localhost.evil.example:80", false).is_err());
         assert!(check_url("http://127.1.2.3:9", false).is_ok());
+        // What is no URL says so, rather than blame plain http.
+        for (url, why) in [
+            (
+                "http://127.0.0.1:65536",
+                "is not a valid URL: invalid port number",
+            ),
+            ("http://", "is not a valid URL: empty host"),
+            ("http://[::1", "is not a valid URL: invalid IPv6 address"),
+            ("https://api.noukai.xyz/?q=1", "has a ?query or #fragment"),
+            ("http://127.0.0.1:9#top", "has a ?query or #fragment"),
+        ] {
+            let refused = check_url(url, false);
+            assert!(
+                refused.as_ref().is_err_and(|e| e.contains(why)),
+                "{url}: {refused:?}"
+            );
+        }
     }
 }
