@@ -91,9 +91,28 @@ impl Diagnostic {
             _ => full,
         };
         let help = suggestion(&message);
+        // The parser's words name its own options and functions; say what it means for a file.
         let message = match message.as_str() {
+            m if m.starts_with("budget breached: Depth") => {
+                "nested too deeply: at most 64 levels of lists and mappings".to_owned()
+            }
             m if m.starts_with("budget breached") => {
                 format!("the file is too large to read at once ({m}): split it into several files")
+            }
+            m if m.starts_with("duplicate mapping key: ") => {
+                let key = m["duplicate mapping key: ".len()..]
+                    .split(", set DuplicateKeyPolicy")
+                    .next()
+                    .unwrap_or_default();
+                format!("the key `{key}` is given twice in this mapping")
+            }
+            m if m.starts_with("multiple YAML documents detected") => {
+                "a second YAML document (after `---`): a file holds one; split it into several files"
+                    .to_owned()
+            }
+            m if m.starts_with("non-finite float") => {
+                let number = m.split('`').nth(1).unwrap_or_default();
+                format!("the number {number} is too large")
             }
             "invalid u16" | "invalid u32" | "invalid u64" => "expected a whole number".to_owned(),
             "invalid bool" => "expected true or false".to_owned(),

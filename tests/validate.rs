@@ -56,6 +56,10 @@ invalid_suite_tests!(
     data_bad_value,
     data_outside,
     too_many_cases,
+    duplicate_key,
+    two_documents,
+    huge_number,
+    too_deep,
 );
 
 #[test]
