@@ -84,41 +84,47 @@ impl Diagnostic {
     /// position, in plainer words, with "did you mean" for an unknown key or value.
     pub fn from_yaml(file: &Path, err: &serde_saphyr::Error) -> Self {
         let position = err.location().map(Position::at).unwrap_or_default();
-        let full = err.without_snippet().to_string();
-        // The position is printed as file:line:col.
-        let message = match full.rfind(" at line ") {
-            Some(at) if full[at..].contains(", column ") => full[..at].to_owned(),
-            _ => full,
-        };
+        let message = yaml_message(err);
         let help = suggestion(&message);
-        // The parser's words name its own options and functions; say what it means for a file.
-        let message = match message.as_str() {
-            m if m.starts_with("budget breached: Depth") => {
-                "nested too deeply: at most 64 levels of lists and mappings".to_owned()
-            }
-            m if m.starts_with("budget breached") => {
-                format!("the file is too large to read at once ({m}): split it into several files")
-            }
-            m if m.starts_with("duplicate mapping key: ") => {
-                let key = m["duplicate mapping key: ".len()..]
-                    .split(", set DuplicateKeyPolicy")
-                    .next()
-                    .unwrap_or_default();
-                format!("the key `{key}` is given twice in this mapping")
-            }
-            m if m.starts_with("multiple YAML documents detected") => {
-                "a second YAML document (after `---`): a file holds one; split it into several files"
-                    .to_owned()
-            }
-            m if m.starts_with("non-finite float") => {
-                let number = m.split('`').nth(1).unwrap_or_default();
-                format!("the number {number} is too large")
-            }
-            "invalid u16" | "invalid u32" | "invalid u64" => "expected a whole number".to_owned(),
-            "invalid bool" => "expected true or false".to_owned(),
-            _ => message,
-        };
         Diagnostic::new(file, position, message).with_help(help)
+    }
+}
+
+/// A YAML or serde error's message in plainer words, without its position (a diagnostic
+/// prints that as file:line:col; in text flowcheck made itself, it would point nowhere).
+pub fn yaml_message(err: &serde_saphyr::Error) -> String {
+    let full = err.without_snippet().to_string();
+    // The position is printed as file:line:col.
+    let message = match full.rfind(" at line ") {
+        Some(at) if full[at..].contains(", column ") => full[..at].to_owned(),
+        _ => full,
+    };
+    // The parser's words name its own options and functions; say what it means for a file.
+    match message.as_str() {
+        m if m.starts_with("budget breached: Depth") => {
+            "nested too deeply: at most 64 levels of lists and mappings".to_owned()
+        }
+        m if m.starts_with("budget breached") => {
+            format!("the file is too large to read at once ({m}): split it into several files")
+        }
+        m if m.starts_with("duplicate mapping key: ") => {
+            let key = m["duplicate mapping key: ".len()..]
+                .split(", set DuplicateKeyPolicy")
+                .next()
+                .unwrap_or_default();
+            format!("the key `{key}` is given twice in this mapping")
+        }
+        m if m.starts_with("multiple YAML documents detected") => {
+            "a second YAML document (after `---`): a file holds one; split it into several files"
+                .to_owned()
+        }
+        m if m.starts_with("non-finite float") => {
+            let number = m.split('`').nth(1).unwrap_or_default();
+            format!("the number {number} is too large")
+        }
+        "invalid u16" | "invalid u32" | "invalid u64" => "expected a whole number".to_owned(),
+        "invalid bool" => "expected true or false".to_owned(),
+        _ => message,
     }
 }
 

@@ -60,6 +60,7 @@ invalid_suite_tests!(
     two_documents,
     huge_number,
     too_deep,
+    data_list_value,
 );
 
 #[test]

@@ -159,7 +159,7 @@ impl Compiler<'_> {
                 // JSON is YAML: parsing it again gives every value a (meaningless) position,
                 // which `compile_case` replaces with the template's.
                 serde_saphyr::from_str::<RawCase>(&value.to_string())
-                    .map_err(|err| err.without_snippet().to_string())
+                    .map_err(|err| crate::diagnostic::yaml_message(&err))
             });
         match filled {
             Ok(mut case) => {
