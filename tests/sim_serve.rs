@@ -235,3 +235,30 @@ async fn the_embedded_simulator_starts_in_process_and_shuts_down() {
             .is_err()
     );
 }
+
+/// Bound to every interface, the simulator prints a URL this machine can use, and says on
+/// stderr that other machines can reach it too.
+#[test]
+fn binding_every_interface_is_said() {
+    use std::io::BufRead;
+    let mut child = binary()
+        .args(["serve", "--addr", "0.0.0.0:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the simulator starts");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let lines: Vec<String> = std::io::BufReader::new(stderr)
+        .lines()
+        .map_while(Result::ok)
+        .take_while(|line| !line.starts_with("serving"))
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("note: bound to 0.0.0.0:") && l.contains("other machines")),
+        "{lines:?}"
+    );
+}

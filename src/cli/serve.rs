@@ -73,6 +73,13 @@ pub async fn serve(args: ServeArgs) -> u8 {
         running.shutdown().await;
         return INFRA;
     }
+    let bound = running.local_addr();
+    if bound.ip().is_unspecified() {
+        // The URL above is this machine's way in; the socket takes every interface's.
+        crate::errln!(
+            "note: bound to {bound}: other machines can reach the simulator too, with its key"
+        );
+    }
     crate::errln!("serving {flow_count} flows; press Ctrl-C to stop");
     stop.wait().await;
     running.shutdown().await;
