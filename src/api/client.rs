@@ -156,6 +156,12 @@ impl Client {
             .ok_or_else(|| {
                 ApiError::Protocol("the job submission carried no executionId".into())
             })?;
+        // Even encoded, these would name the jobs folder or its parent, not a job.
+        if matches!(execution_id, "" | "." | "..") {
+            return Err(ApiError::Protocol(format!(
+                "the job submission's executionId {execution_id:?} cannot name a job"
+            )));
+        }
         Ok(Submitted {
             execution_id: execution_id.to_owned(),
         })
@@ -163,7 +169,7 @@ impl Client {
 
     /// `GET .../jobs/{id}` (always the unversioned URL, as the SDKs do).
     pub async fn poll(&self, flow: &FlowRef, execution_id: &str) -> Result<JobState, ApiError> {
-        let url = self.url(flow, None, &format!("jobs/{execution_id}"));
+        let url = self.url(flow, None, &format!("jobs/{}", path_segment(execution_id)));
         let answer = self.send(reqwest::Method::GET, &url, None).await?;
         match answer.get("status").and_then(Value::as_str) {
             Some("pending" | "started" | "queued") => Ok(JobState::Pending),
@@ -435,6 +441,19 @@ fn refused_certificate(err: &(dyn std::error::Error + 'static)) -> Option<String
     }
 }
 
+/// `text` as one segment of a URL's path: the server's job id is its to choose, and `/`, `?`,
+/// `#` or a line break in it must not change which URL is asked.
+fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
     value
@@ -476,5 +495,19 @@ impl Meta {
             content_type: header(CONTENT_TYPE),
             retry_after: header(RETRY_AFTER),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_segment;
+
+    #[test]
+    fn a_job_id_stays_one_segment_of_the_path() {
+        assert_eq!(path_segment("3f2a-9c_1.x~"), "3f2a-9c_1.x~");
+        assert_eq!(
+            path_segment("../../x?y#z\r\nHost: é"),
+            "..%2F..%2Fx%3Fy%23z%0D%0AHost%3A%20%C3%A9"
+        );
     }
 }
