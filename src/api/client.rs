@@ -456,12 +456,25 @@ fn path_segment(text: &str) -> String {
 
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
-    value
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(|s| Duration::from_secs_f64(s.min(3600.0)))
+    retry_after_value(value, std::time::SystemTime::now())
+}
+
+/// `Retry-After` as seconds or as an HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`), counted from
+/// `now`; at most an hour.
+fn retry_after_value(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    const LONGEST: Duration = Duration::from_secs(3600);
+    let value = value.trim();
+    let wait = match value.parse::<f64>() {
+        Ok(seconds) if !seconds.is_nan() => {
+            Duration::try_from_secs_f64(seconds.min(LONGEST.as_secs_f64())).ok()?
+        }
+        Ok(_) => return None,
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(now)
+            .unwrap_or(Duration::ZERO),
+    };
+    Some(wait.min(LONGEST))
 }
 
 fn http_error(status: u16, text: &str, retry_after: Option<Duration>) -> ApiError {
@@ -501,6 +514,30 @@ impl Meta {
 #[cfg(test)]
 mod tests {
     use super::path_segment;
+
+    #[test]
+    fn retry_after_is_seconds_or_a_date() {
+        use super::retry_after_value;
+        use std::time::{Duration, UNIX_EPOCH};
+        // Wed, 21 Oct 2026 07:28:00 GMT
+        let now = UNIX_EPOCH + Duration::from_secs(1_792_567_680);
+        let after = |v| retry_after_value(v, now);
+        assert_eq!(after(" 2 "), Some(Duration::from_secs(2)));
+        assert_eq!(after("0.5"), Some(Duration::from_millis(500)));
+        assert_eq!(
+            after("Wed, 21 Oct 2026 07:28:30 GMT"),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(after("Wed, 21 Oct 2026 07:27:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            after("Wed, 21 Oct 2099 07:28:00 GMT"),
+            Some(Duration::from_secs(3600))
+        );
+        assert_eq!(after("1e300"), Some(Duration::from_secs(3600)));
+        for bad in ["-1", "NaN", "soon", ""] {
+            assert_eq!(after(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn a_job_id_stays_one_segment_of_the_path() {
