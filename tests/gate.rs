@@ -168,6 +168,32 @@ fn a_policy_file_adds_rules_that_state_what_they_measured() {
         "{}",
         result.stderr
     );
+
+    // A share out of range is placed too, wherever it is written.
+    for (text, at) in [
+        ("alpha: 1.5\n", ":1:8: 1.5 is not a share from 0 to 1"),
+        ("tags:\n  smoke: 2\n", ":2:10: 2 is not a share from 0 to 1"),
+        (
+            "min_pass_rate: -0.1\n",
+            ":1:16: -0.1 is not a share from 0 to 1",
+        ),
+    ] {
+        std::fs::write(&policy, text).expect("written");
+        let result = run(&[
+            "gate",
+            "--baseline",
+            "production",
+            "--candidate",
+            "v3",
+            "suites/triage.yaml",
+            "--embedded",
+            "--policy",
+            policy.to_str().unwrap_or_default(),
+        ]);
+        assert_eq!(result.code, 2, "{}", result.all());
+        let at = format!("{}{at}", policy.display());
+        assert!(result.stderr.contains(&at), "{at} in {}", result.stderr);
+    }
 }
 
 #[test]

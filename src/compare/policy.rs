@@ -15,20 +15,47 @@ pub struct Policy {
     #[serde(default)]
     pub max_regressions: u64,
     /// The significance level for "beyond noise" (Holm-adjusted Fisher test over repeats).
-    #[serde(default = "default_alpha")]
+    #[serde(default = "default_alpha", deserialize_with = "share")]
     pub alpha: f64,
     /// The candidate's minimum pass rate over all attempts that were judged.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_share")]
     pub min_pass_rate: Option<f64>,
     /// Minimum candidate pass rates for the cases carrying a tag, e.g. `{smoke: 1.0}`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shares")]
     pub tags: BTreeMap<String, f64>,
     /// The largest allowed relative increase of latency p95 (0.25 = 25% slower).
     #[serde(default)]
     pub max_latency_p95_increase: Option<f64>,
     /// The error budget: the largest share of candidate attempts that may error.
-    #[serde(default = "default_error_rate")]
+    #[serde(default = "default_error_rate", deserialize_with = "share")]
     pub max_error_rate: f64,
+}
+
+/// A share from 0 to 1, refused where it is written (the parser places the error).
+fn share<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let value = f64::deserialize(d)?;
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "{value} is not a share from 0 to 1 (e.g. 0.05)"
+        )))
+    }
+}
+
+fn optional_share<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    share(d).map(Some)
+}
+
+/// Tags and their minimum pass rates, each a share.
+fn shares<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, f64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Share(#[serde(deserialize_with = "share")] f64);
+    let map = BTreeMap::<String, Share>::deserialize(d)?;
+    Ok(map
+        .into_iter()
+        .map(|(tag, Share(rate))| (tag, rate))
+        .collect())
 }
 
 fn default_alpha() -> f64 {
@@ -61,21 +88,6 @@ impl Policy {
                 .with_source(&text)
                 .to_string()
         })?;
-        let share = |name: &str, v: f64| {
-            if (0.0..=1.0).contains(&v) {
-                Ok(())
-            } else {
-                Err(format!("{}: {name} must be from 0 to 1", path.display()))
-            }
-        };
-        share("alpha", policy.alpha)?;
-        share("max_error_rate", policy.max_error_rate)?;
-        if let Some(rate) = policy.min_pass_rate {
-            share("min_pass_rate", rate)?;
-        }
-        for (tag, rate) in &policy.tags {
-            share(&format!("tags.{tag}"), *rate)?;
-        }
         Ok(policy)
     }
 }
