@@ -889,6 +889,20 @@ fn list_shows_what_would_run_without_a_server_and_shards_partition_it() {
     };
     let everything = lines(&[]);
     assert!(everything.len() > 20, "{everything:?}");
+    // A list that could not be written is no list: exit 3, not 0.
+    #[cfg(target_os = "linux")]
+    {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full opens");
+        let listed = common::flowcheck()
+            .args(["run", "suites", "--list"])
+            .stdout(full)
+            .output()
+            .expect("runs");
+        assert_eq!(listed.status.code(), Some(3), "{listed:?}");
+    }
     assert!(
         everything
             .iter()

@@ -111,7 +111,8 @@ fn on_runtime(simulator: bool, command: impl std::future::Future<Output = u8>) -
 /// disk) is reported, never a panic as `println!` would make it.
 pub fn print_out(text: impl AsRef<[u8]>) -> Result<(), u8> {
     use std::io::Write;
-    let mut out = std::io::stdout().lock();
+    // Styles are kept or stripped as `--color` and the terminal say.
+    let mut out = anstream::AutoStream::auto(std::io::stdout().lock());
     match out.write_all(text.as_ref()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

@@ -47,8 +47,7 @@ pub async fn run(args: RunArgs) -> u8 {
         Err(code) => return code,
     };
     if args.list {
-        list(&suites, &plan);
-        return exit::SUCCESS;
+        return super::print_all(list(&suites, &plan));
     }
     let reports = [
         ("JUnit report", args.junit.as_deref()),
@@ -136,7 +135,7 @@ pub async fn run(args: RunArgs) -> u8 {
 }
 
 /// `--list`: a line per case and target, in the order a run would report them, then a count.
-fn list(suites: &[Suite], plan: &[Planned]) {
+fn list(suites: &[Suite], plan: &[Planned]) -> String {
     let mut text = String::new();
     for planned in plan {
         let suite = &suites[planned.key.suite];
@@ -156,14 +155,14 @@ fn list(suites: &[Suite], plan: &[Planned]) {
     }
     let calls: u64 = plan.iter().map(|p| u64::from(p.attempts)).sum();
     let from: HashSet<usize> = plan.iter().map(|p| p.key.suite).collect();
-    let _ = write!(
+    let _ = writeln!(
         text,
         "{} ({}) from {} would run; nothing was sent",
         counted(plan.len() as u64, "case"),
         counted(calls, "call"),
         counted(from.len() as u64, "suite")
     );
-    Terminal::new(true).line(&text);
+    text
 }
 
 pub fn report_error(what: &str, written: Result<(), String>) -> bool {
