@@ -47,6 +47,19 @@ fn init_scaffolds_a_suite_that_validates_and_runs() {
         "{}",
         bad.stderr
     );
+    // A --dir that is a file is the user's mistake (2), not the machine's (3).
+    let not_a_folder = run_in(
+        dir.path(),
+        &["init", "demo/support/triage", "--dir", "suites/triage.yaml"],
+    );
+    assert_eq!(not_a_folder.code, 2, "{}", not_a_folder.all());
+    assert!(
+        not_a_folder
+            .stderr
+            .contains("suites/triage.yaml is not a folder"),
+        "{}",
+        not_a_folder.stderr
+    );
 }
 
 #[test]

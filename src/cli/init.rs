@@ -24,6 +24,10 @@ pub fn init(args: InitArgs) -> u8 {
             return exit::USAGE;
         }
     };
+    if args.dir.exists() && !args.dir.is_dir() {
+        crate::errln!("error: {} is not a folder", args.dir.display());
+        return exit::USAGE;
+    }
     let file = args.dir.join(format!("{}.yaml", flow.flow));
     if file.exists() && !args.force {
         crate::errln!(
