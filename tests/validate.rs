@@ -61,6 +61,8 @@ invalid_suite_tests!(
     huge_number,
     too_deep,
     data_list_value,
+    zero_weights,
+    negative_length,
 );
 
 #[test]

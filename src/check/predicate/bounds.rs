@@ -49,6 +49,15 @@ impl Bounds {
         }
     }
 
+    /// Bounds on a count (characters, words, items): [`Bounds::parse`], never below zero.
+    pub fn parse_count(value: &Value) -> Result<Bounds, String> {
+        let bounds = Bounds::parse(value)?;
+        if bounds.min.into_iter().chain(bounds.max).any(|n| n < 0.0) {
+            return Err("a count is never below 0".into());
+        }
+        Ok(bounds)
+    }
+
     pub fn holds(&self, n: f64) -> bool {
         self.min.is_none_or(|min| n >= min) && self.max.is_none_or(|max| n <= max)
     }

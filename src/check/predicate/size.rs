@@ -12,7 +12,7 @@ pub const WORD_COUNT: Definition = Definition {
     argument: super::Argument::Bounds,
     parse: |v, _| {
         Ok(Arc::new(Size {
-            bounds: Bounds::parse(v)?,
+            bounds: Bounds::parse_count(v)?,
             words: true,
         }))
     },
@@ -23,7 +23,7 @@ pub const LENGTH: Definition = Definition {
     argument: super::Argument::Bounds,
     parse: |v, _| {
         Ok(Arc::new(Size {
-            bounds: Bounds::parse(v)?,
+            bounds: Bounds::parse_count(v)?,
             words: false,
         }))
     },

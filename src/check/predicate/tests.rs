@@ -316,6 +316,11 @@ fn bad_arguments_are_refused_with_reasons() {
             "matches: unknown flag 'q': use i, m, s or x",
         ),
         ("{between: [3, 1]}", "between: min 3 is greater than max 1"),
+        ("{length: -3}", "length: a count is never below 0"),
+        (
+            "{word_count: {min: -1}}",
+            "word_count: a count is never below 0",
+        ),
         (
             "{type: strng}",
             "type: unknown type \"strng\" (did you mean \"string\"?): use string, number, integer, boolean, array, object, null",

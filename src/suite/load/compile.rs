@@ -204,6 +204,20 @@ impl Compiler<'_> {
             raw.steps.iter().filter_map(|s| self.step(s)).unzip();
         let mut expect = self.expect(raw.expect.as_ref(), Position::of(&raw.name));
         expect.steps = step_expectations.into_iter().flatten().collect();
+        // Checks that all weigh 0 make any threshold pass, whatever they find.
+        let weights: Vec<f64> = (expect.output.iter())
+            .chain(expect.steps.iter().flat_map(|s| &s.checks))
+            .map(|c| c.weight)
+            .collect();
+        if let Some(threshold) = raw.expect.as_ref().and_then(|e| e.value.threshold.as_ref())
+            && !weights.is_empty()
+            && weights.iter().all(|w| *w == 0.0)
+        {
+            self.error(
+                threshold,
+                "`threshold` weighs the checks, and every check here has weight 0: give one a weight",
+            );
+        }
         let case = Case {
             line: Position::of(&raw.name).line,
             name: raw.name.value,
