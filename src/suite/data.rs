@@ -57,6 +57,11 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, String> {
         .headers()
         .map_err(|err| format!("the header row: {err}"))?
         .clone();
+    // A second column of one name would silently win over the first.
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = headers.iter().find(|h| !seen.insert(*h)) {
+        return Err(format!("the header row names the column `{twice}` twice"));
+    }
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|err| match err.position() {
@@ -306,6 +311,10 @@ mod tests {
             (3, Some(&json!("hello")))
         );
         assert!(csv_rows("a,b\n1,2,3\n").unwrap_err().contains("line 2"));
+        assert_eq!(
+            csv_rows("a, b ,b\n1,2,3\n").err().as_deref(),
+            Some("the header row names the column `b` twice")
+        );
         assert!(
             jsonl_rows("{\"a\": 1}\n[1]\n")
                 .unwrap_err()
