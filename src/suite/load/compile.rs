@@ -153,9 +153,18 @@ impl Compiler<'_> {
         read.own.push(own);
     }
 
-    /// Names are shown on terminals, in JUnit and in CI annotations: not blank, and no
-    /// control characters (a line break or an escape sequence from a data file).
+    /// Names are shown on terminals, in JUnit and in CI annotations: not blank, no control
+    /// characters (a line break or an escape sequence from a data file), and none of the
+    /// invisible ones that reorder or hide text (`a\u{202E}b` shows as `b...a`): two names
+    /// that read alike must be alike.
     fn check_name(&mut self, name: &Spanned<String>, what: &str) {
+        let invisible = |c: &char| {
+            matches!(
+                c,
+                '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{FEFF}'
+                    | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            )
+        };
         if name.value.trim().is_empty() {
             self.error(name, format!("the {what} needs a name"));
         } else if let Some(c) = name.value.chars().find(|c| c.is_control()) {
@@ -163,6 +172,14 @@ impl Compiler<'_> {
                 name,
                 format!(
                     "a {what} name cannot hold control characters (here U+{:04X})",
+                    u32::from(c)
+                ),
+            );
+        } else if let Some(c) = name.value.chars().find(invisible) {
+            self.error(
+                name,
+                format!(
+                    "a {what} name cannot hold invisible characters that hide or reorder text (here U+{:04X})",
                     u32::from(c)
                 ),
             );
