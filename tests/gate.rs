@@ -146,18 +146,21 @@ fn a_policy_file_adds_rules_that_state_what_they_measured() {
         result.stdout
     );
 
-    std::fs::write(&policy, "max_regresions: 1\n").expect("written");
-    let result = run(&[
-        "gate",
-        "--baseline",
-        "production",
-        "--candidate",
-        "v3",
-        "suites/triage.yaml",
-        "--embedded",
-        "--policy",
-        policy.to_str().unwrap_or_default(),
-    ]);
+    let gate_with = |text: &str| {
+        std::fs::write(&policy, text).expect("written");
+        run(&[
+            "gate",
+            "--baseline",
+            "production",
+            "--candidate",
+            "v3",
+            "suites/triage.yaml",
+            "--embedded",
+            "--policy",
+            policy.to_str().unwrap_or_default(),
+        ])
+    };
+    let result = gate_with("max_regresions: 1\n");
     assert_eq!(result.code, 2, "{}", result.all());
     // Like a suite's errors: at file:line:col, with the line and a suggestion.
     let at = format!("{}:1:1: unknown field `max_regresions`", policy.display());
@@ -178,18 +181,7 @@ fn a_policy_file_adds_rules_that_state_what_they_measured() {
             ":1:16: -0.1 is not a share from 0 to 1",
         ),
     ] {
-        std::fs::write(&policy, text).expect("written");
-        let result = run(&[
-            "gate",
-            "--baseline",
-            "production",
-            "--candidate",
-            "v3",
-            "suites/triage.yaml",
-            "--embedded",
-            "--policy",
-            policy.to_str().unwrap_or_default(),
-        ]);
+        let result = gate_with(text);
         assert_eq!(result.code, 2, "{}", result.all());
         let at = format!("{}{at}", policy.display());
         assert!(result.stderr.contains(&at), "{at} in {}", result.stderr);

@@ -358,11 +358,7 @@ fn a_report_named_as_a_link_or_a_pipe_is_written_into_not_replaced() {
     let link = dir.path().join("link.json");
     std::os::unix::fs::symlink(&target, &link).expect("a link");
     let fifo = dir.path().join("junit.fifo");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo runs");
-    assert!(made.success());
+    common::mkfifo(&fifo);
     // The fifo's reader: the run's write waits for it, as a pipe's writer does.
     let reader = {
         let fifo = fifo.clone();

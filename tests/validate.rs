@@ -164,11 +164,7 @@ fn only_regular_files_are_read_and_only_so_much() {
     let suite = "suite: one\nflow: demo/support/triage\ncases:\n  - name: one\n    message: hi\n";
     std::fs::write(dir.path().join("a.yaml"), suite).expect("write");
     let fifo = dir.path().join("b.yaml");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo runs");
-    assert!(made.success());
+    common::mkfifo(&fifo);
     // Should the fifo be opened after all, this writer ends the read (an empty suite, refused)
     // rather than leave the test waiting.
     std::thread::spawn(move || drop(std::fs::OpenOptions::new().write(true).open(fifo)));
@@ -182,11 +178,7 @@ fn only_regular_files_are_read_and_only_so_much() {
 
     let rows = dir.path().join("rows");
     std::fs::create_dir(&rows).expect("a folder");
-    let made = std::process::Command::new("mkfifo")
-        .arg(rows.join("rows.csv"))
-        .status()
-        .expect("mkfifo runs");
-    assert!(made.success());
+    common::mkfifo(&rows.join("rows.csv"));
     std::fs::write(
         rows.join("from-fifo.yml"),
         "suite: rows\nflow: demo/support/triage\ncases_from:\n  - file: rows.csv\n    case: {name: \"{{message}}\", message: \"{{message}}\"}\n",

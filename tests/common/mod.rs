@@ -202,3 +202,14 @@ pub fn assert_valid_junit(path: &Path) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// A named pipe at `path` (for tests of what reads or writes one).
+#[cfg(unix)]
+#[allow(dead_code)]
+pub fn mkfifo(path: &Path) {
+    let made = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
