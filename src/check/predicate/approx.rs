@@ -44,8 +44,17 @@ fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
 impl Predicate for Approx {
     fn evaluate(&self, actual: Option<&Value>, _: &Grades) -> Verdict {
         match number(actual) {
-            Ok(n) if (n - self.value).abs() <= self.tolerance => Verdict::pass(),
-            Ok(n) => Verdict::fail(format!("it is {:.6} away", (n - self.value).abs())),
+            Ok(n) => {
+                let away = (n - self.value).abs();
+                // Decimal numbers are binary fractions: 1.1 - 1.0 is 0.10000000000000009, so a
+                // value exactly `tolerance` away as written must not fail by that rounding.
+                let rounding = 4.0 * f64::EPSILON * n.abs().max(self.value.abs()).max(1.0);
+                if away <= self.tolerance + rounding {
+                    Verdict::pass()
+                } else {
+                    Verdict::fail(format!("it is {away} away"))
+                }
+            }
             Err(verdict) => verdict,
         }
     }

@@ -20,12 +20,19 @@ fn parse(value: &Value, _: &ParseContext<'_>) -> Result<Arc<dyn Predicate>, Stri
     Ok(Arc::new(Equals(value.clone())))
 }
 
-/// Deep equality where numbers are compared as numbers, not by their spelling.
+/// Deep equality where numbers are compared as numbers, not by their spelling: two integers
+/// exactly (ids past 2^53 differ even where their nearest floats are one), an integer and a
+/// float by value (`1` equals `1.0`).
 pub fn json_equal(a: &Value, b: &Value) -> bool {
+    let integer = |n: &serde_json::Number| {
+        n.as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from))
+    };
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+        (Value::Number(x), Value::Number(y)) => match (integer(x), integer(y)) {
             (Some(x), Some(y)) => x == y,
-            _ => x == y,
+            _ => x.as_f64() == y.as_f64(),
         },
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_equal(a, b))

@@ -35,6 +35,20 @@ fn table() -> Vec<(&'static str, Value, bool)> {
         ("{equals: \"1\"}", json!(1), false),
         ("{path: $.missing, equals: null}", json!({}), false),
         ("{path: $.x, equals: null}", json!({"x": null}), true),
+        // Integers past 2^53 are told apart, though their nearest floats are one.
+        (
+            "{equals: 9007199254740992}",
+            json!(9_007_199_254_740_993_u64),
+            false,
+        ),
+        ("{equals: 18446744073709551615}", json!(u64::MAX), true),
+        ("{equals: -9223372036854775808}", json!(i64::MIN), true),
+        (
+            "{one_of: [1234567890123456788]}",
+            json!(1_234_567_890_123_456_789_i64),
+            false,
+        ),
+        ("{equals: 3}", json!(3.0), true),
         // contains family
         ("{contains: fund}", json!("refund"), true),
         ("{contains: Fund}", json!("refund"), false),
@@ -139,6 +153,17 @@ fn table() -> Vec<(&'static str, Value, bool)> {
             json!(0.96),
             false,
         ),
+        // Exactly `tolerance` away as written, though not in binary.
+        ("{approx: {value: 1.0, tolerance: 0.1}}", json!(1.1), true),
+        ("{approx: {value: 0.3, tolerance: 0.1}}", json!(0.4), true),
+        ("{approx: {value: 0.3, tolerance: 0.1}}", json!(0.2), true),
+        (
+            "{approx: {value: 1.0, tolerance: 0.1}}",
+            json!(1.1000001),
+            false,
+        ),
+        ("{approx: {value: 1e20, tolerance: 0}}", json!(1e20), true),
+        ("{approx: {value: 5, tolerance: 0}}", json!(5.000001), false),
         // similarity
         (
             "{levenshtein: {value: kitten, threshold: 0.5}}",
