@@ -90,6 +90,7 @@ fn a_candidate_that_only_errors_says_why_and_counts_as_no_evidence() {
         "Errored cases (nothing to compare):\n--- triage-regressions › money back goes to billing\n",
         why,
         "✗ FAIL  error budget: 100.0%",
+        "✗ FAIL  cases compared: 0 cases (limit: at least 1) — no case has a judged attempt on both production and v99 (3 cases errored on one side or both)",
     ] {
         assert!(
             result.stdout.contains(expected),
@@ -109,6 +110,25 @@ fn a_candidate_that_only_errors_says_why_and_counts_as_no_evidence() {
         "{case}"
     );
     assert_eq!(report["comparisons"][0]["overall"]["mcnemar_p"], 1.0);
+
+    // A baseline that only errors (an outage) is no evidence either: it used to be accepted,
+    // since the candidate's error budget held.
+    let result = run(&[
+        "gate",
+        "--baseline",
+        "v99",
+        "--candidate",
+        "production",
+        "tests/fixtures/run/regressions.yaml",
+        "--embedded",
+    ]);
+    assert_eq!(result.code, 1, "{}", result.all());
+    assert!(
+        result.stdout.contains("✗ FAIL  cases compared: 0 cases")
+            && result.stdout.contains("REFUSED"),
+        "{}",
+        result.stdout
+    );
 }
 
 #[test]

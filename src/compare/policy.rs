@@ -104,17 +104,33 @@ pub struct RuleResult {
 pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleResult> {
     let overall = &comparison.overall;
     let mut rules = Vec::new();
-    if comparison.cases.is_empty() {
-        // No evidence is no reason to promote.
+    // No evidence is no reason to promote: a case counts when both sides have a judged attempt
+    // (a baseline that only errored, in an outage say, compares nothing).
+    let compared = comparison
+        .cases
+        .iter()
+        .filter(|c| c.baseline.judged > 0 && c.candidate.judged > 0)
+        .count();
+    if compared == 0 {
+        let errored = comparison.cases.len();
         rules.push(RuleResult {
             rule: "cases compared".into(),
             measured: "0 cases".into(),
             limit: "at least 1".into(),
             passed: false,
-            why: format!(
-                "no case has a result on both {} and {}",
-                comparison.baseline, comparison.candidate
-            ),
+            why: if errored == 0 {
+                format!(
+                    "no case has a result on both {} and {}",
+                    comparison.baseline, comparison.candidate
+                )
+            } else {
+                format!(
+                    "no case has a judged attempt on both {} and {} ({} errored on one side or both)",
+                    comparison.baseline,
+                    comparison.candidate,
+                    counted(errored as u64, "case")
+                )
+            },
         });
     }
 
