@@ -70,6 +70,8 @@ pub struct Client {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Submitted {
     pub execution_id: String,
+    /// The flow's `blockCount`, which the submission reports and a poll may not.
+    pub block_count: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -164,6 +166,7 @@ impl Client {
         }
         Ok(Submitted {
             execution_id: execution_id.to_owned(),
+            block_count: answer.get("blockCount").and_then(Value::as_u64),
         })
     }
 

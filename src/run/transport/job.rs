@@ -31,7 +31,10 @@ pub async fn run_job(
         retries += poll_retries;
         let age = submitted_at.elapsed();
         match state {
-            Ok(JobState::Done(reply)) => return Observed::from_result(Ok(reply), age, retries),
+            Ok(JobState::Done(mut reply)) => {
+                reply.block_count = reply.block_count.or(submitted.block_count);
+                return Observed::from_result(Ok(reply), age, retries);
+            }
             Ok(JobState::Pending | JobState::Running) => {}
             // The run row may not exist yet right after the submit.
             Err(ApiError::Http { status: 404, .. }) if age < NOT_FOUND_GRACE => {}
