@@ -113,3 +113,69 @@ fn merge_refuses_a_case_that_two_shards_ran() {
         nothing.stderr
     );
 }
+
+/// Merging every shard's report gives the run's cases and totals; a missing shard, or a report
+/// of another kind of run, is refused (a missing shard made a smaller report that passed).
+#[test]
+fn merged_shards_are_the_whole_run_and_none_may_be_missing() {
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let ran = |extra: &[&str], json: &str| {
+        let mut args = vec!["run", "suites/triage.yaml", "--embedded", "--json", json];
+        args.extend_from_slice(extra);
+        let result = run(&args);
+        assert!(result.code <= 1, "{}", result.all());
+    };
+    ran(&[], &path("full.json"));
+    for k in 1..=3 {
+        ran(
+            &["--shard", &format!("{k}/3")],
+            &path(&format!("s{k}.json")),
+        );
+    }
+    let merge = |reports: &[&str]| {
+        let mut args = vec!["merge"];
+        args.extend_from_slice(reports);
+        let merged = path("merged.json");
+        args.extend(["--json", &merged]);
+        run(&args)
+    };
+    let (s1, s2, s3, full) = (
+        path("s1.json"),
+        path("s2.json"),
+        path("s3.json"),
+        path("full.json"),
+    );
+    let merged = merge(&[&s3, &s1, &s2]);
+    assert_eq!(merged.code, 0, "{}", merged.all());
+    let (whole, parts) = (
+        read_json(dir.path().join("full.json").as_path()),
+        read_json(dir.path().join("merged.json").as_path()),
+    );
+    assert_eq!(whole["totals"], parts["totals"]);
+    assert_eq!(
+        whole["cases"].as_array().map(Vec::len),
+        parts["cases"].as_array().map(Vec::len)
+    );
+    assert_eq!(
+        read_json(dir.path().join("s1.json").as_path())["shard"],
+        serde_json::json!({"index": 1, "total": 3})
+    );
+
+    let missing = merge(&[&s1, &s3]);
+    assert_eq!(missing.code, 2, "{}", missing.all());
+    assert!(
+        missing
+            .stderr
+            .contains("the report of shard 2/3 is missing"),
+        "{}",
+        missing.stderr
+    );
+    let mixed = merge(&[&s1, &s2, &s3, &full]);
+    assert_eq!(mixed.code, 2, "{}", mixed.all());
+    assert!(
+        mixed.stderr.contains("full.json is not a shard's report"),
+        "{}",
+        mixed.stderr
+    );
+}

@@ -37,6 +37,10 @@ pub fn merge(args: MergeArgs) -> u8 {
             Err(code) => return code,
         }
     }
+    if let Err(message) = every_shard(&reports) {
+        crate::errln!("error: {message}");
+        return exit::USAGE;
+    }
     let mut seen: HashMap<(String, String, String), PathBuf> = HashMap::new();
     let mut cases: Vec<CaseOutcome> = Vec::new();
     for (path, report) in &reports {
@@ -78,15 +82,15 @@ pub fn merge(args: MergeArgs) -> u8 {
 
     let mut failed = false;
     if let Some(path) = &args.json {
-        let written = report::json::write(
-            path,
-            &cases,
-            totals,
+        let servers = servers.join(", ");
+        let header = report::json::RunHeader {
             started,
             elapsed,
-            &servers.join(", "),
-            stop.as_ref(),
-        );
+            server: &servers,
+            stop: stop.as_ref(),
+            shard: None,
+        };
+        let written = report::json::write(path, &cases, totals, &header);
         failed |= report_error("JSON", written);
     }
     if let Some(path) = &args.junit {
@@ -112,5 +116,59 @@ pub fn merge(args: MergeArgs) -> u8 {
         exit::FAILED
     } else {
         exit::SUCCESS
+    }
+}
+
+/// Reports of a sharded run must be all its shards: one missing would make a smaller report
+/// that passes. Reports of runs without `--shard` are taken as they are.
+fn every_shard(reports: &[(PathBuf, ReadReport)]) -> Result<(), String> {
+    let Some((first_path, first)) = reports
+        .iter()
+        .find_map(|(path, r)| r.shard.map(|s| (path, s)))
+    else {
+        return Ok(());
+    };
+    let mut indices = std::collections::BTreeSet::new();
+    for (path, report) in reports {
+        match report.shard {
+            None => {
+                return Err(format!(
+                    "{} is not a shard's report, but {} is (shard {}/{})",
+                    path.display(),
+                    first_path.display(),
+                    first.index,
+                    first.total
+                ));
+            }
+            Some(shard) if shard.total != first.total => {
+                return Err(format!(
+                    "{} is shard {}/{} and {} is shard {}/{}: these are not shards of one run",
+                    first_path.display(),
+                    first.index,
+                    first.total,
+                    path.display(),
+                    shard.index,
+                    shard.total
+                ));
+            }
+            Some(shard) => {
+                indices.insert(shard.index);
+            }
+        }
+    }
+    let missing: Vec<String> = (1..=first.total)
+        .filter(|k| !indices.contains(k))
+        .map(|k| format!("{k}/{}", first.total))
+        .collect();
+    match missing.len() {
+        0 => Ok(()),
+        1 => Err(format!(
+            "the report of shard {} is missing: the merged report would lack its cases",
+            missing[0]
+        )),
+        _ => Err(format!(
+            "the reports of shards {} are missing: the merged report would lack their cases",
+            missing.join(", ")
+        )),
     }
 }

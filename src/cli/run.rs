@@ -84,7 +84,7 @@ pub async fn run(args: RunArgs) -> u8 {
         server,
         signals,
     } = executed;
-    let (junit, json) = (args.junit.clone(), args.json.clone());
+    let (junit, json, shard) = (args.junit.clone(), args.json.clone(), args.execution.shard);
     // The JUnit structure is built here, where the loaded suites' memory was freed for reuse;
     // a blocking thread's allocations would come from a new arena and add to the peak.
     let junit = junit.map(|path| (path, report::junit::report(&outcomes, started_at, elapsed)));
@@ -106,15 +106,14 @@ pub async fn run(args: RunArgs) -> u8 {
             report_failed |= report_error("JUnit", report::junit::write_report(path, built));
         }
         if let Some(path) = &json {
-            let written = report::json::write(
-                path,
-                &outcomes,
-                totals,
-                started_at,
+            let header = report::json::RunHeader {
+                started: started_at,
                 elapsed,
-                &server,
-                stop.as_ref(),
-            );
+                server: &server,
+                stop: stop.as_ref(),
+                shard,
+            };
+            let written = report::json::write(path, &outcomes, totals, &header);
             report_failed |= report_error("JSON", written);
         }
         // The process ends after this: freeing every outcome one by one would only add time

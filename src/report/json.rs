@@ -1,6 +1,7 @@
 //! The JSON report: every outcome with its request, response, timing and check results. This
 //! is the format later commands (compare, merge, --only-failed) read, so it is versioned.
 
+use crate::run::shard::Shard;
 use crate::run::{CaseOutcome, Stop, Totals};
 use serde::Serialize;
 use std::path::Path;
@@ -18,8 +19,20 @@ pub struct JsonReport<'a> {
     pub server: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
     pub totals: Totals,
     pub cases: &'a [CaseOutcome],
+}
+
+/// What a report says of its run besides its cases.
+pub struct RunHeader<'a> {
+    pub started: SystemTime,
+    pub elapsed: Duration,
+    pub server: &'a str,
+    pub stop: Option<&'a Stop>,
+    /// `--shard K/N`, so that `merge` can tell when a shard's report is missing.
+    pub shard: Option<Shard>,
 }
 
 /// Write the report to `path` (atomically) as it is serialized, without holding it all in
@@ -28,12 +41,9 @@ pub fn write(
     path: &Path,
     outcomes: &[CaseOutcome],
     totals: Totals,
-    started: SystemTime,
-    elapsed: Duration,
-    server: &str,
-    stop: Option<&Stop>,
+    header: &RunHeader<'_>,
 ) -> Result<(), String> {
-    let report = report(outcomes, totals, started, elapsed, server, stop);
+    let report = report(outcomes, totals, header);
     super::write_report_with(path, |out| {
         serde_json::to_writer_pretty(out, &report).map_err(std::io::Error::from)
     })
@@ -42,18 +52,16 @@ pub fn write(
 fn report<'a>(
     outcomes: &'a [CaseOutcome],
     totals: Totals,
-    started: SystemTime,
-    elapsed: Duration,
-    server: &'a str,
-    stop: Option<&Stop>,
+    header: &RunHeader<'a>,
 ) -> JsonReport<'a> {
     JsonReport {
         format: FORMAT_VERSION,
         flowcheck: env!("CARGO_PKG_VERSION"),
-        started_at: humantime::format_rfc3339_millis(started).to_string(),
-        duration_ms: elapsed,
-        server,
-        stopped: stop.map(|s| match s {
+        started_at: humantime::format_rfc3339_millis(header.started).to_string(),
+        duration_ms: header.elapsed,
+        server: header.server,
+        shard: header.shard,
+        stopped: header.stop.map(|s| match s {
             Stop::Interrupted => "interrupted".to_owned(),
             Stop::FailFast => "fail_fast".to_owned(),
             Stop::Deadline => "deadline".to_owned(),
@@ -76,6 +84,8 @@ pub struct ReadReport {
     pub server: String,
     #[serde(default)]
     pub stopped: Option<String>,
+    #[serde(default)]
+    pub shard: Option<Shard>,
     pub cases: Vec<CaseOutcome>,
 }
 
