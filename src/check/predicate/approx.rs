@@ -52,7 +52,9 @@ impl Predicate for Approx {
                 if away <= self.tolerance + rounding {
                     Verdict::pass()
                 } else {
-                    Verdict::fail(format!("it is {away} away"))
+                    // To 10 decimals: 0.42, not 0.42000000000000004; 1e-7 over still shows.
+                    let shown = (away * 1e10).round() / 1e10;
+                    Verdict::fail(format!("it is {shown} away"))
                 }
             }
             Err(verdict) => verdict,
