@@ -162,8 +162,30 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
         (Vec::new(), None, false)
     } else {
         let mut suites = execution.load()?;
-        for case in suites.iter_mut().flat_map(|s| s.cases.iter_mut()) {
-            case.targets = targets.clone();
+        // A case that names its own targets is about those versions: run on others it would
+        // fail by design and count against both sides. It stays when it names them all.
+        let mut pinned: Vec<String> = Vec::new();
+        for suite in &mut suites {
+            suite.cases.retain(|case| {
+                let elsewhere = case.pinned && !targets.iter().all(|t| case.targets.contains(t));
+                if elsewhere {
+                    pinned.push(format!("{} › {}", suite.name, case.name));
+                }
+                !elsewhere
+            });
+            for case in &mut suite.cases {
+                case.targets = targets.clone();
+            }
+        }
+        if !pinned.is_empty() {
+            let (cases_name, are) = match pinned.len() {
+                1 => ("1 case names its".to_owned(), "is"),
+                n => (format!("{n} cases name their"), "are"),
+            };
+            progress.line(&format!(
+                "note: {cases_name} own targets and {are} left out of the comparison: {}",
+                pinned.join("; ")
+            ));
         }
         let plan = execution.plan(&suites)?;
         let snapshots = crate::snapshot::Policy {

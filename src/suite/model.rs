@@ -31,6 +31,9 @@ pub struct Case {
     pub request: Request,
     pub mode: Mode,
     pub targets: Vec<Target>,
+    /// The case names its own `targets`: it is about those versions (`v9` is not found, say),
+    /// so `compare` leaves it out rather than run it on others.
+    pub pinned: bool,
     pub timeout: Duration,
     pub repeat: u32,
     /// How many of the `repeat` attempts must pass.

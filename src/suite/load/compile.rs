@@ -247,6 +247,7 @@ impl Compiler<'_> {
             },
             mode: Mode::Sync,
             targets: Vec::new(),
+            pinned: false,
             timeout: DEFAULT_TIMEOUT,
             repeat: 1,
             pass_if: 1,
@@ -270,6 +271,7 @@ impl Compiler<'_> {
         }
         case.repeat = own.repeat.unwrap_or(inherited.repeat);
         case.pass_if = self.pass_if(own.pass_if.as_ref(), case.repeat);
+        case.pinned = own.targets.is_some();
         case.targets = own.targets.unwrap_or_else(|| inherited.targets.clone());
         case.timeout = own.timeout.unwrap_or(inherited.timeout);
         if !inherited.parameters.is_empty() {
