@@ -149,7 +149,8 @@ fn a_policy_file_adds_rules_that_state_what_they_measured() {
     ]);
     assert_eq!(result.code, 1, "{}", result.all());
     for line in [
-        "✓ pass  no regression beyond noise: 5 significant regressions (limit: at most 10)",
+        "✓ pass  no regression beyond noise: 5 regressions in cases run once a side (limit: at most 10)",
+        "0 fixed, 5 regressed (run once a side: each counts), 0 flaky, 0 errored",
         "✗ FAIL  minimum pass rate: 61.5% (95% CI 35.5–82.3%) (limit: at least 90.0%) — 8 of 13 judged attempts passed",
         "✗ FAIL  pass rate of tag billing: 0.0% (95% CI 0.0–65.8%) (limit: at least 100.0%) — 0 of 2 attempts in 2 cases",
         "✓ pass  error budget: 0.0% (limit: at most 0.0%)",
@@ -272,6 +273,17 @@ fn compare_writes_markdown_json_and_html_and_reads_a_baseline_report() {
         (overall["regressed"].as_u64(), overall["fixed"].as_u64()),
         (Some(5), Some(0)),
         "{overall}"
+    );
+    // Run once a side, a case has no measure of noise: no p-value, and its flip counts.
+    let case = &json["comparisons"][0]["cases"][0];
+    assert_eq!(
+        (&case["p_value"], &case["adjusted_p"], &case["significant"]),
+        (
+            &serde_json::Value::Null,
+            &serde_json::Value::Null,
+            &serde_json::json!(true)
+        ),
+        "{case}"
     );
 
     let html = read(&dir.path().join("compare.html"));

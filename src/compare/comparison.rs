@@ -80,9 +80,10 @@ pub struct CaseComparison {
     pub baseline: Side,
     pub candidate: Side,
     pub class: Class,
-    /// Fisher's exact test on the two sides' repeats, and Holm-adjusted across the cases.
-    pub p_value: f64,
-    pub adjusted_p: f64,
+    /// Fisher's exact test on the two sides' repeats, and Holm-adjusted across the repeated
+    /// cases; none for a case run once a side, where there is no measure of noise.
+    pub p_value: Option<f64>,
+    pub adjusted_p: Option<f64>,
     /// Whether the change is beyond noise: significant after adjustment when there are repeats;
     /// with one run per side there is no measure of noise and any flip counts.
     pub significant: bool,
@@ -223,17 +224,32 @@ pub fn compare(
             pairs.push((b, c));
         }
     }
-    let p_values: Vec<f64> = pairs
+    let repeated = |(b, c): &(&Sample, &Sample)| b.judged() > 1 || c.judged() > 1;
+    // Only repeated cases measure noise, and only they share the Holm adjustment.
+    let p_values: Vec<Option<f64>> = pairs
         .iter()
-        .map(|(b, c)| fisher_exact(b.passes, b.failures, c.passes, c.failures))
+        .map(|pair| {
+            repeated(pair).then(|| {
+                fisher_exact(
+                    pair.0.passes,
+                    pair.0.failures,
+                    pair.1.passes,
+                    pair.1.failures,
+                )
+            })
+        })
         .collect();
-    let adjusted = holm(&p_values);
+    let mut adjusted = holm(&p_values.iter().flatten().copied().collect::<Vec<_>>()).into_iter();
+    let adjusted: Vec<Option<f64>> = p_values
+        .iter()
+        .map(|p| p.and_then(|_| adjusted.next()))
+        .collect();
     let cases: Vec<CaseComparison> = pairs
         .iter()
         .zip(p_values.iter().zip(&adjusted))
-        .map(|((b, c), (p, adjusted_p))| {
+        .map(|(pair, (p, adjusted_p))| {
+            let (b, c) = *pair;
             let class = classify(b, c);
-            let repeated = b.judged() > 1 || c.judged() > 1;
             let flipped = matches!(class, Class::Fixed | Class::Regressed);
             CaseComparison {
                 suite: c.suite.clone(),
@@ -246,7 +262,7 @@ pub fn compare(
                 class,
                 p_value: *p,
                 adjusted_p: *adjusted_p,
-                significant: flipped && (!repeated || *adjusted_p < alpha),
+                significant: flipped && adjusted_p.is_none_or(|p| p < alpha),
                 outputs_differ: match (&b.output, &c.output) {
                     (Some(x), Some(y)) => !crate::check::predicate::json_equal(x, y),
                     (None, None) => false,

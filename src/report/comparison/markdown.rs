@@ -50,10 +50,9 @@ pub fn render(comparisons: &[CandidateComparison], gates: &[(String, Vec<RuleRes
         }
         let o = &comparison.overall;
         out.push_str(&format!(
-            "\n**{} fixed, {} regressed ({} beyond noise), {} flaky, {} errored** of {} cases.\n\n",
+            "\n**{} fixed, {}, {} flaky, {} errored** of {} cases.\n\n",
             o.fixed,
-            o.regressed,
-            o.significant_regressions,
+            super::regressed_text(comparison),
             o.flaky,
             o.errored,
             comparison.cases.len()

@@ -63,18 +63,35 @@ pub fn change(value: Option<f64>) -> String {
 
 /// How the change of a case reads, with its significance when there are repeats.
 pub fn verdict(case: &CaseComparison) -> String {
-    let repeated = case.baseline.judged > 1 || case.candidate.judged > 1;
-    match (case.class, repeated) {
-        (Class::Regressed | Class::Fixed, true) if case.significant => {
-            format!("{} (p={:.3})", case.class.as_str(), case.adjusted_p)
+    match (case.class, case.adjusted_p) {
+        (Class::Regressed | Class::Fixed, Some(p)) if case.significant => {
+            format!("{} (p={p:.3})", case.class.as_str())
         }
-        (Class::Regressed | Class::Fixed, true) => format!(
-            "{} within noise (p={:.3})",
-            case.class.as_str(),
-            case.adjusted_p
-        ),
+        (Class::Regressed | Class::Fixed, Some(p)) => {
+            format!("{} within noise (p={p:.3})", case.class.as_str())
+        }
         (class, _) => class.as_str().to_owned(),
     }
+}
+
+/// `5 regressed (3 beyond noise, 2 run once a side)`: how many regressions count, and why.
+pub fn regressed_text(comparison: &CandidateComparison) -> String {
+    let regressed: Vec<&CaseComparison> = comparison
+        .cases
+        .iter()
+        .filter(|c| c.class == Class::Regressed)
+        .collect();
+    let once = regressed.iter().filter(|c| c.adjusted_p.is_none()).count();
+    let beyond = regressed
+        .iter()
+        .filter(|c| c.adjusted_p.is_some() && c.significant)
+        .count();
+    let why = match (beyond, once) {
+        (_, 0) => format!("{beyond} beyond noise"),
+        (0, _) if once == regressed.len() => "run once a side: each counts".to_owned(),
+        _ => format!("{beyond} beyond noise, {once} run once a side"),
+    };
+    format!("{} regressed ({why})", regressed.len())
 }
 
 /// A diff of the two outputs (styled; see `style::plain`), or `None` when they are equal.

@@ -108,8 +108,11 @@ pub fn render(comparison: &CandidateComparison) -> String {
     }
     let o = &comparison.overall;
     out.push_str(&format!(
-        "{} fixed, {} regressed ({} beyond noise), {} flaky, {} errored\n",
-        o.fixed, o.regressed, o.significant_regressions, o.flaky, o.errored
+        "{} fixed, {}, {} flaky, {} errored\n",
+        o.fixed,
+        super::regressed_text(comparison),
+        o.flaky,
+        o.errored
     ));
     // The terminal shows the outputs of cases whose verdict changed or wavers; the Markdown,
     // HTML and JSON reports hold every difference.
