@@ -5,6 +5,7 @@
 use super::render::{headline, title};
 use crate::run::{AttemptResult, CaseOutcome, CaseStatus, Totals};
 use std::io::Write;
+use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,9 +46,36 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// The suite file as GitHub places annotations: relative to the checkout
+/// (`$GITHUB_WORKSPACE`, else the working directory), with `/` and no `./`; a file outside it
+/// keeps its own path.
+fn annotation_path(file: &Path, workspace: &Path, cwd: &Path) -> String {
+    let absolute = cwd.join(file);
+    let clean = |path: &Path| -> PathBuf {
+        path.components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .collect()
+    };
+    let (absolute, workspace) = (clean(&absolute), clean(&cwd.join(workspace)));
+    let shown = match absolute.strip_prefix(&workspace) {
+        Ok(relative) => relative.to_path_buf(),
+        Err(_) => clean(file),
+    };
+    let shown = shown.to_string_lossy().into_owned();
+    if cfg!(windows) {
+        shown.replace('\\', "/")
+    } else {
+        shown
+    }
+}
+
 /// `::error file=...,line=...,title=...::message` for each case that failed or errored, and a
 /// warning for flaky ones.
 pub fn github_annotations(outcomes: &[CaseOutcome]) -> Vec<String> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let workspace = std::env::var_os("GITHUB_WORKSPACE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cwd.clone());
     outcomes
         .iter()
         .filter_map(|outcome| {
@@ -62,7 +90,7 @@ pub fn github_annotations(outcomes: &[CaseOutcome]) -> Vec<String> {
                 .find(|a| a.result != AttemptResult::Passed)?;
             Some(format!(
                 "::{level} file={},line={},title={}::{}",
-                escape_property(&outcome.file.display().to_string()),
+                escape_property(&annotation_path(&outcome.file, &workspace, &cwd)),
                 outcome.line,
                 escape_property(&format!("{} ({})", title(outcome), outcome.status.as_str())),
                 escape_data(&headline(attempt))
@@ -139,6 +167,32 @@ pub fn gitlab_shard() -> Result<crate::run::shard::Shard, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn annotations_name_files_relative_to_the_checkout() {
+        let (workspace, cwd) = (Path::new("/w/repo"), Path::new("/w/repo/sub"));
+        for (file, shown) in [
+            ("./errs.yaml", "sub/errs.yaml"),
+            ("suites/a.yaml", "sub/suites/a.yaml"),
+            ("/w/repo/b/mixed.yaml", "b/mixed.yaml"),
+            ("/tmp/elsewhere.yaml", "/tmp/elsewhere.yaml"),
+        ] {
+            assert_eq!(
+                annotation_path(Path::new(file), workspace, cwd),
+                shown,
+                "{file}"
+            );
+        }
+        // Leaving the checkout with `..` keeps the path as given, without `./`.
+        assert_eq!(
+            annotation_path(
+                Path::new("./../esc/fe.yaml"),
+                workspace,
+                Path::new("/w/repo")
+            ),
+            "../esc/fe.yaml"
+        );
+    }
 
     #[test]
     fn workflow_commands_are_escaped() {

@@ -28,12 +28,20 @@ pub fn status_word(status: CaseStatus) -> String {
 pub fn headline(attempt: &Attempt) -> String {
     match &attempt.result {
         AttemptResult::Errored(message) => message.clone(),
-        AttemptResult::Failed | AttemptResult::Passed => attempt
-            .checks
-            .iter()
-            .find(|c| !c.passed)
-            .map(|c| format!("{}: {}", c.label, found(c)))
-            .unwrap_or_else(|| "passed".into()),
+        AttemptResult::Failed | AttemptResult::Passed => {
+            let mut failed = attempt.checks.iter().filter(|c| !c.passed);
+            match failed.next() {
+                Some(first) => {
+                    let others = failed.count() as u64;
+                    let more = match others {
+                        0 => String::new(),
+                        n => format!(" (and {} failed)", counted(n, "other check")),
+                    };
+                    format!("{}: {}{more}", first.label, found(first))
+                }
+                None => "passed".into(),
+            }
+        }
     }
 }
 
