@@ -245,7 +245,7 @@ fn completed(report: &StepReport) -> Value {
         "stepIndex": report.index,
         "output": report.output,
         "durationMs": report.duration_ms,
-        "costUsd": format!("{:.6}", report.usage.map_or(0.0, |usage| usage.cost_usd)),
+        "costUsd": usd(report.usage.map_or(0.0, |usage| usage.cost_usd)),
     });
     if let (Some(usage), Some(fields)) = (report.usage, payload.as_object_mut()) {
         fields.insert(
@@ -279,6 +279,22 @@ fn summary(ran: &[StepReport], step_count: usize) -> Value {
         "stepsRun": ran.len(),
         "durationMs": ran.iter().map(|r| r.duration_ms).sum::<u64>(),
         "tokens": { "prompt": prompt, "completion": completion, "total": prompt + completion },
-        "costUsd": format!("{cost:.6}"),
+        "costUsd": usd(cost),
     })
+}
+
+/// A cost as the contract writes it: a decimal string of 6 places. An empty sum of floats is
+/// -0.0, which would print as "-0.000000"; adding 0.0 makes it 0.
+fn usd(cost: f64) -> String {
+    format!("{:.6}", cost + 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn no_cost_is_zero_not_minus_zero() {
+        let nothing: f64 = std::iter::empty::<f64>().sum();
+        assert_eq!(super::usd(nothing), "0.000000");
+        assert_eq!(super::usd(0.000013), "0.000013");
+    }
 }
