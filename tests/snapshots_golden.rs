@@ -120,7 +120,8 @@ fn a_change_fails_with_a_diff_and_waits_for_review() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("flowcheck snapshots review"),
+        run.stdout
+            .contains(&format!("flowcheck snapshots review {}`", project.suite())),
         "{}",
         run.stdout
     );

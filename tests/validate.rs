@@ -69,7 +69,17 @@ invalid_suite_tests!(
 fn the_example_suites_are_valid() {
     let result = run(&["validate", "suites"]);
     assert_eq!(result.code, 0, "{}", result.all());
-    assert!(result.stdout.contains("cases: valid"), "{}", result.stdout);
+    // Cases, and how many runs they make over their targets (what `run` counts).
+    let counts =
+        regex::Regex::new(r"^\d+ suites, (\d+) cases \((\d+) with their targets\): valid\n$")
+            .expect("regex");
+    let listed = run(&["run", "suites", "--list"]).stdout;
+    let (cases, runs): (u64, u64) = counts
+        .captures(&result.stdout)
+        .and_then(|c| Some((c[1].parse().ok()?, c[2].parse().ok()?)))
+        .unwrap_or_else(|| panic!("{}", result.stdout));
+    assert!(cases < runs, "{}", result.stdout);
+    assert!(listed.contains(&format!("\n{runs} cases (")), "{listed}");
 }
 
 #[test]

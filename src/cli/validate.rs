@@ -18,8 +18,18 @@ pub fn validate(args: ValidateArgs) -> u8 {
         return exit::USAGE;
     }
     let cases: usize = loaded.suites.iter().map(|s| s.cases.len()).sum();
+    // `run` counts a case once per target: say that number too where it differs.
+    let runs: usize = (loaded.suites.iter())
+        .flat_map(|s| &s.cases)
+        .map(|c| c.targets.len())
+        .sum();
+    let per_target = if runs == cases {
+        String::new()
+    } else {
+        format!(" ({runs} with their targets)")
+    };
     let summary = format!(
-        "{}, {}: valid\n",
+        "{}, {}{per_target}: valid\n",
         counted(loaded.suites.len() as u64, "suite"),
         counted(cases as u64, "case")
     );

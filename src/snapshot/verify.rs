@@ -81,8 +81,9 @@ pub fn verify(
                     crate::files::write_atomic(&pending_file, &record(now()).render(true));
                 let detail = match written {
                     Ok(()) => format!(
-                        "the output differs from its snapshot; the new output is in {}: run `flowcheck snapshots review`",
-                        pending_file.display()
+                        "the output differs from its snapshot; the new output is in {}: run `flowcheck snapshots review {}`",
+                        pending_file.display(),
+                        suite.file.display()
                     ),
                     Err(err) => format!(
                         "the output differs from its snapshot, and the new output could not be saved: {err}"
