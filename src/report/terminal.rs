@@ -113,7 +113,9 @@ impl Terminal {
                 title(outcome)
             );
         }
-        if self.show_details && !matches!(outcome.status, CaseStatus::Passed) {
+        // A case not run has nothing to explain but why the run stopped, which the end says
+        // once (`note: stopped after the first failure`), not once a case.
+        if self.show_details && !matches!(outcome.status, CaseStatus::Passed | CaseStatus::NotRun) {
             let header = format!(
                 "{} {} {}",
                 paint(
