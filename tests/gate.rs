@@ -110,6 +110,19 @@ fn a_candidate_that_only_errors_says_why_and_counts_as_no_evidence() {
         "{case}"
     );
     assert_eq!(report["comparisons"][0]["overall"]["mcnemar_p"], 1.0);
+    // The verdict is a field for machines, beside the rules that made it.
+    let gate = &report["gates"][0];
+    assert_eq!(
+        (&gate["candidate"], &gate["accepted"]),
+        (&serde_json::json!("v99"), &serde_json::json!(false)),
+        "{gate}"
+    );
+    assert!(
+        gate["rules"].as_array().is_some_and(|rules| rules
+            .iter()
+            .any(|r| r["rule"] == "error budget" && r["passed"] == false)),
+        "{gate}"
+    );
 
     // A baseline that only errors (an outage) is no evidence either: it used to be accepted,
     // since the candidate's error budget held.

@@ -4,7 +4,7 @@
 
 use super::execution::{ExecutionArgs, read_report};
 use super::run::report_error;
-use crate::compare::{self, CandidateComparison, Policy, RuleResult, Sample};
+use crate::compare::{self, CandidateComparison, Gate, Policy, Sample};
 use crate::exit;
 use crate::report::comparison::{html, markdown, terminal};
 use crate::report::{Terminal, write_report};
@@ -71,21 +71,14 @@ pub async fn gate(args: GateArgs) -> u8 {
     match compare_and_report(&args.compare, Some(&policy)).await {
         Ok(outcome) if outcome.infrastructure_failed() => outcome.exit_code(),
         Ok(outcome) if outcome.stop == Some(Stop::Interrupted) => exit::INTERRUPTED,
-        Ok(outcome)
-            if outcome
-                .gates
-                .iter()
-                .all(|(_, rules)| rules.iter().all(|r| r.passed)) =>
-        {
-            exit::SUCCESS
-        }
+        Ok(outcome) if outcome.gates.iter().all(|gate| gate.accepted) => exit::SUCCESS,
         Ok(_) => exit::FAILED,
         Err(code) => code,
     }
 }
 
 struct Compared {
-    gates: Vec<(String, Vec<RuleResult>)>,
+    gates: Vec<Gate>,
     stop: Option<Stop>,
     errored_only: bool,
     report_failed: bool,
@@ -262,10 +255,10 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
             )
         })
         .collect();
-    let gates: Vec<(String, Vec<RuleResult>)> = match policy {
+    let gates: Vec<Gate> = match policy {
         Some(policy) => comparisons
             .iter()
-            .map(|c| (c.candidate.clone(), compare::evaluate(policy, c)))
+            .map(|c| compare::gate(policy, c))
             .collect(),
         None => Vec::new(),
     };
@@ -273,8 +266,8 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
     for comparison in &comparisons {
         progress.line(terminal::render(comparison).trim_end());
     }
-    for (candidate, rules) in &gates {
-        progress.line(terminal::render_gate(candidate, &baseline_label, rules).trim_end());
+    for gate in &gates {
+        progress.line(terminal::render_gate(gate, &baseline_label).trim_end());
     }
 
     let mut report_failed = false;

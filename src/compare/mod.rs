@@ -7,5 +7,5 @@ pub mod sample;
 pub mod stats;
 
 pub use comparison::{CandidateComparison, CaseComparison, Class, Summary, TargetSummary, compare};
-pub use policy::{Policy, RuleResult, evaluate};
+pub use policy::{Gate, Policy, RuleResult, evaluate, gate};
 pub use sample::Sample;

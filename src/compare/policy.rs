@@ -92,6 +92,25 @@ impl Policy {
     }
 }
 
+/// A policy applied to one candidate: its rules, and whether it may be promoted (every rule
+/// passed).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Gate {
+    pub candidate: String,
+    pub accepted: bool,
+    pub rules: Vec<RuleResult>,
+}
+
+/// Apply `policy` to a candidate's comparison.
+pub fn gate(policy: &Policy, comparison: &CandidateComparison) -> Gate {
+    let rules = evaluate(policy, comparison);
+    Gate {
+        candidate: comparison.candidate.clone(),
+        accepted: rules.iter().all(|r| r.passed),
+        rules,
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RuleResult {
     pub rule: String,

@@ -3,11 +3,11 @@
 //! page as JSON and a small script renders it, so the page and the JSON report agree.
 
 use super::{ms, output_diff, side_text, verdict};
-use crate::compare::{CandidateComparison, RuleResult};
+use crate::compare::{CandidateComparison, Gate};
 use crate::report::style::plain;
 use serde_json::{Value, json};
 
-fn data(comparisons: &[CandidateComparison], gates: &[(String, Vec<RuleResult>)]) -> Value {
+fn data(comparisons: &[CandidateComparison], gates: &[Gate]) -> Value {
     let comparisons: Vec<Value> = comparisons
         .iter()
         .map(|c| {
@@ -43,11 +43,10 @@ fn data(comparisons: &[CandidateComparison], gates: &[(String, Vec<RuleResult>)]
             json!({"baseline": c.baseline, "candidate": c.candidate, "cases": cases, "scopes": scopes})
         })
         .collect();
-    let gates: Vec<Value> = gates.iter().map(|(candidate, rules)| json!({"candidate": candidate, "accepted": rules.iter().all(|r| r.passed), "rules": rules})).collect();
     json!({"comparisons": comparisons, "gates": gates})
 }
 
-pub fn render(comparisons: &[CandidateComparison], gates: &[(String, Vec<RuleResult>)]) -> String {
+pub fn render(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
     // `</` cannot appear inside a script element; JSON allows `<\/` for it.
     let data = data(comparisons, gates).to_string().replace("</", "<\\/");
     TEMPLATE.replace("__DATA__", &data)

@@ -1,27 +1,27 @@
 //! The comparison as Markdown: for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
 
 use super::{change, errors, ms, output_diff, side_text, verdict};
-use crate::compare::{CandidateComparison, RuleResult};
+use crate::compare::{CandidateComparison, Gate};
 use crate::report::style::plain;
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-pub fn render(comparisons: &[CandidateComparison], gates: &[(String, Vec<RuleResult>)]) -> String {
+pub fn render(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
     let mut out = String::from("# flowcheck comparison\n");
-    for (candidate, rules) in gates {
-        let accepted = rules.iter().all(|r| r.passed);
+    for gate in gates {
         out.push_str(&format!(
-            "\n## Gate: {candidate} {}\n\n",
-            if accepted {
+            "\n## Gate: {} {}\n\n",
+            gate.candidate,
+            if gate.accepted {
                 "✅ accepted"
             } else {
                 "❌ refused"
             }
         ));
         out.push_str("| rule | measured | limit | result | why |\n|---|---|---|---|---|\n");
-        for rule in rules {
+        for rule in &gate.rules {
             let result = if rule.passed { "pass" } else { "**FAIL**" };
             out.push_str(&format!(
                 "| {} | {} | {} | {result} | {} |\n",

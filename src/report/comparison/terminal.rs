@@ -1,7 +1,7 @@
 //! The comparison and the gate's verdict on the terminal.
 
 use super::{change, errors, ms, output_diff, side_text, verdict};
-use crate::compare::{CandidateComparison, Class, RuleResult, Summary};
+use crate::compare::{CandidateComparison, Class, Gate, Summary};
 use crate::report::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
 use crate::words::counted;
 
@@ -161,13 +161,13 @@ pub fn render(comparison: &CandidateComparison) -> String {
     out
 }
 
-pub fn render_gate(candidate: &str, baseline: &str, rules: &[RuleResult]) -> String {
-    let accepted = rules.iter().all(|r| r.passed);
+pub fn render_gate(gate: &Gate, baseline: &str) -> String {
+    let candidate = &gate.candidate;
     let mut out = format!(
         "\n{} {candidate} against {baseline}\n",
         paint(BOLD, "Gate:")
     );
-    for rule in rules {
+    for rule in &gate.rules {
         let mark = if rule.passed {
             paint(PASS, "✓ pass")
         } else {
@@ -178,7 +178,7 @@ pub fn render_gate(candidate: &str, baseline: &str, rules: &[RuleResult]) -> Str
             rule.rule, rule.measured, rule.limit, rule.why
         ));
     }
-    let verdict = if accepted {
+    let verdict = if gate.accepted {
         paint(PASS, format!("ACCEPTED: {candidate} may be promoted"))
     } else {
         paint(FAIL, format!("REFUSED: {candidate} must not be promoted"))
