@@ -210,7 +210,7 @@ def main():
                 delays.append(max(0.0, seen - d))
                 rel.append(max(0.0, seen - d) / d)
         stderr = open(os.path.join(m, "fc-jobs.1.stderr")).read()
-        gets = len(re.findall(r"^> GET ", stderr, re.M))
+        gets = len(re.findall(r"^> #\d+ GET ", stderr, re.M))
         posts = len(re.findall(r"^> POST ", stderr, re.M))
         fixed_polls = [math.ceil(d / 2 - 1e-9) for d in durations.values()]
         fixed_delays = [2 * math.ceil(d / 2 - 1e-9) - d for d in durations.values()]
@@ -239,7 +239,7 @@ def main():
         w("")
         w("Delay = flowcheck's observed latency (the JSON report's `observation.latency`: submit answered "
           "→ the poll that saw the job end) minus the job's known duration (its version's `job_seconds`). "
-          "Polls are the `> GET` lines of `-v`. The fixed-interval client is computed, not run: it sleeps "
+          "Polls are the `> #N GET` lines of `-v`. The fixed-interval client is computed, not run: it sleeps "
           "2 s after the submit and then polls every 2 s, so it polls ceil(d/2) times and notices at 2·ceil(d/2). "
           "The lower bound holds for any client that polls every job on one schedule, even one fitted to "
           "these very durations (`fewest_polls_for_median` in bench/report.py): the target's pair of "

@@ -544,6 +544,17 @@ fn the_key_never_appears_in_any_output_or_report() {
         result.stderr.contains("authorization: Bearer [redacted]"),
         "verbose output shows requests"
     );
+    // Calls run side by side: every response names the request it answers.
+    let numbers = |pattern: &str| -> std::collections::BTreeSet<String> {
+        regex::Regex::new(pattern)
+            .expect("regex")
+            .captures_iter(&result.stderr)
+            .map(|c| c[1].to_owned())
+            .collect()
+    };
+    let requests = numbers(r"(?m)^> #(\d+) (?:POST|GET) ");
+    assert!(requests.len() > 10, "{}", result.stderr);
+    assert_eq!(requests, numbers(r"(?m)^< #(\d+) \d{3} "));
     for (what, text) in [
         ("stdout", result.stdout.clone()),
         ("stderr", result.stderr.clone()),

@@ -192,7 +192,7 @@ impl Client {
     ) -> Result<(), ApiError> {
         let url = self.url(flow, Some(target), "step");
         let started = Instant::now();
-        self.trace_request("POST", &url, Some(body));
+        let exchange = self.trace_request("POST", &url, Some(body));
         let mut response = self
             .request(reqwest::Method::POST, &url, Some(body))
             .send()
@@ -208,7 +208,7 @@ impl Client {
         if !(200..300).contains(&status) || !is_stream {
             let retry_after = retry_after(&response);
             let text = self.read_capped(&mut response).await?;
-            self.trace_response(status, started, &text);
+            self.trace_response(exchange, status, started, &text);
             self.record("POST", &url, Some(body), meta.as_ref(), &text);
             if (200..300).contains(&status) {
                 return Err(ApiError::Protocol(format!(
@@ -251,9 +251,9 @@ impl Client {
                 frame.data = self.config.api_key.scrub(&frame.data);
                 if self.config.verbose {
                     crate::errln!(
-                        "< event: {} data: {}",
+                        "< #{exchange} event: {} data: {}",
                         frame.event.as_deref().unwrap_or("-"),
-                        redact_url(&frame.data)
+                        shown(&redact_url(&frame.data))
                     );
                 }
                 let event = wire::parse_step_event(frame.event.as_deref(), &frame.data)?;
@@ -266,7 +266,7 @@ impl Client {
                 on_event(event);
             }
         }
-        self.trace_response(status, started, "(end of stream)");
+        self.trace_response(exchange, status, started, "(end of stream)");
         self.record("POST", &url, Some(body), meta.as_ref(), &raw);
         if !terminal || parser.is_mid_frame() {
             return Err(ApiError::Protocol(
@@ -346,7 +346,7 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<Value, ApiError> {
         let started = Instant::now();
-        self.trace_request(method.as_str(), url, body);
+        let exchange = self.trace_request(method.as_str(), url, body);
         let mut response = self
             .request(method.clone(), url, body)
             .send()
@@ -356,7 +356,7 @@ impl Client {
         let retry_after = retry_after(&response);
         let meta = self.meta(&response);
         let text = self.read_capped(&mut response).await?;
-        self.trace_response(status, started, &text);
+        self.trace_response(exchange, status, started, &text);
         self.record(method.as_str(), url, body, meta.as_ref(), &text);
         if !(200..300).contains(&status) {
             return Err(http_error(status, &text, retry_after));
@@ -416,19 +416,53 @@ impl Client {
         }
     }
 
-    fn trace_request(&self, method: &str, url: &str, body: Option<&Value>) {
-        if self.config.verbose {
-            let body = body.map(|b| redact_urls(b).to_string()).unwrap_or_default();
-            crate::errln!("> {method} {url}\n> authorization: Bearer [redacted]\n> {body}");
+    /// `-v`: the request, numbered so that its response (`< #12 ...`) can be found among
+    /// the others in flight. Returns the number.
+    fn trace_request(&self, method: &str, url: &str, body: Option<&Value>) -> u64 {
+        static EXCHANGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        if !self.config.verbose {
+            return 0;
         }
+        let exchange = EXCHANGES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let body = body.map(|b| redact_urls(b).to_string()).unwrap_or_default();
+        crate::errln!(
+            "> #{exchange} {method} {url}\n> #{exchange} authorization: Bearer [redacted]\n> #{exchange} {}",
+            shown(&body)
+        );
+        exchange
     }
 
-    fn trace_response(&self, status: u16, started: Instant, text: &str) {
+    fn trace_response(&self, exchange: u64, status: u16, started: Instant, text: &str) {
         if self.config.verbose {
-            let shown = crate::check::short(&Value::String(redact_url(text)), 2000);
-            crate::errln!("< {status} ({} ms) {shown}", started.elapsed().as_millis());
+            crate::errln!(
+                "< #{exchange} {status} ({} ms) {}",
+                started.elapsed().as_millis(),
+                shown(&redact_url(text))
+            );
         }
     }
+}
+
+/// A body as `-v` prints it: as sent or received, on one line, control characters escaped
+/// (a server's text must not move the terminal's cursor), cut after 2,000 characters.
+fn shown(text: &str) -> String {
+    const LONGEST: usize = 2000;
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n == LONGEST {
+            out.push_str(&format!(
+                " … ({} more characters)",
+                text.chars().count() - n
+            ));
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The reason rustls refused the server's certificate, if that is what `err` is. rustls's error
@@ -540,6 +574,18 @@ mod tests {
         for bad in ["-1", "NaN", "soon", ""] {
             assert_eq!(after(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn verbose_bodies_are_one_line_and_cut() {
+        use super::shown;
+        assert_eq!(shown(r#"{"a":"b"}"#), r#"{"a":"b"}"#);
+        assert_eq!(shown("line\nbreak\u{1b}[31m"), "line\\nbreak\\u{1b}[31m");
+        let long = "é".repeat(2005);
+        assert_eq!(
+            shown(&long),
+            format!("{} … (5 more characters)", "é".repeat(2000))
+        );
     }
 
     #[test]
