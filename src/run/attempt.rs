@@ -20,13 +20,23 @@ pub async fn run_attempt(
 ) -> Attempt {
     let body = wire::run_body(&case.request);
     let deadline = Instant::now() + case.timeout;
+    let progress = transport::Progress::default();
     let work = async {
         match case.mode {
             Mode::Sync => {
                 transport::run_sync(client, &suite.flow, target, &body, policy, deadline).await
             }
             Mode::Async => {
-                transport::run_job(client, &suite.flow, target, &body, policy, deadline).await
+                transport::run_job(
+                    client,
+                    &suite.flow,
+                    target,
+                    &body,
+                    policy,
+                    deadline,
+                    &progress,
+                )
+                .await
             }
             Mode::Step => {
                 transport::run_steps(client, &suite.flow, target, case, policy, deadline).await
@@ -37,10 +47,16 @@ pub async fn run_attempt(
         Ok(observed) => observed,
         Err(_) => Observed {
             reply: Reply::Broken {
-                message: format!(
-                    "timed out after {}",
-                    humantime::format_duration(case.timeout)
-                ),
+                message: match progress.take() {
+                    Some(progress) => format!(
+                        "timed out after {} ({progress})",
+                        humantime::format_duration(case.timeout)
+                    ),
+                    None => format!(
+                        "timed out after {}",
+                        humantime::format_duration(case.timeout)
+                    ),
+                },
             },
             latency: case.timeout,
             steps: Vec::new(),

@@ -14,6 +14,21 @@ use crate::check::observation::Reply;
 use crate::secret::redact_url;
 use std::time::Duration;
 
+/// Where a transport has got to, in words, for a timeout to say: the future that knows is
+/// dropped when the case's time runs out.
+#[derive(Default)]
+pub struct Progress(std::cell::RefCell<Option<String>>);
+
+impl Progress {
+    pub fn set(&self, text: String) {
+        *self.0.borrow_mut() = Some(text);
+    }
+
+    pub fn take(&self) -> Option<String> {
+        self.0.borrow_mut().take()
+    }
+}
+
 /// What one transport observed.
 pub struct Observed {
     pub reply: Reply,
