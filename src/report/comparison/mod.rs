@@ -49,10 +49,14 @@ pub fn errors(comparison: &CandidateComparison) -> Vec<(&CaseComparison, String)
         .collect()
 }
 
+/// Milliseconds, with a decimal below 10 ms: a loopback call takes under one, and `0 ms → 1 ms`
+/// hid what the change was measured on.
 pub fn ms(value: Option<f64>) -> String {
-    value
-        .map(|v| format!("{v:.0} ms"))
-        .unwrap_or_else(|| "–".into())
+    match value {
+        Some(v) if v < 10.0 => format!("{v:.1} ms"),
+        Some(v) => format!("{v:.0} ms"),
+        None => "–".into(),
+    }
 }
 
 pub fn change(value: Option<f64>) -> String {
