@@ -691,6 +691,14 @@ fn a_503_is_retried_and_a_500_only_when_asked() {
         ),
         (Some("passed"), Some(1))
     );
+    // The pass says it needed a retry.
+    assert!(
+        result
+            .stdout
+            .contains("server-errors › a 503 is retried @ v2 (1 retry)"),
+        "{}",
+        result.stdout
+    );
     let not_retried = case(&report, "a 500 is retried only when asked", "v3");
     assert_eq!(not_retried["status"], "errored");
     assert_eq!(not_retried["attempts"][0]["retries"], 0);

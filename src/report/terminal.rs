@@ -105,9 +105,17 @@ impl Terminal {
         }
         if self.show_passes || !outcome.status.is_success() {
             let seconds = outcome.duration.as_secs_f64();
+            // A pass that needed retries (a 429, a dropped connection) says so, as nextest's
+            // `TRY 2 PASS` does: it took longer, and the server was not well.
+            let retries: u32 = outcome.attempts.iter().map(|a| a.retries).sum();
+            let retried = match retries {
+                0 => String::new(),
+                1 => paint(DIM, " (1 retry)"),
+                n => paint(DIM, format!(" ({n} retries)")),
+            };
             let _ = writeln!(
                 self.pending,
-                "{} {} {}",
+                "{} {} {}{retried}",
                 status_word(outcome.status),
                 paint(DIM, format!("[{seconds:>7.3}s]")),
                 title(outcome)
