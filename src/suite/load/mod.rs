@@ -254,8 +254,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         Ok(d) if d < Duration::from_millis(1) => Err("a duration must be at least 1ms".into()),
         Ok(d) if d > MAX_DURATION => Err("a duration must be at most 30days".into()),
         Ok(d) => Ok(d),
-        Err(err) => Err(format!(
-            "invalid duration \"{text}\": {err} (write e.g. 500ms, 30s, 2m)"
+        // humantime's own words list units up to years (past the limit) "and few variations".
+        Err(_) => Err(format!(
+            "invalid duration \"{text}\": write a number and a unit, e.g. 500ms, 30s, 2m, 1h, 2days"
         )),
     }
 }
