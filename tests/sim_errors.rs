@@ -103,6 +103,24 @@ async fn wrongly_shaped_bodies_are_422_with_locations() {
         );
         assert!(detail["msg"].is_string());
     }
+    // Every problem at once, the attachments' with the others.
+    let all = sim
+        .post(
+            "demo/bench/echo/execute",
+            &json!({"message": 5, "parameters": "x", "attachments": 3, "blockOverrides": 1}),
+        )
+        .await;
+    assert_eq!(all.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let locations: Vec<Value> = all.json()["detail"]
+        .as_array()
+        .map(|issues| issues.iter().map(|i| i["loc"][1].clone()).collect())
+        .unwrap_or_default();
+    for field in ["message", "parameters", "blockOverrides", "attachments"] {
+        assert!(
+            locations.contains(&json!(field)),
+            "{field} in {locations:?}"
+        );
+    }
     let step = sim
         .post(
             "demo/docs/summarize/step",

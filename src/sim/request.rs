@@ -56,10 +56,19 @@ impl<'a> Fields<'a> {
     fn into_run(mut self, message: Option<String>) -> Result<RunBody, ApiError> {
         let parameters = self.object("parameters");
         let block_overrides = self.block_overrides();
+        // Shape problems of the attachments join the others; what they break beyond their
+        // shape (a bad URL, say) is said once the shape is right.
+        let attachments = match attachments::parse(self.body.get("attachments")) {
+            Err(ApiError::Validation(issues)) => {
+                self.issues.extend(issues);
+                Ok(Vec::new())
+            }
+            other => other,
+        };
         if !self.issues.is_empty() {
             return Err(ApiError::Validation(self.issues));
         }
-        let attachments = attachments::parse(self.body.get("attachments"))?;
+        let attachments = attachments?;
         check_parameters(&parameters)?;
         Ok(RunBody {
             message,
