@@ -148,18 +148,23 @@ fn a_candidate_that_only_errors_says_why_and_counts_as_no_evidence() {
 fn a_policy_file_adds_rules_that_state_what_they_measured() {
     let dir = tempdir();
     let policy = dir.path().join("gate.yaml");
-    std::fs::write(&policy, "max_regressions: 10\nmin_pass_rate: 0.9\ntags: {billing: 1.0}\nmax_latency_p95_increase: 10.0\nmax_error_rate: 0.0\n").expect("written");
-    let result = run(&[
-        "gate",
-        "--baseline",
-        "production",
-        "--candidate",
-        "v3",
-        "suites/triage.yaml",
-        "--embedded",
-        "--policy",
-        policy.to_str().unwrap_or_default(),
-    ]);
+    let gate_with = |text: &str| {
+        std::fs::write(&policy, text).expect("written");
+        run(&[
+            "gate",
+            "--baseline",
+            "production",
+            "--candidate",
+            "v3",
+            "suites/triage.yaml",
+            "--embedded",
+            "--policy",
+            policy.to_str().unwrap_or_default(),
+        ])
+    };
+    let result = gate_with(
+        "max_regressions: 10\nmin_pass_rate: 0.9\ntags: {billing: 1.0}\nmax_latency_p95_increase: 10.0\nmax_error_rate: 0.0\n",
+    );
     assert_eq!(result.code, 1, "{}", result.all());
     for line in [
         "✓ pass  no regression beyond noise: 5 regressions in cases run once a side (limit: at most 10)",
@@ -180,20 +185,6 @@ fn a_policy_file_adds_rules_that_state_what_they_measured() {
         result.stdout
     );
 
-    let gate_with = |text: &str| {
-        std::fs::write(&policy, text).expect("written");
-        run(&[
-            "gate",
-            "--baseline",
-            "production",
-            "--candidate",
-            "v3",
-            "suites/triage.yaml",
-            "--embedded",
-            "--policy",
-            policy.to_str().unwrap_or_default(),
-        ])
-    };
     let result = gate_with("max_regresions: 1\n");
     assert_eq!(result.code, 2, "{}", result.all());
     // Like a suite's errors: at file:line:col, with the line and a suggestion.
