@@ -752,6 +752,19 @@ fn the_run_deadline_marks_unfinished_cases_not_run() {
         "{}",
         result.stdout
     );
+    // The jobs were submitted when the deadline cut them: each says the server may have
+    // run it, in the report and on its line.
+    let cut = "while a call was in flight (the server may have run it)";
+    let cases = report["cases"].as_array().cloned().unwrap_or_default();
+    assert!(
+        !cases.is_empty()
+            && cases
+                .iter()
+                .all(|c| c["reason"].as_str().is_some_and(|r| r.contains(cut))),
+        "{}",
+        report["cases"]
+    );
+    assert_eq!(result.stdout.matches(cut).count(), 4, "{}", result.stdout);
     assert_valid_junit(&junit);
 }
 

@@ -108,14 +108,22 @@ impl Terminal {
             // A pass that needed retries (a 429, a dropped connection) says so, as nextest's
             // `TRY 2 PASS` does: it took longer, and the server was not well.
             let retries: u32 = outcome.attempts.iter().map(|a| a.retries).sum();
-            let retried = match retries {
+            let suffix = match retries {
                 0 => String::new(),
                 1 => paint(DIM, " (1 retry)"),
                 n => paint(DIM, format!(" ({n} retries)")),
             };
+            // A case stopped after it started says how far it got; one never started needs
+            // no more than the note at the end.
+            let suffix = match (&outcome.reason, outcome.status) {
+                (Some(reason), CaseStatus::NotRun) if !outcome.duration.is_zero() => {
+                    format!("{suffix}{}", paint(DIM, format!(": {reason}")))
+                }
+                _ => suffix,
+            };
             let _ = writeln!(
                 self.pending,
-                "{} {} {}{retried}",
+                "{} {} {}{suffix}",
                 status_word(outcome.status),
                 paint(DIM, format!("[{seconds:>7.3}s]")),
                 title(outcome)

@@ -83,6 +83,8 @@ struct Progress {
     attempts: Vec<Attempt>,
     settled: u32,
     started: Option<Instant>,
+    /// Attempts stopped while their call was in flight: the server may have run them.
+    cut: u32,
 }
 
 /// Run the plan; `on_event` is called from this task only, so consumers need no locking.
@@ -164,8 +166,9 @@ pub async fn execute(
                     let code = code.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
                     halt(Stop::Fatal(format!("{what} (HTTP {http}{code}: {message})")), &mut stopped, &mut grace_end, true);
                 }
-                let entry = progress.entry(index).or_insert_with(|| Progress { planned: plan[index], attempts: Vec::with_capacity(plan[index].attempts as usize), settled: 0, started: None });
+                let entry = progress.entry(index).or_insert_with(|| Progress { planned: plan[index], attempts: Vec::with_capacity(plan[index].attempts as usize), settled: 0, started: None, cut: 0 });
                 entry.settled += 1;
+                entry.cut += u32::from(started.is_some() && attempt.is_none());
                 entry.started = match (entry.started, started) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
@@ -220,6 +223,12 @@ fn finish(
                 done.attempts.len(),
                 planned.attempts
             )
+        };
+        // A call cut short was sent: the server may have run it (and charged for it).
+        let reason = if done.cut > 0 {
+            format!("{reason}, while a call was in flight (the server may have run it)")
+        } else {
+            reason
         };
         (CaseStatus::NotRun, Some(reason))
     };
