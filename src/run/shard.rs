@@ -20,8 +20,18 @@ impl Shard {
             return crate::report::ci::gitlab_shard();
         }
         let parsed = text.split_once('/').and_then(|(k, n)| {
-            Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?))
+            Some((k.trim().parse::<u64>().ok()?, n.trim().parse::<u64>().ok()?))
         });
+        let parsed = match parsed {
+            Some((_, total)) if total > u64::from(u32::MAX) => {
+                return Err(format!(
+                    "--shard {text:?}: N is at most {} (machines sharing one plan)",
+                    u32::MAX
+                ));
+            }
+            Some((index, total)) => u32::try_from(index).ok().zip(u32::try_from(total).ok()),
+            None => None,
+        };
         match parsed {
             Some((index, total)) if total >= 1 && (1..=total).contains(&index) => {
                 Ok(Shard { index, total })
@@ -109,6 +119,8 @@ mod tests {
         for bad in ["0/4", "5/4", "1/0", "x", "1/", "/2"] {
             assert!(Shard::parse(bad).is_err(), "{bad}");
         }
+        assert!(Shard::parse("2/99999999999999999999").is_err_and(|e| e.contains("must read K/N")));
+        assert!(Shard::parse("2/9999999999").is_err_and(|e| e.contains("N is at most 4294967295")));
     }
 
     #[test]
