@@ -292,6 +292,18 @@ fn compare_writes_markdown_json_and_html_and_reads_a_baseline_report() {
 
     let html = read(&dir.path().join("compare.html"));
     assert!(html.contains("<script type=\"application/json\" id=\"data\">"));
+    // Without JavaScript, the page still holds the comparison, as escaped text.
+    let text = html
+        .split_once("<noscript>")
+        .and_then(|(_, rest)| rest.split_once("</noscript>"))
+        .map(|(text, _)| text)
+        .unwrap_or_default();
+    assert!(
+        text.contains("# flowcheck comparison")
+            && text
+                .contains("support-triage › money back is billing too | pass | fail | regressed"),
+        "{text}"
+    );
     assert!(
         !html.contains("</script><"),
         "no early end of the data script"

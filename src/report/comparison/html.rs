@@ -49,7 +49,15 @@ fn data(comparisons: &[CandidateComparison], gates: &[Gate]) -> Value {
 pub fn render(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
     // `</` cannot appear inside a script element; JSON allows `<\/` for it.
     let data = data(comparisons, gates).to_string().replace("</", "<\\/");
-    TEMPLATE.replace("__DATA__", &data)
+    // Without JavaScript the page shows the Markdown report's text instead of nothing.
+    let text = super::markdown::render(comparisons, gates)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    // Filled by position, so that a case named `__DATA__` stays text.
+    let (head, rest) = TEMPLATE.split_once("__TEXT__").unwrap_or((TEMPLATE, ""));
+    let (middle, tail) = rest.split_once("__DATA__").unwrap_or((rest, ""));
+    format!("{head}{text}{middle}{data}{tail}")
 }
 
 const TEMPLATE: &str = r#"<!doctype html>
@@ -81,6 +89,7 @@ const TEMPLATE: &str = r#"<!doctype html>
   <label><input type="checkbox" id="only-regressed"> regressed only</label>
   <label>tag <select id="tag"><option value="">all</option></select></label>
 </div>
+<noscript><p>The tables below are drawn with JavaScript; here is the same comparison as text.</p><pre>__TEXT__</pre></noscript>
 <div id="gates"></div>
 <div id="comparisons"></div>
 <script type="application/json" id="data">__DATA__</script>
