@@ -1,10 +1,10 @@
 //! Text files flowcheck reads are read within a size limit. Files flowcheck writes (reports,
-//! golden snapshots) are written atomically: a temporary
-//! file beside the target, then a rename, so a reader (or an interrupted run) never sees half
-//! a file. A report named on the command line may also be a device, a pipe or a link
-//! (`/dev/null`, `/dev/stdout`, a fifo): those are written into, never replaced. Temporary files in progress are registered, so that quitting at once (a second
-//! Ctrl-C) removes them instead of leaving them behind: `std::process::exit` runs no
-//! destructors.
+//! golden snapshots) are written atomically: a temporary file beside the target, then a
+//! rename, so a reader (or an interrupted run) never sees half a file. A report named on the
+//! command line may also be a device, a pipe or a link (`/dev/null`, `/dev/stdout`, a fifo):
+//! those are written into, never replaced. Temporary files in progress are registered, so that
+//! quitting at once (a second Ctrl-C) removes them instead of leaving them behind:
+//! `std::process::exit` runs no destructors.
 
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -24,16 +24,6 @@ pub enum ReadError {
         line: usize,
         column: usize,
     },
-}
-
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ReadError::Io(err) => write!(f, "cannot read: {err}"),
-            ReadError::TooLarge { limit } => write!(f, "the file is larger than {limit} bytes"),
-            ReadError::NotUtf8 { .. } => f.write_str("the text is not UTF-8 from here on"),
-        }
-    }
 }
 
 /// Read a text file of at most `limit` bytes.

@@ -171,6 +171,15 @@ fn merged_shards_are_the_whole_run_and_none_may_be_missing() {
         "{}",
         missing.stderr
     );
+    let alone = merge(&[&s2]);
+    assert_eq!(alone.code, 2, "{}", alone.all());
+    assert!(
+        alone.stderr.contains(
+            "the reports of shards 1/3, 3/3 are missing: the merged report would lack their cases"
+        ),
+        "{}",
+        alone.stderr
+    );
     let mixed = merge(&[&s1, &s2, &s3, &full]);
     assert_eq!(mixed.code, 2, "{}", mixed.all());
     assert!(

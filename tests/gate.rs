@@ -5,20 +5,27 @@
 
 mod common;
 
-use common::{Sim, read, read_json, run, tempdir};
+use common::{Run, Sim, read, read_json, run, tempdir};
 use std::process::Command;
+
+/// `flowcheck gate --baseline B --candidate C SUITE --embedded EXTRA...`
+fn gate_embedded(baseline: &str, candidate: &str, suite: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "gate",
+        "--baseline",
+        baseline,
+        "--candidate",
+        candidate,
+        suite,
+        "--embedded",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
 
 #[test]
 fn gating_triage_v3_against_production_is_refused() {
-    let result = run(&[
-        "gate",
-        "--baseline",
-        "production",
-        "--candidate",
-        "v3",
-        "suites/triage.yaml",
-        "--embedded",
-    ]);
+    let result = gate_embedded("production", "v3", "suites/triage.yaml", &[]);
     assert_eq!(result.code, 1, "{}", result.all());
     assert!(
         result.stdout.contains("✗ FAIL  no regression beyond noise"),
@@ -39,15 +46,7 @@ fn gating_triage_v3_against_production_is_refused() {
 
 #[test]
 fn gating_v2_against_production_the_same_version_is_accepted() {
-    let result = run(&[
-        "gate",
-        "--baseline",
-        "production",
-        "--candidate",
-        "v2",
-        "suites/triage.yaml",
-        "--embedded",
-    ]);
+    let result = gate_embedded("production", "v2", "suites/triage.yaml", &[]);
     assert_eq!(result.code, 0, "{}", result.all());
     assert!(
         result
@@ -68,19 +67,17 @@ fn a_candidate_that_only_errors_says_why_and_counts_as_no_evidence() {
     let dir = tempdir();
     let json = dir.path().join("comparison.json");
     let markdown = dir.path().join("comparison.md");
-    let result = run(&[
-        "gate",
-        "--baseline",
+    let result = gate_embedded(
         "production",
-        "--candidate",
         "v99",
         "tests/fixtures/run/regressions.yaml",
-        "--embedded",
-        "--json",
-        json.to_str().expect("utf-8 path"),
-        "--markdown",
-        markdown.to_str().expect("utf-8 path"),
-    ]);
+        &[
+            "--json",
+            json.to_str().expect("utf-8 path"),
+            "--markdown",
+            markdown.to_str().expect("utf-8 path"),
+        ],
+    );
     // The baseline was judged, so the run did its job; the error budget refuses the candidate.
     assert_eq!(result.code, 1, "{}", result.all());
     let why =
@@ -126,15 +123,12 @@ fn a_candidate_that_only_errors_says_why_and_counts_as_no_evidence() {
 
     // A baseline that only errors (an outage) is no evidence either: it used to be accepted,
     // since the candidate's error budget held.
-    let result = run(&[
-        "gate",
-        "--baseline",
+    let result = gate_embedded(
         "v99",
-        "--candidate",
         "production",
         "tests/fixtures/run/regressions.yaml",
-        "--embedded",
-    ]);
+        &[],
+    );
     assert_eq!(result.code, 1, "{}", result.all());
     assert!(
         result.stdout.contains("✗ FAIL  cases compared: 0 cases")
@@ -150,17 +144,12 @@ fn a_policy_file_adds_rules_that_state_what_they_measured() {
     let policy = dir.path().join("gate.yaml");
     let gate_with = |text: &str| {
         std::fs::write(&policy, text).expect("written");
-        run(&[
-            "gate",
-            "--baseline",
+        gate_embedded(
             "production",
-            "--candidate",
             "v3",
             "suites/triage.yaml",
-            "--embedded",
-            "--policy",
-            policy.to_str().unwrap_or_default(),
-        ])
+            &["--policy", policy.to_str().unwrap_or_default()],
+        )
     };
     let result = gate_with(
         "max_regressions: 10\nmin_pass_rate: 0.9\ntags: {billing: 1.0}\nmax_latency_p95_increase: 10.0\nmax_error_rate: 0.0\n",
@@ -328,17 +317,12 @@ fn the_html_page_renders_its_counts_in_headless_chromium() {
     };
     let dir = tempdir();
     let html = dir.path().join("compare.html");
-    let result = run(&[
-        "gate",
-        "--baseline",
+    let result = gate_embedded(
         "production",
-        "--candidate",
         "v3",
         "suites/triage.yaml",
-        "--embedded",
-        "--html",
-        html.to_str().unwrap_or_default(),
-    ]);
+        &["--html", html.to_str().unwrap_or_default()],
+    );
     assert_eq!(result.code, 1, "{}", result.all());
     let profile = tempdir();
     let output = Command::new(browser)

@@ -550,12 +550,11 @@ impl Meta {
 
 #[cfg(test)]
 mod tests {
-    use super::path_segment;
+    use super::{path_segment, retry_after_value, shown};
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn retry_after_is_seconds_or_a_date() {
-        use super::retry_after_value;
-        use std::time::{Duration, UNIX_EPOCH};
         // Wed, 21 Oct 2026 07:28:00 GMT
         let now = UNIX_EPOCH + Duration::from_secs(1_792_567_680);
         let after = |v| retry_after_value(v, now);
@@ -578,7 +577,6 @@ mod tests {
 
     #[test]
     fn verbose_bodies_are_one_line_and_cut() {
-        use super::shown;
         assert_eq!(shown(r#"{"a":"b"}"#), r#"{"a":"b"}"#);
         assert_eq!(shown("line\nbreak\u{1b}[31m"), "line\\nbreak\\u{1b}[31m");
         let long = "é".repeat(2005);

@@ -10,6 +10,7 @@ use crate::report::comparison::{html, markdown, terminal};
 use crate::report::{Terminal, write_report};
 use crate::run::Stop;
 use crate::suite::Target;
+use crate::words::{agree, counted};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -171,12 +172,12 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
             }
         }
         if !pinned.is_empty() {
-            let (cases_name, are) = match pinned.len() {
-                1 => ("1 case names its".to_owned(), "is"),
-                n => (format!("{n} cases name their"), "are"),
-            };
+            let n = pinned.len() as u64;
             progress.line(&format!(
-                "note: {cases_name} own targets and {are} left out of the comparison: {}",
+                "note: {} {} own targets and {} left out of the comparison: {}",
+                counted(n, "case"),
+                agree(n, "names its", "name their"),
+                agree(n, "is", "are"),
                 pinned.join("; ")
             ));
         }
@@ -227,12 +228,12 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
         .map(|s| format!("{} › {}", s.suite, s.case))
         .collect::<std::collections::BTreeSet<_>>();
     if !missing.is_empty() {
-        let (cases_have, are) = match missing.len() {
-            1 => ("1 case has".to_owned(), "is"),
-            n => (format!("{n} cases have"), "are"),
-        };
+        let n = missing.len() as u64;
         progress.line(&format!(
-            "note: {cases_have} no {baseline_label} result to compare with and {are} left out: {}",
+            "note: {} {} no {baseline_label} result to compare with and {} left out: {}",
+            counted(n, "case"),
+            agree(n, "has", "have"),
+            agree(n, "is", "are"),
             missing.into_iter().collect::<Vec<_>>().join("; ")
         ));
     }

@@ -5,7 +5,7 @@ use super::run::report_error;
 use crate::exit;
 use crate::report::{self, json::ReadReport};
 use crate::run::{CaseOutcome, Stop, Totals};
-use crate::words::counted;
+use crate::words::{agree, counted};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -160,15 +160,15 @@ fn every_shard(reports: &[(PathBuf, ReadReport)]) -> Result<(), String> {
         .filter(|k| !indices.contains(k))
         .map(|k| format!("{k}/{}", first.total))
         .collect();
-    match missing.len() {
-        0 => Ok(()),
-        1 => Err(format!(
-            "the report of shard {} is missing: the merged report would lack its cases",
-            missing[0]
-        )),
-        _ => Err(format!(
-            "the reports of shards {} are missing: the merged report would lack their cases",
-            missing.join(", ")
-        )),
+    if missing.is_empty() {
+        return Ok(());
     }
+    let n = missing.len() as u64;
+    Err(format!(
+        "the {} {} {} missing: the merged report would lack {} cases",
+        agree(n, "report of shard", "reports of shards"),
+        missing.join(", "),
+        agree(n, "is", "are"),
+        agree(n, "its", "their")
+    ))
 }

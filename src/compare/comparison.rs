@@ -198,6 +198,24 @@ pub struct Summary {
     pub latency_p95_change: Option<f64>,
 }
 
+impl CaseComparison {
+    /// Run once a side: no measure of noise, so a flip counts as it is.
+    pub fn run_once(&self) -> bool {
+        self.adjusted_p.is_none()
+    }
+}
+
+impl CandidateComparison {
+    /// The regressions that count against the candidate, in case order: beyond noise over
+    /// repeats, or in a case run once a side ([`CaseComparison::run_once`]).
+    pub fn counted_regressions(&self) -> Vec<&CaseComparison> {
+        self.cases
+            .iter()
+            .filter(|c| c.class == Class::Regressed && c.significant)
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CandidateComparison {
     pub baseline: String,

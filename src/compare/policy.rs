@@ -3,7 +3,7 @@
 
 use super::comparison::{CandidateComparison, Class, pass_rate_text, percent};
 use crate::diagnostic::Diagnostic;
-use crate::words::counted;
+use crate::words::{agree, counted};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -153,14 +153,10 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
         });
     }
 
-    let counting: Vec<_> = comparison
-        .cases
-        .iter()
-        .filter(|c| c.class == Class::Regressed && c.significant)
-        .collect();
+    let counting = comparison.counted_regressions();
     let regressions: Vec<&str> = counting.iter().map(|c| c.case.as_str()).collect();
     // A case run once a side has no measure of noise: its flip counts, and says so.
-    let once = counting.iter().filter(|c| c.adjusted_p.is_none()).count() as u64;
+    let once = counting.iter().filter(|c| c.run_once()).count() as u64;
     let beyond = regressions.len() as u64 - once;
     let measured = match (beyond, once) {
         (_, 0) => counted(beyond, "significant regression"),
@@ -184,12 +180,10 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
         passed,
         why: match (regressions.is_empty(), noisy) {
             (true, 0) => "no case that passes on the baseline fails on the candidate".into(),
-            (true, 1) => format!(
-                "1 case fails on the candidate only within noise (not significant at α = {})",
-                policy.alpha
-            ),
             (true, n) => format!(
-                "{n} cases fail on the candidate only within noise (not significant at α = {})",
+                "{} {} on the candidate only within noise (not significant at α = {})",
+                counted(n as u64, "case"),
+                agree(n as u64, "fails", "fail"),
                 policy.alpha
             ),
             (false, _) => format!("regressed: {}", regressions.join("; ")),

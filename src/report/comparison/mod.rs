@@ -80,22 +80,16 @@ pub fn verdict(case: &CaseComparison) -> String {
 
 /// `5 regressed (3 beyond noise, 2 run once a side)`: how many regressions count, and why.
 pub fn regressed_text(comparison: &CandidateComparison) -> String {
-    let regressed: Vec<&CaseComparison> = comparison
-        .cases
-        .iter()
-        .filter(|c| c.class == Class::Regressed)
-        .collect();
-    let once = regressed.iter().filter(|c| c.adjusted_p.is_none()).count();
-    let beyond = regressed
-        .iter()
-        .filter(|c| c.adjusted_p.is_some() && c.significant)
-        .count();
+    let regressed = comparison.overall.regressed;
+    let counting = comparison.counted_regressions();
+    let once = counting.iter().filter(|c| c.run_once()).count() as u64;
+    let beyond = counting.len() as u64 - once;
     let why = match (beyond, once) {
         (_, 0) => format!("{beyond} beyond noise"),
-        (0, _) if once == regressed.len() => "run once a side: each counts".to_owned(),
+        (0, _) if once == regressed => "run once a side: each counts".to_owned(),
         _ => format!("{beyond} beyond noise, {once} run once a side"),
     };
-    format!("{} regressed ({why})", regressed.len())
+    format!("{regressed} regressed ({why})")
 }
 
 /// A diff of the two outputs (styled; see `style::plain`), or `None` when they are equal.

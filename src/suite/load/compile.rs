@@ -222,13 +222,13 @@ impl Compiler<'_> {
         let mut expect = self.expect(raw.expect.as_ref(), Position::of(&raw.name));
         expect.steps = step_expectations.into_iter().flatten().collect();
         // Checks that all weigh 0 make any threshold pass, whatever they find.
-        let weights: Vec<f64> = (expect.output.iter())
+        let mut weights = (expect.output.iter())
             .chain(expect.steps.iter().flat_map(|s| &s.checks))
             .map(|c| c.weight)
-            .collect();
+            .peekable();
         if let Some(threshold) = raw.expect.as_ref().and_then(|e| e.value.threshold.as_ref())
-            && !weights.is_empty()
-            && weights.iter().all(|w| *w == 0.0)
+            && weights.peek().is_some()
+            && weights.all(|w| w == 0.0)
         {
             self.error(
                 threshold,

@@ -143,7 +143,7 @@ pub fn load_file(file: &Path, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
                 ),
                 "a suite is UTF-8 text; this byte is not".to_owned(),
             ),
-            ReadError::Io(_) => (Position::default(), err.to_string()),
+            ReadError::Io(err) => (Position::default(), format!("cannot read: {err}")),
         };
         vec![Diagnostic::new(file, position, message)]
     })?;
@@ -265,6 +265,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 mod tests {
     use super::*;
     use crate::suite::Mode;
+    use proptest::prelude::*;
+    use serde_json::Value;
 
     #[test]
     fn durations_are_from_a_millisecond_to_thirty_days() {
@@ -288,8 +290,6 @@ mod tests {
             );
         }
     }
-    use proptest::prelude::*;
-    use serde_json::Value;
 
     const VALID: &str = "suite: s\nflow: demo/support/triage\ntargets: [production, v2]\ncases:\n  - name: one\n    message: hi\n    expect:\n      output:\n        - {path: $.category, equals: billing}\n        - {path: $.reply, matches: \"^T\"}\n";
 
