@@ -81,6 +81,35 @@ fn completions_and_man_page_cover_the_commands() {
         "{}",
         man.stdout
     );
+    // The pages the top page points to exist, with each command's own options.
+    let run = common::run(&["man", "run"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains(".TH flowcheck-run 1") && run.stdout.contains("embedded"),
+        "{}",
+        run.stdout
+    );
+    let review = common::run(&["man", "snapshots", "review"]);
+    assert!(review.stdout.contains(".TH flowcheck-snapshots-review 1"));
+    let unknown = common::run(&["man", "rnu"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("its commands are: run, compare"),
+        "{}",
+        unknown.stderr
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let written = common::run(&["man", "--dir", &dir.path().display().to_string()]);
+    assert_eq!(written.code, 0, "{}", written.all());
+    for page in [
+        "flowcheck.1",
+        "flowcheck-run.1",
+        "flowcheck-gate.1",
+        "flowcheck-snapshots-accept.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap_or_default();
+        assert!(text.contains(".SH OPTIONS"), "{page}: {text}");
+    }
 }
 
 #[test]

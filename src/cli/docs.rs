@@ -17,11 +17,69 @@ pub fn completions(args: CompletionsArgs) -> u8 {
     super::print_all(script)
 }
 
-pub fn man() -> u8 {
-    let mut page = Vec::new();
-    if let Err(err) = clap_mangen::Man::new(super::Cli::command()).render(&mut page) {
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// The command whose page to print (`run`, `snapshots review`); the top page without one.
+    pub command: Vec<String>,
+    /// Write every page (`flowcheck.1`, `flowcheck-run.1`, ...) into this folder instead.
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+pub fn man(args: ManArgs) -> u8 {
+    let mut top = super::Cli::command().disable_help_subcommand(true);
+    top.build();
+    if let Some(dir) = args.dir {
+        return write_pages(top, &dir);
+    }
+    let mut page = top;
+    for name in &args.command {
+        let Some(sub) = page.find_subcommand(name).cloned() else {
+            let names: Vec<&str> = page.get_subcommands().map(|c| c.get_name()).collect();
+            crate::errln!(
+                "error: `{}` has no command `{name}`; its commands are: {}",
+                page.get_display_name().unwrap_or(page.get_name()),
+                names.join(", ")
+            );
+            return crate::exit::USAGE;
+        };
+        page = sub;
+    }
+    let mut roff = Vec::new();
+    if let Err(err) = clap_mangen::Man::new(page).render(&mut roff) {
         crate::errln!("error: cannot render the man page: {err}");
         return crate::exit::INFRA;
     }
-    super::print_all(page)
+    super::print_all(roff)
+}
+
+/// Every page, the top one and one per command (`flowcheck-snapshots-review.1`), into `dir`.
+fn write_pages(top: clap::Command, dir: &std::path::Path) -> u8 {
+    fn pages(command: clap::Command, found: &mut Vec<clap::Command>) {
+        for sub in command.get_subcommands() {
+            pages(sub.clone(), found);
+        }
+        found.push(command);
+    }
+    if !dir.is_dir() {
+        crate::errln!("error: {} is not a folder", dir.display());
+        return crate::exit::USAGE;
+    }
+    let mut found = Vec::new();
+    pages(top, &mut found);
+    let mut written = String::new();
+    for page in found.into_iter().rev() {
+        let man = clap_mangen::Man::new(page);
+        let path = dir.join(man.get_filename());
+        let mut roff = Vec::new();
+        let result = man
+            .render(&mut roff)
+            .and_then(|()| std::fs::write(&path, roff));
+        if let Err(err) = result {
+            crate::errln!("error: cannot write {}: {err}", path.display());
+            return crate::exit::INFRA;
+        }
+        written.push_str(&format!("{}\n", path.display()));
+    }
+    super::print_all(written)
 }

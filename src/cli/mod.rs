@@ -51,8 +51,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish).
     Completions(docs::CompletionsArgs),
-    /// Print the man page (roff).
-    Man,
+    /// Print a man page (roff), or write them all with --dir.
+    Man(docs::ManArgs),
     /// Run the built-in Noukai simulator on a local port.
     Serve(serve::ServeArgs),
 }
@@ -75,7 +75,7 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => merge::merge(args),
         Command::Init(args) => init::init(args),
         Command::Completions(args) => docs::completions(args),
-        Command::Man => docs::man(),
+        Command::Man(args) => docs::man(args),
         Command::Snapshots(command) => snapshots::snapshots(command),
         Command::Schema => schema::schema(),
     };
