@@ -240,7 +240,7 @@ fn compare_writes_markdown_json_and_html_and_reads_a_baseline_report() {
     assert!(
         result
             .stdout
-            .contains("1 case has no production result to compare with and is left out"),
+            .contains("note: 1 case has no production result to compare with: support-triage › v3 no longer routes \"money back\" to billing (known regression)"),
         "{}",
         result.stdout
     );
@@ -481,13 +481,13 @@ fn the_gate_refuses_when_the_reports_share_no_case() {
     assert!(
         gated
             .stdout
-            .contains("✗ FAIL  cases compared: 0 cases (limit: at least 1) — no case has a result on both production and v2"),
+            .contains("✗ FAIL  cases compared: 0 cases (limit: at least 1) — no case has a judged attempt on both production and v2 (14 cases not run on one side or both)"),
         "{}",
         gated.stdout
     );
     assert!(
         gated.all().contains(
-            "has no production result to compare with and is left out: other › another case"
+            "note: 1 case has no production result to compare with: other › another case"
         ),
         "{}",
         gated.all()
@@ -497,4 +497,213 @@ fn the_gate_refuses_when_the_reports_share_no_case() {
     gate(&triage_production_only).assert_refused(&format!(
         "error: {triage_production_only} holds no results for v2"
     ));
+}
+
+/// A flow whose v1 is down (every call answers 500) and whose v2 answers "nope", and one whose
+/// two versions answer alike: a baseline outage next to a working comparison.
+fn outage_flows(dir: &std::path::Path) -> (String, String) {
+    let flows = dir.join("flows");
+    std::fs::create_dir_all(&flows).expect("flows dir");
+    let version = |n: u32, text: &str, faults: &str| {
+        format!(
+            "  - version: {n}\n{faults}    blocks:\n      - id: answer\n        kind: template\n        text: \"{text}\"\n"
+        )
+    };
+    std::fs::write(
+        flows.join("outage.yaml"),
+        format!(
+            "org: acme\nproject: shop\nflow: outage\nproduction: 1\nversions:\n{}{}",
+            version(1, "ok", "    faults: {server_error: {every: 1}}\n"),
+            version(2, "nope", "")
+        ),
+    )
+    .expect("write flow");
+    std::fs::write(
+        flows.join("fine.yaml"),
+        format!(
+            "org: acme\nproject: shop\nflow: fine\nproduction: 1\nversions:\n{}{}",
+            version(1, "ok", ""),
+            version(2, "ok", "")
+        ),
+    )
+    .expect("write flow");
+    let suite = dir.join("suite.yaml");
+    std::fs::write(
+        &suite,
+        "suite: outage\nflow: acme/shop/outage\ncases:\n  - name: says ok\n    message: hi\n    expect: {output: [{path: $, equals: ok}]}\n",
+    )
+    .expect("write suite");
+    let fine = dir.join("fine.yaml");
+    std::fs::write(
+        &fine,
+        "suite: fine\nflow: acme/shop/fine\ncases:\n  - name: says ok\n    message: hi\n    expect: {output: [{path: $, equals: ok}]}\n",
+    )
+    .expect("write suite");
+    (
+        flows.display().to_string(),
+        format!("{} {}", suite.display(), fine.display()),
+    )
+}
+
+/// A baseline that errored on a case tells nothing about it: a candidate that fails there
+/// could have regressed, so the gate refuses rather than passing over it.
+#[test]
+fn a_baseline_outage_does_not_hide_a_candidate_failure() {
+    let dir = tempdir();
+    let (flows, suites) = outage_flows(dir.path());
+    let sim = Sim::start_with(&["--flows", &flows]);
+    let mut args = vec!["--baseline", "v1", "--candidate", "v2"];
+    args.extend(suites.split(' '));
+    let result = sim.command("gate", &args);
+    assert_eq!(result.code, 1, "{}", result.all());
+    assert!(
+        result.stdout.contains(
+            "✗ FAIL  failures compared: 1 case fails on v2 with nothing to compare (limit: 0) — v1 has no judged attempt to tell whether it regressed: outage › says ok"
+        ),
+        "{}",
+        result.stdout
+    );
+    assert!(result.stdout.contains("REFUSED: v2"), "{}", result.stdout);
+}
+
+/// Cases that did not run (the deadline came first, or a candidate report holds one shard)
+/// leave the candidate unknown: refused, and the reports say so.
+#[test]
+fn a_candidate_with_cases_not_run_is_refused() {
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let shard = run(&[
+        "run",
+        "suites/triage.yaml",
+        "--embedded",
+        "--shard",
+        "1/3",
+        "--json",
+        &path("shard.json"),
+    ]);
+    assert!(matches!(shard.code, 0 | 1), "{}", shard.all());
+    let result = gate_embedded(
+        "production",
+        "v2",
+        "suites/triage.yaml",
+        &[
+            "--candidate-report",
+            &path("shard.json"),
+            "--json",
+            &path("gate.json"),
+            "--markdown",
+            &path("gate.md"),
+        ],
+    );
+    assert_eq!(result.code, 1, "{}", result.all());
+    for expected in [
+        "no v2 result in",
+        "✗ FAIL  every case ran:",
+        "--- support-triage › crashes are technical\n    v2: no result in the report",
+        "REFUSED: v2",
+    ] {
+        assert!(
+            result.stdout.contains(expected),
+            "{expected:?} in:\n{}",
+            result.stdout
+        );
+    }
+    assert_eq!(
+        read_json(&dir.path().join("gate.json"))["gates"][0]["accepted"],
+        false
+    );
+    assert!(
+        read(&dir.path().join("gate.md")).contains("## Gate: v2 against production ❌ refused")
+    );
+
+    // The deadline cuts an async job of 3 s short.
+    let cut = gate_embedded(
+        "production",
+        "production",
+        "suites/report.yaml",
+        &["--deadline", "300ms"],
+    );
+    assert_eq!(cut.code, 1, "{}", cut.all());
+    assert!(
+        cut.stdout
+            .contains("✗ FAIL  every case ran: 1 case not run"),
+        "{}",
+        cut.stdout
+    );
+}
+
+/// `--baseline-report` with the baseline itself as the candidate runs the candidate: the CI
+/// check "is production still what it was?" compares a new run with the old one.
+#[test]
+fn a_baseline_report_against_a_new_run_of_the_same_target() {
+    let dir = tempdir();
+    let report = dir.path().join("production.json").display().to_string();
+    let ran = run(&["run", "suites/triage.yaml", "--embedded", "--json", &report]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let result = gate_embedded(
+        "production",
+        "production",
+        "suites/triage.yaml",
+        &["--baseline-report", &report],
+    );
+    assert_eq!(result.code, 0, "{}", result.all());
+    assert!(
+        result.stdout.contains("Running 13 cases")
+            && result
+                .stdout
+                .contains("Comparing production against production (13 cases)")
+            && result
+                .stdout
+                .contains("ACCEPTED: production may be promoted"),
+        "{}",
+        result.stdout
+    );
+}
+
+/// The README's policy block, "these are the defaults", loads as written.
+#[test]
+fn the_readme_policy_block_loads() {
+    let readme = read(std::path::Path::new("README.md"));
+    let after = readme
+        .split_once("these are the defaults:\n\n```yaml\n")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    let block = after
+        .split_once("```")
+        .map(|(block, _)| block)
+        .unwrap_or_default();
+    assert!(
+        block.contains("min_pass_rate"),
+        "no policy block in the README"
+    );
+    let dir = tempdir();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(&policy, block).expect("write policy");
+    let result = gate_embedded(
+        "production",
+        "v2",
+        "suites/triage.yaml",
+        &["--policy", &policy.display().to_string()],
+    );
+    assert_eq!(result.code, 0, "{}", result.all());
+    // A limit that is not a number >= 0 is refused where it is written.
+    for bad in [
+        "max_latency_p95_increase: .nan\n",
+        "max_latency_p95_increase: -0.5\n",
+    ] {
+        std::fs::write(&policy, bad).expect("write policy");
+        let refused = gate_embedded(
+            "production",
+            "v2",
+            "suites/triage.yaml",
+            &["--policy", &policy.display().to_string()],
+        );
+        assert_eq!(refused.code, 2, "{bad}: {}", refused.all());
+        assert!(
+            refused.stderr.contains("policy.yaml:1:")
+                && refused.stderr.contains("is not an increase"),
+            "{}",
+            refused.stderr
+        );
+    }
 }

@@ -117,6 +117,7 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
             candidates.push(target);
         }
     }
+    let earlier_is_report = args.baseline_report.is_some();
     let earlier = match &args.baseline_report {
         Some(path) => Some(baseline_samples(path, &baseline.to_string())?),
         None => None,
@@ -143,62 +144,39 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
         }
         None => None,
     };
-    // Run what no report provides.
+    // Run what no report provides. A candidate that is the baseline itself (an A/A
+    // comparison, to see the noise) is not the same samples twice: with the baseline run here,
+    // each case runs twice as often and the attempts are dealt to the two sides in turn.
     let mut targets = Vec::new();
     if earlier.is_none() {
         targets.push(baseline);
     }
+    let twice = earlier.is_none() && earlier_candidates.is_none() && candidates.contains(&baseline);
     if earlier_candidates.is_none() {
-        targets.extend(candidates.iter().copied().filter(|c| *c != baseline));
+        targets.extend(
+            candidates
+                .iter()
+                .copied()
+                .filter(|c| *c != baseline || earlier.is_some()),
+        );
     }
     let mut progress = Terminal::progress_only();
-    let (mut samples, stop, errored_only) = if targets.is_empty() {
-        (Vec::new(), None, false)
+    let live = if targets.is_empty() {
+        Live::default()
     } else {
-        let mut suites = execution.load()?;
-        // A case that names its own targets is about those versions: run on others it would
-        // fail by design and count against both sides. It stays when it names them all.
-        let mut pinned: Vec<String> = Vec::new();
-        for suite in &mut suites {
-            suite.cases.retain(|case| {
-                let elsewhere = case.pinned && !targets.iter().all(|t| case.targets.contains(t));
-                if elsewhere {
-                    pinned.push(format!("{} › {}", suite.name, case.name));
-                }
-                !elsewhere
-            });
-            for case in &mut suite.cases {
-                case.targets = targets.clone();
-            }
-        }
-        if !pinned.is_empty() {
-            let n = pinned.len() as u64;
-            progress.line(&format!(
-                "note: {} {} own targets and {} left out of the comparison: {}",
-                counted(n, "case"),
-                agree(n, "names its", "name their"),
-                agree(n, "is", "are"),
-                pinned.join("; ")
-            ));
-        }
-        let plan = execution.plan(&suites)?;
-        let snapshots = crate::snapshot::Policy {
-            update: false,
-            ci: true,
-            golden_target: Some(baseline),
-        };
-        let options = execution.options(false, snapshots);
-        let executed = execution
-            .execute(&suites, &plan, &options, &mut progress)
-            .await?;
-        let judged = executed.totals.passed + executed.totals.flaky + executed.totals.failed;
-        let samples: Vec<Sample> = executed.outcomes.iter().map(Sample::from_outcome).collect();
-        (
-            samples,
-            executed.stop,
-            judged == 0 && executed.totals.errored > 0,
-        )
+        run_live(execution, &targets, baseline, twice, &mut progress).await?
     };
+    let (stop, errored_only) = (live.stop.clone(), live.errored_only);
+    let baseline_samples: Vec<Sample> = match earlier {
+        Some(samples) => samples,
+        None => live
+            .samples
+            .iter()
+            .filter(|s| s.target == baseline_label)
+            .cloned()
+            .collect(),
+    };
+    let mut samples = if twice { live.again } else { live.samples };
     if let Some(report) = &earlier_candidates {
         let wanted: Vec<String> = candidates.iter().map(|c| c.to_string()).collect();
         samples.extend(
@@ -209,18 +187,10 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
                 .map(Sample::from_outcome),
         );
     }
-    let baseline_samples: Vec<Sample> = match earlier {
-        Some(samples) => samples,
-        None => samples
-            .iter()
-            .filter(|s| s.target == baseline_label)
-            .cloned()
-            .collect(),
-    };
     let missing = samples
         .iter()
         .filter(|s| {
-            s.target != baseline_label
+            (s.target != baseline_label || twice || earlier_is_report)
                 && !baseline_samples
                     .iter()
                     .any(|b| b.suite == s.suite && b.case == s.case)
@@ -230,12 +200,35 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
     if !missing.is_empty() {
         let n = missing.len() as u64;
         progress.line(&format!(
-            "note: {} {} no {baseline_label} result to compare with and {} left out: {}",
+            "note: {} {} no {baseline_label} result to compare with: {}",
             counted(n, "case"),
             agree(n, "has", "have"),
-            agree(n, "is", "are"),
             missing.into_iter().collect::<Vec<_>>().join("; ")
         ));
+    }
+    if let Some(path) = &args.candidate_report {
+        for candidate in &candidates {
+            let label = candidate.to_string();
+            let lacking: Vec<String> = baseline_samples
+                .iter()
+                .filter(|b| {
+                    !samples
+                        .iter()
+                        .any(|s| s.target == label && s.suite == b.suite && s.case == b.case)
+                })
+                .map(|b| format!("{} › {}", b.suite, b.case))
+                .collect();
+            if !lacking.is_empty() {
+                let n = lacking.len() as u64;
+                progress.line(&format!(
+                    "note: {} {} no {label} result in {}: {}",
+                    counted(n, "case"),
+                    agree(n, "has", "have"),
+                    path.display(),
+                    lacking.join("; ")
+                ));
+            }
+        }
     }
     let alpha = policy.map(|p| p.alpha).unwrap_or(0.05);
     let comparisons: Vec<CandidateComparison> = candidates
@@ -304,6 +297,111 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
         errored_only,
         report_failed,
     })
+}
+
+/// What a live run of the comparison produced.
+#[derive(Default)]
+struct Live {
+    samples: Vec<Sample>,
+    /// With an A/A comparison: every sample, with the baseline's second half of attempts as
+    /// its candidate's.
+    again: Vec<Sample>,
+    stop: Option<Stop>,
+    errored_only: bool,
+}
+
+/// Run the selected cases on `targets`; with `twice`, the baseline's cases run twice as often
+/// and their attempts are dealt in turn to a baseline and a candidate sample.
+async fn run_live(
+    execution: &ExecutionArgs,
+    targets: &[Target],
+    baseline: Target,
+    twice: bool,
+    progress: &mut Terminal,
+) -> Result<Live, u8> {
+    let mut suites = execution.load()?;
+    // A case that names its own targets is about those versions: run on others it would
+    // fail by design and count against both sides. It stays when it names them all.
+    let mut pinned: Vec<String> = Vec::new();
+    for suite in &mut suites {
+        suite.cases.retain(|case| {
+            let elsewhere = case.pinned && !targets.iter().all(|t| case.targets.contains(t));
+            if elsewhere {
+                pinned.push(format!("{} › {}", suite.name, case.name));
+            }
+            !elsewhere
+        });
+        for case in &mut suite.cases {
+            case.targets = targets.to_vec();
+        }
+    }
+    if !pinned.is_empty() {
+        let n = pinned.len() as u64;
+        progress.line(&format!(
+            "note: {} {} own targets and {} left out of the comparison: {}",
+            counted(n, "case"),
+            agree(n, "names its", "name their"),
+            agree(n, "is", "are"),
+            pinned.join("; ")
+        ));
+    }
+    let mut plan = execution.plan(&suites)?;
+    if twice {
+        progress.line(&format!(
+            "note: {baseline} is both the baseline and a candidate: each case runs twice as often, its attempts dealt to the two sides in turn"
+        ));
+        for planned in plan.iter_mut().filter(|p| p.target == baseline) {
+            planned.attempts = planned.attempts.saturating_mul(2);
+            planned.pass_if = planned.pass_if.saturating_mul(2);
+        }
+    }
+    let snapshots = crate::snapshot::Policy {
+        update: false,
+        ci: true,
+        golden_target: Some(baseline),
+    };
+    let options = execution.options(false, snapshots);
+    let executed = execution
+        .execute(&suites, &plan, &options, progress)
+        .await?;
+    let judged = executed.totals.passed + executed.totals.flaky + executed.totals.failed;
+    let label = baseline.to_string();
+    let mut live = Live {
+        stop: executed.stop,
+        errored_only: judged == 0 && executed.totals.errored > 0,
+        ..Live::default()
+    };
+    for outcome in &executed.outcomes {
+        if twice && outcome.target == label {
+            let (first, second) = dealt(outcome);
+            live.samples.push(Sample::from_outcome(&first));
+            live.again.push(Sample::from_outcome(&second));
+        } else {
+            let sample = Sample::from_outcome(outcome);
+            live.again.push(sample.clone());
+            live.samples.push(sample);
+        }
+    }
+    Ok(live)
+}
+
+/// A case's attempts dealt in turn to two sides (1st, 3rd, ... and 2nd, 4th, ...), each
+/// needing half the passes.
+fn dealt(outcome: &crate::run::CaseOutcome) -> (crate::run::CaseOutcome, crate::run::CaseOutcome) {
+    let side = |parity: usize| {
+        let mut half = outcome.clone();
+        half.attempts = outcome
+            .attempts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 2 == parity)
+            .map(|(_, a)| a.clone())
+            .collect();
+        half.pass_if = outcome.pass_if.div_ceil(2);
+        half.status = crate::run::CaseOutcome::status_of(&half.attempts, half.pass_if);
+        half
+    };
+    (side(0), side(1))
 }
 
 /// The baseline's samples from an earlier JSON report.

@@ -2,7 +2,10 @@
 //! every suite and the whole run summarised with pass-rate intervals, latency and usage.
 
 use super::sample::Sample;
-use super::stats::{Z95, fisher_exact, holm, mcnemar_exact, percentile, wilson};
+use super::stats::{
+    Z95, fisher_exact, fisher_least, holm, mcnemar_exact, percentile, tarone, wilson,
+    wilson_clustered,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -17,6 +20,8 @@ pub enum Class {
     Flaky,
     /// No judged attempt on one side: the comparison says nothing.
     Errored,
+    /// No attempt at all on one side: the run stopped first, or a report lacks the case.
+    NotRun,
 }
 
 impl Class {
@@ -28,6 +33,7 @@ impl Class {
             Class::StillPassing => "still passing",
             Class::Flaky => "flaky",
             Class::Errored => "errored",
+            Class::NotRun => "not run",
         }
     }
 }
@@ -87,6 +93,11 @@ pub struct CaseComparison {
     /// Whether the change is beyond noise: significant after adjustment when there are repeats;
     /// with one run per side there is no measure of noise and any flip counts.
     pub significant: bool,
+    /// Without a flip of the verdict (both sides within `pass_if`, say), whether the pass rate
+    /// still moved beyond noise: `Some("down")` or `Some("up")`. Shown, not gated: the case's
+    /// `pass_if` says what is good enough.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pass_rate_moved: Option<&'static str>,
     pub outputs_differ: bool,
 }
 
@@ -115,7 +126,11 @@ pub struct TargetSummary {
 impl TargetSummary {
     /// The pass rate in words, as reports and the gate's rules show it.
     pub fn pass_rate_text(&self) -> String {
-        pass_rate_text(self.passes, self.attempts - self.errors, self.errors)
+        let judged = self.attempts - self.errors;
+        match judged {
+            0 => pass_rate_text(self.passes, judged, self.errors),
+            _ => interval_text(self.passes as f64 / judged as f64, self.interval),
+        }
     }
 
     pub fn of<'a>(target: &str, samples: impl IntoIterator<Item = &'a Sample>) -> TargetSummary {
@@ -128,8 +143,12 @@ impl TargetSummary {
             .iter()
             .flat_map(|s| s.latencies_ms.iter().copied())
             .collect();
+        // Per run: every attempt that reported usage weighs the same, whatever its case.
         let mean_of = |values: Vec<f64>| {
             (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+        };
+        let all = |of: fn(&Sample) -> &Vec<f64>| -> Vec<f64> {
+            samples.iter().flat_map(|s| of(s).iter().copied()).collect()
         };
         TargetSummary {
             target: target.to_owned(),
@@ -143,7 +162,13 @@ impl TargetSummary {
             } else {
                 passes as f64 / judged as f64
             },
-            interval: wilson(passes, judged, Z95),
+            interval: wilson_clustered(
+                &samples
+                    .iter()
+                    .map(|s| (s.passes, s.judged()))
+                    .collect::<Vec<_>>(),
+                Z95,
+            ),
             error_rate: if attempts == 0 {
                 0.0
             } else {
@@ -151,9 +176,19 @@ impl TargetSummary {
             },
             latency_p50_ms: percentile(&latencies, 50.0),
             latency_p95_ms: percentile(&latencies, 95.0),
-            tokens_per_run: mean_of(samples.iter().filter_map(|s| s.tokens).collect()),
-            cost_usd_per_run: mean_of(samples.iter().filter_map(|s| s.cost_usd).collect()),
+            tokens_per_run: mean_of(all(|s| &s.tokens)),
+            cost_usd_per_run: mean_of(all(|s| &s.costs_usd)),
         }
+    }
+}
+
+/// Milliseconds, with a decimal below 100 ms: a loopback call takes under one, `0 ms → 1 ms`
+/// hid what the change was measured on, and `12 ms → 5.0 ms (-53.7%)` did not add up.
+pub fn ms(value: Option<f64>) -> String {
+    match value {
+        Some(v) if v < 100.0 => format!("{v:.1} ms"),
+        Some(v) => format!("{v:.0} ms"),
+        None => "–".into(),
     }
 }
 
@@ -168,16 +203,19 @@ pub fn pass_rate_text(passes: u64, judged: u64, errors: u64) -> String {
     match (judged, errors) {
         (0, 0) => "no attempts".into(),
         (0, n) => format!("no judged attempts ({n} errored)"),
-        _ => {
-            let (low, high) = wilson(passes, judged, Z95);
-            format!(
-                "{} (95% CI {:.1}–{})",
-                percent(passes as f64 / judged as f64),
-                low * 100.0,
-                percent(high)
-            )
-        }
+        _ => interval_text(passes as f64 / judged as f64, wilson(passes, judged, Z95)),
     }
+}
+
+/// "92.0% (95% CI 80.8–96.8%)"; a bound that rounds to the rate keeps two decimals more, so
+/// that 10,000 of 10,000 reads "99.96–100.0%", not "100.0–100.0%".
+fn interval_text(rate: f64, (low, high): (f64, f64)) -> String {
+    let low = if (low * 1000.0).round() == (rate * 1000.0).round() && low < rate {
+        format!("{:.2}", low * 100.0)
+    } else {
+        format!("{:.1}", low * 100.0)
+    };
+    format!("{} (95% CI {low}–{})", percent(rate), percent(high))
 }
 
 /// Baseline against one candidate over a set of cases (a suite, or all of them).
@@ -193,6 +231,7 @@ pub struct Summary {
     pub significant_regressions: u64,
     pub flaky: u64,
     pub errored: u64,
+    pub not_run: u64,
     /// Relative change of the latency p95 (0.2 = 20% slower).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency_p95_change: Option<f64>,
@@ -225,7 +264,9 @@ pub struct CandidateComparison {
     pub overall: Summary,
 }
 
-/// Compare `baseline` samples with `candidate` samples, matched by suite and case name.
+/// Compare `baseline` samples with `candidate` samples, matched by suite and case name. A
+/// case on one side only is kept, with nothing on the other ([`Class::NotRun`]): a smaller
+/// report must not make a smaller comparison that passes.
 pub fn compare(
     baseline_target: &str,
     candidate_target: &str,
@@ -233,34 +274,67 @@ pub fn compare(
     candidate: &[Sample],
     alpha: f64,
 ) -> CandidateComparison {
+    let same = |a: &Sample, b: &Sample| a.suite == b.suite && a.case == b.case;
+    let mut missing: Vec<Sample> = Vec::new();
+    for c in candidate {
+        if !baseline.iter().any(|b| same(b, c)) {
+            missing.push(Sample::missing(c, baseline_target));
+        }
+    }
+    for b in baseline {
+        if !candidate.iter().any(|c| same(b, c)) {
+            missing.push(Sample::missing(b, candidate_target));
+        }
+    }
     let mut pairs: Vec<(&Sample, &Sample)> = Vec::new();
     for c in candidate {
-        if let Some(b) = baseline
-            .iter()
-            .find(|b| b.suite == c.suite && b.case == c.case)
-        {
+        let b = baseline.iter().chain(&missing).find(|b| same(b, c));
+        if let Some(b) = b {
+            pairs.push((b, c));
+        }
+    }
+    for b in baseline {
+        if let Some(c) = missing.iter().find(|c| same(b, c)) {
             pairs.push((b, c));
         }
     }
     let repeated = |(b, c): &(&Sample, &Sample)| b.judged() > 1 || c.judged() > 1;
-    // Only repeated cases measure noise, and only they share the Holm adjustment.
-    let p_values: Vec<Option<f64>> = pairs
+    // Only repeated cases measure noise. They share the Holm adjustment, except those whose
+    // repeats could not show a difference whatever the answers (50/50 against 50/50: no
+    // table with these totals is unlikely enough); Tarone's rule leaves them out, which is
+    // valid since whether a case can reach significance depends on its totals alone.
+    let tests: Vec<Option<(f64, f64)>> = pairs
         .iter()
         .map(|pair| {
+            let (b, c) = *pair;
             repeated(pair).then(|| {
-                fisher_exact(
-                    pair.0.passes,
-                    pair.0.failures,
-                    pair.1.passes,
-                    pair.1.failures,
+                (
+                    fisher_exact(b.passes, b.failures, c.passes, c.failures),
+                    fisher_least(b.judged(), c.judged(), b.passes + c.passes),
                 )
             })
         })
         .collect();
-    let mut adjusted = holm(&p_values.iter().flatten().copied().collect::<Vec<_>>()).into_iter();
-    let adjusted: Vec<Option<f64>> = p_values
+    let testable = tarone(
+        &tests.iter().flatten().map(|t| t.1).collect::<Vec<_>>(),
+        alpha,
+    );
+    let family: Vec<f64> = tests
         .iter()
-        .map(|p| p.and_then(|_| adjusted.next()))
+        .flatten()
+        .filter(|t| t.1 < testable)
+        .map(|t| t.0)
+        .collect();
+    let mut adjusted = holm(&family).into_iter();
+    let p_values: Vec<Option<f64>> = tests.iter().map(|t| t.map(|t| t.0)).collect();
+    let adjusted: Vec<Option<f64>> = tests
+        .iter()
+        .map(|t| match t {
+            Some((_, least)) if *least < testable => adjusted.next(),
+            // Outside the family: it could never be significant.
+            Some(_) => Some(1.0),
+            None => None,
+        })
         .collect();
     let cases: Vec<CaseComparison> = pairs
         .iter()
@@ -281,6 +355,13 @@ pub fn compare(
                 p_value: *p,
                 adjusted_p: *adjusted_p,
                 significant: flipped && adjusted_p.is_none_or(|p| p < alpha),
+                pass_rate_moved: match adjusted_p {
+                    Some(p) if !flipped && *p < alpha => {
+                        let rate = |s: &Sample| s.passes as f64 / s.judged().max(1) as f64;
+                        Some(if rate(c) < rate(b) { "down" } else { "up" })
+                    }
+                    _ => None,
+                },
                 outputs_differ: match (&b.output, &c.output) {
                     (Some(x), Some(y)) => !crate::check::predicate::json_equal(x, y),
                     (None, None) => false,
@@ -322,7 +403,9 @@ pub fn compare(
 }
 
 fn classify(baseline: &Sample, candidate: &Sample) -> Class {
-    if baseline.only_errors() || candidate.only_errors() {
+    if baseline.not_run() || candidate.not_run() {
+        Class::NotRun
+    } else if baseline.only_errors() || candidate.only_errors() {
         Class::Errored
     } else if baseline.passed() && !candidate.passed() {
         Class::Regressed
@@ -371,8 +454,137 @@ fn summary(
             .count() as u64,
         flaky: count(Class::Flaky),
         errored: count(Class::Errored),
+        not_run: count(Class::NotRun),
         latency_p95_change,
         baseline,
         candidate,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(case: &str, target: &str, passes: u64, failures: u64, errors: u64) -> Sample {
+        Sample {
+            suite: "s".into(),
+            case: case.into(),
+            file: "s.yaml".into(),
+            line: 1,
+            tags: vec![],
+            target: target.into(),
+            passes,
+            failures,
+            errors,
+            pass_if: passes + failures + errors,
+            latencies_ms: vec![],
+            tokens: vec![],
+            costs_usd: vec![],
+            output: None,
+            error: None,
+        }
+    }
+
+    /// 40/50 against 26/50 is significant on its own (Fisher p = 0.0057); twenty cases that
+    /// pass every time on both sides cannot be, and used to multiply its p-value by 22.
+    #[test]
+    fn stable_repeated_cases_do_not_dilute_a_real_regression() {
+        let mut baseline = vec![sample("drops", "v1", 40, 10, 0)];
+        let mut candidate = vec![sample("drops", "v2", 26, 24, 0)];
+        for i in 0..20 {
+            baseline.push(sample(&format!("stable {i}"), "v1", 50, 0, 0));
+            candidate.push(sample(&format!("stable {i}"), "v2", 50, 0, 0));
+        }
+        for s in baseline.iter_mut().chain(candidate.iter_mut()) {
+            s.pass_if = 30;
+        }
+        let comparison = compare("v1", "v2", &baseline, &candidate, 0.05);
+        let drops = &comparison.cases[0];
+        assert_eq!(drops.class, Class::Regressed);
+        assert!(drops.significant, "{:?}", drops.adjusted_p);
+        assert!(
+            drops.adjusted_p.is_some_and(|p| p < 0.01),
+            "{:?}",
+            drops.adjusted_p
+        );
+        assert_eq!(comparison.cases[1].adjusted_p, Some(1.0));
+    }
+
+    /// Attempts that errored count neither way: 5 passes in 5 judged attempts (and 5 errors)
+    /// is no regression from 10 in 10.
+    #[test]
+    fn errored_attempts_do_not_make_a_regression() {
+        let comparison = compare(
+            "v1",
+            "v2",
+            &[sample("a", "v1", 10, 0, 0)],
+            &[sample("a", "v2", 5, 0, 5)],
+            0.05,
+        );
+        assert_eq!(comparison.cases[0].class, Class::StillPassing);
+        assert_eq!(comparison.overall.regressed, 0);
+        assert_eq!(comparison.overall.mcnemar_p, 1.0);
+    }
+
+    /// A case on one side only stays in the comparison, not run on the other.
+    #[test]
+    fn a_case_missing_on_one_side_is_not_run_there() {
+        let comparison = compare(
+            "v1",
+            "v2",
+            &[sample("a", "v1", 1, 0, 0), sample("b", "v1", 1, 0, 0)],
+            &[sample("a", "v2", 1, 0, 0), sample("c", "v2", 1, 0, 0)],
+            0.05,
+        );
+        let classes: Vec<(&str, Class)> = comparison
+            .cases
+            .iter()
+            .map(|c| (c.case.as_str(), c.class))
+            .collect();
+        assert_eq!(
+            classes,
+            [
+                ("a", Class::StillPassing),
+                ("c", Class::NotRun),
+                ("b", Class::NotRun)
+            ]
+        );
+        assert_eq!(comparison.overall.not_run, 2);
+        assert_eq!(
+            comparison.cases[2].candidate.error.as_deref(),
+            Some("no result in the report")
+        );
+    }
+
+    /// Tokens per run weigh every run alike: one run of 4 tokens and nine of 40 make 36.4,
+    /// not the 22 of the two cases' means.
+    #[test]
+    fn tokens_per_run_are_per_run() {
+        let mut once = sample("once", "v1", 1, 0, 0);
+        once.tokens = vec![4.0];
+        let mut nine = sample("nine", "v1", 9, 0, 0);
+        nine.tokens = vec![40.0; 9];
+        let summary = TargetSummary::of("v1", [&once, &nine]);
+        assert_eq!(summary.tokens_per_run, Some(36.4));
+    }
+
+    /// Both sides within `pass_if` (12 of 40), yet 40/40 fell to 15/40: not a regression of
+    /// the verdict, but the drop is shown with its p-value.
+    #[test]
+    fn a_drop_within_pass_if_is_shown() {
+        let mut b = sample("a", "v1", 40, 0, 0);
+        let mut c = sample("a", "v2", 15, 25, 0);
+        b.pass_if = 12;
+        c.pass_if = 12;
+        let comparison = compare("v1", "v2", &[b], &[c], 0.05);
+        let case = &comparison.cases[0];
+        assert_eq!(
+            (case.class, case.pass_rate_moved),
+            (Class::Flaky, Some("down"))
+        );
+        assert_eq!(
+            crate::report::comparison::verdict(case),
+            "flaky, pass rate down (p=0.000)"
+        );
     }
 }

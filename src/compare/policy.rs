@@ -1,7 +1,7 @@
 //! The gate: a policy of rules applied to a comparison, each stating what it measured, its
 //! limit, and why it passed or failed. The candidate is accepted when every rule passes.
 
-use super::comparison::{CandidateComparison, Class, pass_rate_text, percent};
+use super::comparison::{CandidateComparison, CaseComparison, Class, ms, pass_rate_text, percent};
 use crate::diagnostic::Diagnostic;
 use crate::words::{agree, counted};
 use serde::{Deserialize, Serialize};
@@ -24,7 +24,7 @@ pub struct Policy {
     #[serde(default, deserialize_with = "shares")]
     pub tags: BTreeMap<String, f64>,
     /// The largest allowed relative increase of latency p95 (0.25 = 25% slower).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_increase")]
     pub max_latency_p95_increase: Option<f64>,
     /// The error budget: the largest share of candidate attempts that may error.
     #[serde(default = "default_error_rate", deserialize_with = "share")]
@@ -43,8 +43,22 @@ fn share<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     }
 }
 
+/// A share, or `null` for no limit.
 fn optional_share<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    share(d).map(Some)
+    #[derive(Deserialize)]
+    struct Share(#[serde(deserialize_with = "share")] f64);
+    Ok(Option::<Share>::deserialize(d)?.map(|Share(x)| x))
+}
+
+/// A relative increase: a number >= 0 (0.25 = 25% more; 2 = three times), or `null`.
+fn optional_increase<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let value = Option::<f64>::deserialize(d)?;
+    match value {
+        Some(x) if !(x.is_finite() && x >= 0.0) => Err(serde::de::Error::custom(format!(
+            "{x} is not an increase: a number >= 0 (0.25 = at most 25% slower)"
+        ))),
+        _ => Ok(value),
+    }
 }
 
 /// Tags and their minimum pass rates, each a share.
@@ -96,6 +110,7 @@ impl Policy {
 /// passed).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Gate {
+    pub baseline: String,
     pub candidate: String,
     pub accepted: bool,
     pub rules: Vec<RuleResult>,
@@ -105,6 +120,7 @@ pub struct Gate {
 pub fn gate(policy: &Policy, comparison: &CandidateComparison) -> Gate {
     let rules = evaluate(policy, comparison);
     Gate {
+        baseline: comparison.baseline.clone(),
         candidate: comparison.candidate.clone(),
         accepted: rules.iter().all(|r| r.passed),
         rules,
@@ -120,39 +136,102 @@ pub struct RuleResult {
     pub why: String,
 }
 
-pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleResult> {
-    let overall = &comparison.overall;
+/// The rules on what was compared, shown only when they fail: no evidence is no reason to
+/// promote.
+/// - `cases compared`: at least one case has a judged attempt on both sides (a baseline that
+///   only errored, in an outage say, compares nothing);
+/// - `every case ran`: the candidate has an attempt in every case (a run cut short by its
+///   deadline or Ctrl-C, or a candidate report of one shard, leaves cases unknown);
+/// - `failures compared`: a case that fails on the candidate has a judged baseline to compare
+///   with (else it could be a regression that the baseline's outage hid).
+fn evidence(comparison: &CandidateComparison) -> Vec<RuleResult> {
+    let (baseline, candidate) = (&comparison.baseline, &comparison.candidate);
+    let names = |cases: &[&CaseComparison]| {
+        let names: Vec<String> = cases
+            .iter()
+            .map(|c| format!("{} › {}", c.suite, c.case))
+            .collect();
+        names.join("; ")
+    };
     let mut rules = Vec::new();
-    // No evidence is no reason to promote: a case counts when both sides have a judged attempt
-    // (a baseline that only errored, in an outage say, compares nothing).
     let compared = comparison
         .cases
         .iter()
         .filter(|c| c.baseline.judged > 0 && c.candidate.judged > 0)
         .count();
     if compared == 0 {
-        let errored = comparison.cases.len();
+        let count = |class: Class| comparison.cases.iter().filter(|c| c.class == class).count();
+        let mut parts = Vec::new();
+        if let n @ 1.. = count(Class::Errored) {
+            parts.push(format!(
+                "{} errored on one side or both",
+                counted(n as u64, "case")
+            ));
+        }
+        if let n @ 1.. = count(Class::NotRun) {
+            parts.push(format!(
+                "{} not run on one side or both",
+                counted(n as u64, "case")
+            ));
+        }
         rules.push(RuleResult {
             rule: "cases compared".into(),
             measured: "0 cases".into(),
             limit: "at least 1".into(),
             passed: false,
-            why: if errored == 0 {
-                format!(
-                    "no case has a result on both {} and {}",
-                    comparison.baseline, comparison.candidate
-                )
+            why: if parts.is_empty() {
+                format!("no case has a result on both {baseline} and {candidate}")
             } else {
                 format!(
-                    "no case has a judged attempt on both {} and {} ({} errored on one side or both)",
-                    comparison.baseline,
-                    comparison.candidate,
-                    counted(errored as u64, "case")
+                    "no case has a judged attempt on both {baseline} and {candidate} ({})",
+                    parts.join(", ")
                 )
             },
         });
     }
+    let unrun: Vec<&CaseComparison> = comparison
+        .cases
+        .iter()
+        .filter(|c| c.candidate.judged + c.candidate.errors == 0)
+        .collect();
+    if !unrun.is_empty() {
+        rules.push(RuleResult {
+            rule: "every case ran".into(),
+            measured: format!("{} not run", counted(unrun.len() as u64, "case")),
+            limit: "0".into(),
+            passed: false,
+            why: format!("no result on {candidate} for {}", names(&unrun)),
+        });
+    }
+    let unknown: Vec<&CaseComparison> = comparison
+        .cases
+        .iter()
+        .filter(|c| c.baseline.judged == 0 && c.candidate.judged > 0 && !c.candidate.passed)
+        .collect();
+    if !unknown.is_empty() {
+        let n = unknown.len() as u64;
+        rules.push(RuleResult {
+            rule: "failures compared".into(),
+            measured: format!(
+                "{} {} on {candidate} with nothing to compare",
+                counted(n, "case"),
+                agree(n, "fails", "fail")
+            ),
+            limit: "0".into(),
+            passed: false,
+            why: format!(
+                "{baseline} has no judged attempt to tell whether {} regressed: {}",
+                agree(n, "it", "they"),
+                names(&unknown)
+            ),
+        });
+    }
+    rules
+}
 
+pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleResult> {
+    let overall = &comparison.overall;
+    let mut rules = evidence(comparison);
     let counting = comparison.counted_regressions();
     let regressions: Vec<&str> = counting.iter().map(|c| c.case.as_str()).collect();
     // A case run once a side has no measure of noise: its flip counts, and says so.
@@ -245,7 +324,7 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
             (Some(change), Some(b), Some(c)) => (
                 format!("{:+.1}%", change * 100.0),
                 change <= max,
-                format!("p95 {b:.0} ms → {c:.0} ms"),
+                format!("p95 {} → {}", ms(Some(b)), ms(Some(c))),
             ),
             _ => ("n/a".to_owned(), true, "no latency on one side".to_owned()),
         };

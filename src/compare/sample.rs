@@ -22,10 +22,11 @@ pub struct Sample {
     pub pass_if: u64,
     /// Latency of every attempt that got an answer, in milliseconds.
     pub latencies_ms: Vec<f64>,
-    /// Mean tokens and cost per attempt, where steps report them.
-    pub tokens: Option<f64>,
-    pub cost_usd: Option<f64>,
-    /// The first attempt's result, for diffs.
+    /// Tokens and cost of every attempt whose steps report them.
+    pub tokens: Vec<f64>,
+    pub costs_usd: Vec<f64>,
+    /// An answer that stands for the side's verdict, for diffs: a passing attempt's when the
+    /// case passed, a failing one's when it failed.
     pub output: Option<Value>,
     /// The first error of an attempt that errored, to say why a side has nothing to compare.
     pub error: Option<String>,
@@ -41,8 +42,33 @@ impl Sample {
         self.passes + self.failures
     }
 
+    /// The side's verdict over the attempts that were judged: `pass_if` of the attempts made,
+    /// scaled to the judged ones, so that an attempt that errored counts neither way (the
+    /// error budget counts it).
     pub fn passed(&self) -> bool {
-        self.attempts() > 0 && self.passes >= self.pass_if.max(1)
+        let (judged, attempts) = (self.judged(), self.attempts());
+        judged > 0 && self.passes >= (self.pass_if * judged).div_ceil(attempts).max(1)
+    }
+
+    /// No attempt at all: the run stopped first, or a report holds no result for the case.
+    pub fn not_run(&self) -> bool {
+        self.attempts() == 0
+    }
+
+    /// A side with nothing to compare, for a case present on one side only.
+    pub fn missing(like: &Sample, target: &str) -> Sample {
+        Sample {
+            target: target.to_owned(),
+            passes: 0,
+            failures: 0,
+            errors: 0,
+            latencies_ms: Vec::new(),
+            tokens: Vec::new(),
+            costs_usd: Vec::new(),
+            output: None,
+            error: Some("no result in the report".into()),
+            ..like.clone()
+        }
     }
 
     pub fn only_errors(&self) -> bool {
@@ -71,12 +97,12 @@ impl Sample {
             .filter_map(|a| total_tokens(&a.observation.steps))
             .map(|t| t as f64)
             .collect();
-        let costs: Vec<f64> = outcome
+        let costs_usd: Vec<f64> = outcome
             .attempts
             .iter()
             .filter_map(|a| total_cost(&a.observation.steps))
             .collect();
-        Sample {
+        let mut sample = Sample {
             suite: outcome.suite.to_string(),
             case: outcome.case.clone(),
             file: outcome.file.display().to_string(),
@@ -90,23 +116,39 @@ impl Sample {
             latencies_ms: answered
                 .map(|a| a.observation.latency.as_secs_f64() * 1000.0)
                 .collect(),
-            tokens: mean(&tokens),
-            cost_usd: mean(&costs),
-            output: outcome
+            tokens,
+            costs_usd,
+            output: None,
+            error: outcome
                 .attempts
-                .first()
-                .and_then(|a| match &a.observation.reply {
-                    Reply::Ran { result, .. } => Some(result.clone()),
+                .iter()
+                .find_map(|a| match &a.result {
+                    AttemptResult::Errored(message) => Some(message.clone()),
                     _ => None,
+                })
+                .or_else(|| {
+                    let reason = outcome.reason.as_deref().unwrap_or("the run stopped first");
+                    outcome
+                        .attempts
+                        .is_empty()
+                        .then(|| format!("not run: {reason}"))
                 }),
-            error: outcome.attempts.iter().find_map(|a| match &a.result {
-                AttemptResult::Errored(message) => Some(message.clone()),
-                _ => None,
-            }),
-        }
+        };
+        let verdict = if sample.passed() {
+            AttemptResult::Passed
+        } else {
+            AttemptResult::Failed
+        };
+        let answer = |attempt: &crate::run::Attempt| match &attempt.observation.reply {
+            Reply::Ran { result, .. } => Some(result.clone()),
+            _ => None,
+        };
+        sample.output = outcome
+            .attempts
+            .iter()
+            .filter(|a| a.result == verdict)
+            .find_map(answer)
+            .or_else(|| outcome.attempts.iter().find_map(answer));
+        sample
     }
-}
-
-fn mean(values: &[f64]) -> Option<f64> {
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }

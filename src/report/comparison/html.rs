@@ -2,7 +2,7 @@
 //! (regressed only, by tag), readable from a file with no server. The data travels inside the
 //! page as JSON and a small script renders it, so the page and the JSON report agree.
 
-use super::{ms, output_diff, side_text, verdict};
+use super::{change, counts_text, ms, output_diff, side_text, usage_text, verdict};
 use crate::compare::{CandidateComparison, Gate};
 use crate::report::style::plain;
 use serde_json::{Value, json};
@@ -37,10 +37,12 @@ fn data(comparisons: &[CandidateComparison], gates: &[Gate]) -> Value {
                         "candidate": s.candidate.pass_rate_text(),
                         "mcnemar_p": format!("{:.3}", s.mcnemar_p),
                         "latency": format!("{} → {}", ms(s.baseline.latency_p95_ms), ms(s.candidate.latency_p95_ms)),
+                        "change": change(s.latency_p95_change),
+                        "tokens": usage_text(s).0, "cost": usage_text(s).1,
                     })
                 })
                 .collect();
-            json!({"baseline": c.baseline, "candidate": c.candidate, "cases": cases, "scopes": scopes})
+            json!({"baseline": c.baseline, "candidate": c.candidate, "cases": cases, "scopes": scopes, "counts": counts_text(c)})
         })
         .collect();
     json!({"comparisons": comparisons, "gates": gates})
@@ -72,7 +74,7 @@ const TEMPLATE: &str = r#"<!doctype html>
   table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
   th, td { border-bottom: 1px solid #ddd; padding: .3rem .5rem; text-align: left; vertical-align: top; }
   th { background: #f5f5f7; }
-  .regressed, .errored, .fail { color: #b00020; font-weight: 600; }
+  .regressed, .errored, .not_run, .fail { color: #b00020; font-weight: 600; }
   .fixed, .pass { color: #0a7d32; font-weight: 600; }
   .flaky { color: #a15c00; font-weight: 600; }
   .still_failing { color: #777; }
@@ -110,7 +112,7 @@ const select = document.getElementById('tag');
 
 for (const gate of data.gates) {
   const box = el('section', {id: 'gate-' + gate.candidate});
-  box.append(el('h2', {}, 'Gate: ' + gate.candidate + ' ', el('span', {class: gate.accepted ? 'pass' : 'fail', id: 'gate-verdict-' + gate.candidate}, gate.accepted ? 'accepted' : 'refused')));
+  box.append(el('h2', {}, 'Gate: ' + gate.candidate + ' against ' + gate.baseline + ' ', el('span', {class: gate.accepted ? 'pass' : 'fail', id: 'gate-verdict-' + gate.candidate}, gate.accepted ? 'accepted' : 'refused')));
   const table = el('table', {}, el('tr', {}, el('th', {}, 'rule'), el('th', {}, 'measured'), el('th', {}, 'limit'), el('th', {}, 'result'), el('th', {}, 'why')));
   for (const r of gate.rules) table.append(el('tr', {}, el('td', {}, r.rule), el('td', {}, r.measured), el('td', {}, r.limit), el('td', {class: r.passed ? 'pass' : 'fail'}, r.passed ? 'pass' : 'FAIL'), el('td', {}, r.why)));
   box.append(table);
@@ -121,10 +123,11 @@ const sections = [];
 for (const c of data.comparisons) {
   const box = el('section', {id: 'compare-' + c.candidate});
   box.append(el('h2', {}, c.candidate + ' against ' + c.baseline));
+  box.append(el('p', {}, c.counts));
   const counts = el('p', {class: 'counts'});
   box.append(counts);
-  const scopes = el('table', {}, el('tr', {}, el('th', {}, 'scope'), el('th', {}, c.baseline + ' pass rate'), el('th', {}, c.candidate + ' pass rate'), el('th', {}, 'McNemar p'), el('th', {}, 'latency p95')));
-  for (const s of c.scopes) scopes.append(el('tr', {}, el('td', {}, s.scope), el('td', {}, s.baseline), el('td', {}, s.candidate), el('td', {}, s.mcnemar_p), el('td', {}, s.latency)));
+  const scopes = el('table', {}, el('tr', {}, el('th', {}, 'scope'), el('th', {}, c.baseline + ' pass rate'), el('th', {}, c.candidate + ' pass rate'), el('th', {}, 'McNemar p'), el('th', {}, 'latency p95'), el('th', {}, 'change'), el('th', {}, 'tokens/run'), el('th', {}, 'cost/run')));
+  for (const s of c.scopes) scopes.append(el('tr', {}, el('td', {}, s.scope), el('td', {}, s.baseline), el('td', {}, s.candidate), el('td', {}, s.mcnemar_p), el('td', {}, s.latency), el('td', {}, s.change), el('td', {}, s.tokens), el('td', {}, s.cost)));
   box.append(scopes);
   const table = el('table', {}, el('tr', {}, el('th', {}, 'case'), el('th', {}, c.baseline), el('th', {}, c.candidate), el('th', {}, 'class')));
   const rows = c.cases.map(k => {
@@ -154,7 +157,7 @@ function refresh() {
       row.style.display = show ? '' : 'none';
       if (show) { visible++; shown[k.class] = (shown[k.class] || 0) + 1; }
     }
-    counts.replaceChildren(...['regressed', 'fixed', 'flaky', 'errored', 'still_passing', 'still_failing'].map(name =>
+    counts.replaceChildren(...['regressed', 'fixed', 'flaky', 'errored', 'not_run', 'still_passing', 'still_failing'].map(name =>
       el('span', {class: name, id: 'count-' + c.candidate + '-' + name}, name.replace('_', ' ') + ': ' + (shown[name] || 0))),
       el('span', {id: 'count-' + c.candidate + '-shown'}, 'cases shown: ' + visible));
   }

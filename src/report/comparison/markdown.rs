@@ -1,19 +1,27 @@
 //! The comparison as Markdown: for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
 
-use super::{change, errors, ms, output_diff, side_text, verdict};
+use super::{change, errors, ms, output_diff, side_text, usage_text, verdict};
 use crate::compare::{CandidateComparison, Gate};
 use crate::report::style::plain;
+use crate::words::counted;
 
+/// Text in a table cell or a heading: a case name is shown, never read as HTML or as a
+/// column break.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace('\n', " ")
 }
 
 pub fn render(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
     let mut out = String::from("# flowcheck comparison\n");
     for gate in gates {
         out.push_str(&format!(
-            "\n## Gate: {} {}\n\n",
+            "\n## Gate: {} against {} {}\n\n",
             gate.candidate,
+            gate.baseline,
             if gate.accepted {
                 "✅ accepted"
             } else {
@@ -35,10 +43,11 @@ pub fn render(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
     for comparison in comparisons {
         let (b, c) = (&comparison.baseline, &comparison.candidate);
         out.push_str(&format!("\n## {c} against {b}\n\n"));
-        out.push_str(&format!("| scope | {b} pass rate | {c} pass rate | McNemar p | latency p95 {b} | latency p95 {c} | change |\n|---|---|---|---|---|---|---|\n"));
+        out.push_str(&format!("| scope | {b} pass rate | {c} pass rate | McNemar p | latency p95 {b} | latency p95 {c} | change | tokens/run | cost/run |\n|---|---|---|---|---|---|---|---|---|\n"));
         for s in comparison.suites.iter().chain([&comparison.overall]) {
+            let (tokens, cost) = usage_text(s);
             out.push_str(&format!(
-                "| {} | {} | {} | {:.3} | {} | {} | {} |\n",
+                "| {} | {} | {} | {:.3} | {} | {} | {} | {tokens} | {cost} |\n",
                 cell(&s.scope),
                 s.baseline.pass_rate_text(),
                 s.candidate.pass_rate_text(),
@@ -48,14 +57,10 @@ pub fn render(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
                 change(s.latency_p95_change)
             ));
         }
-        let o = &comparison.overall;
         out.push_str(&format!(
-            "\n**{} fixed, {}, {} flaky, {} errored** of {} cases.\n\n",
-            o.fixed,
-            super::regressed_text(comparison),
-            o.flaky,
-            o.errored,
-            comparison.cases.len()
+            "\n**{}** of {}.\n\n",
+            super::counts_text(comparison),
+            counted(comparison.cases.len() as u64, "case")
         ));
         out.push_str(&format!(
             "| case | {b} | {c} | class |\n|---|---|---|---|\n"
@@ -88,8 +93,8 @@ pub fn render(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
             for (case, diff) in diffs {
                 out.push_str(&format!(
                     "**{} › {}**\n\n```diff\n{}```\n\n",
-                    case.suite,
-                    case.case,
+                    cell(&case.suite),
+                    cell(&case.case),
                     plain(&diff)
                 ));
             }
@@ -97,7 +102,10 @@ pub fn render(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
         }
         let errored = errors(comparison);
         if !errored.is_empty() {
-            out.push_str("\n<details><summary>Errored cases (nothing to compare)</summary>\n\n");
+            out.push_str(&format!(
+                "\n<details><summary>{} (nothing to compare)</summary>\n\n",
+                super::errors_heading(comparison)
+            ));
             for (case, why) in errored {
                 out.push_str(&format!(
                     "- **{} › {}**: {}\n",
@@ -110,4 +118,17 @@ pub fn render(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn a_case_name_is_text_in_a_cell() {
+        assert_eq!(
+            cell("<b>bold</b> | a & b\nnext"),
+            "&lt;b&gt;bold&lt;/b&gt; \\| a &amp; b next"
+        );
+    }
 }

@@ -5,64 +5,77 @@ pub mod html;
 pub mod markdown;
 pub mod terminal;
 
+pub use crate::compare::comparison::ms;
 use crate::compare::{CandidateComparison, CaseComparison, Class};
 use serde_json::Value;
 
-/// "3/5 (60%)" or "errored" for one side of a case.
+/// "3/5 (60%)", "3/5 (60%), 5 errored", "errored" or "not run" for one side of a case.
 pub fn side_text(passes: u64, judged: u64, errors: u64) -> String {
-    if judged == 0 && errors > 0 {
-        return "errored".into();
+    let judged_text = match (judged, passes) {
+        (0, _) if errors > 0 => return "errored".into(),
+        (0, _) => return "not run".into(),
+        (1, 1) => "pass".to_owned(),
+        (1, _) => "fail".to_owned(),
+        _ => format!(
+            "{passes}/{judged} ({:.0}%)",
+            passes as f64 / judged as f64 * 100.0
+        ),
+    };
+    match errors {
+        0 => judged_text,
+        n => format!("{judged_text}, {n} errored"),
     }
-    if judged == 1 {
-        return if passes == 1 {
-            "pass".into()
-        } else {
-            "fail".into()
-        };
-    }
-    format!(
-        "{passes}/{judged} ({:.0}%)",
-        passes as f64 / judged.max(1) as f64 * 100.0
-    )
 }
 
-/// The cases that have nothing to compare because a side only errored, with why.
+/// The cases that have nothing to compare because a side only errored or did not run, with
+/// why.
 pub fn errors(comparison: &CandidateComparison) -> Vec<(&CaseComparison, String)> {
     comparison
         .cases
         .iter()
-        .filter(|case| case.class == Class::Errored)
+        .filter(|case| matches!(case.class, Class::Errored | Class::NotRun))
         .map(|case| {
             let sides = [&case.baseline, &case.candidate];
-            let why = sides
-                .iter()
-                .filter(|side| side.judged == 0)
-                .filter_map(|side| {
-                    side.error
-                        .as_ref()
-                        .map(|error| format!("{}: {error}", side.target))
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
-            (case, why)
+            let mut whys: Vec<String> = Vec::new();
+            for side in sides.iter().filter(|side| side.judged == 0) {
+                if let Some(error) = &side.error {
+                    let why = format!("{}: {error}", side.target);
+                    if !whys.contains(&why) {
+                        whys.push(why);
+                    }
+                }
+            }
+            (case, whys.join("; "))
         })
         .collect()
-}
-
-/// Milliseconds, with a decimal below 10 ms: a loopback call takes under one, and `0 ms → 1 ms`
-/// hid what the change was measured on.
-pub fn ms(value: Option<f64>) -> String {
-    match value {
-        Some(v) if v < 10.0 => format!("{v:.1} ms"),
-        Some(v) => format!("{v:.0} ms"),
-        None => "–".into(),
-    }
 }
 
 pub fn change(value: Option<f64>) -> String {
     value
         .map(|v| format!("{:+.1}%", v * 100.0))
         .unwrap_or_else(|| "–".into())
+}
+
+/// Tokens and cost per run, `–` where no step reported them.
+pub fn usage_text(summary: &crate::compare::Summary) -> (String, String) {
+    let (b, c) = (&summary.baseline, &summary.candidate);
+    let tokens = match (b.tokens_per_run, c.tokens_per_run) {
+        (None, None) => "–".to_owned(),
+        (b, c) => format!("{} → {}", number(b, 0), number(c, 0)),
+    };
+    let cost = match (b.cost_usd_per_run, c.cost_usd_per_run) {
+        (None, None) => "–".to_owned(),
+        (b, c) => format!("{} → {}", dollars(b), dollars(c)),
+    };
+    (tokens, cost)
+}
+
+fn number(value: Option<f64>, decimals: usize) -> String {
+    value.map_or_else(|| "–".into(), |v| format!("{v:.decimals$}"))
+}
+
+fn dollars(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".into(), |v| format!("${v:.6}"))
 }
 
 /// How the change of a case reads, with its significance when there are repeats.
@@ -74,6 +87,11 @@ pub fn verdict(case: &CaseComparison) -> String {
         (Class::Regressed | Class::Fixed, Some(p)) => {
             format!("{} within noise (p={p:.3})", case.class.as_str())
         }
+        (class, Some(p)) if case.pass_rate_moved.is_some() => format!(
+            "{}, pass rate {} (p={p:.3})",
+            class.as_str(),
+            case.pass_rate_moved.unwrap_or_default()
+        ),
         (class, _) => class.as_str().to_owned(),
     }
 }
@@ -90,6 +108,32 @@ pub fn regressed_text(comparison: &CandidateComparison) -> String {
         _ => format!("{beyond} beyond noise, {once} run once a side"),
     };
     format!("{regressed} regressed ({why})")
+}
+
+/// The heading of the cases [`errors`] lists.
+pub fn errors_heading(comparison: &CandidateComparison) -> &'static str {
+    if comparison.overall.not_run > 0 {
+        "Errored or not run"
+    } else {
+        "Errored cases"
+    }
+}
+
+/// `2 fixed, 1 regressed (1 beyond noise), 0 flaky, 1 errored` (and `, 3 not run` when some
+/// did not run).
+pub fn counts_text(comparison: &CandidateComparison) -> String {
+    let o = &comparison.overall;
+    let mut text = format!(
+        "{} fixed, {}, {} flaky, {} errored",
+        o.fixed,
+        regressed_text(comparison),
+        o.flaky,
+        o.errored
+    );
+    if o.not_run > 0 {
+        text.push_str(&format!(", {} not run", o.not_run));
+    }
+    text
 }
 
 /// A diff of the two outputs (styled; see `style::plain`), or `None` when they are equal.

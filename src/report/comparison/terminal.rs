@@ -10,7 +10,7 @@ const MAX_DIFFS: usize = 20;
 
 fn class_style(class: Class) -> anstyle::Style {
     match class {
-        Class::Regressed | Class::Errored => FAIL,
+        Class::Regressed | Class::Errored | Class::NotRun => FAIL,
         Class::Fixed | Class::StillPassing => PASS,
         Class::Flaky => WARN,
         Class::StillFailing => DIM,
@@ -36,11 +36,12 @@ fn summary_line(summary: &Summary) -> String {
         ms(c.latency_p95_ms),
         change(summary.latency_p95_change),
     );
-    if let (Some(bt), Some(ct)) = (b.tokens_per_run, c.tokens_per_run) {
-        line.push_str(&format!("; tokens/run {bt:.0} → {ct:.0}"));
+    let (tokens, cost) = super::usage_text(summary);
+    if b.tokens_per_run.is_some() || c.tokens_per_run.is_some() {
+        line.push_str(&format!("; tokens/run {tokens}"));
     }
-    if let (Some(bc), Some(cc)) = (b.cost_usd_per_run, c.cost_usd_per_run) {
-        line.push_str(&format!("; cost/run ${bc:.6} → ${cc:.6}"));
+    if b.cost_usd_per_run.is_some() || c.cost_usd_per_run.is_some() {
+        line.push_str(&format!("; cost/run {cost}"));
     }
     line
 }
@@ -106,14 +107,8 @@ pub fn render(comparison: &CandidateComparison) -> String {
         out.push_str(&summary_line(summary));
         out.push('\n');
     }
-    let o = &comparison.overall;
-    out.push_str(&format!(
-        "{} fixed, {}, {} flaky, {} errored\n",
-        o.fixed,
-        super::regressed_text(comparison),
-        o.flaky,
-        o.errored
-    ));
+    out.push_str(&super::counts_text(comparison));
+    out.push('\n');
     // The terminal shows the outputs of cases whose verdict changed or wavers; the Markdown,
     // HTML and JSON reports hold every difference.
     let changed: Vec<_> = comparison
@@ -146,7 +141,7 @@ pub fn render(comparison: &CandidateComparison) -> String {
     if !errored.is_empty() {
         out.push_str(&format!(
             "\n{} (nothing to compare):\n",
-            paint(BOLD, "Errored cases")
+            paint(BOLD, super::errors_heading(comparison))
         ));
         for (case, why) in errored.iter().take(MAX_DIFFS) {
             out.push_str(&format!("--- {} › {}\n    {why}\n", case.suite, case.case));
