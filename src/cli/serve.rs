@@ -80,7 +80,10 @@ pub async fn serve(args: ServeArgs) -> u8 {
             "note: bound to {bound}: other machines can reach the simulator too, with its key"
         );
     }
-    crate::errln!("serving {flow_count} flows; press Ctrl-C to stop");
+    crate::errln!(
+        "serving {}; press Ctrl-C to stop",
+        crate::words::counted(flow_count as u64, "flow")
+    );
     stop.wait().await;
     running.shutdown().await;
     crate::errln!("simulator stopped");
