@@ -15,10 +15,80 @@ pub fn diff(expected: &Value, actual: &Value) -> Option<String> {
         (Value::Object(_) | Value::Array(_), Value::Object(_) | Value::Array(_)) => {
             let a = serde_json::to_string_pretty(expected).unwrap_or_default();
             let b = serde_json::to_string_pretty(actual).unwrap_or_default();
-            Some(lines(&a, &b))
+            Some(json_lines(&a, &b))
         }
         _ => None,
     }
+}
+
+/// A line diff of pretty JSON: lines that differ only by a trailing comma (a key added after
+/// them) are the same line, and a long string value that changed gets a word diff under its
+/// two lines, so that "twelve" → "two" in a paragraph is seen, not just a replaced line.
+fn json_lines(expected: &str, actual: &str) -> String {
+    let old: Vec<&str> = expected.lines().collect();
+    let new: Vec<&str> = actual.lines().collect();
+    let bare = |lines: &[&str]| -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| format!("{}\n", l.trim_end_matches(',')))
+            .collect()
+    };
+    let (old_bare, new_bare) = (bare(&old), bare(&new));
+    let old_refs: Vec<&str> = old_bare.iter().map(String::as_str).collect();
+    let new_refs: Vec<&str> = new_bare.iter().map(String::as_str).collect();
+    let diff = TextDiff::from_slices(&old_refs, &new_refs);
+    let mut out = String::new();
+    let (mut removed, mut added): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+    let flush = |out: &mut String, removed: &mut Vec<&str>, added: &mut Vec<&str>| {
+        for line in removed.iter() {
+            out.push_str(&paint(REMOVED, format!("- {line}")));
+            out.push('\n');
+        }
+        for line in added.iter() {
+            out.push_str(&paint(ADDED, format!("+ {line}")));
+            out.push('\n');
+        }
+        if removed.len() == added.len() {
+            for (before, after) in removed.iter().zip(added.iter()) {
+                if let Some(words) = changed_text(before, after) {
+                    out.push_str(&paint(DIM, "~ "));
+                    out.push_str(&words);
+                }
+            }
+        }
+        removed.clear();
+        added.clear();
+    };
+    for change in diff.iter_all_changes() {
+        match (change.tag(), change.old_index(), change.new_index()) {
+            (ChangeTag::Delete, Some(i), _) => removed.push(old.get(i).copied().unwrap_or("")),
+            (ChangeTag::Insert, _, Some(i)) => added.push(new.get(i).copied().unwrap_or("")),
+            (_, _, Some(i)) => {
+                flush(&mut out, &mut removed, &mut added);
+                let line = new.get(i).copied().unwrap_or("");
+                out.push_str(&paint(DIM, format!("  {line}")));
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+    flush(&mut out, &mut removed, &mut added);
+    out
+}
+
+/// The word diff of a long string value that one pretty-JSON line replaced in another under
+/// the same key (`"summary": "..."`).
+fn changed_text(before: &str, after: &str) -> Option<String> {
+    let value = |line: &str| -> Option<(String, String)> {
+        let line = line.trim().trim_end_matches(',');
+        let (key, rest) = line.split_once("\": ")?;
+        match serde_json::from_str::<Value>(rest).ok()? {
+            Value::String(text) => Some((key.to_owned(), text)),
+            _ => None,
+        }
+    };
+    let ((key_a, a), (key_b, b)) = (value(before)?, value(after)?);
+    (key_a == key_b && (a.len() > 40 || b.len() > 40)).then(|| words(&a, &b))
 }
 
 /// A line diff of two texts.
@@ -110,5 +180,33 @@ mod tests {
         );
         insta::assert_snapshot!(plain(&shown.unwrap_or_default()), @"Thanks for reaching out. I have routed your request to [-billing.-]{+general.+}");
         assert_eq!(diff(&json!("a"), &json!("b")), None);
+    }
+
+    #[test]
+    fn a_key_added_last_does_not_change_the_line_before_it() {
+        let shown = diff(&json!({"a": 1, "b": 2}), &json!({"a": 1, "b": 2, "c": 3}));
+        insta::assert_snapshot!(plain(&shown.unwrap_or_default()), @r#"
+          {
+            "a": 1,
+            "b": 2,
+        +   "c": 3
+          }
+        "#);
+    }
+
+    #[test]
+    fn a_long_string_in_a_structure_gets_a_word_diff() {
+        let shown = diff(
+            &json!({"summary": "The quick brown fox jumps over twelve lazy dogs in the yard.", "score": 3}),
+            &json!({"summary": "The quick brown fox jumps over two lazy dogs in the yard.", "score": 3}),
+        );
+        insta::assert_snapshot!(plain(&shown.unwrap_or_default()), @r#"
+          {
+        -   "summary": "The quick brown fox jumps over twelve lazy dogs in the yard.",
+        +   "summary": "The quick brown fox jumps over two lazy dogs in the yard.",
+        ~ The quick brown fox jumps over [-twelve-]{+two+} lazy dogs in the yard.
+            "score": 3
+          }
+        "#);
     }
 }
