@@ -335,6 +335,9 @@ async fn run_live(
             case.targets = targets.to_vec();
         }
     }
+    let mut plan = execution.plan(&suites)?;
+    // Said once the selection is known to hold something: `--filter zzz` just says nothing
+    // matches.
     if !pinned.is_empty() {
         let n = pinned.len() as u64;
         progress.line(&format!(
@@ -345,7 +348,6 @@ async fn run_live(
             pinned.join("; ")
         ));
     }
-    let mut plan = execution.plan(&suites)?;
     if twice {
         progress.line(&format!(
             "note: {baseline} is both the baseline and a candidate: each case runs twice as often, its attempts dealt to the two sides in turn"
