@@ -51,7 +51,7 @@ fn gating_v2_against_production_the_same_version_is_accepted() {
     assert!(
         result
             .stdout
-            .contains("0 fixed, 0 regressed (0 beyond noise)"),
+            .contains("0 fixed, 0 regressed, 0 flaky"),
         "{}",
         result.stdout
     );

@@ -17,9 +17,24 @@ pub struct ServeArgs {
     /// The API key the simulator accepts (default: the documented demo key).
     #[arg(long, env = "FLOWCHECK_SIM_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
+    /// A key that opens one project only, as Noukai's keys do: `ORG/PROJECT=KEY` (repeatable);
+    /// another project's flows answer 403 to it.
+    #[arg(long = "project-key", value_name = "ORG/PROJECT=KEY", value_parser = project_key)]
+    pub project_keys: Vec<(String, String)>,
     /// Seed for every simulated random choice (latency, fault rates, llm variants).
     #[arg(long, default_value_t = crate::sim::EMBEDDED_SEED)]
     pub seed: u64,
+}
+
+/// `acme/shop=KEY`.
+fn project_key(text: &str) -> Result<(String, String), String> {
+    let wrong = || format!("{text:?} is not ORG/PROJECT=KEY (e.g. acme/shop=nk_test_1)");
+    let (project, key) = text.split_once('=').ok_or_else(wrong)?;
+    let (org, name) = project.split_once('/').ok_or_else(wrong)?;
+    if org.is_empty() || name.is_empty() || name.contains('/') || key.trim().is_empty() {
+        return Err(wrong());
+    }
+    Ok((project.to_owned(), key.to_owned()))
 }
 
 pub async fn serve(args: ServeArgs) -> u8 {
@@ -52,6 +67,7 @@ pub async fn serve(args: ServeArgs) -> u8 {
         api_key: args
             .api_key
             .unwrap_or_else(|| crate::DEMO_API_KEY.to_string()),
+        project_keys: args.project_keys,
         catalog,
         seed: args.seed,
     };

@@ -20,6 +20,8 @@ pub const EMBEDDED_SEED: u64 = 42;
 pub struct SimOptions {
     pub addr: SocketAddr,
     pub api_key: String,
+    /// Keys scoped to one project (`org/project`, key), as Noukai issues them.
+    pub project_keys: Vec<(String, String)>,
     pub catalog: Catalog,
     pub seed: u64,
 }
@@ -38,6 +40,7 @@ pub enum SimError {
 
 pub struct AppState {
     pub api_key: String,
+    pub project_keys: Vec<(String, String)>,
     pub catalog: Catalog,
     pub seed: u64,
     pub jobs: JobTable,
@@ -97,6 +100,7 @@ pub async fn start(options: SimOptions) -> Result<RunningSim, SimError> {
         .collect();
     let state = Arc::new(AppState {
         api_key: options.api_key,
+        project_keys: options.project_keys,
         catalog: options.catalog,
         seed: options.seed,
         jobs: JobTable::default(),
@@ -140,6 +144,7 @@ pub async fn start_embedded() -> Result<RunningSim, SimError> {
     start(SimOptions {
         addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
         api_key: crate::DEMO_API_KEY.to_string(),
+        project_keys: Vec::new(),
         catalog: Catalog::builtin()?,
         seed: EMBEDDED_SEED,
     })

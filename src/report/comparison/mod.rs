@@ -99,6 +99,9 @@ pub fn verdict(case: &CaseComparison) -> String {
 /// `5 regressed (3 beyond noise, 2 run once a side)`: how many regressions count, and why.
 pub fn regressed_text(comparison: &CandidateComparison) -> String {
     let regressed = comparison.overall.regressed;
+    if regressed == 0 {
+        return "0 regressed".into();
+    }
     let counting = comparison.counted_regressions();
     let once = counting.iter().filter(|c| c.run_once()).count() as u64;
     let beyond = counting.len() as u64 - once;

@@ -84,9 +84,10 @@ pub async fn dispatch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(err) = auth::check(&headers, &state.api_key) {
-        return err.into_response();
-    }
+    let scope = match auth::check(&headers, &state.api_key, &state.project_keys) {
+        Ok(scope) => scope,
+        Err(err) => return err.into_response(),
+    };
     let Some(target) = parse_path(uri.path()) else {
         return ApiError::new(
             StatusCode::NOT_FOUND,
@@ -95,6 +96,9 @@ pub async fn dispatch(
         )
         .into_response();
     };
+    if let Err(err) = scope.allows(target.org, target.project) {
+        return err.into_response();
+    }
     let expected = if matches!(target.action, Action::Poll(_)) {
         Method::GET
     } else {
