@@ -144,14 +144,20 @@ pub fn redact_url(text: &str) -> String {
     text
 }
 
-/// Redact the query string of every URL inside a JSON value.
+/// Redact the query string and fragment of every URL inside a JSON value, in its strings and
+/// in its keys.
 pub fn redact_urls(value: &Value) -> Value {
+    map_strings(value, &mut |s| redact_url(s))
+}
+
+/// `value` with `change` applied to every string in it, keys included.
+pub fn map_strings(value: &Value, change: &mut dyn FnMut(&str) -> String) -> Value {
     match value {
-        Value::String(s) => Value::String(redact_url(s)),
-        Value::Array(items) => Value::Array(items.iter().map(redact_urls).collect()),
+        Value::String(s) => Value::String(change(s)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| map_strings(v, change)).collect()),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), redact_urls(v)))
+                .map(|(k, v)| (change(k), map_strings(v, change)))
                 .collect(),
         ),
         other => other.clone(),
