@@ -63,6 +63,7 @@ invalid_suite_tests!(
     data_list_value,
     zero_weights,
     negative_length,
+    shared_snapshot,
 );
 
 #[test]
