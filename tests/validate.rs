@@ -64,6 +64,7 @@ invalid_suite_tests!(
     zero_weights,
     negative_length,
     shared_snapshot,
+    error_key_refused,
 );
 
 #[test]

@@ -627,10 +627,18 @@ impl Compiler<'_> {
             self.error(status, "expect either a `status` (the flow ran) or an `error` (the request is refused), not both");
         }
         let error = raw.error.as_ref().map(|e| {
-            if let Some(http) = &e.value.http
-                && !(100..=599).contains(&http.value)
-            {
-                self.error(http, format!("{} is not an HTTP status", http.value));
+            if let Some(http) = &e.value.http {
+                if !(100..=599).contains(&http.value) {
+                    self.error(http, format!("{} is not an HTTP status", http.value));
+                } else if matches!(http.value, 401 | 402) {
+                    self.error(
+                        http,
+                        format!(
+                            "a case cannot expect HTTP {}: a refused key (401) or spent credits (402) is the run's failure (exit 3), never a case's answer",
+                            http.value
+                        ),
+                    );
+                }
             }
             ErrorExpectation {
                 http: e.value.http.as_ref().map(|h| h.value),
