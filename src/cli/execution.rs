@@ -51,7 +51,8 @@ pub struct ExecutionArgs {
     /// Run only cases with this tag (repeatable).
     #[arg(long, value_name = "TAG")]
     pub tag: Vec<String>,
-    /// Run only the cases that did not pass in this earlier JSON report.
+    /// Run only the cases that did not pass in this earlier JSON report (`run`: when every
+    /// case in it passed, there is nothing to rerun, and it exits 0).
     #[arg(long, value_name = "REPORT")]
     pub only_failed: Option<PathBuf>,
     /// Run shard K of N (e.g. 2/4): N machines together run every case exactly once; `auto`
