@@ -98,12 +98,17 @@ impl fmt::Display for ApiKey {
 /// `https://host/a.png?X-Amz-Signature=...` becomes `https://host/a.png?[redacted]`, whether
 /// the text is the URL or holds it (a server's error message quoting the URL, say), and so
 /// does the URL percent-encoded (`https%3A%2F%2Fhost%2Fa.png%3F...`, as a query parameter).
-/// A user and password before the host (`https://user:secret@host/`) are cut too.
+/// A fragment (`#sig=...`, where some services put a token) becomes `#[redacted]` alike
+/// (`%23[redacted]` encoded). A user and password before the host (`https://user:secret@host/`)
+/// are cut too.
 pub fn redact_url(text: &str) -> String {
-    static QUERY: LazyLock<Option<Regex>> =
-        LazyLock::new(|| Regex::new(r#"(?i)(https?://[^\s?#"'<>\\]+)\?[^\s#"'<>\\]*"#).ok());
+    // The URL up to its query or fragment; then the query (up to a fragment); then the
+    // fragment, which may hold `?`.
+    static QUERY: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r#"(?i)(https?://[^\s?#"'<>\\]+)(\?[^\s#"'<>\\]*)?(#[^\s"'<>\\]+)?"#).ok()
+    });
     static ENCODED_QUERY: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        Regex::new(r#"(?i)(https?%3A%2F%2F[^\s?#"'<>\\]*?)%3F[^\s#"'<>\\]*"#).ok()
+        Regex::new(r#"(?i)(https?%3A%2F%2F[^\s?#"'<>\\]*?)(%3F|%23)[^\s#"'<>\\]*"#).ok()
     });
     static USER: LazyLock<Option<Regex>> =
         LazyLock::new(|| Regex::new(r#"(?i)(https?://)[^\s/?#@"'<>\\]+@"#).ok());
@@ -114,10 +119,23 @@ pub fn redact_url(text: &str) -> String {
         return text.to_owned();
     }
     let mut text = text.to_owned();
+    if let (true, Some(pattern)) = (plain, QUERY.as_ref()) {
+        text = pattern
+            .replace_all(&text, |found: &regex::Captures<'_>| {
+                let mut url = found[1].to_owned();
+                if found.get(2).is_some() {
+                    url.push_str("?[redacted]");
+                }
+                if found.get(3).is_some() {
+                    url.push_str("#[redacted]");
+                }
+                url
+            })
+            .into_owned();
+    }
     for (applies, pattern, replacement) in [
-        (plain, &QUERY, "$1?[redacted]"),
         (plain, &USER, "$1[redacted]@"),
-        (encoded, &ENCODED_QUERY, "$1%3F[redacted]"),
+        (encoded, &ENCODED_QUERY, "$1$2[redacted]"),
     ] {
         if let (true, Some(pattern)) = (applies, pattern.as_ref()) {
             text = pattern.replace_all(&text, replacement).into_owned();
@@ -126,14 +144,20 @@ pub fn redact_url(text: &str) -> String {
     text
 }
 
-/// Redact the query string of every URL inside a JSON value.
+/// Redact the query string and fragment of every URL inside a JSON value, in its strings and
+/// in its keys.
 pub fn redact_urls(value: &Value) -> Value {
+    map_strings(value, &mut |s| redact_url(s))
+}
+
+/// `value` with `change` applied to every string in it, keys included.
+pub fn map_strings(value: &Value, change: &mut dyn FnMut(&str) -> String) -> Value {
     match value {
-        Value::String(s) => Value::String(redact_url(s)),
-        Value::Array(items) => Value::Array(items.iter().map(redact_urls).collect()),
+        Value::String(s) => Value::String(change(s)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| map_strings(v, change)).collect()),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), redact_urls(v)))
+                .map(|(k, v)| (change(k), map_strings(v, change)))
                 .collect(),
         ),
         other => other.clone(),
@@ -166,7 +190,7 @@ mod tests {
             redact_url(
                 "cannot fetch \"https://cdn.example.com/b.png?sig=abc&token=t#top\" (403); see http://x.example/?a=1"
             ),
-            "cannot fetch \"https://cdn.example.com/b.png?[redacted]#top\" (403); see http://x.example/?[redacted]"
+            "cannot fetch \"https://cdn.example.com/b.png?[redacted]#[redacted]\" (403); see http://x.example/?[redacted]"
         );
         assert_eq!(redact_url("no url? none"), "no url? none");
         assert_eq!(
@@ -179,6 +203,66 @@ mod tests {
             redact_url("https://user:SECRET@cdn.example.com/a.png and http://x@y.example/"),
             "https://[redacted]@cdn.example.com/a.png and http://[redacted]@y.example/"
         );
+    }
+
+    #[test]
+    fn fragments_are_cut_like_queries() {
+        assert_eq!(
+            redact_url("https://host/x.png#sig=FRAGSIG999"),
+            "https://host/x.png#[redacted]"
+        );
+        assert_eq!(
+            redact_url("could not fetch https://host/x.png?a=1#sig=FRAGSIG999?more sorry"),
+            "could not fetch https://host/x.png?[redacted]#[redacted] sorry"
+        );
+        assert_eq!(
+            redact_url("https%3A%2F%2Fhost%2Fx.png%23sig%3DFRAGSIG999"),
+            "https%3A%2F%2Fhost%2Fx.png%23[redacted]"
+        );
+        assert_eq!(
+            redact_urls(&json!({"url": "https://host/x.png#sig=FRAGSIG999"})),
+            json!({"url": "https://host/x.png#[redacted]"})
+        );
+        // Nothing after the mark is nothing to hide; text without a URL is left alone.
+        assert_eq!(
+            redact_url("https://host/x.png# and #1"),
+            "https://host/x.png# and #1"
+        );
+        assert_eq!(redact_url("https://host/x.png"), "https://host/x.png");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_query_or_fragment_survives(
+            host in "[a-z0-9.-]{1,20}",
+            path in "(/[A-Za-z0-9._~%-]{0,12}){0,3}",
+            query in proptest::option::of("[A-Za-z0-9=&%._~-]{0,30}"),
+            fragment in proptest::option::of("[A-Za-z0-9=&%?._~-]{0,30}"),
+            before in "[ a-z(:]{0,5}",
+            after in "[ ),.;]{0,5}",
+        ) {
+            let mut url = format!("https://{host}{path}");
+            if let Some(query) = &query {
+                url.push_str(&format!("?SECRETQ{query}"));
+            }
+            if let Some(fragment) = &fragment {
+                url.push_str(&format!("#SECRETF{fragment}"));
+            }
+            let text = format!("{before}{url}{after}");
+            let redacted = redact_url(&text);
+            proptest::prop_assert!(!redacted.contains("SECRET"), "{text} -> {redacted}");
+            let encoded: String = url
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                        char::from(b).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            let redacted = redact_url(&format!("{before}{encoded}{after}"));
+            proptest::prop_assert!(!redacted.contains("SECRET"), "{encoded} -> {redacted}");
+        }
     }
 
     #[test]

@@ -255,6 +255,74 @@ fn only_failed_reruns_what_did_not_pass() {
     );
 }
 
+/// A "rerun the failures" job after a run where nothing failed has nothing to do, and says so:
+/// exit 0, empty (valid) reports, no server needed. A report whose failures the selection does
+/// not reach, or that is no report, is still a usage error.
+#[test]
+fn only_failed_with_nothing_failed_reruns_nothing_and_passes() {
+    let dir = common::tempdir();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let (all, junit, json) = (path("all.json"), path("junit.xml"), path("again.json"));
+    let first = common::run(&["run", "suites/broken.yaml", "--embedded", "--json", &all]);
+    assert_eq!(first.code, 0, "{}", first.all());
+    // No URL, no key: nothing is sent, so nothing is needed.
+    let again = common::run(&[
+        "run",
+        "suites/broken.yaml",
+        "--only-failed",
+        &all,
+        "--junit",
+        &junit,
+        "--json",
+        &json,
+    ]);
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert!(
+        again.stdout.contains(&format!(
+            "nothing to rerun: every case in {all} passed; nothing was sent"
+        )),
+        "{}",
+        again.all()
+    );
+    common::assert_valid_junit(Path::new(&junit));
+    assert!(read(Path::new(&junit)).contains("tests=\"0\""));
+    let report = read_json(Path::new(&json));
+    assert_eq!(report["cases"], serde_json::json!([]));
+    assert_eq!(report["totals"]["passed"], 0);
+    // The empty report is a report: a rerun from it has nothing to do either.
+    let listed = common::run(&[
+        "run",
+        "suites/broken.yaml",
+        "--only-failed",
+        &json,
+        "--list",
+    ]);
+    assert_eq!(listed.code, 0, "{}", listed.all());
+    assert!(
+        listed
+            .stdout
+            .contains(&format!("nothing to rerun: {json} holds no case")),
+        "{}",
+        listed.stdout
+    );
+
+    let failed = path("failed.json");
+    let sim = Sim::start();
+    let first = sim.run(&["tests/fixtures/run/regressions.yaml", "--json", &failed]);
+    assert_eq!(first.code, 1, "{}", first.all());
+    sim.run(&[
+        "tests/fixtures/run/regressions.yaml",
+        "--only-failed",
+        &failed,
+        "--filter",
+        "no such case",
+    ])
+    .assert_refused("no case matches the selection");
+    std::fs::write(dir.path().join("not.json"), "{}").expect("written");
+    sim.run(&["suites/broken.yaml", "--only-failed", &path("not.json")])
+        .assert_refused("is not a flowcheck JSON report");
+}
+
 #[test]
 fn shards_balanced_by_earlier_durations_still_cover_every_case_once() {
     let sim = Sim::start();

@@ -257,6 +257,73 @@ fn a_refused_key_stops_the_run_with_exit_3() {
     );
 }
 
+/// A refused key (or spent credits) is the run's failure, never a case's answer: a case that
+/// expects a refusal is errored (or not run, when the run stopped first), never passed,
+/// whichever call the 401 answered first.
+#[test]
+fn a_refused_key_never_meets_an_expected_error() {
+    let sim = Sim::start_with(&[
+        "--api-key",
+        "nk_test_rightkey_11111111111111111111111111111111",
+    ]);
+    let wrong = "nk_test_wrongkey_00000000000000000000000000000000";
+    let dir = tempdir();
+    let mut suite = String::from("suite: wk\nflow: demo/support/triage\ncases:\n");
+    for i in 0..12 {
+        let expect = match i % 3 {
+            0 => "{error: {}}",
+            1 => "{error: {code: UNAUTHORIZED}}",
+            _ => "{error: {http: 400}}",
+        };
+        suite.push_str(&format!(
+            "  - name: refused {i}\n    message: hello\n    expect: {expect}\n"
+        ));
+    }
+    let file = dir.path().join("wk.yaml");
+    std::fs::write(&file, suite).expect("the suite is written");
+    let (junit, json) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
+    let result = common::run_against(
+        &sim.url,
+        wrong,
+        &[
+            "run",
+            file.to_str().unwrap_or_default(),
+            "-j",
+            "4",
+            "--junit",
+            junit.to_str().unwrap_or_default(),
+            "--json",
+            json.to_str().unwrap_or_default(),
+        ],
+    );
+    assert_eq!(result.code, 3, "{}", result.all());
+    assert!(!result.stdout.contains("PASS"), "{}", result.stdout);
+    let report = read_json(&json);
+    let (passed, flaky, failed, errored, not_run) = totals(&report);
+    assert_eq!((passed, flaky, failed), (0, 0, 0), "{}", result.stdout);
+    assert!(errored >= 1, "the call that met the 401 errs");
+    assert_eq!(errored + not_run, 12);
+    let errored_case = report["cases"]
+        .as_array()
+        .and_then(|cases| cases.iter().find(|c| c["status"] == "errored"))
+        .expect("an errored case");
+    let message = errored_case["attempts"][0]["result"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.starts_with("HTTP 401 UNAUTHORIZED")
+            && message.contains("never counts as an expected error"),
+        "{message}"
+    );
+    assert_valid_junit(&junit);
+    let junit = read(&junit);
+    let judged = junit.matches("<error").count() + junit.matches("<skipped").count();
+    assert_eq!(
+        judged, 12,
+        "every test case is an error or skipped:\n{junit}"
+    );
+}
+
 #[test]
 fn an_unreachable_server_is_exit_3() {
     let key = "nk_test_abcdefgh_00000000000000000000000000000000";

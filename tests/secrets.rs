@@ -26,10 +26,12 @@ fn ok_suite(dir: &Path) -> String {
     )
 }
 
-/// Run with `-v` and both reports; returns every output and report as (what, text).
+/// Run with `-v`, both reports and `--record`; returns every output, report and the recording
+/// as (what, text).
 fn run_everything(server: &FaultServer, suites: &[String]) -> (i32, Vec<(&'static str, String)>) {
     let dir = tempdir();
     let (junit, json) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
+    let recording = dir.path().join("rec");
     let result = common::Run::from(
         common::flowcheck()
             .arg("run")
@@ -39,6 +41,8 @@ fn run_everything(server: &FaultServer, suites: &[String]) -> (i32, Vec<(&'stati
             .arg(&junit)
             .arg("--json")
             .arg(&json)
+            .arg("--record")
+            .arg(&recording)
             .env("NOUKAI_API_URL", &server.url)
             .env("NOUKAI_API_KEY", KEY)
             .output()
@@ -52,6 +56,7 @@ fn run_everything(server: &FaultServer, suites: &[String]) -> (i32, Vec<(&'stati
             ("stderr", result.stderr.clone()),
             ("junit", read(&junit)),
             ("json", read(&json)),
+            ("recording", read(&recording.join("recording.jsonl"))),
         ],
     )
 }
@@ -99,8 +104,13 @@ fn a_server_echoing_the_key_does_not_make_it_appear_anywhere() {
 fn signed_url_query_strings_are_cut_from_every_output() {
     let server = FaultServer::start();
     let dir = tempdir();
-    let attachment = "      - url: https://s3.example.com/cat.png?X-Amz-Credential=CREDSECRET&X-Amz-Signature=SIGSECRET\n        mime_type: image/png\n      - url: https://cdn.example.com/dog.png?sig=SIGPARAM&token=TOKENPARAM\n      - url: https://bob:PASSWORDSECRET@cdn.example.com/owl.png\n";
-    let suites: Vec<String> = ["ok", "quote-signed-url", "quote-signed-url-encoded"]
+    let attachment = "      - url: https://s3.example.com/cat.png?X-Amz-Credential=CREDSECRET&X-Amz-Signature=SIGSECRET\n        mime_type: image/png\n      - url: https://cdn.example.com/dog.png?sig=SIGPARAM&token=TOKENPARAM\n      - url: https://bob:PASSWORDSECRET@cdn.example.com/owl.png\n      - url: https://host.example.com/x.png#sig=FRAGSIG999\n";
+    let suites: Vec<String> = [
+        "ok",
+        "quote-signed-url",
+        "quote-signed-url-encoded",
+        "quote-signed-url-500",
+    ]
         .iter()
         .map(|flow| {
             write(
@@ -125,6 +135,12 @@ fn signed_url_query_strings_are_cut_from_every_output() {
             "PASSWORDSECRET",
             "ENCODEDSIG",
             "USERINFOSIG",
+            "FRAGSIG999",
+            "SIG500QUERY",
+            "SIG500FRAG",
+            "SIG500ENCODED",
+            "HEADERSIG",
+            "RETRYSIG",
         ] {
             assert!(
                 !text.contains(secret),
@@ -142,6 +158,18 @@ fn signed_url_query_strings_are_cut_from_every_output() {
         request[1]["url"],
         "https://cdn.example.com/dog.png?[redacted]"
     );
+    assert_eq!(
+        request[3]["url"],
+        "https://host.example.com/x.png#[redacted]"
+    );
+    let recording = &outputs[4].1;
+    for kept in [
+        "could not fetch https://b.example.com/a.png?[redacted]#[redacted]",
+        "https%3A%2F%2Fb.example.com%2Fa.png%3F[redacted]",
+        "x.png#[redacted]",
+    ] {
+        assert!(recording.contains(kept), "{kept} is not in {recording}");
+    }
     assert!(
         outputs[0]
             .1
@@ -149,6 +177,62 @@ fn signed_url_query_strings_are_cut_from_every_output() {
         "{}",
         outputs[0].1
     );
+}
+
+/// A flow's result is kept as returned in the reports (the checks judge it), but a recording
+/// is a file to share: the URLs a result or an event stream quotes lose their queries and
+/// fragments there, and the recording still replays.
+#[test]
+fn a_recording_cuts_signed_urls_from_results_and_event_streams() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let suites: Vec<String> = [
+        ("quote-signed-url-result", "sync", "$.note", "fetched https"),
+        ("quote-signed-url-sse", "step", "$.note", "b.example.com/a.png"),
+    ]
+    .iter()
+    .map(|(flow, mode, path, text)| {
+        write(
+            dir.path(),
+            &format!("{flow}.yaml"),
+            &format!(
+                "suite: {flow}\nflow: faults/fc/{flow}\nmode: {mode}\ncases:\n  - name: quotes\n    message: hi\n    expect:\n      output: [{{path: \"{path}\", contains: \"{text}\"}}]\n"
+            ),
+        )
+    })
+    .collect();
+    let recording = dir.path().join("rec");
+    let recording_arg = recording.display().to_string();
+    let mut args = vec!["run"];
+    args.extend(suites.iter().map(String::as_str));
+    args.extend(["--record", &recording_arg]);
+    let recorded = common::run_against(&server.url, KEY, &args);
+    assert_eq!(recorded.code, 0, "{}", recorded.all());
+    let text = read(&recording.join("recording.jsonl"));
+    for secret in [
+        "SIGRESULT",
+        "SIGRESULTFRAG",
+        "SIGKEY",
+        "SIGEVENT",
+        "SIGCOMMENT",
+        "SIGSSE",
+        "SIGSSEFRAG",
+    ] {
+        assert!(
+            !text.contains(secret),
+            "{secret} is in the recording:\n{text}"
+        );
+    }
+    assert!(
+        text.contains("fetched https://b.example.com/a.png?[redacted]"),
+        "{text}"
+    );
+
+    let mut args = vec!["run"];
+    args.extend(suites.iter().map(String::as_str));
+    args.extend(["--replay", &recording_arg]);
+    let replayed = common::run(&args);
+    assert_eq!(replayed.code, 0, "{}", replayed.all());
 }
 
 #[test]

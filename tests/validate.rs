@@ -63,6 +63,8 @@ invalid_suite_tests!(
     data_list_value,
     zero_weights,
     negative_length,
+    shared_snapshot,
+    error_key_refused,
 );
 
 #[test]

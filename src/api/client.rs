@@ -276,14 +276,14 @@ impl Client {
         Ok(())
     }
 
-    /// Keep the exchange for `--record`: no header but the content type and `Retry-After`,
-    /// and the key scrubbed from the body.
     /// What a recording keeps of a response's head; nothing when not recording (every
     /// request would pay for copying its headers).
     fn meta(&self, response: &reqwest::Response) -> Option<Meta> {
         self.config.recorder.as_ref().map(|_| Meta::of(response))
     }
 
+    /// Keep the exchange for `--record`: no header but the content type and `Retry-After`;
+    /// the recorder scrubs it of the key and of URLs' queries and fragments.
     fn record(
         &self,
         method: &str,
@@ -302,11 +302,11 @@ impl Client {
         recorder.record(crate::record::Exchange {
             method: method.to_owned(),
             path,
-            body: body.map(crate::secret::redact_urls),
+            body: body.cloned(),
             status: meta.status,
             content_type: meta.content_type.clone(),
             retry_after: meta.retry_after.clone(),
-            response: self.config.api_key.scrub(text),
+            response: text.to_owned(),
         });
     }
 

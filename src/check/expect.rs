@@ -112,6 +112,24 @@ impl Expectation {
         let mut scored = Vec::new();
         match &observation.reply {
             Reply::Broken { message } => return (Judgement::Errored(message.clone()), run_level),
+            // The run's key refused or its credits spent: the run stops (exit 3), and no
+            // case's expected error is met by it, whatever the order the calls came back in.
+            Reply::Refused {
+                http: http @ (401 | 402),
+                code,
+                message,
+            } => {
+                let code = code.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
+                let why = if self.error.is_some() {
+                    " (the run's key or credits, not this case: a 401 or 402 never counts as an expected error)"
+                } else {
+                    ""
+                };
+                return (
+                    Judgement::Errored(format!("HTTP {http}{code}: {message}{why}")),
+                    run_level,
+                );
+            }
             Reply::Refused {
                 http,
                 code,
@@ -506,6 +524,45 @@ mod tests {
             tokens: Some(tokens),
             cost_usd: None,
         }
+    }
+
+    #[test]
+    fn the_runs_key_or_credits_refused_never_meet_an_expected_error() {
+        let refused = |http: u16, code: &str| Observation {
+            reply: Reply::Refused {
+                http,
+                code: Some(code.into()),
+                message: "no".into(),
+            },
+            latency: Duration::ZERO,
+            steps: Vec::new(),
+        };
+        let expecting = |http: Option<u16>, code: Option<&str>| Expectation {
+            error: Some(ErrorExpectation {
+                http,
+                code: code.map(str::to_owned),
+            }),
+            ..Expectation::default()
+        };
+        for (expect, observed) in [
+            (expecting(None, None), refused(401, "UNAUTHORIZED")),
+            (expecting(Some(401), None), refused(401, "UNAUTHORIZED")),
+            (
+                expecting(None, Some("CREDITS_EXHAUSTED")),
+                refused(402, "CREDITS_EXHAUSTED"),
+            ),
+            (Expectation::default(), refused(402, "CREDITS_EXHAUSTED")),
+        ] {
+            let (judgement, _) = expect.judge(&observed, &Grades::none());
+            assert!(
+                matches!(&judgement, Judgement::Errored(m) if m.starts_with("HTTP 40")),
+                "{judgement:?}"
+            );
+        }
+        // Any other refusal still meets the expectation.
+        let (judgement, _) =
+            expecting(None, None).judge(&refused(400, "MODEL_MIME_INCOMPATIBLE"), &Grades::none());
+        assert_eq!(judgement, Judgement::Passed);
     }
 
     #[test]

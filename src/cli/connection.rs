@@ -108,7 +108,9 @@ impl ConnectionArgs {
         connection.config.max_response_bytes =
             usize::try_from(self.max_response_bytes).unwrap_or(usize::MAX);
         if let Some(dir) = &self.record {
-            let recorder = std::sync::Arc::new(crate::record::Recorder::default());
+            let recorder = std::sync::Arc::new(crate::record::Recorder::new(
+                connection.config.api_key.clone(),
+            ));
             connection.config.recorder = Some(recorder.clone());
             connection.record = Some((dir.clone(), recorder));
         }

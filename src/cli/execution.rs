@@ -51,7 +51,8 @@ pub struct ExecutionArgs {
     /// Run only cases with this tag (repeatable).
     #[arg(long, value_name = "TAG")]
     pub tag: Vec<String>,
-    /// Run only the cases that did not pass in this earlier JSON report.
+    /// Run only the cases that did not pass in this earlier JSON report (`run`: when every
+    /// case in it passed, there is nothing to rerun, and it exits 0).
     #[arg(long, value_name = "REPORT")]
     pub only_failed: Option<PathBuf>,
     /// Run shard K of N (e.g. 2/4): N machines together run every case exactly once; `auto`
@@ -118,6 +119,13 @@ pub fn read_report(path: &std::path::Path) -> Result<crate::report::json::ReadRe
     })
 }
 
+/// What the selection flags chose.
+pub enum Selected {
+    Plan(Vec<Planned>),
+    /// `--only-failed` named a report in which every case passed (or that holds none): why.
+    NothingToRerun(String),
+}
+
 /// Everything a finished execution produced, in plan order.
 pub struct Executed {
     pub outcomes: Vec<CaseOutcome>,
@@ -129,6 +137,21 @@ pub struct Executed {
     pub server: String,
     /// Signals stay handled while this lives: keep it through report writing.
     pub signals: super::signals::Watch,
+}
+
+impl Executed {
+    /// A run of no case, which sent nothing: reports of it are empty, and valid.
+    pub fn nothing(server: String) -> Executed {
+        Executed {
+            outcomes: Vec::new(),
+            totals: Totals::default(),
+            stop: None,
+            elapsed: Duration::ZERO,
+            started_at: SystemTime::now(),
+            server,
+            signals: watch_signals(CancellationToken::new()),
+        }
+    }
 }
 
 impl ExecutionArgs {
@@ -153,8 +176,21 @@ impl ExecutionArgs {
         Ok(suites)
     }
 
-    /// Plan the selected cases, or the exit code to stop with when nothing is selected.
+    /// Plan the selected cases, or the exit code to stop with when nothing is selected (also
+    /// when `--only-failed` names a report where nothing failed: there is nothing to compare).
     pub fn plan(&self, suites: &[Suite]) -> Result<Vec<Planned>, u8> {
+        match self.select(suites)? {
+            Selected::Plan(plan) => Ok(plan),
+            Selected::NothingToRerun(_) => {
+                crate::errln!("error: no case matches the selection; nothing was sent");
+                Err(exit::USAGE)
+            }
+        }
+    }
+
+    /// Plan the selected cases; or say that `--only-failed`'s report has nothing to rerun; or
+    /// the exit code to stop with when nothing is selected.
+    pub fn select(&self, suites: &[Suite]) -> Result<Selected, u8> {
         let selection = Selection {
             filters: self.filter.clone(),
             tags: self.tag.clone(),
@@ -169,6 +205,15 @@ impl ExecutionArgs {
                 .filter(|c| !c.status.is_success())
                 .map(|c| c.identity())
                 .collect();
+            if failed.is_empty() {
+                // A "rerun the failures" job after a run where nothing failed: not a mistake.
+                let why = if report.cases.is_empty() {
+                    format!("{} holds no case", path.display())
+                } else {
+                    format!("every case in {} passed", path.display())
+                };
+                return Ok(Selected::NothingToRerun(format!("nothing to rerun: {why}")));
+            }
             plan.retain(|p| failed.contains(&identity(suites, p)));
         }
         if plan.is_empty() {
@@ -195,7 +240,7 @@ impl ExecutionArgs {
             };
             plan = shard::select(&plan, shard, durations.as_ref());
         }
-        Ok(plan)
+        Ok(Selected::Plan(plan))
     }
 
     pub fn options(&self, fail_fast: bool, snapshots: crate::snapshot::Policy) -> RunOptions {

@@ -1,6 +1,6 @@
 //! `flowcheck run`: load, plan, execute concurrently, report, and exit with a stable code.
 
-use super::execution::ExecutionArgs;
+use super::execution::{ExecutionArgs, Selected};
 use crate::exit;
 use crate::report::style::{DIM, paint};
 use crate::report::{self, Terminal};
@@ -42,12 +42,15 @@ pub async fn run(args: RunArgs) -> u8 {
         Ok(suites) => suites,
         Err(code) => return code,
     };
-    let plan = match execution.plan(&suites) {
-        Ok(plan) => plan,
+    let selected = match execution.select(&suites) {
+        Ok(selected) => selected,
         Err(code) => return code,
     };
     if args.list {
-        return super::print_all(list(&suites, &plan));
+        return super::print_all(match &selected {
+            Selected::Plan(plan) => list(&suites, plan),
+            Selected::NothingToRerun(why) => format!("{why}; nothing would run\n"),
+        });
     }
     let reports = [
         ("JUnit report", args.junit.as_deref()),
@@ -56,22 +59,33 @@ pub async fn run(args: RunArgs) -> u8 {
     if let Err(code) = execution.check_outputs(&reports) {
         return code;
     }
-    let snapshots = crate::snapshot::Policy {
-        update: args.update_snapshots,
-        ci: super::in_ci(),
-        golden_target: None,
-    };
-    let options = execution.options(args.fail_fast, snapshots);
     let mut terminal = Terminal::new(!args.failures_only);
-    let executed = match execution
-        .execute(&suites, &plan, &options, &mut terminal)
-        .await
-    {
-        Ok(executed) => executed,
-        Err(code) => return code,
+    let executed = match selected {
+        Selected::Plan(plan) => {
+            let snapshots = crate::snapshot::Policy {
+                update: args.update_snapshots,
+                ci: super::in_ci(),
+                golden_target: None,
+            };
+            let options = execution.options(args.fail_fast, snapshots);
+            let executed = match execution
+                .execute(&suites, &plan, &options, &mut terminal)
+                .await
+            {
+                Ok(executed) => executed,
+                Err(code) => return code,
+            };
+            // The reports read only the outcomes: free the loaded cases before writing them.
+            drop((suites, plan));
+            executed
+        }
+        // Nothing to connect to or send: the reports, if asked for, are empty (and valid).
+        Selected::NothingToRerun(why) => {
+            terminal.line(&format!("{why}; nothing was sent"));
+            drop(suites);
+            super::execution::Executed::nothing("none: nothing to rerun".into())
+        }
     };
-    // The reports read only the outcomes: free the loaded cases before writing them.
-    drop((suites, plan));
 
     // Reports are written on a blocking thread: the runtime's own thread stays free to
     // handle a second Ctrl-C while a large report is being written.

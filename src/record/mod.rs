@@ -1,12 +1,15 @@
 //! Record and replay: `--record DIR` keeps every response of a run; `--replay DIR` answers a
 //! later run from them, with no network, for deterministic CI of the suites themselves and for
 //! reproducing a failure. A recording holds no header but the content type and `Retry-After`,
-//! so it never holds the key; bodies are scrubbed of it and of signed-URL query strings.
+//! so it never holds the key; the [`Recorder`] scrubs every string it keeps (path, request and
+//! response bodies, each event of a stream, the headers it keeps) of the key and of URLs'
+//! query strings and fragments.
 
 mod replay;
 
 pub use replay::{Replay, serve};
 
+use crate::secret::{ApiKey, map_strings, redact_url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::Path;
@@ -41,14 +44,25 @@ impl Exchange {
     }
 }
 
-/// Collects the exchanges of a run, from every concurrent call.
-#[derive(Debug, Default)]
+/// Collects the exchanges of a run, from every concurrent call, each scrubbed as it comes.
+#[derive(Debug)]
 pub struct Recorder {
+    key: ApiKey,
     exchanges: Mutex<Vec<Exchange>>,
 }
 
 impl Recorder {
+    /// A recorder that scrubs `key` (the run's) from everything it keeps.
+    pub fn new(key: ApiKey) -> Recorder {
+        Recorder {
+            key,
+            exchanges: Mutex::default(),
+        }
+    }
+
+    /// Keep `exchange`, scrubbed of the key and of URLs' query strings and fragments.
     pub fn record(&self, exchange: Exchange) {
+        let exchange = exchange.scrubbed(&self.key);
         if let Ok(mut exchanges) = self.exchanges.lock() {
             exchanges.push(exchange);
         }
@@ -68,6 +82,74 @@ impl Recorder {
         crate::files::write_atomic(&dir.join(FILE), &text)?;
         Ok(exchanges.len())
     }
+}
+
+impl Exchange {
+    /// Every string of the exchange without the key and without URLs' query strings and
+    /// fragments (a server may quote the signed attachment URL it could not fetch, in an
+    /// error, a result or an event).
+    fn scrubbed(self, key: &ApiKey) -> Exchange {
+        let text = |s: &str| scrub_text(key, s);
+        Exchange {
+            method: text(&self.method),
+            // A job's path holds the id the server chose: as the replayed run will ask for it
+            // once its answer is scrubbed (`[` and `]` percent-encoded in a path).
+            path: text(&self.path).replace("[redacted]", "%5Bredacted%5D"),
+            body: self.body.as_ref().map(|b| map_strings(b, &mut |s| text(s))),
+            status: self.status,
+            content_type: self.content_type.as_deref().map(text),
+            retry_after: self.retry_after.as_deref().map(text),
+            response: scrub_body(key, &self.response),
+        }
+    }
+}
+
+/// Text without the key (escaped or not) and without URLs' query strings and fragments.
+fn scrub_text(key: &ApiKey, text: &str) -> String {
+    redact_url(&key.scrub(text))
+}
+
+/// A response body: JSON is scrubbed string by string, read decoded (a URL written
+/// `https:\/\/...` is still a URL) and written again only when something was cut; other text
+/// (an event stream, HTML) line by line, each event's JSON data as JSON.
+fn scrub_body(key: &ApiKey, body: &str) -> String {
+    let body = key.scrub(body);
+    if let Some(json) = scrub_json(key, &body) {
+        return json;
+    }
+    let mut out = String::with_capacity(body.len());
+    for line in body.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\r', '\n']);
+        let end = &line[content.len()..];
+        match content.strip_prefix("data:") {
+            Some(data) => {
+                let (space, data) = match data.strip_prefix(' ') {
+                    Some(data) => (" ", data),
+                    None => ("", data),
+                };
+                out.push_str("data:");
+                out.push_str(space);
+                match scrub_json(key, data) {
+                    Some(json) => out.push_str(&json),
+                    None => out.push_str(&scrub_text(key, data)),
+                }
+            }
+            None => out.push_str(&scrub_text(key, content)),
+        }
+        out.push_str(end);
+    }
+    out
+}
+
+/// `text` scrubbed, if it is JSON; itself when nothing in it needed cutting.
+fn scrub_json(key: &ApiKey, text: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    let scrubbed = map_strings(&value, &mut |s| scrub_text(key, s));
+    Some(if scrubbed == value {
+        text.to_owned()
+    } else {
+        scrubbed.to_string()
+    })
 }
 
 /// Read a recording folder.

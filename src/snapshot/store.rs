@@ -24,13 +24,19 @@ pub fn slug(name: &str) -> String {
 }
 
 pub fn folder(suite: &Suite) -> PathBuf {
-    let dir = suite.file.parent().unwrap_or(Path::new("."));
-    let stem = suite
-        .file
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("suite");
+    folder_of(&suite.file)
+}
+
+/// The snapshot folder of the suite in `file`.
+pub fn folder_of(file: &Path) -> PathBuf {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("suite");
     dir.join(FOLDER).join(stem)
+}
+
+/// The name of a case's snapshot file for a target: `<slug>@<target>.snap`.
+pub fn file_name(case: &str, target: &str) -> String {
+    format!("{}@{target}.{EXTENSION}", slug(case))
 }
 
 /// Snapshots stay inside the project: `path` must resolve, through any symlink, inside the
@@ -70,7 +76,7 @@ pub fn check_inside(suite: &Suite, path: &Path) -> Result<(), String> {
 }
 
 pub fn golden_path(suite: &Suite, case: &Case, target: Target) -> PathBuf {
-    folder(suite).join(format!("{}@{target}.{EXTENSION}", slug(&case.name)))
+    folder(suite).join(file_name(&case.name, &target.to_string()))
 }
 
 pub fn pending_path(golden: &Path) -> PathBuf {

@@ -506,6 +506,28 @@ impl FaultServer {
                 400,
                 r#"{"detail":{"code":"ATTACHMENT_INVALID","message":"cannot fetch https%3A%2F%2Fcdn.example.com%2Fcat.png%3FX-Amz-Signature%3DENCODEDSIG or https://user:USERINFOSIG@cdn.example.com/cat.png"}}"#,
             ),
+            // A server error quoting the URL (with a fragment too, and percent-encoded), with
+            // URLs in the headers a recording keeps.
+            ("quote-signed-url-500", _) => Answer::Full {
+                status: 500,
+                headers: vec![
+                    (
+                        "content-type",
+                        "application/json; profile=\"https://b.example.com/p?HEADERSIG=1\"".into(),
+                    ),
+                    ("retry-after", "https://b.example.com/r#RETRYSIG".into()),
+                ],
+                body: r#"{"detail":{"code":"INTERNAL_ERROR","message":"could not fetch https://b.example.com/a.png?X-Amz-Signature=SIG500QUERY#sig=SIG500FRAG nor https%3A%2F%2Fb.example.com%2Fa.png%3FX-Amz-Signature%3DSIG500ENCODED"}}"#.into(),
+            },
+            // A result quoting the URL, its slashes escaped as a JSON encoder may write them.
+            ("quote-signed-url-result", _) => full(
+                200,
+                r#"{"status":"completed","result":{"note":"fetched https:\/\/b.example.com\/a.png?X-Amz-Signature=SIGRESULT","also":"https://b.example.com/a.png#sig=SIGRESULTFRAG","https://b.example.com/k?SIGKEY=1":true}}"#,
+            ),
+            ("quote-signed-url-sse", _) => Answer::RawThenClose(format!(
+                "{}event: step_completed\r\ndata: {{\"stepId\":\"a\",\"stepIndex\":0,\"output\":{{\"url\":\"https:\\/\\/b.example.com\\/a.png?sig=SIGEVENT\"}}}}\r\n\r\n: comment https://b.example.com/c?SIGCOMMENT\n\nevent: flow_completed\ndata: {{\"result\":{{\"note\":\"fetched https://b.example.com/a.png?X-Amz-Signature=SIGSSE#f=SIGSSEFRAG\"}}}}\n\n",
+                sse_head()
+            )),
             _ => error(404, "FLOW_NOT_FOUND"),
         }
     }

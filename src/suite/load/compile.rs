@@ -15,7 +15,7 @@ use crate::suite::target::{FlowRef, Target};
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
 use serde_saphyr::Spanned;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::Duration;
 
@@ -34,6 +34,9 @@ pub(super) struct ReadCases {
     /// Cases made from a `matrix`, compiled when the whole file has been read.
     generated: Vec<(Spanned<RawCase>, Option<String>)>,
     names: HashSet<String>,
+    /// Where the name of each case with a golden snapshot is, for two that would share a
+    /// snapshot file to be told where they are.
+    snapshot_names: HashMap<String, Position>,
 }
 
 impl ReadCases {
@@ -48,6 +51,7 @@ impl ReadCases {
         self.cases.append(&mut later.cases);
         self.own.append(&mut later.own);
         self.generated.append(&mut later.generated);
+        self.snapshot_names.extend(later.snapshot_names);
         true
     }
 }
@@ -113,6 +117,7 @@ impl Compiler<'_> {
             own,
             mut generated,
             mut names,
+            mut snapshot_names,
         } = read;
         for (case, own) in cases.iter_mut().zip(own) {
             self.inherit(case, own, &inherited);
@@ -121,8 +126,13 @@ impl Compiler<'_> {
             self.expand_rows(from, &mut generated);
         }
         for (case, origin) in generated {
+            let at = Position::of(&case);
             self.compile_case(case, origin, &inherited, &mut names, &mut cases);
+            if let Some(case) = cases.last().filter(|c| c.expect.snapshot.is_some()) {
+                snapshot_names.insert(case.name.clone(), at);
+            }
         }
+        self.shared_snapshots(&cases, &snapshot_names);
         if cases.is_empty() && self.errors.is_empty() {
             self.errors.push(Diagnostic::new(
                 self.file,
@@ -148,9 +158,51 @@ impl Compiler<'_> {
             return self.expand_matrix(case, None, &mut read.generated);
         }
         self.unique_name(&case.value.name, &mut read.names);
+        let at = Position::of(&case.value.name);
         let (case, own) = self.own_case(case);
+        if case.expect.snapshot.is_some() {
+            read.snapshot_names.insert(case.name.clone(), at);
+        }
         read.cases.push(case);
         read.own.push(own);
+    }
+
+    /// Two cases whose names make one slug would read and write one golden snapshot file,
+    /// each judged against the other's output: refused, naming both. Targets do not keep them
+    /// apart: `compare` and `gate` judge every target against the baseline's file.
+    fn shared_snapshots(&mut self, cases: &[Case], at: &HashMap<String, Position>) {
+        let mut slugs: HashMap<String, &Case> = HashMap::new();
+        for case in cases.iter().filter(|c| c.expect.snapshot.is_some()) {
+            let slug = crate::snapshot::store::slug(&case.name);
+            let Some(first) = slugs.get(&slug).copied() else {
+                slugs.insert(slug, case);
+                continue;
+            };
+            if first.name == case.name {
+                continue; // a duplicate name, said where it is
+            }
+            let target = first
+                .targets
+                .iter()
+                .find(|t| case.targets.contains(t))
+                .or(first.targets.first())
+                .map_or_else(|| "TARGET".to_owned(), ToString::to_string);
+            let file = crate::snapshot::store::folder_of(self.file)
+                .join(crate::snapshot::store::file_name(&case.name, &target));
+            let first_at = at.get(&first.name).copied().unwrap_or_default();
+            let position = at.get(&case.name).copied().unwrap_or_default();
+            let message = format!(
+                "cases \"{}\" (line {}) and \"{}\" would share the snapshot file {}; rename one",
+                first.name,
+                first_at.line,
+                case.name,
+                file.display()
+            );
+            self.errors
+                .push(Diagnostic::new(self.file, position, message).with_help(Some(
+                    "a snapshot file is named after the case: lowercase letters and digits, every other character a hyphen".to_owned(),
+                )));
+        }
     }
 
     /// Names are shown on terminals, in JUnit and in CI annotations: not blank, no control
@@ -575,10 +627,18 @@ impl Compiler<'_> {
             self.error(status, "expect either a `status` (the flow ran) or an `error` (the request is refused), not both");
         }
         let error = raw.error.as_ref().map(|e| {
-            if let Some(http) = &e.value.http
-                && !(100..=599).contains(&http.value)
-            {
-                self.error(http, format!("{} is not an HTTP status", http.value));
+            if let Some(http) = &e.value.http {
+                if !(100..=599).contains(&http.value) {
+                    self.error(http, format!("{} is not an HTTP status", http.value));
+                } else if matches!(http.value, 401 | 402) {
+                    self.error(
+                        http,
+                        format!(
+                            "a case cannot expect HTTP {}: a refused key (401) or spent credits (402) is the run's failure (exit 3), never a case's answer",
+                            http.value
+                        ),
+                    );
+                }
             }
             ErrorExpectation {
                 http: e.value.http.as_ref().map(|h| h.value),

@@ -368,6 +368,44 @@ mod tests {
         assert_eq!(lines, vec![6, 7, 8, 9, 11, 13]);
     }
 
+    #[test]
+    fn two_cases_cannot_share_a_snapshot_file() {
+        let problems = |cases: &str| match parse(
+            Path::new("s.yaml"),
+            &format!("suite: s\nflow: demo/support/triage\ncases:\n{cases}"),
+            &no_env,
+        ) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors
+                .iter()
+                .map(|e| format!("{}:{} {}", e.position.line, e.position.column, e.message))
+                .collect(),
+        };
+        let snap = "    expect: {snapshot: true}\n";
+        // Other targets do not keep them apart: compare judges every target against one file.
+        let shared = problems(&format!(
+            "  - name: Refund!\n    targets: [v1]\n{snap}  - name: refund?\n    targets: [v2]\n{snap}"
+        ));
+        assert_eq!(
+            shared,
+            vec![
+                "7:11 cases \"Refund!\" (line 4) and \"refund?\" would share the snapshot file __snapshots__/s/refund@v1.snap; rename one"
+            ]
+        );
+        // Only cases with a snapshot have a file; a repeated case is one case.
+        assert!(problems(&format!("  - name: Refund!\n{snap}  - name: refund?\n")).is_empty());
+        assert!(problems(&format!("  - name: refund\n    repeat: 3\n{snap}")).is_empty());
+        // Matrix values that differ only in case make one file name.
+        let matrix = problems(&format!(
+            "  - name: routes {{{{m}}}}\n    matrix: {{m: [a, b, A]}}\n    message: \"{{{{m}}}}\"\n{snap}"
+        ));
+        assert_eq!(matrix.len(), 1, "{matrix:?}");
+        assert!(
+            matrix[0].contains("\"routes a\" (line 4) and \"routes A\""),
+            "{matrix:?}"
+        );
+    }
+
     proptest! {
         #[test]
         fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
