@@ -95,6 +95,102 @@ impl fmt::Display for ApiKey {
     }
 }
 
+/// The keys of a run. Noukai scopes a key to one project, so a run over several projects may
+/// hold one key for each: `NOUKAI_API_KEY_<ORG>_<PROJECT>` ([`Keys::variable`]), and
+/// `NOUKAI_API_KEY` (or `--api-key-file`) for the projects without their own.
+#[derive(Clone, Debug, Default)]
+pub struct Keys {
+    pub default: Option<ApiKey>,
+    /// `org/project` and its key.
+    pub projects: Vec<(String, ApiKey)>,
+    /// Where the default key came from, to say so when a project refuses it; `None` for the
+    /// simulator's and a replay's keys, which open everything.
+    pub default_from: Option<String>,
+}
+
+/// The variables that hold project keys start with this.
+pub const PROJECT_KEY_PREFIX: &str = "NOUKAI_API_KEY_";
+
+impl Keys {
+    /// One key for every project.
+    pub fn one(key: ApiKey) -> Keys {
+        Keys {
+            default: Some(key),
+            ..Keys::default()
+        }
+    }
+
+    /// The key a flow of `org/project` is called with.
+    pub fn get(&self, org: &str, project: &str) -> Option<&ApiKey> {
+        self.own(org, project).or(self.default.as_ref())
+    }
+
+    fn own(&self, org: &str, project: &str) -> Option<&ApiKey> {
+        self.projects
+            .iter()
+            .find(|(name, _)| {
+                name.split_once('/')
+                    .is_some_and(|(o, p)| o == org && p == project)
+            })
+            .map(|(_, key)| key)
+    }
+
+    /// The variable that holds the key of one project: upper case, `/` as `_`, `-` as `__`
+    /// (`my-co/web-shop` → `NOUKAI_API_KEY_MY__CO_WEB__SHOP`; slugs hold no `_`).
+    pub fn variable(org: &str, project: &str) -> String {
+        let part = |slug: &str| slug.to_ascii_uppercase().replace('-', "__");
+        format!("{PROJECT_KEY_PREFIX}{}_{}", part(org), part(project))
+    }
+
+    /// `org/project` for a variable [`Keys::variable`] makes, or `None`.
+    pub fn project_of(variable: &str) -> Option<String> {
+        let rest = variable.strip_prefix(PROJECT_KEY_PREFIX)?;
+        let marked = rest.replace("__", "-");
+        let (org, project) = marked.split_once('_')?;
+        let slug = |s: &str| {
+            !s.is_empty()
+                && !s.starts_with('-')
+                && !s.ends_with('-')
+                && s.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+        };
+        (slug(org) && slug(project)).then(|| {
+            format!(
+                "{}/{}",
+                org.to_ascii_lowercase(),
+                project.to_ascii_lowercase()
+            )
+        })
+    }
+
+    /// Why a project refused the key it was sent, and what to set.
+    pub fn refused_hint(&self, org: &str, project: &str) -> Option<String> {
+        let from = self.default_from.as_deref()?;
+        let variable = Keys::variable(org, project);
+        Some(match self.own(org, project) {
+            Some(_) => format!("the key in {variable} has no access to {org}/{project}"),
+            None => format!(
+                "the key from {from} has no access to {org}/{project}: a key opens one project; set {variable} to this project's key"
+            ),
+        })
+    }
+
+    fn all(&self) -> impl Iterator<Item = &ApiKey> {
+        self.default
+            .iter()
+            .chain(self.projects.iter().map(|(_, key)| key))
+    }
+
+    /// Every key removed from `text`, escaped or not ([`ApiKey::scrub`]).
+    pub fn scrub(&self, text: &str) -> String {
+        let mut keys = self.all();
+        let Some(first) = keys.next() else {
+            return text.to_owned();
+        };
+        keys.fold(first.scrub(text), |text, key| key.scrub(&text))
+    }
+}
+
 /// `https://host/a.png?X-Amz-Signature=...` becomes `https://host/a.png?[redacted]`, whether
 /// the text is the URL or holds it (a server's error message quoting the URL, say), and so
 /// does the URL percent-encoded (`https%3A%2F%2Fhost%2Fa.png%3F...`, as a query parameter).
@@ -284,5 +380,47 @@ mod tests {
             )),
             r#"{"seen":"Bearer [redacted]","other":"caf\u00e9 100%"}"#
         );
+    }
+
+    #[test]
+    fn a_project_key_variable_names_its_project_and_back() {
+        for (org, project, variable) in [
+            ("acme", "shop", "NOUKAI_API_KEY_ACME_SHOP"),
+            ("my-co", "web-shop", "NOUKAI_API_KEY_MY__CO_WEB__SHOP"),
+            ("a1", "b--c", "NOUKAI_API_KEY_A1_B____C"),
+        ] {
+            assert_eq!(Keys::variable(org, project), variable);
+            assert_eq!(Keys::project_of(variable), Some(format!("{org}/{project}")));
+        }
+        for not_one in [
+            "NOUKAI_API_KEY_ACME",
+            "NOUKAI_API_KEY_A_B_C",
+            "NOUKAI_API_KEY__A_B",
+            "NOUKAI_API_KEY_a_b",
+        ] {
+            assert_eq!(Keys::project_of(not_one), None, "{not_one}");
+        }
+    }
+
+    #[test]
+    fn keys_scrub_every_key_and_pick_the_project_one() {
+        let keys = Keys {
+            default: Some(ApiKey::new("default-key-1")),
+            projects: vec![("acme/shop".into(), ApiKey::new("shop-key-22"))],
+            default_from: None,
+        };
+        assert_eq!(
+            keys.get("acme", "shop").map(ApiKey::expose),
+            Some("shop-key-22")
+        );
+        assert_eq!(
+            keys.get("acme", "other").map(ApiKey::expose),
+            Some("default-key-1")
+        );
+        assert_eq!(
+            keys.scrub("a default-key-1 b shop-key-22 c"),
+            "a [redacted] b [redacted] c"
+        );
+        assert_eq!(keys.refused_hint("acme", "shop"), None);
     }
 }

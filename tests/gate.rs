@@ -49,9 +49,7 @@ fn gating_v2_against_production_the_same_version_is_accepted() {
     let result = gate_embedded("production", "v2", "suites/triage.yaml", &[]);
     assert_eq!(result.code, 0, "{}", result.all());
     assert!(
-        result
-            .stdout
-            .contains("0 fixed, 0 regressed, 0 flaky"),
+        result.stdout.contains("0 fixed, 0 regressed, 0 flaky"),
         "{}",
         result.stdout
     );
@@ -530,13 +528,13 @@ fn outage_flows(dir: &std::path::Path) -> (String, String) {
     let suite = dir.join("suite.yaml");
     std::fs::write(
         &suite,
-        "suite: outage\nflow: acme/shop/outage\ncases:\n  - name: says ok\n    message: hi\n    expect: {output: [{path: $, equals: ok}]}\n",
+        "suite: outage\nflow: acme/shop/outage\ncases:\n  - name: says ok\n    message: hi\n    expect: {output: [{path: $.text, equals: ok}]}\n",
     )
     .expect("write suite");
     let fine = dir.join("fine.yaml");
     std::fs::write(
         &fine,
-        "suite: fine\nflow: acme/shop/fine\ncases:\n  - name: says ok\n    message: hi\n    expect: {output: [{path: $, equals: ok}]}\n",
+        "suite: fine\nflow: acme/shop/fine\ncases:\n  - name: says ok\n    message: hi\n    expect: {output: [{path: $.text, equals: ok}]}\n",
     )
     .expect("write suite");
     (

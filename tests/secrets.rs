@@ -287,24 +287,29 @@ fn a_suite_cannot_read_the_key_from_the_environment() {
     let suite = write(
         dir.path(),
         "leak.yaml",
-        "suite: leak\nflow: faults/fc/ok\ncases:\n  - name: leak\n    message: \"key: ${NOUKAI_API_KEY}\"\n",
+        "suite: leak\nflow: faults/fc/ok\ncases:\n  - name: leak\n    message: \"key: ${NOUKAI_API_KEY}\"\n  - name: project key\n    message: \"key: ${NOUKAI_API_KEY_FAULTS_FC}\"\n",
     );
     let result = common::Run::from(
         common::flowcheck()
             .args(["validate", &suite])
             .env("NOUKAI_API_KEY", KEY)
+            .env("NOUKAI_API_KEY_FAULTS_FC", KEY)
             .output()
             .expect("runs"),
     );
     assert_eq!(result.code, 2, "{}", result.all());
-    assert!(
-        result
-            .stderr
-            .contains("the API key (NOUKAI_API_KEY) cannot be used in a suite"),
-        "{}",
-        result.stderr
-    );
-    assert!(result.stderr.contains("leak.yaml:5:"), "{}", result.stderr);
+    for expected in [
+        "leak.yaml:5:",
+        "an API key (NOUKAI_API_KEY) cannot be used in a suite",
+        "leak.yaml:7:",
+        "an API key (NOUKAI_API_KEY_FAULTS_FC) cannot be used in a suite",
+    ] {
+        assert!(
+            result.stderr.contains(expected),
+            "{expected}: {}",
+            result.stderr
+        );
+    }
     assert!(!result.all().contains(KEY));
 }
 
@@ -414,7 +419,7 @@ fn a_key_no_header_can_carry_is_a_usage_error_and_not_shown() {
         assert_eq!(result.code, 2, "{}", result.all());
         assert!(
             result.stderr.contains(
-                "the API key cannot be sent: it holds a character that an HTTP header cannot carry"
+                "the API key in NOUKAI_API_KEY cannot be sent: it holds a character that an HTTP header cannot carry"
             ),
             "{}",
             result.all()
@@ -422,4 +427,89 @@ fn a_key_no_header_can_carry_is_a_usage_error_and_not_shown() {
         assert!(!result.all().contains("5ecre75ecre7"), "{}", result.all());
     }
     assert_eq!(server.requests("ok"), 0, "nothing was sent");
+}
+
+/// Two projects, a key for each (Noukai scopes a key to its project): each flow is called
+/// with its project's key, a project refusing a key says which variable to set, a project
+/// with no key stops the run before any call, and no key appears anywhere.
+#[test]
+fn each_project_is_called_with_its_own_key() {
+    let dir = tempdir();
+    let flows = dir.path().join("flows");
+    std::fs::create_dir_all(&flows).expect("flows dir");
+    for project in ["shop", "support"] {
+        std::fs::write(
+            flows.join(format!("{project}.yaml")),
+            format!("org: acme\nproject: {project}\nflow: hello\nproduction: 1\nversions:\n  - version: 1\n    blocks:\n      - {{id: say, kind: template, text: \"hi from {project}\"}}\n"),
+        )
+        .expect("write flow");
+        write(
+            dir.path(),
+            &format!("{project}.yaml"),
+            &format!(
+                "suite: {project}\nflow: acme/{project}/hello\ncases:\n  - name: answers\n    message: hi\n    expect: {{output: [{{path: $.text, equals: \"hi from {project}\"}}]}}\n"
+            ),
+        );
+    }
+    let (shop_key, support_key) = ("nk_live_shopshopshop1", "nk_live_supportsupport2");
+    let sim = common::Sim::start_with(&[
+        "--flows",
+        &flows.display().to_string(),
+        "--api-key",
+        "nk_admin_never_given_out",
+        "--project-key",
+        &format!("acme/shop={shop_key}"),
+        "--project-key",
+        &format!("acme/support={support_key}"),
+    ]);
+    let suites = [
+        dir.path().join("shop.yaml").display().to_string(),
+        dir.path().join("support.yaml").display().to_string(),
+    ];
+    let run = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut command = common::flowcheck();
+        command
+            .args(["run", &suites[0], &suites[1], "-v"])
+            .args(extra)
+            .env("NOUKAI_API_URL", &sim.url);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        common::Run::from(command.output().expect("flowcheck runs"))
+    };
+    let junit = dir.path().join("junit.xml").display().to_string();
+    let both = run(
+        &[
+            ("NOUKAI_API_KEY_ACME_SHOP", shop_key),
+            ("NOUKAI_API_KEY_ACME_SUPPORT", support_key),
+        ],
+        &["--junit", &junit],
+    );
+    assert_eq!(both.code, 0, "{}", both.all());
+    let report = std::fs::read_to_string(&junit).unwrap_or_default();
+    for key in [shop_key, support_key] {
+        assert!(
+            !both.all().contains(key) && !report.contains(key),
+            "{}",
+            both.all()
+        );
+    }
+
+    // The shop's key for everything: the support project refuses it, and says what to set.
+    let one = run(&[("NOUKAI_API_KEY", shop_key)], &[]);
+    assert_eq!(one.code, 1, "{}", one.all());
+    assert!(
+        one.stdout.contains("HTTP 403 FORBIDDEN: This API key has no access to project acme/support (the key from NOUKAI_API_KEY has no access to acme/support: a key opens one project; set NOUKAI_API_KEY_ACME_SUPPORT to this project's key)"),
+        "{}",
+        one.all()
+    );
+    assert!(!one.all().contains(shop_key), "{}", one.all());
+
+    // A project without a key, and no default: nothing is sent.
+    run(&[("NOUKAI_API_KEY_ACME_SHOP", shop_key)], &[]).assert_refused(
+        "no API key for every project: set NOUKAI_API_KEY, or NOUKAI_API_KEY_ACME_SUPPORT",
+    );
+    // A variable that names no project is a mistake, said as one.
+    run(&[("NOUKAI_API_KEY_ACME", shop_key)], &[])
+        .assert_refused("NOUKAI_API_KEY_ACME names no project");
 }

@@ -4,7 +4,7 @@
 use super::error::ApiError;
 use super::sse::Parser;
 use super::wire::{self, RunReply, StepEvent};
-use crate::secret::{ApiKey, redact_url, redact_urls};
+use crate::secret::{ApiKey, Keys, redact_url, redact_urls};
 use crate::suite::{FlowRef, Target};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use serde_json::Value;
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 pub struct ClientConfig {
     /// The host root, e.g. `https://api.noukai.xyz`.
     pub base_url: String,
-    pub api_key: ApiKey,
+    pub keys: Keys,
     pub connect_timeout: Duration,
     /// Answers larger than this are refused, so a runaway server cannot exhaust memory.
     pub max_response_bytes: usize,
@@ -29,10 +29,15 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
+    /// One key for every project (the simulator's, a replay's).
     pub fn new(base_url: &str, api_key: ApiKey) -> Self {
+        ClientConfig::with_keys(base_url, Keys::one(api_key))
+    }
+
+    pub fn with_keys(base_url: &str, keys: Keys) -> Self {
         ClientConfig {
             base_url: base_url.trim_end_matches('/').to_owned(),
-            api_key,
+            keys,
             connect_timeout: Duration::from_secs(10),
             max_response_bytes: 16 * 1024 * 1024,
             verbose: false,
@@ -65,6 +70,9 @@ pub struct Client {
     /// URLs, and parsing one cost more than the rest of building a request. Poll URLs (one per
     /// job) are parsed each time and not kept.
     urls: Arc<Mutex<HashMap<String, reqwest::Url>>>,
+    /// The `Authorization` of projects with a key of their own (`org/project`); the others
+    /// carry the default key, a default header.
+    project_keys: Arc<HashMap<String, reqwest::header::HeaderValue>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -85,11 +93,19 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, ApiError> {
         // reqwest is built without a bundled crypto provider; install ring once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        // Sent with every request (the command line checked the key could be).
-        let authorization = config.api_key.bearer().ok_or_else(|| ApiError::Transport {
+        // Sent with every request (the command line checked the keys could be).
+        let unsendable = || ApiError::Transport {
             message: "the API key cannot be sent in an HTTP header".into(),
             connect: true,
-        })?;
+        };
+        let mut default_headers = HeaderMap::new();
+        if let Some(key) = &config.keys.default {
+            default_headers.insert(AUTHORIZATION, key.bearer().ok_or_else(unsendable)?);
+        }
+        let mut project_keys = HashMap::new();
+        for (project, key) in &config.keys.projects {
+            project_keys.insert(project.clone(), key.bearer().ok_or_else(unsendable)?);
+        }
         let mut builder = reqwest::Client::builder();
         if is_loopback(&config.base_url) {
             // This machine (the embedded simulator, a replay, `serve`): a proxy from the
@@ -105,7 +121,7 @@ impl Client {
             builder.tls_certs_only(config.extra_roots.iter().cloned())
         };
         let http = builder
-            .default_headers(HeaderMap::from_iter([(AUTHORIZATION, authorization)]))
+            .default_headers(default_headers)
             .connect_timeout(config.connect_timeout)
             .pool_max_idle_per_host(256)
             // The API does not redirect; a redirect is reported, not followed with the key.
@@ -120,6 +136,7 @@ impl Client {
             http,
             config,
             urls: Arc::default(),
+            project_keys: Arc::new(project_keys),
         })
     }
 
@@ -139,7 +156,9 @@ impl Client {
         body: &Value,
     ) -> Result<RunReply, ApiError> {
         let url = self.url(flow, Some(target), "execute");
-        let answer = self.send(reqwest::Method::POST, &url, Some(body)).await?;
+        let answer = self
+            .send(flow, reqwest::Method::POST, &url, Some(body))
+            .await?;
         wire::parse_run_reply(&answer)
     }
 
@@ -151,7 +170,9 @@ impl Client {
         body: &Value,
     ) -> Result<Submitted, ApiError> {
         let url = self.url(flow, Some(target), "jobs");
-        let answer = self.send(reqwest::Method::POST, &url, Some(body)).await?;
+        let answer = self
+            .send(flow, reqwest::Method::POST, &url, Some(body))
+            .await?;
         let execution_id = answer
             .get("executionId")
             .and_then(Value::as_str)
@@ -173,7 +194,7 @@ impl Client {
     /// `GET .../jobs/{id}` (always the unversioned URL, as the SDKs do).
     pub async fn poll(&self, flow: &FlowRef, execution_id: &str) -> Result<JobState, ApiError> {
         let url = self.url(flow, None, &format!("jobs/{}", path_segment(execution_id)));
-        let answer = self.send(reqwest::Method::GET, &url, None).await?;
+        let answer = self.send(flow, reqwest::Method::GET, &url, None).await?;
         match answer.get("status").and_then(Value::as_str) {
             Some("pending" | "started" | "queued") => Ok(JobState::Pending),
             Some("running") => Ok(JobState::Running),
@@ -194,7 +215,7 @@ impl Client {
         let started = Instant::now();
         let exchange = self.trace_request("POST", &url, Some(body));
         let mut response = self
-            .request(reqwest::Method::POST, &url, Some(body))
+            .request(flow, reqwest::Method::POST, &url, Some(body))
             .send()
             .await
             .map_err(|e| self.transport(e))?;
@@ -216,7 +237,7 @@ impl Client {
                     crate::check::short(&Value::String(text), 200)
                 )));
             }
-            return Err(http_error(status, &text, retry_after));
+            return Err(self.refused(flow, http_error(status, &text, retry_after)));
         }
         let limit = self.config.max_response_bytes;
         let mut parser = Parser::new(limit);
@@ -248,7 +269,7 @@ impl Client {
                 .feed(&chunk)
                 .map_err(|err| ApiError::Protocol(err.to_string()))?;
             for mut frame in frames {
-                frame.data = self.config.api_key.scrub(&frame.data);
+                frame.data = self.config.keys.scrub(&frame.data);
                 if self.config.verbose {
                     crate::errln!(
                         "< #{exchange} event: {} data: {}",
@@ -312,6 +333,7 @@ impl Client {
 
     fn request(
         &self,
+        flow: &FlowRef,
         method: reqwest::Method,
         url: &str,
         body: Option<&Value>,
@@ -329,10 +351,17 @@ impl Client {
             _ => reqwest::Url::parse(url),
         };
         // A URL that does not parse is handed over as text, for reqwest to report.
-        let request = match parsed {
+        let mut request = match parsed {
             Ok(parsed) => self.http.request(method, parsed),
             Err(_) => self.http.request(method, url),
         };
+        if !self.project_keys.is_empty()
+            && let Some(key) = self
+                .project_keys
+                .get(&format!("{}/{}", flow.org, flow.project))
+        {
+            request = request.header(AUTHORIZATION, key.clone());
+        }
         match body {
             Some(body) => request.json(body),
             None => request,
@@ -341,6 +370,7 @@ impl Client {
 
     async fn send(
         &self,
+        flow: &FlowRef,
         method: reqwest::Method,
         url: &str,
         body: Option<&Value>,
@@ -348,7 +378,7 @@ impl Client {
         let started = Instant::now();
         let exchange = self.trace_request(method.as_str(), url, body);
         let mut response = self
-            .request(method.clone(), url, body)
+            .request(flow, method.clone(), url, body)
             .send()
             .await
             .map_err(|e| self.transport(e))?;
@@ -359,7 +389,7 @@ impl Client {
         self.trace_response(exchange, status, started, &text);
         self.record(method.as_str(), url, body, meta.as_ref(), &text);
         if !(200..300).contains(&status) {
-            return Err(http_error(status, &text, retry_after));
+            return Err(self.refused(flow, http_error(status, &text, retry_after)));
         }
         serde_json::from_str(&text).map_err(|err| {
             ApiError::Protocol(format!(
@@ -367,6 +397,30 @@ impl Client {
                 crate::check::short(&Value::String(text.clone()), 200)
             ))
         })
+    }
+
+    /// A 403 says which key the project refused and what to set: keys open one project.
+    fn refused(&self, flow: &FlowRef, error: ApiError) -> ApiError {
+        match error {
+            ApiError::Http {
+                status: 403,
+                code,
+                message,
+                retry_after,
+            } => {
+                let hint = self.config.keys.refused_hint(&flow.org, &flow.project);
+                ApiError::Http {
+                    status: 403,
+                    code,
+                    message: match hint {
+                        Some(hint) => format!("{message} ({hint})"),
+                        None => message,
+                    },
+                    retry_after,
+                }
+            }
+            other => other,
+        }
     }
 
     /// The body as text, refused beyond the size cap and with the key scrubbed out.
@@ -391,7 +445,7 @@ impl Client {
         }
         // A server that echoes the request (or its Authorization header) must not carry the
         // key into results, errors or reports.
-        Ok(self.config.api_key.scrub(&String::from_utf8_lossy(&body)))
+        Ok(self.config.keys.scrub(&String::from_utf8_lossy(&body)))
     }
 
     fn transport(&self, err: reqwest::Error) -> ApiError {
@@ -411,7 +465,7 @@ impl Client {
             ));
         }
         ApiError::Transport {
-            message: self.config.api_key.scrub(&message),
+            message: self.config.keys.scrub(&message),
             connect: err.is_connect(),
         }
     }

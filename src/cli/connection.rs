@@ -3,7 +3,7 @@
 //! from a command-line value that would show in `ps`.
 
 use crate::api::ClientConfig;
-use crate::secret::ApiKey;
+use crate::secret::{ApiKey, Keys};
 use crate::sim::RunningSim;
 use std::path::PathBuf;
 
@@ -108,9 +108,8 @@ impl ConnectionArgs {
         connection.config.max_response_bytes =
             usize::try_from(self.max_response_bytes).unwrap_or(usize::MAX);
         if let Some(dir) = &self.record {
-            let recorder = std::sync::Arc::new(crate::record::Recorder::new(
-                connection.config.api_key.clone(),
-            ));
+            let recorder =
+                std::sync::Arc::new(crate::record::Recorder::new(connection.config.keys.clone()));
             connection.config.recorder = Some(recorder.clone());
             connection.record = Some((dir.clone(), recorder));
         }
@@ -155,8 +154,8 @@ impl ConnectionArgs {
         }
         let url = self.url.clone().ok_or("no server: set NOUKAI_API_URL (or --url), or use --embedded to run against the built-in simulator")?;
         check_url(&url, self.allow_insecure_http)?;
-        let key = self.key()?;
-        let mut config = ClientConfig::new(&url, key);
+        let keys = self.keys()?;
+        let mut config = ClientConfig::with_keys(&url, keys);
         config.extra_roots = extra_roots;
         let label = url.trim_end_matches('/').to_owned();
         Ok(Connection {
@@ -168,19 +167,57 @@ impl ConnectionArgs {
         })
     }
 
-    fn key(&self) -> Result<ApiKey, String> {
-        let key = self.read_key()?;
-        if key.bearer().is_none() {
-            return Err(
-                "the API key cannot be sent: it holds a character that an HTTP header \
-                        cannot carry (a control character or non-ASCII text)"
-                    .into(),
-            );
+    /// The default key (`NOUKAI_API_KEY` or `--api-key-file`) and the project keys
+    /// (`NOUKAI_API_KEY_<ORG>_<PROJECT>`); at least one of them.
+    fn keys(&self) -> Result<Keys, String> {
+        let sendable = |key: ApiKey, from: &str| {
+            if key.bearer().is_none() {
+                return Err(format!(
+                    "the API key in {from} cannot be sent: it holds a character that an HTTP \
+                     header cannot carry (a control character or non-ASCII text)"
+                ));
+            }
+            Ok(key)
+        };
+        let mut keys = Keys::default();
+        let mut projects: Vec<(String, String)> = std::env::vars_os()
+            .filter_map(|(name, value)| Some((name.into_string().ok()?, value)))
+            .filter(|(name, _)| name.starts_with(crate::secret::PROJECT_KEY_PREFIX))
+            .map(|(name, value)| {
+                let value = value.into_string().map_err(|_| {
+                    format!("{name} cannot be sent: it is not text an HTTP header can carry")
+                })?;
+                Ok((name, value))
+            })
+            .collect::<Result<_, String>>()?;
+        projects.sort();
+        for (name, value) in projects {
+            let Some(project) = Keys::project_of(&name) else {
+                return Err(format!(
+                    "{name} names no project: a project's key is NOUKAI_API_KEY_<ORG>_<PROJECT>, upper case, with `-` written `__` (my-co/web-shop: NOUKAI_API_KEY_MY__CO_WEB__SHOP)"
+                ));
+            };
+            if value.trim().is_empty() {
+                return Err(format!("{name} is empty"));
+            }
+            keys.projects
+                .push((project, sendable(ApiKey::new(value), &name)?));
         }
-        Ok(key)
+        match self.read_key() {
+            Ok((key, from)) => {
+                keys.default = Some(sendable(key, &from)?);
+                keys.default_from = Some(from);
+            }
+            Err(_) if !keys.projects.is_empty() && self.api_key_file.is_none() => {
+                keys.default_from = Some("NOUKAI_API_KEY (not set)".into());
+            }
+            Err(message) => return Err(message),
+        }
+        Ok(keys)
     }
 
-    fn read_key(&self) -> Result<ApiKey, String> {
+    /// The default key, and where it came from.
+    fn read_key(&self) -> Result<(ApiKey, String), String> {
         if let Some(path) = &self.api_key_file {
             let text = std::fs::read_to_string(path)
                 .map_err(|err| format!("cannot read the key file {}: {err}", path.display()))?;
@@ -188,11 +225,11 @@ impl ConnectionArgs {
             if key.expose().is_empty() {
                 return Err(format!("the key file {} is empty", path.display()));
             }
-            return Ok(key);
+            return Ok((key, format!("--api-key-file {}", path.display())));
         }
         match std::env::var("NOUKAI_API_KEY") {
-            Ok(key) if !key.trim().is_empty() => Ok(ApiKey::new(key)),
-            _ => Err("no API key: set NOUKAI_API_KEY or pass --api-key-file PATH".into()),
+            Ok(key) if !key.trim().is_empty() => Ok((ApiKey::new(key), "NOUKAI_API_KEY".into())),
+            _ => Err("no API key: set NOUKAI_API_KEY (or a project's NOUKAI_API_KEY_<ORG>_<PROJECT>), or pass --api-key-file PATH".into()),
         }
     }
 }

@@ -126,6 +126,33 @@ pub enum Selected {
     NothingToRerun(String),
 }
 
+/// Every planned flow's project has a key: its own or the default one. Said before any call,
+/// naming the variables that would give one.
+fn keys_cover(
+    keys: &crate::secret::Keys,
+    suites: &[Suite],
+    plan: &[Planned],
+) -> Result<(), String> {
+    let mut lacking: Vec<String> = Vec::new();
+    for planned in plan {
+        let Some(suite) = suites.get(planned.key.suite) else {
+            continue;
+        };
+        let flow = &suite.flow;
+        let variable = crate::secret::Keys::variable(&flow.org, &flow.project);
+        if keys.get(&flow.org, &flow.project).is_none() && !lacking.contains(&variable) {
+            lacking.push(variable);
+        }
+    }
+    match lacking.as_slice() {
+        [] => Ok(()),
+        _ => Err(format!(
+            "no API key for every project: set NOUKAI_API_KEY, or {}",
+            lacking.join(", ")
+        )),
+    }
+}
+
 /// Everything a finished execution produced, in plan order.
 pub struct Executed {
     pub outcomes: Vec<CaseOutcome>,
@@ -306,6 +333,10 @@ impl ExecutionArgs {
         };
         let mut config = connection.config.clone();
         config.verbose = self.verbose;
+        if let Err(message) = keys_cover(&config.keys, suites, plan) {
+            crate::errln!("error: {message}");
+            return Err(exit::USAGE);
+        }
         let client = match Client::new(config) {
             Ok(client) => client,
             Err(err) => {

@@ -9,7 +9,7 @@ mod replay;
 
 pub use replay::{Replay, serve};
 
-use crate::secret::{ApiKey, map_strings, redact_url};
+use crate::secret::{Keys, map_strings, redact_url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::Path;
@@ -47,13 +47,13 @@ impl Exchange {
 /// Collects the exchanges of a run, from every concurrent call, each scrubbed as it comes.
 #[derive(Debug)]
 pub struct Recorder {
-    key: ApiKey,
+    key: Keys,
     exchanges: Mutex<Vec<Exchange>>,
 }
 
 impl Recorder {
-    /// A recorder that scrubs `key` (the run's) from everything it keeps.
-    pub fn new(key: ApiKey) -> Recorder {
+    /// A recorder that scrubs the run's keys from everything it keeps.
+    pub fn new(key: Keys) -> Recorder {
         Recorder {
             key,
             exchanges: Mutex::default(),
@@ -88,7 +88,7 @@ impl Exchange {
     /// Every string of the exchange without the key and without URLs' query strings and
     /// fragments (a server may quote the signed attachment URL it could not fetch, in an
     /// error, a result or an event).
-    fn scrubbed(self, key: &ApiKey) -> Exchange {
+    fn scrubbed(self, key: &Keys) -> Exchange {
         let text = |s: &str| scrub_text(key, s);
         Exchange {
             method: text(&self.method),
@@ -105,14 +105,14 @@ impl Exchange {
 }
 
 /// Text without the key (escaped or not) and without URLs' query strings and fragments.
-fn scrub_text(key: &ApiKey, text: &str) -> String {
+fn scrub_text(key: &Keys, text: &str) -> String {
     redact_url(&key.scrub(text))
 }
 
 /// A response body: JSON is scrubbed string by string, read decoded (a URL written
 /// `https:\/\/...` is still a URL) and written again only when something was cut; other text
 /// (an event stream, HTML) line by line, each event's JSON data as JSON.
-fn scrub_body(key: &ApiKey, body: &str) -> String {
+fn scrub_body(key: &Keys, body: &str) -> String {
     let body = key.scrub(body);
     if let Some(json) = scrub_json(key, &body) {
         return json;
@@ -142,7 +142,7 @@ fn scrub_body(key: &ApiKey, body: &str) -> String {
 }
 
 /// `text` scrubbed, if it is JSON; itself when nothing in it needed cutting.
-fn scrub_json(key: &ApiKey, text: &str) -> Option<String> {
+fn scrub_json(key: &Keys, text: &str) -> Option<String> {
     let value: Value = serde_json::from_str(text).ok()?;
     let scrubbed = map_strings(&value, &mut |s| scrub_text(key, s));
     Some(if scrubbed == value {

@@ -86,8 +86,13 @@ mod tests {
         assert_eq!(scope.as_ref().ok(), Some(&Scope::Project("acme/shop")));
         let scope = scope.unwrap_or(Scope::All);
         assert!(scope.allows("acme", "shop").is_ok());
-        let refused = scope.allows("acme", "support").map_err(|e| e.into_response().status());
+        let refused = scope
+            .allows("acme", "support")
+            .map_err(|e| e.into_response().status());
         assert_eq!(refused, Err(StatusCode::FORBIDDEN));
-        assert_eq!(check(&with("Bearer k1"), "k1", &keys).ok(), Some(Scope::All));
+        assert_eq!(
+            check(&with("Bearer k1"), "k1", &keys).ok(),
+            Some(Scope::All)
+        );
     }
 }

@@ -27,9 +27,9 @@ pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Resul
             if !valid {
                 return Err(format!("\"{name}\" is not an environment variable name"));
             }
-            if name == "NOUKAI_API_KEY" {
+            if name == "NOUKAI_API_KEY" || name.starts_with(crate::secret::PROJECT_KEY_PREFIX) {
                 // It would travel in request bodies and land in reports, unredacted.
-                return Err("the API key (NOUKAI_API_KEY) cannot be used in a suite".into());
+                return Err(format!("an API key ({name}) cannot be used in a suite"));
             }
             let value =
                 lookup(name).ok_or_else(|| format!("environment variable {name} is not set"))?;
