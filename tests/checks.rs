@@ -188,3 +188,38 @@ fn merged_shards_are_the_whole_run_and_none_may_be_missing() {
         mixed.stderr
     );
 }
+
+/// Outputs are JSON values: what a failing check found reads as JSON writes it (`\u0001`),
+/// not as Rust's debug format (`\u{1}`), on the terminal and in the JUnit failure text.
+#[test]
+fn found_values_are_written_as_json_writes_them() {
+    let dir = tempdir();
+    let suite = dir.path().join("echo.yaml");
+    std::fs::write(
+        &suite,
+        r#"suite: echo-controls
+flow: demo/bench/echo
+cases:
+  - name: control characters
+    message: "a\x01b\0 nul\u202Eok"
+    expect:
+      output:
+        - {path: $.echo, equals: plain}
+"#,
+    )
+    .expect("the suite is written");
+    let junit = dir.path().join("junit.xml");
+    let result = run(&[
+        "run",
+        suite.to_str().unwrap_or_default(),
+        "--embedded",
+        "--junit",
+        junit.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(result.code, 1, "{}", result.all());
+    let found = r#"found:    "a\u0001b\u0000 nul\u202eok""#;
+    assert!(result.stdout.contains(found), "{}", result.stdout);
+    assert!(!result.stdout.contains(r"\u{1}"), "{}", result.stdout);
+    let xml = common::read(&junit);
+    assert!(xml.contains(&found.replace('"', "&quot;")), "{xml}");
+}

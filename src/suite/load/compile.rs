@@ -158,13 +158,7 @@ impl Compiler<'_> {
     /// invisible ones that reorder or hide text (`a\u{202E}b` shows as `b...a`): two names
     /// that read alike must be alike.
     fn check_name(&mut self, name: &Spanned<String>, what: &str) {
-        let invisible = |c: &char| {
-            matches!(
-                c,
-                '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{FEFF}'
-                    | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-            )
-        };
+        let invisible = |c: &char| crate::check::hides_text(*c);
         if name.value.trim().is_empty() {
             self.error(name, format!("the {what} needs a name"));
         } else if let Some(c) = name.value.chars().find(|c| c.is_control()) {
