@@ -170,6 +170,16 @@ fn junit_marks_failures_errors_flaky_and_skipped_and_validates() {
             && xml.contains(r#"timestamp="2027-01-15T08:00:00"#),
         "the run's start is on the root element: {xml}"
     );
+    // Each suite's time is the sum of its cases' (150 ms each), and it starts with the run.
+    for (suite, time) in [("production", "0.600"), ("v3", "0.300")] {
+        let start = format!(r#"<testsuite name="render @ {suite}""#);
+        let line = xml.lines().find(|l| l.contains(&start)).unwrap_or_default();
+        assert!(
+            line.contains(&format!(r#" time="{time}""#))
+                && line.contains(r#" timestamp="2027-01-15T08:00:00"#),
+            "{line}"
+        );
+    }
     let dir = common::tempdir();
     let path = dir.path().join("junit.xml");
     std::fs::write(&path, &xml).expect("written");
