@@ -223,3 +223,36 @@ cases:
     let xml = common::read(&junit);
     assert!(xml.contains(&found.replace('"', "&quot;")), "{xml}");
 }
+
+/// Shards run against one server: the merged report names it once, not once per shard.
+#[test]
+fn a_merged_report_names_each_server_once() {
+    let sim = common::Sim::start();
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let json = path(&format!("s{k}.json"));
+        let ran = sim.run(&["suites/triage.yaml", "--shard", &shard, "--json", &json]);
+        assert!(ran.code <= 1, "{}", ran.all());
+    }
+    let merged = path("merged.json");
+    let result = run(&[
+        "merge",
+        &path("s1.json"),
+        &path("s2.json"),
+        &path("s3.json"),
+        "--json",
+        &merged,
+    ]);
+    assert!(result.code <= 1, "{}", result.all());
+    let server = read_json(dir.path().join("s1.json").as_path())["server"].clone();
+    assert!(
+        server.as_str().is_some_and(|s| s.contains(&sim.url)),
+        "{server}"
+    );
+    assert_eq!(
+        read_json(dir.path().join("merged.json").as_path())["server"],
+        server
+    );
+}

@@ -74,7 +74,13 @@ pub fn merge(args: MergeArgs) -> u8 {
         .filter_map(|(_, r)| humantime::parse_rfc3339_weak(&r.started_at).ok())
         .min()
         .unwrap_or_else(SystemTime::now);
-    let servers: Vec<&str> = reports.iter().map(|(_, r)| r.server.as_str()).collect();
+    // Shards of one run usually share a server: each is named once, in order of appearance.
+    let mut servers: Vec<&str> = Vec::new();
+    for (_, report) in &reports {
+        if !servers.contains(&report.server.as_str()) {
+            servers.push(&report.server);
+        }
+    }
     let stop = reports
         .iter()
         .find_map(|(_, r)| r.stopped.clone())
