@@ -72,7 +72,9 @@ pub fn report(outcomes: &[CaseOutcome], started: SystemTime, elapsed: Duration) 
         suite.extra.insert("file".into(), xml_safe(&file).into());
         // A suite's time is the sum of its cases' times, as JUnit consumers expect (cases run
         // side by side, so it may exceed the run's); every suite starts with the run.
-        suite.set_time(cases.iter().map(|outcome| outcome.duration).sum());
+        suite.set_time(cases.iter().fold(Duration::ZERO, |sum, outcome| {
+            sum.saturating_add(outcome.duration)
+        }));
         suite.set_timestamp(chrono::DateTime::<chrono::Utc>::from(started));
         suite.add_test_cases(cases.iter().map(|outcome| test_case(outcome)));
         report.add_test_suite(suite);
