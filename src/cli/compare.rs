@@ -181,7 +181,7 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
                 pinned.join("; ")
             ));
         }
-        let plan = execution.plan(&suites)?;
+        let (plan, _) = execution.plan(&suites)?;
         let snapshots = crate::snapshot::Policy {
             update: false,
             ci: true,

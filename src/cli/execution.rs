@@ -9,7 +9,7 @@ use crate::record;
 use crate::report::Terminal;
 use crate::run::shard::{self, Shard};
 use crate::run::{
-    self, CaseOutcome, Event, Planned, RetryPolicy, RunOptions, Selection, Stop, Totals,
+    self, CaseOutcome, Event, PlanId, Planned, RetryPolicy, RunOptions, Selection, Stop, Totals,
 };
 use crate::suite::{MAX_REPEAT, Suite};
 use crate::words::counted;
@@ -153,8 +153,9 @@ impl ExecutionArgs {
         Ok(suites)
     }
 
-    /// Plan the selected cases, or the exit code to stop with when nothing is selected.
-    pub fn plan(&self, suites: &[Suite]) -> Result<Vec<Planned>, u8> {
+    /// Plan the selected cases (this shard's, with `--shard`) and identify the whole plan, or
+    /// the exit code to stop with when nothing is selected.
+    pub fn plan(&self, suites: &[Suite]) -> Result<(Vec<Planned>, PlanId), u8> {
         let selection = Selection {
             filters: self.filter.clone(),
             tags: self.tag.clone(),
@@ -175,6 +176,7 @@ impl ExecutionArgs {
             crate::errln!("error: no case matches the selection; nothing was sent");
             return Err(exit::USAGE);
         }
+        let id = run::plan::identify(suites, &plan, self.shard.map_or(1, |s| s.total));
         if let Some(shard) = self.shard {
             let durations = match &self.shard_durations {
                 Some(path) => {
@@ -195,7 +197,7 @@ impl ExecutionArgs {
             };
             plan = shard::select(&plan, shard, durations.as_ref());
         }
-        Ok(plan)
+        Ok((plan, id))
     }
 
     pub fn options(&self, fail_fast: bool, snapshots: crate::snapshot::Policy) -> RunOptions {

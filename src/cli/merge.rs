@@ -6,7 +6,7 @@ use crate::exit;
 use crate::report::{self, json::ReadReport};
 use crate::run::{CaseOutcome, Stop, Totals};
 use crate::words::{agree, counted};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -95,6 +95,7 @@ pub fn merge(args: MergeArgs) -> u8 {
             server: &servers,
             stop: stop.as_ref(),
             shard: None,
+            plan: None,
         };
         let written = report::json::write(path, &cases, totals, &header);
         failed |= report_error("JSON", written);
@@ -125,56 +126,89 @@ pub fn merge(args: MergeArgs) -> u8 {
     }
 }
 
-/// Reports of a sharded run must be all its shards: one missing would make a smaller report
-/// that passes. Reports of runs without `--shard` are taken as they are.
+/// Reports of a sharded run must be all its shards, each once, of one plan: one missing, or one
+/// of another run in its place, would make a smaller report that passes. Reports of runs
+/// without `--shard` are taken as they are.
 fn every_shard(reports: &[(PathBuf, ReadReport)]) -> Result<(), String> {
-    let Some((first_path, first)) = reports
+    let Some((first_path, first, first_plan)) = reports
         .iter()
-        .find_map(|(path, r)| r.shard.map(|s| (path, s)))
+        .find_map(|(path, r)| r.shard.map(|s| (path, s, r.plan.as_ref())))
     else {
         return Ok(());
     };
-    let mut indices = std::collections::BTreeSet::new();
+    let mut indices: BTreeMap<u32, &PathBuf> = BTreeMap::new();
     for (path, report) in reports {
-        match report.shard {
-            None => {
-                return Err(format!(
-                    "{} is not a shard's report, but {} is (shard {}/{})",
-                    path.display(),
-                    first_path.display(),
-                    first.index,
-                    first.total
-                ));
-            }
-            Some(shard) if shard.total != first.total => {
-                return Err(format!(
-                    "{} is shard {}/{} and {} is shard {}/{}: these are not shards of one run",
-                    first_path.display(),
-                    first.index,
-                    first.total,
-                    path.display(),
-                    shard.index,
-                    shard.total
-                ));
-            }
-            Some(shard) => {
-                indices.insert(shard.index);
-            }
+        let Some(shard) = report.shard else {
+            return Err(format!(
+                "{} is not a shard's report, but {} is (shard {}/{})",
+                path.display(),
+                first_path.display(),
+                first.index,
+                first.total
+            ));
+        };
+        if shard.total != first.total {
+            return Err(format!(
+                "{} is shard {}/{} and {} is shard {}/{}: these are not shards of one run",
+                first_path.display(),
+                first.index,
+                first.total,
+                path.display(),
+                shard.index,
+                shard.total
+            ));
+        }
+        let (Some(plan), Some(first_plan)) = (&report.plan, first_plan) else {
+            let older = if report.plan.is_none() {
+                path
+            } else {
+                first_path
+            };
+            return Err(format!(
+                "{} does not say which plan it is a shard of (an earlier flowcheck wrote it), so it cannot be told apart from a shard of another run: run every shard with this flowcheck",
+                older.display()
+            ));
+        };
+        if plan.fingerprint != first_plan.fingerprint {
+            return Err(format!(
+                "{} and {} are shards of different plans (other suites, cases, targets, repeats or selection): these are not shards of one run",
+                first_path.display(),
+                path.display()
+            ));
+        }
+        if let Some(other) = indices.insert(shard.index, path) {
+            return Err(format!(
+                "{} and {} are both shard {}/{}: each shard's report is merged once",
+                other.display(),
+                path.display(),
+                shard.index,
+                shard.total
+            ));
         }
     }
     let missing: Vec<String> = (1..=first.total)
-        .filter(|k| !indices.contains(k))
+        .filter(|k| !indices.contains_key(k))
         .map(|k| format!("{k}/{}", first.total))
         .collect();
-    if missing.is_empty() {
-        return Ok(());
+    if !missing.is_empty() {
+        let n = missing.len() as u64;
+        return Err(format!(
+            "the {} {} {} missing: the merged report would lack {} cases",
+            agree(n, "report of shard", "reports of shards"),
+            missing.join(", "),
+            agree(n, "is", "are"),
+            agree(n, "its", "their")
+        ));
     }
-    let n = missing.len() as u64;
-    Err(format!(
-        "the {} {} {} missing: the merged report would lack {} cases",
-        agree(n, "report of shard", "reports of shards"),
-        missing.join(", "),
-        agree(n, "is", "are"),
-        agree(n, "its", "their")
-    ))
+    // Shards of one plan split differently (`--shard-durations` given to some) may each be
+    // whole and still leave cases to none.
+    let held: usize = reports.iter().map(|(_, r)| r.cases.len()).sum();
+    match first_plan {
+        Some(plan) if held != plan.cases => Err(format!(
+            "the shards' reports hold {} but their plan has {}: were the shards split differently (--shard-durations given to some only)?",
+            counted(held as u64, "case"),
+            plan.cases
+        )),
+        _ => Ok(()),
+    }
 }

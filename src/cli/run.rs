@@ -42,7 +42,7 @@ pub async fn run(args: RunArgs) -> u8 {
         Ok(suites) => suites,
         Err(code) => return code,
     };
-    let plan = match execution.plan(&suites) {
+    let (plan, plan_id) = match execution.plan(&suites) {
         Ok(plan) => plan,
         Err(code) => return code,
     };
@@ -112,6 +112,7 @@ pub async fn run(args: RunArgs) -> u8 {
                 server: &server,
                 stop: stop.as_ref(),
                 shard,
+                plan: Some(plan_id),
             };
             let written = report::json::write(path, &outcomes, totals, &header);
             report_failed |= report_error("JSON", written);
