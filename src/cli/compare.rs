@@ -298,6 +298,7 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
         .map_err(|err| err.to_string());
         report_failed |= report_error("JSON", json.and_then(|text| write_report(path, &text)));
     }
+    report_failed |= super::run::output_error(&mut progress);
     Ok(Compared {
         gates,
         stop,

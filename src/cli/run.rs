@@ -125,8 +125,12 @@ pub async fn run(args: RunArgs) -> u8 {
     })
     .await;
     drop(signals);
+    // Said after the reports, which are written whatever became of the output.
+    let output_failed = output_error(&mut terminal);
     match written {
-        Ok((report_failed, stop)) => exit_code(&totals, stop.as_ref(), report_failed),
+        Ok((report_failed, stop)) => {
+            exit_code(&totals, stop.as_ref(), report_failed || output_failed)
+        }
         Err(err) => {
             crate::errln!("error: writing the reports failed: {err}");
             exit::INFRA
@@ -163,6 +167,18 @@ fn list(suites: &[Suite], plan: &[Planned]) -> String {
         counted(from.len() as u64, "suite")
     );
     text
+}
+
+/// Whether the command's output could not be written (a full disk), said on stderr; a reader
+/// that left (`| head`) is no error.
+pub fn output_error(terminal: &mut Terminal) -> bool {
+    match terminal.write_error() {
+        Some(err) => {
+            crate::errln!("error: cannot write the output: {err}");
+            true
+        }
+        None => false,
+    }
 }
 
 pub fn report_error(what: &str, written: Result<(), String>) -> bool {
