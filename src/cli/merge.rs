@@ -30,6 +30,22 @@ pub fn merge(args: MergeArgs) -> u8 {
         );
         return exit::USAGE;
     }
+    let outputs: Vec<(&str, &std::path::Path)> = [
+        ("merged JSON report", args.json.as_deref()),
+        ("merged JUnit report", args.junit.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(what, path)| Some((what, path?)))
+    .collect();
+    let inputs: Vec<(String, &std::path::Path)> = args
+        .reports
+        .iter()
+        .map(|path| ("report being merged".to_owned(), path.as_path()))
+        .collect();
+    if let Err(message) = super::execution::refuse_overlaps(&outputs, &inputs, &[]) {
+        crate::errln!("error: {message}");
+        return exit::USAGE;
+    }
     let mut reports: Vec<(PathBuf, ReadReport)> = Vec::new();
     for path in &args.reports {
         match super::execution::read_report(path) {

@@ -53,7 +53,7 @@ pub async fn run(args: RunArgs) -> u8 {
         ("JUnit report", args.junit.as_deref()),
         ("JSON report", args.json.as_deref()),
     ];
-    if let Err(code) = execution.check_outputs(&reports) {
+    if let Err(code) = execution.check_outputs(&reports, &suites, &[]) {
         return code;
     }
     let snapshots = crate::snapshot::Policy {

@@ -117,8 +117,9 @@ impl Compiler<'_> {
         for (case, own) in cases.iter_mut().zip(own) {
             self.inherit(case, own, &inherited);
         }
+        let mut data_files = Vec::new();
         for from in raw.cases_from {
-            self.expand_rows(from, &mut generated);
+            data_files.extend(self.expand_rows(from, &mut generated));
         }
         for (case, origin) in generated {
             self.compile_case(case, origin, &inherited, &mut names, &mut cases);
@@ -138,6 +139,7 @@ impl Compiler<'_> {
             file: self.file.to_path_buf(),
             flow,
             cases,
+            data_files,
         }
     }
 
