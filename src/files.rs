@@ -109,6 +109,67 @@ fn destination(path: &Path) -> Result<Destination, String> {
     }
 }
 
+/// The file a path leads to, to tell whether two paths name the same one (`./a.xml` and
+/// `a.xml`, `out/../b.xml` and `b.xml`, a link and its target, two hard links).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// A file that exists: its device and inode (its resolved path where there are none).
+    Existing(u64, u64),
+    ExistingAt(PathBuf),
+    /// A file not there yet: its path with every folder that exists resolved, links and all,
+    /// and the rest read as written (`..` undoing the folder before it).
+    New(PathBuf),
+}
+
+/// Where `path` leads (see [`Place`]), or `None` when that cannot be told (a folder that
+/// cannot be read).
+pub fn place(path: &Path) -> Option<Place> {
+    if let Ok(meta) = std::fs::metadata(path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            return Some(Place::Existing(meta.dev(), meta.ino()));
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            return std::fs::canonicalize(path).ok().map(Place::ExistingAt);
+        }
+    }
+    resolve(path).map(Place::New)
+}
+
+/// `path` with its nearest existing folder resolved (links followed) and the rest appended as
+/// written: a path inside a resolved folder names a file inside it.
+pub fn resolve(path: &Path) -> Option<PathBuf> {
+    let (base, rest) = path.ancestors().find_map(|ancestor| {
+        let existing = if ancestor.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            ancestor
+        };
+        let base = std::fs::canonicalize(existing).ok()?;
+        Some((base, path.strip_prefix(ancestor).ok()?))
+    })?;
+    let mut resolved = base;
+    for part in rest.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                resolved.pop();
+            }
+            std::path::Component::Normal(name) => resolved.push(name),
+            _ => {}
+        }
+    }
+    Some(resolved)
+}
+
+/// Whether `path` names a device, a pipe or a socket, which reports are written into: two
+/// reports may go to `/dev/null`.
+pub fn is_stream(path: &Path) -> bool {
+    matches!(destination(path), Ok(Destination::Stream))
+}
+
 /// [`write_report_with`] for a report already rendered.
 pub fn write_report(path: &Path, contents: &str) -> Result<(), String> {
     write_report_with(path, |out| out.write_all(contents.as_bytes()))
@@ -266,6 +327,31 @@ mod tests {
             .map(|d| d.flatten().map(|e| e.file_name()).collect())
             .unwrap_or_default();
         assert_eq!(names, ["taken"]);
+    }
+
+    #[test]
+    fn paths_to_one_file_have_one_place() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("sub")).expect("a folder");
+        std::fs::write(root.join("a.xml"), "").expect("written");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root.join("sub"), root.join("link")).expect("a link");
+        let same = |a: &str, b: &str| place(&root.join(a)) == place(&root.join(b));
+        assert!(same("a.xml", "./a.xml"));
+        assert!(same("a.xml", "sub/../a.xml"));
+        assert!(same("new.json", "sub/../new.json"));
+        assert!(same("new.json", "missing/../new.json"));
+        assert!(same("sub/new.json", "missing/../sub/./new.json"));
+        assert!(!same("a.xml", "sub/a.xml"));
+        assert!(!same("new.json", "sub/new.json"));
+        #[cfg(unix)]
+        {
+            assert!(same("link/new.json", "sub/new.json"));
+            std::fs::hard_link(root.join("a.xml"), root.join("b.xml")).expect("a hard link");
+            assert!(same("a.xml", "b.xml"));
+        }
+        assert!(place(&root.join("x")).is_some());
     }
 
     #[test]

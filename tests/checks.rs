@@ -188,3 +188,158 @@ fn merged_shards_are_the_whole_run_and_none_may_be_missing() {
         mixed.stderr
     );
 }
+
+/// Outputs are JSON values: what a failing check found reads as JSON writes it (`\u0001`),
+/// not as Rust's debug format (`\u{1}`), on the terminal and in the JUnit failure text.
+#[test]
+fn found_values_are_written_as_json_writes_them() {
+    let dir = tempdir();
+    let suite = dir.path().join("echo.yaml");
+    std::fs::write(
+        &suite,
+        r#"suite: echo-controls
+flow: demo/bench/echo
+cases:
+  - name: control characters
+    message: "a\x01b\0 nul\u202Eok"
+    expect:
+      output:
+        - {path: $.echo, equals: plain}
+"#,
+    )
+    .expect("the suite is written");
+    let junit = dir.path().join("junit.xml");
+    let result = run(&[
+        "run",
+        suite.to_str().unwrap_or_default(),
+        "--embedded",
+        "--junit",
+        junit.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(result.code, 1, "{}", result.all());
+    let found = r#"found:    "a\u0001b\u0000 nul\u202eok""#;
+    assert!(result.stdout.contains(found), "{}", result.stdout);
+    assert!(!result.stdout.contains(r"\u{1}"), "{}", result.stdout);
+    let xml = common::read(&junit);
+    assert!(xml.contains(&found.replace('"', "&quot;")), "{xml}");
+}
+
+/// Shards run against one server: the merged report names it once, not once per shard.
+#[test]
+fn a_merged_report_names_each_server_once() {
+    let sim = common::Sim::start();
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let json = path(&format!("s{k}.json"));
+        let ran = sim.run(&["suites/triage.yaml", "--shard", &shard, "--json", &json]);
+        assert!(ran.code <= 1, "{}", ran.all());
+    }
+    let merged = path("merged.json");
+    let result = run(&[
+        "merge",
+        &path("s1.json"),
+        &path("s2.json"),
+        &path("s3.json"),
+        "--json",
+        &merged,
+    ]);
+    assert!(result.code <= 1, "{}", result.all());
+    let server = read_json(dir.path().join("s1.json").as_path())["server"].clone();
+    assert!(
+        server.as_str().is_some_and(|s| s.contains(&sim.url)),
+        "{server}"
+    );
+    assert_eq!(
+        read_json(dir.path().join("merged.json").as_path())["server"],
+        server
+    );
+}
+
+/// Shards of another run's plan, a shard given twice, shards split differently, or shards that
+/// do not say their plan are refused: each made a smaller report that passed.
+#[test]
+fn merge_refuses_shards_of_another_plan_or_split() {
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let shard = |suite: &str, k: u32, json: &str, extra: &[&str]| {
+        let shard = format!("{k}/3");
+        let json = path(json);
+        let mut args = vec![
+            "run",
+            suite,
+            "--embedded",
+            "--shard",
+            &shard,
+            "--json",
+            &json,
+        ];
+        args.extend_from_slice(extra);
+        let ran = run(&args);
+        assert!(ran.code <= 1, "{}", ran.all());
+    };
+    for k in 1..=3 {
+        shard(
+            "tests/fixtures/run/regressions.yaml",
+            k,
+            &format!("a{k}.json"),
+            &[],
+        );
+        shard("suites/vision.yaml", k, &format!("b{k}.json"), &[]);
+    }
+    let merge = |reports: &[&str]| {
+        let mut args = vec!["merge".to_owned()];
+        args.extend(reports.iter().map(|r| path(r)));
+        args.extend(["--json".to_owned(), path("merged.json")]);
+        run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    assert_eq!(merge(&["b1.json", "b2.json", "b3.json"]).code, 0);
+    let plan = &read_json(dir.path().join("b1.json").as_path())["plan"];
+    assert_eq!(plan["cases"], 5, "{plan}");
+    assert_eq!(
+        plan,
+        &read_json(dir.path().join("b3.json").as_path())["plan"]
+    );
+
+    let other = merge(&["b1.json", "b2.json", "a3.json"]);
+    other.assert_refused("b1.json and ");
+    other.assert_refused("a3.json are shards of different plans");
+
+    std::fs::copy(path("b3.json"), path("b3-again.json")).expect("copied");
+    merge(&["b1.json", "b2.json", "b3.json", "b3-again.json"])
+        .assert_refused("b3-again.json are both shard 3/3");
+
+    // Balanced by durations on some shards only: the parts overlap and leave cases out.
+    let full = path("full.json");
+    let ran = run(&["run", "suites/vision.yaml", "--embedded", "--json", &full]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let mut timed = read_json(dir.path().join("full.json").as_path());
+    for (i, case) in timed["cases"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        case["duration"] = serde_json::json!(if i == 0 { 100.0 } else { 1.0 });
+    }
+    std::fs::write(&full, timed.to_string()).expect("written");
+    for k in [2, 3] {
+        shard(
+            "suites/vision.yaml",
+            k,
+            &format!("t{k}.json"),
+            &["--shard-durations", &full],
+        );
+    }
+    merge(&["b1.json", "t2.json", "t3.json"]).assert_refused(
+        "the shards' reports hold 6 cases but their plan has 5: were the shards split differently",
+    );
+
+    // A shard report of an earlier flowcheck does not say its plan.
+    let mut older = read_json(dir.path().join("b2.json").as_path());
+    older.as_object_mut().map(|o| o.remove("plan"));
+    std::fs::write(path("b2-older.json"), older.to_string()).expect("written");
+    merge(&["b1.json", "b2-older.json", "b3.json"])
+        .assert_refused("b2-older.json does not say which plan it is a shard of");
+}

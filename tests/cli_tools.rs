@@ -157,3 +157,79 @@ fn errors_that_cannot_be_written_do_not_crash() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(2), "{output:?}");
 }
+
+/// `run`, `compare` and `gate` print as they go: an output that cannot be written is an error
+/// (exit 3, said on stderr) once the reports are written in full, and a reader that left
+/// (`| head`) ends the output quietly, with the exit code the run would have had.
+#[test]
+fn run_compare_and_gate_say_when_their_output_cannot_be_written() {
+    let dir = tempdir();
+    let json = dir.path().join("report.json");
+    let json = json.to_str().unwrap_or_default();
+    let commands: [&[&str]; 3] = [
+        &[
+            "run",
+            "tests/fixtures/run/regressions.yaml",
+            "--embedded",
+            "--json",
+            json,
+        ],
+        &[
+            "compare",
+            "--baseline",
+            "v2",
+            "--candidate",
+            "v3",
+            "suites/triage.yaml",
+            "--embedded",
+            "--json",
+            json,
+        ],
+        &[
+            "gate",
+            "--baseline",
+            "v2",
+            "--candidate",
+            "v3",
+            "suites/triage.yaml",
+            "--embedded",
+            "--json",
+            json,
+        ],
+    ];
+    for (args, code) in commands.into_iter().zip([1, 0, 1]) {
+        let _ = std::fs::remove_file(json);
+        let full = std::fs::File::create("/dev/full").expect("/dev/full opens");
+        let result = Run::from(flowcheck().args(args).stdout(full).output().expect("runs"));
+        assert_eq!(result.code, 3, "{args:?}: {}", result.all());
+        assert_eq!(
+            result
+                .stderr
+                .matches("error: cannot write the output: ")
+                .count(),
+            1,
+            "{args:?}: {}",
+            result.stderr
+        );
+        let report = common::read_json(std::path::Path::new(json));
+        assert!(
+            report["cases"].is_array() || report["comparisons"].is_array(),
+            "{args:?}: the report is written in full: {report}"
+        );
+
+        let mut child = flowcheck()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        drop(child.stdout.take());
+        let result = Run::from(child.wait_with_output().expect("ends"));
+        assert_eq!(result.code, code, "{args:?}: {}", result.all());
+        assert!(
+            !result.stderr.contains("cannot write"),
+            "{args:?}: {}",
+            result.stderr
+        );
+    }
+}

@@ -705,3 +705,74 @@ fn the_readme_policy_block_loads() {
         );
     }
 }
+
+/// Every latency in a report's attempts, in milliseconds.
+fn latencies(report: &serde_json::Value) -> Vec<f64> {
+    report["cases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|case| case["attempts"].as_array().into_iter().flatten())
+        .filter_map(|attempt| attempt["observation"]["latency"].as_f64())
+        .collect()
+}
+
+/// Reports keep latencies to the microsecond: whole milliseconds made a 0.6 ms baseline 0, so
+/// the gate saw no latency change against an 80 ms slower candidate. Reading a report back
+/// (merge, the gate) keeps them exactly, and older reports' whole milliseconds still read.
+#[test]
+fn reports_keep_latency_to_the_microsecond_and_read_it_back_exactly() {
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let ran = run(&[
+        "run",
+        "suites/triage.yaml",
+        "--embedded",
+        "--json",
+        &path("run.json"),
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let report = read_json(dir.path().join("run.json").as_path());
+    let measured = latencies(&report);
+    assert!(measured.len() > 5, "{report}");
+    let whole = |ms: f64| ms.fract() == 0.0;
+    assert!(
+        measured
+            .iter()
+            .all(|ms| ((ms * 1000.0).round() - ms * 1000.0).abs() < 1e-6),
+        "microseconds at most: {measured:?}"
+    );
+    assert!(!measured.iter().all(|ms| whole(*ms)), "{measured:?}");
+    assert!(report["duration_ms"].as_f64().is_some_and(|ms| !whole(ms)));
+
+    let merged = run(&["merge", &path("run.json"), "--json", &path("merged.json")]);
+    assert_eq!(merged.code, 0, "{}", merged.all());
+    assert_eq!(
+        latencies(&read_json(dir.path().join("merged.json").as_path())),
+        measured
+    );
+
+    // An older report, in whole milliseconds, is still read.
+    let mut older = report.clone();
+    for case in older["cases"].as_array_mut().into_iter().flatten() {
+        case["duration"] = serde_json::json!(case["duration"].as_f64().unwrap_or(0.0) as u64);
+        for attempt in case["attempts"].as_array_mut().into_iter().flatten() {
+            let ms = attempt["observation"]["latency"].as_f64().unwrap_or(0.0);
+            attempt["observation"]["latency"] = serde_json::json!(ms as u64);
+        }
+    }
+    std::fs::write(dir.path().join("older.json"), older.to_string()).expect("written");
+    let gated = run(&[
+        "gate",
+        "--baseline",
+        "production",
+        "--baseline-report",
+        &path("older.json"),
+        "--candidate",
+        "v2",
+        "--candidate-report",
+        &path("run.json"),
+        "suites/triage.yaml",
+    ]);
+    assert_eq!(gated.code, 0, "{}", gated.all());
+}

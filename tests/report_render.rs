@@ -170,6 +170,16 @@ fn junit_marks_failures_errors_flaky_and_skipped_and_validates() {
             && xml.contains(r#"timestamp="2027-01-15T08:00:00"#),
         "the run's start is on the root element: {xml}"
     );
+    // Each suite's time is the sum of its cases' (150 ms each), and it starts with the run.
+    for (suite, time) in [("production", "0.600"), ("v3", "0.300")] {
+        let start = format!(r#"<testsuite name="render @ {suite}""#);
+        let line = xml.lines().find(|l| l.contains(&start)).unwrap_or_default();
+        assert!(
+            line.contains(&format!(r#" time="{time}""#))
+                && line.contains(r#" timestamp="2027-01-15T08:00:00"#),
+            "{line}"
+        );
+    }
     let dir = common::tempdir();
     let path = dir.path().join("junit.xml");
     std::fs::write(&path, &xml).expect("written");
@@ -198,4 +208,42 @@ fn github_annotations_mark_failures_as_errors_and_flaky_cases_as_warnings() {
         "{annotations:#?}"
     );
     assert!(annotations[3].starts_with("::warning file=suites/render.yaml,line=17,title=render › flaky tagline @ production (flaky)::"), "{}", annotations[3]);
+}
+
+/// A case name or a flow output may hold characters XML 1.0 forbids (U+FFFE, U+FFFF, C0
+/// controls): the JUnit report writes them as JSON escapes and stays well-formed.
+#[test]
+fn junit_escapes_characters_xml_forbids() {
+    let dir = common::tempdir();
+    let suite = dir.path().join("echo.yaml");
+    std::fs::write(
+        &suite,
+        r#"suite: echo-xml
+flow: demo/bench/echo
+cases:
+  - name: "odd \uFFFE name"
+    message: "x\uFFFE\uFFFF\x01y"
+    expect:
+      output:
+        - {path: $.echo, equals: plain}
+"#,
+    )
+    .expect("the suite is written");
+    let junit = dir.path().join("junit.xml");
+    let result = common::run(&[
+        "run",
+        suite.to_str().unwrap_or_default(),
+        "--embedded",
+        "--junit",
+        junit.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(result.code, 1, "{}", result.all());
+    common::assert_valid_junit(&junit);
+    let xml = common::read(&junit);
+    assert!(xml.contains(r#"<testcase name="odd \ufffe name""#), "{xml}");
+    assert!(
+        xml.contains(r#"found:    &quot;x\ufffe\uffff\u0001y&quot;"#),
+        "{xml}"
+    );
+    assert!(!xml.contains(['\u{fffe}', '\u{ffff}', '\u{1}']), "{xml}");
 }

@@ -411,6 +411,183 @@ fn a_report_that_could_not_be_written_stops_the_run_before_anything_is_sent() {
     assert_eq!(left.len(), 1, "only a-file is left: {left:?}");
 }
 
+/// Outputs are compared by the file they lead to, not as written (`./a.xml` is `a.xml`), and
+/// none may overwrite a file the command reads: a suite, its data file, its snapshots, an
+/// earlier report or a policy. Each used to exit 0 with a report lost or an input destroyed.
+#[test]
+fn outputs_that_are_one_file_or_an_input_are_refused_before_anything_is_sent() {
+    let dir = tempdir();
+    let root = env!("CARGO_MANIFEST_DIR");
+    for folder in ["suites/data", "suites/schemas"] {
+        std::fs::create_dir_all(dir.path().join(folder)).expect("a folder");
+    }
+    for (from, to) in [
+        (
+            "suites/schemas/triage-result.json",
+            "suites/schemas/triage-result.json",
+        ),
+        ("suites/vision.yaml", "victim.yaml"),
+        ("suites/triage.yaml", "suites/triage.yaml"),
+        ("suites/triage-data.yaml", "suites/triage-data.yaml"),
+        (
+            "suites/data/triage-cases.csv",
+            "suites/data/triage-cases.csv",
+        ),
+    ] {
+        std::fs::copy(format!("{root}/{from}"), dir.path().join(to)).expect("copied");
+    }
+    std::fs::write(dir.path().join("policy.yaml"), "max_regressions: 0\n").expect("written");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("victim.yaml", dir.path().join("link.yaml")).expect("a link");
+    let in_dir = |args: &[&str]| {
+        common::Run::from(
+            common::flowcheck()
+                .current_dir(dir.path())
+                .args(args)
+                .output()
+                .expect("runs"),
+        )
+    };
+    let ran = in_dir(&["run", "victim.yaml", "--embedded", "--json", "r.json"]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let inputs = [
+        "victim.yaml",
+        "suites/data/triage-cases.csv",
+        "r.json",
+        "policy.yaml",
+    ];
+    let before: Vec<Vec<u8>> = inputs
+        .iter()
+        .map(|f| std::fs::read(dir.path().join(f)).expect("read"))
+        .collect();
+
+    let run_victim = ["run", "victim.yaml", "--embedded"];
+    let with = |base: &[&'static str], extra: &[&'static str]| -> Vec<&'static str> {
+        base.iter().chain(extra).copied().collect()
+    };
+    let compare = [
+        "compare",
+        "--baseline",
+        "production",
+        "--baseline-report",
+        "r.json",
+        "--candidate",
+        "v2",
+        "victim.yaml",
+        "--embedded",
+    ];
+    let mut refused: Vec<(Vec<&str>, &str)> = vec![
+        (
+            with(&run_victim, &["--junit", "./a.xml", "--json", "a.xml"]),
+            "the JUnit report and the JSON report would both be written to a.xml (./a.xml and a.xml are one file)",
+        ),
+        (
+            with(&run_victim, &["--junit", "out/../b.xml", "--json", "b.xml"]),
+            "would both be written to b.xml",
+        ),
+        (
+            with(&run_victim, &["--record", ".", "--json", "recording.jsonl"]),
+            "the JSON report and the recording would both be written to",
+        ),
+        (
+            with(&run_victim, &["--json", "victim.yaml"]),
+            "the JSON report would overwrite victim.yaml, the suite vision-describe, which this command reads",
+        ),
+        (
+            vec![
+                "run",
+                "suites/triage-data.yaml",
+                "--embedded",
+                "--junit",
+                "suites/data/triage-cases.csv",
+            ],
+            "the JUnit report would overwrite suites/data/triage-cases.csv, the data file of suite triage-data",
+        ),
+        (
+            vec![
+                "run",
+                "suites/triage.yaml",
+                "--embedded",
+                "--json",
+                "suites/__snapshots__/triage/report.json",
+            ],
+            "which holds the snapshots of suite support-triage",
+        ),
+        (
+            with(
+                &run_victim,
+                &[
+                    "--shard",
+                    "1/2",
+                    "--shard-durations",
+                    "r.json",
+                    "--json",
+                    "./r.json",
+                ],
+            ),
+            "the JSON report would overwrite ./r.json, the --shard-durations report",
+        ),
+        (
+            with(&compare, &["--json", "r.json"]),
+            "the JSON comparison would overwrite r.json, the --baseline-report",
+        ),
+        (
+            with(&compare, &["--markdown", "victim.yaml"]),
+            "the Markdown comparison would overwrite victim.yaml, the suite vision-describe",
+        ),
+    ];
+    let mut gate = with(
+        &compare,
+        &["--policy", "policy.yaml", "--html", "policy.yaml"],
+    );
+    gate[0] = "gate";
+    refused.push((
+        gate,
+        "the HTML comparison would overwrite policy.yaml, the --policy",
+    ));
+    #[cfg(unix)]
+    refused.push((
+        with(&run_victim, &["--json", "link.yaml"]),
+        "the JSON report would overwrite link.yaml, the suite vision-describe",
+    ));
+    for (args, message) in refused {
+        let result = in_dir(&args);
+        result.assert_refused(message);
+        assert!(
+            result.stderr.contains("nothing was sent"),
+            "{}",
+            result.stderr
+        );
+    }
+    let merged = in_dir(&["merge", "r.json", "--json", "./r.json"]);
+    merged
+        .assert_refused("the merged JSON report would overwrite ./r.json, the report being merged");
+    let after: Vec<Vec<u8>> = inputs
+        .iter()
+        .map(|f| std::fs::read(dir.path().join(f)).expect("read"))
+        .collect();
+    assert!(before == after, "an input was overwritten");
+    for written in [
+        "a.xml",
+        "b.xml",
+        "out",
+        "recording.jsonl",
+        "suites/__snapshots__",
+    ] {
+        assert!(!dir.path().join(written).exists(), "{written} was written");
+    }
+
+    // Devices are written into, never replaced: two reports may go to /dev/null.
+    #[cfg(unix)]
+    {
+        let result = in_dir(&with(
+            &run_victim,
+            &["--junit", "/dev/null", "--json", "/dev/null"],
+        ));
+        assert_eq!(result.code, 0, "{}", result.all());
+    }
+}
+
 /// `--json /dev/stdout`, a fifo or a link name a place to write into: replacing it with a new
 /// file (the atomic rename used for regular files) would break the link, or a device for
 /// everyone on the machine.

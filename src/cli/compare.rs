@@ -11,7 +11,7 @@ use crate::report::{Terminal, write_report};
 use crate::run::Stop;
 use crate::suite::Target;
 use crate::words::{agree, counted};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
@@ -52,7 +52,7 @@ pub struct GateArgs {
 }
 
 pub async fn compare(args: CompareArgs) -> u8 {
-    match compare_and_report(&args, None).await {
+    match compare_and_report(&args, None, None).await {
         Ok(outcome) => outcome.exit_code(),
         Err(code) => code,
     }
@@ -69,7 +69,7 @@ pub async fn gate(args: GateArgs) -> u8 {
         },
         None => Policy::default(),
     };
-    match compare_and_report(&args.compare, Some(&policy)).await {
+    match compare_and_report(&args.compare, Some(&policy), args.policy.as_deref()).await {
         Ok(outcome) if outcome.infrastructure_failed() => outcome.exit_code(),
         Ok(outcome) if outcome.stop == Some(Stop::Interrupted) => exit::INTERRUPTED,
         Ok(outcome) if outcome.gates.iter().all(|gate| gate.accepted) => exit::SUCCESS,
@@ -108,7 +108,12 @@ fn parse_target(text: &str) -> Result<Target, u8> {
     })
 }
 
-async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Result<Compared, u8> {
+/// `policy_file`: where the gate's policy was read, which no report may overwrite.
+async fn compare_and_report(
+    args: &CompareArgs,
+    policy: Option<&Policy>,
+    policy_file: Option<&Path>,
+) -> Result<Compared, u8> {
     let baseline = parse_target(&args.baseline)?;
     let mut candidates = Vec::new();
     for text in &args.candidates {
@@ -124,11 +129,6 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
     };
 
     let execution = &args.execution;
-    execution.check_outputs(&[
-        ("Markdown comparison", args.markdown.as_deref()),
-        ("JSON comparison", args.json.as_deref()),
-        ("HTML comparison", args.html.as_deref()),
-    ])?;
     let baseline_label = baseline.to_string();
     let earlier_candidates = match &args.candidate_report {
         Some(path) => {
@@ -160,11 +160,36 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
                 .filter(|c| *c != baseline || earlier.is_some()),
         );
     }
+    // The suites are loaded when something runs; otherwise only their files are named.
+    let (suites, named) = if targets.is_empty() {
+        let named = crate::suite::load::discover(&execution.paths).unwrap_or_default();
+        (Vec::new(), named)
+    } else {
+        (execution.load()?, Vec::new())
+    };
+    let inputs: Vec<(&str, &Path)> = [
+        ("--baseline-report", args.baseline_report.as_deref()),
+        ("--candidate-report", args.candidate_report.as_deref()),
+        ("--policy", policy_file),
+    ]
+    .into_iter()
+    .filter_map(|(what, path)| Some((what, path?)))
+    .chain(named.iter().map(|file| ("suite", file.as_path())))
+    .collect();
+    execution.check_outputs(
+        &[
+            ("Markdown comparison", args.markdown.as_deref()),
+            ("JSON comparison", args.json.as_deref()),
+            ("HTML comparison", args.html.as_deref()),
+        ],
+        &suites,
+        &inputs,
+    )?;
     let mut progress = Terminal::progress_only();
     let live = if targets.is_empty() {
         Live::default()
     } else {
-        run_live(execution, &targets, baseline, twice, &mut progress).await?
+        run_live(execution, suites, &targets, baseline, twice, &mut progress).await?
     };
     let (stop, errored_only) = (live.stop.clone(), live.errored_only);
     let baseline_samples: Vec<Sample> = match earlier {
@@ -291,6 +316,7 @@ async fn compare_and_report(args: &CompareArgs, policy: Option<&Policy>) -> Resu
         .map_err(|err| err.to_string());
         report_failed |= report_error("JSON", json.and_then(|text| write_report(path, &text)));
     }
+    report_failed |= super::run::output_error(&mut progress);
     Ok(Compared {
         gates,
         stop,
@@ -314,12 +340,12 @@ struct Live {
 /// and their attempts are dealt in turn to a baseline and a candidate sample.
 async fn run_live(
     execution: &ExecutionArgs,
+    mut suites: Vec<crate::suite::Suite>,
     targets: &[Target],
     baseline: Target,
     twice: bool,
     progress: &mut Terminal,
 ) -> Result<Live, u8> {
-    let mut suites = execution.load()?;
     // A case that names its own targets is about those versions: run on others it would
     // fail by design and count against both sides. It stays when it names them all.
     let mut pinned: Vec<String> = Vec::new();
@@ -335,7 +361,7 @@ async fn run_live(
             case.targets = targets.to_vec();
         }
     }
-    let mut plan = execution.plan(&suites)?;
+    let (mut plan, _) = execution.plan(&suites)?;
     // Said once the selection is known to hold something: `--filter zzz` just says nothing
     // matches.
     if !pinned.is_empty() {

@@ -9,7 +9,7 @@ use crate::record;
 use crate::report::Terminal;
 use crate::run::shard::{self, Shard};
 use crate::run::{
-    self, CaseOutcome, Event, Planned, RetryPolicy, RunOptions, Selection, Stop, Totals,
+    self, CaseOutcome, Event, PlanId, Planned, RetryPolicy, RunOptions, Selection, Stop, Totals,
 };
 use crate::suite::{MAX_REPEAT, Suite};
 use crate::words::counted;
@@ -121,7 +121,7 @@ pub fn read_report(path: &std::path::Path) -> Result<crate::report::json::ReadRe
 
 /// What the selection flags chose.
 pub enum Selected {
-    Plan(Vec<Planned>),
+    Plan(Vec<Planned>, PlanId),
     /// `--only-failed` named a report in which every case passed (or that holds none): why.
     NothingToRerun(String),
 }
@@ -203,11 +203,12 @@ impl ExecutionArgs {
         Ok(suites)
     }
 
-    /// Plan the selected cases, or the exit code to stop with when nothing is selected (also
-    /// when `--only-failed` names a report where nothing failed: there is nothing to compare).
-    pub fn plan(&self, suites: &[Suite]) -> Result<Vec<Planned>, u8> {
+    /// Plan the selected cases (this shard's, with `--shard`) and identify the whole plan, or
+    /// the exit code to stop with when nothing is selected (also when `--only-failed` names a
+    /// report where nothing failed: there is nothing to compare).
+    pub fn plan(&self, suites: &[Suite]) -> Result<(Vec<Planned>, PlanId), u8> {
         match self.select(suites)? {
-            Selected::Plan(plan) => Ok(plan),
+            Selected::Plan(plan, id) => Ok((plan, id)),
             Selected::NothingToRerun(_) => {
                 crate::errln!("error: no case matches the selection; nothing was sent");
                 Err(exit::USAGE)
@@ -215,8 +216,8 @@ impl ExecutionArgs {
         }
     }
 
-    /// Plan the selected cases; or say that `--only-failed`'s report has nothing to rerun; or
-    /// the exit code to stop with when nothing is selected.
+    /// Plan the selected cases and identify the whole plan; or say that `--only-failed`'s
+    /// report has nothing to rerun; or the exit code to stop with when nothing is selected.
     pub fn select(&self, suites: &[Suite]) -> Result<Selected, u8> {
         let selection = Selection {
             filters: self.filter.clone(),
@@ -247,6 +248,7 @@ impl ExecutionArgs {
             crate::errln!("error: no case matches the selection; nothing was sent");
             return Err(exit::USAGE);
         }
+        let id = run::plan::identify(suites, &plan, self.shard.map_or(1, |s| s.total));
         if let Some(shard) = self.shard {
             let durations = match &self.shard_durations {
                 Some(path) => {
@@ -267,7 +269,7 @@ impl ExecutionArgs {
             };
             plan = shard::select(&plan, shard, durations.as_ref());
         }
-        Ok(Selected::Plan(plan))
+        Ok(Selected::Plan(plan, id))
     }
 
     pub fn options(&self, fail_fast: bool, snapshots: crate::snapshot::Policy) -> RunOptions {
@@ -286,32 +288,75 @@ impl ExecutionArgs {
     }
 
     /// Refuse to start when a file written at the end (the command's `reports`, and the
-    /// recording) could not be written: found now, before anything is sent.
-    pub fn check_outputs(&self, reports: &[(&str, Option<&Path>)]) -> Result<(), u8> {
+    /// recording) could not be written, would be written where another is, or over a file this
+    /// command reads (`inputs`, the `suites` and their data files, the files its options name):
+    /// found now, before anything is sent.
+    pub fn check_outputs(
+        &self,
+        reports: &[(&str, Option<&Path>)],
+        suites: &[Suite],
+        inputs: &[(&str, &Path)],
+    ) -> Result<(), u8> {
         let recording = self
             .connection
             .record
             .as_ref()
             .map(|dir| dir.join(record::FILE));
-        let outputs = reports
+        let outputs: Vec<(&str, &Path)> = reports
             .iter()
             .copied()
-            .chain([("recording", recording.as_deref())]);
-        let mut written: Vec<(&str, &Path)> = Vec::new();
+            .chain([("recording", recording.as_deref())])
+            .filter_map(|(what, path)| Some((what, path?)))
+            .collect();
+        let replayed = self
+            .connection
+            .replay
+            .as_ref()
+            .map(|dir| dir.join(record::FILE));
+        let options = [
+            ("recording --replay answers from", replayed.as_deref()),
+            ("--only-failed report", self.only_failed.as_deref()),
+            ("--shard-durations report", self.shard_durations.as_deref()),
+            ("--api-key-file", self.connection.api_key_file.as_deref()),
+            ("--ca-bundle", self.connection.ca_bundle.as_deref()),
+        ];
+        let mut read: Vec<(String, &Path)> = inputs
+            .iter()
+            .map(|&(what, path)| (what.to_owned(), path))
+            .chain(
+                options
+                    .iter()
+                    .filter_map(|&(what, path)| Some((what.to_owned(), path?))),
+            )
+            .collect();
+        for suite in suites {
+            read.push((format!("suite {}", suite.name), &suite.file));
+            read.extend(
+                suite
+                    .data_files
+                    .iter()
+                    .map(|file| (format!("data file of suite {}", suite.name), file.as_path())),
+            );
+        }
+        let folders: Vec<(String, PathBuf)> = suites
+            .iter()
+            .map(|suite| {
+                (
+                    format!("snapshots of suite {}", suite.name),
+                    crate::snapshot::store::folder(suite),
+                )
+            })
+            .collect();
+        // Before any folder is made for an output.
+        if let Err(message) = refuse_overlaps(&outputs, &read, &folders) {
+            crate::errln!("error: {message}; nothing was sent");
+            return Err(exit::USAGE);
+        }
         for (what, path) in outputs {
-            let Some(path) = path else { continue };
-            if let Some((first, _)) = written.iter().find(|(_, p)| *p == path) {
-                crate::errln!(
-                    "error: the {first} and the {what} would both be written to {}; nothing was sent",
-                    path.display()
-                );
-                return Err(exit::USAGE);
-            }
             if let Err(message) = crate::files::check_writable(path) {
                 crate::errln!("error: the {what} cannot be written: {message}; nothing was sent");
                 return Err(exit::USAGE);
             }
-            written.push((what, path));
         }
         Ok(())
     }
@@ -402,4 +447,57 @@ impl ExecutionArgs {
             signals,
         })
     }
+}
+
+/// Refuse `outputs` (what, path) that name one file between them, a file in `inputs` (what,
+/// path), or a place inside one of `folders`: paths are compared by the file they lead to
+/// (`./a.xml` is `a.xml`, a link is its target), not as written. Devices and pipes (`/dev/null`)
+/// are written into, never replaced, and may be named more than once.
+pub fn refuse_overlaps(
+    outputs: &[(&str, &Path)],
+    inputs: &[(String, &Path)],
+    folders: &[(String, PathBuf)],
+) -> Result<(), String> {
+    use crate::files::{is_stream, place, resolve};
+    let inputs: Vec<(&str, &Path, Option<crate::files::Place>)> = inputs
+        .iter()
+        .map(|(what, path)| (what.as_str(), *path, place(path)))
+        .collect();
+    let folders: Vec<(&str, PathBuf)> = folders
+        .iter()
+        .filter_map(|(what, folder)| Some((what.as_str(), resolve(folder)?)))
+        .collect();
+    let mut written: Vec<(&str, &Path, crate::files::Place)> = Vec::new();
+    for &(what, path) in outputs {
+        if is_stream(path) {
+            continue;
+        }
+        let Some(here) = place(path) else { continue };
+        if let Some((first, other, _)) = written.iter().find(|(_, _, p)| *p == here) {
+            let named = match *other == path {
+                true => String::new(),
+                false => format!(" ({} and {} are one file)", other.display(), path.display()),
+            };
+            return Err(format!(
+                "the {first} and the {what} would both be written to {}{named}",
+                path.display(),
+            ));
+        }
+        if let Some((input, _, _)) = inputs.iter().find(|(_, _, p)| p.as_ref() == Some(&here)) {
+            return Err(format!(
+                "the {what} would overwrite {}, the {input}, which this command reads",
+                path.display(),
+            ));
+        }
+        if let Some(resolved) = resolve(path)
+            && let Some((kept, folder)) = folders.iter().find(|(_, f)| resolved.starts_with(f))
+        {
+            return Err(format!(
+                "the {what} would be written into {}, which holds the {kept}",
+                folder.display()
+            ));
+        }
+        written.push((what, path, here));
+    }
+    Ok(())
 }

@@ -6,7 +6,7 @@ use crate::exit;
 use crate::report::{self, json::ReadReport};
 use crate::run::{CaseOutcome, Stop, Totals};
 use crate::words::{agree, counted};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -28,6 +28,22 @@ pub fn merge(args: MergeArgs) -> u8 {
         crate::errln!(
             "error: say where to write the merged report: --json PATH and/or --junit PATH"
         );
+        return exit::USAGE;
+    }
+    let outputs: Vec<(&str, &std::path::Path)> = [
+        ("merged JSON report", args.json.as_deref()),
+        ("merged JUnit report", args.junit.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(what, path)| Some((what, path?)))
+    .collect();
+    let inputs: Vec<(String, &std::path::Path)> = args
+        .reports
+        .iter()
+        .map(|path| ("report being merged".to_owned(), path.as_path()))
+        .collect();
+    if let Err(message) = super::execution::refuse_overlaps(&outputs, &inputs, &[]) {
+        crate::errln!("error: {message}");
         return exit::USAGE;
     }
     let mut reports: Vec<(PathBuf, ReadReport)> = Vec::new();
@@ -74,7 +90,13 @@ pub fn merge(args: MergeArgs) -> u8 {
         .filter_map(|(_, r)| humantime::parse_rfc3339_weak(&r.started_at).ok())
         .min()
         .unwrap_or_else(SystemTime::now);
-    let servers: Vec<&str> = reports.iter().map(|(_, r)| r.server.as_str()).collect();
+    // Shards of one run usually share a server: each is named once, in order of appearance.
+    let mut servers: Vec<&str> = Vec::new();
+    for (_, report) in &reports {
+        if !servers.contains(&report.server.as_str()) {
+            servers.push(&report.server);
+        }
+    }
     let stop = reports
         .iter()
         .find_map(|(_, r)| r.stopped.clone())
@@ -89,6 +111,7 @@ pub fn merge(args: MergeArgs) -> u8 {
             server: &servers,
             stop: stop.as_ref(),
             shard: None,
+            plan: None,
         };
         let written = report::json::write(path, &cases, totals, &header);
         failed |= report_error("JSON", written);
@@ -119,56 +142,89 @@ pub fn merge(args: MergeArgs) -> u8 {
     }
 }
 
-/// Reports of a sharded run must be all its shards: one missing would make a smaller report
-/// that passes. Reports of runs without `--shard` are taken as they are.
+/// Reports of a sharded run must be all its shards, each once, of one plan: one missing, or one
+/// of another run in its place, would make a smaller report that passes. Reports of runs
+/// without `--shard` are taken as they are.
 fn every_shard(reports: &[(PathBuf, ReadReport)]) -> Result<(), String> {
-    let Some((first_path, first)) = reports
+    let Some((first_path, first, first_plan)) = reports
         .iter()
-        .find_map(|(path, r)| r.shard.map(|s| (path, s)))
+        .find_map(|(path, r)| r.shard.map(|s| (path, s, r.plan.as_ref())))
     else {
         return Ok(());
     };
-    let mut indices = std::collections::BTreeSet::new();
+    let mut indices: BTreeMap<u32, &PathBuf> = BTreeMap::new();
     for (path, report) in reports {
-        match report.shard {
-            None => {
-                return Err(format!(
-                    "{} is not a shard's report, but {} is (shard {}/{})",
-                    path.display(),
-                    first_path.display(),
-                    first.index,
-                    first.total
-                ));
-            }
-            Some(shard) if shard.total != first.total => {
-                return Err(format!(
-                    "{} is shard {}/{} and {} is shard {}/{}: these are not shards of one run",
-                    first_path.display(),
-                    first.index,
-                    first.total,
-                    path.display(),
-                    shard.index,
-                    shard.total
-                ));
-            }
-            Some(shard) => {
-                indices.insert(shard.index);
-            }
+        let Some(shard) = report.shard else {
+            return Err(format!(
+                "{} is not a shard's report, but {} is (shard {}/{})",
+                path.display(),
+                first_path.display(),
+                first.index,
+                first.total
+            ));
+        };
+        if shard.total != first.total {
+            return Err(format!(
+                "{} is shard {}/{} and {} is shard {}/{}: these are not shards of one run",
+                first_path.display(),
+                first.index,
+                first.total,
+                path.display(),
+                shard.index,
+                shard.total
+            ));
+        }
+        let (Some(plan), Some(first_plan)) = (&report.plan, first_plan) else {
+            let older = if report.plan.is_none() {
+                path
+            } else {
+                first_path
+            };
+            return Err(format!(
+                "{} does not say which plan it is a shard of (an earlier flowcheck wrote it), so it cannot be told apart from a shard of another run: run every shard with this flowcheck",
+                older.display()
+            ));
+        };
+        if plan.fingerprint != first_plan.fingerprint {
+            return Err(format!(
+                "{} and {} are shards of different plans (other suites, cases, targets, repeats or selection): these are not shards of one run",
+                first_path.display(),
+                path.display()
+            ));
+        }
+        if let Some(other) = indices.insert(shard.index, path) {
+            return Err(format!(
+                "{} and {} are both shard {}/{}: each shard's report is merged once",
+                other.display(),
+                path.display(),
+                shard.index,
+                shard.total
+            ));
         }
     }
     let missing: Vec<String> = (1..=first.total)
-        .filter(|k| !indices.contains(k))
+        .filter(|k| !indices.contains_key(k))
         .map(|k| format!("{k}/{}", first.total))
         .collect();
-    if missing.is_empty() {
-        return Ok(());
+    if !missing.is_empty() {
+        let n = missing.len() as u64;
+        return Err(format!(
+            "the {} {} {} missing: the merged report would lack {} cases",
+            agree(n, "report of shard", "reports of shards"),
+            missing.join(", "),
+            agree(n, "is", "are"),
+            agree(n, "its", "their")
+        ));
     }
-    let n = missing.len() as u64;
-    Err(format!(
-        "the {} {} {} missing: the merged report would lack {} cases",
-        agree(n, "report of shard", "reports of shards"),
-        missing.join(", "),
-        agree(n, "is", "are"),
-        agree(n, "its", "their")
-    ))
+    // Shards of one plan split differently (`--shard-durations` given to some) may each be
+    // whole and still leave cases to none.
+    let held: usize = reports.iter().map(|(_, r)| r.cases.len()).sum();
+    match first_plan {
+        Some(plan) if held != plan.cases => Err(format!(
+            "the shards' reports hold {} but their plan has {}: were the shards split differently (--shard-durations given to some only)?",
+            counted(held as u64, "case"),
+            plan.cases
+        )),
+        _ => Ok(()),
+    }
 }

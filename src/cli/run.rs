@@ -48,7 +48,7 @@ pub async fn run(args: RunArgs) -> u8 {
     };
     if args.list {
         return super::print_all(match &selected {
-            Selected::Plan(plan) => list(&suites, plan),
+            Selected::Plan(plan, _) => list(&suites, plan),
             Selected::NothingToRerun(why) => format!("{why}; nothing would run\n"),
         });
     }
@@ -56,12 +56,12 @@ pub async fn run(args: RunArgs) -> u8 {
         ("JUnit report", args.junit.as_deref()),
         ("JSON report", args.json.as_deref()),
     ];
-    if let Err(code) = execution.check_outputs(&reports) {
+    if let Err(code) = execution.check_outputs(&reports, &suites, &[]) {
         return code;
     }
     let mut terminal = Terminal::new(!args.failures_only);
-    let executed = match selected {
-        Selected::Plan(plan) => {
+    let (executed, plan_id) = match selected {
+        Selected::Plan(plan, id) => {
             let snapshots = crate::snapshot::Policy {
                 update: args.update_snapshots,
                 ci: super::in_ci(),
@@ -77,13 +77,14 @@ pub async fn run(args: RunArgs) -> u8 {
             };
             // The reports read only the outcomes: free the loaded cases before writing them.
             drop((suites, plan));
-            executed
+            (executed, Some(id))
         }
         // Nothing to connect to or send: the reports, if asked for, are empty (and valid).
         Selected::NothingToRerun(why) => {
             terminal.line(&format!("{why}; nothing was sent"));
             drop(suites);
-            super::execution::Executed::nothing("none: nothing to rerun".into())
+            let nothing = super::execution::Executed::nothing("none: nothing to rerun".into());
+            (nothing, None)
         }
     };
 
@@ -126,6 +127,7 @@ pub async fn run(args: RunArgs) -> u8 {
                 server: &server,
                 stop: stop.as_ref(),
                 shard,
+                plan: plan_id,
             };
             let written = report::json::write(path, &outcomes, totals, &header);
             report_failed |= report_error("JSON", written);
@@ -138,8 +140,12 @@ pub async fn run(args: RunArgs) -> u8 {
     })
     .await;
     drop(signals);
+    // Said after the reports, which are written whatever became of the output.
+    let output_failed = output_error(&mut terminal);
     match written {
-        Ok((report_failed, stop)) => exit_code(&totals, stop.as_ref(), report_failed),
+        Ok((report_failed, stop)) => {
+            exit_code(&totals, stop.as_ref(), report_failed || output_failed)
+        }
         Err(err) => {
             crate::errln!("error: writing the reports failed: {err}");
             exit::INFRA
@@ -176,6 +182,18 @@ fn list(suites: &[Suite], plan: &[Planned]) -> String {
         counted(from.len() as u64, "suite")
     );
     text
+}
+
+/// Whether the command's output could not be written (a full disk), said on stderr; a reader
+/// that left (`| head`) is no error.
+pub fn output_error(terminal: &mut Terminal) -> bool {
+    match terminal.write_error() {
+        Some(err) => {
+            crate::errln!("error: cannot write the output: {err}");
+            true
+        }
+        None => false,
+    }
 }
 
 pub fn report_error(what: &str, written: Result<(), String>) -> bool {

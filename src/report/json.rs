@@ -2,7 +2,7 @@
 //! is the format later commands (compare, merge, --only-failed) read, so it is versioned.
 
 use crate::run::shard::Shard;
-use crate::run::{CaseOutcome, Stop, Totals};
+use crate::run::{CaseOutcome, PlanId, Stop, Totals};
 use serde::Serialize;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -21,6 +21,8 @@ pub struct JsonReport<'a> {
     pub stopped: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanId>,
     pub totals: Totals,
     pub cases: &'a [CaseOutcome],
 }
@@ -33,6 +35,8 @@ pub struct RunHeader<'a> {
     pub stop: Option<&'a Stop>,
     /// `--shard K/N`, so that `merge` can tell when a shard's report is missing.
     pub shard: Option<Shard>,
+    /// What identifies the run's plan, so that `merge` can tell shards of another run.
+    pub plan: Option<PlanId>,
 }
 
 /// Write the report to `path` (atomically) as it is serialized, without holding it all in
@@ -61,6 +65,7 @@ fn report<'a>(
         duration_ms: header.elapsed,
         server: header.server,
         shard: header.shard,
+        plan: header.plan.clone(),
         stopped: header.stop.map(|s| match s {
             Stop::Interrupted => "interrupted".to_owned(),
             Stop::FailFast => "fail_fast".to_owned(),
@@ -86,6 +91,8 @@ pub struct ReadReport {
     pub stopped: Option<String>,
     #[serde(default)]
     pub shard: Option<Shard>,
+    #[serde(default)]
+    pub plan: Option<PlanId>,
     pub cases: Vec<CaseOutcome>,
 }
 

@@ -3,13 +3,17 @@
 //! `<error>`, repeats that did not pass are flaky or rerun elements. The output validates
 //! against the Surefire schema (`shared/schemas/junit-10.xsd`), which allows properties on
 //! suites only: the target and flow go there, each case's latency in its `time` and output.
+//!
+//! Every string goes through [`xml_safe`] on its way in: names, outputs and server messages
+//! may hold characters XML 1.0 forbids, and one of them makes the whole file unreadable.
 
 use super::render::{attempt_details, case_details, headline};
 use super::style::plain;
 use crate::run::{Attempt, AttemptResult, CaseOutcome, CaseStatus};
 use quick_junit::{
-    FlakyOrRerun, NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite,
+    FlakyOrRerun, NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite,
 };
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -59,14 +63,19 @@ pub fn report(outcomes: &[CaseOutcome], started: SystemTime, elapsed: Duration) 
     }
     for cases in groups.values() {
         let Some(first) = cases.first() else { continue };
-        let mut suite = TestSuite::new(format!("{} @ {}", first.suite, first.target));
-        suite.add_property(("flow", &*first.flow));
-        suite.add_property(("target", first.target.as_str()));
-        suite.add_property(("file", first.file.display().to_string().as_str()));
+        let mut suite = TestSuite::new(xml_safe(&format!("{} @ {}", first.suite, first.target)));
+        let file = first.file.display().to_string();
+        suite.add_property(Property::new("flow", xml_safe(&first.flow)));
+        suite.add_property(Property::new("target", xml_safe(&first.target)));
+        suite.add_property(Property::new("file", xml_safe(&file)));
         // The Surefire schema allows `file` on test suites (not on test cases).
-        suite
-            .extra
-            .insert("file".into(), first.file.display().to_string().into());
+        suite.extra.insert("file".into(), xml_safe(&file).into());
+        // A suite's time is the sum of its cases' times, as JUnit consumers expect (cases run
+        // side by side, so it may exceed the run's); every suite starts with the run.
+        suite.set_time(cases.iter().fold(Duration::ZERO, |sum, outcome| {
+            sum.saturating_add(outcome.duration)
+        }));
+        suite.set_timestamp(chrono::DateTime::<chrono::Utc>::from(started));
         suite.add_test_cases(cases.iter().map(|outcome| test_case(outcome)));
         report.add_test_suite(suite);
     }
@@ -92,28 +101,28 @@ fn test_case(outcome: &CaseOutcome) -> TestCase {
             };
             let mut status = TestCaseStatus::non_success(kind);
             if let Some(first) = failing.first() {
-                status.set_message(headline(first));
+                status.set_message(xml_safe(&headline(first)));
                 status.set_type(if kind == NonSuccessKind::Failure {
                     "assertion"
                 } else {
                     "error"
                 });
             }
-            status.set_description(plain(&case_details(outcome)));
+            status.set_description(xml_safe(&plain(&case_details(outcome))));
             status.set_rerun_kind(FlakyOrRerun::Rerun);
             status.add_reruns(failing.iter().skip(1).map(|a| rerun(a)));
             status
         }
         CaseStatus::NotRun => {
             let mut status = TestCaseStatus::skipped();
-            status.set_message(outcome.reason.clone().unwrap_or_else(|| "not run".into()));
+            status.set_message(xml_safe(outcome.reason.as_deref().unwrap_or("not run")));
             status
         }
     };
-    let mut case = TestCase::new(outcome.case.as_str(), status);
-    case.set_classname(format!("{}.{}", outcome.suite, outcome.target));
+    let mut case = TestCase::new(xml_safe(&outcome.case), status);
+    case.set_classname(xml_safe(&format!("{}.{}", outcome.suite, outcome.target)));
     case.set_time(outcome.duration);
-    case.set_system_out(system_out(outcome));
+    case.set_system_out(xml_safe(&system_out(outcome)));
     case
 }
 
@@ -128,8 +137,8 @@ fn rerun(attempt: &Attempt) -> TestRerun {
     } else {
         "error"
     });
-    rerun.set_message(headline(attempt));
-    rerun.set_description(plain(&attempt_details(attempt)));
+    rerun.set_message(xml_safe(&headline(attempt)));
+    rerun.set_description(xml_safe(&plain(&attempt_details(attempt))));
     rerun
 }
 
@@ -152,4 +161,38 @@ fn system_out(outcome: &CaseOutcome) -> String {
         ));
     }
     lines.join("\n")
+}
+
+/// `text` with every character XML 1.0 forbids (C0 controls but tab, line feed and carriage
+/// return; U+FFFE and U+FFFF) written as its JSON escape, `\u0001` or `\ufffe`: visible, and
+/// a string value shown in JSON (a found output) stays the same JSON. quick-junit would drop
+/// the controls silently and let U+FFFE and U+FFFF through, which no XML reader accepts.
+pub fn xml_safe(text: &str) -> Cow<'_, str> {
+    let forbidden = |c: char| matches!(c, '\0'..='\x08' | '\x0b' | '\x0c' | '\x0e'..='\x1f' | '\u{fffe}' | '\u{ffff}');
+    if !text.contains(forbidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if forbidden(c) {
+            safe.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            safe.push(c);
+        }
+    }
+    Cow::Owned(safe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml_safe;
+
+    #[test]
+    fn characters_xml_forbids_are_escaped_and_others_kept() {
+        assert_eq!(xml_safe("a\tb\nc\rd é ✓"), "a\tb\nc\rd é ✓");
+        assert_eq!(
+            xml_safe("\u{fffe}\u{ffff}\0\x1b[31m"),
+            "\\ufffe\\uffff\\u0000\\u001b[31m"
+        );
+    }
 }

@@ -25,6 +25,10 @@ pub struct Terminal {
     bar: Option<indicatif::ProgressBar>,
     /// Cases finished that did not pass, for the bar.
     not_passed: usize,
+    /// Why stdout could not be written (a full disk), for the command to report at the end;
+    /// after it, or after the reader left (`| head`), nothing more is written.
+    write_error: Option<std::io::Error>,
+    closed: bool,
 }
 
 impl Terminal {
@@ -37,6 +41,8 @@ impl Terminal {
             show_details: true,
             bar: None,
             not_passed: 0,
+            write_error: None,
+            closed: false,
         }
     }
 
@@ -89,10 +95,36 @@ impl Terminal {
             if self.out.current_choice() == anstream::ColorChoice::Never {
                 self.pending = super::style::plain(&self.pending);
             }
-            let _ = self.out.write_all(self.pending.as_bytes());
-            let _ = self.out.flush();
-            self.pending.clear();
+            let mut text = std::mem::take(&mut self.pending);
+            self.write_out(&text);
+            text.clear();
+            self.pending = text;
         }
+    }
+
+    /// Write to stdout unless it failed before: a reader that left ends the output quietly,
+    /// any other failure is kept for [`Terminal::write_error`].
+    fn write_out(&mut self, text: &str) {
+        if self.closed {
+            return;
+        }
+        if let Err(err) = self
+            .out
+            .write_all(text.as_bytes())
+            .and_then(|()| self.out.flush())
+        {
+            self.closed = true;
+            if err.kind() != std::io::ErrorKind::BrokenPipe {
+                self.write_error = Some(err);
+            }
+        }
+    }
+
+    /// Why the output could not be written, if it could not (not when its reader left): the
+    /// lines still pending are tried first. The command reports it and exits 3, as for a report.
+    pub fn write_error(&mut self) -> Option<&std::io::Error> {
+        self.flush();
+        self.write_error.as_ref()
     }
 
     pub fn case_finished(&mut self, outcome: &CaseOutcome) {
@@ -168,7 +200,7 @@ impl Terminal {
             let mut problems = std::mem::take(&mut self.problems);
             problems.sort_by_key(|(key, _)| *key);
             for (_, problem) in problems {
-                let _ = write!(self.out, "{problem}");
+                self.write_out(&problem);
             }
         }
         if let Some(stop) = stop {

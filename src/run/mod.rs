@@ -12,6 +12,6 @@ pub mod shard;
 mod transport;
 
 pub use outcome::{Attempt, AttemptResult, CaseKey, CaseOutcome, CaseStatus, Totals};
-pub use plan::{Planned, Selection, plan};
+pub use plan::{PlanId, Planned, Selection, plan};
 pub use retry::RetryPolicy;
 pub use scheduler::{Event, RunOptions, Stop, execute};

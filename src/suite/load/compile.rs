@@ -122,8 +122,9 @@ impl Compiler<'_> {
         for (case, own) in cases.iter_mut().zip(own) {
             self.inherit(case, own, &inherited);
         }
+        let mut data_files = Vec::new();
         for from in raw.cases_from {
-            self.expand_rows(from, &mut generated);
+            data_files.extend(self.expand_rows(from, &mut generated));
         }
         for (case, origin) in generated {
             let at = Position::of(&case);
@@ -148,6 +149,7 @@ impl Compiler<'_> {
             file: self.file.to_path_buf(),
             flow,
             cases,
+            data_files,
         }
     }
 
@@ -210,13 +212,7 @@ impl Compiler<'_> {
     /// invisible ones that reorder or hide text (`a\u{202E}b` shows as `b...a`): two names
     /// that read alike must be alike.
     fn check_name(&mut self, name: &Spanned<String>, what: &str) {
-        let invisible = |c: &char| {
-            matches!(
-                c,
-                '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{FEFF}'
-                    | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-            )
-        };
+        let invisible = |c: &char| crate::check::hides_text(*c);
         if name.value.trim().is_empty() {
             self.error(name, format!("the {what} needs a name"));
         } else if let Some(c) = name.value.chars().find(|c| c.is_control()) {

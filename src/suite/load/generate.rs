@@ -9,6 +9,7 @@ use crate::suite::raw::{RawCase, RawCasesFrom};
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 use std::collections::HashSet;
+use std::path::PathBuf;
 
 use super::compile::{Compiler, Inherited};
 
@@ -104,23 +105,25 @@ impl Compiler<'_> {
         false
     }
 
-    /// One case per row of the data file.
+    /// One case per row of the data file; the file read.
     pub(super) fn expand_rows(
         &mut self,
         from: Spanned<RawCasesFrom>,
         out: &mut Vec<(Spanned<RawCase>, Option<String>)>,
-    ) {
-        let file = match paths::inside(self.base_dir(), &from.value.file.value)
-            .and_then(|path| data::read_rows(&path, &from.value.file.value))
+    ) -> Option<PathBuf> {
+        let shown = &from.value.file.value;
+        let (path, file) = match paths::inside(self.base_dir(), shown)
+            .and_then(|path| data::read_rows(&path, shown).map(|rows| (path, rows)))
         {
-            Ok(rows) => rows,
-            Err(message) => return self.error(&from.value.file, message),
+            Ok(read) => read,
+            Err(message) => {
+                self.error(&from.value.file, message);
+                return None;
+            }
         };
         if file.is_empty() {
-            return self.error(
-                &from.value.file,
-                format!("{} has no rows", from.value.file.value),
-            );
+            self.error(&from.value.file, format!("{shown} has no rows"));
+            return None;
         }
         let template = &from.value.case;
         // Count before filling: a matrix whose lists are written out multiplies every row.
@@ -130,16 +133,17 @@ impl Compiler<'_> {
         };
         let cases = out.len().saturating_add(file.len().saturating_mul(per_row));
         if !self.room_for(cases, &from.value.file) {
-            return;
+            return None;
         }
         for row in file {
             let label = format!("row {}", row.number);
-            let origin = format!("row {} of {}", row.number, from.value.file.value);
+            let origin = format!("row {} of {shown}", row.number);
             if let Some(filled) = self.fill(&template.value, &row.values, template, &label, &origin)
             {
                 self.expand_matrix(filled, Some(origin), out);
             }
         }
+        Some(path)
     }
 
     /// The template with `{{name}}` filled from `values`; a name the template does not vary
