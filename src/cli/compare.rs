@@ -223,12 +223,10 @@ async fn compare_and_report(
         .map(|s| format!("{} › {}", s.suite, s.case))
         .collect::<std::collections::BTreeSet<_>>();
     if !missing.is_empty() {
-        let n = missing.len() as u64;
-        progress.line(&format!(
-            "note: {} {} no {baseline_label} result to compare with: {}",
-            counted(n, "case"),
-            agree(n, "has", "have"),
-            missing.into_iter().collect::<Vec<_>>().join("; ")
+        let missing: Vec<String> = missing.into_iter().collect();
+        progress.line(&lacking_note(
+            &missing,
+            &format!("{baseline_label} result to compare with"),
         ));
     }
     if let Some(path) = &args.candidate_report {
@@ -244,13 +242,9 @@ async fn compare_and_report(
                 .map(|b| format!("{} › {}", b.suite, b.case))
                 .collect();
             if !lacking.is_empty() {
-                let n = lacking.len() as u64;
-                progress.line(&format!(
-                    "note: {} {} no {label} result in {}: {}",
-                    counted(n, "case"),
-                    agree(n, "has", "have"),
-                    path.display(),
-                    lacking.join("; ")
+                progress.line(&lacking_note(
+                    &lacking,
+                    &format!("{label} result in {}", path.display()),
                 ));
             }
         }
@@ -323,6 +317,17 @@ async fn compare_and_report(
         errored_only,
         report_failed,
     })
+}
+
+/// "note: 2 cases have no v2 result in shard.json: a › b; a › c".
+fn lacking_note(cases: &[String], what: &str) -> String {
+    let n = cases.len() as u64;
+    format!(
+        "note: {} {} no {what}: {}",
+        counted(n, "case"),
+        agree(n, "has", "have"),
+        cases.join("; ")
+    )
 }
 
 /// What a live run of the comparison produced.
