@@ -135,6 +135,22 @@ impl Expectation {
                 code,
                 message,
             } => match &self.error {
+                // A rate limit or a server failure (after its retries) is not the request
+                // refused: it meets an expected error only when that names it.
+                Some(expected)
+                    if (*http == 429 || *http >= 500)
+                        && expected.http != Some(*http)
+                        && (expected.code.is_none()
+                            || expected.code.as_deref() != code.as_deref()) =>
+                {
+                    let code = code.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
+                    return (
+                        Judgement::Errored(format!(
+                            "HTTP {http}{code}: {message} (a server failure, not a refusal of the request: it meets an expected error only when that names its status or code)"
+                        )),
+                        run_level,
+                    );
+                }
                 Some(expected) => {
                     run_level.extend(self.judge_refusal(expected, *http, code.as_deref(), message))
                 }
@@ -563,6 +579,24 @@ mod tests {
         let (judgement, _) =
             expecting(None, None).judge(&refused(400, "MODEL_MIME_INCOMPATIBLE"), &Grades::none());
         assert_eq!(judgement, Judgement::Passed);
+        // A rate limit or a server failure is no refusal, unless the expectation names it.
+        for (http, code) in [
+            (429, "RATE_LIMITED"),
+            (500, "INTERNAL_ERROR"),
+            (503, "SERVICE_UNAVAILABLE"),
+        ] {
+            let (judgement, _) = expecting(None, None).judge(&refused(http, code), &Grades::none());
+            assert!(
+                matches!(&judgement, Judgement::Errored(m) if m.contains("not a refusal")),
+                "{judgement:?}"
+            );
+            let (named, _) =
+                expecting(Some(http), None).judge(&refused(http, code), &Grades::none());
+            assert_eq!(named, Judgement::Passed);
+            let (by_code, _) =
+                expecting(None, Some(code)).judge(&refused(http, code), &Grades::none());
+            assert_eq!(by_code, Judgement::Passed);
+        }
     }
 
     #[test]
