@@ -343,3 +343,50 @@ fn merge_refuses_shards_of_another_plan_or_split() {
     merge(&["b1.json", "b2-older.json", "b3.json"])
         .assert_refused("b2-older.json does not say which plan it is a shard of");
 }
+
+/// Setup mistakes are errors, not failures: a grader flow that is not there, and an expected
+/// refusal met by a 404 (an unpublished version), never read as a failing or regressed case.
+#[test]
+fn a_missing_grader_or_flow_version_is_an_error_not_a_failure() {
+    let dir = tempdir();
+    let suite = dir.path().join("setup.yaml");
+    std::fs::write(
+        &suite,
+        r#"suite: setup
+flow: demo/support/triage
+cases:
+  - name: judged by a grader that is not there
+    message: I need a refund
+    expect:
+      output:
+        - path: $.reply
+          judge: {flow: demo/eval/nope, rubric: "Polite.", threshold: 0.5}
+  - name: refused for an image, on a version that is not published
+    message: look
+    targets: [v9]
+    attachments:
+      - {url: "https://cdn.example.com/a.png", mime_type: image/png}
+    expect:
+      error: {http: 400, code: MODEL_MIME_INCOMPATIBLE}
+"#,
+    )
+    .expect("the suite is written");
+    let result = run(&["run", &suite.display().to_string(), "--embedded"]);
+    // Every case errored: the setup, not the flow (exit 3).
+    assert_eq!(result.code, 3, "{}", result.all());
+    for expected in [
+        "ERROR [",
+        "judged by a grader that is not there @ production",
+        "the grader demo/eval/nope@production answered HTTP 404 FLOW_NOT_FOUND",
+        "refused for an image, on a version that is not published @ v9",
+        "(the flow, version or endpoint was not found, not a refusal of the request",
+        "0 failed, 2 errored",
+    ] {
+        assert!(
+            result.stdout.contains(expected),
+            "{expected:?} in:\n{}",
+            result.stdout
+        );
+    }
+    assert!(!result.stdout.contains("FAIL ["), "{}", result.stdout);
+}

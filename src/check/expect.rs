@@ -135,18 +135,20 @@ impl Expectation {
                 code,
                 message,
             } => match &self.error {
-                // A rate limit or a server failure (after its retries) is not the request
+                // A key without access, a flow or version not found, a rate limit or a server
+                // failure (after its retries) is the setup or the service, not this request
                 // refused: it meets an expected error only when that names it.
                 Some(expected)
-                    if (*http == 429 || *http >= 500)
+                    if not_a_refusal(*http).is_some()
                         && expected.http != Some(*http)
                         && (expected.code.is_none()
                             || expected.code.as_deref() != code.as_deref()) =>
                 {
                     let code = code.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
+                    let what = not_a_refusal(*http).unwrap_or_default();
                     return (
                         Judgement::Errored(format!(
-                            "HTTP {http}{code}: {message} (a server failure, not a refusal of the request: it meets an expected error only when that names its status or code)"
+                            "HTTP {http}{code}: {message} ({what}, not a refusal of the request: it meets an expected error only when that names its status or code)"
                         )),
                         run_level,
                     );
@@ -172,6 +174,10 @@ impl Expectation {
                     );
                 }
             },
+            Reply::Ran { .. } if grades.unavailable().is_some() => {
+                let why = grades.unavailable().unwrap_or_default().to_owned();
+                return (Judgement::Errored(why), run_level);
+            }
             Reply::Ran {
                 status,
                 result,
@@ -386,6 +392,17 @@ fn refusal_value(http: u16, code: Option<&str>, message: &str) -> Value {
     json!({"http": http, "code": code, "message": message})
 }
 
+/// What an HTTP status says when it is not the request refused: the setup or the service.
+fn not_a_refusal(http: u16) -> Option<&'static str> {
+    match http {
+        403 => Some("the key has no access to this flow"),
+        404 => Some("the flow, version or endpoint was not found"),
+        429 => Some("a rate limit"),
+        500.. => Some("a server failure"),
+        _ => None,
+    }
+}
+
 fn describe_error(expected: &ErrorExpectation) -> String {
     match (&expected.http, &expected.code) {
         (Some(http), Some(code)) => format!("HTTP {http} {code}"),
@@ -581,13 +598,15 @@ mod tests {
         assert_eq!(judgement, Judgement::Passed);
         // A rate limit or a server failure is no refusal, unless the expectation names it.
         for (http, code) in [
+            (403, "FORBIDDEN"),
+            (404, "FLOW_NOT_FOUND"),
             (429, "RATE_LIMITED"),
             (500, "INTERNAL_ERROR"),
             (503, "SERVICE_UNAVAILABLE"),
         ] {
             let (judgement, _) = expecting(None, None).judge(&refused(http, code), &Grades::none());
             assert!(
-                matches!(&judgement, Judgement::Errored(m) if m.contains("not a refusal")),
+                matches!(&judgement, Judgement::Errored(m) if m.contains("not a refusal of the request")),
                 "{judgement:?}"
             );
             let (named, _) =

@@ -26,8 +26,15 @@ impl JudgeSpec {
 /// What a grader said: a score in 0..=1 and its reason, or why no grade could be had.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Grade {
-    Scored { score: f64, reason: Option<String> },
+    Scored {
+        score: f64,
+        reason: Option<String>,
+    },
+    /// The grader answered, but gave no usable score: the check fails.
     Failed(String),
+    /// The grader could not be asked (an HTTP error, no connection): the case errors, as its
+    /// own call would, rather than failing a check the flow may well have met.
+    Unavailable(String),
 }
 
 /// Grades by judge id, for one observation.
@@ -41,5 +48,13 @@ impl Grades {
 
     pub fn get(&self, id: u64) -> Option<&Grade> {
         self.0.get(&id)
+    }
+
+    /// Why a grader could not be asked, if one could not.
+    pub fn unavailable(&self) -> Option<&str> {
+        self.0.values().find_map(|grade| match grade {
+            Grade::Unavailable(why) => Some(why.as_str()),
+            _ => None,
+        })
     }
 }

@@ -68,7 +68,7 @@ async fn ask(
     .await;
     match answer {
         Ok(reply) => read_grade(&reply),
-        Err(err) => Grade::Failed(format!(
+        Err(err) => Grade::Unavailable(format!(
             "the grader {}@{} answered {err}",
             spec.flow, spec.target
         )),

@@ -68,7 +68,9 @@ impl Predicate for Judge {
                 }
                 verdict
             }
-            Some(Grade::Failed(why)) => Verdict::fail(format!("the grader gave no score: {why}")),
+            Some(Grade::Failed(why) | Grade::Unavailable(why)) => {
+                Verdict::fail(format!("the grader gave no score: {why}"))
+            }
             None => Verdict::fail(
                 "not graded: a judge must be a top-level check (not inside all/any/not/each/some)",
             ),

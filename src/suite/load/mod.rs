@@ -109,6 +109,18 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
     };
     let mut loaded = Loaded::default();
     for file in files {
+        // A YAML list in a suites folder is a data file for `cases_from` (the layout the
+        // README shows: `suites/data/`), not a suite; named on its own, it is said to be one.
+        if holds_a_list(&file) {
+            if paths.iter().any(|p| p == &file) {
+                loaded.errors.push(Diagnostic::new(
+                    &file,
+                    Position::default(),
+                    "this file holds a list, not a suite (`suite:`, `flow:`, `cases:`): a data file for `cases_from`?",
+                ));
+            }
+            continue;
+        }
         match load_file(&file, &env) {
             Ok(suite) => match loaded.suites.iter().find(|s| s.name == suite.name) {
                 // Reports, --only-failed, merge and compare tell cases apart by suite and case.
@@ -127,6 +139,24 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
         }
     }
     loaded
+}
+
+/// Whether a YAML file's document is a list (its first line of content starts with `-` or
+/// `[`): a data file, where a suite is a mapping.
+fn holds_a_list(file: &Path) -> bool {
+    use std::io::{BufRead, BufReader, Read};
+    let Ok(handle) = std::fs::File::open(file) else {
+        return false;
+    };
+    // The first 64 KiB are plenty to find the first line of content.
+    BufReader::new(handle.take(64 * 1024))
+        .lines()
+        .map_while(Result::ok)
+        .map(|line| line.trim_start_matches('\u{feff}').trim().to_owned())
+        .find(|line| {
+            !(line.is_empty() || line.starts_with('#') || line.starts_with('%') || line == "---")
+        })
+        .is_some_and(|line| line.starts_with("- ") || line == "-" || line.starts_with('['))
 }
 
 pub fn load_file(file: &Path, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
