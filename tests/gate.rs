@@ -623,10 +623,71 @@ fn a_candidate_with_cases_not_run_is_refused() {
     );
     assert_eq!(cut.code, 1, "{}", cut.all());
     assert!(
-        cut.stdout
-            .contains("✗ FAIL  every case ran: 1 case not run"),
+        cut.stdout.contains("✗ FAIL  every case ran: 1 case not run")
+            && cut.stdout.contains("✗ FAIL  complete evidence: 1 gap (limit: 0) — the run stopped before its end: its --deadline was reached"),
         "{}",
         cut.stdout
+    );
+}
+
+/// Reports of one shard each, on both sides, compare a part of the run: refused, whatever
+/// that part says. A candidate report stands alone: the live baseline is not counted as the
+/// candidate too, even when both name the same target.
+#[test]
+fn reports_of_a_shard_are_no_whole_run() {
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let suite = "tests/fixtures/run/regressions.yaml";
+    for k in ["1", "2"] {
+        let ran = run(&[
+            "run",
+            suite,
+            "--embedded",
+            "--shard",
+            &format!("{k}/2"),
+            "--json",
+            &path(&format!("shard{k}.json")),
+        ]);
+        assert!(matches!(ran.code, 0 | 1), "{}", ran.all());
+    }
+    let gated = run(&[
+        "gate",
+        "--baseline",
+        "production",
+        "--baseline-report",
+        &path("shard1.json"),
+        "--candidate",
+        "v3",
+        "--candidate-report",
+        &path("shard2.json"),
+        suite,
+    ]);
+    assert_eq!(gated.code, 1, "{}", gated.all());
+    assert!(
+        gated.stdout.contains("✗ FAIL  complete evidence: 2 gaps")
+            && gated.stdout.contains(
+                "shard1.json holds shard 1/2 of its run: merge the shards first (flowcheck merge)"
+            ),
+        "{}",
+        gated.stdout
+    );
+
+    // The whole run as the candidate's report, named as the baseline's target.
+    let whole = path("whole.json");
+    let ran = run(&["run", "suites/triage.yaml", "--embedded", "--json", &whole]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let compared = gate_embedded(
+        "production",
+        "production",
+        "suites/triage.yaml",
+        &["--candidate-report", &whole],
+    );
+    assert!(
+        compared
+            .stdout
+            .contains("Comparing production against production (13 cases)"),
+        "{}",
+        compared.stdout
     );
 }
 

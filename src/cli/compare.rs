@@ -127,6 +127,12 @@ async fn compare_and_report(
         Some(path) => Some(baseline_samples(path, &baseline.to_string())?),
         None => None,
     };
+    // What keeps the evidence from being a whole run, for the gate to refuse on.
+    let mut incomplete: Vec<String> = Vec::new();
+    if let Some((_, report)) = &earlier {
+        incomplete.extend(report_gaps(args.baseline_report.as_deref(), report));
+    }
+    let earlier = earlier.map(|(samples, _)| samples);
 
     let execution = &args.execution;
     let baseline_label = baseline.to_string();
@@ -140,6 +146,7 @@ async fn compare_and_report(
                     return Err(exit::USAGE);
                 }
             }
+            incomplete.extend(report_gaps(Some(path), &report));
             Some(report)
         }
         None => None,
@@ -192,6 +199,12 @@ async fn compare_and_report(
         run_live(execution, suites, &targets, baseline, twice, &mut progress).await?
     };
     let (stop, errored_only) = (live.stop.clone(), live.errored_only);
+    if let Some(stop) = &stop {
+        incomplete.push(format!(
+            "the run stopped before its end: {}",
+            stop_words(stop)
+        ));
+    }
     let baseline_samples: Vec<Sample> = match earlier {
         Some(samples) => samples,
         None => live
@@ -201,7 +214,12 @@ async fn compare_and_report(
             .cloned()
             .collect(),
     };
-    let mut samples = if twice { live.again } else { live.samples };
+    // A candidate report gives the candidates' samples; the live run, only the baseline's.
+    let mut samples = match (&earlier_candidates, twice) {
+        (Some(_), _) => Vec::new(),
+        (None, true) => live.again,
+        (None, false) => live.samples,
+    };
     if let Some(report) = &earlier_candidates {
         let wanted: Vec<String> = candidates.iter().map(|c| c.to_string()).collect();
         samples.extend(
@@ -271,7 +289,7 @@ async fn compare_and_report(
     let gates: Vec<Gate> = match policy {
         Some(policy) => comparisons
             .iter()
-            .map(|c| compare::gate(policy, c))
+            .map(|c| compare::gate(policy, c, &incomplete))
             .collect(),
         None => Vec::new(),
     };
@@ -437,8 +455,42 @@ fn dealt(outcome: &crate::run::CaseOutcome) -> (crate::run::CaseOutcome, crate::
     (side(0), side(1))
 }
 
-/// The baseline's samples from an earlier JSON report.
-fn baseline_samples(path: &std::path::Path, baseline: &str) -> Result<Vec<Sample>, u8> {
+/// Why a report is not a whole run: it stopped early, or it is one shard of its run.
+fn report_gaps(
+    path: Option<&std::path::Path>,
+    report: &crate::report::json::ReadReport,
+) -> Vec<String> {
+    let shown = path.map(|p| p.display().to_string()).unwrap_or_default();
+    let mut gaps = Vec::new();
+    if let Some(stopped) = &report.stopped {
+        gaps.push(format!(
+            "{shown} is of a run that stopped before its end ({stopped})"
+        ));
+    }
+    if let Some(shard) = report.shard.filter(|s| s.total > 1) {
+        gaps.push(format!(
+            "{shown} holds shard {}/{} of its run: merge the shards first (flowcheck merge)",
+            shard.index, shard.total
+        ));
+    }
+    gaps
+}
+
+/// How a stop reads in the gate's rule.
+fn stop_words(stop: &Stop) -> String {
+    match stop {
+        Stop::Interrupted => "interrupted".into(),
+        Stop::FailFast => "--fail-fast".into(),
+        Stop::Deadline => "its --deadline was reached".into(),
+        Stop::Fatal(message) => message.clone(),
+    }
+}
+
+/// The baseline's samples from an earlier JSON report, and the report.
+fn baseline_samples(
+    path: &std::path::Path,
+    baseline: &str,
+) -> Result<(Vec<Sample>, crate::report::json::ReadReport), u8> {
     let report = read_report(path)?;
     let samples: Vec<Sample> = report
         .cases
@@ -450,5 +502,5 @@ fn baseline_samples(path: &std::path::Path, baseline: &str) -> Result<Vec<Sample
         crate::errln!("error: {} holds no results for {baseline}", path.display());
         return Err(exit::USAGE);
     }
-    Ok(samples)
+    Ok((samples, report))
 }

@@ -116,9 +116,23 @@ pub struct Gate {
     pub rules: Vec<RuleResult>,
 }
 
-/// Apply `policy` to a candidate's comparison.
-pub fn gate(policy: &Policy, comparison: &CandidateComparison) -> Gate {
-    let rules = evaluate(policy, comparison);
+/// Apply `policy` to a candidate's comparison; `incomplete` says why the evidence is not the
+/// whole of a run (it stopped early, a report is one shard of its run), each a reason to
+/// refuse.
+pub fn gate(policy: &Policy, comparison: &CandidateComparison, incomplete: &[String]) -> Gate {
+    let mut rules = evaluate(policy, comparison);
+    if !incomplete.is_empty() {
+        rules.insert(
+            0,
+            RuleResult {
+                rule: "complete evidence".into(),
+                measured: counted(incomplete.len() as u64, "gap"),
+                limit: "0".into(),
+                passed: false,
+                why: incomplete.join("; "),
+            },
+        );
+    }
     Gate {
         baseline: comparison.baseline.clone(),
         candidate: comparison.candidate.clone(),
