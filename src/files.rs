@@ -124,6 +124,19 @@ pub enum Place {
 /// Where `path` leads (see [`Place`]), or `None` when that cannot be told (a folder that
 /// cannot be read).
 pub fn place(path: &Path) -> Option<Place> {
+    // `missing/../a.yaml` cannot be opened as written, yet writing it creates `missing` and
+    // then writes `a.yaml`: such a path is the file it resolves to.
+    let resolved;
+    let path = match std::fs::metadata(path) {
+        Ok(_) => path,
+        Err(_) => {
+            resolved = resolve(path)?;
+            if std::fs::metadata(&resolved).is_err() {
+                return Some(Place::New(resolved));
+            }
+            &resolved
+        }
+    };
     if let Ok(meta) = std::fs::metadata(path) {
         #[cfg(unix)]
         {
@@ -342,6 +355,9 @@ mod tests {
         assert!(same("a.xml", "sub/../a.xml"));
         assert!(same("new.json", "sub/../new.json"));
         assert!(same("new.json", "missing/../new.json"));
+        // An existing file through a folder that is not there: the file it resolves to.
+        assert!(same("a.xml", "missing/../a.xml"));
+        assert!(same("a.xml", "missing/deeper/../../sub/../a.xml"));
         assert!(same("sub/new.json", "missing/../sub/./new.json"));
         assert!(!same("a.xml", "sub/a.xml"));
         assert!(!same("new.json", "sub/new.json"));
