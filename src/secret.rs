@@ -37,9 +37,14 @@ impl ApiKey {
                     .chars()
                     .map(|c| {
                         let code = u32::from(c);
+                        // JSON's short escapes too: `\/` (PHP writes every `/` so), `\"`, `\\`.
+                        let short = match c {
+                            '/' | '"' | '\\' => format!("|\\\\{}", regex::escape(&c.to_string())),
+                            _ => String::new(),
+                        };
                         if code < 0x80 {
                             format!(
-                                "(?:{}|(?i:\\\\u00{code:02x}|%{code:02x}))",
+                                "(?:{}|(?i:\\\\u00{code:02x}|%{code:02x}){short})",
                                 regex::escape(&c.to_string())
                             )
                         } else {
@@ -73,7 +78,7 @@ impl ApiKey {
             return text.to_owned();
         }
         let text = text.replace(&self.0, "[redacted]");
-        if !text.contains("\\u") && !text.contains('%') {
+        if !text.contains('\\') && !text.contains('%') {
             return text;
         }
         match self.escaped() {
@@ -200,8 +205,14 @@ impl Keys {
 pub fn redact_url(text: &str) -> String {
     // The URL up to its query or fragment; then the query (up to a fragment); then the
     // fragment, which may hold `?`.
+    // Any scheme (`https://`, `s3://`), written with JSON's `\/` too, or scheme-relative
+    // (`//cdn.example.com/...` after a space, a quote or `=`); a query runs to a space, a
+    // double quote or a fragment, and takes single quotes with it.
     static QUERY: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        Regex::new(r#"(?i)(https?://[^\s?#"'<>\\]+)(\?[^\s#"'<>\\]*)?(#[^\s"'<>\\]+)?"#).ok()
+        Regex::new(
+            r#"(?i)((?:[a-z][a-z0-9+.-]*:(?://|\\/\\/)|(?:^|[\s"'(=\[,])//[a-z0-9-]+\.)(?:[^\s?#"'<>\\]|\\/)*)(\?(?:[^\s#"<>\\]|\\/)*)?(#[^\s"<>\\]+)?"#,
+        )
+        .ok()
     });
     static ENCODED_QUERY: LazyLock<Option<Regex>> = LazyLock::new(|| {
         Regex::new(r#"(?i)(https?%3A%2F%2F[^\s?#"'<>\\]*?)(%3F|%23)[^\s#"'<>\\]*"#).ok()
@@ -209,7 +220,7 @@ pub fn redact_url(text: &str) -> String {
     static USER: LazyLock<Option<Regex>> =
         LazyLock::new(|| Regex::new(r#"(?i)(https?://)[^\s/?#@"'<>\\]+@"#).ok());
     // Every string of every request body passes here: look before allocating.
-    let plain = text.contains("://");
+    let plain = text.contains("//") || text.contains(r"\/\/");
     let encoded = text.contains('%') && text.to_ascii_lowercase().contains("%3a%2f%2f");
     if !plain && !encoded {
         return text.to_owned();
@@ -302,6 +313,32 @@ mod tests {
     }
 
     #[test]
+    fn queries_are_cut_whatever_the_url_is_written_as() {
+        for (text, shown) in [
+            (
+                r#"{"u":"https:\/\/cdn.example.com\/a.png?X-Amz-Signature=SIGSECRET1"}"#,
+                r#"{"u":"https:\/\/cdn.example.com\/a.png?[redacted]"}"#,
+            ),
+            (
+                "cannot fetch //cdn.example.com/a.png?X-Amz-Signature=SIGSECRET2 now",
+                "cannot fetch //cdn.example.com/a.png?[redacted] now",
+            ),
+            (
+                "s3://bkt/k?X-Amz-Signature=SIGSECRET3",
+                "s3://bkt/k?[redacted]",
+            ),
+            (
+                "https://h/a.png?sig=SIG'SECRET5 tail",
+                "https://h/a.png?[redacted] tail",
+            ),
+        ] {
+            assert_eq!(redact_url(text), shown);
+        }
+        // A comment or a path with `//` and no host is left alone.
+        assert_eq!(redact_url("a // b?c"), "a // b?c");
+    }
+
+    #[test]
     fn fragments_are_cut_like_queries() {
         assert_eq!(
             redact_url("https://host/x.png#sig=FRAGSIG999"),
@@ -380,6 +417,14 @@ mod tests {
             )),
             r#"{"seen":"Bearer [redacted]","other":"caf\u00e9 100%"}"#
         );
+    }
+
+    /// JSON's short escapes: PHP writes every `/` as `\/`, and any encoder escapes `"` and `\`.
+    #[test]
+    fn the_key_is_scrubbed_with_json_short_escapes() {
+        let key = ApiKey::new(r#"nk_live_Ab/Cd+Ef/Gh"x\yz_0123456789"#);
+        let echoed = r#"{"seen":"nk_live_Ab\/Cd+Ef\/Gh\"x\\yz_0123456789"}"#;
+        assert_eq!(key.scrub(echoed), r#"{"seen":"[redacted]"}"#);
     }
 
     #[test]

@@ -270,6 +270,7 @@ impl Client {
                 .map_err(|err| ApiError::Protocol(err.to_string()))?;
             for mut frame in frames {
                 frame.data = self.config.keys.scrub(&frame.data);
+                frame.event = frame.event.map(|event| self.config.keys.scrub(&event));
                 if self.config.verbose {
                     crate::errln!(
                         "< #{exchange} event: {} data: {}",
@@ -478,7 +479,10 @@ impl Client {
             return 0;
         }
         let exchange = EXCHANGES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let body = body.map(|b| redact_urls(b).to_string()).unwrap_or_default();
+        // A suite may have put the key in a body by another name (`${KEY_COPY}`).
+        let body = body
+            .map(|b| self.config.keys.scrub(&redact_urls(b).to_string()))
+            .unwrap_or_default();
         crate::errln!(
             "> #{exchange} {method} {url}\n> #{exchange} authorization: Bearer [redacted]\n> #{exchange} {}",
             shown(&body)
