@@ -182,7 +182,7 @@ impl ConnectionArgs {
         let mut keys = Keys::default();
         let mut projects: Vec<(String, String)> = std::env::vars_os()
             .filter_map(|(name, value)| Some((name.into_string().ok()?, value)))
-            .filter(|(name, _)| name.starts_with(crate::secret::PROJECT_KEY_PREFIX))
+            .filter(|(name, _)| Keys::project_of(name).is_some())
             .map(|(name, value)| {
                 let value = value.into_string().map_err(|_| {
                     format!("{name} cannot be sent: it is not text an HTTP header can carry")
@@ -192,10 +192,10 @@ impl ConnectionArgs {
             .collect::<Result<_, String>>()?;
         projects.sort();
         for (name, value) in projects {
+            // CI systems export names like NOUKAI_API_KEY_FILE or _ID: what names no project
+            // is no key (a 403 or a missing key names the variable a project reads).
             let Some(project) = Keys::project_of(&name) else {
-                return Err(format!(
-                    "{name} names no project: a project's key is NOUKAI_API_KEY_<ORG>_<PROJECT>, upper case, with `-` written `__` (my-co/web-shop: NOUKAI_API_KEY_MY__CO_WEB__SHOP)"
-                ));
+                continue;
             };
             if value.trim().is_empty() {
                 return Err(format!("{name} is empty"));

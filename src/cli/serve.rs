@@ -28,10 +28,15 @@ pub struct ServeArgs {
 
 /// `acme/shop=KEY`.
 fn project_key(text: &str) -> Result<(String, String), String> {
-    let wrong = || format!("{text:?} is not ORG/PROJECT=KEY (e.g. acme/shop=nk_test_1)");
+    let wrong = || {
+        format!("{text:?} is not ORG/PROJECT=KEY with lower-case slugs (e.g. acme/shop=nk_test_1)")
+    };
     let (project, key) = text.split_once('=').ok_or_else(wrong)?;
     let (org, name) = project.split_once('/').ok_or_else(wrong)?;
-    if org.is_empty() || name.is_empty() || name.contains('/') || key.trim().is_empty() {
+    let slug = |s: &str| crate::sim::slug::problem(s).is_none();
+    // Keys are compared trimmed, as clients send them.
+    let key = key.trim();
+    if !slug(org) || !slug(name) || key.is_empty() {
         return Err(wrong());
     }
     Ok((project.to_owned(), key.to_owned()))
@@ -151,5 +156,27 @@ impl StopSignal {
             return;
         }
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::project_key;
+
+    #[test]
+    fn a_project_key_names_a_project_by_its_slugs_and_is_trimmed() {
+        assert_eq!(
+            project_key("acme/shop=k1 "),
+            Ok(("acme/shop".to_owned(), "k1".to_owned()))
+        );
+        for wrong in [
+            "Acme/shop=k1",
+            "acme=k1",
+            "acme/shop=",
+            "acme/shop/x=k1",
+            "a/shop=k",
+        ] {
+            assert!(project_key(wrong).is_err(), "{wrong}");
+        }
     }
 }

@@ -22,7 +22,7 @@ mod request;
 mod routes;
 mod seed;
 mod server;
-mod slug;
+pub mod slug;
 mod sse;
 mod suggest;
 pub mod template;
