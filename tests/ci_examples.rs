@@ -306,6 +306,29 @@ fn only_failed_with_nothing_failed_reruns_nothing_and_passes() {
         listed.stdout
     );
 
+    // The shards of a rerun job with nothing to rerun still merge (into nothing).
+    for k in 1..=2 {
+        let shard = common::run(&[
+            "run",
+            "suites/broken.yaml",
+            "--only-failed",
+            &all,
+            "--shard",
+            &format!("{k}/2"),
+            "--json",
+            &path(&format!("rerun-{k}.json")),
+        ]);
+        assert_eq!(shard.code, 0, "{}", shard.all());
+    }
+    let merged = common::run(&[
+        "merge",
+        &path("rerun-1.json"),
+        &path("rerun-2.json"),
+        "--json",
+        &path("rerun.json"),
+    ]);
+    assert_eq!(merged.code, 0, "{}", merged.all());
+
     let failed = path("failed.json");
     let sim = Sim::start();
     let first = sim.run(&["tests/fixtures/run/regressions.yaml", "--json", &failed]);

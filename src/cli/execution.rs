@@ -123,7 +123,8 @@ pub fn read_report(path: &std::path::Path) -> Result<crate::report::json::ReadRe
 pub enum Selected {
     Plan(Vec<Planned>, PlanId),
     /// `--only-failed` named a report in which every case passed (or that holds none): why.
-    NothingToRerun(String),
+    /// With the identity of the empty plan, so that the shards of such a run still merge.
+    NothingToRerun(String, PlanId),
 }
 
 /// Every planned flow's project has a key: its own or the default one. Said before any call,
@@ -209,7 +210,7 @@ impl ExecutionArgs {
     pub fn plan(&self, suites: &[Suite]) -> Result<(Vec<Planned>, PlanId), u8> {
         match self.select(suites)? {
             Selected::Plan(plan, id) => Ok((plan, id)),
-            Selected::NothingToRerun(_) => {
+            Selected::NothingToRerun(..) => {
                 crate::errln!("error: no case matches the selection; nothing was sent");
                 Err(exit::USAGE)
             }
@@ -240,7 +241,11 @@ impl ExecutionArgs {
                 } else {
                     format!("every case in {} passed", path.display())
                 };
-                return Ok(Selected::NothingToRerun(format!("nothing to rerun: {why}")));
+                let empty = run::plan::identify(suites, &[], self.shard.map_or(1, |s| s.total));
+                return Ok(Selected::NothingToRerun(
+                    format!("nothing to rerun: {why}"),
+                    empty,
+                ));
             }
             plan.retain(|p| failed.contains(&identity(suites, p)));
         }

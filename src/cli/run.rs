@@ -49,7 +49,7 @@ pub async fn run(args: RunArgs) -> u8 {
     if args.list {
         return super::print_all(match &selected {
             Selected::Plan(plan, _) => list(&suites, plan),
-            Selected::NothingToRerun(why) => format!("{why}; nothing would run\n"),
+            Selected::NothingToRerun(why, _) => format!("{why}; nothing would run\n"),
         });
     }
     let reports = [
@@ -80,11 +80,11 @@ pub async fn run(args: RunArgs) -> u8 {
             (executed, Some(id))
         }
         // Nothing to connect to or send: the reports, if asked for, are empty (and valid).
-        Selected::NothingToRerun(why) => {
+        Selected::NothingToRerun(why, empty) => {
             terminal.line(&format!("{why}; nothing was sent"));
             drop(suites);
             let nothing = super::execution::Executed::nothing("none: nothing to rerun".into());
-            (nothing, None)
+            (nothing, Some(empty))
         }
     };
 
