@@ -521,3 +521,33 @@ fn each_project_is_called_with_its_own_key() {
     );
     assert_eq!(stray.code, 0, "{}", stray.all());
 }
+
+/// A key a suite sends by another name (`${KEY_COPY}`) is still the key: the JSON report and
+/// `-v` keep the request body without it.
+#[test]
+fn a_key_sent_under_another_name_is_scrubbed_from_reports() {
+    let dir = tempdir();
+    let suite = write(
+        dir.path(),
+        "copy.yaml",
+        "suite: copy\nflow: demo/bench/echo\ncases:\n  - name: echo\n    message: \"key ${KEY_COPY}\"\n",
+    );
+    let json = dir.path().join("r.json");
+    let result = common::Run::from(
+        common::flowcheck()
+            .args(["run", &suite, "--embedded", "-v", "--json"])
+            .arg(&json)
+            .env("KEY_COPY", flowcheck::DEMO_API_KEY)
+            .output()
+            .expect("runs"),
+    );
+    assert_eq!(result.code, 0, "{}", result.all());
+    let report = std::fs::read_to_string(&json).unwrap_or_default();
+    assert!(report.contains("key [redacted]"), "{report}");
+    assert!(!report.contains(flowcheck::DEMO_API_KEY), "{report}");
+    assert!(
+        !result.all().contains(flowcheck::DEMO_API_KEY),
+        "{}",
+        result.all()
+    );
+}

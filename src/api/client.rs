@@ -140,6 +140,11 @@ impl Client {
         })
     }
 
+    /// `text` without any of the run's keys, escaped or not.
+    pub fn scrub(&self, text: &str) -> String {
+        self.config.keys.scrub(text)
+    }
+
     fn url(&self, flow: &FlowRef, target: Option<Target>, action: &str) -> String {
         let version = target.map(Target::path_segment).unwrap_or_default();
         format!(

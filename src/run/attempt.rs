@@ -92,8 +92,11 @@ pub async fn run_attempt(
     };
     Attempt {
         result,
-        request: serde_json::value::to_raw_value(&redact_urls(&body))
-            .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned()),
+        // A suite may have put a key in the body by another name (`${KEY_COPY}`).
+        request: serde_json::value::RawValue::from_string(
+            client.scrub(&redact_urls(&body).to_string()),
+        )
+        .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned()),
         observation,
         checks,
         retries: observed.retries,
