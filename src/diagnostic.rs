@@ -122,6 +122,16 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
             let number = m.split('`').nth(1).unwrap_or_default();
             format!("the number {number} is too large")
         }
+        "expected sequence start" => {
+            "expected a list here: `- item` lines below the key, or `[a, b]`".to_owned()
+        }
+        "expected mapping start" => {
+            "expected a mapping here: `key: value` lines below the key, or `{key: value}`".to_owned()
+        }
+        m if m.contains("while scanning an anchor or alias") => format!(
+            "{m}: a value that starts with `*` or `&`, or holds `[*]`, must be quoted (\"$.items[*].id\")"
+        ),
+        m if m.contains("found a tab") => format!("{m}: indent with spaces; YAML refuses tabs"),
         "invalid u16" | "invalid u32" | "invalid u64" => "expected a whole number".to_owned(),
         "invalid bool" => "expected true or false".to_owned(),
         _ => message,
