@@ -126,7 +126,8 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
             "expected a list here: `- item` lines below the key, or `[a, b]`".to_owned()
         }
         "expected mapping start" => {
-            "expected a mapping here: `key: value` lines below the key, or `{key: value}`".to_owned()
+            "expected a mapping here: `key: value` lines below the key, or `{key: value}`"
+                .to_owned()
         }
         m if m.contains("while scanning an anchor or alias") => format!(
             "{m}: a value that starts with `*` or `&`, or holds `[*]`, must be quoted (\"$.items[*].id\")"

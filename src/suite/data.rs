@@ -46,7 +46,11 @@ pub fn read_rows(file: &Path, shown: &str) -> Result<Vec<Row>, String> {
         "yaml" | "yml" => yaml_rows(&text),
         _ => Err("data files are .csv, .jsonl or .yaml".into()),
     }
-    .map_err(|err| format!("{shown}: {err}"))
+    // `data.csv:3: ...` when the error has a line, as a suite's errors read.
+    .map_err(|err| match err.starts_with(|c: char| c.is_ascii_digit()) {
+        true => format!("{shown}:{err}"),
+        false => format!("{shown}: {err}"),
+    })
 }
 
 fn csv_rows(text: &str) -> Result<Vec<Row>, String> {
@@ -64,13 +68,18 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, String> {
     }
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|err| match err.position() {
-            Some(position) => format!(
-                "row {} (line {}): {err}",
-                position.record(),
-                position.line()
-            ),
-            None => err.to_string(),
+        // Rows are named by their line, as generated case names (`[row 3]`) are.
+        let record = record.map_err(|err| {
+            // "CSV error: record 2 (line: 3, byte: 32): found record with 1 fields, ...".
+            let message = err.to_string();
+            let message = message
+                .rfind("): ")
+                .map_or(message.as_str(), |at| &message[at + 3..])
+                .to_owned();
+            match err.position() {
+                Some(position) => format!("{}: {message}", position.line()),
+                None => err.to_string(),
+            }
         })?;
         let number = record.position().map(|p| p.line()).unwrap_or(0);
         let values = headers
@@ -92,8 +101,14 @@ fn jsonl_rows(text: &str) -> Result<Vec<Row>, String> {
         let number = index as u64 + 1;
         match serde_json::from_str::<Value>(line) {
             Ok(Value::Object(values)) => rows.push(Row { number, values }),
-            Ok(_) => return Err(format!("line {number}: each line must be a JSON object")),
-            Err(err) => return Err(format!("line {number}: {err}")),
+            Ok(_) => return Err(format!("{number}: each line must be a JSON object")),
+            Err(err) => {
+                let message = err.to_string();
+                let message = message
+                    .rfind(" at line ")
+                    .map_or(message.as_str(), |at| &message[..at]);
+                return Err(format!("{number}:{}: {message}", err.column()));
+            }
         }
     }
     Ok(rows)
@@ -310,7 +325,16 @@ mod tests {
             (rows[1].number, rows[1].values.get("message")),
             (3, Some(&json!("hello")))
         );
-        assert!(csv_rows("a,b\n1,2,3\n").unwrap_err().contains("line 2"));
+        assert_eq!(
+            csv_rows("a,b\n1,2,3\n").err().as_deref(),
+            Some("2: found record with 3 fields, but the previous record has 2 fields")
+        );
+        assert_eq!(
+            jsonl_rows("{\"a\": 1}\n{\"b\": 2, 3: 4}\n")
+                .err()
+                .as_deref(),
+            Some("2:10: key must be a string")
+        );
         assert_eq!(
             csv_rows("a, b ,b\n1,2,3\n").err().as_deref(),
             Some("the header row names the column `b` twice")
@@ -318,7 +342,7 @@ mod tests {
         assert!(
             jsonl_rows("{\"a\": 1}\n[1]\n")
                 .unwrap_err()
-                .starts_with("line 2")
+                .starts_with("2: each line must be a JSON object")
         );
     }
 
