@@ -1285,3 +1285,36 @@ fn the_open_files_limit_is_raised_and_a_hard_limit_too_low_for_jobs_lowers_them(
     assert_eq!(capped.code, 0, "{}", capped.all());
     assert!(capped.stderr.contains(note), "{}", capped.stderr);
 }
+
+/// `--embedded --flows PATH` serves your own flows in-process: a new flow is tested with one
+/// command, and a mistake in its definition is a usage error with its place.
+#[test]
+fn the_embedded_simulator_serves_your_own_flows() {
+    let dir = tempdir();
+    let flows = dir.path().join("flows");
+    std::fs::create_dir_all(&flows).expect("flows dir");
+    std::fs::write(
+        flows.join("greet.yaml"),
+        "org: acme\nproject: shop\nflow: greet\nproduction: 1\nversions:\n  - version: 1\n    blocks:\n      - {id: hello, kind: template, text: \"Hello, {{ input.message }}!\"}\n",
+    )
+    .expect("write flow");
+    let suite = dir.path().join("greet.yaml");
+    std::fs::write(
+        &suite,
+        "suite: greet\nflow: acme/shop/greet\ncases:\n  - name: greets\n    message: bob\n    expect:\n      output:\n        - {path: $.text, equals: \"Hello, bob!\"}\n",
+    )
+    .expect("write suite");
+    let (suite, flows) = (suite.display().to_string(), flows.display().to_string());
+    let result = run(&["run", &suite, "--embedded", "--flows", &flows]);
+    assert_eq!(result.code, 0, "{}", result.all());
+    assert!(result.stdout.contains("PASS"), "{}", result.stdout);
+
+    std::fs::write(
+        dir.path().join("flows/greet.yaml"),
+        "org: acme\nproject: shop\nflow: greet\nproduction: 1\nversions:\n  - version: 1\n    blocks:\n      - {id: hello, kind: tempalte, text: hi}\n",
+    )
+    .expect("write flow");
+    let broken = run(&["run", &suite, "--embedded", "--flows", &flows]);
+    assert_eq!(broken.code, 2, "{}", broken.all());
+    assert!(broken.stderr.contains("greet.yaml:8:"), "{}", broken.stderr);
+}

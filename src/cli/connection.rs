@@ -12,6 +12,10 @@ pub struct ConnectionArgs {
     /// Start the built-in simulator with the shipped example flows and run against it.
     #[arg(long, conflicts_with = "url")]
     pub embedded: bool,
+    /// With --embedded: serve these flow definitions (a YAML file or a folder) instead of the
+    /// shipped examples.
+    #[arg(long, value_name = "PATH", requires = "embedded")]
+    pub flows: Option<PathBuf>,
     /// The Noukai host root, e.g. https://api.noukai.xyz.
     #[arg(long, env = "NOUKAI_API_URL", value_name = "URL")]
     pub url: Option<String>,
@@ -139,7 +143,18 @@ impl ConnectionArgs {
             });
         }
         if self.embedded {
-            let sim = crate::sim::start_embedded().await.map_err(|err| {
+            let started = match &self.flows {
+                Some(path) => {
+                    // A flow definition with a mistake is the user's to fix: exit 2.
+                    let catalog = crate::sim::Catalog::load(path).map_err(|err| ConnectError {
+                        message: err.to_string(),
+                        code: crate::exit::USAGE,
+                    })?;
+                    crate::sim::start_embedded_with(catalog).await
+                }
+                None => crate::sim::start_embedded().await,
+            };
+            let sim = started.map_err(|err| {
                 not_started(format!("cannot start the embedded simulator: {err}"))
             })?;
             let config = ClientConfig::new(sim.url(), ApiKey::new(crate::DEMO_API_KEY));

@@ -29,4 +29,6 @@ pub mod template;
 mod text;
 
 pub use catalog::{Catalog, CatalogError};
-pub use server::{EMBEDDED_SEED, RunningSim, SimError, SimOptions, start, start_embedded};
+pub use server::{
+    EMBEDDED_SEED, RunningSim, SimError, SimOptions, start, start_embedded, start_embedded_with,
+};

@@ -141,11 +141,16 @@ pub async fn start(options: SimOptions) -> Result<RunningSim, SimError> {
 
 /// The shipped flows on an ephemeral loopback port with the demo key and a fixed seed.
 pub async fn start_embedded() -> Result<RunningSim, SimError> {
+    start_embedded_with(Catalog::builtin()?).await
+}
+
+/// [`start_embedded`] serving `catalog` (`--embedded --flows PATH`).
+pub async fn start_embedded_with(catalog: Catalog) -> Result<RunningSim, SimError> {
     start(SimOptions {
         addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
         api_key: crate::DEMO_API_KEY.to_string(),
         project_keys: Vec::new(),
-        catalog: Catalog::builtin()?,
+        catalog,
         seed: EMBEDDED_SEED,
     })
     .await
