@@ -282,8 +282,15 @@ fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, S
 
 /// The key may travel over plain HTTP only to this machine, unless the user says otherwise.
 fn check_url(url: &str, allow_insecure_http: bool) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|err| format!("the server URL {url:?} is not a valid URL: {err}"))?;
+    let parsed = reqwest::Url::parse(url).map_err(|err| {
+        if url.contains("://") {
+            format!("the server URL {url:?} is not a valid URL: {err}")
+        } else {
+            format!(
+                "the server URL {url:?} has no scheme: write https://{url} (or http:// for this machine)"
+            )
+        }
+    })?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err("the server URL must not carry credentials; use NOUKAI_API_KEY".into());
     }

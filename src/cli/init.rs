@@ -42,7 +42,7 @@ pub fn init(args: InitArgs) -> u8 {
     }
     let file = file.display();
     super::print_all(format!(
-        "wrote {file}\nnext: edit the case, then `flowcheck validate {file}` and `flowcheck run {file}`\n      (`flowcheck schema > .flowcheck-schema.json` gives your editor completion)\n"
+        "wrote {file}\nnext: edit the case, then `flowcheck validate {file}` and `flowcheck run {file}`\n      (add `--embedded` to run a demo/... flow on the built-in simulator)\n      (`flowcheck schema > .flowcheck-schema.json` gives your editor completion)\n"
     ))
 }
 

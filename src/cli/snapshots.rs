@@ -30,7 +30,7 @@ pub enum SnapshotsCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct Paths {
-    /// Suite files or folders (default: suites).
+    /// Suite files or folders.
     #[arg(default_value = "suites")]
     pub paths: Vec<PathBuf>,
 }
@@ -40,6 +40,7 @@ pub fn snapshots(command: SnapshotsCommand) -> u8 {
         SnapshotsCommand::Review(p) => pending(&p.paths).and_then(|pending| {
             review(
                 &pending,
+                &p.paths,
                 &mut std::io::stdin().lock(),
                 &mut anstream::stdout(),
             )
@@ -164,12 +165,19 @@ fn describe(pending: &Path) -> Result<String, Failure> {
 /// Ask about each pending change; answers come one per line (a, r, s or q).
 fn review(
     pending: &[PathBuf],
+    searched: &[PathBuf],
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let io = |err: std::io::Error| Failure::Io(err.to_string());
     if pending.is_empty() {
-        writeln!(out, "no pending snapshot changes").map_err(io)?;
+        let searched: Vec<String> = searched.iter().map(|p| p.display().to_string()).collect();
+        writeln!(
+            out,
+            "no pending snapshot changes (.snap.new) under {}",
+            searched.join(", ")
+        )
+        .map_err(io)?;
         return Ok(());
     }
     let (mut accepted, mut rejected, mut skipped) = (0, 0, 0);
