@@ -98,8 +98,18 @@ fn first_run_creates_readable_goldens_then_compares() {
     assert!(golden.starts_with("# flowcheck snapshot\n# suite: golden\n# case: money back reply\n# target: production\n# accepted: "), "{golden}");
     assert!(golden.contains("\"reply\": \"[redacted]\""), "{golden}");
     assert!(golden.contains("\"confidence\": 0.9"), "{golden}");
+    // A snapshot made is said, once: nobody should find one they never looked at.
+    assert!(
+        first.stdout.contains("note: wrote 2 new snapshots: ")
+            && first
+                .stdout
+                .contains("money-back-reply@v3.snap; review them"),
+        "{}",
+        first.stdout
+    );
     let second = project.run(&[], false);
     assert_eq!(second.code, 0, "{}", second.all());
+    assert!(!second.stdout.contains("note: wrote"), "{}", second.stdout);
 }
 
 #[test]

@@ -77,6 +77,9 @@ pub async fn run(args: RunArgs) -> u8 {
             };
             // The reports read only the outcomes: free the loaded cases before writing them.
             drop((suites, plan));
+            if let Some(note) = snapshots_written() {
+                terminal.line(&note);
+            }
             (executed, Some(id))
         }
         // Nothing to connect to or send: the reports, if asked for, are empty (and valid).
@@ -151,6 +154,42 @@ pub async fn run(args: RunArgs) -> u8 {
             exit::INFRA
         }
     }
+}
+
+/// "note: wrote 2 new snapshots: ...": what the run wrote beside the suites, to look at and
+/// commit (a renamed case leaves its old file: `flowcheck snapshots unreferenced`).
+fn snapshots_written() -> Option<String> {
+    let written = crate::snapshot::verify::take_written();
+    if written.is_empty() {
+        return None;
+    }
+    let new: Vec<String> = written
+        .iter()
+        .filter(|(_, new)| *new)
+        .map(|(file, _)| file.display().to_string())
+        .collect();
+    let updated = written.len() - new.len();
+    let mut parts = Vec::new();
+    if !new.is_empty() {
+        let n = new.len() as u64;
+        parts.push(format!(
+            "wrote {n} new {}: {}",
+            crate::words::agree(n, "snapshot", "snapshots"),
+            new.join(", ")
+        ));
+    }
+    if updated > 0 {
+        parts.push(format!(
+            "updated {}",
+            crate::words::counted(updated as u64, "snapshot")
+        ));
+    }
+    Some(format!(
+        "note: {}; review {} and commit {} with the suites (`flowcheck snapshots unreferenced` lists files no case uses)",
+        parts.join("; "),
+        crate::words::agree(written.len() as u64, "it", "them"),
+        crate::words::agree(written.len() as u64, "it", "them")
+    ))
 }
 
 /// `--list`: a line per case and target, in the order a run would report them, then a count.

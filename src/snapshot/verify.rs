@@ -8,6 +8,27 @@ use crate::check::predicate::json_equal;
 use crate::suite::{Case, Suite, Target};
 use serde_json::Value;
 
+/// The golden files this process wrote (created, or updated with `--update-snapshots`), for
+/// the run to say so: a snapshot made silently is a snapshot nobody looked at.
+static WRITTEN: std::sync::Mutex<Vec<(std::path::PathBuf, bool)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// The golden files written so far, each with whether it is new; emptied.
+pub fn take_written() -> Vec<(std::path::PathBuf, bool)> {
+    std::mem::take(
+        &mut *WRITTEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
+}
+
+fn wrote(file: &std::path::Path, new: bool) {
+    WRITTEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push((file.to_path_buf(), new));
+}
+
 /// What a run may write.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Policy {
@@ -68,10 +89,9 @@ pub fn verify(
         Ok(Some(golden)) => {
             outcome.expected_value = Some(golden.value.clone());
             if policy.update {
-                if let Err(err) =
-                    crate::files::write_atomic(&golden_file, &record(now()).render(false))
-                {
-                    fail(&mut outcome, err);
+                match crate::files::write_atomic(&golden_file, &record(now()).render(false)) {
+                    Ok(()) => wrote(&golden_file, false),
+                    Err(err) => fail(&mut outcome, err),
                 }
                 let _ = std::fs::remove_file(&pending_file);
             } else if policy.ci {
@@ -100,12 +120,10 @@ pub fn verify(
                 ),
             );
         }
-        Ok(None) => {
-            if let Err(err) = crate::files::write_atomic(&golden_file, &record(now()).render(false))
-            {
-                fail(&mut outcome, err);
-            }
-        }
+        Ok(None) => match crate::files::write_atomic(&golden_file, &record(now()).render(false)) {
+            Ok(()) => wrote(&golden_file, true),
+            Err(err) => fail(&mut outcome, err),
+        },
     }
     outcome
 }
