@@ -213,8 +213,11 @@ fn fill_text(text: &str, values: &Map<String, Value>) -> Result<Value, String> {
     let lookup = |name: &str| {
         values.get(name).cloned().ok_or_else(|| {
             let known: Vec<&str> = values.keys().map(String::as_str).collect();
+            let hint = crate::diagnostic::did_you_mean(name, known.iter().copied())
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
             format!(
-                "there is no `{name}` in the data (it has: {})",
+                "there is no `{name}` in the data{hint} (it has: {})",
                 known.join(", ")
             )
         })

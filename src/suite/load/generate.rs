@@ -66,21 +66,28 @@ impl Compiler<'_> {
         };
         let mut template = case.value.clone();
         template.matrix = None;
+        // A mistake in the template fails every combination alike: said once.
+        let mut failed: Vec<String> = Vec::new();
         for combo in combos {
             let label = data::describe(&combo);
             let origin = Some(match &origin {
                 Some(row) => format!("{row}, matrix {label}"),
                 None => format!("matrix {label}"),
             });
-            if let Some(filled) = self.fill(
-                &template,
-                &combo,
-                &case,
-                &label,
-                origin.as_deref().unwrap_or_default(),
-            ) {
-                out.push((filled, origin));
+            match self.fill(&template, &combo, &case, &label) {
+                Ok(filled) => out.push((filled, origin)),
+                Err(message) => {
+                    if !failed.iter().any(|m| m.starts_with(&message)) {
+                        failed.push(format!(
+                            "{message} (in {})",
+                            origin.as_deref().unwrap_or_default()
+                        ));
+                    }
+                }
             }
+        }
+        for message in failed {
+            self.error(&case, message);
         }
     }
 
@@ -135,13 +142,29 @@ impl Compiler<'_> {
         if !self.room_for(cases, &from.value.file) {
             return None;
         }
+        // A mistake in the template fails every row alike: said once, naming the rows.
+        let mut failed: Vec<(String, Vec<u64>)> = Vec::new();
+        let rows = file.len();
         for row in file {
             let label = format!("row {}", row.number);
             let origin = format!("row {} of {shown}", row.number);
-            if let Some(filled) = self.fill(&template.value, &row.values, template, &label, &origin)
-            {
-                self.expand_matrix(filled, Some(origin), out);
+            match self.fill(&template.value, &row.values, template, &label) {
+                Ok(filled) => self.expand_matrix(filled, Some(origin), out),
+                Err(message) => match failed.iter_mut().find(|(m, _)| *m == message) {
+                    Some((_, numbers)) => numbers.push(row.number),
+                    None => failed.push((message, vec![row.number])),
+                },
             }
+        }
+        for (message, numbers) in failed {
+            let which = if numbers.len() == rows && rows > 1 {
+                format!("in every row of {shown}")
+            } else {
+                let numbers: Vec<String> = numbers.iter().map(u64::to_string).collect();
+                let noun = crate::words::agree(numbers.len() as u64, "row", "rows");
+                format!("in {noun} {} of {shown}", numbers.join(", "))
+            };
+            self.error(template, format!("{message} ({which})"));
         }
         Some(path)
     }
@@ -154,8 +177,7 @@ impl Compiler<'_> {
         values: &Map<String, Value>,
         at: &Spanned<RawCase>,
         label: &str,
-        origin: &str,
-    ) -> Option<Spanned<RawCase>> {
+    ) -> Result<Spanned<RawCase>, String> {
         let filled = serde_json::to_value(template)
             .map_err(|err| err.to_string())
             .and_then(|value| data::fill(&value, values))
@@ -165,18 +187,12 @@ impl Compiler<'_> {
                 serde_saphyr::from_str::<RawCase>(&value.to_string())
                     .map_err(|err| crate::diagnostic::yaml_message(&err))
             });
-        match filled {
-            Ok(mut case) => {
-                if case.name.value == template.name.value {
-                    case.name.value = format!("{} [{label}]", case.name.value);
-                }
-                Some(Spanned::new(case, at.referenced, at.defined))
+        filled.map(|mut case| {
+            if case.name.value == template.name.value {
+                case.name.value = format!("{} [{label}]", case.name.value);
             }
-            Err(message) => {
-                self.error(at, format!("{message} (in {origin})"));
-                None
-            }
-        }
+            Spanned::new(case, at.referenced, at.defined)
+        })
     }
 }
 
