@@ -1318,3 +1318,30 @@ fn the_embedded_simulator_serves_your_own_flows() {
     assert_eq!(broken.code, 2, "{}", broken.all());
     assert!(broken.stderr.contains("greet.yaml:8:"), "{}", broken.stderr);
 }
+
+/// Selection forgives what a person types: a tag in another case, a name copied from a run's
+/// output (`suite › case`); a tag no case carries is named, with the tags there are.
+#[test]
+fn selection_takes_names_as_printed_and_tags_in_any_case() {
+    let listed = |args: &[&str]| {
+        let mut all = vec!["run", "suites", "--list"];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    let lower = listed(&["--tag", "smoke"]);
+    let upper = listed(&["--tag", "SMOKE"]);
+    assert_eq!(lower.code, 0, "{}", lower.all());
+    assert_eq!(lower.stdout, upper.stdout);
+    let copied = listed(&["--filter", "support-triage › refund requests go to billing"]);
+    assert_eq!(copied.code, 0, "{}", copied.all());
+    assert!(
+        copied
+            .stdout
+            .contains("support-triage › refund requests go to billing @ production"),
+        "{}",
+        copied.stdout
+    );
+    listed(&["--tag", "smokey"]).assert_refused(
+        "no case matches the selection (no case is tagged smokey; the tags are: account,",
+    );
+}

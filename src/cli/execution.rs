@@ -44,11 +44,11 @@ pub struct ExecutionArgs {
     /// Run every case N times (a case's pass_if ratio is kept).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPEAT)))]
     pub repeat: Option<u32>,
-    /// Run only cases whose name contains this text, or matches it as a glob with * and ?
-    /// (repeatable; case-insensitive).
+    /// Run only cases whose name (or `suite › case`, as a run prints it) contains this text,
+    /// or matches it as a glob with * and ? (repeatable: any of them; case-insensitive).
     #[arg(long, value_name = "TEXT")]
     pub filter: Vec<String>,
-    /// Run only cases with this tag (repeatable).
+    /// Run only cases with this tag (repeatable: any of them; case-insensitive).
     #[arg(long, value_name = "TAG")]
     pub tag: Vec<String>,
     /// Run only the cases that did not pass in this earlier JSON report (`run`: when every
@@ -250,7 +250,10 @@ impl ExecutionArgs {
             plan.retain(|p| failed.contains(&identity(suites, p)));
         }
         if plan.is_empty() {
-            crate::errln!("error: no case matches the selection; nothing was sent");
+            crate::errln!(
+                "error: no case matches the selection{}; nothing was sent",
+                self.unmatched(suites)
+            );
             return Err(exit::USAGE);
         }
         let id = run::plan::identify(suites, &plan, self.shard.map_or(1, |s| s.total));
@@ -275,6 +278,36 @@ impl ExecutionArgs {
             plan = shard::select(&plan, shard, durations.as_ref());
         }
         Ok(Selected::Plan(plan, id))
+    }
+
+    /// What of the selection matched nothing, for the "no case matches" error: the tags that
+    /// no case carries, with the tags there are.
+    fn unmatched(&self, suites: &[Suite]) -> String {
+        let mut known: Vec<&str> = suites
+            .iter()
+            .flat_map(|s| {
+                s.cases
+                    .iter()
+                    .flat_map(|c| c.tags.iter().map(String::as_str))
+            })
+            .collect();
+        known.sort_unstable();
+        known.dedup();
+        let missing: Vec<&str> = self
+            .tag
+            .iter()
+            .map(String::as_str)
+            .filter(|t| !known.iter().any(|k| k.eq_ignore_ascii_case(t)))
+            .collect();
+        match (missing.is_empty(), known.is_empty()) {
+            (true, _) => String::new(),
+            (false, true) => format!(" (no case has a tag; --tag {})", missing.join(", ")),
+            (false, false) => format!(
+                " (no case is tagged {}; the tags are: {})",
+                missing.join(", "),
+                known.join(", ")
+            ),
+        }
     }
 
     pub fn options(&self, fail_fast: bool, snapshots: crate::snapshot::Policy) -> RunOptions {

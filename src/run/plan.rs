@@ -9,21 +9,28 @@ pub struct Selection {
     /// Keep cases whose name contains one of these (case-insensitive), or matches it when it
     /// is a glob (`*` any text, `?` one character); all when empty.
     pub filters: Vec<String>,
-    /// Keep cases carrying one of these tags; all when empty.
+    /// Keep cases carrying one of these tags (case-insensitive); all when empty.
     pub tags: Vec<String>,
     /// Run every case this many times (overrides `repeat` in the suites).
     pub repeat: Option<u32>,
 }
 
 impl Selection {
-    fn keeps(&self, case: &Case) -> bool {
+    /// Whether `case` of `suite` is selected. A filter matches the case's name, or the name as
+    /// a run prints it (`suite › case`), so a line copied from the output selects its case.
+    fn keeps(&self, suite: &str, case: &Case) -> bool {
         let name = case.name.to_lowercase();
+        let shown = format!("{} › {name}", suite.to_lowercase());
         let by_name = self.filters.is_empty()
+            || self.filters.iter().any(|f| {
+                let f = f.trim().to_lowercase();
+                name_matches(&name, &f) || name_matches(&shown, &f)
+            });
+        let by_tag = self.tags.is_empty()
             || self
-                .filters
+                .tags
                 .iter()
-                .any(|f| name_matches(&name, &f.to_lowercase()));
-        let by_tag = self.tags.is_empty() || self.tags.iter().any(|t| case.tags.contains(t));
+                .any(|t| case.tags.iter().any(|c| c.eq_ignore_ascii_case(t)));
         by_name && by_tag
     }
 }
@@ -52,7 +59,7 @@ pub fn plan(suites: &[Suite], selection: &Selection) -> Vec<Planned> {
     let mut planned = Vec::new();
     for (suite_index, suite) in suites.iter().enumerate() {
         for (case_index, case) in suite.cases.iter().enumerate() {
-            if !selection.keeps(case) {
+            if !selection.keeps(&suite.name, case) {
                 continue;
             }
             let (attempts, pass_if) = match selection.repeat {
