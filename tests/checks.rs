@@ -390,3 +390,24 @@ cases:
     }
     assert!(!result.stdout.contains("FAIL ["), "{}", result.stdout);
 }
+
+/// A path that finds nothing because its key is misspelt says which keys the result has.
+#[test]
+fn a_misspelt_path_names_the_keys_there_are() {
+    let dir = tempdir();
+    let suite = dir.path().join("typo.yaml");
+    std::fs::write(
+        &suite,
+        "suite: typo\nflow: demo/support/triage\ncases:\n  - name: typo\n    message: refund\n    expect:\n      output:\n        - {path: $.categroy, equals: billing}\n",
+    )
+    .expect("the suite is written");
+    let result = run(&["run", &suite.display().to_string(), "--embedded"]);
+    assert_eq!(result.code, 1, "{}", result.all());
+    assert!(
+        result.stdout.contains(
+            "why:      the result has no `categroy` (did you mean \"category\"?); its keys: category, priority, reply, confidence"
+        ),
+        "{}",
+        result.stdout
+    );
+}

@@ -84,6 +84,27 @@ impl Check {
         (actual, verdict)
     }
 
+    /// Why a path found nothing, when its first key is not in the result (`$.categroy`):
+    /// the keys there are, and the likely one.
+    fn missing_key(&self, root: &Value) -> Option<String> {
+        let Value::Object(map) = root else {
+            return None;
+        };
+        let first = self.path_text.strip_prefix("$.")?;
+        let key = first.split(['.', '[']).next().unwrap_or(first);
+        if key.is_empty() || key == "*" || map.contains_key(key) {
+            return None;
+        }
+        let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+        let hint = crate::diagnostic::did_you_mean(key, keys.iter().copied())
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
+        Some(format!(
+            "the result has no `{key}`{hint}; its keys: {}",
+            keys.join(", ")
+        ))
+    }
+
     /// `not contains "x"`, `equals 3`: the expectation in words.
     pub fn describe(&self) -> String {
         let not = if self.negate { "not " } else { "" };
@@ -91,7 +112,10 @@ impl Check {
     }
 
     pub fn evaluate(&self, root: Option<&Value>, grades: &Grades) -> CheckOutcome {
-        let (actual, verdict) = self.verdict(root, grades);
+        let (actual, mut verdict) = self.verdict(root, grades);
+        if !verdict.passed && actual.is_none() && verdict.detail.is_none() {
+            verdict.detail = root.and_then(|root| self.missing_key(root));
+        }
         let expected = self.describe();
         CheckOutcome {
             label: format!("{} {expected}", self.path_text),
