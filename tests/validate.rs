@@ -97,7 +97,7 @@ fn counts_are_singular_for_one() {
     assert_eq!(run(&["validate", &path]).stdout, "1 suite, 1 case: valid\n");
     let listed = run(&["run", &path, "--list"]).stdout;
     assert!(
-        listed.ends_with("1 case (1 call) from 1 suite would run; nothing was sent\n"),
+        listed.ends_with("1 case (1 attempt) from 1 suite would run; nothing was sent\n"),
         "{listed}"
     );
 }

@@ -325,8 +325,15 @@ impl Expectation {
                     actual: None,
                     expected_value: None,
                     detail: Some(format!(
-                        "no step {} completed (steps seen: {})",
+                        "no step {} completed{} (steps seen: {})",
                         expectation.step,
+                        match &expectation.step {
+                            StepRef::Id(id) =>
+                                crate::diagnostic::did_you_mean(id, seen.iter().copied())
+                                    .map(|h| format!("; {h}"))
+                                    .unwrap_or_default(),
+                            StepRef::Index(_) => String::new(),
+                        },
                         seen.join(", ")
                     )),
                     score: None,

@@ -433,7 +433,7 @@ impl ExecutionArgs {
         terminal.line(&format!(
             "Running {} ({}) from {} against {}",
             counted(plan.len() as u64, "case"),
-            counted(calls, "call"),
+            counted(calls, "attempt"),
             counted(suites.len() as u64, "suite"),
             connection.label
         ));

@@ -217,7 +217,7 @@ fn list(suites: &[Suite], plan: &[Planned]) -> String {
         text,
         "{} ({}) from {} would run; nothing was sent",
         counted(plan.len() as u64, "case"),
-        counted(calls, "call"),
+        counted(calls, "attempt"),
         counted(from.len() as u64, "suite")
     );
     text
