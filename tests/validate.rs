@@ -65,6 +65,7 @@ invalid_suite_tests!(
     negative_length,
     shared_snapshot,
     error_key_refused,
+    message_without_value,
 );
 
 #[test]

@@ -288,7 +288,12 @@ pub struct RawCase {
     pub name: Spanned<String>,
     #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(default)]
+    /// `message:` with no value is a mistake, not "no message": refused where it is.
+    #[serde(
+        default,
+        deserialize_with = "text_if_given",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(with = "Option<String>")]
     pub message: Option<Spanned<String>>,
     #[serde(default)]
@@ -430,6 +435,20 @@ pub struct RawStep {
     #[serde(default)]
     #[schemars(with = "Vec<RawCheck>")]
     pub expect: Vec<Spanned<RawCheck>>,
+}
+
+/// A text key written with no value (`message:`) is refused, where "no message" is leaving
+/// the key out: the run would send none and every attempt fail with a 422.
+fn text_if_given<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Spanned<String>>, D::Error> {
+    let given = Spanned::<Option<String>>::deserialize(d)?;
+    match given.value {
+        Some(text) => Ok(Some(Spanned::new(text, given.referenced, given.defined))),
+        None => Err(serde::de::Error::custom(
+            "this key has no value: write the text (\"\" for an empty one), or leave the key out",
+        )),
+    }
 }
 
 #[cfg(test)]
