@@ -27,6 +27,12 @@ fn gate_embedded(baseline: &str, candidate: &str, suite: &str, extra: &[&str]) -
 fn gating_triage_v3_against_production_is_refused() {
     let result = gate_embedded("production", "v3", "suites/triage.yaml", &[]);
     assert_eq!(result.code, 1, "{}", result.all());
+    // Each changed case says which check the failing side failed, above its diff.
+    assert!(
+        result.stdout.contains("--- support-triage › refund requests go to billing\n    ✗ v3: $.confidence gte 0.9: found 0.88\n"),
+        "{}",
+        result.stdout
+    );
     assert!(
         result.stdout.contains("✗ FAIL  no regression beyond noise"),
         "{}",

@@ -53,6 +53,9 @@ pub struct Side {
     /// Why an attempt errored (the first one's message).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The first check that failed, and what it found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_check: Option<String>,
 }
 
 impl Side {
@@ -72,6 +75,7 @@ impl Side {
             interval: wilson(sample.passes, judged, Z95),
             output: sample.output.clone(),
             error: sample.error.clone(),
+            failed_check: sample.failed_check.clone(),
         }
     }
 }
@@ -482,6 +486,7 @@ mod tests {
             costs_usd: vec![],
             output: None,
             error: None,
+            failed_check: None,
         }
     }
 

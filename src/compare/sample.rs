@@ -30,6 +30,8 @@ pub struct Sample {
     pub output: Option<Value>,
     /// The first error of an attempt that errored, to say why a side has nothing to compare.
     pub error: Option<String>,
+    /// The first check that failed, with what it found: why the side failed.
+    pub failed_check: Option<String>,
 }
 
 impl Sample {
@@ -67,6 +69,7 @@ impl Sample {
             costs_usd: Vec::new(),
             output: None,
             error: Some("no result in the report".into()),
+            failed_check: None,
             ..like.clone()
         }
     }
@@ -119,6 +122,7 @@ impl Sample {
             tokens,
             costs_usd,
             output: None,
+            failed_check: None,
             error: outcome
                 .attempts
                 .iter()
@@ -134,6 +138,15 @@ impl Sample {
                         .then(|| format!("not run: {reason}"))
                 }),
         };
+        sample.failed_check = outcome
+            .attempts
+            .iter()
+            .flat_map(|a| a.checks.iter())
+            .find(|check| !check.passed)
+            .map(|check| match &check.actual {
+                Some(found) => format!("{}: found {}", check.label, crate::check::short(found, 80)),
+                None => format!("{}: found nothing", check.label),
+            });
         let verdict = if sample.passed() {
             AttemptResult::Passed
         } else {

@@ -126,6 +126,19 @@ pub fn render(comparison: &CandidateComparison) -> String {
         ));
         for (case, diff) in changed.iter().take(MAX_DIFFS) {
             out.push_str(&format!("--- {} › {}\n", case.suite, case.case));
+            // Which check the failing side failed: the diff shows what changed, this why it
+            // matters.
+            let failing = [&case.candidate, &case.baseline]
+                .into_iter()
+                .find(|side| !side.passed && side.failed_check.is_some());
+            if let Some(side) = failing {
+                let check = side.failed_check.as_deref().unwrap_or_default();
+                out.push_str(&format!(
+                    "    {} {}: {check}\n",
+                    paint(FAIL, "✗"),
+                    side.target
+                ));
+            }
             for line in diff.lines() {
                 out.push_str(&format!("    {line}\n"));
             }
