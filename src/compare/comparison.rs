@@ -358,7 +358,11 @@ pub fn compare(
                 class,
                 p_value: *p,
                 adjusted_p: *adjusted_p,
-                significant: flipped && adjusted_p.is_none_or(|p| p < alpha),
+                // Without a measure of noise (one run a side, or repeats that all agree on
+                // both sides: 4/4 → 0/4) a flip counts as it is; with mixed repeats, only
+                // beyond noise.
+                significant: flipped
+                    && (adjusted_p.is_none_or(|p| p < alpha) || (unanimous(b) && unanimous(c))),
                 pass_rate_moved: match adjusted_p {
                     Some(p) if !flipped && *p < alpha => {
                         let rate = |s: &Sample| s.passes as f64 / s.judged().max(1) as f64;
@@ -404,6 +408,11 @@ pub fn compare(
         suites,
         overall,
     }
+}
+
+/// Every judged attempt of a side agreed: all passed or all failed.
+fn unanimous(sample: &Sample) -> bool {
+    sample.passes == 0 || sample.failures == 0
 }
 
 fn classify(baseline: &Sample, candidate: &Sample) -> Class {
@@ -591,5 +600,29 @@ mod tests {
             crate::report::comparison::verdict(case),
             "flaky, pass rate down (p=0.000)"
         );
+    }
+
+    /// Repeats that all agree on both sides measure no noise: 4/4 → 0/4 in five cases is five
+    /// regressions, as one run a side would be (Holm over five Fisher p of 0.029 counted none,
+    /// so more repeats accepted what one run refused).
+    #[test]
+    fn unanimous_repeats_that_flip_count() {
+        let baseline: Vec<Sample> = (0..5)
+            .map(|i| sample(&format!("c{i}"), "v1", 4, 0, 0))
+            .collect();
+        let candidate: Vec<Sample> = (0..5)
+            .map(|i| sample(&format!("c{i}"), "v2", 0, 4, 0))
+            .collect();
+        let comparison = compare("v1", "v2", &baseline, &candidate, 0.05);
+        assert_eq!(comparison.counted_regressions().len(), 5);
+        // Mixed repeats still need to be beyond noise.
+        let comparison = compare(
+            "v1",
+            "v2",
+            &[sample("m", "v1", 4, 0, 0)],
+            &[sample("m", "v2", 1, 3, 0)],
+            0.05,
+        );
+        assert!(comparison.counted_regressions().is_empty());
     }
 }
