@@ -28,6 +28,7 @@ pub mod run;
 pub mod secret;
 pub mod sim;
 pub mod snapshot;
+pub mod stable_hash;
 pub mod suite;
 pub mod words;
 

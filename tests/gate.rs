@@ -562,7 +562,7 @@ fn a_baseline_outage_does_not_hide_a_candidate_failure() {
     assert_eq!(result.code, 1, "{}", result.all());
     assert!(
         result.stdout.contains(
-            "✗ FAIL  failures compared: 1 case fails on v2 with nothing to compare (limit: 0) — v1 has no judged attempt to tell whether it regressed: outage › says ok"
+            "✗ FAIL  failures compared: 1 case fails on v2 with nothing to compare (limit: 0) — v1 errored too often to tell whether it regressed: outage › says ok"
         ),
         "{}",
         result.stdout
@@ -842,4 +842,43 @@ fn reports_keep_latency_to_the_microsecond_and_read_it_back_exactly() {
         "suites/triage.yaml",
     ]);
     assert_eq!(gated.code, 0, "{}", gated.all());
+}
+
+/// An A/A comparison deals attempts at random: a flow that fails every other call is not two
+/// different versions (dealt in turn, one side got every failure).
+#[test]
+fn an_a_a_comparison_of_a_periodic_flow_is_accepted() {
+    let dir = tempdir();
+    let flows = dir.path().join("flows");
+    std::fs::create_dir_all(&flows).expect("flows dir");
+    std::fs::write(
+        flows.join("alt.yaml"),
+        "org: acme\nproject: shop\nflow: alt\nproduction: 1\nversions:\n  - version: 1\n    faults: {fail: {every: 2, error: flaky upstream}}\n    blocks:\n      - {id: say, kind: template, text: hi}\n",
+    )
+    .expect("write flow");
+    let suite = dir.path().join("alt.yaml");
+    std::fs::write(
+        &suite,
+        "suite: alt\nflow: acme/shop/alt\ncases:\n  - name: upstream failure is reported\n    message: Ann\n    repeat: 20\n    pass_if: 5/20\n    expect: {status: failed}\n",
+    )
+    .expect("write suite");
+    let result = run(&[
+        "gate",
+        "--baseline",
+        "v1",
+        "--candidate",
+        "v1",
+        &suite.display().to_string(),
+        "--embedded",
+        "--flows",
+        &flows.display().to_string(),
+        "--jobs",
+        "1",
+    ]);
+    assert_eq!(result.code, 0, "{}", result.all());
+    assert!(
+        result.stdout.contains("ACCEPTED: v1 may be promoted"),
+        "{}",
+        result.stdout
+    );
 }

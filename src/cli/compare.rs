@@ -153,7 +153,7 @@ async fn compare_and_report(
     };
     // Run what no report provides. A candidate that is the baseline itself (an A/A
     // comparison, to see the noise) is not the same samples twice: with the baseline run here,
-    // each case runs twice as often and the attempts are dealt to the two sides in turn.
+    // each case runs twice as often and the attempts are dealt to the two sides at random.
     let mut targets = Vec::new();
     if earlier.is_none() {
         targets.push(baseline);
@@ -360,7 +360,7 @@ struct Live {
 }
 
 /// Run the selected cases on `targets`; with `twice`, the baseline's cases run twice as often
-/// and their attempts are dealt in turn to a baseline and a candidate sample.
+/// and their attempts are dealt at random to a baseline and a candidate sample.
 async fn run_live(
     execution: &ExecutionArgs,
     mut suites: Vec<crate::suite::Suite>,
@@ -399,7 +399,7 @@ async fn run_live(
     }
     if twice {
         progress.line(&format!(
-            "note: {baseline} is both the baseline and a candidate: each case runs twice as often, its attempts dealt to the two sides in turn"
+            "note: {baseline} is both the baseline and a candidate: each case runs twice as often, its attempts dealt to the two sides at random"
         ));
         for planned in plan.iter_mut().filter(|p| p.target == baseline) {
             planned.attempts = planned.attempts.saturating_mul(2);
@@ -436,23 +436,27 @@ async fn run_live(
     Ok(live)
 }
 
-/// A case's attempts dealt in turn to two sides (1st, 3rd, ... and 2nd, 4th, ...), each
-/// needing half the passes.
+/// A case's attempts dealt at random to two sides, half each (a shuffle seeded by the case, so
+/// a comparison is reproducible), each needing half the passes. Dealing in turn made any
+/// behaviour of period two (every other call failing) a difference between the sides.
 fn dealt(outcome: &crate::run::CaseOutcome) -> (crate::run::CaseOutcome, crate::run::CaseOutcome) {
-    let side = |parity: usize| {
+    let mut order: Vec<usize> = (0..outcome.attempts.len()).collect();
+    let seed = crate::stable_hash::hash_str(&format!("{} › {}", outcome.suite, outcome.case));
+    fastrand::Rng::with_seed(seed).shuffle(&mut order);
+    let (first, second) = order.split_at(order.len().div_ceil(2));
+    let side = |picked: &[usize]| {
         let mut half = outcome.clone();
-        half.attempts = outcome
-            .attempts
+        let mut picked = picked.to_vec();
+        picked.sort_unstable();
+        half.attempts = picked
             .iter()
-            .enumerate()
-            .filter(|(i, _)| i % 2 == parity)
-            .map(|(_, a)| a.clone())
+            .filter_map(|i| outcome.attempts.get(*i).cloned())
             .collect();
         half.pass_if = outcome.pass_if.div_ceil(2);
         half.status = crate::run::CaseOutcome::status_of(&half.attempts, half.pass_if);
         half
     };
-    (side(0), side(1))
+    (side(first), side(second))
 }
 
 /// Why a report is not a whole run: it stopped early, or it is one shard of its run.

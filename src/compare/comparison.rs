@@ -625,4 +625,25 @@ mod tests {
         );
         assert!(comparison.counted_regressions().is_empty());
     }
+
+    /// A baseline whose errors left one pass and one failure cannot show that 0 of 10 on the
+    /// candidate is a regression: the gate refuses rather than passing over it.
+    #[test]
+    fn a_baseline_thinned_by_errors_does_not_hide_a_failure() {
+        let mut b = sample("a", "v1", 1, 1, 8);
+        let mut c = sample("a", "v2", 0, 10, 0);
+        b.pass_if = 5;
+        c.pass_if = 5;
+        let comparison = compare("v1", "v2", &[b], &[c], 0.05);
+        assert_eq!(comparison.cases[0].class, Class::Regressed);
+        assert!(!comparison.cases[0].significant);
+        let rules =
+            crate::compare::policy::evaluate(&crate::compare::Policy::default(), &comparison);
+        let failed: Vec<&str> = rules
+            .iter()
+            .filter(|r| !r.passed)
+            .map(|r| r.rule.as_str())
+            .collect();
+        assert_eq!(failed, ["failures compared"]);
+    }
 }

@@ -217,10 +217,17 @@ fn evidence(comparison: &CandidateComparison) -> Vec<RuleResult> {
             why: format!("no result on {candidate} for {}", names(&unrun)),
         });
     }
+    // A candidate failure that the baseline cannot speak to: it has no judged attempt, or it
+    // passed on the few its errors left and the flip is within noise (the errors may have
+    // hidden a regression: 1 of 10 judged against 0 of 10 shows nothing).
     let unknown: Vec<&CaseComparison> = comparison
         .cases
         .iter()
-        .filter(|c| c.baseline.judged == 0 && c.candidate.judged > 0 && !c.candidate.passed)
+        .filter(|c| c.candidate.judged > 0 && !c.candidate.passed)
+        .filter(|c| {
+            c.baseline.judged == 0
+                || (c.baseline.errors > 0 && c.class == Class::Regressed && !c.significant)
+        })
         .collect();
     if !unknown.is_empty() {
         let n = unknown.len() as u64;
@@ -234,7 +241,7 @@ fn evidence(comparison: &CandidateComparison) -> Vec<RuleResult> {
             limit: "0".into(),
             passed: false,
             why: format!(
-                "{baseline} has no judged attempt to tell whether {} regressed: {}",
+                "{baseline} errored too often to tell whether {} regressed: {}",
                 agree(n, "it", "they"),
                 names(&unknown)
             ),

@@ -102,7 +102,7 @@ pub struct PlanId {
 
 /// The [`PlanId`] of `plan` (every selected case, before sharding), split in `parts`.
 pub fn identify(suites: &[Suite], plan: &[Planned], parts: u32) -> PlanId {
-    let mut hash = Fnv1a::default();
+    let mut hash = crate::stable_hash::Fnv1a::default();
     hash.field(&parts.to_le_bytes());
     hash.field(&(plan.len() as u64).to_le_bytes());
     for planned in plan {
@@ -119,51 +119,9 @@ pub fn identify(suites: &[Suite], plan: &[Planned], parts: u32) -> PlanId {
     }
 }
 
-/// FNV-1a, 64 bits. Each field is preceded by its length, so that `ab`,`c` and `a`,`bc` differ.
-struct Fnv1a(u64);
-
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv1a {
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 ^= u64::from(*byte);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn field(&mut self, bytes: &[u8]) {
-        self.write(&(bytes.len() as u64).to_le_bytes());
-        self.write(bytes);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::name_matches;
-
-    #[test]
-    fn fnv1a_gives_the_published_values() {
-        // The reference vectors of FNV-1a 64, without the length prefix.
-        let raw = |bytes: &[u8]| {
-            let mut hash = super::Fnv1a::default();
-            hash.write(bytes);
-            hash.0
-        };
-        assert_eq!(raw(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(raw(b"a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(raw(b"foobar"), 0x8594_4171_f739_67e8);
-        let (mut ab_c, mut a_bc) = (super::Fnv1a::default(), super::Fnv1a::default());
-        ab_c.field(b"ab");
-        ab_c.field(b"c");
-        a_bc.field(b"a");
-        a_bc.field(b"bc");
-        assert_ne!(ab_c.0, a_bc.0);
-    }
 
     #[test]
     fn filters_are_substrings_or_globs() {

@@ -2,15 +2,7 @@
 //! server seed plus a few stable inputs, so a run is reproducible. `std`'s hasher is not
 //! guaranteed stable across Rust releases, hence this small hand-written mix.
 
-/// FNV-1a over bytes: stable across platforms and releases.
-pub fn hash_str(text: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.as_bytes() {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
-}
+pub use crate::stable_hash::hash_str;
 
 /// Combine two values into one well-distributed seed (splitmix64 finaliser).
 pub fn mix(a: u64, b: u64) -> u64 {
