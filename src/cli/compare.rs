@@ -384,7 +384,7 @@ async fn run_live(
             case.targets = targets.to_vec();
         }
     }
-    let (mut plan, _) = execution.plan(&suites)?;
+    let (mut plan, _) = execution.plan_by_case(&suites)?;
     // Said once the selection is known to hold something: `--filter zzz` just says nothing
     // matches.
     if !pinned.is_empty() {

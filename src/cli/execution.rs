@@ -220,6 +220,22 @@ impl ExecutionArgs {
     /// Plan the selected cases and identify the whole plan; or say that `--only-failed`'s
     /// report has nothing to rerun; or the exit code to stop with when nothing is selected.
     pub fn select(&self, suites: &[Suite]) -> Result<Selected, u8> {
+        self.select_split(suites, false)
+    }
+
+    /// [`ExecutionArgs::plan`] with `--shard` splitting by case, every target of a case on one
+    /// shard (compare and gate need both sides of a case).
+    pub fn plan_by_case(&self, suites: &[Suite]) -> Result<(Vec<Planned>, PlanId), u8> {
+        match self.select_split(suites, true)? {
+            Selected::Plan(plan, id) => Ok((plan, id)),
+            Selected::NothingToRerun(..) => {
+                crate::errln!("error: no case matches the selection; nothing was sent");
+                Err(exit::USAGE)
+            }
+        }
+    }
+
+    fn select_split(&self, suites: &[Suite], by_case: bool) -> Result<Selected, u8> {
         let selection = Selection {
             filters: self.filter.clone(),
             tags: self.tag.clone(),
@@ -275,7 +291,11 @@ impl ExecutionArgs {
                 }
                 None => None,
             };
-            plan = shard::select(&plan, shard, durations.as_ref());
+            plan = if by_case {
+                shard::select_cases(&plan, shard, durations.as_ref())
+            } else {
+                shard::select(&plan, shard, durations.as_ref())
+            };
         }
         Ok(Selected::Plan(plan, id))
     }

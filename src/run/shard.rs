@@ -91,6 +91,43 @@ pub fn select(
         .collect()
 }
 
+/// [`select`] by case: every target of a case goes to the same shard, so that a comparison of
+/// targets on one machine has both sides of each of its cases.
+pub fn select_cases(
+    plan: &[Planned],
+    shard: Shard,
+    durations: Option<&HashMap<usize, f64>>,
+) -> Vec<Planned> {
+    let same = |a: &Planned, b: &Planned| a.key.suite == b.key.suite && a.key.case == b.key.case;
+    // One representative a case (its first item), weighing what its items weigh together.
+    let mut firsts: Vec<Planned> = Vec::new();
+    let mut group_of: Vec<usize> = Vec::with_capacity(plan.len());
+    let mut weights: HashMap<usize, f64> = HashMap::new();
+    for (i, planned) in plan.iter().enumerate() {
+        let group = match firsts.iter().position(|first| same(first, planned)) {
+            Some(group) => group,
+            None => {
+                firsts.push(*planned);
+                firsts.len() - 1
+            }
+        };
+        group_of.push(group);
+        if let Some(d) = durations.and_then(|known| known.get(&i)) {
+            *weights.entry(group).or_default() += d;
+        }
+    }
+    let chosen = select(&firsts, shard, durations.map(|_| &weights));
+    plan.iter()
+        .zip(group_of)
+        .filter(|(_, group)| {
+            firsts
+                .get(*group)
+                .is_some_and(|first| chosen.iter().any(|c| same(c, first)))
+        })
+        .map(|(p, _)| *p)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,5 +193,40 @@ mod tests {
                 prop_assert!(max - min <= 1, "unbalanced: {:?}", sizes);
             }
         }
+    }
+
+    #[test]
+    fn by_case_keeps_a_cases_targets_together_and_covers_the_plan() {
+        let targets = [Target::Production, Target::Version(2)];
+        let plan: Vec<Planned> = (0..7)
+            .flat_map(|case| {
+                targets.iter().enumerate().map(move |(t, target)| Planned {
+                    key: CaseKey {
+                        suite: 0,
+                        case,
+                        target: t,
+                    },
+                    target: *target,
+                    attempts: 1,
+                    pass_if: 1,
+                })
+            })
+            .collect();
+        let mut seen = Vec::new();
+        for index in 1..=3 {
+            let mine = select_cases(&plan, Shard { index, total: 3 }, None);
+            for planned in &mine {
+                assert!(
+                    mine.iter()
+                        .filter(|p| p.key.case == planned.key.case)
+                        .count()
+                        == 2,
+                    "case {} is split",
+                    planned.key.case
+                );
+            }
+            seen.extend(mine);
+        }
+        assert_eq!(seen.len(), plan.len());
     }
 }
