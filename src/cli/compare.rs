@@ -122,7 +122,6 @@ async fn compare_and_report(
             candidates.push(target);
         }
     }
-    let earlier_is_report = args.baseline_report.is_some();
     let earlier = match &args.baseline_report {
         Some(path) => Some(baseline_samples(path, &baseline.to_string())?),
         None => None,
@@ -167,13 +166,10 @@ async fn compare_and_report(
                 .filter(|c| *c != baseline || earlier.is_some()),
         );
     }
-    // The suites are loaded when something runs; otherwise only their files are named.
-    let (suites, named) = if targets.is_empty() {
-        let named = crate::suite::load::discover(&execution.paths).unwrap_or_default();
-        (Vec::new(), named)
-    } else {
-        (execution.load()?, Vec::new())
-    };
+    // Loaded even when reports give both sides: the suites say which cases are selected and
+    // which name their own targets, for reports as for a run.
+    let suites = execution.load()?;
+    let mut scope = Scope::of(execution, &suites)?;
     let inputs: Vec<(&str, &Path)> = [
         ("--baseline-report", args.baseline_report.as_deref()),
         ("--candidate-report", args.candidate_report.as_deref()),
@@ -181,7 +177,6 @@ async fn compare_and_report(
     ]
     .into_iter()
     .filter_map(|(what, path)| Some((what, path?)))
-    .chain(named.iter().map(|file| ("suite", file.as_path())))
     .collect();
     execution.check_outputs(
         &[
@@ -193,12 +188,21 @@ async fn compare_and_report(
         &inputs,
     )?;
     let mut progress = Terminal::progress_only();
-    let live = if targets.is_empty() {
+    let mut live = if targets.is_empty() {
         Live::default()
     } else {
-        run_live(execution, suites, &targets, baseline, twice, &mut progress).await?
+        let compared = Sides {
+            baseline,
+            candidates: &candidates,
+        };
+        run_live(execution, suites, &targets, compared, twice, &mut progress).await?
     };
     let (stop, errored_only) = (live.stop.clone(), live.errored_only);
+    if !targets.is_empty() {
+        // What ran is what is compared: the run's own plan (its pinned cases left out, its
+        // shard) decides, for the report's side too.
+        scope.selected = std::mem::take(&mut live.planned);
+    }
     if let Some(stop) = &stop {
         incomplete.push(format!(
             "the run stopped before its end: {}",
@@ -230,62 +234,52 @@ async fn compare_and_report(
                 .map(Sample::from_outcome),
         );
     }
-    let missing = samples
-        .iter()
-        .filter(|s| {
-            (s.target != baseline_label || twice || earlier_is_report)
-                && !baseline_samples
-                    .iter()
-                    .any(|b| b.suite == s.suite && b.case == s.case)
-        })
-        .map(|s| format!("{} › {}", s.suite, s.case))
-        .collect::<std::collections::BTreeSet<_>>();
-    if !missing.is_empty() {
-        let missing: Vec<String> = missing.into_iter().collect();
-        progress.line(&lacking_note(
-            &missing,
-            &format!("{baseline_label} result to compare with"),
+    let alpha = policy.map(|p| p.alpha).unwrap_or(0.05);
+    let mut comparisons: Vec<CandidateComparison> = Vec::new();
+    for candidate in &candidates {
+        let label = candidate.to_string();
+        // The cases of this comparison: selected, and not naming targets that leave out
+        // either side (a case about v1 and v2 is compared when v2 is, not when v3 is).
+        let kept = |s: &&Sample| scope.compares(s, baseline, *candidate);
+        let base: Vec<Sample> = baseline_samples.iter().filter(kept).cloned().collect();
+        let cand: Vec<Sample> = samples
+            .iter()
+            .filter(|s| s.target == label)
+            .filter(kept)
+            .cloned()
+            .collect();
+        let same = |a: &Sample, b: &Sample| a.suite == b.suite && a.case == b.case;
+        let no_baseline: Vec<String> = cand
+            .iter()
+            .filter(|c| !base.iter().any(|b| same(b, c)))
+            .map(|c| format!("{} › {}", c.suite, c.case))
+            .collect();
+        if !no_baseline.is_empty() {
+            progress.line(&lacking_note(
+                &no_baseline,
+                &format!("{baseline_label} result to compare with {label}"),
+            ));
+        }
+        let no_candidate: Vec<String> = base
+            .iter()
+            .filter(|b| !cand.iter().any(|c| same(b, c)))
+            .map(|b| format!("{} › {}", b.suite, b.case))
+            .collect();
+        if !no_candidate.is_empty() {
+            let source = match &args.candidate_report {
+                Some(path) => format!("{label} result in {}", path.display()),
+                None => format!("{label} result"),
+            };
+            progress.line(&lacking_note(&no_candidate, &source));
+        }
+        comparisons.push(compare::compare(
+            &baseline_label,
+            &label,
+            &base,
+            &cand,
+            alpha,
         ));
     }
-    if let Some(path) = &args.candidate_report {
-        for candidate in &candidates {
-            let label = candidate.to_string();
-            let lacking: Vec<String> = baseline_samples
-                .iter()
-                .filter(|b| {
-                    !samples
-                        .iter()
-                        .any(|s| s.target == label && s.suite == b.suite && s.case == b.case)
-                })
-                .map(|b| format!("{} › {}", b.suite, b.case))
-                .collect();
-            if !lacking.is_empty() {
-                progress.line(&lacking_note(
-                    &lacking,
-                    &format!("{label} result in {}", path.display()),
-                ));
-            }
-        }
-    }
-    let alpha = policy.map(|p| p.alpha).unwrap_or(0.05);
-    let comparisons: Vec<CandidateComparison> = candidates
-        .iter()
-        .map(|candidate| {
-            let label = candidate.to_string();
-            let candidate_samples: Vec<Sample> = samples
-                .iter()
-                .filter(|s| s.target == label)
-                .cloned()
-                .collect();
-            compare::compare(
-                &baseline_label,
-                &label,
-                &baseline_samples,
-                &candidate_samples,
-                alpha,
-            )
-        })
-        .collect();
     let gates: Vec<Gate> = match policy {
         Some(policy) => comparisons
             .iter()
@@ -348,6 +342,67 @@ fn lacking_note(cases: &[String], what: &str) -> String {
     )
 }
 
+/// Which cases a comparison holds: those the selection (`--filter`, `--tag`, `--shard`,
+/// `--only-failed`) keeps, each compared only between targets it names when it names its own.
+/// Applied to reports as to a run.
+struct Scope {
+    /// The selected cases (suite, case): of the run when one ran, else of the suites.
+    selected: std::collections::HashSet<(String, String)>,
+    /// The targets of each case that names its own.
+    pinned: std::collections::HashMap<(String, String), Vec<Target>>,
+}
+
+impl Scope {
+    fn of(execution: &ExecutionArgs, suites: &[crate::suite::Suite]) -> Result<Scope, u8> {
+        let (plan, _) = execution.plan_by_case(suites)?;
+        let pinned = suites
+            .iter()
+            .flat_map(|suite| {
+                suite.cases.iter().filter(|case| case.pinned).map(|case| {
+                    (
+                        (suite.name.to_string(), case.name.clone()),
+                        case.targets.clone(),
+                    )
+                })
+            })
+            .collect();
+        Ok(Scope {
+            selected: planned_cases(suites, &plan),
+            pinned,
+        })
+    }
+
+    fn compares(&self, sample: &Sample, baseline: Target, candidate: Target) -> bool {
+        let key = (sample.suite.clone(), sample.case.clone());
+        self.selected.contains(&key)
+            && self
+                .pinned
+                .get(&key)
+                .is_none_or(|targets| targets.contains(&baseline) && targets.contains(&candidate))
+    }
+}
+
+/// The cases (suite, case) a plan holds.
+fn planned_cases(
+    suites: &[crate::suite::Suite],
+    plan: &[crate::run::Planned],
+) -> std::collections::HashSet<(String, String)> {
+    plan.iter()
+        .filter_map(|planned| {
+            let suite = suites.get(planned.key.suite)?;
+            let case = suite.cases.get(planned.key.case)?;
+            Some((suite.name.to_string(), case.name.clone()))
+        })
+        .collect()
+}
+
+/// The targets compared: the baseline and every candidate.
+#[derive(Clone, Copy)]
+struct Sides<'a> {
+    baseline: Target,
+    candidates: &'a [Target],
+}
+
 /// What a live run of the comparison produced.
 #[derive(Default)]
 struct Live {
@@ -357,6 +412,8 @@ struct Live {
     again: Vec<Sample>,
     stop: Option<Stop>,
     errored_only: bool,
+    /// The cases the run planned (suite, case).
+    planned: std::collections::HashSet<(String, String)>,
 }
 
 /// Run the selected cases on `targets`; with `twice`, the baseline's cases run twice as often
@@ -365,24 +422,34 @@ async fn run_live(
     execution: &ExecutionArgs,
     mut suites: Vec<crate::suite::Suite>,
     targets: &[Target],
-    baseline: Target,
+    compared: Sides<'_>,
     twice: bool,
     progress: &mut Terminal,
 ) -> Result<Live, u8> {
+    let baseline = compared.baseline;
     // A case that names its own targets is about those versions: run on others it would
-    // fail by design and count against both sides. It stays when it names them all.
+    // fail by design and count against both sides. It runs on the compared targets it names,
+    // and is compared where it names both sides; one that names the baseline and no
+    // candidate is left out.
     let mut pinned: Vec<String> = Vec::new();
     for suite in &mut suites {
         suite.cases.retain(|case| {
-            let elsewhere = case.pinned && !targets.iter().all(|t| case.targets.contains(t));
-            if elsewhere {
+            let kept = !case.pinned
+                || (case.targets.contains(&baseline)
+                    && compared.candidates.iter().any(|c| case.targets.contains(c)));
+            if !kept {
                 pinned.push(format!("{} › {}", suite.name, case.name));
             }
-            !elsewhere
+            kept
         });
         for case in &mut suite.cases {
-            case.targets = targets.to_vec();
+            case.targets = targets
+                .iter()
+                .copied()
+                .filter(|t| !case.pinned || case.targets.contains(t))
+                .collect();
         }
+        suite.cases.retain(|case| !case.targets.is_empty());
     }
     let (mut plan, _) = execution.plan_by_case(&suites)?;
     // Said once the selection is known to hold something: `--filter zzz` just says nothing
@@ -418,6 +485,7 @@ async fn run_live(
     let judged = executed.totals.passed + executed.totals.flaky + executed.totals.failed;
     let label = baseline.to_string();
     let mut live = Live {
+        planned: planned_cases(&suites, &plan),
         stop: executed.stop,
         errored_only: judged == 0 && executed.totals.errored > 0,
         ..Live::default()
