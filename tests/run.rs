@@ -494,6 +494,14 @@ fn outputs_that_are_one_file_or_an_input_are_refused_before_anything_is_sent() {
             "the JSON report would overwrite victim.yaml, the suite vision-describe, which this command reads",
         ),
         (
+            with(&run_victim, &["--json", "missing/../victim.yaml"]),
+            "the JSON report would overwrite missing/../victim.yaml, the suite vision-describe",
+        ),
+        (
+            with(&run_victim, &["--json", "__snapshots__/x.json"]),
+            "would be written into",
+        ),
+        (
             vec![
                 "run",
                 "suites/triage-data.yaml",

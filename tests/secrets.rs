@@ -509,6 +509,23 @@ fn each_project_is_called_with_its_own_key() {
     run(&[("NOUKAI_API_KEY_ACME_SHOP", shop_key)], &[]).assert_refused(
         "no API key for every project: set NOUKAI_API_KEY, or NOUKAI_API_KEY_ACME_SUPPORT",
     );
+    // A judge's grader in a project without a key is found before any call, too.
+    let judged = write(
+        dir.path(),
+        "judged.yaml",
+        "suite: judged\nflow: acme/shop/hello\ncases:\n  - name: graded\n    message: hi\n    expect:\n      output:\n        - {path: $.text, judge: {flow: acme/eval/grader, rubric: polite}}\n",
+    );
+    let graded = common::Run::from(
+        common::flowcheck()
+            .args(["run", &judged])
+            .env("NOUKAI_API_URL", &sim.url)
+            .env("NOUKAI_API_KEY_ACME_SHOP", shop_key)
+            .output()
+            .expect("flowcheck runs"),
+    );
+    graded.assert_refused(
+        "no API key for every project: set NOUKAI_API_KEY, or NOUKAI_API_KEY_ACME_EVAL",
+    );
     // Variables that name no project (CI exports such names) are no keys, and no obstacle.
     let stray = run(
         &[

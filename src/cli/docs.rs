@@ -27,7 +27,13 @@ pub struct ManArgs {
 }
 
 pub fn man(args: ManArgs) -> u8 {
-    let mut top = super::Cli::command().disable_help_subcommand(true);
+    // Every page's header names the version, the subcommands' too.
+    fn versioned(command: clap::Command) -> clap::Command {
+        command
+            .version(env!("CARGO_PKG_VERSION"))
+            .mut_subcommands(versioned)
+    }
+    let mut top = versioned(super::Cli::command().disable_help_subcommand(true));
     top.build();
     if let Some(dir) = args.dir {
         return write_pages(top, &dir);
@@ -61,8 +67,8 @@ fn write_pages(top: clap::Command, dir: &std::path::Path) -> u8 {
         }
         found.push(command);
     }
-    if !dir.is_dir() {
-        crate::errln!("error: {} is not a folder", dir.display());
+    if let Err(err) = std::fs::create_dir_all(dir) {
+        crate::errln!("error: cannot make the folder {}: {err}", dir.display());
         return crate::exit::USAGE;
     }
     let mut found = Vec::new();

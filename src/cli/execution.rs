@@ -139,10 +139,19 @@ fn keys_cover(
         let Some(suite) = suites.get(planned.key.suite) else {
             continue;
         };
-        let flow = &suite.flow;
-        let variable = crate::secret::Keys::variable(&flow.org, &flow.project);
-        if keys.get(&flow.org, &flow.project).is_none() && !lacking.contains(&variable) {
-            lacking.push(variable);
+        // The case's flow, and the flows of its judges' graders.
+        let graders = suite
+            .cases
+            .get(planned.key.case)
+            .into_iter()
+            .flat_map(|case| case.expect.checks())
+            .filter_map(|check| check.predicate.judge())
+            .map(|judge| &judge.flow);
+        for flow in std::iter::once(&suite.flow).chain(graders) {
+            let variable = crate::secret::Keys::variable(&flow.org, &flow.project);
+            if keys.get(&flow.org, &flow.project).is_none() && !lacking.contains(&variable) {
+                lacking.push(variable);
+            }
         }
     }
     match lacking.as_slice() {
@@ -399,9 +408,12 @@ impl ExecutionArgs {
         let folders: Vec<(String, PathBuf)> = suites
             .iter()
             .map(|suite| {
+                // The whole `__snapshots__` folder beside the suite: `snapshots unreferenced`
+                // reads every file in it.
+                let folder = crate::snapshot::store::folder(suite);
                 (
                     format!("snapshots of suite {}", suite.name),
-                    crate::snapshot::store::folder(suite),
+                    folder.parent().map(Path::to_path_buf).unwrap_or(folder),
                 )
             })
             .collect();

@@ -62,7 +62,11 @@ pub fn attempt_details(attempt: &Attempt) -> String {
     if let AttemptResult::Errored(message) = &attempt.result {
         out.push_str(&format!("{} {message}\n", paint(FAIL, "error:")));
         if attempt.retries > 0 {
-            out.push_str(&format!("  after {} retries\n", attempt.retries));
+            let n = u64::from(attempt.retries);
+            out.push_str(&format!(
+                "  after {n} {}\n",
+                crate::words::agree(n, "retry", "retries")
+            ));
         }
         return out;
     }
