@@ -248,23 +248,14 @@ async fn compare_and_report(
             .filter(kept)
             .cloned()
             .collect();
-        let same = |a: &Sample, b: &Sample| a.suite == b.suite && a.case == b.case;
-        let no_baseline: Vec<String> = cand
-            .iter()
-            .filter(|c| !base.iter().any(|b| same(b, c)))
-            .map(|c| format!("{} › {}", c.suite, c.case))
-            .collect();
+        let no_baseline = absent(&cand, &base);
         if !no_baseline.is_empty() {
             progress.line(&lacking_note(
                 &no_baseline,
                 &format!("{baseline_label} result to compare with {label}"),
             ));
         }
-        let no_candidate: Vec<String> = base
-            .iter()
-            .filter(|b| !cand.iter().any(|c| same(b, c)))
-            .map(|b| format!("{} › {}", b.suite, b.case))
-            .collect();
+        let no_candidate = absent(&base, &cand);
         if !no_candidate.is_empty() {
             let source = match &args.candidate_report {
                 Some(path) => format!("{label} result in {}", path.display()),
@@ -329,6 +320,15 @@ async fn compare_and_report(
         errored_only,
         report_failed,
     })
+}
+
+/// The cases of `samples` that `other` has no sample of, as `suite › case`.
+fn absent(samples: &[Sample], other: &[Sample]) -> Vec<String> {
+    samples
+        .iter()
+        .filter(|s| !other.iter().any(|o| o.suite == s.suite && o.case == s.case))
+        .map(|s| format!("{} › {}", s.suite, s.case))
+        .collect()
 }
 
 /// "note: 2 cases have no v2 result in shard.json: a › b; a › c".
