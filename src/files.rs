@@ -47,6 +47,27 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
     })
 }
 
+/// [`read_text`] with its errors in words: for the files a command reads beside suites
+/// (reports, a policy, a key, a CA bundle, flow definitions), so that `/dev/zero` or a huge
+/// file is refused at `limit` rather than read until memory runs out.
+pub fn read_limited(path: &Path, limit: u64) -> Result<String, String> {
+    read_text(path, limit).map_err(|err| match err {
+        ReadError::TooLarge { limit } => {
+            format!(
+                "{} is larger than {limit} bytes, more than it can be",
+                path.display()
+            )
+        }
+        ReadError::NotUtf8 { line, column } => {
+            format!(
+                "{}:{line}:{column}: this byte is not UTF-8 text",
+                path.display()
+            )
+        }
+        ReadError::Io(err) => format!("cannot read {}: {err}", path.display()),
+    })
+}
+
 /// Temporary files that exist (or are about to) and have not been renamed yet.
 static IN_PROGRESS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 static COUNTER: AtomicU64 = AtomicU64::new(0);

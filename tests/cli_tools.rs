@@ -233,3 +233,44 @@ fn run_compare_and_gate_say_when_their_output_cannot_be_written() {
         );
     }
 }
+
+/// The files a command reads beside suites stop at a size: `/dev/zero` as a report, a policy,
+/// a key file, a CA bundle or flow definitions is refused, not read until memory runs out.
+#[test]
+fn endless_inputs_are_refused_at_their_size() {
+    let zero = "/dev/zero";
+    if !std::path::Path::new(zero).exists() {
+        return;
+    }
+    let gate = |extra: &[&str]| {
+        let mut args = vec![
+            "gate",
+            "--baseline",
+            "production",
+            "--candidate",
+            "v2",
+            "suites/triage.yaml",
+            "--embedded",
+        ];
+        args.extend_from_slice(extra);
+        common::run(&args)
+    };
+    for (result, what) in [
+        (gate(&["--policy", zero]), "is larger than 1048576 bytes"),
+        (
+            gate(&["--baseline-report", zero]),
+            "is larger than 1073741824 bytes",
+        ),
+        (
+            common::run(&["run", "suites/triage.yaml", "--embedded", "--flows", zero]),
+            "is larger than 16777216 bytes",
+        ),
+        (
+            common::run(&["merge", zero, "--json", "/dev/null"]),
+            "is larger than",
+        ),
+    ] {
+        assert_eq!(result.code, 2, "{}", result.all());
+        assert!(result.stderr.contains(what), "{what}: {}", result.stderr);
+    }
+}

@@ -234,8 +234,8 @@ impl ConnectionArgs {
     /// The default key, and where it came from.
     fn read_key(&self) -> Result<(ApiKey, String), String> {
         if let Some(path) = &self.api_key_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|err| format!("cannot read the key file {}: {err}", path.display()))?;
+            let text = crate::files::read_limited(path, 64 << 10)
+                .map_err(|err| format!("the key file: {err}"))?;
             let key = ApiKey::new(text);
             if key.expose().is_empty() {
                 return Err(format!("the key file {} is empty", path.display()));
@@ -254,8 +254,9 @@ impl ConnectionArgs {
 fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
     use rustls::pki_types::{CertificateDer, pem::PemObject};
     let shown = path.display();
-    let pem =
-        std::fs::read(path).map_err(|err| format!("cannot read the CA bundle {shown}: {err}"))?;
+    let pem = crate::files::read_limited(path, 64 << 20)
+        .map_err(|err| format!("the CA bundle: {err}"))?
+        .into_bytes();
     let mut roots = rustls::RootCertStore::empty();
     let mut certificates = Vec::new();
     for (n, der) in CertificateDer::pem_slice_iter(&pem).enumerate() {

@@ -95,8 +95,7 @@ impl Default for Policy {
 
 impl Policy {
     pub fn load(path: &std::path::Path) -> Result<Policy, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+        let text = crate::files::read_limited(path, 1 << 20)?;
         let policy: Policy = serde_saphyr::from_str(&text).map_err(|err| {
             Diagnostic::from_yaml(path, &err)
                 .with_source(&text)

@@ -97,8 +97,8 @@ pub struct ReadReport {
 }
 
 pub fn read(path: &std::path::Path) -> Result<ReadReport, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+    // A 100,000-case report is about 150 MB; a gigabyte is some 700,000 cases.
+    let text = crate::files::read_limited(path, 1 << 30)?;
     let report: ReadReport = serde_json::from_str(&text).map_err(|err| {
         format!(
             "{} is not a flowcheck JSON report (`flowcheck run --json`): {err}",

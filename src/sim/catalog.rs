@@ -90,7 +90,12 @@ impl Catalog {
             let path = at.display().to_string();
             move |source| CatalogError::Read { path, source }
         };
-        let read = |file: &Path| std::fs::read_to_string(file).map_err(failed(file));
+        // A flow definition is small; `/dev/zero` must not be read until memory runs out.
+        let read = |file: &Path| {
+            crate::files::read_limited(file, 16 << 20)
+                .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidData, message))
+                .map_err(failed(file))
+        };
         let metadata = std::fs::metadata(path).map_err(failed(path))?;
         let mut sources = Vec::new();
         if metadata.is_dir() {
