@@ -973,3 +973,32 @@ fn pinned_cases_and_the_selection_hold_for_each_comparison_and_for_reports() {
         tagged.all()
     );
 }
+
+/// `--only-failed` in a gate reruns each case that failed on any target on every compared
+/// target: the rerun compares both sides (it ran only v3's side, and blamed the baseline).
+#[test]
+fn a_gate_of_the_failures_reruns_both_sides() {
+    let dir = tempdir();
+    let report = dir.path().join("run.json").display().to_string();
+    let ran = run(&[
+        "run",
+        "tests/fixtures/run/regressions.yaml",
+        "--embedded",
+        "--json",
+        &report,
+    ]);
+    assert_eq!(ran.code, 1, "{}", ran.all());
+    let result = gate_embedded(
+        "production",
+        "v3",
+        "tests/fixtures/run/regressions.yaml",
+        &["--only-failed", &report],
+    );
+    assert_eq!(result.code, 1, "{}", result.all());
+    assert!(
+        result.stdout.contains("✗ FAIL  no regression beyond noise")
+            && !result.stdout.contains("failures compared"),
+        "{}",
+        result.stdout
+    );
+}

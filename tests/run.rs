@@ -1353,3 +1353,36 @@ fn selection_takes_names_as_printed_and_tags_in_any_case() {
         "no case matches the selection (no case is tagged smokey; the tags are: account,",
     );
 }
+
+/// What a CI job gets wrong, said: an exported NOUKAI_API_URL does not stop `--embedded`, a
+/// rerun given another suite's report is refused (it would pass having rerun nothing), and a
+/// folder of data lists holds no suite.
+#[test]
+fn ci_mistakes_are_said_not_passed() {
+    let embedded = common::Run::from(
+        common::flowcheck()
+            .args(["run", "suites/vision.yaml", "--embedded"])
+            .env("NOUKAI_API_URL", "https://api.noukai.xyz")
+            .output()
+            .expect("runs"),
+    );
+    assert_eq!(embedded.code, 0, "{}", embedded.all());
+
+    let dir = tempdir();
+    let other = dir.path().join("other.json").display().to_string();
+    let ran = run(&["run", "suites/vision.yaml", "--embedded", "--json", &other]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    run(&[
+        "run",
+        "suites/summarize.yaml",
+        "--embedded",
+        "--only-failed",
+        &other,
+    ])
+    .assert_refused("holds no case of these suites: is it the report of another run?");
+
+    let lists = dir.path().join("lists");
+    std::fs::create_dir_all(&lists).expect("a folder");
+    std::fs::write(lists.join("rows.yaml"), "- {message: hi}\n").expect("written");
+    run(&["validate", &lists.display().to_string()]).assert_refused("its YAML files are lists");
+}

@@ -9,8 +9,9 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct ConnectionArgs {
-    /// Start the built-in simulator with the shipped example flows and run against it.
-    #[arg(long, conflicts_with = "url")]
+    /// Start the built-in simulator with the shipped example flows and run against it (the
+    /// server URL, from NOUKAI_API_URL or --url, is not used).
+    #[arg(long)]
     pub embedded: bool,
     /// With --embedded: serve these flow definitions (a YAML file or a folder) instead of the
     /// shipped examples.
@@ -198,12 +199,10 @@ impl ConnectionArgs {
         let mut projects: Vec<(String, String)> = std::env::vars_os()
             .filter_map(|(name, value)| Some((name.into_string().ok()?, value)))
             .filter(|(name, _)| Keys::project_of(name).is_some())
-            .map(|(name, value)| {
-                let value = value.into_string().map_err(|_| {
-                    format!("{name} cannot be sent: it is not text an HTTP header can carry")
-                })?;
-                Ok((name, value))
-            })
+            // An empty or non-text value is no key: a project that needs one is named below.
+            .filter_map(|(name, value)| Some((name, value.into_string().ok()?)))
+            .filter(|(_, value)| !value.trim().is_empty())
+            .map(Ok)
             .collect::<Result<_, String>>()?;
         projects.sort();
         for (name, value) in projects {
@@ -212,9 +211,6 @@ impl ConnectionArgs {
             let Some(project) = Keys::project_of(&name) else {
                 continue;
             };
-            if value.trim().is_empty() {
-                return Err(format!("{name} is empty"));
-            }
             keys.projects
                 .push((project, sendable(ApiKey::new(value), &name)?));
         }
@@ -254,9 +250,17 @@ impl ConnectionArgs {
 fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
     use rustls::pki_types::{CertificateDer, pem::PemObject};
     let shown = path.display();
-    let pem = crate::files::read_limited(path, 64 << 20)
-        .map_err(|err| format!("the CA bundle: {err}"))?
-        .into_bytes();
+    let pem = match crate::files::read_text(path, 64 << 20) {
+        Ok(text) => text.into_bytes(),
+        Err(crate::files::ReadError::Io(err)) => {
+            return Err(format!("cannot read the CA bundle {shown}: {err}"));
+        }
+        Err(_) => {
+            return Err(format!(
+                "the CA bundle {shown} is not PEM text of at most 64 MiB"
+            ));
+        }
+    };
     let mut roots = rustls::RootCertStore::empty();
     let mut certificates = Vec::new();
     for (n, der) in CertificateDer::pem_slice_iter(&pem).enumerate() {

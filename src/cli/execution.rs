@@ -127,6 +127,11 @@ pub enum Selected {
     NothingToRerun(String, PlanId),
 }
 
+/// Whether two (suite, case, target) identities name one case, whatever the target.
+fn same_case(a: &(String, String, String), b: &(String, String, String)) -> bool {
+    a.0 == b.0 && a.1 == b.1
+}
+
 /// Every planned flow's project has a key: its own or the default one. Said before any call,
 /// naming the variables that would give one.
 fn keys_cover(
@@ -259,6 +264,20 @@ impl ExecutionArgs {
                 .filter(|c| !c.status.is_success())
                 .map(|c| c.identity())
                 .collect();
+            // A report of other suites is a mistake, not a run where nothing failed.
+            // Of these suites at all, whatever the selection keeps of them.
+            let ours = report.cases.iter().any(|c| {
+                suites.iter().any(|suite| {
+                    *suite.name == *c.suite && suite.cases.iter().any(|case| case.name == c.case)
+                })
+            });
+            if !report.cases.is_empty() && !ours {
+                crate::errln!(
+                    "error: {} holds no case of these suites: is it the report of another run?",
+                    path.display()
+                );
+                return Err(exit::USAGE);
+            }
             if failed.is_empty() {
                 // A "rerun the failures" job after a run where nothing failed: not a mistake.
                 let why = if report.cases.is_empty() {
@@ -272,7 +291,15 @@ impl ExecutionArgs {
                     empty,
                 ));
             }
-            plan.retain(|p| failed.contains(&identity(suites, p)));
+            // compare and gate rerun a case that failed on any target on all of theirs: a
+            // comparison needs both sides.
+            plan.retain(|p| {
+                let this = identity(suites, p);
+                match by_case {
+                    true => failed.iter().any(|f| same_case(f, &this)),
+                    false => failed.contains(&this),
+                }
+            });
         }
         if plan.is_empty() {
             crate::errln!(
@@ -326,7 +353,7 @@ impl ExecutionArgs {
             .tag
             .iter()
             .map(String::as_str)
-            .filter(|t| !known.iter().any(|k| k.eq_ignore_ascii_case(t)))
+            .filter(|t| !known.iter().any(|k| k.to_lowercase() == t.to_lowercase()))
             .collect();
         match (missing.is_empty(), known.is_empty()) {
             (true, _) => String::new(),

@@ -361,8 +361,12 @@ pub fn compare(
                 // Without a measure of noise (one run a side, or repeats that all agree on
                 // both sides: 4/4 → 0/4) a flip counts as it is; with mixed repeats, only
                 // beyond noise.
+                // An A/A comparison (one target on both sides) has its measure of noise in
+                // the two samples of one version: there a flip counts only beyond it.
                 significant: flipped
-                    && (adjusted_p.is_none_or(|p| p < alpha) || (unanimous(b) && unanimous(c))),
+                    && (adjusted_p.is_some_and(|p| p < alpha)
+                        || (baseline_target != candidate_target
+                            && (adjusted_p.is_none() || (unanimous(b) && unanimous(c))))),
                 pass_rate_moved: match adjusted_p {
                     Some(p) if !flipped && *p < alpha => {
                         let rate = |s: &Sample| s.passes as f64 / s.judged().max(1) as f64;
@@ -645,5 +649,19 @@ mod tests {
             .map(|r| r.rule.as_str())
             .collect();
         assert_eq!(failed, ["failures compared"]);
+    }
+
+    /// In an A/A comparison, 2/2 against 0/2 of one version is noise, not a regression: the
+    /// version's own attempts disagree.
+    #[test]
+    fn an_a_a_flip_counts_only_beyond_noise() {
+        let comparison = compare(
+            "v1",
+            "v1",
+            &[sample("a", "v1", 2, 0, 0), sample("b", "v1", 1, 0, 0)],
+            &[sample("a", "v1", 0, 2, 0), sample("b", "v1", 0, 1, 0)],
+            0.05,
+        );
+        assert!(comparison.counted_regressions().is_empty());
     }
 }

@@ -27,18 +27,23 @@ impl Selection {
                 name_matches(&name, &f) || name_matches(&shown, &f)
             });
         let by_tag = self.tags.is_empty()
-            || self
-                .tags
-                .iter()
-                .any(|t| case.tags.iter().any(|c| c.eq_ignore_ascii_case(t)));
+            || self.tags.iter().any(|t| {
+                case.tags
+                    .iter()
+                    .any(|c| c.to_lowercase() == t.to_lowercase())
+            });
         by_name && by_tag
     }
 }
 
 /// A substring, or a glob when the pattern has `*` or `?`.
 fn name_matches(name: &str, pattern: &str) -> bool {
+    // A name may hold `*` or `?` itself: the text as written matches too.
+    if name.contains(pattern) {
+        return true;
+    }
     if !pattern.contains(['*', '?']) {
-        return name.contains(pattern);
+        return false;
     }
     let regex = regex::escape(pattern)
         .replace(r"\*", ".*")
@@ -122,6 +127,12 @@ pub fn identify(suites: &[Suite], plan: &[Planned], parts: u32) -> PlanId {
 #[cfg(test)]
 mod tests {
     use super::name_matches;
+
+    #[test]
+    fn a_name_holding_glob_marks_matches_its_own_text() {
+        assert!(name_matches("star * and ? q", "star * and"));
+        assert!(name_matches("what? now", "?"));
+    }
 
     #[test]
     fn filters_are_substrings_or_globs() {

@@ -138,6 +138,18 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
             Err(errors) => loaded.errors.extend(errors),
         }
     }
+    // Every file a list: a CI job pointed at a data folder must not pass with nothing run.
+    if loaded.suites.is_empty() && loaded.errors.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        loaded.errors.push(Diagnostic::new(
+            paths.first().map_or(Path::new("."), PathBuf::as_path),
+            Position::default(),
+            format!(
+                "no suite in {}: its YAML files are lists (data for `cases_from`), not suites",
+                shown.join(", ")
+            ),
+        ));
+    }
     loaded
 }
 
