@@ -122,6 +122,9 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
             let number = m.split('`').nth(1).unwrap_or_default();
             format!("the number {number} is too large")
         }
+        "expected string scalar" => {
+            "expected text here (quote it if it looks like something else)".to_owned()
+        }
         "expected sequence start" => {
             "expected a list here: `- item` lines below the key, or `[a, b]`".to_owned()
         }

@@ -49,7 +49,7 @@ pub struct ExecutionArgs {
     #[arg(long, value_name = "TEXT")]
     pub filter: Vec<String>,
     /// Run only cases with this tag (repeatable: any of them; case-insensitive).
-    #[arg(long, value_name = "TAG")]
+    #[arg(long, value_name = "TAG", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub tag: Vec<String>,
     /// Run only the cases that did not pass in this earlier JSON report (`run`: when every
     /// case in it passed, there is nothing to rerun, and it exits 0).

@@ -34,10 +34,16 @@ fn project_key(text: &str) -> Result<(String, String), String> {
     let (project, key) = text.split_once('=').ok_or_else(wrong)?;
     let (org, name) = project.split_once('/').ok_or_else(wrong)?;
     let slug = |s: &str| crate::sim::slug::problem(s).is_none();
-    // Keys are compared trimmed, as clients send them.
-    let key = key.trim();
-    if !slug(org) || !slug(name) || key.is_empty() {
+    if !slug(org) || !slug(name) {
         return Err(wrong());
+    }
+    // Keys are compared trimmed, as clients send them; a client can send only what an HTTP
+    // header carries.
+    let key = key.trim();
+    if key.is_empty() || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(format!(
+            "the key of {project} must be printable ASCII without spaces, as an HTTP header carries it"
+        ));
     }
     Ok((project.to_owned(), key.to_owned()))
 }
