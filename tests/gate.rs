@@ -1002,3 +1002,32 @@ fn a_gate_of_the_failures_reruns_both_sides() {
         result.stdout
     );
 }
+
+/// A report that holds a case twice would count it twice: refused, as merge refuses a case
+/// two shards ran.
+#[test]
+fn a_report_holding_a_case_twice_is_refused() {
+    let dir = tempdir();
+    let report = dir.path().join("one.json");
+    let ran = run(&[
+        "run",
+        "suites/vision.yaml",
+        "--embedded",
+        "--json",
+        &report.display().to_string(),
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let mut json = read_json(&report);
+    let first = json["cases"][0].clone();
+    if let Some(cases) = json["cases"].as_array_mut() {
+        cases.push(first);
+    }
+    std::fs::write(&report, json.to_string()).expect("written");
+    gate_embedded(
+        "production",
+        "v1",
+        "suites/vision.yaml",
+        &["--baseline-report", &report.display().to_string()],
+    )
+    .assert_refused("holds vision-describe › describes an attached image @ production twice");
+}

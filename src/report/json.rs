@@ -112,5 +112,16 @@ pub fn read(path: &std::path::Path) -> Result<ReadReport, String> {
             report.format
         ));
     }
+    // A run writes each case once: a case twice would count twice in a comparison.
+    let mut seen = std::collections::HashSet::with_capacity(report.cases.len());
+    if let Some(twice) = report.cases.iter().find(|c| !seen.insert(c.identity())) {
+        return Err(format!(
+            "{} holds {} › {} @ {} twice: a run writes each case once",
+            path.display(),
+            twice.suite,
+            twice.case,
+            twice.target
+        ));
+    }
     Ok(report)
 }
