@@ -147,30 +147,27 @@ pub enum Place {
 pub fn place(path: &Path) -> Option<Place> {
     // `missing/../a.yaml` cannot be opened as written, yet writing it creates `missing` and
     // then writes `a.yaml`: such a path is the file it resolves to.
-    let resolved;
-    let path = match std::fs::metadata(path) {
-        Ok(_) => path,
+    let (path, meta) = match std::fs::metadata(path) {
+        Ok(meta) => (path.to_path_buf(), meta),
         Err(_) => {
-            resolved = resolve(path)?;
-            if std::fs::metadata(&resolved).is_err() {
-                return Some(Place::New(resolved));
+            let resolved = resolve(path)?;
+            match std::fs::metadata(&resolved) {
+                Ok(meta) => (resolved, meta),
+                Err(_) => return Some(Place::New(resolved)),
             }
-            &resolved
         }
     };
-    if let Ok(meta) = std::fs::metadata(path) {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            return Some(Place::Existing(meta.dev(), meta.ino()));
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = meta;
-            return std::fs::canonicalize(path).ok().map(Place::ExistingAt);
-        }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = path;
+        Some(Place::Existing(meta.dev(), meta.ino()))
     }
-    resolve(path).map(Place::New)
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        std::fs::canonicalize(&path).ok().map(Place::ExistingAt)
+    }
 }
 
 /// `path` with its nearest existing folder resolved (links followed) and the rest appended as

@@ -150,22 +150,14 @@ impl Keys {
     /// `org/project` for a variable [`Keys::variable`] makes, or `None`.
     pub fn project_of(variable: &str) -> Option<String> {
         let rest = variable.strip_prefix(PROJECT_KEY_PREFIX)?;
-        let marked = rest.replace("__", "-");
+        // The variable is upper case; the slugs it names are Noukai's lower-case ones.
+        if rest.bytes().any(|b| b.is_ascii_lowercase()) {
+            return None;
+        }
+        let marked = rest.replace("__", "-").to_ascii_lowercase();
         let (org, project) = marked.split_once('_')?;
-        let slug = |s: &str| {
-            !s.is_empty()
-                && !s.starts_with('-')
-                && !s.ends_with('-')
-                && s.bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
-        };
-        (slug(org) && slug(project)).then(|| {
-            format!(
-                "{}/{}",
-                org.to_ascii_lowercase(),
-                project.to_ascii_lowercase()
-            )
-        })
+        let slug = |s: &str| crate::suite::target::check_slug(s).is_ok();
+        (slug(org) && slug(project)).then(|| format!("{org}/{project}"))
     }
 
     /// Why a project refused the key it was sent, and what to set.

@@ -99,7 +99,9 @@ fn completions_and_man_page_cover_the_commands() {
         unknown.stderr
     );
     let dir = tempfile::tempdir().expect("temp dir");
-    let written = common::run(&["man", "--dir", &dir.path().display().to_string()]);
+    // The folder is made, as `man --dir /usr/local/share/man/man1` in the README needs.
+    let pages = dir.path().join("share/man/man1");
+    let written = common::run(&["man", "--dir", &pages.display().to_string()]);
     assert_eq!(written.code, 0, "{}", written.all());
     for page in [
         "flowcheck.1",
@@ -107,7 +109,7 @@ fn completions_and_man_page_cover_the_commands() {
         "flowcheck-gate.1",
         "flowcheck-snapshots-accept.1",
     ] {
-        let text = std::fs::read_to_string(dir.path().join(page)).unwrap_or_default();
+        let text = std::fs::read_to_string(pages.join(page)).unwrap_or_default();
         assert!(text.contains(".SH OPTIONS"), "{page}: {text}");
     }
 }

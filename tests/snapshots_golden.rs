@@ -230,8 +230,17 @@ fn in_ci_nothing_is_written_and_a_missing_snapshot_is_an_error() {
         "{}.new",
         project.golden("production").display()
     ))));
-    assert_eq!(project.run(&["--update-snapshots"], true).code, 0);
+    let updated = project.run(&["--update-snapshots"], true);
+    assert_eq!(updated.code, 0);
     assert!(!read(&project.golden("production")).contains("tampered"));
+    // What --update-snapshots rewrote is said, as a new snapshot is.
+    assert!(
+        updated
+            .stdout
+            .contains("note: updated 1 snapshot; review it"),
+        "{}",
+        updated.stdout
+    );
 }
 
 #[test]

@@ -110,6 +110,11 @@ impl Expectation {
         // reach a weighted threshold when the case asks for one.
         let mut run_level = Vec::new();
         let mut scored = Vec::new();
+        // A grader that could not be asked errors the case, as its own call would (graders
+        // are asked only for a flow that ran).
+        if let Some(why) = grades.unavailable() {
+            return (Judgement::Errored(why.to_owned()), run_level);
+        }
         match &observation.reply {
             Reply::Broken { message } => return (Judgement::Errored(message.clone()), run_level),
             // The run's key refused or its credits spent: the run stops (exit 3), and no
@@ -119,14 +124,13 @@ impl Expectation {
                 code,
                 message,
             } => {
-                let code = code.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
                 let why = if self.error.is_some() {
                     " (the run's key or credits, not this case: a 401 or 402 never counts as an expected error)"
                 } else {
                     ""
                 };
                 return (
-                    Judgement::Errored(format!("HTTP {http}{code}: {message}{why}")),
+                    Judgement::Errored(format!("{}{why}", refusal_text(*http, code, message))),
                     run_level,
                 );
             }
@@ -144,11 +148,11 @@ impl Expectation {
                         && (expected.code.is_none()
                             || expected.code.as_deref() != code.as_deref()) =>
                 {
-                    let code = code.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
                     let what = not_a_refusal(*http).unwrap_or_default();
                     return (
                         Judgement::Errored(format!(
-                            "HTTP {http}{code}: {message} ({what}, not a refusal of the request: it meets an expected error only when that names its status or code)"
+                            "{} ({what}, not a refusal of the request: it meets an expected error only when that names its status or code)",
+                            refusal_text(*http, code, message)
                         )),
                         run_level,
                     );
@@ -167,17 +171,12 @@ impl Expectation {
                     )),
                 )),
                 None => {
-                    let code = code.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
                     return (
-                        Judgement::Errored(format!("HTTP {http}{code}: {message}")),
+                        Judgement::Errored(refusal_text(*http, code, message)),
                         run_level,
                     );
                 }
             },
-            Reply::Ran { .. } if grades.unavailable().is_some() => {
-                let why = grades.unavailable().unwrap_or_default().to_owned();
-                return (Judgement::Errored(why), run_level);
-            }
             Reply::Ran {
                 status,
                 result,
@@ -397,6 +396,14 @@ fn weighted_score(outcomes: &[CheckOutcome]) -> f64 {
 
 fn refusal_value(http: u16, code: Option<&str>, message: &str) -> Value {
     json!({"http": http, "code": code, "message": message})
+}
+
+/// `HTTP 404 FLOW_NOT_FOUND: message`, as a refused call reads.
+fn refusal_text(http: u16, code: &Option<String>, message: &str) -> String {
+    match code {
+        Some(code) => format!("HTTP {http} {code}: {message}"),
+        None => format!("HTTP {http}: {message}"),
+    }
 }
 
 /// What an HTTP status says when it is not the request refused: the setup or the service.

@@ -169,7 +169,13 @@ async fn compare_and_report(
     // Loaded even when reports give both sides: the suites say which cases are selected and
     // which name their own targets, for reports as for a run.
     let suites = execution.load()?;
-    let mut scope = Scope::of(execution, &suites)?;
+    let pinned = pinned_targets(&suites);
+    // With nothing to run, the suites' selection says which cases the reports give; a run
+    // says so itself (its pinned cases left out, its shard), below.
+    let selected = match targets.is_empty() {
+        true => Some(planned_cases(&suites, &execution.plan_by_case(&suites)?.0)),
+        false => None,
+    };
     let inputs: Vec<(&str, &Path)> = [
         ("--baseline-report", args.baseline_report.as_deref()),
         ("--candidate-report", args.candidate_report.as_deref()),
@@ -198,11 +204,11 @@ async fn compare_and_report(
         run_live(execution, suites, &targets, compared, twice, &mut progress).await?
     };
     let (stop, errored_only) = (live.stop.clone(), live.errored_only);
-    if !targets.is_empty() {
-        // What ran is what is compared: the run's own plan (its pinned cases left out, its
-        // shard) decides, for the report's side too.
-        scope.selected = std::mem::take(&mut live.planned);
-    }
+    // What ran is what is compared, for a report's side too.
+    let scope = Scope {
+        selected: selected.unwrap_or_else(|| std::mem::take(&mut live.planned)),
+        pinned,
+    };
     if let Some(stop) = &stop {
         incomplete.push(format!(
             "the run stopped before its end: {}",
@@ -324,9 +330,13 @@ async fn compare_and_report(
 
 /// The cases of `samples` that `other` has no sample of, as `suite › case`.
 fn absent(samples: &[Sample], other: &[Sample]) -> Vec<String> {
+    let present: std::collections::HashSet<(&str, &str)> = other
+        .iter()
+        .map(|o| (o.suite.as_str(), o.case.as_str()))
+        .collect();
     samples
         .iter()
-        .filter(|s| !other.iter().any(|o| o.suite == s.suite && o.case == s.case))
+        .filter(|s| !present.contains(&(s.suite.as_str(), s.case.as_str())))
         .map(|s| format!("{} › {}", s.suite, s.case))
         .collect()
 }
@@ -352,26 +362,24 @@ struct Scope {
     pinned: std::collections::HashMap<(String, String), Vec<Target>>,
 }
 
-impl Scope {
-    fn of(execution: &ExecutionArgs, suites: &[crate::suite::Suite]) -> Result<Scope, u8> {
-        let (plan, _) = execution.plan_by_case(suites)?;
-        let pinned = suites
-            .iter()
-            .flat_map(|suite| {
-                suite.cases.iter().filter(|case| case.pinned).map(|case| {
-                    (
-                        (suite.name.to_string(), case.name.clone()),
-                        case.targets.clone(),
-                    )
-                })
+/// The targets of each case that names its own.
+fn pinned_targets(
+    suites: &[crate::suite::Suite],
+) -> std::collections::HashMap<(String, String), Vec<Target>> {
+    suites
+        .iter()
+        .flat_map(|suite| {
+            suite.cases.iter().filter(|case| case.pinned).map(|case| {
+                (
+                    (suite.name.to_string(), case.name.clone()),
+                    case.targets.clone(),
+                )
             })
-            .collect();
-        Ok(Scope {
-            selected: planned_cases(suites, &plan),
-            pinned,
         })
-    }
+        .collect()
+}
 
+impl Scope {
     fn compares(&self, sample: &Sample, baseline: Target, candidate: Target) -> bool {
         let key = (sample.suite.clone(), sample.case.clone());
         self.selected.contains(&key)
@@ -407,8 +415,8 @@ struct Sides<'a> {
 #[derive(Default)]
 struct Live {
     samples: Vec<Sample>,
-    /// With an A/A comparison: every sample, with the baseline's second half of attempts as
-    /// its candidate's.
+    /// With an A/A comparison only: every sample, with the baseline's other half of attempts
+    /// as its candidate's.
     again: Vec<Sample>,
     stop: Option<Stop>,
     errored_only: bool,
@@ -497,7 +505,9 @@ async fn run_live(
             live.again.push(Sample::from_outcome(&second));
         } else {
             let sample = Sample::from_outcome(outcome);
-            live.again.push(sample.clone());
+            if twice {
+                live.again.push(sample.clone());
+            }
             live.samples.push(sample);
         }
     }

@@ -196,21 +196,19 @@ impl ConnectionArgs {
             Ok(key)
         };
         let mut keys = Keys::default();
-        let mut projects: Vec<(String, String)> = std::env::vars_os()
-            .filter_map(|(name, value)| Some((name.into_string().ok()?, value)))
-            .filter(|(name, _)| Keys::project_of(name).is_some())
-            // An empty or non-text value is no key: a project that needs one is named below.
-            .filter_map(|(name, value)| Some((name, value.into_string().ok()?)))
-            .filter(|(_, value)| !value.trim().is_empty())
-            .map(Ok)
-            .collect::<Result<_, String>>()?;
+        // CI systems export names like NOUKAI_API_KEY_FILE or _ID: what names no project is
+        // no key, nor is an empty or non-text value (a 403, or a project left without a key,
+        // names the variable it reads).
+        let mut projects: Vec<(String, String, String)> = std::env::vars_os()
+            .filter_map(|(name, value)| {
+                let name = name.into_string().ok()?;
+                let project = Keys::project_of(&name)?;
+                let value = value.into_string().ok().filter(|v| !v.trim().is_empty())?;
+                Some((project, name, value))
+            })
+            .collect();
         projects.sort();
-        for (name, value) in projects {
-            // CI systems export names like NOUKAI_API_KEY_FILE or _ID: what names no project
-            // is no key (a 403 or a missing key names the variable a project reads).
-            let Some(project) = Keys::project_of(&name) else {
-                continue;
-            };
+        for (project, name, value) in projects {
             keys.projects
                 .push((project, sendable(ApiKey::new(value), &name)?));
         }

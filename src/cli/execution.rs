@@ -127,11 +127,6 @@ pub enum Selected {
     NothingToRerun(String, PlanId),
 }
 
-/// Whether two (suite, case, target) identities name one case, whatever the target.
-fn same_case(a: &(String, String, String), b: &(String, String, String)) -> bool {
-    a.0 == b.0 && a.1 == b.1
-}
-
 /// Every planned flow's project has a key: its own or the default one. Said before any call,
 /// naming the variables that would give one.
 fn keys_cover(
@@ -222,13 +217,7 @@ impl ExecutionArgs {
     /// the exit code to stop with when nothing is selected (also when `--only-failed` names a
     /// report where nothing failed: there is nothing to compare).
     pub fn plan(&self, suites: &[Suite]) -> Result<(Vec<Planned>, PlanId), u8> {
-        match self.select(suites)? {
-            Selected::Plan(plan, id) => Ok((plan, id)),
-            Selected::NothingToRerun(..) => {
-                crate::errln!("error: no case matches the selection; nothing was sent");
-                Err(exit::USAGE)
-            }
-        }
+        self.plan_split(suites, false)
     }
 
     /// Plan the selected cases and identify the whole plan; or say that `--only-failed`'s
@@ -240,7 +229,12 @@ impl ExecutionArgs {
     /// [`ExecutionArgs::plan`] with `--shard` splitting by case, every target of a case on one
     /// shard (compare and gate need both sides of a case).
     pub fn plan_by_case(&self, suites: &[Suite]) -> Result<(Vec<Planned>, PlanId), u8> {
-        match self.select_split(suites, true)? {
+        self.plan_split(suites, true)
+    }
+
+    /// A plan to run, where nothing to rerun is no plan.
+    fn plan_split(&self, suites: &[Suite], by_case: bool) -> Result<(Vec<Planned>, PlanId), u8> {
+        match self.select_split(suites, by_case)? {
             Selected::Plan(plan, id) => Ok((plan, id)),
             Selected::NothingToRerun(..) => {
                 crate::errln!("error: no case matches the selection; nothing was sent");
@@ -266,11 +260,14 @@ impl ExecutionArgs {
                 .collect();
             // A report of other suites is a mistake, not a run where nothing failed.
             // Of these suites at all, whatever the selection keeps of them.
-            let ours = report.cases.iter().any(|c| {
-                suites.iter().any(|suite| {
-                    *suite.name == *c.suite && suite.cases.iter().any(|case| case.name == c.case)
-                })
-            });
+            let cases: HashSet<(&str, &str)> = suites
+                .iter()
+                .flat_map(|suite| suite.cases.iter().map(|case| (&*suite.name, &*case.name)))
+                .collect();
+            let ours = report
+                .cases
+                .iter()
+                .any(|c| cases.contains(&(&*c.suite, c.case.as_str())));
             if !report.cases.is_empty() && !ours {
                 crate::errln!(
                     "error: {} holds no case of these suites: is it the report of another run?",
@@ -293,11 +290,15 @@ impl ExecutionArgs {
             }
             // compare and gate rerun a case that failed on any target on all of theirs: a
             // comparison needs both sides.
+            let failed_cases: HashSet<(&str, &str)> = failed
+                .iter()
+                .map(|(suite, case, _)| (suite.as_str(), case.as_str()))
+                .collect();
             plan.retain(|p| {
-                let this = identity(suites, p);
+                let (suite, case, target) = identity(suites, p);
                 match by_case {
-                    true => failed.iter().any(|f| same_case(f, &this)),
-                    false => failed.contains(&this),
+                    true => failed_cases.contains(&(suite.as_str(), case.as_str())),
+                    false => failed.contains(&(suite, case, target)),
                 }
             });
         }

@@ -184,11 +184,10 @@ fn snapshots_written() -> Option<String> {
             crate::words::counted(updated as u64, "snapshot")
         ));
     }
+    let them = crate::words::agree(written.len() as u64, "it", "them");
     Some(format!(
-        "note: {}; review {} and commit {} with the suites (`flowcheck snapshots unreferenced` lists files no case uses)",
-        parts.join("; "),
-        crate::words::agree(written.len() as u64, "it", "them"),
-        crate::words::agree(written.len() as u64, "it", "them")
+        "note: {}; review {them} and commit {them} with the suites (`flowcheck snapshots unreferenced` lists files no case uses)",
+        parts.join("; ")
     ))
 }
 

@@ -33,7 +33,7 @@ fn project_key(text: &str) -> Result<(String, String), String> {
     };
     let (project, key) = text.split_once('=').ok_or_else(wrong)?;
     let (org, name) = project.split_once('/').ok_or_else(wrong)?;
-    let slug = |s: &str| crate::sim::slug::problem(s).is_none();
+    let slug = |s: &str| crate::suite::target::check_slug(s).is_ok();
     if !slug(org) || !slug(name) {
         return Err(wrong());
     }

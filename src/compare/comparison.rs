@@ -59,6 +59,11 @@ pub struct Side {
 }
 
 impl Side {
+    /// Every judged attempt agreed: all passed or all failed.
+    pub fn unanimous(&self) -> bool {
+        self.passes == 0 || self.passes == self.judged
+    }
+
     fn of(sample: &Sample) -> Side {
         let judged = sample.judged();
         Side {
@@ -278,29 +283,43 @@ pub fn compare(
     candidate: &[Sample],
     alpha: f64,
 ) -> CandidateComparison {
-    let same = |a: &Sample, b: &Sample| a.suite == b.suite && a.case == b.case;
-    let mut missing: Vec<Sample> = Vec::new();
-    for c in candidate {
-        if !baseline.iter().any(|b| same(b, c)) {
-            missing.push(Sample::missing(c, baseline_target));
-        }
+    // Indexed by (suite, case): a large comparison pairs its cases in linear time.
+    fn key(s: &Sample) -> (&str, &str) {
+        (s.suite.as_str(), s.case.as_str())
     }
-    for b in baseline {
-        if !candidate.iter().any(|c| same(b, c)) {
-            missing.push(Sample::missing(b, candidate_target));
-        }
+    fn by_key(samples: &[Sample]) -> std::collections::HashMap<(&str, &str), usize> {
+        samples
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (key(s), i))
+            .collect()
     }
+    let (baseline_at, candidate_at) = (by_key(baseline), by_key(candidate));
+    // The side a case lacks, in the order its cases are paired below.
+    let no_baseline: Vec<Sample> = candidate
+        .iter()
+        .filter(|c| !baseline_at.contains_key(&key(c)))
+        .map(|c| Sample::missing(c, baseline_target))
+        .collect();
+    let no_candidate: Vec<Sample> = baseline
+        .iter()
+        .filter(|b| !candidate_at.contains_key(&key(b)))
+        .map(|b| Sample::missing(b, candidate_target))
+        .collect();
+    let (mut lacking_baseline, mut lacking_candidate) = (no_baseline.iter(), no_candidate.iter());
     let mut pairs: Vec<(&Sample, &Sample)> = Vec::new();
     for c in candidate {
-        let b = baseline.iter().chain(&missing).find(|b| same(b, c));
-        if let Some(b) = b {
-            pairs.push((b, c));
-        }
+        let b = match baseline_at.get(&key(c)) {
+            Some(&i) => baseline.get(i),
+            None => lacking_baseline.next(),
+        };
+        pairs.extend(b.map(|b| (b, c)));
     }
-    for b in baseline {
-        if let Some(c) = missing.iter().find(|c| same(b, c)) {
-            pairs.push((b, c));
-        }
+    for b in baseline
+        .iter()
+        .filter(|b| !candidate_at.contains_key(&key(b)))
+    {
+        pairs.extend(lacking_candidate.next().map(|c| (b, c)));
     }
     let repeated = |(b, c): &(&Sample, &Sample)| b.judged() > 1 || c.judged() > 1;
     // Only repeated cases measure noise. They share the Holm adjustment, except those whose
@@ -347,26 +366,26 @@ pub fn compare(
             let (b, c) = *pair;
             let class = classify(b, c);
             let flipped = matches!(class, Class::Fixed | Class::Regressed);
+            let (baseline_side, candidate_side) = (Side::of(b), Side::of(c));
+            // Without a measure of noise (one run a side, or repeats that all agree on both
+            // sides: 4/4 → 0/4) a flip counts as it is; with mixed repeats, only beyond
+            // noise. An A/A comparison (one target on both sides) has its measure of noise
+            // in the two samples of one version: there a flip counts only beyond it.
+            let no_noise_measure = baseline_target != candidate_target
+                && (adjusted_p.is_none()
+                    || (baseline_side.unanimous() && candidate_side.unanimous()));
             CaseComparison {
                 suite: c.suite.clone(),
                 case: c.case.clone(),
                 file: c.file.clone(),
                 line: c.line,
                 tags: c.tags.clone(),
-                baseline: Side::of(b),
-                candidate: Side::of(c),
+                baseline: baseline_side,
+                candidate: candidate_side,
                 class,
                 p_value: *p,
                 adjusted_p: *adjusted_p,
-                // Without a measure of noise (one run a side, or repeats that all agree on
-                // both sides: 4/4 → 0/4) a flip counts as it is; with mixed repeats, only
-                // beyond noise.
-                // An A/A comparison (one target on both sides) has its measure of noise in
-                // the two samples of one version: there a flip counts only beyond it.
-                significant: flipped
-                    && (adjusted_p.is_some_and(|p| p < alpha)
-                        || (baseline_target != candidate_target
-                            && (adjusted_p.is_none() || (unanimous(b) && unanimous(c))))),
+                significant: flipped && (adjusted_p.is_some_and(|p| p < alpha) || no_noise_measure),
                 pass_rate_moved: match adjusted_p {
                     Some(p) if !flipped && *p < alpha => {
                         let rate = |s: &Sample| s.passes as f64 / s.judged().max(1) as f64;
@@ -412,11 +431,6 @@ pub fn compare(
         suites,
         overall,
     }
-}
-
-/// Every judged attempt of a side agreed: all passed or all failed.
-fn unanimous(sample: &Sample) -> bool {
-    sample.passes == 0 || sample.failures == 0
 }
 
 fn classify(baseline: &Sample, candidate: &Sample) -> Class {

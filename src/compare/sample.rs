@@ -60,17 +60,22 @@ impl Sample {
     /// A side with nothing to compare, for a case present on one side only.
     pub fn missing(like: &Sample, target: &str) -> Sample {
         Sample {
+            suite: like.suite.clone(),
+            case: like.case.clone(),
+            file: like.file.clone(),
+            line: like.line,
+            tags: like.tags.clone(),
             target: target.to_owned(),
             passes: 0,
             failures: 0,
             errors: 0,
+            pass_if: like.pass_if,
             latencies_ms: Vec::new(),
             tokens: Vec::new(),
             costs_usd: Vec::new(),
             output: None,
             error: Some("no result in the report".into()),
             failed_check: None,
-            ..like.clone()
         }
     }
 

@@ -22,7 +22,7 @@ mod request;
 mod routes;
 mod seed;
 mod server;
-pub mod slug;
+mod slug;
 mod sse;
 mod suggest;
 pub mod template;

@@ -80,11 +80,9 @@ fn dollars(value: Option<f64>) -> String {
 
 /// How the change of a case reads, with its significance when there are repeats.
 pub fn verdict(case: &CaseComparison) -> String {
-    let unanimous =
-        |side: &crate::compare::comparison::Side| side.passes == 0 || side.passes == side.judged;
     match (case.class, case.adjusted_p) {
         (Class::Regressed | Class::Fixed, Some(_))
-            if case.significant && unanimous(&case.baseline) && unanimous(&case.candidate) =>
+            if case.significant && case.baseline.unanimous() && case.candidate.unanimous() =>
         {
             format!("{} (every attempt agrees)", case.class.as_str())
         }
