@@ -391,6 +391,45 @@ cases:
     assert!(!result.stdout.contains("FAIL ["), "{}", result.stdout);
 }
 
+/// A grader's project refusing its key is the run's failure, as the flow's own 401 is: the
+/// run stops (exit 3) and says why, and the key never appears.
+#[test]
+fn a_graders_key_refused_stops_the_run() {
+    let dir = tempdir();
+    let suite = dir.path().join("graded.yaml");
+    let cases: String = (0..40)
+        .map(|i| format!("  - name: graded {i}\n    message: I need a refund\n    expect:\n      output:\n        - {{path: $.reply, judge: {{flow: demo/eval/grader, rubric: Polite.}}}}\n"))
+        .collect();
+    std::fs::write(
+        &suite,
+        format!("suite: graded\nflow: demo/support/triage\ncases:\n{cases}"),
+    )
+    .expect("the suite is written");
+    let sim = common::Sim::start();
+    let wrong = "nk_live_notthegraderskey0";
+    let result = common::Run::from(
+        common::flowcheck()
+            .args(["run", &suite.display().to_string(), "--jobs", "1"])
+            .env("NOUKAI_API_URL", &sim.url)
+            .env("NOUKAI_API_KEY", &sim.key)
+            .env("NOUKAI_API_KEY_DEMO_EVAL", wrong)
+            .output()
+            .expect("flowcheck runs"),
+    );
+    assert_eq!(result.code, 3, "{}", result.all());
+    assert!(
+        result
+            .all()
+            .contains("the API key was refused for the grader's project demo/eval (HTTP 401"),
+        "{}",
+        result.all()
+    );
+    // Stopped at the first: the other cases are not run, not errored one by one.
+    assert!(result.stdout.contains("1 errored"), "{}", result.stdout);
+    assert!(result.stdout.contains("39 not run"), "{}", result.stdout);
+    assert!(!result.all().contains(wrong), "{}", result.all());
+}
+
 /// A path that finds nothing because its key is misspelt says which keys the result has.
 #[test]
 fn a_misspelt_path_names_the_keys_there_are() {

@@ -199,7 +199,7 @@ fn the_gitlab_parallel_example_shards_and_merges() {
 }
 
 #[test]
-fn github_gets_annotations_on_suite_lines_and_a_job_summary() {
+fn github_gets_annotations_on_failed_check_lines_and_a_job_summary() {
     let sim = Sim::start();
     let dir = common::tempdir();
     let summary = dir.path().join("summary.md");
@@ -215,7 +215,7 @@ fn github_gets_annotations_on_suite_lines_and_a_job_summary() {
     );
     assert_eq!(result.code, 1, "{}", result.all());
     assert!(
-        result.stdout.contains("::error file=tests/fixtures/run/regressions.yaml,line=6,title=triage-regressions › money back goes to billing @ v3 (failed)::$.category equals \"billing\": found \"general\""),
+        result.stdout.contains("::error file=tests/fixtures/run/regressions.yaml,line=10,title=triage-regressions › money back goes to billing @ v3 (failed)::$.category equals \"billing\": found \"general\""),
         "{}",
         result.stdout
     );

@@ -207,7 +207,7 @@ fn github_annotations_mark_failures_as_errors_and_flaky_cases_as_warnings() {
         ["::error", "::error", "::error", "::warning"],
         "{annotations:#?}"
     );
-    assert!(annotations[3].starts_with("::warning file=suites/render.yaml,line=17,title=render › flaky tagline @ production (flaky)::"), "{}", annotations[3]);
+    assert!(annotations[3].starts_with("::warning file=suites/render.yaml,line=23,title=render › flaky tagline @ production (flaky)::"), "{}", annotations[3]);
 }
 
 /// A case name or a flow output may hold characters XML 1.0 forbids (U+FFFE, U+FFFF, C0

@@ -104,6 +104,31 @@ fn a_missing_flows_path_is_a_usage_error() {
     );
 }
 
+/// A project key the server could never accept is refused at the start: one no HTTP header
+/// carries, and one for a project no served flow is in (a typo would open nothing).
+#[test]
+fn a_project_key_that_could_open_nothing_is_refused() {
+    for (key, said) in [
+        (
+            "demo/support=two words",
+            "the key of demo/support must be printable ASCII without spaces",
+        ),
+        (
+            "demo/suport=nk_live_abcdefgh1234",
+            "--project-key names demo/suport, which no served flow is in (projects: demo/bench, demo/creative, demo/docs,",
+        ),
+    ] {
+        let output = binary()
+            .args(["serve", "--addr", "127.0.0.1:0", "--project-key", key])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{key}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(said), "{stderr}");
+        assert!(!stderr.contains("listening"), "{stderr}");
+    }
+}
+
 #[test]
 fn a_taken_port_is_an_infrastructure_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

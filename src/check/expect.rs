@@ -1,7 +1,7 @@
 //! A case's expectations and the judgement of one observation against them.
 
 use super::grade::Grades;
-use super::observation::{Observation, ObservedStep, Reply};
+use super::observation::{Observation, ObservedStep, Reply, refusal_text, run_failure};
 use super::{Check, CheckOutcome};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -120,10 +120,10 @@ impl Expectation {
             // The run's key refused or its credits spent: the run stops (exit 3), and no
             // case's expected error is met by it, whatever the order the calls came back in.
             Reply::Refused {
-                http: http @ (401 | 402),
+                http,
                 code,
                 message,
-            } => {
+            } if run_failure(*http).is_some() => {
                 let why = if self.error.is_some() {
                     " (the run's key or credits, not this case: a 401 or 402 never counts as an expected error)"
                 } else {
@@ -396,14 +396,6 @@ fn weighted_score(outcomes: &[CheckOutcome]) -> f64 {
 
 fn refusal_value(http: u16, code: Option<&str>, message: &str) -> Value {
     json!({"http": http, "code": code, "message": message})
-}
-
-/// `HTTP 404 FLOW_NOT_FOUND: message`, as a refused call reads.
-fn refusal_text(http: u16, code: &Option<String>, message: &str) -> String {
-    match code {
-        Some(code) => format!("HTTP {http} {code}: {message}"),
-        None => format!("HTTP {http}: {message}"),
-    }
 }
 
 /// What an HTTP status says when it is not the request refused: the setup or the service.

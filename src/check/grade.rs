@@ -33,8 +33,12 @@ pub enum Grade {
     /// The grader answered, but gave no usable score: the check fails.
     Failed(String),
     /// The grader could not be asked (an HTTP error, no connection): the case errors, as its
-    /// own call would, rather than failing a check the flow may well have met.
-    Unavailable(String),
+    /// own call would, rather than failing a check the flow may well have met. A grader's key
+    /// refused or credits spent also stops the run (`stops_run`), as the flow's would.
+    Unavailable {
+        why: String,
+        stops_run: Option<String>,
+    },
 }
 
 /// Grades by judge id, for one observation.
@@ -53,7 +57,18 @@ impl Grades {
     /// Why a grader could not be asked, if one could not.
     pub fn unavailable(&self) -> Option<&str> {
         self.0.values().find_map(|grade| match grade {
-            Grade::Unavailable(why) => Some(why.as_str()),
+            Grade::Unavailable { why, .. } => Some(why.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Why a grader's answer stops the run, if one's does.
+    pub fn stops_run(&self) -> Option<&str> {
+        self.0.values().find_map(|grade| match grade {
+            Grade::Unavailable {
+                stops_run: Some(why),
+                ..
+            } => Some(why.as_str()),
             _ => None,
         })
     }

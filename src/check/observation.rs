@@ -28,6 +28,39 @@ pub enum Reply {
     Broken { message: String },
 }
 
+impl Reply {
+    /// Why this answer stops the whole run, if it does: the key refused (401) or the
+    /// credits spent (402) are the run's failure, not this request's.
+    pub fn stops_run(&self) -> Option<String> {
+        match self {
+            Reply::Refused {
+                http,
+                code,
+                message,
+            } => run_failure(*http)
+                .map(|what| format!("{what} ({})", refusal_text(*http, code, message))),
+            _ => None,
+        }
+    }
+}
+
+/// `HTTP 404 FLOW_NOT_FOUND: message`, as a refused call reads.
+pub fn refusal_text(http: u16, code: &Option<String>, message: &str) -> String {
+    match code {
+        Some(code) => format!("HTTP {http} {code}: {message}"),
+        None => format!("HTTP {http}: {message}"),
+    }
+}
+
+/// What an HTTP status means when it is the run's failure rather than a request's.
+pub fn run_failure(http: u16) -> Option<&'static str> {
+    match http {
+        401 => Some("the API key was refused"),
+        402 => Some("the account is out of credits"),
+        _ => None,
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ObservedStep {
     pub id: String,

@@ -72,6 +72,24 @@ pub async fn serve(args: ServeArgs) -> u8 {
             return USAGE;
         }
     };
+    // A key for a project no flow is in would open nothing: a typo, said now.
+    let projects: std::collections::BTreeSet<String> = catalog
+        .flows()
+        .iter()
+        .map(|flow| format!("{}/{}", flow.org, flow.project))
+        .collect();
+    if let Some((project, _)) = args
+        .project_keys
+        .iter()
+        .find(|(p, _)| !projects.contains(p))
+    {
+        let served: Vec<&str> = projects.iter().map(String::as_str).collect();
+        crate::errln!(
+            "error: --project-key names {project}, which no served flow is in (projects: {})",
+            served.join(", ")
+        );
+        return USAGE;
+    }
     let flow_count = catalog.len();
     let options = SimOptions {
         addr,

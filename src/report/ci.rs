@@ -3,7 +3,7 @@
 //! from `CI_NODE_INDEX`/`CI_NODE_TOTAL` (see `--shard auto`). Everything else reads JUnit.
 
 use super::render::{headline, title};
-use crate::run::{AttemptResult, CaseOutcome, CaseStatus, Totals};
+use crate::run::{Attempt, AttemptResult, CaseOutcome, CaseStatus, Totals};
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
@@ -91,12 +91,25 @@ pub fn github_annotations(outcomes: &[CaseOutcome]) -> Vec<String> {
             Some(format!(
                 "::{level} file={},line={},title={}::{}",
                 escape_property(&annotation_path(&outcome.file, &workspace, &cwd)),
-                outcome.line,
+                failed_line(outcome, attempt),
                 escape_property(&format!("{} ({})", title(outcome), outcome.status.as_str())),
                 escape_data(&headline(attempt))
             ))
         })
         .collect()
+}
+
+/// The line of the first failed check, where the headline's explanation points; the case's
+/// line for an error.
+fn failed_line(outcome: &CaseOutcome, attempt: &Attempt) -> u32 {
+    let check = match attempt.result {
+        AttemptResult::Failed => attempt.checks.iter().find(|c| !c.passed),
+        AttemptResult::Passed | AttemptResult::Errored(_) => None,
+    };
+    match check.map(|c| c.line) {
+        Some(line) if line > 0 => line,
+        _ => outcome.line,
+    }
 }
 
 /// The run as Markdown, for the job summary.

@@ -71,8 +71,12 @@ pub fn attempt_details(attempt: &Attempt) -> String {
         return out;
     }
     for check in attempt.checks.iter().filter(|c| !c.passed) {
+        let line = match check.line {
+            0 => String::new(),
+            line => paint(DIM, format!("  (line {line})")),
+        };
         out.push_str(&format!(
-            "{} {}\n",
+            "{} {}{line}\n",
             paint(FAIL, "✗"),
             paint(BOLD, &check.label)
         ));

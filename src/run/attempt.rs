@@ -10,6 +10,8 @@ use crate::secret::redact_urls;
 use crate::suite::{Case, Mode, Suite, Target};
 use tokio::time::Instant;
 
+/// The attempt, and why it stops the whole run if it does (the key refused or the credits
+/// spent, on the flow's call or a grader's).
 pub async fn run_attempt(
     client: &Client,
     suite: &Suite,
@@ -17,7 +19,7 @@ pub async fn run_attempt(
     target: Target,
     policy: &RetryPolicy,
     snapshots: crate::snapshot::Policy,
-) -> Attempt {
+) -> (Attempt, Option<String>) {
     let body = wire::run_body(&case.request);
     let deadline = Instant::now() + case.timeout;
     let progress = transport::Progress::default();
@@ -69,6 +71,10 @@ pub async fn run_attempt(
         steps: observed.steps,
     };
     let grades = super::grade::grade(client, &case.expect, &observation, policy, deadline).await;
+    let stops_run = observation
+        .reply
+        .stops_run()
+        .or_else(|| grades.stops_run().map(str::to_owned));
     let (mut judgement, mut checks) = case.expect.judge(&observation, &grades);
     if let (Some(spec), Reply::Ran { result, .. }) = (&case.expect.snapshot, &observation.reply) {
         let outcome = crate::snapshot::verify(
@@ -90,7 +96,7 @@ pub async fn run_attempt(
         Judgement::Failed => AttemptResult::Failed,
         Judgement::Errored(message) => AttemptResult::Errored(message),
     };
-    Attempt {
+    let attempt = Attempt {
         result,
         // A suite may have put a key in the body by another name (`${KEY_COPY}`).
         request: serde_json::value::RawValue::from_string(
@@ -100,5 +106,6 @@ pub async fn run_attempt(
         observation,
         checks,
         retries: observed.retries,
-    }
+    };
+    (attempt, stops_run)
 }

@@ -1,8 +1,8 @@
 //! Asking grader flows for the case's `judge` checks, before the checks are judged.
 
 use super::retry::{RetryPolicy, with_retry};
-use crate::api::{Client, RunReply};
-use crate::check::observation::{Observation, Reply};
+use crate::api::{ApiError, Client, RunReply};
+use crate::check::observation::{Observation, Reply, run_failure};
 use crate::check::{Check, Expectation, Grade, Grades, JudgeSpec, StepRef};
 use serde_json::{Value, json};
 use tokio::time::Instant;
@@ -68,10 +68,18 @@ async fn ask(
     .await;
     match answer {
         Ok(reply) => read_grade(&reply),
-        Err(err) => Grade::Unavailable(format!(
-            "the grader {}@{} answered {err}",
-            spec.flow, spec.target
-        )),
+        Err(err) => Grade::Unavailable {
+            why: format!("the grader {}@{} answered {err}", spec.flow, spec.target),
+            stops_run: match &err {
+                ApiError::Http { status, .. } => run_failure(*status).map(|what| {
+                    format!(
+                        "{what} for the grader's project {}/{} ({err})",
+                        spec.flow.org, spec.flow.project
+                    )
+                }),
+                _ => None,
+            },
+        },
     }
 }
 

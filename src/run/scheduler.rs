@@ -8,7 +8,6 @@ use super::outcome::{Attempt, CaseOutcome, CaseStatus};
 use super::plan::Planned;
 use super::retry::RetryPolicy;
 use crate::api::Client;
-use crate::check::observation::Reply;
 use crate::suite::Suite;
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -161,11 +160,12 @@ pub async fn execute(
             () = tokio::time::sleep_until(grace_end.unwrap_or(far)), if grace_end.is_some() && !abort.is_cancelled() => abort.cancel(),
             next = attempts.next() => {
                 let Some((index, started, attempt)) = next else { break };
-                if let Some(Reply::Refused { http: http @ (401 | 402), code, message }) = attempt.as_ref().map(|a| &a.observation.reply) {
-                    let what = if *http == 401 { "the API key was refused" } else { "the account is out of credits" };
-                    let code = code.as_deref().map(|c| format!(" {c}")).unwrap_or_default();
-                    halt(Stop::Fatal(format!("{what} (HTTP {http}{code}: {message})")), &mut stopped, &mut grace_end, true);
-                }
+                let attempt = attempt.map(|(attempt, stops_run)| {
+                    if let Some(why) = stops_run {
+                        halt(Stop::Fatal(why), &mut stopped, &mut grace_end, true);
+                    }
+                    attempt
+                });
                 let entry = progress.entry(index).or_insert_with(|| Progress { planned: plan[index], attempts: Vec::with_capacity(plan[index].attempts as usize), settled: 0, started: None, cut: 0 });
                 entry.settled += 1;
                 entry.cut += u32::from(started.is_some() && attempt.is_none());

@@ -68,7 +68,7 @@ impl Predicate for Judge {
                 }
                 verdict
             }
-            Some(Grade::Failed(why) | Grade::Unavailable(why)) => {
+            Some(Grade::Failed(why) | Grade::Unavailable { why, .. }) => {
                 Verdict::fail(format!("the grader gave no score: {why}"))
             }
             None => Verdict::fail(
