@@ -37,6 +37,9 @@ pub struct Diagnostic {
     /// The offending line of source, captured when the diagnostic is made so that rendering
     /// needs no file access.
     pub source_line: Option<String>,
+    /// Text within the value at `position` that the error is about (a `${NAME}`): the
+    /// source, once attached, moves the position onto it.
+    pub within: Option<Box<str>>,
 }
 
 impl Diagnostic {
@@ -47,7 +50,14 @@ impl Diagnostic {
             message: message.into(),
             help: None,
             source_line: None,
+            within: None,
         }
+    }
+
+    /// Point at `text` inside the value the position marks, once the source is attached.
+    pub fn within(mut self, text: impl Into<Box<str>>) -> Self {
+        self.within = Some(text.into());
+        self
     }
 
     pub fn with_help(mut self, help: Option<String>) -> Self {
@@ -57,6 +67,9 @@ impl Diagnostic {
 
     /// Attach the offending line from the file's text.
     pub fn with_source(mut self, text: &str) -> Self {
+        if let Some(within) = self.within.take() {
+            self.position = find_within(text, self.position, &within).unwrap_or(self.position);
+        }
         if self.position.line > 0 {
             self.source_line = text
                 .lines()
@@ -88,6 +101,28 @@ impl Diagnostic {
         let help = suggestion(&message);
         Diagnostic::new(file, position, message).with_help(help)
     }
+}
+
+/// Where `needle` first appears at or after `from` (1-based line and column, columns
+/// counted in characters), within the next few lines: a value spans a few at most.
+fn find_within(text: &str, from: Position, needle: &str) -> Option<Position> {
+    let first = usize::try_from(from.line).ok()?.checked_sub(1)?;
+    for (index, line) in text.lines().enumerate().skip(first).take(20) {
+        let skip = if index == first {
+            usize::try_from(from.column).ok()?.saturating_sub(1)
+        } else {
+            0
+        };
+        let start = line.char_indices().nth(skip).map_or(line.len(), |(i, _)| i);
+        if let Some(found) = line[start..].find(needle) {
+            let column = line[..start + found].chars().count() + 1;
+            return Some(Position::new(
+                u32::try_from(index + 1).ok()?,
+                u32::try_from(column).ok()?,
+            ));
+        }
+    }
+    None
 }
 
 /// A YAML or serde error's message in plainer words, without its position (a diagnostic
@@ -192,17 +227,47 @@ pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
+    // Jaro-Winkler ranks typos in words of some length; a short word one letter off
+    // (`lm` for `llm`) scores low on it, and is a typo all the same.
+    let candidates: Vec<&str> = candidates.into_iter().collect();
     candidates
-        .into_iter()
-        .map(|candidate| (strsim::jaro_winkler(word, candidate), candidate))
+        .iter()
+        .map(|candidate| (strsim::jaro_winkler(word, candidate), *candidate))
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, candidate)| format!("did you mean \"{candidate}\"?"))
+        .map(|(_, candidate)| candidate)
+        .or_else(|| {
+            candidates
+                .iter()
+                .find(|candidate| strsim::levenshtein(word, candidate) == 1)
+                .copied()
+        })
+        .map(|candidate| format!("did you mean \"{candidate}\"?"))
+}
+
+/// ` (did you mean "x"?)` to append to a message, or nothing.
+pub fn aside_did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    did_you_mean(word, candidates)
+        .map(|hint| format!(" ({hint})"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggests_only_near_misses() {
+        assert_eq!(
+            aside_did_you_mean("lm", ["llm", "template"]),
+            " (did you mean \"llm\"?)"
+        );
+        assert_eq!(
+            aside_did_you_mean("uppercse", ["uppercase", "lowercase"]),
+            " (did you mean \"uppercase\"?)"
+        );
+        assert_eq!(aside_did_you_mean("zzzzzz", ["llm"]), "");
+    }
 
     #[test]
     fn renders_location_source_caret_and_help() {

@@ -259,6 +259,47 @@ fn a_merged_report_names_each_server_once() {
 
 /// Shards of another run's plan, a shard given twice, shards split differently, or shards that
 /// do not say their plan are refused: each made a smaller report that passed.
+/// A shard whose key was refused stopped its run (exit 3): the merged run is stopped the same
+/// way, with the same exit code and the same `stopped` in its report, as a single machine's.
+#[test]
+fn a_shard_stopped_by_a_refused_key_stops_the_merge() {
+    let dir = tempdir();
+    let sim = common::Sim::start();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    for (k, key) in [
+        (1, sim.key.as_str()),
+        (2, "nk_test_wrongkey_0000000000000000"),
+    ] {
+        let shard = format!("{k}/2");
+        let json = path(&format!("s{k}.json"));
+        let args = [
+            "run",
+            "tests/fixtures/run/regressions.yaml",
+            "--shard",
+            &shard,
+            "--json",
+            &json,
+        ];
+        let ran = common::run_against(&sim.url, key, &args);
+        let expected = if k == 1 { ran.code <= 1 } else { ran.code == 3 };
+        assert!(expected, "{}", ran.all());
+    }
+    let merged = run(&[
+        "merge",
+        &path("s1.json"),
+        &path("s2.json"),
+        "--json",
+        &path("m.json"),
+    ]);
+    assert_eq!(merged.code, 3, "{}", merged.all());
+    let report = read_json(dir.path().join("m.json").as_path());
+    let stopped = report["stopped"].as_str().unwrap_or_default();
+    assert!(
+        stopped.starts_with("fatal: the API key was refused (HTTP 401"),
+        "{report}"
+    );
+}
+
 #[test]
 fn merge_refuses_shards_of_another_plan_or_split() {
     let dir = tempdir();

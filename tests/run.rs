@@ -517,6 +517,16 @@ fn outputs_that_are_one_file_or_an_input_are_refused_before_anything_is_sent() {
                 "suites/triage.yaml",
                 "--embedded",
                 "--json",
+                "suites/schemas/triage-result.json",
+            ],
+            "the JSON report would overwrite suites/schemas/triage-result.json, the JSON Schema of suite support-triage",
+        ),
+        (
+            vec![
+                "run",
+                "suites/triage.yaml",
+                "--embedded",
+                "--json",
                 "suites/__snapshots__/triage/report.json",
             ],
             "which holds the snapshots of suite support-triage",

@@ -16,12 +16,13 @@ use std::path::Path;
 /// Keys a check may hold besides its predicate.
 const CHECK_FIELDS: &[&str] = &["path", "not", "weight"];
 
-/// What parsing a predicate may need: where it stands, and the suite's folder for files it
-/// names (a JSON Schema file).
+/// What parsing a predicate may need: where it stands, the suite's folder for files it names
+/// (a JSON Schema file), and where to note each file it reads.
 #[derive(Debug, Clone, Copy)]
 pub struct ParseContext<'a> {
     pub at: Position,
     pub base_dir: &'a Path,
+    pub files: &'a std::cell::RefCell<Vec<std::path::PathBuf>>,
 }
 
 #[derive(Debug, Clone)]

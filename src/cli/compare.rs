@@ -87,7 +87,7 @@ struct Compared {
 
 impl Compared {
     fn infrastructure_failed(&self) -> bool {
-        self.report_failed || self.errored_only || matches!(self.stop, Some(Stop::Fatal(_)))
+        exit::infrastructure_failed(self.errored_only, self.stop.as_ref(), self.report_failed)
     }
 
     fn exit_code(&self) -> u8 {
@@ -210,10 +210,7 @@ async fn compare_and_report(
         pinned,
     };
     if let Some(stop) = &stop {
-        incomplete.push(format!(
-            "the run stopped before its end: {}",
-            stop_words(stop)
-        ));
+        incomplete.push(format!("the run stopped before its end: {}", stop.cause()));
     }
     let baseline_samples: Vec<Sample> = match earlier {
         Some(samples) => samples,
@@ -490,12 +487,11 @@ async fn run_live(
     let executed = execution
         .execute(&suites, &plan, &options, progress)
         .await?;
-    let judged = executed.totals.passed + executed.totals.flaky + executed.totals.failed;
     let label = baseline.to_string();
     let mut live = Live {
         planned: planned_cases(&suites, &plan),
         stop: executed.stop,
-        errored_only: judged == 0 && executed.totals.errored > 0,
+        errored_only: executed.totals.errored_only(),
         ..Live::default()
     };
     for outcome in &executed.outcomes {
@@ -556,16 +552,6 @@ fn report_gaps(
         ));
     }
     gaps
-}
-
-/// How a stop reads in the gate's rule.
-fn stop_words(stop: &Stop) -> String {
-    match stop {
-        Stop::Interrupted => "interrupted".into(),
-        Stop::FailFast => "--fail-fast".into(),
-        Stop::Deadline => "its --deadline was reached".into(),
-        Stop::Fatal(message) => message.clone(),
-    }
 }
 
 /// The baseline's samples from an earlier JSON report, and the report.

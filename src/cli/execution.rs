@@ -432,6 +432,12 @@ impl ExecutionArgs {
                     .iter()
                     .map(|file| (format!("data file of suite {}", suite.name), file.as_path())),
             );
+            read.extend(suite.schema_files.iter().map(|file| {
+                (
+                    format!("JSON Schema of suite {}", suite.name),
+                    file.as_path(),
+                )
+            }));
         }
         let folders: Vec<(String, PathBuf)> = suites
             .iter()

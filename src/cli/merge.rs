@@ -97,10 +97,16 @@ pub fn merge(args: MergeArgs) -> u8 {
             servers.push(&report.server);
         }
     }
-    let stop = reports
+    // A shard that stopped early is the merged run's stop; a fatal one (a key refused) first.
+    let stops: Vec<Stop> = reports
         .iter()
-        .find_map(|(_, r)| r.stopped.clone())
-        .map(|why| Stop::Fatal(format!("a shard stopped early: {why}")));
+        .filter_map(|(_, r)| r.stopped.as_deref().map(Stop::from_tag))
+        .collect();
+    let stop = stops
+        .iter()
+        .find(|s| matches!(s, Stop::Fatal(_)))
+        .or(stops.first())
+        .cloned();
 
     let mut failed = false;
     if let Some(path) = &args.json {
@@ -133,13 +139,9 @@ pub fn merge(args: MergeArgs) -> u8 {
         totals.not_run
     ))
     .is_err();
-    if failed {
-        exit::INFRA
-    } else if totals.failed + totals.errored + totals.not_run > 0 {
-        exit::FAILED
-    } else {
-        exit::SUCCESS
-    }
+    // A shard's Ctrl-C is not this command's: its cases not run fail the merge (exit 1).
+    let fatal = stop.filter(|s| matches!(s, Stop::Fatal(_)));
+    exit::for_run(&totals, fatal.as_ref(), failed)
 }
 
 /// Reports of a sharded run must be all its shards, each once, of one plan: one missing, or one

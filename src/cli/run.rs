@@ -4,7 +4,7 @@ use super::execution::{ExecutionArgs, Selected};
 use crate::exit;
 use crate::report::style::{DIM, paint};
 use crate::report::{self, Terminal};
-use crate::run::{Planned, Stop, Totals};
+use crate::run::Planned;
 use crate::suite::Suite;
 use crate::words::counted;
 use std::collections::HashSet;
@@ -147,7 +147,7 @@ pub async fn run(args: RunArgs) -> u8 {
     let output_failed = output_error(&mut terminal);
     match written {
         Ok((report_failed, stop)) => {
-            exit_code(&totals, stop.as_ref(), report_failed || output_failed)
+            exit::for_run(&totals, stop.as_ref(), report_failed || output_failed)
         }
         Err(err) => {
             crate::errln!("error: writing the reports failed: {err}");
@@ -241,20 +241,5 @@ pub fn report_error(what: &str, written: Result<(), String>) -> bool {
             crate::errln!("error: the {what} report was not written: {message}");
             true
         }
-    }
-}
-
-/// The stable exit codes (see `crate::exit`).
-fn exit_code(totals: &Totals, stop: Option<&Stop>, report_failed: bool) -> u8 {
-    let judged = totals.passed + totals.flaky + totals.failed;
-    if matches!(stop, Some(Stop::Fatal(_))) || report_failed || (judged == 0 && totals.errored > 0)
-    {
-        exit::INFRA
-    } else if matches!(stop, Some(Stop::Interrupted)) {
-        exit::INTERRUPTED
-    } else if totals.failed + totals.errored + totals.not_run > 0 {
-        exit::FAILED
-    } else {
-        exit::SUCCESS
     }
 }

@@ -66,12 +66,7 @@ fn report<'a>(
         server: header.server,
         shard: header.shard,
         plan: header.plan.clone(),
-        stopped: header.stop.map(|s| match s {
-            Stop::Interrupted => "interrupted".to_owned(),
-            Stop::FailFast => "fail_fast".to_owned(),
-            Stop::Deadline => "deadline".to_owned(),
-            Stop::Fatal(message) => format!("fatal: {message}"),
-        }),
+        stopped: header.stop.map(Stop::tag),
         totals,
         cases: outcomes,
     }

@@ -204,17 +204,7 @@ impl Terminal {
             }
         }
         if let Some(stop) = stop {
-            let why = match stop {
-                Stop::Interrupted => {
-                    "interrupted: the cases not finished are reported as not run".to_owned()
-                }
-                Stop::FailFast => "stopped after the first failure (--fail-fast)".to_owned(),
-                Stop::Deadline => {
-                    "the run's deadline was reached: the cases not finished are reported as not run"
-                        .to_owned()
-                }
-                Stop::Fatal(message) => message.clone(),
-            };
+            let why = stop.note();
             self.line(&format!("{} {why}", paint(WARN, "note:")));
         }
         self.line(&summary(totals, elapsed));

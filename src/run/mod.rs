@@ -1,5 +1,5 @@
 //! Running a plan: the concurrent scheduler, the three transports, retries, polling cadence,
-//! cancellation, and the outcomes the reports consume.
+//! cancellation, why a run stops early, and the outcomes the reports consume.
 
 mod attempt;
 mod grade;
@@ -9,9 +9,11 @@ pub mod poll;
 pub mod retry;
 pub mod scheduler;
 pub mod shard;
+mod stop;
 mod transport;
 
 pub use outcome::{Attempt, AttemptResult, CaseKey, CaseOutcome, CaseStatus, Totals};
 pub use plan::{PlanId, Planned, Selection, plan};
 pub use retry::RetryPolicy;
-pub use scheduler::{Event, RunOptions, Stop, execute};
+pub use scheduler::{Event, RunOptions, execute};
+pub use stop::Stop;

@@ -150,4 +150,10 @@ impl Totals {
     pub fn total(&self) -> usize {
         self.passed + self.flaky + self.failed + self.errored + self.not_run
     }
+
+    /// Every case that finished errored (none was judged): the setup or the service, not
+    /// the flow.
+    pub fn errored_only(&self) -> bool {
+        self.passed + self.flaky + self.failed == 0 && self.errored > 0
+    }
 }

@@ -7,6 +7,7 @@ use super::attempt::run_attempt;
 use super::outcome::{Attempt, CaseOutcome, CaseStatus};
 use super::plan::Planned;
 use super::retry::RetryPolicy;
+use super::stop::Stop;
 use crate::api::Client;
 use crate::suite::Suite;
 use futures::StreamExt;
@@ -54,27 +55,6 @@ pub enum Event {
     /// [`PROGRESS_INTERVAL`] after a case finishes, so that a fast run writes its lines in
     /// batches rather than one system call per case.
     ShowProgress,
-}
-
-/// Why a run ended early.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stop {
-    Interrupted,
-    FailFast,
-    Deadline,
-    /// A refusal no case can recover from (key refused, out of credits).
-    Fatal(String),
-}
-
-impl Stop {
-    fn reason(&self) -> String {
-        match self {
-            Stop::Interrupted => "interrupted".into(),
-            Stop::FailFast => "not run after an earlier failure (--fail-fast)".into(),
-            Stop::Deadline => "the run's deadline was reached".into(),
-            Stop::Fatal(message) => format!("the run stopped: {message}"),
-        }
-    }
 }
 
 struct Progress {
@@ -213,7 +193,7 @@ fn finish(
         )
     } else {
         let why = stopped
-            .map(Stop::reason)
+            .map(Stop::not_run_reason)
             .unwrap_or_else(|| "not run".into());
         let reason = if done.attempts.is_empty() {
             why

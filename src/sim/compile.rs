@@ -11,7 +11,7 @@ use crate::sim::faults::{FailFault, Faults, HttpFault, HttpFaultKind, Schedule};
 use crate::sim::latency::Latency;
 use crate::sim::model::{Flow, Knobs, Version};
 use crate::sim::template::{Allowed, Template, TemplateValue};
-use crate::sim::{llm_models, seed, slug, suggest};
+use crate::sim::{llm_models, seed, slug};
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeMap;
@@ -203,7 +203,7 @@ fn version(raw: &RawVersion, number: u32, flow_knobs: &Knobs) -> Checked<Version
             &at,
             format!(
                 "faults.fail.step \"{step}\" is not a block of version {number}{}",
-                suggest::hint(step, ids.iter().map(String::as_str))
+                crate::diagnostic::aside_did_you_mean(step, ids.iter().map(String::as_str))
             ),
         );
     }
@@ -284,7 +284,7 @@ fn block(raw: &RawBlock, earlier: &[String]) -> Checked<Block> {
             &raw.kind.referenced,
             format!(
                 "unknown block kind \"{kind}\"{}",
-                suggest::hint(kind, KINDS.iter().copied())
+                crate::diagnostic::aside_did_you_mean(kind, KINDS.iter().copied())
             ),
         );
     }
@@ -382,7 +382,7 @@ fn llm(raw: &RawBlock, earlier: &[String]) -> Checked<Llm> {
             format!(
                 "unknown model \"{}\"{} (known: {})",
                 model_name.value,
-                suggest::hint(&model_name.value, llm_models::names()),
+                crate::diagnostic::aside_did_you_mean(&model_name.value, llm_models::names()),
                 llm_models::names().collect::<Vec<_>>().join(", ")
             ),
         );
@@ -463,7 +463,7 @@ fn llm(raw: &RawBlock, earlier: &[String]) -> Checked<Llm> {
                     &rule.apply.referenced,
                     format!(
                         "unknown prompt rule action \"{other}\"{} (use upper or lower)",
-                        suggest::hint(other, ["upper", "lower"])
+                        crate::diagnostic::aside_did_you_mean(other, ["upper", "lower"])
                     ),
                 );
             }

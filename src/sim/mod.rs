@@ -24,7 +24,6 @@ mod seed;
 mod server;
 mod slug;
 mod sse;
-mod suggest;
 pub mod template;
 mod text;
 

@@ -3,8 +3,8 @@
 
 use crate::sim::blocks::BlockOverride;
 use crate::sim::errors::ApiError;
+use crate::sim::llm_models;
 use crate::sim::model::Version;
-use crate::sim::{llm_models, suggest};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -21,7 +21,7 @@ pub fn block_overrides(
             let ids = version.blocks.iter().map(|block| block.id.as_str());
             return Err(invalid(format!(
                 "blockOverrides: there is no block \"{id}\" in this version{}",
-                suggest::hint(id, ids)
+                crate::diagnostic::aside_did_you_mean(id, ids)
             )));
         };
         let Some(fields) = value.as_object() else {
@@ -43,7 +43,7 @@ pub fn block_overrides(
             Some(name) => Some(llm_models::find(&name).ok_or_else(|| {
                 invalid(format!(
                     "blockOverrides.{id}.model: unknown model \"{name}\"{}",
-                    suggest::hint(&name, llm_models::names())
+                    crate::diagnostic::aside_did_you_mean(&name, llm_models::names())
                 ))
             })?),
             None => None,

@@ -8,7 +8,7 @@
 //! A string that is exactly one `{{ ... }}` keeps the JSON type of its value (a number stays a
 //! number); any other string renders as text.
 
-use crate::sim::{suggest, text};
+use crate::sim::text;
 use serde_json::{Map, Value};
 
 /// What a template may refer to where it appears.
@@ -216,7 +216,7 @@ fn parse_expr(source: &str, allowed: &Allowed) -> Result<Expr, String> {
         other => {
             return Err(format!(
                 "unknown template root \"{other}\"{}",
-                suggest::hint(other, ROOTS.iter().copied())
+                crate::diagnostic::aside_did_you_mean(other, ROOTS.iter().copied())
             ));
         }
     };
@@ -266,7 +266,7 @@ fn check_path(root: Root, path: &[String], allowed: &Allowed) -> Result<(), Stri
             Some(field) if INPUT_FIELDS.contains(&field) => Ok(()),
             Some(field) => Err(format!(
                 "unknown input field \"{field}\"{}; use input.message or input.parameters.NAME",
-                suggest::hint(field, INPUT_FIELDS.iter().copied())
+                crate::diagnostic::aside_did_you_mean(field, INPUT_FIELDS.iter().copied())
             )),
             None => {
                 Err("`input` needs a field: input.message or input.parameters.NAME".to_string())
@@ -276,7 +276,7 @@ fn check_path(root: Root, path: &[String], allowed: &Allowed) -> Result<(), Stri
             Some(field) if ATTACHMENT_FIELDS.contains(&field) => Ok(()),
             Some(field) => Err(format!(
                 "unknown attachments field \"{field}\"{}; use count, mime_types, first or list",
-                suggest::hint(field, ATTACHMENT_FIELDS.iter().copied())
+                crate::diagnostic::aside_did_you_mean(field, ATTACHMENT_FIELDS.iter().copied())
             )),
             None => {
                 Err("`attachments` needs a field: count, mime_types, first or list".to_string())
@@ -286,7 +286,10 @@ fn check_path(root: Root, path: &[String], allowed: &Allowed) -> Result<(), Stri
             Some(step) if allowed.steps.iter().any(|known| known == step) => Ok(()),
             Some(step) => Err(format!(
                 "step \"{step}\" does not run before this template{}",
-                suggest::hint(step, allowed.steps.iter().map(String::as_str))
+                crate::diagnostic::aside_did_you_mean(
+                    step,
+                    allowed.steps.iter().map(String::as_str)
+                )
             )),
             None => Err("`steps` needs a step id: steps.ID or steps.ID.field".to_string()),
         },
@@ -334,7 +337,7 @@ fn parse_filter(source: &str) -> Result<Filter, String> {
         (other, _) => {
             return Err(format!(
                 "unknown filter \"{other}\"{}",
-                suggest::hint(other, FILTERS.iter().copied())
+                crate::diagnostic::aside_did_you_mean(other, FILTERS.iter().copied())
             ));
         }
     };

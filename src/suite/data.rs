@@ -1,6 +1,7 @@
 //! Data-driven cases: reading the rows of a data file, and filling `{{name}}` placeholders of a
 //! case template with a row's values (or a matrix combination's).
 
+use super::interpolate::Unresolved;
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -182,7 +183,7 @@ pub fn describe(values: &Map<String, Value>) -> String {
 /// Fill `{{name}}` placeholders in every string of `template`. A string that is exactly one
 /// placeholder takes the value itself (a number stays a number); inside text, values render
 /// as text. A name the row does not have is an error.
-pub fn fill(template: &Value, values: &Map<String, Value>) -> Result<Value, String> {
+pub fn fill(template: &Value, values: &Map<String, Value>) -> Result<Value, Unresolved> {
     Ok(match template {
         Value::String(text) => fill_text(text, values)?,
         Value::Array(items) => Value::Array(
@@ -194,7 +195,7 @@ pub fn fill(template: &Value, values: &Map<String, Value>) -> Result<Value, Stri
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| Ok((k.clone(), fill(v, values)?)))
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, Unresolved>>()?,
         ),
         other => other.clone(),
     })
@@ -209,17 +210,20 @@ fn placeholder(inner: &str) -> Option<&str> {
     valid.then_some(name)
 }
 
-fn fill_text(text: &str, values: &Map<String, Value>) -> Result<Value, String> {
-    let lookup = |name: &str| {
+fn fill_text(text: &str, values: &Map<String, Value>) -> Result<Value, Unresolved> {
+    let lookup = |name: &str, placeholder: &str| {
         values.get(name).cloned().ok_or_else(|| {
             let known: Vec<&str> = values.keys().map(String::as_str).collect();
             let hint = crate::diagnostic::did_you_mean(name, known.iter().copied())
                 .map(|h| format!(" ({h})"))
                 .unwrap_or_default();
-            format!(
-                "there is no `{name}` in the data{hint} (it has: {})",
-                known.join(", ")
-            )
+            Unresolved {
+                message: format!(
+                    "there is no `{name}` in the data{hint} (it has: {})",
+                    known.join(", ")
+                ),
+                placeholder: placeholder.to_owned(),
+            }
         })
     };
     let whole = text
@@ -227,7 +231,7 @@ fn fill_text(text: &str, values: &Map<String, Value>) -> Result<Value, String> {
         .and_then(|t| t.strip_suffix("}}"))
         .filter(|inner| !inner.contains("{{"));
     if let Some(name) = whole.and_then(placeholder) {
-        return lookup(name);
+        return lookup(name, text);
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -239,7 +243,7 @@ fn fill_text(text: &str, values: &Map<String, Value>) -> Result<Value, String> {
         match placeholder(inner) {
             Some(name) => {
                 out.push_str(&rest[..start]);
-                match lookup(name)? {
+                match lookup(name, &rest[start..start + 4 + end])? {
                     Value::String(s) => out.push_str(&s),
                     other => out.push_str(&other.to_string()),
                 }
@@ -278,11 +282,13 @@ mod tests {
             fill(&json!("a{2,3} {{ }} {x}"), &values),
             Ok(json!("a{2,3} {{ }} {x}"))
         );
+        let unresolved = fill(&json!("Say {{ nope }}"), &values).unwrap_err();
         assert!(
-            fill(&json!("{{nope}}"), &values)
-                .unwrap_err()
+            unresolved
+                .message
                 .contains("there is no `nope` in the data")
         );
+        assert_eq!(unresolved.placeholder, "{{ nope }}");
     }
 
     #[test]

@@ -3,8 +3,19 @@
 
 use serde_json::Value;
 
+/// Why a string could not be interpolated, and the placeholder at fault (`${NAME}`), so that
+/// the error can point at it rather than at the start of the string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unresolved {
+    pub message: String,
+    pub placeholder: String,
+}
+
 /// Replace every `${NAME}` in `text` using `lookup`; an unset variable is an error naming it.
-pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+pub fn interpolate(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, Unresolved> {
     if !text.contains('$') {
         return Ok(text.to_owned());
     }
@@ -17,22 +28,31 @@ pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Resul
             out.push_str("${");
             rest = tail;
         } else if let Some(tail) = after.strip_prefix("${") {
-            let end = tail
-                .find('}')
-                .ok_or_else(|| format!("unclosed ${{ in {text:?}: write $${{ for a literal ${{"))?;
+            let end = tail.find('}').ok_or_else(|| Unresolved {
+                message: format!("unclosed ${{ in {text:?}: write $${{ for a literal ${{"),
+                placeholder: "${".into(),
+            })?;
             let name = &tail[..end];
+            let unresolved = |message: String| Unresolved {
+                message,
+                placeholder: format!("${{{name}}}"),
+            };
             let valid = !name.is_empty()
                 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
                 && !name.as_bytes()[0].is_ascii_digit();
             if !valid {
-                return Err(format!("\"{name}\" is not an environment variable name"));
+                return Err(unresolved(format!(
+                    "\"{name}\" is not an environment variable name"
+                )));
             }
             if name == "NOUKAI_API_KEY" || name.starts_with(crate::secret::PROJECT_KEY_PREFIX) {
                 // It would travel in request bodies and land in reports, unredacted.
-                return Err(format!("an API key ({name}) cannot be used in a suite"));
+                return Err(unresolved(format!(
+                    "an API key ({name}) cannot be used in a suite"
+                )));
             }
-            let value =
-                lookup(name).ok_or_else(|| format!("environment variable {name} is not set"))?;
+            let value = lookup(name)
+                .ok_or_else(|| unresolved(format!("environment variable {name} is not set")))?;
             out.push_str(&value);
             rest = &tail[end + 1..];
         } else {
@@ -48,7 +68,7 @@ pub fn interpolate(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Resul
 pub fn interpolate_value(
     value: &Value,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<Value, String> {
+) -> Result<Value, Unresolved> {
     Ok(match value {
         Value::String(s) => Value::String(interpolate(s, lookup)?),
         Value::Array(items) => Value::Array(
@@ -60,7 +80,7 @@ pub fn interpolate_value(
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| Ok((k.clone(), interpolate_value(v, lookup)?)))
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, Unresolved>>()?,
         ),
         other => other.clone(),
     })
@@ -86,8 +106,11 @@ mod tests {
             Ok("cost $5 and ${HOST}")
         );
         assert_eq!(
-            interpolate("${MISSING}", &env),
-            Err("environment variable MISSING is not set".into())
+            interpolate("at ${MISSING} here", &env),
+            Err(Unresolved {
+                message: "environment variable MISSING is not set".into(),
+                placeholder: "${MISSING}".into()
+            })
         );
         assert!(interpolate("${HOST", &env).is_err());
         assert!(interpolate("${1X}", &env).is_err());

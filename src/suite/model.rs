@@ -16,8 +16,10 @@ pub struct Suite {
     pub file: PathBuf,
     pub flow: FlowRef,
     pub cases: Vec<Case>,
-    /// The data files its `cases_from` read, so that no report is written over one.
+    /// The data files its `cases_from` read, and the JSON Schema files its checks read, so
+    /// that no report is written over one.
     pub data_files: Vec<PathBuf>,
+    pub schema_files: Vec<PathBuf>,
 }
 
 /// The most times a case may run (`repeat`, `--repeat`): enough to measure a flaky flow, and

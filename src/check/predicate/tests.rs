@@ -9,9 +9,11 @@ use std::path::Path;
 
 fn compile(yaml: &str) -> Result<crate::check::Check, String> {
     let raw: RawCheck = serde_saphyr::from_str(yaml).map_err(|e| e.to_string())?;
+    let files = std::cell::RefCell::default();
     let context = ParseContext {
         at: Position::new(1, 1),
         base_dir: Path::new("suites"),
+        files: &files,
     };
     raw.compile(&context).map_err(|e| e.message)
 }

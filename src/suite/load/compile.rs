@@ -8,7 +8,7 @@ use crate::check::expect::{
 use crate::check::{Check, ParseContext, RawCheck};
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
 use crate::snapshot::SnapshotSpec;
-use crate::suite::interpolate::{interpolate, interpolate_value};
+use crate::suite::interpolate::{Unresolved, interpolate, interpolate_value};
 use crate::suite::model::{Attachment, Case, MAX_REPEAT, Request, StepPlan, Suite};
 use crate::suite::raw::{Mode, RawAttachment, RawCase, RawExpect, RawHeader, RawStep, RawUsage};
 use crate::suite::target::{FlowRef, Target};
@@ -16,13 +16,15 @@ use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
 use serde_saphyr::Spanned;
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub(super) struct Compiler<'a> {
     pub(super) file: &'a Path,
     pub(super) env: super::Env<'a>,
     pub(super) errors: Vec<Diagnostic>,
+    /// The other files its checks read (JSON Schemas).
+    pub(super) files: std::cell::RefCell<Vec<PathBuf>>,
 }
 
 /// Cases read so far, compiled from what they say themselves (see [`Compiler::read_case`]).
@@ -37,6 +39,8 @@ pub(super) struct ReadCases {
     /// Where the name of each case with a golden snapshot is, for two that would share a
     /// snapshot file to be told where they are.
     snapshot_names: HashMap<String, Position>,
+    /// The other files the cases' checks read (JSON Schemas).
+    pub(super) files: Vec<PathBuf>,
 }
 
 impl ReadCases {
@@ -52,6 +56,7 @@ impl ReadCases {
         self.own.append(&mut later.own);
         self.generated.append(&mut later.generated);
         self.snapshot_names.extend(later.snapshot_names);
+        self.files.append(&mut later.files);
         true
     }
 }
@@ -63,8 +68,9 @@ pub(super) struct OwnSettings {
     timeout: Option<Duration>,
     targets: Option<Vec<Target>>,
     pass_if: Option<Spanned<String>>,
-    /// Where its first step is: steps need step mode, which may be inherited.
-    first_step: Option<Position>,
+    /// What of it needs step mode, which may be inherited (`steps`, a run's `usage`): the
+    /// error to give otherwise, and where.
+    step_only: Option<(&'static str, Position)>,
 }
 
 /// Suite-wide settings a case inherits.
@@ -118,6 +124,7 @@ impl Compiler<'_> {
             mut generated,
             mut names,
             mut snapshot_names,
+            files,
         } = read;
         for (case, own) in cases.iter_mut().zip(own) {
             self.inherit(case, own, &inherited);
@@ -143,6 +150,10 @@ impl Compiler<'_> {
         }
         // Loaded suites live for the whole run: no spare capacity (100k cases add up).
         cases.shrink_to_fit();
+        let mut schema_files = files;
+        schema_files.append(&mut self.files.take());
+        schema_files.sort();
+        schema_files.dedup();
         Suite {
             name_at: Position::of(&raw.suite),
             name: raw.suite.value,
@@ -150,6 +161,7 @@ impl Compiler<'_> {
             flow,
             cases,
             data_files,
+            schema_files,
         }
     }
 
@@ -255,7 +267,17 @@ impl Compiler<'_> {
             timeout: self.duration(raw.timeout.as_ref()),
             targets: self.targets(raw.targets.as_ref()),
             pass_if: raw.pass_if,
-            first_step: raw.steps.first().map(Position::of),
+            step_only: raw
+                .steps
+                .first()
+                .map(|step| ("`steps` needs `mode: step`", Position::of(step)))
+                .or_else(|| {
+                    let usage = raw.expect.as_ref()?.value.usage.as_ref()?;
+                    Some((
+                        "`usage` needs `mode: step` (only steps report what they spend)",
+                        Position::of(usage),
+                    ))
+                }),
         };
         let parameters = self.object(raw.parameters.as_ref(), "parameters");
         let message = raw.message.as_ref().map(|m| self.text(m));
@@ -309,12 +331,9 @@ impl Compiler<'_> {
     pub(super) fn inherit(&mut self, case: &mut Case, own: OwnSettings, inherited: &Inherited) {
         case.mode = own.mode.unwrap_or(inherited.mode);
         if case.mode != Mode::Step
-            && let Some(at) = own.first_step
+            && let Some((what, at)) = own.step_only
         {
-            let message = format!(
-                "`steps` needs `mode: step`; this case runs in {} mode",
-                case.mode.as_str()
-            );
+            let message = format!("{what}; this case runs in {} mode", case.mode.as_str());
             self.errors.push(Diagnostic::new(self.file, at, message));
         }
         case.repeat = own.repeat.unwrap_or(inherited.repeat);
@@ -411,11 +430,20 @@ impl Compiler<'_> {
     fn text(&mut self, raw: &Spanned<String>) -> String {
         match interpolate(&raw.value, self.env) {
             Ok(text) => text,
-            Err(message) => {
-                self.error(raw, message);
+            Err(unresolved) => {
+                self.unresolved(raw, unresolved);
                 raw.value.clone()
             }
         }
+    }
+
+    /// A placeholder that could not be filled, pointed at within the value `at`.
+    pub(super) fn unresolved<T>(&mut self, at: &Spanned<T>, unresolved: Unresolved) {
+        let diagnostic = Diagnostic::new(self.file, Position::of(at), unresolved.message);
+        self.errors.push(match unresolved.placeholder.is_empty() {
+            true => diagnostic,
+            false => diagnostic.within(unresolved.placeholder),
+        });
     }
 
     fn object(&mut self, raw: Option<&Spanned<Value>>, what: &str) -> Map<String, Value> {
@@ -427,8 +455,8 @@ impl Compiler<'_> {
                 self.error(raw, format!("`{what}` must be a mapping"));
                 Map::new()
             }
-            Err(message) => {
-                self.error(raw, message);
+            Err(unresolved) => {
+                self.unresolved(raw, unresolved);
                 Map::new()
             }
         }
@@ -600,6 +628,7 @@ impl Compiler<'_> {
             let context = ParseContext {
                 at: Position::of(spanned),
                 base_dir: self.base_dir(),
+                files: &self.files,
             };
             match spanned.value.compile(&context) {
                 Ok(check) => checks.push(check),

@@ -3,6 +3,7 @@
 
 use crate::diagnostic::Position;
 use crate::suite::data;
+use crate::suite::interpolate::Unresolved;
 use crate::suite::model::Case;
 use crate::suite::paths;
 use crate::suite::raw::{RawCase, RawCasesFrom};
@@ -67,7 +68,7 @@ impl Compiler<'_> {
         let mut template = case.value.clone();
         template.matrix = None;
         // A mistake in the template fails every combination alike: said once.
-        let mut failed: Vec<String> = Vec::new();
+        let mut failed: Vec<Unresolved> = Vec::new();
         for combo in combos {
             let label = data::describe(&combo);
             let origin = Some(match &origin {
@@ -76,18 +77,26 @@ impl Compiler<'_> {
             });
             match self.fill(&template, &combo, &case, &label) {
                 Ok(filled) => out.push((filled, origin)),
-                Err(message) => {
-                    if !failed.iter().any(|m| m.starts_with(&message)) {
-                        failed.push(format!(
-                            "{message} (in {})",
+                Err(unresolved) => {
+                    if !failed
+                        .iter()
+                        .any(|f| f.message.starts_with(&unresolved.message))
+                    {
+                        let message = format!(
+                            "{} (in {})",
+                            unresolved.message,
                             origin.as_deref().unwrap_or_default()
-                        ));
+                        );
+                        failed.push(Unresolved {
+                            message,
+                            ..unresolved
+                        });
                     }
                 }
             }
         }
-        for message in failed {
-            self.error(&case, message);
+        for unresolved in failed {
+            self.unresolved(&case, unresolved);
         }
     }
 
@@ -143,7 +152,7 @@ impl Compiler<'_> {
             return None;
         }
         // A mistake in the template fails every row alike: said once, naming the rows.
-        let mut failed: Vec<(String, Vec<u64>)> = Vec::new();
+        let mut failed: Vec<(Unresolved, Vec<u64>)> = Vec::new();
         let rows = file.len();
         for row in file {
             let label = format!("row {}", row.number);
@@ -156,7 +165,7 @@ impl Compiler<'_> {
                 },
             }
         }
-        for (message, numbers) in failed {
+        for (unresolved, numbers) in failed {
             let which = if numbers.len() == rows && rows > 1 {
                 format!("in every row of {shown}")
             } else {
@@ -164,7 +173,14 @@ impl Compiler<'_> {
                 let noun = crate::words::agree(numbers.len() as u64, "row", "rows");
                 format!("in {noun} {} of {shown}", numbers.join(", "))
             };
-            self.error(template, format!("{message} ({which})"));
+            let message = format!("{} ({which})", unresolved.message);
+            self.unresolved(
+                template,
+                Unresolved {
+                    message,
+                    ..unresolved
+                },
+            );
         }
         Some(path)
     }
@@ -177,15 +193,20 @@ impl Compiler<'_> {
         values: &Map<String, Value>,
         at: &Spanned<RawCase>,
         label: &str,
-    ) -> Result<Spanned<RawCase>, String> {
+    ) -> Result<Spanned<RawCase>, Unresolved> {
+        // An error that is not one placeholder's points at the template.
+        let whole = |message: String| Unresolved {
+            message,
+            placeholder: String::new(),
+        };
         let filled = serde_json::to_value(template)
-            .map_err(|err| err.to_string())
+            .map_err(|err| whole(err.to_string()))
             .and_then(|value| data::fill(&value, values))
             .and_then(|value| {
                 // JSON is YAML: parsing it again gives every value a (meaningless) position,
                 // which `compile_case` replaces with the template's.
                 serde_saphyr::from_str::<RawCase>(&value.to_string())
-                    .map_err(|err| crate::diagnostic::yaml_message(&err))
+                    .map_err(|err| whole(crate::diagnostic::yaml_message(&err)))
             });
         filled.map(|mut case| {
             if case.name.value == template.name.value {

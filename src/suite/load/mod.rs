@@ -221,6 +221,7 @@ pub fn parse_whole(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<D
         file,
         env,
         errors: piece.errors,
+        files: Default::default(),
     };
     let Some(header) = piece.header.finish() else {
         // `whole` made the parser refuse a file without `suite` or `flow`.
@@ -260,6 +261,7 @@ fn read_piece(
         file,
         env,
         errors: Vec::new(),
+        files: Default::default(),
     };
     let mut cases = ReadCases::default();
     let report = Rc::new(RefCell::new(None));
@@ -277,6 +279,7 @@ fn read_piece(
         }
         .deserialize(de)
     })?;
+    cases.files.append(&mut compiler.files.take());
     let piece = Piece {
         header,
         cases,

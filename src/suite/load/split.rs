@@ -103,6 +103,7 @@ fn parse_cut(file: &Path, text: &str, env: Env<'_>, cuts: &[usize]) -> Option<Su
         file,
         env,
         errors: Vec::new(),
+        files: Default::default(),
     };
     let suite = compiler.suite(whole.header.finish()?, whole.cases);
     compiler.errors.is_empty().then_some(suite)

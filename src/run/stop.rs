@@ -1,0 +1,86 @@
+//! Why a run ended early, and every way that is said: in a case's reason, in the terminal's
+//! note, in a gate's rule and in the JSON report (read back by `merge` and `compare`).
+
+/// Why a run ended early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    Interrupted,
+    FailFast,
+    Deadline,
+    /// A refusal no case can recover from (key refused, out of credits).
+    Fatal(String),
+}
+
+impl Stop {
+    /// Why a case the stop came before is not run.
+    pub fn not_run_reason(&self) -> String {
+        match self {
+            Stop::Interrupted => "interrupted".into(),
+            Stop::FailFast => "not run after an earlier failure (--fail-fast)".into(),
+            Stop::Deadline => "the run's deadline was reached".into(),
+            Stop::Fatal(message) => format!("the run stopped: {message}"),
+        }
+    }
+
+    /// The note under a run's case lines.
+    pub fn note(&self) -> String {
+        match self {
+            Stop::Interrupted => {
+                "interrupted: the cases not finished are reported as not run".into()
+            }
+            Stop::FailFast => "stopped after the first failure (--fail-fast)".into(),
+            Stop::Deadline => {
+                "the run's deadline was reached: the cases not finished are reported as not run"
+                    .into()
+            }
+            Stop::Fatal(message) => message.clone(),
+        }
+    }
+
+    /// What stopped the run, in a few words after "the run stopped before its end: ".
+    pub fn cause(&self) -> String {
+        match self {
+            Stop::Interrupted => "interrupted".into(),
+            Stop::FailFast => "--fail-fast".into(),
+            Stop::Deadline => "its --deadline was reached".into(),
+            Stop::Fatal(message) => message.clone(),
+        }
+    }
+
+    /// The JSON report's `stopped`: `interrupted`, `fail_fast`, `deadline`, `fatal: why`.
+    pub fn tag(&self) -> String {
+        match self {
+            Stop::Interrupted => "interrupted".into(),
+            Stop::FailFast => "fail_fast".into(),
+            Stop::Deadline => "deadline".into(),
+            Stop::Fatal(message) => format!("fatal: {message}"),
+        }
+    }
+
+    /// A report's `stopped` read back; anything else is a fatal stop in its own words.
+    pub fn from_tag(tag: &str) -> Stop {
+        match tag {
+            "interrupted" => Stop::Interrupted,
+            "fail_fast" => Stop::FailFast,
+            "deadline" => Stop::Deadline,
+            other => Stop::Fatal(other.strip_prefix("fatal: ").unwrap_or(other).to_owned()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Stop;
+
+    #[test]
+    fn every_stop_reads_back_from_its_tag() {
+        for stop in [
+            Stop::Interrupted,
+            Stop::FailFast,
+            Stop::Deadline,
+            Stop::Fatal("the API key was refused (HTTP 401: no)".into()),
+        ] {
+            assert_eq!(Stop::from_tag(&stop.tag()), stop);
+        }
+    }
+}
