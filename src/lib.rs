@@ -1,9 +1,11 @@
 //! flowcheck: a declarative test-and-eval harness for Noukai flows.
 //!
-//! Data flows one way: [`suite`] loads and validates YAML into a plan, [`run`] executes it
-//! through [`api`], [`check`] judges each outcome, and [`report`] consumes the outcomes.
-//! [`sim`] is the built-in Noukai simulator; it shares no code with [`api`], so a misspelt
-//! field on one side cannot be hidden by the same misspelling on the other.
+//! Data flows one way: [`suite`] loads and validates YAML into suites, [`run`] plans and
+//! executes them through [`api`], [`check`] judges each outcome (with [`snapshot`]'s golden
+//! files), and [`report`] consumes the outcomes; [`compare`] pairs two sides' outcomes for
+//! `compare` and `gate`, and [`record`] keeps or replays the exchanges. [`sim`] is the
+//! built-in Noukai simulator; it shares no code with [`api`], so a misspelt field on one side
+//! cannot be hidden by the same misspelling on the other.
 
 /// `eprintln!` that cannot panic: a message that cannot be written (stderr on a full disk)
 /// is lost, rather than the process.

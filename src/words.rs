@@ -1,4 +1,7 @@
-//! How counts read in messages, whichever layer writes them.
+//! How things read in messages, whichever layer writes them: counts, and values shortened
+//! with their invisible characters shown.
+
+use serde_json::Value;
 
 /// `1 case`, `2 cases`: a count and its noun, plural unless the count is one.
 pub fn counted(n: u64, noun: &str) -> String {
@@ -8,4 +11,35 @@ pub fn counted(n: u64, noun: &str) -> String {
 /// `one` or `many`, as a count of `n` takes it: `agree(1, "is", "are")` is "is".
 pub fn agree<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
+}
+
+/// Render a JSON value compactly for messages, cut to `max` characters. Outputs are JSON
+/// values, so a string reads as JSON writes it (`"a\u0001b"`, not Rust's `"a\u{1}b"`); the
+/// invisible characters that reorder or hide text (`\u202e`) are escaped too, as JSON may, so
+/// that a terminal shows what the value holds.
+pub fn short(value: &Value, max: usize) -> String {
+    let mut text = String::new();
+    for c in value.to_string().chars() {
+        if hides_text(c) {
+            text.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            text.push(c);
+        }
+    }
+    if text.chars().count() <= max {
+        text
+    } else {
+        let cut: String = text.chars().take(max).collect();
+        format!("{cut}… ({} chars)", text.chars().count())
+    }
+}
+
+/// Characters that show as nothing but change how the text around them reads: marks that
+/// reorder text (`a\u{202E}b` shows as `b...a`) and zero-width ones.
+pub fn hides_text(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{FEFF}'
+            | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
 }

@@ -239,7 +239,7 @@ impl Client {
             if (200..300).contains(&status) {
                 return Err(ApiError::Protocol(format!(
                     "expected an event stream, got {}",
-                    crate::check::short(&Value::String(text), 200)
+                    crate::words::short(&Value::String(text), 200)
                 )));
             }
             return Err(self.refused(flow, http_error(status, &text, retry_after)));
@@ -400,7 +400,7 @@ impl Client {
         serde_json::from_str(&text).map_err(|err| {
             ApiError::Protocol(format!(
                 "the body is not JSON ({err}): {}",
-                crate::check::short(&Value::String(text.clone()), 200)
+                crate::words::short(&Value::String(text.clone()), 200)
             ))
         })
     }

@@ -92,7 +92,7 @@ fn text_field(body: &Value, name: &str) -> Option<String> {
 
 pub fn parse_run_reply(body: &Value) -> Result<RunReply, ApiError> {
     let status = text_field(body, "status").ok_or_else(|| {
-        ApiError::Protocol(format!("no `status` in {}", crate::check::short(body, 200)))
+        ApiError::Protocol(format!("no `status` in {}", crate::words::short(body, 200)))
     })?;
     let result = match status.as_str() {
         "failed" => field(body, "result")
@@ -115,7 +115,7 @@ pub fn parse_error_detail(raw: &str) -> (Option<String>, String) {
     let Ok(body) = serde_json::from_str::<Value>(raw) else {
         return (
             None,
-            crate::check::short(&Value::String(raw.trim().to_owned()), 300),
+            crate::words::short(&Value::String(raw.trim().to_owned()), 300),
         );
     };
     match field(&body, "detail") {
@@ -155,7 +155,7 @@ pub fn parse_error_detail(raw: &str) -> (Option<String>, String) {
                 .collect();
             (Some("VALIDATION_ERROR".into()), messages.join("; "))
         }
-        _ => (None, crate::check::short(&body, 300)),
+        _ => (None, crate::words::short(&body, 300)),
     }
 }
 
@@ -198,7 +198,7 @@ pub fn parse_step_event(event: Option<&str>, data: &str) -> Result<StepEvent, Ap
     let body: Value = serde_json::from_str(data).map_err(|err| {
         ApiError::Protocol(format!(
             "step event is not JSON ({err}): {}",
-            crate::check::short(&Value::String(data.to_owned()), 200)
+            crate::words::short(&Value::String(data.to_owned()), 200)
         ))
     })?;
     let kind = event

@@ -196,7 +196,7 @@ impl Expectation {
                 } else {
                     let want = self.status.unwrap_or(FlowStatus::Completed).as_str();
                     let detail = (status != want && status == "failed")
-                        .then(|| format!("the flow failed: {}", super::short(result, 300)));
+                        .then(|| format!("the flow failed: {}", crate::words::short(result, 300)));
                     run_level.push(self.outcome(
                         "status",
                         want,

@@ -136,34 +136,3 @@ impl Check {
         }
     }
 }
-
-/// Render a JSON value compactly for messages, cut to `max` characters. Outputs are JSON
-/// values, so a string reads as JSON writes it (`"a\u0001b"`, not Rust's `"a\u{1}b"`); the
-/// invisible characters that reorder or hide text (`\u202e`) are escaped too, as JSON may, so
-/// that a terminal shows what the value holds.
-pub fn short(value: &Value, max: usize) -> String {
-    let mut text = String::new();
-    for c in value.to_string().chars() {
-        if hides_text(c) {
-            text.push_str(&format!("\\u{:04x}", u32::from(c)));
-        } else {
-            text.push(c);
-        }
-    }
-    if text.chars().count() <= max {
-        text
-    } else {
-        let cut: String = text.chars().take(max).collect();
-        format!("{cut}… ({} chars)", text.chars().count())
-    }
-}
-
-/// Characters that show as nothing but change how the text around them reads: marks that
-/// reorder text (`a\u{202E}b` shows as `b...a`) and zero-width ones.
-pub fn hides_text(c: char) -> bool {
-    matches!(
-        c,
-        '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{FEFF}'
-            | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-    )
-}

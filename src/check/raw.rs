@@ -96,7 +96,7 @@ pub fn compile_value(value: &Value, context: &ParseContext<'_>) -> Result<Check,
     let Value::Object(map) = value else {
         return Err(format!(
             "expected a check such as {{path: $.x, equals: 1}}, found {}",
-            super::short(value, 80)
+            crate::words::short(value, 80)
         ));
     };
     let entries = map

@@ -290,7 +290,7 @@ async fn compare_and_report(
     }
 
     let mut report_failed = false;
-    if crate::report::ci::detect() == crate::report::ci::Ci::GitHub {
+    if crate::report::ci::on_github() {
         let summary = markdown::render(&comparisons, &gates);
         report_failed |= report_error(
             "job summary",

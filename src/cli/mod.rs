@@ -1,4 +1,6 @@
-//! The command line: clap definitions, one file per command.
+//! The command line: clap definitions, one file per command; `execution` is what run,
+//! compare and gate share, `connection` resolves the server and key, `signals` Ctrl-C and
+//! SIGTERM.
 
 mod compare;
 mod connection;

@@ -108,7 +108,7 @@ pub async fn run(args: RunArgs) -> u8 {
     let junit = junit.map(|path| (path, report::junit::report(&outcomes, started_at, elapsed)));
     let written = tokio::task::spawn_blocking(move || {
         let mut report_failed = false;
-        if crate::report::ci::detect() == crate::report::ci::Ci::GitHub {
+        if crate::report::ci::on_github() {
             let annotations: String = crate::report::ci::github_annotations(&outcomes)
                 .into_iter()
                 .map(|annotation| annotation + "\n")

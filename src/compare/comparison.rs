@@ -262,6 +262,14 @@ impl CandidateComparison {
             .filter(|c| c.class == Class::Regressed && c.significant)
             .collect()
     }
+
+    /// How many counted regressions are beyond noise, and how many are in cases run once a
+    /// side (which have no measure of noise: their flip counts).
+    pub fn regression_counts(&self) -> (u64, u64) {
+        let counting = self.counted_regressions();
+        let once = counting.iter().filter(|c| c.run_once()).count() as u64;
+        (counting.len() as u64 - once, once)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -252,11 +252,13 @@ fn evidence(comparison: &CandidateComparison) -> Vec<RuleResult> {
 pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleResult> {
     let overall = &comparison.overall;
     let mut rules = evidence(comparison);
-    let counting = comparison.counted_regressions();
-    let regressions: Vec<&str> = counting.iter().map(|c| c.case.as_str()).collect();
+    let regressions: Vec<&str> = comparison
+        .counted_regressions()
+        .iter()
+        .map(|c| c.case.as_str())
+        .collect();
     // A case run once a side has no measure of noise: its flip counts, and says so.
-    let once = counting.iter().filter(|c| c.run_once()).count() as u64;
-    let beyond = regressions.len() as u64 - once;
+    let (beyond, once) = comparison.regression_counts();
     let measured = match (beyond, once) {
         (_, 0) => counted(beyond, "significant regression"),
         (0, _) => format!("{} in cases run once a side", counted(once, "regression")),

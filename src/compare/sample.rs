@@ -149,7 +149,7 @@ impl Sample {
             .flat_map(|a| a.checks.iter())
             .find(|check| !check.passed)
             .map(|check| match &check.actual {
-                Some(found) => format!("{}: found {}", check.label, crate::check::short(found, 80)),
+                Some(found) => format!("{}: found {}", check.label, crate::words::short(found, 80)),
                 None => format!("{}: found nothing", check.label),
             });
         let verdict = if sample.passed() {

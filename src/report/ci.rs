@@ -1,6 +1,6 @@
-//! CI conventions: on GitHub Actions, an annotation on the suite line of every case that did
-//! not pass, and a Markdown summary appended to `$GITHUB_STEP_SUMMARY`; on GitLab, the shard
-//! from `CI_NODE_INDEX`/`CI_NODE_TOTAL` (see `--shard auto`). Everything else reads JUnit.
+//! CI conventions: on GitHub Actions, an annotation for every case that did not pass (on the
+//! line of its first failed check), and a Markdown summary appended to
+//! `$GITHUB_STEP_SUMMARY`; GitLab and the rest read JUnit (GitLab's shard: `Shard::parse`).
 
 use super::render::{headline, title};
 use crate::run::{Attempt, AttemptResult, CaseOutcome, CaseStatus, Totals};
@@ -8,25 +8,9 @@ use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ci {
-    GitHub,
-    GitLab,
-    Other,
-    None,
-}
-
-pub fn detect() -> Ci {
-    let set = |name: &str| std::env::var(name).is_ok_and(|v| v == "true");
-    if set("GITHUB_ACTIONS") {
-        Ci::GitHub
-    } else if set("GITLAB_CI") {
-        Ci::GitLab
-    } else if in_ci() {
-        Ci::Other
-    } else {
-        Ci::None
-    }
+/// Whether this runs on GitHub Actions, whose annotations and job summary flowcheck writes.
+pub fn on_github() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
 }
 
 /// Whether this runs in CI: `CI` is set to anything but empty, `0` or `false`.
@@ -164,17 +148,6 @@ pub fn append_step_summary(markdown: &str) -> Result<(), String> {
     file.write_all(markdown.as_bytes())
         .and_then(|()| file.write_all(b"\n"))
         .map_err(|err| format!("cannot write $GITHUB_STEP_SUMMARY: {err}"))
-}
-
-/// The shard GitLab's `parallel:` gives this job.
-pub fn gitlab_shard() -> Result<crate::run::shard::Shard, String> {
-    let index = std::env::var("CI_NODE_INDEX").map_err(|_| {
-        "--shard auto needs CI_NODE_INDEX and CI_NODE_TOTAL (GitLab's parallel: sets them)"
-            .to_owned()
-    })?;
-    let total = std::env::var("CI_NODE_TOTAL")
-        .map_err(|_| "--shard auto needs CI_NODE_TOTAL".to_owned())?;
-    crate::run::shard::Shard::parse(&format!("{index}/{total}"))
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 use super::diff::diff;
 use super::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
 use crate::check::CheckOutcome;
-use crate::check::short;
 use crate::run::{Attempt, AttemptResult, CaseOutcome, CaseStatus};
 use crate::words::counted;
+use crate::words::short;
 
 /// `support-triage › refund goes to billing @ v3`
 pub fn title(outcome: &CaseOutcome) -> String {

@@ -104,7 +104,7 @@ fn read_grade(reply: &RunReply) -> Grade {
         Some(score) => Grade::Failed(format!("the grader's score {score} is outside 0..1")),
         None => Grade::Failed(format!(
             "the grader's result has no numeric `score`: {}",
-            crate::check::short(&reply.result, 200)
+            crate::words::short(&reply.result, 200)
         )),
     }
 }

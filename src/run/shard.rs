@@ -14,10 +14,21 @@ pub struct Shard {
 }
 
 impl Shard {
+    /// The shard GitLab's `parallel:` gives this job.
+    fn from_gitlab() -> Result<Shard, String> {
+        let index = std::env::var("CI_NODE_INDEX").map_err(|_| {
+            "--shard auto needs CI_NODE_INDEX and CI_NODE_TOTAL (GitLab's parallel: sets them)"
+                .to_owned()
+        })?;
+        let total = std::env::var("CI_NODE_TOTAL")
+            .map_err(|_| "--shard auto needs CI_NODE_TOTAL".to_owned())?;
+        Shard::parse(&format!("{index}/{total}"))
+    }
+
     /// `K/N` with 1 <= K <= N, or `auto` for GitLab's `CI_NODE_INDEX`/`CI_NODE_TOTAL`.
     pub fn parse(text: &str) -> Result<Shard, String> {
         if text == "auto" {
-            return crate::report::ci::gitlab_shard();
+            return Shard::from_gitlab();
         }
         let parsed = text.split_once('/').and_then(|(k, n)| {
             Some((k.trim().parse::<u64>().ok()?, n.trim().parse::<u64>().ok()?))

@@ -128,7 +128,7 @@ impl Predicate for Contains {
                     .needles
                     .iter()
                     .filter(|n| !found.contains(n))
-                    .map(|n| crate::check::short(n, 60))
+                    .map(|n| crate::words::short(n, 60))
                     .collect();
                 Verdict::fail(format!("missing {}", missing.join(", ")))
             }
@@ -140,7 +140,7 @@ impl Predicate for Contains {
         let needles = || {
             self.needles
                 .iter()
-                .map(|n| crate::check::short(n, 60))
+                .map(|n| crate::words::short(n, 60))
                 .collect::<Vec<_>>()
                 .join(", ")
         };

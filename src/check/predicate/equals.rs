@@ -52,7 +52,7 @@ impl Predicate for Equals {
     }
 
     fn describe(&self) -> String {
-        format!("equals {}", crate::check::short(&self.0, 120))
+        format!("equals {}", crate::words::short(&self.0, 120))
     }
 
     fn expected_value(&self) -> Option<Value> {

@@ -26,7 +26,7 @@ impl Predicate for OneOf {
     fn describe(&self) -> String {
         format!(
             "is one of {}",
-            crate::check::short(&Value::Array(self.0.clone()), 120)
+            crate::words::short(&Value::Array(self.0.clone()), 120)
         )
     }
 }

@@ -171,7 +171,7 @@ impl Predicate for Similarity {
         format!(
             "{name} >= {} to {}",
             self.threshold,
-            crate::check::short(&Value::String(self.reference.clone()), 80)
+            crate::words::short(&Value::String(self.reference.clone()), 80)
         )
     }
 

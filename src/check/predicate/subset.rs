@@ -40,8 +40,8 @@ fn first_mismatch(expected: &Value, actual: &Value) -> Option<String> {
             None => format!("no key {k:?}"),
             Some(h) => format!(
                 "{k:?} is {} where {} was expected",
-                crate::check::short(h, 80),
-                crate::check::short(v, 80)
+                crate::words::short(h, 80),
+                crate::words::short(v, 80)
             ),
         })
 }
@@ -59,6 +59,6 @@ impl Predicate for Subset {
     }
 
     fn describe(&self) -> String {
-        format!("contains the subset {}", crate::check::short(&self.0, 120))
+        format!("contains the subset {}", crate::words::short(&self.0, 120))
     }
 }

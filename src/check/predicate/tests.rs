@@ -238,7 +238,7 @@ fn every_predicate_passes_and_fails_where_it_should() {
         .map(|(yaml, value, want)| {
             format!(
                 "{yaml} on {}: expected {}",
-                crate::check::short(&value, 60),
+                crate::words::short(&value, 60),
                 if want { "pass" } else { "fail" }
             )
         })

@@ -107,9 +107,7 @@ pub fn regressed_text(comparison: &CandidateComparison) -> String {
     if regressed == 0 {
         return "0 regressed".into();
     }
-    let counting = comparison.counted_regressions();
-    let once = counting.iter().filter(|c| c.run_once()).count() as u64;
-    let beyond = counting.len() as u64 - once;
+    let (beyond, once) = comparison.regression_counts();
     let why = match (beyond, once) {
         (_, 0) => format!("{beyond} beyond noise"),
         (0, _) if once == regressed => "run once a side: each counts".to_owned(),

@@ -224,7 +224,7 @@ impl Compiler<'_> {
     /// invisible ones that reorder or hide text (`a\u{202E}b` shows as `b...a`): two names
     /// that read alike must be alike.
     fn check_name(&mut self, name: &Spanned<String>, what: &str) {
-        let invisible = |c: &char| crate::check::hides_text(*c);
+        let invisible = |c: &char| crate::words::hides_text(*c);
         if name.value.trim().is_empty() {
             self.error(name, format!("the {what} needs a name"));
         } else if let Some(c) = name.value.chars().find(|c| c.is_control()) {
