@@ -290,7 +290,42 @@ fn a_suite_named_by_its_bare_file_name_finds_its_pending_snapshots() {
     let project = Project::new();
     assert_eq!(project.run(&[], false).code, 0);
     project.tamper("production");
-    assert_eq!(project.run(&[], false).code, 1);
+    let in_folder = |args: &[&str], stdin: &str| {
+        let mut child = flowcheck()
+            .current_dir(project.dir.path())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("answers written");
+        Run::from(child.wait_with_output().expect("exits"))
+    };
+    let failed = in_folder(&["run", "golden.yaml", "--embedded", "--jobs", "1"], "");
+    assert_eq!(failed.code, 1, "{}", failed.all());
+    let pending = "__snapshots__/golden/money-back-reply@production.snap.new";
+    assert!(
+        failed.stdout.contains(&format!(
+            "the new output is in {pending}: run `flowcheck snapshots review golden.yaml`"
+        )),
+        "{}",
+        failed.all()
+    );
+    // Review names the file as the run did (it wrote `./__snapshots__/...`), once even when
+    // the folder is named too.
+    let reviewed = in_folder(&["snapshots", "review", "golden.yaml", "."], "s\n");
+    assert_eq!(reviewed.code, 0, "{}", reviewed.all());
+    assert!(
+        reviewed.stdout.contains(&format!("\n{pending}\n")) && reviewed.stdout.contains("[1/1]"),
+        "{}",
+        reviewed.all()
+    );
     let accepted = Run::from(
         flowcheck()
             .current_dir(project.dir.path())
