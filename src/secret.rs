@@ -192,22 +192,20 @@ impl Keys {
 /// the text is the URL or holds it (a server's error message quoting the URL, say), and so
 /// does the URL percent-encoded (`https%3A%2F%2Fhost%2Fa.png%3F...`, as a query parameter).
 /// A fragment (`#sig=...`, where some services put a token) becomes `#[redacted]` alike
-/// (`%23[redacted]` encoded). A user and password before the host (`https://user:secret@host/`)
-/// are cut too.
+/// (`%23[redacted]` encoded). The marks count however the rest is written: a literal URL whose
+/// `?` alone is encoded (`https://host/a.png%3FX-Amz-Signature=...`) and an encoded one with a
+/// literal `?` lose their queries too, so an encoded `?` or `#` in a path is taken for one
+/// (hiding too much is the safe mistake). A user and password before the host
+/// (`https://user:secret@host/`) are cut too.
 pub fn redact_url(text: &str) -> String {
-    // The URL up to its query or fragment; then the query (up to a fragment); then the
-    // fragment, which may hold `?`.
-    // Any scheme (`https://`, `s3://`), written with JSON's `\/` too, or scheme-relative
-    // (`//cdn.example.com/...` after a space, a quote or `=`); a query runs to a space, a
-    // double quote or a fragment, and takes single quotes with it.
-    static QUERY: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    // Where a URL starts: any scheme (`https://`, `s3://`), written with JSON's `\/` too, or
+    // percent-encoded (`https%3A%2F%2F`), or scheme-relative (`//cdn.example.com/...` after a
+    // space, a quote or `=`). [`url_rest`] reads on from there.
+    static START: LazyLock<Option<Regex>> = LazyLock::new(|| {
         Regex::new(
-            r#"(?i)((?:[a-z][a-z0-9+.-]*:(?://|\\/\\/)|(?:^|[\s"'(=\[,])//[a-z0-9-]+\.)(?:[^\s?#"'<>\\]|\\/)*)(\?(?:[^\s#"<>\\]|\\/)*)?(#[^\s"<>\\]+)?"#,
+            r#"(?i)[a-z][a-z0-9+.-]*(?::(?://|\\/\\/)|%3A%2F%2F)|(?:^|[\s"'(=\[,])//[a-z0-9-]+\."#,
         )
         .ok()
-    });
-    static ENCODED_QUERY: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        Regex::new(r#"(?i)(https?%3A%2F%2F[^\s?#"'<>\\]*?)(%3F|%23)[^\s#"'<>\\]*"#).ok()
     });
     static USER: LazyLock<Option<Regex>> =
         LazyLock::new(|| Regex::new(r#"(?i)(https?://)[^\s/?#@"'<>\\]+@"#).ok());
@@ -217,30 +215,92 @@ pub fn redact_url(text: &str) -> String {
     if !plain && !encoded {
         return text.to_owned();
     }
-    let mut text = text.to_owned();
-    if let (true, Some(pattern)) = (plain, QUERY.as_ref()) {
-        text = pattern
-            .replace_all(&text, |found: &regex::Captures<'_>| {
-                let mut url = found[1].to_owned();
-                if found.get(2).is_some() {
-                    url.push_str("?[redacted]");
-                }
-                if found.get(3).is_some() {
-                    url.push_str("#[redacted]");
-                }
-                url
-            })
-            .into_owned();
-    }
-    for (applies, pattern, replacement) in [
-        (plain, &USER, "$1[redacted]@"),
-        (encoded, &ENCODED_QUERY, "$1$2[redacted]"),
-    ] {
-        if let (true, Some(pattern)) = (applies, pattern.as_ref()) {
-            text = pattern.replace_all(&text, replacement).into_owned();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    if let Some(start) = START.as_ref() {
+        // Each search begins where the last URL ended, so a URL inside another's query (a
+        // redirect parameter) goes with that query.
+        while let Some(found) = start.find_at(text, copied) {
+            let rest = &text[found.end()..];
+            let (length, redacted) = url_rest(rest);
+            out.push_str(&text[copied..found.end()]);
+            out.push_str(&redacted);
+            copied = found.end() + length;
         }
     }
-    text
+    out.push_str(&text[copied..]);
+    match (plain, USER.as_ref()) {
+        (true, Some(user)) => user.replace_all(&out, "$1[redacted]@").into_owned(),
+        _ => out,
+    }
+}
+
+/// A URL's text after its start (scheme and `//`): how many bytes of `rest` it takes, and that
+/// text with its query and fragment redacted. The host and path run to a space, a quote, `<`,
+/// `>` or a backslash (but for JSON's `\/`); a query begins at `?` or `%3F`, a fragment at `#` or
+/// `%23`, and either runs on to a space, a double quote, `<`, `>` or a backslash, taking single
+/// quotes with it. A mark with nothing after it is left as it is.
+fn url_rest(rest: &str) -> (usize, String) {
+    #[derive(PartialEq)]
+    enum Part {
+        Path,
+        Query,
+        Fragment,
+    }
+    let mut part = Part::Path;
+    let mut out = String::new();
+    // Whether the part being read holds anything (a mark alone hides nothing).
+    let mut hidden = false;
+    let mut chars = rest.char_indices().peekable();
+    let mut end = rest.len();
+    while let Some((at, c)) = chars.next() {
+        let encoded = |mark: &str| {
+            rest.get(at..at + 3)
+                .is_some_and(|s| s.eq_ignore_ascii_case(mark))
+        };
+        let stops = c.is_whitespace()
+            || matches!(c, '"' | '<' | '>')
+            || (c == '\\' && chars.peek().is_none_or(|&(_, next)| next != '/'))
+            || (c == '\'' && part == Part::Path);
+        if stops {
+            end = at;
+            break;
+        }
+        let mark = match c {
+            '?' if part == Part::Path => Some((Part::Query, 1)),
+            '%' if part == Part::Path && encoded("%3F") => Some((Part::Query, 3)),
+            '#' if part != Part::Fragment => Some((Part::Fragment, 1)),
+            '%' if part != Part::Fragment && encoded("%23") => Some((Part::Fragment, 3)),
+            _ => None,
+        };
+        if let Some((next, length)) = mark {
+            if hidden {
+                out.push_str("[redacted]");
+            }
+            hidden = false;
+            part = next;
+            out.push_str(&rest[at..at + length]);
+            // The mark's other two characters.
+            for _ in 1..length {
+                chars.next();
+            }
+            continue;
+        }
+        if part == Part::Path {
+            out.push(c);
+        } else {
+            hidden = true;
+        }
+        // JSON's `\/`: both characters belong to the URL.
+        match chars.next_if(|_| c == '\\') {
+            Some((_, slash)) if part == Part::Path => out.push(slash),
+            _ => {}
+        }
+    }
+    if hidden {
+        out.push_str("[redacted]");
+    }
+    (end, out)
 }
 
 /// Redact the query string and fragment of every URL inside a JSON value, in its strings and
@@ -356,6 +416,64 @@ mod tests {
         assert_eq!(redact_url("https://host/x.png"), "https://host/x.png");
     }
 
+    /// A URL whose `?` alone is percent-encoded (a server quoting the URL it could not fetch,
+    /// half-escaped), and an encoded URL with a literal `?` or `#`: the marks count however
+    /// the rest is written.
+    #[test]
+    fn a_query_or_fragment_begins_at_an_encoded_or_a_literal_mark() {
+        for (text, shown) in [
+            (
+                "could not fetch https://bucket.s3.amazonaws.com/cat.png%3FX-Amz-Signature=ZZSIGZZ&X-Amz-Credential=ZZCREDZZ#sig=ZZFRAGZZ (403)",
+                "could not fetch https://bucket.s3.amazonaws.com/cat.png%3F[redacted]#[redacted] (403)",
+            ),
+            (
+                "https://bucket.s3.amazonaws.com/cat.png%3fX-Amz-Signature=ZZSIGZZ",
+                "https://bucket.s3.amazonaws.com/cat.png%3f[redacted]",
+            ),
+            (
+                "https://host/x.png%23sig=ZZFRAGZZ",
+                "https://host/x.png%23[redacted]",
+            ),
+            (
+                "https://host/x.png?a=1%23sig=ZZFRAGZZ",
+                "https://host/x.png?[redacted]%23[redacted]",
+            ),
+            (
+                r#"{"u":"https:\/\/host\/x.png%3FX-Amz-Signature=ZZSIGZZ"}"#,
+                r#"{"u":"https:\/\/host\/x.png%3F[redacted]"}"#,
+            ),
+            (
+                "cannot fetch https%3A%2F%2Fhost%2Fcat.png?X-Amz-Signature=ZZSIGZZ#sig=ZZFRAGZZ now",
+                "cannot fetch https%3A%2F%2Fhost%2Fcat.png?[redacted]#[redacted] now",
+            ),
+            (
+                "https%3a%2f%2fhost%2fcat.png%3fsig%3DZZSIGZZ#ZZFRAGZZ",
+                "https%3a%2f%2fhost%2fcat.png%3f[redacted]#[redacted]",
+            ),
+            (
+                "s3%3A%2F%2Fbkt%2Fk%3FX-Amz-Signature%3DZZSIGZZ",
+                "s3%3A%2F%2Fbkt%2Fk%3F[redacted]",
+            ),
+            // A URL in another's query goes with it.
+            (
+                "https://a.example/login?next=https://b.example/x%3Fsig=ZZSIGZZ done",
+                "https://a.example/login?[redacted] done",
+            ),
+        ] {
+            assert_eq!(redact_url(text), shown, "{text}");
+        }
+        // Other escapes in a path are the path's; a `%` alone is text.
+        assert_eq!(
+            redact_url("https://host/a%20b%2Fc.png is 100% there"),
+            "https://host/a%20b%2Fc.png is 100% there"
+        );
+        assert_eq!(redact_url("https://host/a.png%3"), "https://host/a.png%3");
+        assert_eq!(
+            redact_url("https://hôst/é%3Fsig=ZZSIGZZ"),
+            "https://hôst/é%3F[redacted]"
+        );
+    }
+
     proptest::proptest! {
         #[test]
         fn no_query_or_fragment_survives(
@@ -365,6 +483,10 @@ mod tests {
             fragment in proptest::option::of("[A-Za-z0-9=&%?._~-]{0,30}"),
             before in "[ a-z(:]{0,5}",
             after in "[ ),.;]{0,5}",
+            // How the marks are written: `?` or `%3F`/`%3f`, `#` or `%23`.
+            query_mark in "\\?|%3[Ff]",
+            fragment_mark in "#|%23",
+            encoded_scheme in proptest::bool::ANY,
         ) {
             let mut url = format!("https://{host}{path}");
             if let Some(query) = &query {
@@ -374,6 +496,18 @@ mod tests {
                 url.push_str(&format!("#SECRETF{fragment}"));
             }
             let text = format!("{before}{url}{after}");
+            let redacted = redact_url(&text);
+            proptest::prop_assert!(!redacted.contains("SECRET"), "{text} -> {redacted}");
+            // The marks alone encoded, or the scheme alone.
+            let scheme = if encoded_scheme { "https%3A%2F%2F" } else { "https://" };
+            let mut mixed = format!("{scheme}{host}{path}");
+            if let Some(query) = &query {
+                mixed.push_str(&format!("{query_mark}SECRETQ{query}"));
+            }
+            if let Some(fragment) = &fragment {
+                mixed.push_str(&format!("{fragment_mark}SECRETF{fragment}"));
+            }
+            let text = format!("{before}{mixed}{after}");
             let redacted = redact_url(&text);
             proptest::prop_assert!(!redacted.contains("SECRET"), "{text} -> {redacted}");
             let encoded: String = url

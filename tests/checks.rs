@@ -491,3 +491,25 @@ fn a_misspelt_path_names_the_keys_there_are() {
         result.stdout
     );
 }
+
+/// A step expected of a run that failed before any step completed (demo/ops/broken fails at
+/// its first step): the check says which steps were seen, `none` rather than nothing.
+#[test]
+fn a_step_expectation_when_no_step_completed_says_none_were_seen() {
+    let dir = tempdir();
+    let suite = dir.path().join("broken.yaml");
+    std::fs::write(
+        &suite,
+        "suite: broken\nflow: demo/ops/broken\nmode: step\ncases:\n  - name: fails at fetch\n    message: status?\n    steps:\n      - step: fetch\n        expect: [{path: $.text, contains: operational}]\n",
+    )
+    .expect("suite written");
+    let result = run(&["run", suite.to_str().unwrap_or_default(), "--embedded"]);
+    assert_eq!(result.code, 1, "{}", result.all());
+    assert!(
+        result
+            .stdout
+            .contains("no step fetch completed (steps seen: none)"),
+        "{}",
+        result.all()
+    );
+}

@@ -588,6 +588,43 @@ fn every_fault_is_an_error_on_its_case_and_the_run_goes_on() {
     }
 }
 
+/// A job whose polls answer 404 within the grace after the submit is pending, not missing; one
+/// that times out so says how often it was polled and what the polls answered (it used to say
+/// "submitted, not polled yet" after nine polls). The count is the server's.
+#[test]
+fn a_job_not_found_until_the_timeout_says_how_often_it_was_polled() {
+    let seen = run_scenario(&Scenario {
+        mode: "async",
+        // Under the 5 s in which a 404 counts as pending.
+        timeout: "3s",
+        requests: Requests::AtLeast(2),
+        ..scenario("poll-404", "every poll answers 404, within the grace", "")
+    });
+    let message = case(&seen.report, "faulty")["attempts"][0]["result"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let said = regex::Regex::new(
+        r"^timed out after 3s \(job e-1 polled (\d+) times?; the job was not found yet \(404\), counted as pending\)$",
+    )
+    .expect("regex");
+    let polls: u64 = said
+        .captures(&message)
+        .and_then(|c| c[1].parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "the message {message:?} does not say how often the job was polled:\n{}",
+                seen.output
+            )
+        });
+    // The submit, the polls answered, and perhaps one the timeout cut short.
+    assert!(
+        (polls + 1..=polls + 2).contains(&seen.requests),
+        "{message:?}, but the server saw {} requests",
+        seen.requests
+    );
+}
+
 /// Peak resident memory of a live process, in bytes.
 fn peak_memory(pid: u32) -> u64 {
     let status = read(Path::new(&format!("/proc/{pid}/status")));

@@ -290,7 +290,42 @@ fn a_suite_named_by_its_bare_file_name_finds_its_pending_snapshots() {
     let project = Project::new();
     assert_eq!(project.run(&[], false).code, 0);
     project.tamper("production");
-    assert_eq!(project.run(&[], false).code, 1);
+    let in_folder = |args: &[&str], stdin: &str| {
+        let mut child = flowcheck()
+            .current_dir(project.dir.path())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("answers written");
+        Run::from(child.wait_with_output().expect("exits"))
+    };
+    let failed = in_folder(&["run", "golden.yaml", "--embedded", "--jobs", "1"], "");
+    assert_eq!(failed.code, 1, "{}", failed.all());
+    let pending = "__snapshots__/golden/money-back-reply@production.snap.new";
+    assert!(
+        failed.stdout.contains(&format!(
+            "the new output is in {pending}: run `flowcheck snapshots review golden.yaml`"
+        )),
+        "{}",
+        failed.all()
+    );
+    // Review names the file as the run did (it wrote `./__snapshots__/...`), once even when
+    // the folder is named too.
+    let reviewed = in_folder(&["snapshots", "review", "golden.yaml", "."], "s\n");
+    assert_eq!(reviewed.code, 0, "{}", reviewed.all());
+    assert!(
+        reviewed.stdout.contains(&format!("\n{pending}\n")) && reviewed.stdout.contains("[1/1]"),
+        "{}",
+        reviewed.all()
+    );
     let accepted = Run::from(
         flowcheck()
             .current_dir(project.dir.path())
@@ -307,4 +342,106 @@ fn a_suite_named_by_its_bare_file_name_finds_its_pending_snapshots() {
         accepted.all()
     );
     assert_eq!(project.run(&[], false).code, 0);
+}
+
+/// A nondeterministic flow (`demo/creative/tagline` picks among four taglines) with `repeat`:
+/// the attempts run at once and share one golden file. The first to finish creates it (or, with
+/// `--update-snapshots`, decides it); every attempt is judged against what the file then holds;
+/// a failed one names a pending file that exists and holds its output, or says that another
+/// attempt's output is the one saved; and an attempt that matches does not delete what another
+/// saved (it used to, so the message named a file that was gone).
+#[test]
+fn repeated_attempts_share_one_golden_file_and_name_a_pending_file_that_exists() {
+    let dir = common::tempdir();
+    std::fs::write(
+        dir.path().join("repeated.yaml"),
+        "suite: repeated\nflow: demo/creative/tagline\ntargets: [v3]\ncases:\n  - name: repeated tagline\n    message: \"a tagline for Zephyr\"\n    repeat: 6\n    expect: {snapshot: true}\n",
+    )
+    .expect("suite written");
+    let golden_name = "__snapshots__/repeated/repeated-tagline@v3.snap";
+    let pending_name = format!("{golden_name}.new");
+    let value_of = |path: &Path| -> serde_json::Value {
+        let text = read(path);
+        let body: String = text.lines().filter(|l| !l.starts_with('#')).collect();
+        serde_json::from_str(&body).expect("the snapshot holds JSON")
+    };
+    let mut failures = 0;
+    for extra in [&[][..], &[], &["--update-snapshots"]] {
+        let run = Run::from(
+            flowcheck()
+                .current_dir(dir.path())
+                .args([
+                    "run",
+                    "repeated.yaml",
+                    "--embedded",
+                    "--json",
+                    "report.json",
+                ])
+                .args(extra)
+                .output()
+                .expect("runs"),
+        );
+        let report = common::read_json(&dir.path().join("report.json"));
+        let golden = value_of(&dir.path().join(golden_name));
+        let pending = dir.path().join(&pending_name);
+        let attempts = report["cases"][0]["attempts"].as_array().expect("attempts");
+        assert_eq!(attempts.len(), 6, "{}", run.all());
+        let mut failed = Vec::new();
+        for attempt in attempts {
+            let check = attempt["checks"]
+                .as_array()
+                .and_then(|checks| {
+                    checks.iter().find(|c| {
+                        c["label"]
+                            .as_str()
+                            .is_some_and(|l| l.starts_with("snapshot"))
+                    })
+                })
+                .expect("a snapshot check");
+            if check["passed"] == true {
+                assert_eq!(check["actual"], golden, "{extra:?}: {}", run.all());
+            } else {
+                assert_ne!(check["actual"], golden, "{extra:?}: {}", run.all());
+                failed.push((
+                    check["actual"].clone(),
+                    check["detail"].as_str().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+        failures += failed.len();
+        assert_eq!(
+            run.code,
+            if failed.is_empty() { 0 } else { 1 },
+            "{}",
+            run.all()
+        );
+        if failed.is_empty() {
+            assert!(!pending.exists(), "{extra:?}: {}", run.all());
+            continue;
+        }
+        assert!(
+            pending.exists(),
+            "{extra:?}: {pending_name} is named but missing:\n{}",
+            run.all()
+        );
+        let saved = value_of(&pending);
+        assert!(
+            failed.iter().any(|(actual, _)| *actual == saved),
+            "{saved} is no failed attempt's output"
+        );
+        for (actual, detail) in &failed {
+            let said = if *actual == saved {
+                format!(
+                    "the new output is in {pending_name}: run `flowcheck snapshots review repeated.yaml`"
+                )
+            } else {
+                format!(
+                    "and from the new output another attempt saved in {pending_name} (this one is not saved)"
+                )
+            };
+            assert!(detail.contains(&said), "{extra:?}: {detail}\n{}", run.all());
+        }
+    }
+    // The flow varies, so the runs above met differing attempts.
+    assert!(failures > 0, "no attempt differed");
 }

@@ -333,7 +333,11 @@ impl Expectation {
                                     .unwrap_or_default(),
                             StepRef::Index(_) => String::new(),
                         },
-                        seen.join(", ")
+                        if seen.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            seen.join(", ")
+                        }
                     )),
                     score: None,
                     weight: 1.0,

@@ -76,22 +76,36 @@ fn say(text: String) -> Result<(), Failure> {
 
 /// Pending files below the suites' folders (a suite file stands for its folder).
 fn pending(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
-    let mut roots = Vec::new();
+    let mut found = Vec::new();
     for path in paths {
         if path.is_file() {
-            // `snap.yaml` has the parent "", which names no folder to search.
-            roots.push(match path.parent() {
-                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-                _ => PathBuf::from("."),
-            });
+            match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => {
+                    found.extend(store::find(&[dir.to_path_buf()], PENDING_SUFFIX));
+                }
+                // `snap.yaml` has the parent "", which names no folder to search: search the
+                // current one, and name its files as `run` does (`__snapshots__/...`).
+                _ => found.extend(
+                    store::find(&[PathBuf::from(".")], PENDING_SUFFIX)
+                        .into_iter()
+                        .map(|file| match file.strip_prefix(".") {
+                            Ok(relative) => relative.to_path_buf(),
+                            Err(_) => file,
+                        }),
+                ),
+            }
         } else if path.is_dir() {
-            roots.push(path.clone());
+            found.extend(store::find(std::slice::from_ref(path), PENDING_SUFFIX));
         } else {
             let message = format!("{}: no such file or folder", path.display());
             return Err(Failure::Usage(message));
         }
     }
-    Ok(store::find(&roots, PENDING_SUFFIX))
+    // `snap.yaml .` finds each file twice, once with `./`: the first path given names it.
+    let mut seen = HashSet::new();
+    found.retain(|file| seen.insert(file.strip_prefix(".").unwrap_or(file).to_path_buf()));
+    found.sort();
+    Ok(found)
 }
 
 /// Replace the golden file with the pending one, stamped as accepted now.

@@ -7,26 +7,44 @@ use crate::check::CheckOutcome;
 use crate::check::predicate::json_equal;
 use crate::suite::{Case, Suite, Target};
 use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
 
-/// The golden files this process wrote (created, or updated with `--update-snapshots`), for
-/// the run to say so: a snapshot made silently is a snapshot nobody looked at.
-static WRITTEN: std::sync::Mutex<Vec<(std::path::PathBuf, bool)>> =
-    std::sync::Mutex::new(Vec::new());
-
-/// The golden files written so far, each with whether it is new; emptied.
-pub fn take_written() -> Vec<(std::path::PathBuf, bool)> {
-    std::mem::take(
-        &mut *WRITTEN
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-    )
+/// What this run has written beside the suites. Attempts of one case × target (its repeats,
+/// or every target of a comparison) share one golden file and run at the same time, so each
+/// verification holds this lock from reading the files to writing them: the first attempt to
+/// finish decides what the golden file holds, and the later ones are judged against it.
+#[derive(Default)]
+struct Written {
+    /// The golden files written (created, or updated with `--update-snapshots`), each with
+    /// whether it is new, for the run to say so: a snapshot made silently is a snapshot nobody
+    /// looked at.
+    golden: Vec<(PathBuf, bool)>,
+    /// The pending files written, with the output each holds: a later attempt neither deletes
+    /// one as stale nor overwrites it, so every message naming it stays true.
+    pending: Vec<(PathBuf, Value)>,
+    /// The golden files some attempt has been judged against. With `--update-snapshots` the
+    /// first attempt to finish decides (keeping, creating or replacing the file), and a later
+    /// one that differs is judged against that instead of replacing it.
+    settled: Vec<PathBuf>,
 }
 
-fn wrote(file: &std::path::Path, new: bool) {
-    WRITTEN
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .push((file.to_path_buf(), new));
+static WRITTEN: Mutex<Written> = Mutex::new(Written {
+    golden: Vec::new(),
+    pending: Vec::new(),
+    settled: Vec::new(),
+});
+
+fn written() -> std::sync::MutexGuard<'static, Written> {
+    WRITTEN.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The golden files written so far, each with whether it is new; the run's record is emptied.
+pub fn take_written() -> Vec<(PathBuf, bool)> {
+    let mut written = written();
+    written.pending.clear();
+    written.settled.clear();
+    std::mem::take(&mut written.golden)
 }
 
 /// What a run may write.
@@ -80,34 +98,67 @@ pub fn verify(
         fail(&mut outcome, err);
         return outcome;
     }
+    let mut written = written();
+    let settled = written.settled.contains(&golden_file);
+    if !settled {
+        written.settled.push(golden_file.clone());
+    }
     match Golden::read(&golden_file) {
         Err(err) => fail(&mut outcome, err),
         Ok(Some(golden)) if json_equal(&golden.value, &actual) => {
-            // A pending change that the output no longer makes is stale.
-            let _ = std::fs::remove_file(&pending_file);
+            // A pending change that the output no longer makes is stale, unless another
+            // attempt of this run made it.
+            if !written
+                .pending
+                .iter()
+                .any(|(file, _)| *file == pending_file)
+            {
+                let _ = std::fs::remove_file(&pending_file);
+            }
         }
         Ok(Some(golden)) => {
             outcome.expected_value = Some(golden.value.clone());
-            if policy.update {
+            if policy.update && !settled {
                 match crate::files::write_atomic(&golden_file, &record(now()).render(false)) {
-                    Ok(()) => wrote(&golden_file, false),
+                    Ok(()) => written.golden.push((golden_file.clone(), false)),
                     Err(err) => fail(&mut outcome, err),
                 }
                 let _ = std::fs::remove_file(&pending_file);
-            } else if policy.ci {
+            } else if policy.ci && !policy.update {
                 fail(&mut outcome, "the output differs from its snapshot (in CI nothing is written; run locally, or with --update-snapshots)".into());
             } else {
-                let written =
-                    crate::files::write_atomic(&pending_file, &record(now()).render(true));
-                let detail = match written {
-                    Ok(()) => format!(
-                        "the output differs from its snapshot; the new output is in {}: run `flowcheck snapshots review {}`",
-                        pending_file.display(),
-                        suite.file.display()
+                let review = format!("run `flowcheck snapshots review {}`", suite.file.display());
+                let pending = written
+                    .pending
+                    .iter()
+                    .find(|(file, _)| *file == pending_file)
+                    .map(|(_, value)| value);
+                let detail = match pending {
+                    // One pending change per case and target: the first attempt to differ
+                    // saves it, and a later one says whether its output is the same.
+                    Some(saved) if json_equal(saved, &actual) => format!(
+                        "the output differs from its snapshot; the new output is in {}: {review}",
+                        pending_file.display()
                     ),
-                    Err(err) => format!(
-                        "the output differs from its snapshot, and the new output could not be saved: {err}"
+                    Some(_) => format!(
+                        "the output differs from its snapshot, and from the new output another attempt saved in {} (this one is not saved): {review}",
+                        pending_file.display()
                     ),
+                    None => {
+                        match crate::files::write_atomic(&pending_file, &record(now()).render(true))
+                        {
+                            Ok(()) => {
+                                written.pending.push((pending_file.clone(), actual.clone()));
+                                format!(
+                                    "the output differs from its snapshot; the new output is in {}: {review}",
+                                    pending_file.display()
+                                )
+                            }
+                            Err(err) => format!(
+                                "the output differs from its snapshot, and the new output could not be saved: {err}"
+                            ),
+                        }
+                    }
                 };
                 fail(&mut outcome, detail);
             }
@@ -121,7 +172,7 @@ pub fn verify(
             );
         }
         Ok(None) => match crate::files::write_atomic(&golden_file, &record(now()).render(false)) {
-            Ok(()) => wrote(&golden_file, true),
+            Ok(()) => written.golden.push((golden_file.clone(), true)),
             Err(err) => fail(&mut outcome, err),
         },
     }

@@ -506,6 +506,12 @@ impl FaultServer {
                 400,
                 r#"{"detail":{"code":"ATTACHMENT_INVALID","message":"cannot fetch https%3A%2F%2Fcdn.example.com%2Fcat.png%3FX-Amz-Signature%3DENCODEDSIG or https://user:USERINFOSIG@cdn.example.com/cat.png"}}"#,
             ),
+            // The URL half-escaped: only its `?` percent-encoded (either case), or only its
+            // scheme and path, with literal marks.
+            ("quote-signed-url-mixed", _) => full(
+                400,
+                r#"{"detail":{"code":"ATTACHMENT_INVALID","message":"cannot fetch https://bucket.s3.amazonaws.com/cat.png%3FX-Amz-Signature=MIXEDSIG&X-Amz-Credential=MIXEDCRED#sig=MIXEDFRAG (also https://bucket.s3.amazonaws.com/cat.png%3fX-Amz-Signature=LOWERSIG, https%3A%2F%2Fbucket.s3.amazonaws.com%2Fcat.png?X-Amz-Signature=LITERALSIG#sig=LITERALFRAG)"}}"#,
+            ),
             // A server error quoting the URL (with a fragment too, and percent-encoded), with
             // URLs in the headers a recording keeps.
             ("quote-signed-url-500", _) => Answer::Full {

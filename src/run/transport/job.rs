@@ -5,6 +5,7 @@ use crate::api::{ApiError, Client, JobState};
 use crate::run::poll::{NOT_FOUND_GRACE, next_interval};
 use crate::run::retry::{RetryPolicy, with_retry};
 use crate::suite::{FlowRef, Target};
+use crate::words::counted;
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -24,9 +25,11 @@ pub async fn run_job(
         Ok(submitted) => submitted,
         Err(err) => return Observed::from_result(Err(err), submitted_at.elapsed(), retries),
     };
-    let mut polls = 0u32;
+    let mut polls = 0u64;
+    // Polls answered 404 since the last that found the job.
+    let mut not_found = 0u64;
     progress.set(format!(
-        "job {} submitted, not polled yet",
+        "job {} submitted, no poll answered yet",
         submitted.execution_id
     ));
     loop {
@@ -48,13 +51,30 @@ pub async fn run_job(
                 } else {
                     "running"
                 };
+                not_found = 0;
                 progress.set(format!(
-                    "job {} still {state} after {polls} polls",
-                    submitted.execution_id
+                    "job {} still {state} after {}",
+                    submitted.execution_id,
+                    counted(polls, "poll")
                 ));
             }
             // The run row may not exist yet right after the submit.
-            Err(ApiError::Http { status: 404, .. }) if age < NOT_FOUND_GRACE => {}
+            Err(ApiError::Http { status: 404, .. }) if age < NOT_FOUND_GRACE => {
+                not_found += 1;
+                let answered = if not_found == polls {
+                    "the job was not found yet (404)".to_owned()
+                } else {
+                    format!(
+                        "the last {} answered 404 (not found)",
+                        counted(not_found, "poll")
+                    )
+                };
+                progress.set(format!(
+                    "job {} polled {}; {answered}, counted as pending",
+                    submitted.execution_id,
+                    counted(polls, "time")
+                ));
+            }
             Err(err) => return Observed::from_result(Err(err), age, retries),
         }
         // Past the deadline the attempt's own timeout ends this loop and says so.
