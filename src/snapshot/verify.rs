@@ -8,7 +8,8 @@ use crate::check::predicate::json_equal;
 use crate::suite::{Case, Suite, Target};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::sync::{Mutex, PoisonError};
+use std::collections::{HashMap, HashSet};
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 /// What this run has written beside the suites. Attempts of one case × target (its repeats,
 /// or every target of a comparison) share one golden file and run at the same time, so each
@@ -22,18 +23,15 @@ struct Written {
     golden: Vec<(PathBuf, bool)>,
     /// The pending files written, with the output each holds: a later attempt neither deletes
     /// one as stale nor overwrites it, so every message naming it stays true.
-    pending: Vec<(PathBuf, Value)>,
+    pending: HashMap<PathBuf, Value>,
     /// The golden files some attempt has been judged against. With `--update-snapshots` the
     /// first attempt to finish decides (keeping, creating or replacing the file), and a later
     /// one that differs is judged against that instead of replacing it.
-    settled: Vec<PathBuf>,
+    settled: HashSet<PathBuf>,
 }
 
-static WRITTEN: Mutex<Written> = Mutex::new(Written {
-    golden: Vec::new(),
-    pending: Vec::new(),
-    settled: Vec::new(),
-});
+// A run with many snapshot cases looks files up here once per attempt: sets, not lists.
+static WRITTEN: LazyLock<Mutex<Written>> = LazyLock::new(Mutex::default);
 
 fn written() -> std::sync::MutexGuard<'static, Written> {
     WRITTEN.lock().unwrap_or_else(PoisonError::into_inner)
@@ -99,20 +97,13 @@ pub fn verify(
         return outcome;
     }
     let mut written = written();
-    let settled = written.settled.contains(&golden_file);
-    if !settled {
-        written.settled.push(golden_file.clone());
-    }
+    let settled = !written.settled.insert(golden_file.clone());
     match Golden::read(&golden_file) {
         Err(err) => fail(&mut outcome, err),
         Ok(Some(golden)) if json_equal(&golden.value, &actual) => {
             // A pending change that the output no longer makes is stale, unless another
             // attempt of this run made it.
-            if !written
-                .pending
-                .iter()
-                .any(|(file, _)| *file == pending_file)
-            {
+            if !written.pending.contains_key(&pending_file) {
                 let _ = std::fs::remove_file(&pending_file);
             }
         }
@@ -128,11 +119,7 @@ pub fn verify(
                 fail(&mut outcome, "the output differs from its snapshot (in CI nothing is written; run locally, or with --update-snapshots)".into());
             } else {
                 let review = format!("run `flowcheck snapshots review {}`", suite.file.display());
-                let pending = written
-                    .pending
-                    .iter()
-                    .find(|(file, _)| *file == pending_file)
-                    .map(|(_, value)| value);
+                let pending = written.pending.get(&pending_file);
                 let detail = match pending {
                     // One pending change per case and target: the first attempt to differ
                     // saves it, and a later one says whether its output is the same.
@@ -148,7 +135,7 @@ pub fn verify(
                         match crate::files::write_atomic(&pending_file, &record(now()).render(true))
                         {
                             Ok(()) => {
-                                written.pending.push((pending_file.clone(), actual.clone()));
+                                written.pending.insert(pending_file.clone(), actual.clone());
                                 format!(
                                     "the output differs from its snapshot; the new output is in {}: {review}",
                                     pending_file.display()
