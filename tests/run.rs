@@ -124,6 +124,44 @@ fn a_regressed_version_fails_with_a_diff_and_junit_failures() {
     assert_valid_junit(&junit);
 }
 
+/// `--failures-only` prints a line only for the cases that did not pass; without it, the
+/// passing cases have their lines too. The failures are explained and counted either way.
+#[test]
+fn failures_only_prints_only_the_cases_that_did_not_pass() {
+    let lines = |extra: &[&str]| {
+        let mut args = vec!["run", "tests/fixtures/run/regressions.yaml", "--embedded"];
+        args.extend_from_slice(extra);
+        let result = run(&args);
+        assert_eq!(result.code, 1, "{}", result.all());
+        assert!(
+            result.stdout.contains("4 passed, 0 flaky, 2 failed"),
+            "{}",
+            result.stdout
+        );
+        let count = |status: &str| {
+            result
+                .stdout
+                .lines()
+                .filter(|l| l.trim_start().starts_with(&format!("{status} [")))
+                .count()
+        };
+        (count("PASS"), count("FAIL"), result.stdout)
+    };
+    let (passes, fails, stdout) = lines(&["--failures-only"]);
+    assert_eq!((passes, fails), (0, 2), "{stdout}");
+    for failed in [
+        "money back goes to billing @ v3",
+        "the whole billing result @ v3",
+    ] {
+        assert!(
+            stdout.contains(&format!("--- FAILED: triage-regressions › {failed}")),
+            "{stdout}"
+        );
+    }
+    let (passes, fails, stdout) = lines(&[]);
+    assert_eq!((passes, fails), (4, 2), "{stdout}");
+}
+
 #[test]
 fn rate_limits_are_retried_after_retry_after() {
     let sim = Sim::start();
