@@ -779,22 +779,49 @@ fn durations_beyond_any_clock_are_refused_not_crashed() {
 
 #[test]
 fn color_follows_the_flag_over_the_environment() {
-    let styled = |flag: Option<&str>, force: bool| {
+    // Only the variables in `env` are set: the common command's NO_COLOR is removed.
+    let styled = |flag: Option<&str>, env: &[(&str, &str)]| {
         let mut command = common::flowcheck();
         command.args(["run", "suites/broken.yaml", "--embedded"]);
         command.args(flag.map(|when| ["--color", when]).iter().flatten());
-        if force {
-            command.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
+        for variable in ["NO_COLOR", "CLICOLOR_FORCE", "CLICOLOR"] {
+            command.env_remove(variable);
         }
+        command.envs(env.iter().copied());
         let result = common::Run::from(command.output().expect("flowcheck runs"));
         assert_eq!(result.code, 0, "{}", result.all());
         result.stdout.contains('\x1b')
     };
-    // The common command sets NO_COLOR and pipes stdout.
-    assert!(!styled(None, false));
-    assert!(styled(Some("always"), false));
-    assert!(styled(None, true));
-    assert!(!styled(Some("never"), true));
+    let (no_color, force) = (&[("NO_COLOR", "1")][..], &[("CLICOLOR_FORCE", "1")][..]);
+    // Stdout is a pipe here, not a terminal: `auto` (the default) styles nothing, with or
+    // without NO_COLOR.
+    assert!(!styled(None, &[]), "auto styled a pipe");
+    assert!(!styled(Some("auto"), &[]), "auto styled a pipe");
+    assert!(!styled(None, no_color));
+    assert!(styled(Some("always"), no_color));
+    assert!(styled(None, force));
+    assert!(!styled(Some("never"), force));
+}
+
+/// On a terminal, `auto` (the default) styles the output, unless NO_COLOR is set.
+#[test]
+fn a_terminal_gets_colours_unless_no_color_is_set() {
+    // A style (SGR: ESC [ ... m), not the progress bar's cursor movements.
+    let style = regex::Regex::new("\x1b\\[[0-9;]*m").expect("regex");
+    let Some((code, text)) = in_terminal("", &[], false) else {
+        return;
+    };
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        style.is_match(&text),
+        "no colours on a terminal without NO_COLOR: {text:?}"
+    );
+    let Some((code, text)) = in_terminal("", &[], true) else {
+        return;
+    };
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("PASS ["), "{text:?}");
+    assert!(!style.is_match(&text), "colours with NO_COLOR: {text:?}");
 }
 
 #[test]
@@ -1100,8 +1127,13 @@ fn the_timeout_flag_overrides_every_case() {
 }
 
 /// `flowcheck run` on the triage refund case in a pseudo-terminal made by util-linux's
-/// `script`, with `env` set; `None` when `script` is not installed.
+/// `script`, with NO_COLOR and `env` set; `None` when `script` is not installed.
 fn run_in_terminal(extra: &str, env: &[(&str, &str)]) -> Option<(Option<i32>, String)> {
+    in_terminal(extra, env, true)
+}
+
+/// [`run_in_terminal`], with NO_COLOR set or not.
+fn in_terminal(extra: &str, env: &[(&str, &str)], no_color: bool) -> Option<(Option<i32>, String)> {
     let command = format!(
         "{} run suites/triage.yaml --embedded --filter refund {extra}",
         common::BIN
@@ -1112,10 +1144,15 @@ fn run_in_terminal(extra: &str, env: &[(&str, &str)]) -> Option<(Option<i32>, St
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("CI")
         .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
         .env("TERM", "xterm")
         .envs(env.iter().copied())
         .stdin(Stdio::null());
+    if no_color {
+        script.env("NO_COLOR", "1");
+    }
     let Ok(output) = script.output() else {
         eprintln!("`script` (util-linux) is not installed: the terminal is not tested here");
         return None;
