@@ -388,6 +388,8 @@ fn limits_on_the_command_line_are_checked_as_in_suites() {
         ),
         ("--repeat", "10001", "10001 is not in 1..=10000"),
         ("--retries", "101", "101 is not in 0..=100"),
+        ("--jobs", "4097", "4097 is not in 1..=4096"),
+        ("--jobs", "0", "0 is not in 1..=4096"),
         ("--max-response-bytes", "0", "0 is not in 1..=1099511627776"),
     ] {
         run(&["run", "suites/broken.yaml", "--embedded", flag, value]).assert_refused(message);
