@@ -58,6 +58,8 @@ fn the_example_suites_pass_against_the_embedded_simulator() {
         result.stdout
     );
     assert!(passed >= 25, "only {passed} cases passed");
+    // The report says which version of the format it is, for readers to check.
+    assert_eq!(report["format"], 1, "{}", report["format"]);
     assert_valid_junit(&junit);
 
     // Step mode recorded every step with its usage; async mode polled a job to completion.
