@@ -308,6 +308,37 @@ fn the_rows_name_their_predicates_exactly() {
     );
 }
 
+/// Texts too long for a quadratic comparison fail with the reason, even at threshold 0 (any
+/// score would pass), rather than stalling the run; at the limit they are compared.
+#[test]
+fn texts_over_the_similarity_limits_are_refused_with_a_reason() {
+    let evaluate = |yaml: &str, text: String| {
+        let check = compile(yaml).unwrap_or_else(|err| panic!("{yaml}: {err}"));
+        check.evaluate(Some(&Value::String(text)), &Grades::none())
+    };
+    for metric in ["levenshtein", "jaro_winkler"] {
+        let check = format!("{{{metric}: {{value: a, threshold: 0}}}}");
+        let at_limit = evaluate(&check, "é".repeat(20_000));
+        assert!(at_limit.passed, "{metric}: {:?}", at_limit.detail);
+        let over = evaluate(&check, "é".repeat(20_001));
+        assert!(!over.passed, "{metric} compared 20,001 characters");
+        assert_eq!(
+            over.detail.as_deref(),
+            Some("the text is too long to compare by characters (20001 > 20000)"),
+            "{metric}"
+        );
+    }
+    let check = "{rouge_l: {value: a, threshold: 0}}";
+    let at_limit = evaluate(check, "w ".repeat(5_000));
+    assert!(at_limit.passed, "{:?}", at_limit.detail);
+    let over = evaluate(check, "w ".repeat(5_001));
+    assert!(!over.passed, "rouge_l compared 5,001 tokens");
+    assert_eq!(
+        over.detail.as_deref(),
+        Some("the text is too long for ROUGE-L (over 5000 tokens)")
+    );
+}
+
 #[test]
 fn scores_are_reported() {
     let check = compile("{levenshtein: {value: kitten, threshold: 0.5}}").expect("compiles");
