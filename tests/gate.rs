@@ -1003,6 +1003,38 @@ fn a_gate_of_the_failures_reruns_both_sides() {
     );
 }
 
+/// `--only-failed` with a report where every case passed: `run` has nothing to rerun and
+/// passes, but `compare` and `gate` have nothing to compare, and refuse it (exit 2) with
+/// `run`'s reason, sending nothing.
+#[test]
+fn compare_and_gate_of_the_failures_refuse_a_report_where_nothing_failed() {
+    let dir = tempdir();
+    let report = dir.path().join("run.json").display().to_string();
+    let ran = run(&["run", "suites/broken.yaml", "--embedded", "--json", &report]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    for command in ["compare", "gate"] {
+        let refused = run(&[
+            command,
+            "--baseline",
+            "production",
+            "--candidate",
+            "v1",
+            "suites/broken.yaml",
+            "--embedded",
+            "--only-failed",
+            &report,
+        ]);
+        refused.assert_refused(&format!(
+            "nothing to rerun: every case in {report} passed, so there is nothing to compare"
+        ));
+        assert!(
+            !refused.stdout.contains("Comparing"),
+            "{command}: {}",
+            refused.stdout
+        );
+    }
+}
+
 /// A report that holds a case twice would count it twice: refused, as merge refuses a case
 /// two shards ran.
 #[test]
