@@ -1035,6 +1035,54 @@ fn compare_and_gate_of_the_failures_refuse_a_report_where_nothing_failed() {
     }
 }
 
+/// `gate` and `compare` on GitHub Actions append their Markdown to `$GITHUB_STEP_SUMMARY`,
+/// after what earlier steps wrote there.
+#[test]
+fn compare_and_gate_append_their_markdown_to_the_github_step_summary() {
+    let dir = tempdir();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "an earlier step\n").expect("written");
+    for command in ["gate", "compare"] {
+        let result = Run::from(
+            common::flowcheck()
+                .args([
+                    command,
+                    "--baseline",
+                    "production",
+                    "--candidate",
+                    "v1",
+                    "suites/broken.yaml",
+                    "--embedded",
+                ])
+                .env("GITHUB_ACTIONS", "true")
+                .env("GITHUB_STEP_SUMMARY", &summary)
+                .output()
+                .expect("flowcheck runs"),
+        );
+        assert_eq!(result.code, 0, "{command}: {}", result.all());
+    }
+    let markdown = read(&summary);
+    assert!(markdown.starts_with("an earlier step\n"), "{markdown}");
+    // The gate's summary, then the comparison's (which has no gate).
+    assert_eq!(
+        markdown.matches("# flowcheck comparison\n").count(),
+        2,
+        "{markdown}"
+    );
+    assert_eq!(
+        markdown
+            .matches("## Gate: v1 against production ✅ accepted")
+            .count(),
+        1,
+        "{markdown}"
+    );
+    assert_eq!(
+        markdown.matches("## v1 against production\n").count(),
+        2,
+        "{markdown}"
+    );
+}
+
 /// A report that holds a case twice would count it twice: refused, as merge refuses a case
 /// two shards ran.
 #[test]
