@@ -1003,6 +1003,86 @@ fn a_gate_of_the_failures_reruns_both_sides() {
     );
 }
 
+/// `--only-failed` with a report where every case passed: `run` has nothing to rerun and
+/// passes, but `compare` and `gate` have nothing to compare, and refuse it (exit 2) with
+/// `run`'s reason, sending nothing.
+#[test]
+fn compare_and_gate_of_the_failures_refuse_a_report_where_nothing_failed() {
+    let dir = tempdir();
+    let report = dir.path().join("run.json").display().to_string();
+    let ran = run(&["run", "suites/broken.yaml", "--embedded", "--json", &report]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    for command in ["compare", "gate"] {
+        let refused = run(&[
+            command,
+            "--baseline",
+            "production",
+            "--candidate",
+            "v1",
+            "suites/broken.yaml",
+            "--embedded",
+            "--only-failed",
+            &report,
+        ]);
+        refused.assert_refused(&format!(
+            "nothing to rerun: every case in {report} passed, so there is nothing to compare"
+        ));
+        assert!(
+            !refused.stdout.contains("Comparing"),
+            "{command}: {}",
+            refused.stdout
+        );
+    }
+}
+
+/// `gate` and `compare` on GitHub Actions append their Markdown to `$GITHUB_STEP_SUMMARY`,
+/// after what earlier steps wrote there.
+#[test]
+fn compare_and_gate_append_their_markdown_to_the_github_step_summary() {
+    let dir = tempdir();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "an earlier step\n").expect("written");
+    for command in ["gate", "compare"] {
+        let result = Run::from(
+            common::flowcheck()
+                .args([
+                    command,
+                    "--baseline",
+                    "production",
+                    "--candidate",
+                    "v1",
+                    "suites/broken.yaml",
+                    "--embedded",
+                ])
+                .env("GITHUB_ACTIONS", "true")
+                .env("GITHUB_STEP_SUMMARY", &summary)
+                .output()
+                .expect("flowcheck runs"),
+        );
+        assert_eq!(result.code, 0, "{command}: {}", result.all());
+    }
+    let markdown = read(&summary);
+    assert!(markdown.starts_with("an earlier step\n"), "{markdown}");
+    // The gate's summary, then the comparison's (which has no gate).
+    assert_eq!(
+        markdown.matches("# flowcheck comparison\n").count(),
+        2,
+        "{markdown}"
+    );
+    assert_eq!(
+        markdown
+            .matches("## Gate: v1 against production ✅ accepted")
+            .count(),
+        1,
+        "{markdown}"
+    );
+    assert_eq!(
+        markdown.matches("## v1 against production\n").count(),
+        2,
+        "{markdown}"
+    );
+}
+
 /// A report that holds a case twice would count it twice: refused, as merge refuses a case
 /// two shards ran.
 #[test]

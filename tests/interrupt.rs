@@ -188,6 +188,50 @@ fn sigterm_while_running_writes_valid_reports_and_marks_the_rest_not_run() {
     assert_valid_junit(&reports.path().join("junit.xml"));
 }
 
+/// Calls in flight get their grace period: a call that answers after the signal (the server
+/// holds it until the run has said it was interrupted) is judged and passes, and the run still
+/// exits 130 as interrupted. (A stop that cut calls at once would leave it not run.)
+#[test]
+fn a_call_in_flight_that_answers_within_the_grace_period_counts() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let held = suite(dir.path(), "held", "held", "sync", 1);
+    let mut running = start(&server, &[&held]);
+    server.wait_for("request held");
+    running.signal("TERM");
+    running.wait_stderr("interrupted: finishing calls in flight");
+    server.release();
+    let (code, output, reports) = running.finish();
+    assert_eq!(code, 130, "{output}");
+    let report = read_json(&reports.path().join("report.json"));
+    assert_eq!(report["stopped"], "interrupted", "{report}");
+    assert_eq!(status_of(&report, "held 0"), "passed", "{report}");
+    assert_valid_junit(&reports.path().join("junit.xml"));
+}
+
+/// The grace period is time the run goes on: a job in flight is polled again after the
+/// signal, and when it completes then, its case passes. (With no grace, or a grace shorter
+/// than the pause between two polls, no poll follows the signal.)
+#[test]
+fn a_job_in_flight_is_polled_through_the_grace_period_and_counts() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let jobs = suite(dir.path(), "job", "job-held", "async", 1);
+    let mut running = start(&server, &[&jobs]);
+    server.wait_for("request job-held poll");
+    running.signal("TERM");
+    running.wait_stderr("interrupted: finishing calls in flight");
+    let polls = server.count("request job-held poll");
+    server.wait_for_count("request job-held poll", polls + 1);
+    server.release();
+    let (code, output, reports) = running.finish();
+    assert_eq!(code, 130, "{output}");
+    let report = read_json(&reports.path().join("report.json"));
+    assert_eq!(report["stopped"], "interrupted", "{report}");
+    assert_eq!(status_of(&report, "job 0"), "passed", "{report}");
+    assert_valid_junit(&reports.path().join("junit.xml"));
+}
+
 #[test]
 fn sigint_while_polling_a_job_writes_valid_reports() {
     let server = FaultServer::start();

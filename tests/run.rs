@@ -58,6 +58,8 @@ fn the_example_suites_pass_against_the_embedded_simulator() {
         result.stdout
     );
     assert!(passed >= 25, "only {passed} cases passed");
+    // The report says which version of the format it is, for readers to check.
+    assert_eq!(report["format"], 1, "{}", report["format"]);
     assert_valid_junit(&junit);
 
     // Step mode recorded every step with its usage; async mode polled a job to completion.
@@ -122,6 +124,44 @@ fn a_regressed_version_fails_with_a_diff_and_junit_failures() {
     assert_eq!(xml.matches("<failure ").count(), 2, "{xml}");
     assert_eq!(xml.matches("<error ").count(), 0, "{xml}");
     assert_valid_junit(&junit);
+}
+
+/// `--failures-only` prints a line only for the cases that did not pass; without it, the
+/// passing cases have their lines too. The failures are explained and counted either way.
+#[test]
+fn failures_only_prints_only_the_cases_that_did_not_pass() {
+    let lines = |extra: &[&str]| {
+        let mut args = vec!["run", "tests/fixtures/run/regressions.yaml", "--embedded"];
+        args.extend_from_slice(extra);
+        let result = run(&args);
+        assert_eq!(result.code, 1, "{}", result.all());
+        assert!(
+            result.stdout.contains("4 passed, 0 flaky, 2 failed"),
+            "{}",
+            result.stdout
+        );
+        let count = |status: &str| {
+            result
+                .stdout
+                .lines()
+                .filter(|l| l.trim_start().starts_with(&format!("{status} [")))
+                .count()
+        };
+        (count("PASS"), count("FAIL"), result.stdout)
+    };
+    let (passes, fails, stdout) = lines(&["--failures-only"]);
+    assert_eq!((passes, fails), (0, 2), "{stdout}");
+    for failed in [
+        "money back goes to billing @ v3",
+        "the whole billing result @ v3",
+    ] {
+        assert!(
+            stdout.contains(&format!("--- FAILED: triage-regressions › {failed}")),
+            "{stdout}"
+        );
+    }
+    let (passes, fails, stdout) = lines(&[]);
+    assert_eq!((passes, fails), (4, 2), "{stdout}");
 }
 
 #[test]
@@ -350,6 +390,8 @@ fn limits_on_the_command_line_are_checked_as_in_suites() {
         ),
         ("--repeat", "10001", "10001 is not in 1..=10000"),
         ("--retries", "101", "101 is not in 0..=100"),
+        ("--jobs", "4097", "4097 is not in 1..=4096"),
+        ("--jobs", "0", "0 is not in 1..=4096"),
         ("--max-response-bytes", "0", "0 is not in 1..=1099511627776"),
     ] {
         run(&["run", "suites/broken.yaml", "--embedded", flag, value]).assert_refused(message);
@@ -751,22 +793,49 @@ fn durations_beyond_any_clock_are_refused_not_crashed() {
 
 #[test]
 fn color_follows_the_flag_over_the_environment() {
-    let styled = |flag: Option<&str>, force: bool| {
+    // Only the variables in `env` are set: the common command's NO_COLOR is removed.
+    let styled = |flag: Option<&str>, env: &[(&str, &str)]| {
         let mut command = common::flowcheck();
         command.args(["run", "suites/broken.yaml", "--embedded"]);
         command.args(flag.map(|when| ["--color", when]).iter().flatten());
-        if force {
-            command.env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1");
+        for variable in ["NO_COLOR", "CLICOLOR_FORCE", "CLICOLOR"] {
+            command.env_remove(variable);
         }
+        command.envs(env.iter().copied());
         let result = common::Run::from(command.output().expect("flowcheck runs"));
         assert_eq!(result.code, 0, "{}", result.all());
         result.stdout.contains('\x1b')
     };
-    // The common command sets NO_COLOR and pipes stdout.
-    assert!(!styled(None, false));
-    assert!(styled(Some("always"), false));
-    assert!(styled(None, true));
-    assert!(!styled(Some("never"), true));
+    let (no_color, force) = (&[("NO_COLOR", "1")][..], &[("CLICOLOR_FORCE", "1")][..]);
+    // Stdout is a pipe here, not a terminal: `auto` (the default) styles nothing, with or
+    // without NO_COLOR.
+    assert!(!styled(None, &[]), "auto styled a pipe");
+    assert!(!styled(Some("auto"), &[]), "auto styled a pipe");
+    assert!(!styled(None, no_color));
+    assert!(styled(Some("always"), no_color));
+    assert!(styled(None, force));
+    assert!(!styled(Some("never"), force));
+}
+
+/// On a terminal, `auto` (the default) styles the output, unless NO_COLOR is set.
+#[test]
+fn a_terminal_gets_colours_unless_no_color_is_set() {
+    // A style (SGR: ESC [ ... m), not the progress bar's cursor movements.
+    let style = regex::Regex::new("\x1b\\[[0-9;]*m").expect("regex");
+    let Some((code, text)) = in_terminal("", &[], false) else {
+        return;
+    };
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        style.is_match(&text),
+        "no colours on a terminal without NO_COLOR: {text:?}"
+    );
+    let Some((code, text)) = in_terminal("", &[], true) else {
+        return;
+    };
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("PASS ["), "{text:?}");
+    assert!(!style.is_match(&text), "colours with NO_COLOR: {text:?}");
 }
 
 #[test]
@@ -1072,8 +1141,13 @@ fn the_timeout_flag_overrides_every_case() {
 }
 
 /// `flowcheck run` on the triage refund case in a pseudo-terminal made by util-linux's
-/// `script`, with `env` set; `None` when `script` is not installed.
+/// `script`, with NO_COLOR and `env` set; `None` when `script` is not installed.
 fn run_in_terminal(extra: &str, env: &[(&str, &str)]) -> Option<(Option<i32>, String)> {
+    in_terminal(extra, env, true)
+}
+
+/// [`run_in_terminal`], with NO_COLOR set or not.
+fn in_terminal(extra: &str, env: &[(&str, &str)], no_color: bool) -> Option<(Option<i32>, String)> {
     let command = format!(
         "{} run suites/triage.yaml --embedded --filter refund {extra}",
         common::BIN
@@ -1084,10 +1158,15 @@ fn run_in_terminal(extra: &str, env: &[(&str, &str)]) -> Option<(Option<i32>, St
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("CI")
         .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
         .env("TERM", "xterm")
         .envs(env.iter().copied())
         .stdin(Stdio::null());
+    if no_color {
+        script.env("NO_COLOR", "1");
+    }
     let Ok(output) = script.output() else {
         eprintln!("`script` (util-linux) is not installed: the terminal is not tested here");
         return None;

@@ -191,12 +191,68 @@ fn nothing_in_a_suite_runs_a_command() {
     let result = run_snapshots(&server, &suite);
     assert_eq!(result.code, 0, "{}", result.all());
     assert!(!marker.exists(), "a suite ran a command");
-    // YAML tags that other loaders turn into objects or calls are refused outright.
+}
+
+/// YAML tags that other loaders turn into objects or calls create nothing here: the tag is
+/// ignored and its value read as plain data, so a tagged text is that text (a name, a message
+/// sent as written), and a tagged list or mapping where text belongs is a wrong value.
+#[test]
+fn yaml_tags_create_no_objects_and_run_nothing() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let marker = dir.path().join("marker");
+    let m = marker.display();
+    let suite = dir.path().join("suite.yaml");
+    let report = dir.path().join("report.json");
     std::fs::write(
         &suite,
-        "suite: !!python/object/apply:os.system [\"touch /tmp/x\"]\nflow: faults/fc/ok\ncases: []\n",
+        format!(
+            "suite: !!python/object/apply:os.system \"touch {m}\"\nflow: faults/fc/ok\ncases:\n  - name: !!python/object/new:subprocess.call \"touch {m}\"\n    message: !!python/object/apply:os.system \"touch {m}\"\n    parameters: {{p: !<tag:yaml.org,2002:python/object/apply:os.system> \"touch {m}\"}}\n    expect:\n      output:\n        - {{path: $.ok, equals: !!python/object/apply:os.system true}}\n"
+        ),
+    )
+    .expect("written");
+    let result = common::Run::from(
+        common::flowcheck()
+            .arg("run")
+            .arg(&suite)
+            .arg("--json")
+            .arg(&report)
+            .env("NOUKAI_API_URL", &server.url)
+            .env("NOUKAI_API_KEY", KEY)
+            .output()
+            .expect("flowcheck runs"),
+    );
+    assert_eq!(result.code, 0, "{}", result.all());
+    assert!(!marker.exists(), "a YAML tag ran a command");
+    let touch = format!("touch {m}");
+    let case = &common::read_json(&report)["cases"][0];
+    assert_eq!(case["suite"], touch.as_str(), "{case}");
+    assert_eq!(case["case"], touch.as_str(), "{case}");
+    let request = &case["attempts"][0]["request"];
+    assert_eq!(
+        request,
+        &serde_json::json!({"message": touch, "parameters": {"p": touch}}),
+        "{case}"
+    );
+    assert_eq!(server.requests("ok"), 1);
+
+    // A tagged list (or mapping) where text belongs is only a wrong value: refused at its
+    // place, nothing sent and nothing run.
+    std::fs::write(
+        &suite,
+        format!(
+            "suite: !!python/object/apply:os.system [\"touch {m}\"]\nflow: faults/fc/ok\ncases:\n  - name: c\n    message: hi\n"
+        ),
     )
     .expect("written");
     let result = validate(&suite);
     assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result
+            .stderr
+            .contains("suite.yaml:1:40: expected text here"),
+        "{}",
+        result.stderr
+    );
+    assert!(!marker.exists(), "a YAML tag ran a command");
 }

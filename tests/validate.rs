@@ -42,6 +42,7 @@ invalid_suite_tests!(
     bad_slug,
     unknown_predicate,
     two_predicates,
+    no_predicate,
     missing_field,
     unset_env,
     steps_without_step_mode,

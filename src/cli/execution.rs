@@ -232,12 +232,13 @@ impl ExecutionArgs {
         self.plan_split(suites, true)
     }
 
-    /// A plan to run, where nothing to rerun is no plan.
+    /// A plan to run, where nothing to rerun is no plan (a usage error: compare and gate have
+    /// nothing to compare), refused with the reason `run` gives.
     fn plan_split(&self, suites: &[Suite], by_case: bool) -> Result<(Vec<Planned>, PlanId), u8> {
         match self.select_split(suites, by_case)? {
             Selected::Plan(plan, id) => Ok((plan, id)),
-            Selected::NothingToRerun(..) => {
-                crate::errln!("error: no case matches the selection; nothing was sent");
+            Selected::NothingToRerun(why, _) => {
+                crate::errln!("error: {why}, so there is nothing to compare; nothing was sent");
                 Err(exit::USAGE)
             }
         }

@@ -126,7 +126,32 @@ pub fn identify(suites: &[Suite], plan: &[Planned], parts: u32) -> PlanId {
 
 #[cfg(test)]
 mod tests {
-    use super::name_matches;
+    use super::{Selection, name_matches, plan};
+    use std::path::Path;
+
+    /// `--repeat N` keeps each case's pass ratio, rounded up (never easier than the suite
+    /// asks); without it, each case keeps its own repeat and `pass_if`.
+    #[test]
+    fn a_forced_repeat_keeps_each_cases_pass_ratio() {
+        let text = "suite: s\nflow: demo/support/triage\ncases:\n  - name: four of five\n    message: hi\n    repeat: 5\n    pass_if: 4/5\n  - name: two of three\n    message: hi\n    repeat: 3\n    pass_if: 2/3\n  - name: every time\n    message: hi\n    repeat: 2\n";
+        let no_env = |_: &str| None;
+        let suite = crate::suite::load::parse(Path::new("s.yaml"), text, &no_env)
+            .unwrap_or_else(|errors| panic!("{}", errors[0]));
+        let suites = [suite];
+        let runs = |repeat: Option<u32>| -> Vec<(u32, u32)> {
+            let selection = Selection {
+                repeat,
+                ..Selection::default()
+            };
+            plan(&suites, &selection)
+                .iter()
+                .map(|p| (p.attempts, p.pass_if))
+                .collect()
+        };
+        assert_eq!(runs(Some(10)), [(10, 8), (10, 7), (10, 10)]);
+        assert_eq!(runs(Some(1)), [(1, 1), (1, 1), (1, 1)]);
+        assert_eq!(runs(None), [(5, 4), (3, 2), (2, 2)]);
+    }
 
     #[test]
     fn a_name_holding_glob_marks_matches_its_own_text() {

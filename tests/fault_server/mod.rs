@@ -64,6 +64,8 @@ enum Answer {
     },
     /// Answer like a healthy flow once the test calls [`FaultServer::release`].
     Held,
+    /// A job poll: `running` until the test calls [`FaultServer::release`], then completed.
+    RunningUntilReleased,
 }
 
 impl FaultServer {
@@ -129,6 +131,32 @@ impl FaultServer {
             .find(|e| e.starts_with(prefix))
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// How many events so far start with `prefix`.
+    pub fn count(&self, prefix: &str) -> usize {
+        self.lock()
+            .events
+            .iter()
+            .filter(|e| e.starts_with(prefix))
+            .count()
+    }
+
+    /// Wait (up to a minute, as a safety net) until `n` events starting with `prefix` happened.
+    pub fn wait_for_count(&self, prefix: &str, n: usize) {
+        let state = self.lock();
+        let (state, timeout) = self
+            .shared
+            .changed
+            .wait_timeout_while(state, Duration::from_secs(60), |s| {
+                s.events.iter().filter(|e| e.starts_with(prefix)).count() < n
+            })
+            .unwrap_or_else(|e| e.into_inner());
+        assert!(
+            !timeout.timed_out(),
+            "not {n} events {prefix:?} within a minute; saw {:?}",
+            state.events
+        );
     }
 
     /// Let every held (and every future) `held` request answer.
@@ -332,6 +360,20 @@ async fn answer_with(stream: &mut TcpStream, shared: &Shared, flow: &str, answer
             let text = format!("{}{OK_BODY}", head(200, &json(), Some(OK_BODY.len())));
             stream.write_all(text.as_bytes()).await.is_ok()
         }
+        Answer::RunningUntilReleased => {
+            let released = shared
+                .state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .released;
+            let body = if released {
+                OK_BODY
+            } else {
+                r#"{"executionId":"e-1","status":"running"}"#
+            };
+            let text = format!("{}{body}", head(200, &json(), Some(body.len())));
+            stream.write_all(text.as_bytes()).await.is_ok()
+        }
     }
 }
 
@@ -477,6 +519,8 @@ impl FaultServer {
                 full(202, r#"{"executionId":"e-1","status":"started"}"#)
             }
             ("job-never-finishes", _) => full(200, r#"{"executionId":"e-1","status":"running"}"#),
+            ("job-held", "jobs") => full(202, r#"{"executionId":"e-1","status":"started"}"#),
+            ("job-held", _) => Answer::RunningUntilReleased,
             ("poll-404", "jobs") => full(202, r#"{"executionId":"e-1","status":"started"}"#),
             ("poll-404", _) => error(404, "JOB_NOT_FOUND"),
             ("echo-authorization", _) => full(

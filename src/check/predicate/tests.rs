@@ -56,6 +56,8 @@ fn table() -> Vec<(&'static str, Value, bool)> {
         ("{contains: Fund}", json!("refund"), false),
         ("{icontains: FUND}", json!("ReFund"), true),
         ("{icontains: ÉTÉ}", json!("un été"), true),
+        ("{icontains: FUNDS}", json!("ReFund"), false),
+        ("{icontains: ÉTÉ}", json!("un ete"), false),
         ("{contains: 2}", json!([1, 2, 3]), true),
         ("{contains: key}", json!({"key": 1}), true),
         ("{contains: x}", json!(42), false),
@@ -97,6 +99,7 @@ fn table() -> Vec<(&'static str, Value, bool)> {
         ("{one_of: [billing, account]}", json!("account"), true),
         ("{one_of: [billing, account]}", json!("general"), false),
         ("{path: $.a, exists: true}", json!({"a": null}), true),
+        ("{path: $.b, exists: true}", json!({"a": 1}), false),
         ("{path: $.b, exists: false}", json!({"a": 1}), true),
         ("{path: $.a, exists: false}", json!({"a": 1}), false),
         ("{type: integer}", json!(3), true),
@@ -142,9 +145,14 @@ fn table() -> Vec<(&'static str, Value, bool)> {
         ("{each: {gt: 0}}", json!("not an array"), false),
         // numbers
         ("{gt: 0.5}", json!(0.7), true),
+        ("{gt: 1}", json!(1), false),
         ("{gte: 0.7}", json!("0.7"), true),
+        ("{gte: 0.7}", json!(0.69), false),
         ("{lt: 1}", json!(1), false),
+        ("{lt: 1}", json!(0.99), true),
         ("{lte: 1}", json!(1), true),
+        ("{lte: 1}", json!(1.01), false),
+        ("{lte: 1}", json!("abc"), false),
         ("{gt: 0}", json!("abc"), false),
         ("{gt: 0}", json!("NaN"), false),
         ("{between: [1, 3]}", json!(3), true),
@@ -187,6 +195,13 @@ fn table() -> Vec<(&'static str, Value, bool)> {
             json!("MARHTA"),
             true,
         ),
+        // 0.961 (MARTHA/MARHTA): just under 0.97.
+        (
+            "{jaro_winkler: {value: MARTHA, threshold: 0.97}}",
+            json!("MARHTA"),
+            false,
+        ),
+        ("{jaro_winkler: Martha}", json!("Zebedee"), false),
         (
             "{token_jaccard: {value: \"the cat sat\", threshold: 0.5}}",
             json!("The cat sat down"),
@@ -246,17 +261,84 @@ fn every_predicate_passes_and_fails_where_it_should() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The predicates a row of the table is about: the keys of its check that name a registered
+/// predicate, read from the YAML (so `icontains` is no row of `contains`), leaving out
+/// `not: true` beside a predicate (a negation, not the `not` combinator).
+fn predicates_of(yaml: &str) -> Vec<String> {
+    let check: serde_json::Map<String, Value> =
+        serde_saphyr::from_str(yaml).unwrap_or_else(|err| panic!("{yaml}: {err}"));
+    check
+        .into_iter()
+        .filter(|(key, value)| super::find(key).is_some() && !(key == "not" && value.is_boolean()))
+        .map(|(key, _)| key)
+        .collect()
+}
+
 #[test]
 fn every_registered_predicate_is_covered_by_the_table() {
     let table = table();
+    // A judge passes only with a grade from its grader: `judges_read_their_grade` passes one.
+    let passes_elsewhere = ["judge"];
+    let mut missing = Vec::new();
     for name in super::names() {
-        assert!(
+        let rows = |want: bool| {
             table
                 .iter()
-                .any(|(yaml, _, _)| yaml.contains(&format!("{name}:"))),
-            "{name} has no row"
+                .filter(|(yaml, _, should_pass)| {
+                    *should_pass == want && predicates_of(yaml).iter().any(|p| p == name)
+                })
+                .count()
+        };
+        if rows(true) == 0 && !passes_elsewhere.contains(&name) {
+            missing.push(format!("{name} has no row that must pass"));
+        }
+        if rows(false) == 0 {
+            missing.push(format!("{name} has no row that must fail"));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+#[test]
+fn the_rows_name_their_predicates_exactly() {
+    assert_eq!(predicates_of("{icontains: FUND}"), ["icontains"]);
+    assert_eq!(predicates_of("{contains: z, not: true}"), ["contains"]);
+    assert_eq!(predicates_of("{not: {contains: a}}"), ["not"]);
+    assert_eq!(
+        predicates_of("{path: $.a, exists: true, weight: 2}"),
+        ["exists"]
+    );
+}
+
+/// Texts too long for a quadratic comparison fail with the reason, even at threshold 0 (any
+/// score would pass), rather than stalling the run; at the limit they are compared.
+#[test]
+fn texts_over_the_similarity_limits_are_refused_with_a_reason() {
+    let evaluate = |yaml: &str, text: String| {
+        let check = compile(yaml).unwrap_or_else(|err| panic!("{yaml}: {err}"));
+        check.evaluate(Some(&Value::String(text)), &Grades::none())
+    };
+    for metric in ["levenshtein", "jaro_winkler"] {
+        let check = format!("{{{metric}: {{value: a, threshold: 0}}}}");
+        let at_limit = evaluate(&check, "é".repeat(20_000));
+        assert!(at_limit.passed, "{metric}: {:?}", at_limit.detail);
+        let over = evaluate(&check, "é".repeat(20_001));
+        assert!(!over.passed, "{metric} compared 20,001 characters");
+        assert_eq!(
+            over.detail.as_deref(),
+            Some("the text is too long to compare by characters (20001 > 20000)"),
+            "{metric}"
         );
     }
+    let check = "{rouge_l: {value: a, threshold: 0}}";
+    let at_limit = evaluate(check, "w ".repeat(5_000));
+    assert!(at_limit.passed, "{:?}", at_limit.detail);
+    let over = evaluate(check, "w ".repeat(5_001));
+    assert!(!over.passed, "rouge_l compared 5,001 tokens");
+    assert_eq!(
+        over.detail.as_deref(),
+        Some("the text is too long for ROUGE-L (over 5000 tokens)")
+    );
 }
 
 #[test]
