@@ -7,8 +7,8 @@ use crate::check::CheckOutcome;
 use crate::check::predicate::json_equal;
 use crate::suite::{Case, Suite, Target};
 use serde_json::Value;
-use std::path::PathBuf;
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::{LazyLock, Mutex, PoisonError};
 
 /// What this run has written beside the suites. Attempts of one case × target (its repeats,
