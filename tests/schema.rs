@@ -55,3 +55,31 @@ fn the_schema_refuses_what_the_loader_refuses() {
         );
     }
 }
+
+/// A number predicate's bound may be text, as a data placeholder is: what loads, the schema
+/// accepts (an editor would otherwise mark a valid suite).
+#[test]
+fn number_bounds_may_be_data_placeholders() {
+    let validator = validator();
+    let suite: Value = serde_saphyr::from_str(
+        r#"suite: bounds
+flow: demo/support/triage
+cases_from:
+  - file: data/limits.csv
+    case:
+      name: "{{message}}"
+      message: "{{message}}"
+      expect:
+        output:
+          - {path: $.confidence, gte: "{{min}}"}
+          - {path: $.confidence, between: ["{{min}}", "{{max}}"]}
+          - {path: $.confidence, approx: {value: "{{expected}}", tolerance: "0.01"}}
+"#,
+    )
+    .expect("YAML");
+    let errors: Vec<String> = validator
+        .iter_errors(&suite)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}

@@ -26,11 +26,11 @@ fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
     super::only_keys(map, &["value", "tolerance"])?;
     let target = map
         .get("value")
-        .and_then(Value::as_f64)
+        .and_then(super::as_number)
         .ok_or("`value` must be a number")?;
     let tolerance = map
         .get("tolerance")
-        .and_then(Value::as_f64)
+        .and_then(super::as_number)
         .ok_or("`tolerance` must be a number")?;
     if !(tolerance >= 0.0 && tolerance.is_finite()) {
         return Err("`tolerance` must be a finite number >= 0".into());

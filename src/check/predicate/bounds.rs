@@ -1,6 +1,7 @@
 //! `{min, max}` bounds (either may be left out) or one exact number, shared by the predicates
 //! that measure a size or a range.
 
+use super::compare::as_number;
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -12,13 +13,13 @@ pub struct Bounds {
 impl Bounds {
     /// `5` (exactly), `{min: 1}`, `{max: 9}`, `{min: 1, max: 9}`, or `[1, 9]`.
     pub fn parse(value: &Value) -> Result<Bounds, String> {
+        // Numbers as text count: a data placeholder (`"{{max}}"`) gives a CSV's values so.
         let number = |v: &Value, what: &str| {
-            v.as_f64()
-                .ok_or_else(|| format!("`{what}` must be a number"))
+            as_number(v).ok_or_else(|| format!("`{what}` must be a number"))
         };
         let bounds = match value {
-            Value::Number(n) => {
-                let n = n.as_f64().unwrap_or(f64::NAN);
+            exact if as_number(exact).is_some() => {
+                let n = as_number(exact).unwrap_or(f64::NAN);
                 Bounds {
                     min: Some(n),
                     max: Some(n),

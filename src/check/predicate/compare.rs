@@ -13,7 +13,8 @@ macro_rules! comparison {
             name: $name,
             argument: super::Argument::Number,
             parse: |value, _| {
-                let bound = value.as_f64().ok_or_else(|| "expected a number".to_owned())?;
+                // Numbers as text count: a data placeholder (`"{{min}}"`) gives a CSV's so.
+                let bound = as_number(value).ok_or_else(|| "expected a number".to_owned())?;
                 Ok(Arc::new(Compare { name: $name, bound, holds: |a, b| a $op b }))
             },
             summary: concat!("a number ", $symbol, " this bound"),

@@ -125,10 +125,14 @@ pub enum Argument {
 impl Argument {
     /// The JSON Schema of the argument; `check` is the schema (a `$ref`) of a nested check.
     pub fn schema(self, check: &Value) -> Value {
-        let number = serde_json::json!({"type": "number"});
-        let bounds = serde_json::json!({"anyOf": [
+        // A number, or one as text: a data placeholder (`"{{min}}"`) is filled with text.
+        let number = serde_json::json!({"anyOf": [
             {"type": "number"},
-            {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+            {"type": "string", "description": "a number as text, or a data placeholder such as {{min}}"}
+        ]});
+        let bounds = serde_json::json!({"anyOf": [
+            number,
+            {"type": "array", "items": number, "minItems": 2, "maxItems": 2},
             {"type": "object", "properties": {"min": number, "max": number}, "additionalProperties": false, "minProperties": 1}
         ]});
         let types = serde_json::json!({"enum": ["string", "number", "integer", "boolean", "array", "object", "null"]});
@@ -150,7 +154,7 @@ impl Argument {
                 serde_json::json!({"anyOf": [{"type": "object"}, {"type": "boolean"}, {"type": "string", "description": "a JSON file, relative to the suite"}]})
             }
             Argument::Approx => {
-                serde_json::json!({"type": "object", "properties": {"value": number, "tolerance": {"type": "number", "minimum": 0}}, "required": ["value", "tolerance"], "additionalProperties": false})
+                serde_json::json!({"type": "object", "properties": {"value": number, "tolerance": number}, "required": ["value", "tolerance"], "additionalProperties": false})
             }
             Argument::Similarity => serde_json::json!({"anyOf": [
                 {"type": "string"},

@@ -174,6 +174,21 @@ fn table() -> Vec<(&'static str, Value, bool)> {
         ),
         ("{approx: {value: 1e20, tolerance: 0}}", json!(1e20), true),
         ("{approx: {value: 5, tolerance: 0}}", json!(5.000001), false),
+        // Bounds as text, as a CSV row fills a placeholder.
+        ("{gte: \"0.92\"}", json!(0.92), true),
+        ("{lt: \"0.92\"}", json!(0.92), false),
+        ("{between: [\"0.9\", \"0.95\"]}", json!(0.92), true),
+        ("{between: {min: \"0.95\"}}", json!(0.92), false),
+        (
+            "{approx: {value: \"0.92\", tolerance: \"0\"}}",
+            json!(0.92),
+            true,
+        ),
+        (
+            "{approx: {value: \"0.9\", tolerance: \"0.01\"}}",
+            json!(0.92),
+            false,
+        ),
         // similarity
         (
             "{levenshtein: {value: kitten, threshold: 0.5}}",
@@ -451,6 +466,8 @@ fn bad_arguments_are_refused_with_reasons() {
             "{approx: {value: 1}}",
             "approx: `tolerance` must be a number",
         ),
+        ("{gte: high}", "gte: expected a number"),
+        ("{between: [\"0\", x]}", "between: `max` must be a number"),
         (
             "{judge: {flow: demo/eval, rubric: x}}",
             "judge: flow \"demo/eval\" must be org/project/flow, e.g. demo/support/triage",
