@@ -265,6 +265,13 @@ fn unreferenced(paths: &[PathBuf], remove: bool) -> Result<(), Failure> {
         .into_iter()
         .filter(|f| !used.contains(f))
         .collect();
+    // A pending change of a case no longer there would be offered for review, and accepting
+    // it would make a golden file no case uses.
+    stale.extend(
+        store::find(&folders, PENDING_SUFFIX)
+            .into_iter()
+            .filter(|f| store::golden_of(f).is_none_or(|golden| !used.contains(&golden))),
+    );
     stale.sort();
     for file in &stale {
         say(format!("{}\n", file.display()))?;
