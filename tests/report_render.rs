@@ -4,7 +4,7 @@
 mod common;
 
 use flowcheck::check::observation::{Observation, Reply};
-use flowcheck::run::{Attempt, AttemptResult, CaseKey, CaseOutcome};
+use flowcheck::run::{Attempt, CaseKey, CaseOutcome, Judgement};
 use flowcheck::suite::load::parse;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -58,11 +58,9 @@ fn outcomes() -> Vec<CaseOutcome> {
             .expect
             .judge(&observation, &flowcheck::check::Grades::none());
         let result = match judgement {
-            flowcheck::check::expect::Judgement::Passed => AttemptResult::Passed,
-            flowcheck::check::expect::Judgement::Failed => AttemptResult::Failed,
-            flowcheck::check::expect::Judgement::Errored(message) => {
-                AttemptResult::Errored(message)
-            }
+            flowcheck::check::expect::Judgement::Passed => Judgement::Passed,
+            flowcheck::check::expect::Judgement::Failed => Judgement::Failed,
+            flowcheck::check::expect::Judgement::Errored(message) => Judgement::Errored(message),
         };
         Attempt {
             result,

@@ -83,8 +83,9 @@ pub struct Expectation {
     pub line: u32,
 }
 
-/// The judgement of one observation.
-#[derive(Debug, Clone, PartialEq)]
+/// The judgement of one observation: an attempt's result.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "result", content = "message", rename_all = "snake_case")]
 pub enum Judgement {
     Passed,
     /// A check did not hold: the flow answered, but not as expected.
@@ -106,156 +107,34 @@ impl Expectation {
         observation: &Observation,
         grades: &Grades,
     ) -> (Judgement, Vec<CheckOutcome>) {
-        // Run-level outcomes must all pass; scored ones (output and step checks) may instead
-        // reach a weighted threshold when the case asks for one.
-        let mut run_level = Vec::new();
-        let mut scored = Vec::new();
         // A grader that could not be asked errors the case, as its own call would (graders
         // are asked only for a flow that ran).
         if let Some(why) = grades.unavailable() {
-            return (Judgement::Errored(why.to_owned()), run_level);
+            return (Judgement::Errored(why.to_owned()), Vec::new());
         }
-        match &observation.reply {
-            Reply::Broken { message } => return (Judgement::Errored(message.clone()), run_level),
-            // The run's key refused or its credits spent: the run stops (exit 3), and no
-            // case's expected error is met by it, whatever the order the calls came back in.
+        // Run-level outcomes must all pass; scored ones (output and step checks) may instead
+        // reach a weighted threshold when the case asks for one.
+        let (mut run_level, mut scored) = match &observation.reply {
+            Reply::Broken { message } => return (Judgement::Errored(message.clone()), Vec::new()),
             Reply::Refused {
                 http,
                 code,
                 message,
-            } if run_failure(*http).is_some() => {
-                let why = if self.error.is_some() {
-                    " (the run's key or credits, not this case: a 401 or 402 never counts as an expected error)"
-                } else {
-                    ""
-                };
-                return (
-                    Judgement::Errored(format!("{}{why}", refusal_text(*http, code, message))),
-                    run_level,
-                );
-            }
-            Reply::Refused {
-                http,
-                code,
-                message,
-            } => match &self.error {
-                // A key without access, a flow or version not found, a rate limit or a server
-                // failure (after its retries) is the setup or the service, not this request
-                // refused: it meets an expected error only when that names it.
-                Some(expected)
-                    if not_a_refusal(*http).is_some()
-                        && expected.http != Some(*http)
-                        && (expected.code.is_none()
-                            || expected.code.as_deref() != code.as_deref()) =>
-                {
-                    let what = not_a_refusal(*http).unwrap_or_default();
-                    return (
-                        Judgement::Errored(format!(
-                            "{} ({what}, not a refusal of the request: it meets an expected error only when that names its status or code)",
-                            refusal_text(*http, code, message)
-                        )),
-                        run_level,
-                    );
-                }
-                Some(expected) => {
-                    run_level.extend(self.judge_refusal(expected, *http, code.as_deref(), message))
-                }
-                None if matches!(http, 400 | 422) => run_level.push(self.outcome(
-                    "status",
-                    self.status.unwrap_or(FlowStatus::Completed).as_str(),
-                    Some(refusal_value(*http, code.as_deref(), message)),
-                    false,
-                    Some(format!(
-                        "the request was refused: HTTP {http} {}",
-                        code.as_deref().unwrap_or(message)
-                    )),
-                )),
-                None => {
-                    return (
-                        Judgement::Errored(refusal_text(*http, code, message)),
-                        run_level,
-                    );
-                }
+            } => match self.judge_refused(*http, code, message) {
+                Ok(run_level) => (run_level, Vec::new()),
+                Err(why) => return (Judgement::Errored(why), Vec::new()),
             },
             Reply::Ran {
                 status,
                 result,
                 block_count,
                 ..
-            } => {
-                if let Some(expected) = &self.error {
-                    run_level.push(self.outcome(
-                        "error",
-                        &describe_error(expected),
-                        Some(json!({"status": status})),
-                        false,
-                        Some(format!(
-                            "the flow ran and ended {status} instead of being refused"
-                        )),
-                    ));
-                } else {
-                    let want = self.status.unwrap_or(FlowStatus::Completed).as_str();
-                    let detail = (status != want && status == "failed")
-                        .then(|| format!("the flow failed: {}", crate::words::short(result, 300)));
-                    run_level.push(self.outcome(
-                        "status",
-                        want,
-                        Some(Value::String(status.clone())),
-                        status == want,
-                        detail,
-                    ));
-                    if let Some(want) = self.block_count {
-                        run_level.push(self.outcome(
-                            "block_count",
-                            &want.to_string(),
-                            block_count.map(Value::from),
-                            *block_count == Some(want),
-                            None,
-                        ));
-                    }
-                    if let Some(limits) = &self.usage {
-                        run_level.extend(judge_usage(
-                            "usage",
-                            limits,
-                            &observation.steps,
-                            self.line,
-                        ));
-                    }
-                    scored.extend(
-                        self.output
-                            .iter()
-                            .map(|check| check.evaluate(Some(result), grades)),
-                    );
-                    let (step_run_level, step_scored) = self.judge_steps(observation, grades);
-                    run_level.extend(step_run_level);
-                    scored.extend(step_scored);
-                }
-            }
-        }
+            } => self.judge_ran(status, result, *block_count, observation, grades),
+        };
         if let Some(bounds) = &self.latency {
             run_level.extend(judge_latency(bounds, observation.latency, self.line));
         }
-        let scored_pass = match self.threshold {
-            Some(threshold) => {
-                let score = weighted_score(&scored);
-                let passed = score >= threshold;
-                scored.push(CheckOutcome {
-                    label: format!("weighted score >= {threshold}"),
-                    passed,
-                    expected: format!(">= {threshold}"),
-                    actual: Some(json!((score * 1000.0).round() / 1000.0)),
-                    expected_value: None,
-                    detail: (!passed)
-                        .then(|| format!("the checks that passed weigh {score:.3} of the total")),
-                    score: Some(score),
-                    weight: 0.0,
-                    line: self.line,
-                });
-                passed
-            }
-            None => scored.iter().all(|o| o.passed),
-        };
-        let passed = scored_pass && run_level.iter().all(|o| o.passed);
+        let passed = self.scored_pass(&mut scored) && run_level.iter().all(|o| o.passed);
         run_level.extend(scored);
         // Kept for the reports until the run ends: no spare capacity per case.
         run_level.shrink_to_fit();
@@ -265,6 +144,133 @@ impl Expectation {
             Judgement::Failed
         };
         (judgement, run_level)
+    }
+
+    /// A refused request: the outcomes of the expected error, a failed `status` for a request
+    /// refused as malformed, or why no judgement is possible (the setup, the service).
+    fn judge_refused(
+        &self,
+        http: u16,
+        code: &Option<String>,
+        message: &str,
+    ) -> Result<Vec<CheckOutcome>, String> {
+        // The run's key refused or its credits spent: the run stops (exit 3), and no case's
+        // expected error is met by it, whatever the order the calls came back in.
+        if run_failure(http).is_some() {
+            let why = if self.error.is_some() {
+                " (the run's key or credits, not this case: a 401 or 402 never counts as an expected error)"
+            } else {
+                ""
+            };
+            return Err(format!("{}{why}", refusal_text(http, code, message)));
+        }
+        match &self.error {
+            // A key without access, a flow or version not found, a rate limit or a server
+            // failure (after its retries) is the setup or the service, not this request
+            // refused: it meets an expected error only when that names it.
+            Some(expected)
+                if not_a_refusal(http).is_some()
+                    && expected.http != Some(http)
+                    && (expected.code.is_none() || expected.code.as_deref() != code.as_deref()) =>
+            {
+                let what = not_a_refusal(http).unwrap_or_default();
+                Err(format!(
+                    "{} ({what}, not a refusal of the request: it meets an expected error only when that names its status or code)",
+                    refusal_text(http, code, message)
+                ))
+            }
+            Some(expected) => Ok(self.judge_refusal(expected, http, code.as_deref(), message)),
+            None if matches!(http, 400 | 422) => Ok(vec![self.outcome(
+                "status",
+                self.status.unwrap_or(FlowStatus::Completed).as_str(),
+                Some(refusal_value(http, code.as_deref(), message)),
+                false,
+                Some(format!(
+                    "the request was refused: HTTP {http} {}",
+                    code.as_deref().unwrap_or(message)
+                )),
+            )]),
+            None => Err(refusal_text(http, code, message)),
+        }
+    }
+
+    /// A flow that ran: its run-level outcomes (status, block count, usage, steps') and its
+    /// scored ones (output and step checks).
+    fn judge_ran(
+        &self,
+        status: &str,
+        result: &Value,
+        block_count: Option<u64>,
+        observation: &Observation,
+        grades: &Grades,
+    ) -> (Vec<CheckOutcome>, Vec<CheckOutcome>) {
+        if let Some(expected) = &self.error {
+            let refused = self.outcome(
+                "error",
+                &describe_error(expected),
+                Some(json!({"status": status})),
+                false,
+                Some(format!(
+                    "the flow ran and ended {status} instead of being refused"
+                )),
+            );
+            return (vec![refused], Vec::new());
+        }
+        let mut run_level = Vec::new();
+        let want = self.status.unwrap_or(FlowStatus::Completed).as_str();
+        let detail = (status != want && status == "failed")
+            .then(|| format!("the flow failed: {}", crate::words::short(result, 300)));
+        run_level.push(self.outcome(
+            "status",
+            want,
+            Some(Value::String(status.to_owned())),
+            status == want,
+            detail,
+        ));
+        if let Some(want) = self.block_count {
+            run_level.push(self.outcome(
+                "block_count",
+                &want.to_string(),
+                block_count.map(Value::from),
+                block_count == Some(want),
+                None,
+            ));
+        }
+        if let Some(limits) = &self.usage {
+            run_level.extend(judge_usage("usage", limits, &observation.steps, self.line));
+        }
+        let mut scored: Vec<CheckOutcome> = self
+            .output
+            .iter()
+            .map(|check| check.evaluate(Some(result), grades))
+            .collect();
+        let (step_run_level, step_scored) = self.judge_steps(observation, grades);
+        run_level.extend(step_run_level);
+        scored.extend(step_scored);
+        (run_level, scored)
+    }
+
+    /// Whether the scored outcomes pass: all of them, or their weighted score reaching the
+    /// case's `threshold` (added as an outcome of its own).
+    fn scored_pass(&self, scored: &mut Vec<CheckOutcome>) -> bool {
+        let Some(threshold) = self.threshold else {
+            return scored.iter().all(|o| o.passed);
+        };
+        let score = weighted_score(scored);
+        let passed = score >= threshold;
+        scored.push(CheckOutcome {
+            label: format!("weighted score >= {threshold}"),
+            passed,
+            expected: format!(">= {threshold}"),
+            actual: Some(json!((score * 1000.0).round() / 1000.0)),
+            expected_value: None,
+            detail: (!passed)
+                .then(|| format!("the checks that passed weigh {score:.3} of the total")),
+            score: Some(score),
+            weight: 0.0,
+            line: self.line,
+        });
+        passed
     }
 
     fn judge_refusal(

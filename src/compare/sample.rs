@@ -3,7 +3,7 @@
 
 use crate::check::expect::{total_cost, total_tokens};
 use crate::check::observation::Reply;
-use crate::run::{AttemptResult, CaseOutcome};
+use crate::run::{CaseOutcome, Judgement};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -88,7 +88,7 @@ impl Sample {
     }
 
     pub fn from_outcome(outcome: &CaseOutcome) -> Sample {
-        let count = |wanted: fn(&AttemptResult) -> bool| {
+        let count = |wanted: fn(&Judgement) -> bool| {
             outcome
                 .attempts
                 .iter()
@@ -117,9 +117,9 @@ impl Sample {
             line: outcome.line,
             tags: outcome.tags.clone(),
             target: outcome.target.clone(),
-            passes: count(|r| *r == AttemptResult::Passed),
-            failures: count(|r| *r == AttemptResult::Failed),
-            errors: count(|r| matches!(r, AttemptResult::Errored(_))),
+            passes: count(|r| *r == Judgement::Passed),
+            failures: count(|r| *r == Judgement::Failed),
+            errors: count(|r| matches!(r, Judgement::Errored(_))),
             pass_if: u64::from(outcome.pass_if),
             latencies_ms: answered
                 .map(|a| a.observation.latency.as_secs_f64() * 1000.0)
@@ -132,7 +132,7 @@ impl Sample {
                 .attempts
                 .iter()
                 .find_map(|a| match &a.result {
-                    AttemptResult::Errored(message) => Some(message.clone()),
+                    Judgement::Errored(message) => Some(message.clone()),
                     _ => None,
                 })
                 .or_else(|| {
@@ -153,9 +153,9 @@ impl Sample {
                 None => format!("{}: found nothing", check.label),
             });
         let verdict = if sample.passed() {
-            AttemptResult::Passed
+            Judgement::Passed
         } else {
-            AttemptResult::Failed
+            Judgement::Failed
         };
         let answer = |attempt: &crate::run::Attempt| match &attempt.observation.reply {
             Reply::Ran { result, .. } => Some(result.clone()),

@@ -3,7 +3,7 @@
 //! `$GITHUB_STEP_SUMMARY`; GitLab and the rest read JUnit (GitLab's shard: `Shard::parse`).
 
 use super::render::{headline, title};
-use crate::run::{Attempt, AttemptResult, CaseOutcome, CaseStatus, Totals};
+use crate::run::{Attempt, CaseOutcome, CaseStatus, Judgement, Totals};
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
@@ -71,7 +71,7 @@ pub fn github_annotations(outcomes: &[CaseOutcome]) -> Vec<String> {
             let attempt = outcome
                 .attempts
                 .iter()
-                .find(|a| a.result != AttemptResult::Passed)?;
+                .find(|a| a.result != Judgement::Passed)?;
             Some(format!(
                 "::{level} file={},line={},title={}::{}",
                 escape_property(&annotation_path(&outcome.file, &workspace, &cwd)),
@@ -87,8 +87,8 @@ pub fn github_annotations(outcomes: &[CaseOutcome]) -> Vec<String> {
 /// line for an error.
 fn failed_line(outcome: &CaseOutcome, attempt: &Attempt) -> u32 {
     let check = match attempt.result {
-        AttemptResult::Failed => attempt.checks.iter().find(|c| !c.passed),
-        AttemptResult::Passed | AttemptResult::Errored(_) => None,
+        Judgement::Failed => attempt.checks.iter().find(|c| !c.passed),
+        Judgement::Passed | Judgement::Errored(_) => None,
     };
     match check.map(|c| c.line) {
         Some(line) if line > 0 => line,
@@ -118,7 +118,7 @@ pub fn summary(outcomes: &[CaseOutcome], totals: &Totals, elapsed: Duration) -> 
             let why = outcome
                 .attempts
                 .iter()
-                .find(|a| a.result != AttemptResult::Passed)
+                .find(|a| a.result != Judgement::Passed)
                 .map(headline)
                 .or_else(|| outcome.reason.clone())
                 .unwrap_or_default();

@@ -9,7 +9,7 @@
 
 use super::render::{attempt_details, case_details, headline};
 use super::style::plain;
-use crate::run::{Attempt, AttemptResult, CaseOutcome, CaseStatus};
+use crate::run::{Attempt, CaseOutcome, CaseStatus, Judgement};
 use quick_junit::{
     FlakyOrRerun, NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite,
 };
@@ -86,7 +86,7 @@ fn test_case(outcome: &CaseOutcome) -> TestCase {
     let failing: Vec<&Attempt> = outcome
         .attempts
         .iter()
-        .filter(|a| a.result != AttemptResult::Passed)
+        .filter(|a| a.result != Judgement::Passed)
         .collect();
     let status = match outcome.status {
         CaseStatus::Passed => TestCaseStatus::success(),
@@ -128,7 +128,7 @@ fn test_case(outcome: &CaseOutcome) -> TestCase {
 
 fn rerun(attempt: &Attempt) -> TestRerun {
     let kind = match attempt.result {
-        AttemptResult::Errored(_) => NonSuccessKind::Error,
+        Judgement::Errored(_) => NonSuccessKind::Error,
         _ => NonSuccessKind::Failure,
     };
     let mut rerun = TestRerun::new(kind);
@@ -152,9 +152,9 @@ fn system_out(outcome: &CaseOutcome) -> String {
             "attempt {}: {} latency_ms={} retries={}",
             index + 1,
             match &attempt.result {
-                AttemptResult::Passed => "passed",
-                AttemptResult::Failed => "failed",
-                AttemptResult::Errored(_) => "errored",
+                Judgement::Passed => "passed",
+                Judgement::Failed => "failed",
+                Judgement::Errored(_) => "errored",
             },
             attempt.observation.latency.as_millis(),
             attempt.retries

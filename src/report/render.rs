@@ -4,7 +4,7 @@
 use super::diff::diff;
 use super::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
 use crate::check::CheckOutcome;
-use crate::run::{Attempt, AttemptResult, CaseOutcome, CaseStatus};
+use crate::run::{Attempt, CaseOutcome, CaseStatus, Judgement};
 use crate::words::counted;
 use crate::words::short;
 
@@ -27,8 +27,8 @@ pub fn status_word(status: CaseStatus) -> String {
 /// The first thing that went wrong, in one line (for JUnit `message` attributes).
 pub fn headline(attempt: &Attempt) -> String {
     match &attempt.result {
-        AttemptResult::Errored(message) => message.clone(),
-        AttemptResult::Failed | AttemptResult::Passed => {
+        Judgement::Errored(message) => message.clone(),
+        Judgement::Failed | Judgement::Passed => {
             let mut failed = attempt.checks.iter().filter(|c| !c.passed);
             match failed.next() {
                 Some(first) => {
@@ -59,7 +59,7 @@ fn found(check: &CheckOutcome) -> String {
 /// Why an attempt did not pass: each failed check with expected, found and a diff.
 pub fn attempt_details(attempt: &Attempt) -> String {
     let mut out = String::new();
-    if let AttemptResult::Errored(message) = &attempt.result {
+    if let Judgement::Errored(message) = &attempt.result {
         out.push_str(&format!("{} {message}\n", paint(FAIL, "error:")));
         if attempt.retries > 0 {
             let n = u64::from(attempt.retries);
@@ -122,7 +122,7 @@ pub fn case_details(outcome: &CaseOutcome) -> String {
         let passes = outcome
             .attempts
             .iter()
-            .filter(|a| a.result == AttemptResult::Passed)
+            .filter(|a| a.result == Judgement::Passed)
             .count();
         out.push_str(&format!(
             "{passes} of {total} attempts passed; {} needed\n",
@@ -130,7 +130,7 @@ pub fn case_details(outcome: &CaseOutcome) -> String {
         ));
     }
     for (index, attempt) in outcome.attempts.iter().enumerate() {
-        if attempt.result == AttemptResult::Passed {
+        if attempt.result == Judgement::Passed {
             continue;
         }
         if total > 1 {

@@ -1,6 +1,6 @@
 //! One attempt: run the case through its transport within its timeout, then judge it.
 
-use super::outcome::{Attempt, AttemptResult};
+use super::outcome::Attempt;
 use super::retry::RetryPolicy;
 use super::transport::{self, Observed};
 use crate::api::{Client, wire};
@@ -91,13 +91,8 @@ pub async fn run_attempt(
         }
         checks.push(outcome);
     }
-    let result = match judgement {
-        Judgement::Passed => AttemptResult::Passed,
-        Judgement::Failed => AttemptResult::Failed,
-        Judgement::Errored(message) => AttemptResult::Errored(message),
-    };
     let attempt = Attempt {
-        result,
+        result: judgement,
         // A suite may have put a key in the body by another name (`${KEY_COPY}`).
         request: serde_json::value::RawValue::from_string(
             client.scrub(&redact_urls(&body).to_string()),

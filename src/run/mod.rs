@@ -12,7 +12,8 @@ pub mod shard;
 mod stop;
 mod transport;
 
-pub use outcome::{Attempt, AttemptResult, CaseKey, CaseOutcome, CaseStatus, Totals};
+pub use crate::check::expect::Judgement;
+pub use outcome::{Attempt, CaseKey, CaseOutcome, CaseStatus, Totals};
 pub use plan::{PlanId, Planned, Selection, plan};
 pub use retry::RetryPolicy;
 pub use scheduler::{Event, RunOptions, execute};

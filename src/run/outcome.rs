@@ -2,6 +2,7 @@
 //! Reports read these and nothing else.
 
 use crate::check::CheckOutcome;
+use crate::check::expect::Judgement;
 use crate::check::observation::Observation;
 use crate::suite::{Mode, Target};
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,7 @@ use std::time::Duration;
 /// One execution of a case against a target.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Attempt {
-    pub result: AttemptResult,
+    pub result: Judgement,
     /// The request body as sent, with signed-URL query strings redacted; kept as its JSON
     /// text, which is all the reports need and a fraction of the memory of a parsed value.
     pub request: Box<serde_json::value::RawValue>,
@@ -20,14 +21,6 @@ pub struct Attempt {
     pub checks: Vec<CheckOutcome>,
     /// Transport-level retries (429, 5xx, broken connections) before this answer.
     pub retries: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "result", content = "message", rename_all = "snake_case")]
-pub enum AttemptResult {
-    Passed,
-    Failed,
-    Errored(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,7 +90,7 @@ impl CaseOutcome {
     pub fn status_of(attempts: &[Attempt], pass_if: u32) -> CaseStatus {
         let passes = attempts
             .iter()
-            .filter(|a| a.result == AttemptResult::Passed)
+            .filter(|a| a.result == Judgement::Passed)
             .count() as u32;
         if attempts.is_empty() {
             CaseStatus::NotRun
@@ -105,7 +98,7 @@ impl CaseOutcome {
             CaseStatus::Passed
         } else if passes >= pass_if {
             CaseStatus::Flaky
-        } else if attempts.iter().any(|a| a.result == AttemptResult::Failed) {
+        } else if attempts.iter().any(|a| a.result == Judgement::Failed) {
             CaseStatus::Failed
         } else {
             CaseStatus::Errored

@@ -110,59 +110,44 @@ pub async fn execute(
             )
         })
         .collect();
-    let mut progress: HashMap<usize, Progress> = HashMap::new();
-    let mut stopped: Option<Stop> = None;
+    let mut settling = Settling::default();
+    let mut halting = Halting {
+        stop: stop.clone(),
+        abort: abort.clone(),
+        grace: options.grace,
+        stopped: None,
+        grace_end: None,
+    };
     let far = Instant::now() + Duration::from_secs(365 * 24 * 3600);
     let run_deadline = options.deadline.map(|d| Instant::now() + d);
-    let mut grace_end: Option<Instant> = None;
     let mut show_progress_at: Option<Instant> = None;
 
     loop {
-        let halt =
-            |why: Stop, stopped: &mut Option<Stop>, grace_end: &mut Option<Instant>, now: bool| {
-                stop.cancel();
-                if stopped.is_none() {
-                    *stopped = Some(why);
-                }
-                if now {
-                    abort.cancel();
-                } else if grace_end.is_none() {
-                    *grace_end = Some(Instant::now() + options.grace);
-                }
-            };
+        let grace_end = halting.grace_end;
         // Biased: the stop conditions come first.
         tokio::select! {
             biased;
-            () = interrupt.cancelled(), if stopped.is_none() => halt(Stop::Interrupted, &mut stopped, &mut grace_end, false),
+            () = interrupt.cancelled(), if halting.stopped.is_none() => halting.halt(Stop::Interrupted, false),
             () = tokio::time::sleep_until(run_deadline.unwrap_or(far)), if run_deadline.is_some() && !abort.is_cancelled() => {
-                halt(Stop::Deadline, &mut stopped, &mut grace_end, true);
+                halting.halt(Stop::Deadline, true);
             }
             () = tokio::time::sleep_until(grace_end.unwrap_or(far)), if grace_end.is_some() && !abort.is_cancelled() => abort.cancel(),
             next = attempts.next() => {
                 let Some((index, started, attempt)) = next else { break };
                 let attempt = attempt.map(|(attempt, stops_run)| {
                     if let Some(why) = stops_run {
-                        halt(Stop::Fatal(why), &mut stopped, &mut grace_end, true);
+                        halting.halt(Stop::Fatal(why), true);
                     }
                     attempt
                 });
-                let entry = progress.entry(index).or_insert_with(|| Progress { planned: plan[index], attempts: Vec::with_capacity(plan[index].attempts as usize), settled: 0, started: None, cut: 0 });
-                entry.settled += 1;
-                entry.cut += u32::from(started.is_some() && attempt.is_none());
-                entry.started = match (entry.started, started) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-                entry.attempts.extend(attempt);
-                if entry.settled == entry.planned.attempts
-                    && let Some(done) = progress.remove(&index) {
-                        let outcome = finish(suites, &shared, done, stopped.as_ref());
-                        if options.fail_fast && !outcome.status.is_success() && outcome.status != CaseStatus::NotRun {
-                            halt(Stop::FailFast, &mut stopped, &mut grace_end, false);
-                        }
-                        on_event(Event::CaseFinished(Box::new(outcome)));
-                        show_progress_at.get_or_insert_with(|| Instant::now() + PROGRESS_INTERVAL);
+                if let Some(done) = settling.settle(plan[index], index, started, attempt) {
+                    let outcome = finish(suites, &shared, done, halting.stopped.as_ref());
+                    if options.fail_fast && !outcome.status.is_success() && outcome.status != CaseStatus::NotRun {
+                        halting.halt(Stop::FailFast, false);
                     }
+                    on_event(Event::CaseFinished(Box::new(outcome)));
+                    show_progress_at.get_or_insert_with(|| Instant::now() + PROGRESS_INTERVAL);
+                }
             }
             () = tokio::time::sleep_until(show_progress_at.unwrap_or(far)), if show_progress_at.is_some() => {
                 show_progress_at = None;
@@ -170,7 +155,69 @@ pub async fn execute(
             }
         }
     }
-    stopped
+    halting.stopped
+}
+
+/// Stopping the run: no new attempt starts; those in flight get the grace period, or are
+/// aborted at once.
+struct Halting {
+    /// Cancelled: no new attempt starts.
+    stop: CancellationToken,
+    /// Cancelled: the attempts in flight are dropped.
+    abort: CancellationToken,
+    grace: Duration,
+    /// Why the run stopped, the first reason given.
+    stopped: Option<Stop>,
+    /// When the attempts in flight are aborted, once a stop with grace has come.
+    grace_end: Option<Instant>,
+}
+
+impl Halting {
+    fn halt(&mut self, why: Stop, now: bool) {
+        self.stop.cancel();
+        self.stopped.get_or_insert(why);
+        if now {
+            self.abort.cancel();
+        } else if self.grace_end.is_none() {
+            self.grace_end = Some(Instant::now() + self.grace);
+        }
+    }
+}
+
+/// The attempts of the cases not yet finished, gathered as they settle (in any order).
+#[derive(Default)]
+struct Settling(HashMap<usize, Progress>);
+
+impl Settling {
+    /// Add an attempt's end (`attempt` is `None` for one not run, or cut in flight when it
+    /// had `started`); the case's progress once every attempt of it has settled.
+    fn settle(
+        &mut self,
+        planned: Planned,
+        index: usize,
+        started: Option<Instant>,
+        attempt: Option<Attempt>,
+    ) -> Option<Progress> {
+        let entry = self.0.entry(index).or_insert_with(|| Progress {
+            planned,
+            attempts: Vec::with_capacity(planned.attempts as usize),
+            settled: 0,
+            started: None,
+            cut: 0,
+        });
+        entry.settled += 1;
+        entry.cut += u32::from(started.is_some() && attempt.is_none());
+        entry.started = match (entry.started, started) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        entry.attempts.extend(attempt);
+        if entry.settled == planned.attempts {
+            self.0.remove(&index)
+        } else {
+            None
+        }
+    }
 }
 
 /// A suite's name, file and flow, allocated once and shared by its outcomes.
