@@ -1,16 +1,21 @@
-//! `flowcheck compare` and `flowcheck gate`: run the same cases on a baseline and candidates
-//! (or read the baseline from an earlier JSON report), show what changed, and, for the gate,
-//! apply a policy and refuse a candidate that is worse.
+//! `flowcheck compare` and `flowcheck gate` on the command line: their arguments, reading the
+//! reports that give a side's results, running what no report gives, printing and writing the
+//! comparison, and the exit codes. What a comparison holds and how it is made is
+//! [`crate::compare`]'s.
 
 use super::execution::{ExecutionArgs, read_report};
 use super::run::report_error;
-use crate::compare::{self, CandidateComparison, Gate, Policy, Sample};
+use crate::compare::scope::{self, CaseName};
+use crate::compare::{self, CandidateComparison, Gate, Pinned, Policy, Sample, Scope};
+use crate::compare::{SideSamples, Sides};
 use crate::exit;
 use crate::report::comparison::{html, markdown, terminal};
+use crate::report::json::ReadReport;
 use crate::report::{Terminal, write_report};
 use crate::run::Stop;
 use crate::suite::Target;
 use crate::words::{agree, counted};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -108,12 +113,94 @@ fn parse_target(text: &str) -> Result<Target, u8> {
     })
 }
 
+/// What the arguments resolve to: the targets, what earlier reports give, and what is left to
+/// run.
+struct Resolved {
+    baseline: Target,
+    candidates: Vec<Target>,
+    /// The baseline's samples, read from `--baseline-report`.
+    earlier: Option<Vec<Sample>>,
+    /// The candidates' results, read from `--candidate-report`.
+    candidate_report: Option<ReadReport>,
+    /// What keeps the evidence from being a whole run, for the gate to refuse on.
+    incomplete: Vec<String>,
+    /// The targets to run: those no report gives.
+    targets: Vec<Target>,
+    /// An A/A comparison run here: the baseline is also a candidate (see [`compare::aa`]).
+    twice: bool,
+}
+
+impl Resolved {
+    fn sides(&self) -> Sides<'_> {
+        Sides {
+            baseline: self.baseline,
+            candidates: &self.candidates,
+        }
+    }
+}
+
 /// `policy_file`: where the gate's policy was read, which no report may overwrite.
 async fn compare_and_report(
     args: &CompareArgs,
     policy: Option<&Policy>,
     policy_file: Option<&Path>,
 ) -> Result<Compared, u8> {
+    let mut resolved = resolve_sides(args)?;
+    let execution = &args.execution;
+    // Loaded even when reports give both sides: the suites say which cases are selected and
+    // which name their own targets, for reports as for a run.
+    let suites = execution.load()?;
+    let pinned = Pinned::of(&suites);
+    // With nothing to run, the suites' selection says which cases the reports give; a run
+    // says so itself (its pinned cases left out, its shard), below.
+    let selected = match resolved.targets.is_empty() {
+        true => Some(scope::planned_cases(
+            &suites,
+            &execution.plan_by_case(&suites)?.0,
+        )),
+        false => None,
+    };
+    check_outputs(args, policy_file, &suites)?;
+    let mut progress = Terminal::progress_only();
+    let live = if resolved.targets.is_empty() {
+        Live::default()
+    } else {
+        run_live(execution, suites, &resolved, &mut progress).await?
+    };
+    // What ran is what is compared, for a report's side too.
+    let scope = Scope::new(selected.unwrap_or(live.planned), pinned);
+    if let Some(stop) = &live.stop {
+        let cause = format!("the run stopped before its end: {}", stop.cause());
+        resolved.incomplete.push(cause);
+    }
+    let samples = gather_samples(&mut resolved, live.samples);
+    let alpha = policy.map(|p| p.alpha).unwrap_or(0.05);
+    let comparisons = compare_candidates(args, &resolved, &samples, &scope, alpha, &mut progress);
+    let gates: Vec<Gate> = match policy {
+        Some(policy) => comparisons
+            .iter()
+            .map(|c| compare::gate(policy, c, &resolved.incomplete))
+            .collect(),
+        None => Vec::new(),
+    };
+    for comparison in &comparisons {
+        progress.line(terminal::render(comparison).trim_end());
+    }
+    for gate in &gates {
+        progress.line(terminal::render_gate(gate, &resolved.baseline.to_string()).trim_end());
+    }
+    let report_failed = write_outputs(args, &comparisons, &gates, &mut progress);
+    Ok(Compared {
+        gates,
+        stop: live.stop,
+        errored_only: live.errored_only,
+        report_failed,
+    })
+}
+
+/// The baseline and candidates, the reports that give either side's results, and what is left
+/// to run.
+fn resolve_sides(args: &CompareArgs) -> Result<Resolved, u8> {
     let baseline = parse_target(&args.baseline)?;
     let mut candidates = Vec::new();
     for text in &args.candidates {
@@ -122,30 +209,19 @@ async fn compare_and_report(
             candidates.push(target);
         }
     }
+    let mut incomplete: Vec<String> = Vec::new();
     let earlier = match &args.baseline_report {
-        Some(path) => Some(baseline_samples(path, &baseline.to_string())?),
+        Some(path) => {
+            let (samples, report) = baseline_samples(path, baseline)?;
+            incomplete.extend(report_gaps(path, &report));
+            Some(samples)
+        }
         None => None,
     };
-    // What keeps the evidence from being a whole run, for the gate to refuse on.
-    let mut incomplete: Vec<String> = Vec::new();
-    if let Some((_, report)) = &earlier {
-        incomplete.extend(report_gaps(args.baseline_report.as_deref(), report));
-    }
-    let earlier = earlier.map(|(samples, _)| samples);
-
-    let execution = &args.execution;
-    let baseline_label = baseline.to_string();
-    let earlier_candidates = match &args.candidate_report {
+    let candidate_report = match &args.candidate_report {
         Some(path) => {
-            let report = read_report(path)?;
-            for candidate in &candidates {
-                let label = candidate.to_string();
-                if !report.cases.iter().any(|c| c.target == label) {
-                    crate::errln!("error: {} holds no results for {label}", path.display());
-                    return Err(exit::USAGE);
-                }
-            }
-            incomplete.extend(report_gaps(Some(path), &report));
+            let report = candidate_report(path, &candidates)?;
+            incomplete.extend(report_gaps(path, &report));
             Some(report)
         }
         None => None,
@@ -157,8 +233,8 @@ async fn compare_and_report(
     if earlier.is_none() {
         targets.push(baseline);
     }
-    let twice = earlier.is_none() && earlier_candidates.is_none() && candidates.contains(&baseline);
-    if earlier_candidates.is_none() {
+    let twice = earlier.is_none() && candidate_report.is_none() && candidates.contains(&baseline);
+    if candidate_report.is_none() {
         targets.extend(
             candidates
                 .iter()
@@ -166,16 +242,23 @@ async fn compare_and_report(
                 .filter(|c| *c != baseline || earlier.is_some()),
         );
     }
-    // Loaded even when reports give both sides: the suites say which cases are selected and
-    // which name their own targets, for reports as for a run.
-    let suites = execution.load()?;
-    let pinned = pinned_targets(&suites);
-    // With nothing to run, the suites' selection says which cases the reports give; a run
-    // says so itself (its pinned cases left out, its shard), below.
-    let selected = match targets.is_empty() {
-        true => Some(planned_cases(&suites, &execution.plan_by_case(&suites)?.0)),
-        false => None,
-    };
+    Ok(Resolved {
+        baseline,
+        candidates,
+        earlier,
+        candidate_report,
+        incomplete,
+        targets,
+        twice,
+    })
+}
+
+/// Refuse outputs that would overwrite what the command reads.
+fn check_outputs(
+    args: &CompareArgs,
+    policy_file: Option<&Path>,
+    suites: &[crate::suite::Suite],
+) -> Result<(), u8> {
     let inputs: Vec<(&str, &Path)> = [
         ("--baseline-report", args.baseline_report.as_deref()),
         ("--candidate-report", args.candidate_report.as_deref()),
@@ -184,73 +267,44 @@ async fn compare_and_report(
     .into_iter()
     .filter_map(|(what, path)| Some((what, path?)))
     .collect();
-    execution.check_outputs(
+    args.execution.check_outputs(
         &[
             ("Markdown comparison", args.markdown.as_deref()),
             ("JSON comparison", args.json.as_deref()),
             ("HTML comparison", args.html.as_deref()),
         ],
-        &suites,
+        suites,
         &inputs,
-    )?;
-    let mut progress = Terminal::progress_only();
-    let mut live = if targets.is_empty() {
-        Live::default()
-    } else {
-        let compared = Sides {
-            baseline,
-            candidates: &candidates,
-        };
-        run_live(execution, suites, &targets, compared, twice, &mut progress).await?
-    };
-    let (stop, errored_only) = (live.stop.clone(), live.errored_only);
-    // What ran is what is compared, for a report's side too.
-    let scope = Scope {
-        selected: selected.unwrap_or_else(|| std::mem::take(&mut live.planned)),
-        pinned,
-    };
-    if let Some(stop) = &stop {
-        incomplete.push(format!("the run stopped before its end: {}", stop.cause()));
+    )
+}
+
+/// Each side's samples: a report's where one was given, else the live run's.
+fn gather_samples(resolved: &mut Resolved, live: SideSamples) -> SideSamples {
+    SideSamples {
+        baseline: resolved.earlier.take().unwrap_or(live.baseline),
+        // A candidate report gives the candidates' samples; the live run, only the baseline's.
+        candidates: match &resolved.candidate_report {
+            Some(report) => compare::sides::samples_of(&report.cases, &resolved.candidates),
+            None => live.candidates,
+        },
     }
-    let baseline_samples: Vec<Sample> = match earlier {
-        Some(samples) => samples,
-        None => live
-            .samples
-            .iter()
-            .filter(|s| s.target == baseline_label)
-            .cloned()
-            .collect(),
-    };
-    // A candidate report gives the candidates' samples; the live run, only the baseline's.
-    let mut samples = match (&earlier_candidates, twice) {
-        (Some(_), _) => Vec::new(),
-        (None, true) => live.again,
-        (None, false) => live.samples,
-    };
-    if let Some(report) = &earlier_candidates {
-        let wanted: Vec<String> = candidates.iter().map(|c| c.to_string()).collect();
-        samples.extend(
-            report
-                .cases
-                .iter()
-                .filter(|c| wanted.contains(&c.target))
-                .map(Sample::from_outcome),
-        );
-    }
-    let alpha = policy.map(|p| p.alpha).unwrap_or(0.05);
+}
+
+/// Compare the baseline with each candidate over the cases `scope` holds, with a note naming
+/// the cases one side lacks.
+fn compare_candidates(
+    args: &CompareArgs,
+    resolved: &Resolved,
+    samples: &SideSamples,
+    scope: &Scope,
+    alpha: f64,
+    progress: &mut Terminal,
+) -> Vec<CandidateComparison> {
+    let baseline_label = resolved.baseline.to_string();
     let mut comparisons: Vec<CandidateComparison> = Vec::new();
-    for candidate in &candidates {
+    for candidate in &resolved.candidates {
         let label = candidate.to_string();
-        // The cases of this comparison: selected, and not naming targets that leave out
-        // either side (a case about v1 and v2 is compared when v2 is, not when v3 is).
-        let kept = |s: &&Sample| scope.compares(s, baseline, *candidate);
-        let base: Vec<Sample> = baseline_samples.iter().filter(kept).cloned().collect();
-        let cand: Vec<Sample> = samples
-            .iter()
-            .filter(|s| s.target == label)
-            .filter(kept)
-            .cloned()
-            .collect();
+        let (base, cand) = samples.compared(scope, resolved.baseline, *candidate);
         let no_baseline = absent(&cand, &base);
         if !no_baseline.is_empty() {
             progress.line(&lacking_note(
@@ -274,24 +328,20 @@ async fn compare_and_report(
             alpha,
         ));
     }
-    let gates: Vec<Gate> = match policy {
-        Some(policy) => comparisons
-            .iter()
-            .map(|c| compare::gate(policy, c, &incomplete))
-            .collect(),
-        None => Vec::new(),
-    };
+    comparisons
+}
 
-    for comparison in &comparisons {
-        progress.line(terminal::render(comparison).trim_end());
-    }
-    for gate in &gates {
-        progress.line(terminal::render_gate(gate, &baseline_label).trim_end());
-    }
-
+/// Write the comparison where asked (the job summary on GitHub, `--markdown`, `--html`,
+/// `--json`); whether an output could not be written.
+fn write_outputs(
+    args: &CompareArgs,
+    comparisons: &[CandidateComparison],
+    gates: &[Gate],
+    progress: &mut Terminal,
+) -> bool {
     let mut report_failed = false;
     if crate::report::ci::on_github() {
-        let summary = markdown::render(&comparisons, &gates);
+        let summary = markdown::render(comparisons, gates);
         report_failed |= report_error(
             "job summary",
             crate::report::ci::append_step_summary(&summary),
@@ -300,13 +350,13 @@ async fn compare_and_report(
     if let Some(path) = &args.markdown {
         report_failed |= report_error(
             "Markdown",
-            write_report(path, &markdown::render(&comparisons, &gates)),
+            write_report(path, &markdown::render(comparisons, gates)),
         );
     }
     if let Some(path) = &args.html {
         report_failed |= report_error(
             "HTML",
-            write_report(path, &html::render(&comparisons, &gates)),
+            write_report(path, &html::render(comparisons, gates)),
         );
     }
     if let Some(path) = &args.json {
@@ -316,13 +366,8 @@ async fn compare_and_report(
         .map_err(|err| err.to_string());
         report_failed |= report_error("JSON", json.and_then(|text| write_report(path, &text)));
     }
-    report_failed |= super::run::output_error(&mut progress);
-    Ok(Compared {
-        gates,
-        stop,
-        errored_only,
-        report_failed,
-    })
+    report_failed |= super::run::output_error(progress);
+    report_failed
 }
 
 /// The cases of `samples` that `other` has no sample of, as `suite › case`.
@@ -349,113 +394,27 @@ fn lacking_note(cases: &[String], what: &str) -> String {
     )
 }
 
-/// Which cases a comparison holds: those the selection (`--filter`, `--tag`, `--shard`,
-/// `--only-failed`) keeps, each compared only between targets it names when it names its own.
-/// Applied to reports as to a run.
-struct Scope {
-    /// The selected cases (suite, case): of the run when one ran, else of the suites.
-    selected: std::collections::HashSet<(String, String)>,
-    /// The targets of each case that names its own.
-    pinned: std::collections::HashMap<(String, String), Vec<Target>>,
-}
-
-/// The targets of each case that names its own.
-fn pinned_targets(
-    suites: &[crate::suite::Suite],
-) -> std::collections::HashMap<(String, String), Vec<Target>> {
-    suites
-        .iter()
-        .flat_map(|suite| {
-            suite.cases.iter().filter(|case| case.pinned).map(|case| {
-                (
-                    (suite.name.to_string(), case.name.clone()),
-                    case.targets.clone(),
-                )
-            })
-        })
-        .collect()
-}
-
-impl Scope {
-    fn compares(&self, sample: &Sample, baseline: Target, candidate: Target) -> bool {
-        let key = (sample.suite.clone(), sample.case.clone());
-        self.selected.contains(&key)
-            && self
-                .pinned
-                .get(&key)
-                .is_none_or(|targets| targets.contains(&baseline) && targets.contains(&candidate))
-    }
-}
-
-/// The cases (suite, case) a plan holds.
-fn planned_cases(
-    suites: &[crate::suite::Suite],
-    plan: &[crate::run::Planned],
-) -> std::collections::HashSet<(String, String)> {
-    plan.iter()
-        .filter_map(|planned| {
-            let suite = suites.get(planned.key.suite)?;
-            let case = suite.cases.get(planned.key.case)?;
-            Some((suite.name.to_string(), case.name.clone()))
-        })
-        .collect()
-}
-
-/// The targets compared: the baseline and every candidate.
-#[derive(Clone, Copy)]
-struct Sides<'a> {
-    baseline: Target,
-    candidates: &'a [Target],
-}
-
 /// What a live run of the comparison produced.
 #[derive(Default)]
 struct Live {
-    samples: Vec<Sample>,
-    /// With an A/A comparison only: every sample, with the baseline's other half of attempts
-    /// as its candidate's.
-    again: Vec<Sample>,
+    samples: SideSamples,
     stop: Option<Stop>,
     errored_only: bool,
-    /// The cases the run planned (suite, case).
-    planned: std::collections::HashSet<(String, String)>,
+    /// The cases the run planned.
+    planned: HashSet<CaseName>,
 }
 
-/// Run the selected cases on `targets`; with `twice`, the baseline's cases run twice as often
-/// and their attempts are dealt at random to a baseline and a candidate sample.
+/// Run the selected cases on the targets no report gives; in an A/A comparison, the
+/// baseline's cases run twice as often and their attempts are dealt at random to a baseline
+/// and a candidate sample.
 async fn run_live(
     execution: &ExecutionArgs,
     mut suites: Vec<crate::suite::Suite>,
-    targets: &[Target],
-    compared: Sides<'_>,
-    twice: bool,
+    resolved: &Resolved,
     progress: &mut Terminal,
 ) -> Result<Live, u8> {
-    let baseline = compared.baseline;
-    // A case that names its own targets is about those versions: run on others it would
-    // fail by design and count against both sides. It runs on the compared targets it names,
-    // and is compared where it names both sides; one that names the baseline and no
-    // candidate is left out.
-    let mut pinned: Vec<String> = Vec::new();
-    for suite in &mut suites {
-        suite.cases.retain(|case| {
-            let kept = !case.pinned
-                || (case.targets.contains(&baseline)
-                    && compared.candidates.iter().any(|c| case.targets.contains(c)));
-            if !kept {
-                pinned.push(format!("{} › {}", suite.name, case.name));
-            }
-            kept
-        });
-        for case in &mut suite.cases {
-            case.targets = targets
-                .iter()
-                .copied()
-                .filter(|t| !case.pinned || case.targets.contains(t))
-                .collect();
-        }
-        suite.cases.retain(|case| !case.targets.is_empty());
-    }
+    let baseline = resolved.baseline;
+    let pinned = scope::fit_suites(&mut suites, resolved.sides(), &resolved.targets);
     let (mut plan, _) = execution.plan_by_case(&suites)?;
     // Said once the selection is known to hold something: `--filter zzz` just says nothing
     // matches.
@@ -469,14 +428,11 @@ async fn run_live(
             pinned.join("; ")
         ));
     }
-    if twice {
+    if resolved.twice {
         progress.line(&format!(
             "note: {baseline} is both the baseline and a candidate: each case runs twice as often, its attempts dealt to the two sides at random"
         ));
-        for planned in plan.iter_mut().filter(|p| p.target == baseline) {
-            planned.attempts = planned.attempts.saturating_mul(2);
-            planned.pass_if = planned.pass_if.saturating_mul(2);
-        }
+        compare::aa::run_twice(&mut plan, baseline);
     }
     let snapshots = crate::snapshot::Policy {
         update: false,
@@ -487,58 +443,17 @@ async fn run_live(
     let executed = execution
         .execute(&suites, &plan, &options, progress)
         .await?;
-    let label = baseline.to_string();
-    let mut live = Live {
-        planned: planned_cases(&suites, &plan),
+    Ok(Live {
+        samples: SideSamples::of_run(&executed.outcomes, baseline, resolved.twice),
+        planned: scope::planned_cases(&suites, &plan),
         stop: executed.stop,
         errored_only: executed.totals.errored_only(),
-        ..Live::default()
-    };
-    for outcome in &executed.outcomes {
-        if twice && outcome.target == label {
-            let (first, second) = dealt(outcome);
-            live.samples.push(Sample::from_outcome(&first));
-            live.again.push(Sample::from_outcome(&second));
-        } else {
-            let sample = Sample::from_outcome(outcome);
-            if twice {
-                live.again.push(sample.clone());
-            }
-            live.samples.push(sample);
-        }
-    }
-    Ok(live)
-}
-
-/// A case's attempts dealt at random to two sides, half each (a shuffle seeded by the case, so
-/// a comparison is reproducible), each needing half the passes. Dealing in turn made any
-/// behaviour of period two (every other call failing) a difference between the sides.
-fn dealt(outcome: &crate::run::CaseOutcome) -> (crate::run::CaseOutcome, crate::run::CaseOutcome) {
-    let mut order: Vec<usize> = (0..outcome.attempts.len()).collect();
-    let seed = crate::stable_hash::hash_str(&format!("{} › {}", outcome.suite, outcome.case));
-    fastrand::Rng::with_seed(seed).shuffle(&mut order);
-    let (first, second) = order.split_at(order.len().div_ceil(2));
-    let side = |picked: &[usize]| {
-        let mut half = outcome.clone();
-        let mut picked = picked.to_vec();
-        picked.sort_unstable();
-        half.attempts = picked
-            .iter()
-            .filter_map(|i| outcome.attempts.get(*i).cloned())
-            .collect();
-        half.pass_if = outcome.pass_if.div_ceil(2);
-        half.status = crate::run::CaseOutcome::status_of(&half.attempts, half.pass_if);
-        half
-    };
-    (side(first), side(second))
+    })
 }
 
 /// Why a report is not a whole run: it stopped early, or it is one shard of its run.
-fn report_gaps(
-    path: Option<&std::path::Path>,
-    report: &crate::report::json::ReadReport,
-) -> Vec<String> {
-    let shown = path.map(|p| p.display().to_string()).unwrap_or_default();
+fn report_gaps(path: &Path, report: &ReadReport) -> Vec<String> {
+    let shown = path.display().to_string();
     let mut gaps = Vec::new();
     if let Some(stopped) = &report.stopped {
         gaps.push(format!(
@@ -555,20 +470,25 @@ fn report_gaps(
 }
 
 /// The baseline's samples from an earlier JSON report, and the report.
-fn baseline_samples(
-    path: &std::path::Path,
-    baseline: &str,
-) -> Result<(Vec<Sample>, crate::report::json::ReadReport), u8> {
+fn baseline_samples(path: &Path, baseline: Target) -> Result<(Vec<Sample>, ReadReport), u8> {
     let report = read_report(path)?;
-    let samples: Vec<Sample> = report
-        .cases
-        .iter()
-        .filter(|c| c.target == baseline)
-        .map(Sample::from_outcome)
-        .collect();
+    let samples = compare::sides::samples_of(&report.cases, &[baseline]);
     if samples.is_empty() {
         crate::errln!("error: {} holds no results for {baseline}", path.display());
         return Err(exit::USAGE);
     }
     Ok((samples, report))
+}
+
+/// The candidates' results from a JSON report, which must hold some of every candidate.
+fn candidate_report(path: &Path, candidates: &[Target]) -> Result<ReadReport, u8> {
+    let report = read_report(path)?;
+    for candidate in candidates {
+        let label = candidate.to_string();
+        if !report.cases.iter().any(|c| c.target == label) {
+            crate::errln!("error: {} holds no results for {label}", path.display());
+            return Err(exit::USAGE);
+        }
+    }
+    Ok(report)
 }

@@ -8,6 +8,8 @@ use super::stats::{
 };
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -291,11 +293,40 @@ pub fn compare(
     candidate: &[Sample],
     alpha: f64,
 ) -> CandidateComparison {
-    // Indexed by (suite, case): a large comparison pairs its cases in linear time.
+    let owned = pair_samples(baseline_target, candidate_target, baseline, candidate);
+    let pairs: Vec<(&Sample, &Sample)> = owned.iter().map(|(b, c)| (&**b, &**c)).collect();
+    let tests = significance(&pairs, alpha);
+    let cases: Vec<CaseComparison> = pairs
+        .iter()
+        .zip(&tests)
+        .map(|(&(b, c), test)| {
+            case_comparison(b, c, test, baseline_target == candidate_target, alpha)
+        })
+        .collect();
+    let (suites, overall) = summaries(baseline_target, candidate_target, &pairs, &cases);
+    CandidateComparison {
+        baseline: baseline_target.to_owned(),
+        candidate: candidate_target.to_owned(),
+        cases,
+        suites,
+        overall,
+    }
+}
+
+/// Each candidate sample with the baseline's of its case (by suite and case name), in the
+/// candidate's order, then the baseline's cases the candidate lacks; the side a case lacks is
+/// [`Sample::missing`]. Indexed by (suite, case): a large comparison pairs its cases in linear
+/// time.
+fn pair_samples<'a>(
+    baseline_target: &str,
+    candidate_target: &str,
+    baseline: &'a [Sample],
+    candidate: &'a [Sample],
+) -> Vec<(Cow<'a, Sample>, Cow<'a, Sample>)> {
     fn key(s: &Sample) -> (&str, &str) {
         (s.suite.as_str(), s.case.as_str())
     }
-    fn by_key(samples: &[Sample]) -> std::collections::HashMap<(&str, &str), usize> {
+    fn by_key(samples: &[Sample]) -> HashMap<(&str, &str), usize> {
         samples
             .iter()
             .enumerate()
@@ -303,37 +334,42 @@ pub fn compare(
             .collect()
     }
     let (baseline_at, candidate_at) = (by_key(baseline), by_key(candidate));
-    // The side a case lacks, in the order its cases are paired below.
-    let no_baseline: Vec<Sample> = candidate
-        .iter()
-        .filter(|c| !baseline_at.contains_key(&key(c)))
-        .map(|c| Sample::missing(c, baseline_target))
-        .collect();
-    let no_candidate: Vec<Sample> = baseline
-        .iter()
-        .filter(|b| !candidate_at.contains_key(&key(b)))
-        .map(|b| Sample::missing(b, candidate_target))
-        .collect();
-    let (mut lacking_baseline, mut lacking_candidate) = (no_baseline.iter(), no_candidate.iter());
-    let mut pairs: Vec<(&Sample, &Sample)> = Vec::new();
+    let mut pairs = Vec::with_capacity(candidate.len());
     for c in candidate {
-        let b = match baseline_at.get(&key(c)) {
-            Some(&i) => baseline.get(i),
-            None => lacking_baseline.next(),
+        let b = match baseline_at.get(&key(c)).and_then(|&i| baseline.get(i)) {
+            Some(b) => Cow::Borrowed(b),
+            None => Cow::Owned(Sample::missing(c, baseline_target)),
         };
-        pairs.extend(b.map(|b| (b, c)));
+        pairs.push((b, Cow::Borrowed(c)));
     }
     for b in baseline
         .iter()
         .filter(|b| !candidate_at.contains_key(&key(b)))
     {
-        pairs.extend(lacking_candidate.next().map(|c| (b, c)));
+        pairs.push((
+            Cow::Borrowed(b),
+            Cow::Owned(Sample::missing(b, candidate_target)),
+        ));
     }
+    pairs
+}
+
+/// A case's significance: Fisher's exact p-value and its Holm-adjusted value, both none for a
+/// case run once a side.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Significance {
+    p_value: Option<f64>,
+    adjusted_p: Option<f64>,
+}
+
+/// The significance of each pair's change. Only repeated cases measure noise. They share the
+/// Holm adjustment, except those whose repeats could not show a difference whatever the
+/// answers (50/50 against 50/50: no table with these totals is unlikely enough); Tarone's rule
+/// leaves them out, which is valid since whether a case can reach significance depends on its
+/// totals alone.
+fn significance(pairs: &[(&Sample, &Sample)], alpha: f64) -> Vec<Significance> {
     let repeated = |(b, c): &(&Sample, &Sample)| b.judged() > 1 || c.judged() > 1;
-    // Only repeated cases measure noise. They share the Holm adjustment, except those whose
-    // repeats could not show a difference whatever the answers (50/50 against 50/50: no
-    // table with these totals is unlikely enough); Tarone's rule leaves them out, which is
-    // valid since whether a case can reach significance depends on its totals alone.
+    // Each repeated case's (Fisher p, least p its totals allow).
     let tests: Vec<Option<(f64, f64)>> = pairs
         .iter()
         .map(|pair| {
@@ -357,60 +393,78 @@ pub fn compare(
         .map(|t| t.0)
         .collect();
     let mut adjusted = holm(&family).into_iter();
-    let p_values: Vec<Option<f64>> = tests.iter().map(|t| t.map(|t| t.0)).collect();
-    let adjusted: Vec<Option<f64>> = tests
+    tests
         .iter()
-        .map(|t| match t {
-            Some((_, least)) if *least < testable => adjusted.next(),
-            // Outside the family: it could never be significant.
-            Some(_) => Some(1.0),
-            None => None,
+        .map(|t| Significance {
+            p_value: t.map(|t| t.0),
+            adjusted_p: match t {
+                Some((_, least)) if *least < testable => adjusted.next(),
+                // Outside the family: it could never be significant.
+                Some(_) => Some(1.0),
+                None => None,
+            },
         })
-        .collect();
-    let cases: Vec<CaseComparison> = pairs
-        .iter()
-        .zip(p_values.iter().zip(&adjusted))
-        .map(|(pair, (p, adjusted_p))| {
-            let (b, c) = *pair;
-            let class = classify(b, c);
-            let flipped = matches!(class, Class::Fixed | Class::Regressed);
-            let (baseline_side, candidate_side) = (Side::of(b), Side::of(c));
-            // Without a measure of noise (one run a side, or repeats that all agree on both
-            // sides: 4/4 → 0/4) a flip counts as it is; with mixed repeats, only beyond
-            // noise. An A/A comparison (one target on both sides) has its measure of noise
-            // in the two samples of one version: there a flip counts only beyond it.
-            let no_noise_measure = baseline_target != candidate_target
-                && (adjusted_p.is_none()
-                    || (baseline_side.unanimous() && candidate_side.unanimous()));
-            CaseComparison {
-                suite: c.suite.clone(),
-                case: c.case.clone(),
-                file: c.file.clone(),
-                line: c.line,
-                tags: c.tags.clone(),
-                baseline: baseline_side,
-                candidate: candidate_side,
-                class,
-                p_value: *p,
-                adjusted_p: *adjusted_p,
-                significant: flipped && (adjusted_p.is_some_and(|p| p < alpha) || no_noise_measure),
-                pass_rate_moved: match adjusted_p {
-                    Some(p) if !flipped && *p < alpha => {
-                        let rate = |s: &Sample| s.passes as f64 / s.judged().max(1) as f64;
-                        Some(if rate(c) < rate(b) { "down" } else { "up" })
-                    }
-                    _ => None,
-                },
-                outputs_differ: match (&b.output, &c.output) {
-                    (Some(x), Some(y)) => !crate::check::predicate::json_equal(x, y),
-                    (None, None) => false,
-                    _ => true,
-                },
+        .collect()
+}
+
+/// One case compared: its class, sides, and whether its change is beyond noise. `same_target`:
+/// an A/A comparison (one target on both sides).
+fn case_comparison(
+    b: &Sample,
+    c: &Sample,
+    test: &Significance,
+    same_target: bool,
+    alpha: f64,
+) -> CaseComparison {
+    let Significance {
+        p_value,
+        adjusted_p,
+    } = *test;
+    let class = classify(b, c);
+    let flipped = matches!(class, Class::Fixed | Class::Regressed);
+    let (baseline_side, candidate_side) = (Side::of(b), Side::of(c));
+    // Without a measure of noise (one run a side, or repeats that all agree on both
+    // sides: 4/4 → 0/4) a flip counts as it is; with mixed repeats, only beyond
+    // noise. An A/A comparison (one target on both sides) has its measure of noise
+    // in the two samples of one version: there a flip counts only beyond it.
+    let no_noise_measure = !same_target
+        && (adjusted_p.is_none() || (baseline_side.unanimous() && candidate_side.unanimous()));
+    CaseComparison {
+        suite: c.suite.clone(),
+        case: c.case.clone(),
+        file: c.file.clone(),
+        line: c.line,
+        tags: c.tags.clone(),
+        baseline: baseline_side,
+        candidate: candidate_side,
+        class,
+        p_value,
+        adjusted_p,
+        significant: flipped && (adjusted_p.is_some_and(|p| p < alpha) || no_noise_measure),
+        pass_rate_moved: match adjusted_p {
+            Some(p) if !flipped && p < alpha => {
+                let rate = |s: &Sample| s.passes as f64 / s.judged().max(1) as f64;
+                Some(if rate(c) < rate(b) { "down" } else { "up" })
             }
-        })
-        .collect();
+            _ => None,
+        },
+        outputs_differ: match (&b.output, &c.output) {
+            (Some(x), Some(y)) => !crate::check::predicate::json_equal(x, y),
+            (None, None) => false,
+            _ => true,
+        },
+    }
+}
+
+/// Each suite's summary, in the order its cases come, and the whole comparison's.
+fn summaries(
+    baseline_target: &str,
+    candidate_target: &str,
+    pairs: &[(&Sample, &Sample)],
+    cases: &[CaseComparison],
+) -> (Vec<Summary>, Summary) {
     let mut suite_names: Vec<&str> = Vec::new();
-    for case in &cases {
+    for case in cases {
         if !suite_names.contains(&case.suite.as_str()) {
             suite_names.push(&case.suite);
         }
@@ -431,14 +485,7 @@ pub fn compare(
         .iter()
         .map(|name| summarise(name, &|s| s == *name))
         .collect();
-    let overall = summarise("all suites", &|_| true);
-    CandidateComparison {
-        baseline: baseline_target.to_owned(),
-        candidate: candidate_target.to_owned(),
-        cases,
-        suites,
-        overall,
-    }
+    (suites, summarise("all suites", &|_| true))
 }
 
 fn classify(baseline: &Sample, candidate: &Sample) -> Class {

@@ -1,0 +1,87 @@
+//! The two sides of a comparison: the targets compared ([`Sides`]) and their samples
+//! ([`SideSamples`]), assembled from a live run (with an A/A split) or from reports.
+
+use super::aa;
+use super::sample::Sample;
+use super::scope::Scope;
+use crate::run::CaseOutcome;
+use crate::suite::Target;
+
+/// The targets compared: the baseline and every candidate.
+#[derive(Debug, Clone, Copy)]
+pub struct Sides<'a> {
+    pub baseline: Target,
+    pub candidates: &'a [Target],
+}
+
+/// Each side's samples: the baseline's, and every candidate's (told apart by their target).
+#[derive(Debug, Clone, Default)]
+pub struct SideSamples {
+    pub baseline: Vec<Sample>,
+    pub candidates: Vec<Sample>,
+}
+
+impl SideSamples {
+    /// The samples of a live run. With `aa` (the baseline is also a candidate, its cases run
+    /// twice as often), each baseline case's attempts are dealt to the two sides
+    /// ([`aa::dealt`]).
+    pub fn of_run(outcomes: &[CaseOutcome], baseline: Target, aa: bool) -> SideSamples {
+        let label = baseline.to_string();
+        let mut samples: Vec<Sample> = Vec::new();
+        // With an A/A comparison only: every sample, with the baseline's other half of
+        // attempts as its candidate's.
+        let mut again: Vec<Sample> = Vec::new();
+        for outcome in outcomes {
+            if aa && outcome.target == label {
+                let (first, second) = aa::dealt(outcome);
+                samples.push(Sample::from_outcome(&first));
+                again.push(Sample::from_outcome(&second));
+            } else {
+                let sample = Sample::from_outcome(outcome);
+                if aa {
+                    again.push(sample.clone());
+                }
+                samples.push(sample);
+            }
+        }
+        SideSamples {
+            baseline: samples
+                .iter()
+                .filter(|s| s.target == label)
+                .cloned()
+                .collect(),
+            candidates: if aa { again } else { samples },
+        }
+    }
+
+    /// The samples of the comparison of `baseline` with `candidate`: the baseline's and that
+    /// candidate's, of the cases `scope` holds for these two.
+    pub fn compared(
+        &self,
+        scope: &Scope,
+        baseline: Target,
+        candidate: Target,
+    ) -> (Vec<Sample>, Vec<Sample>) {
+        let label = candidate.to_string();
+        let kept = |s: &&Sample| scope.compares(s, baseline, candidate);
+        let base: Vec<Sample> = self.baseline.iter().filter(kept).cloned().collect();
+        let cand: Vec<Sample> = self
+            .candidates
+            .iter()
+            .filter(|s| s.target == label)
+            .filter(kept)
+            .cloned()
+            .collect();
+        (base, cand)
+    }
+}
+
+/// The samples of `outcomes` (a report's) on any of `targets`.
+pub fn samples_of(outcomes: &[CaseOutcome], targets: &[Target]) -> Vec<Sample> {
+    let wanted: Vec<String> = targets.iter().map(|t| t.to_string()).collect();
+    outcomes
+        .iter()
+        .filter(|c| wanted.contains(&c.target))
+        .map(Sample::from_outcome)
+        .collect()
+}
