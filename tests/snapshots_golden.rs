@@ -58,20 +58,10 @@ impl Project {
     }
 
     fn snapshots(&self, verb: &str, stdin: &str) -> Run {
-        let mut child = flowcheck()
-            .args(["snapshots", verb, &self.dir.path().display().to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starts");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("answers written");
-        Run::from(child.wait_with_output().expect("exits"))
+        answered(
+            flowcheck().args(["snapshots", verb, &self.dir.path().display().to_string()]),
+            stdin,
+        )
     }
 
     /// Pretend the flow used to answer differently: edit the accepted category.
@@ -83,6 +73,23 @@ impl Project {
         assert_ne!(text, edited, "nothing to tamper with in\n{text}");
         std::fs::write(self.golden(target), edited.as_bytes()).expect("edited");
     }
+}
+
+/// Run `command` with `stdin` as its answers.
+fn answered(command: &mut std::process::Command, stdin: &str) -> Run {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("answers written");
+    Run::from(child.wait_with_output().expect("exits"))
 }
 
 fn exists(path: &Path) -> bool {
@@ -295,21 +302,10 @@ fn a_suite_named_by_its_bare_file_name_finds_its_pending_snapshots() {
     assert_eq!(project.run(&[], false).code, 0);
     project.tamper("production");
     let in_folder = |args: &[&str], stdin: &str| {
-        let mut child = flowcheck()
-            .current_dir(project.dir.path())
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starts");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("answers written");
-        Run::from(child.wait_with_output().expect("exits"))
+        answered(
+            flowcheck().current_dir(project.dir.path()).args(args),
+            stdin,
+        )
     };
     let failed = in_folder(&["run", "golden.yaml", "--embedded", "--jobs", "1"], "");
     assert_eq!(failed.code, 1, "{}", failed.all());
