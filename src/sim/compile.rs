@@ -6,9 +6,12 @@ use crate::sim::blocks::json_map::JsonMap;
 use crate::sim::blocks::llm::{CaseChange, Decision, Llm, LlmOutput, PromptRule, Rule};
 use crate::sim::blocks::transform::Transform;
 use crate::sim::blocks::{Block, BlockKind, KINDS};
-use crate::sim::definition::{RawBlock, RawFaults, RawFlow, RawLatency, RawSchedule, RawVersion};
+use crate::sim::definition::{
+    RawBlock, RawFaults, RawFlow, RawLatency, RawRule, RawSchedule, RawVersion,
+};
 use crate::sim::faults::{FailFault, Faults, HttpFault, HttpFaultKind, Schedule};
 use crate::sim::latency::Latency;
+use crate::sim::llm_models::LlmModel;
 use crate::sim::model::{Flow, Knobs, Version};
 use crate::sim::template::{Allowed, Template, TemplateValue};
 use crate::sim::{llm_models, seed, slug};
@@ -373,6 +376,30 @@ fn default_input(kind: &str, previous: Option<&String>) -> TemplateValue {
 }
 
 fn llm(raw: &RawBlock, earlier: &[String]) -> Checked<Llm> {
+    let steps = Allowed {
+        steps: earlier,
+        llm_output: false,
+    };
+    let with_decision = Allowed {
+        steps: earlier,
+        llm_output: true,
+    };
+    let model = llm_model(raw)?;
+    let prompt = match &raw.prompt {
+        Some(prompt) => template(prompt, &steps)?,
+        None => Template::literal(""),
+    };
+    Ok(Llm {
+        model,
+        prompt,
+        decide: decisions(raw, &steps)?,
+        output: llm_output(raw, &with_decision)?,
+        prompt_rules: prompt_rules(raw)?,
+    })
+}
+
+/// `model:`, required, one of `llm_models`.
+fn llm_model(raw: &RawBlock) -> Checked<&'static LlmModel> {
     let Some(model_name) = &raw.model else {
         return problem(&raw.kind.referenced, "an `llm` block needs `model`");
     };
@@ -387,40 +414,18 @@ fn llm(raw: &RawBlock, earlier: &[String]) -> Checked<Llm> {
             ),
         );
     };
-    let steps = Allowed {
-        steps: earlier,
-        llm_output: false,
-    };
-    let with_decision = Allowed {
-        steps: earlier,
-        llm_output: true,
-    };
-    let prompt = match &raw.prompt {
-        Some(prompt) => template(prompt, &steps)?,
-        None => Template::literal(""),
-    };
+    Ok(model)
+}
+
+/// `decide:`: groups of rules whose `set` (and `otherwise`) must be mappings.
+fn decisions(raw: &RawBlock, steps: &Allowed) -> Checked<Vec<Decision>> {
     let mut decide = Vec::new();
     for group in raw.decide.iter().flat_map(|d| d.value.iter()) {
-        let mut rules = Vec::new();
-        for rule in &group.rules {
-            if !rule.value.set.value.is_object() {
-                return problem(
-                    &rule.value.set.referenced,
-                    "`set` must be a mapping of output fields",
-                );
-            }
-            rules.push(Rule {
-                if_contains: rule
-                    .value
-                    .if_contains
-                    .iter()
-                    .flatten()
-                    .map(|w| w.to_lowercase())
-                    .collect(),
-                if_attachments: rule.value.if_attachments,
-                set: template_value(&rule.value.set, &steps)?,
-            });
-        }
+        let rules = group
+            .rules
+            .iter()
+            .map(|rule| decision_rule(rule, steps))
+            .collect::<Checked<_>>()?;
         let otherwise = match &group.otherwise {
             Some(otherwise) if !otherwise.value.is_object() => {
                 return problem(
@@ -428,16 +433,41 @@ fn llm(raw: &RawBlock, earlier: &[String]) -> Checked<Llm> {
                     "`otherwise` must be a mapping of output fields",
                 );
             }
-            Some(otherwise) => Some(template_value(otherwise, &steps)?),
+            Some(otherwise) => Some(template_value(otherwise, steps)?),
             None => None,
         };
         decide.push(Decision { rules, otherwise });
     }
-    let output = match (&raw.output, &raw.variants) {
+    Ok(decide)
+}
+
+fn decision_rule(rule: &Spanned<RawRule>, steps: &Allowed) -> Checked<Rule> {
+    if !rule.value.set.value.is_object() {
+        return problem(
+            &rule.value.set.referenced,
+            "`set` must be a mapping of output fields",
+        );
+    }
+    Ok(Rule {
+        if_contains: rule
+            .value
+            .if_contains
+            .iter()
+            .flatten()
+            .map(|w| w.to_lowercase())
+            .collect(),
+        if_attachments: rule.value.if_attachments,
+        set: template_value(&rule.value.set, steps)?,
+    })
+}
+
+/// What the block answers: `output`, `variants` (not both), or else its decisions.
+fn llm_output(raw: &RawBlock, with_decision: &Allowed) -> Checked<LlmOutput> {
+    Ok(match (&raw.output, &raw.variants) {
         (Some(_), Some(variants)) => {
             return problem(&variants.referenced, "use `output` or `variants`, not both");
         }
-        (Some(output), None) => LlmOutput::Template(template_value(output, &with_decision)?),
+        (Some(output), None) => LlmOutput::Template(template_value(output, with_decision)?),
         (None, Some(variants)) if variants.value.is_empty() => {
             return problem(&variants.referenced, "`variants` needs at least one entry");
         }
@@ -446,13 +476,17 @@ fn llm(raw: &RawBlock, earlier: &[String]) -> Checked<Llm> {
                 .value
                 .iter()
                 .map(|v| {
-                    TemplateValue::parse(v, &with_decision)
+                    TemplateValue::parse(v, with_decision)
                         .or_else(|message| problem(&variants.referenced, message))
                 })
                 .collect::<Checked<_>>()?,
         ),
         (None, None) => LlmOutput::Decisions,
-    };
+    })
+}
+
+/// `prompt_rules:`: each changes the answer's case when the prompt contains its words.
+fn prompt_rules(raw: &RawBlock) -> Checked<Vec<PromptRule>> {
     let mut prompt_rules = Vec::new();
     for rule in raw.prompt_rules.iter().flat_map(|r| r.value.iter()) {
         let apply = match rule.apply.value.as_str() {
@@ -473,13 +507,7 @@ fn llm(raw: &RawBlock, earlier: &[String]) -> Checked<Llm> {
             apply,
         });
     }
-    Ok(Llm {
-        model,
-        prompt,
-        decide,
-        output,
-        prompt_rules,
-    })
+    Ok(prompt_rules)
 }
 
 fn extract(raw: &RawBlock, steps: &Allowed) -> Checked<Extract> {
