@@ -39,6 +39,43 @@ fn problem<T>(at: &Location, message: impl Into<String>) -> Checked<T> {
 }
 
 pub fn flow(raw: RawFlow, source: &str) -> Checked<Flow> {
+    slugs(&raw)?;
+    let flow_knobs = Knobs {
+        latency: raw.latency.as_ref().map(latency).transpose()?,
+        faults: raw
+            .faults
+            .as_ref()
+            .map(faults)
+            .transpose()?
+            .unwrap_or_default(),
+        job_seconds: raw.job_seconds.as_ref().map(job_seconds).transpose()?,
+    };
+    let versions = versions(&raw.versions, &flow_knobs)?;
+    production(&raw.production, &versions)?;
+    let draft = raw
+        .draft
+        .as_ref()
+        .map(|draft| draft_version(draft, &flow_knobs))
+        .transpose()?;
+
+    let path = format!("{}/{}/{}", raw.org.value, raw.project.value, raw.flow.value);
+    let flow_seed = seed::hash_str(&path);
+    Ok(Flow {
+        flow_id: stable_uuid(flow_seed),
+        seed: flow_seed,
+        org: raw.org.value,
+        project: raw.project.value,
+        slug: raw.flow.value,
+        production: raw.production.value,
+        versions,
+        draft,
+        message_required: raw.message_required.unwrap_or(true),
+        source: source.to_string(),
+    })
+}
+
+/// `org`, `project` and `flow` follow Noukai's slug rules.
+fn slugs(raw: &RawFlow) -> Checked<()> {
     for (what, name) in [
         ("org", &raw.org),
         ("project", &raw.project),
@@ -51,25 +88,19 @@ pub fn flow(raw: RawFlow, source: &str) -> Checked<Flow> {
             );
         }
     }
-    let flow_knobs = Knobs {
-        latency: raw.latency.as_ref().map(latency).transpose()?,
-        faults: raw
-            .faults
-            .as_ref()
-            .map(faults)
-            .transpose()?
-            .unwrap_or_default(),
-        job_seconds: raw.job_seconds.as_ref().map(job_seconds).transpose()?,
-    };
+    Ok(())
+}
 
-    if raw.versions.value.is_empty() {
-        return problem(
-            &raw.versions.referenced,
-            "a flow needs at least one version",
-        );
+/// `versions:`: at least one, each numbered from 1 and defined once.
+fn versions(
+    raw: &Spanned<Vec<Spanned<RawVersion>>>,
+    flow_knobs: &Knobs,
+) -> Checked<BTreeMap<u32, Arc<Version>>> {
+    if raw.value.is_empty() {
+        return problem(&raw.referenced, "a flow needs at least one version");
     }
     let mut versions = BTreeMap::new();
-    for raw_version in &raw.versions.value {
+    for raw_version in &raw.value {
         let Some(number) = &raw_version.value.version else {
             return problem(
                 &raw_version.referenced,
@@ -90,52 +121,42 @@ pub fn flow(raw: RawFlow, source: &str) -> Checked<Flow> {
         }
         versions.insert(
             number.value,
-            Arc::new(version(&raw_version.value, number.value, &flow_knobs)?),
+            Arc::new(version(&raw_version.value, number.value, flow_knobs)?),
         );
     }
-    if !versions.contains_key(&raw.production.value) {
-        let known: Vec<String> = versions.keys().map(u32::to_string).collect();
-        return problem(
-            &raw.production.referenced,
-            format!(
-                "production version {} is not defined (versions: {})",
-                raw.production.value,
-                known.join(", ")
-            ),
-        );
-    }
-    let draft = match &raw.draft {
-        Some(draft) => {
-            if let Some(number) = draft
-                .value
-                .version
-                .as_ref()
-                .filter(|number| number.value != 0)
-            {
-                return problem(
-                    &number.referenced,
-                    "the draft is version 0; leave `version` out",
-                );
-            }
-            Some(Arc::new(version(&draft.value, 0, &flow_knobs)?))
-        }
-        None => None,
-    };
+    Ok(versions)
+}
 
-    let path = format!("{}/{}/{}", raw.org.value, raw.project.value, raw.flow.value);
-    let flow_seed = seed::hash_str(&path);
-    Ok(Flow {
-        flow_id: stable_uuid(flow_seed),
-        seed: flow_seed,
-        org: raw.org.value,
-        project: raw.project.value,
-        slug: raw.flow.value,
-        production: raw.production.value,
-        versions,
-        draft,
-        message_required: raw.message_required.unwrap_or(true),
-        source: source.to_string(),
-    })
+/// `production:` names a defined version.
+fn production(raw: &Spanned<u32>, versions: &BTreeMap<u32, Arc<Version>>) -> Checked<()> {
+    if versions.contains_key(&raw.value) {
+        return Ok(());
+    }
+    let known: Vec<String> = versions.keys().map(u32::to_string).collect();
+    problem(
+        &raw.referenced,
+        format!(
+            "production version {} is not defined (versions: {})",
+            raw.value,
+            known.join(", ")
+        ),
+    )
+}
+
+/// `draft:`: version 0, so it may not set another number.
+fn draft_version(raw: &Spanned<RawVersion>, flow_knobs: &Knobs) -> Checked<Arc<Version>> {
+    if let Some(number) = raw
+        .value
+        .version
+        .as_ref()
+        .filter(|number| number.value != 0)
+    {
+        return problem(
+            &number.referenced,
+            "the draft is version 0; leave `version` out",
+        );
+    }
+    Ok(Arc::new(version(&raw.value, 0, flow_knobs)?))
 }
 
 /// A UUID-shaped id that stays the same across restarts.
