@@ -172,6 +172,38 @@ pub fn summary(attachments: &[Attachment]) -> Value {
 mod tests {
     use super::*;
 
+    /// Every shape problem of every item is listed at once (before any 400 rule), in order.
+    #[test]
+    fn shape_problems_of_all_items_are_one_422() {
+        let items = json!([
+            1,
+            {"url": 3, "mimeType": false, "filename": null},
+            {"kind": "file", "filename": 5},
+        ]);
+        let Err(ApiError::Validation(issues)) = parse(Some(&items)) else {
+            panic!("expected a 422");
+        };
+        let found: Vec<(Value, &str)> = issues
+            .iter()
+            .map(|issue| (issue["loc"].clone(), issue["type"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (json!(["body", "attachments", "0"]), "model_attributes_type"),
+                (json!(["body", "attachments", "1", "url"]), "string_type"),
+                (
+                    json!(["body", "attachments", "1", "mimeType"]),
+                    "string_type"
+                ),
+                (
+                    json!(["body", "attachments", "2", "filename"]),
+                    "string_type"
+                ),
+            ]
+        );
+    }
+
     fn code_of(value: Value) -> String {
         match parse(Some(&value)) {
             Err(ApiError::Coded { code, .. }) => code.to_string(),
