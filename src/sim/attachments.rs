@@ -31,31 +31,7 @@ pub fn parse(value: Option<&Value>) -> Result<Vec<Attachment>, ApiError> {
             )]));
         }
     };
-    let mut issues = Vec::new();
-    for (index, item) in items.iter().enumerate() {
-        let position = index.to_string();
-        match item {
-            Value::Object(fields) => {
-                for key in ["kind", "url", "mime_type", "mimeType", "filename"] {
-                    if let Some(found) = fields.get(key)
-                        && !found.is_string()
-                        && !(key == "filename" && found.is_null())
-                    {
-                        issues.push(ApiError::issue(
-                            &["body", "attachments", &position, key],
-                            "Input should be a valid string",
-                            "string_type",
-                        ));
-                    }
-                }
-            }
-            _ => issues.push(ApiError::issue(
-                &["body", "attachments", &position],
-                "Input should be a valid dictionary or object to extract fields from",
-                "model_attributes_type",
-            )),
-        }
-    }
+    let issues = shape_issues(items);
     if !issues.is_empty() {
         return Err(ApiError::Validation(issues));
     }
@@ -73,6 +49,36 @@ pub fn parse(value: Option<&Value>) -> Result<Vec<Attachment>, ApiError> {
         .enumerate()
         .map(|(index, item)| check(index, item))
         .collect()
+}
+
+/// The 422 issues of every item at once, as FastAPI lists them: an item that is not an
+/// object, or a field that is not a string (`filename` may also be null).
+fn shape_issues(items: &[Value]) -> Vec<Value> {
+    let mut issues = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let position = index.to_string();
+        let Value::Object(fields) = item else {
+            issues.push(ApiError::issue(
+                &["body", "attachments", &position],
+                "Input should be a valid dictionary or object to extract fields from",
+                "model_attributes_type",
+            ));
+            continue;
+        };
+        for key in ["kind", "url", "mime_type", "mimeType", "filename"] {
+            if let Some(found) = fields.get(key)
+                && !found.is_string()
+                && !(key == "filename" && found.is_null())
+            {
+                issues.push(ApiError::issue(
+                    &["body", "attachments", &position, key],
+                    "Input should be a valid string",
+                    "string_type",
+                ));
+            }
+        }
+    }
+    issues
 }
 
 fn check(index: usize, item: &Value) -> Result<Attachment, ApiError> {
