@@ -243,6 +243,17 @@ async fn step_error_codes() {
             "STALE_TREE",
         ),
         (
+            "demo/docs/summarize/step",
+            json!({"executionId": id, "stepIndex": 1, "accumulatedOutputs": {"clean": {"text": "x"}}, "inputOverrides": {"summarize": {"text": "y"}}, "message": "x"}),
+            "INVALID_INPUT_OVERRIDE",
+        ),
+        (
+            // Checked in order: a stale step name is reported before a late override.
+            "demo/docs/summarize/step",
+            json!({"executionId": id, "stepIndex": 1, "accumulatedOutputs": {"clean": {"text": "x"}}, "inputOverrides": {"title": {}, "cleaned": {}}, "message": "x"}),
+            "STALE_TREE",
+        ),
+        (
             "demo/docs/summarize/v0/step",
             json!({"message": "x"}),
             "INVALID_VERSION",

@@ -31,31 +31,7 @@ pub fn parse(value: Option<&Value>) -> Result<Vec<Attachment>, ApiError> {
             )]));
         }
     };
-    let mut issues = Vec::new();
-    for (index, item) in items.iter().enumerate() {
-        let position = index.to_string();
-        match item {
-            Value::Object(fields) => {
-                for key in ["kind", "url", "mime_type", "mimeType", "filename"] {
-                    if let Some(found) = fields.get(key)
-                        && !found.is_string()
-                        && !(key == "filename" && found.is_null())
-                    {
-                        issues.push(ApiError::issue(
-                            &["body", "attachments", &position, key],
-                            "Input should be a valid string",
-                            "string_type",
-                        ));
-                    }
-                }
-            }
-            _ => issues.push(ApiError::issue(
-                &["body", "attachments", &position],
-                "Input should be a valid dictionary or object to extract fields from",
-                "model_attributes_type",
-            )),
-        }
-    }
+    let issues = shape_issues(items);
     if !issues.is_empty() {
         return Err(ApiError::Validation(issues));
     }
@@ -73,6 +49,36 @@ pub fn parse(value: Option<&Value>) -> Result<Vec<Attachment>, ApiError> {
         .enumerate()
         .map(|(index, item)| check(index, item))
         .collect()
+}
+
+/// The 422 issues of every item at once, as FastAPI lists them: an item that is not an
+/// object, or a field that is not a string (`filename` may also be null).
+fn shape_issues(items: &[Value]) -> Vec<Value> {
+    let mut issues = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let position = index.to_string();
+        let Value::Object(fields) = item else {
+            issues.push(ApiError::issue(
+                &["body", "attachments", &position],
+                "Input should be a valid dictionary or object to extract fields from",
+                "model_attributes_type",
+            ));
+            continue;
+        };
+        for key in ["kind", "url", "mime_type", "mimeType", "filename"] {
+            if let Some(found) = fields.get(key)
+                && !found.is_string()
+                && !(key == "filename" && found.is_null())
+            {
+                issues.push(ApiError::issue(
+                    &["body", "attachments", &position, key],
+                    "Input should be a valid string",
+                    "string_type",
+                ));
+            }
+        }
+    }
+    issues
 }
 
 fn check(index: usize, item: &Value) -> Result<Attachment, ApiError> {
@@ -171,6 +177,38 @@ pub fn summary(attachments: &[Attachment]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every shape problem of every item is listed at once (before any 400 rule), in order.
+    #[test]
+    fn shape_problems_of_all_items_are_one_422() {
+        let items = json!([
+            1,
+            {"url": 3, "mimeType": false, "filename": null},
+            {"kind": "file", "filename": 5},
+        ]);
+        let Err(ApiError::Validation(issues)) = parse(Some(&items)) else {
+            panic!("expected a 422");
+        };
+        let found: Vec<(Value, &str)> = issues
+            .iter()
+            .map(|issue| (issue["loc"].clone(), issue["type"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (json!(["body", "attachments", "0"]), "model_attributes_type"),
+                (json!(["body", "attachments", "1", "url"]), "string_type"),
+                (
+                    json!(["body", "attachments", "1", "mimeType"]),
+                    "string_type"
+                ),
+                (
+                    json!(["body", "attachments", "2", "filename"]),
+                    "string_type"
+                ),
+            ]
+        );
+    }
 
     fn code_of(value: Value) -> String {
         match parse(Some(&value)) {

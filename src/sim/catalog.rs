@@ -267,6 +267,33 @@ mod tests {
         }
     }
 
+    /// Every check of the flow's versions and of an llm block's fields, at its position, and
+    /// the first problem wins when a block has two.
+    #[test]
+    fn version_and_llm_problems_carry_positions() {
+        let second = "  - version: 1\n    blocks:\n      - id: echo\n        kind: passthrough\n";
+        let llm = |fields: &str| GOOD.replace("kind: passthrough", &format!("kind: llm{fields}"));
+        let cases = [
+            (GOOD.replace("versions:\n  - version: 1\n    blocks:\n      - id: echo\n        kind: passthrough\n", "versions: []\n"), "x.yaml:5:11: a flow needs at least one version"),
+            (GOOD.replace("  - version: 1\n    blocks:", "  - blocks:"), "x.yaml:6:5: each version needs `version: N` (N >= 1)"),
+            (GOOD.replace("version: 1", "version: 0"), "x.yaml:6:14: version 0 is the draft; define it under `draft:`"),
+            (format!("{GOOD}{second}"), "x.yaml:10:14: version 1 is defined twice"),
+            (format!("{GOOD}draft:\n  version: 2\n  blocks:\n    - id: echo\n      kind: passthrough\n"), "x.yaml:11:12: the draft is version 0; leave `version` out"),
+            (llm(""), "x.yaml:9:15: an `llm` block needs `model`"),
+            (llm("\n        model: nk-text-1\n        decide:\n          - rules:\n              - set: 3\n"), "x.yaml:13:22: `set` must be a mapping of output fields"),
+            (llm("\n        model: nk-text-1\n        decide:\n          - otherwise: [1]\n"), "x.yaml:12:24: `otherwise` must be a mapping of output fields"),
+            (llm("\n        model: nk-text-1\n        output: {a: 1}\n        variants: [{a: 2}]\n"), "x.yaml:12:19: use `output` or `variants`, not both"),
+            (llm("\n        model: nk-text-1\n        variants: []\n"), "x.yaml:11:19: `variants` needs at least one entry"),
+            (llm("\n        model: nk-text-1\n        prompt_rules:\n          - if_contains: [x]\n            apply: uper\n"), "x.yaml:13:20: unknown prompt rule action \"uper\" (did you mean \"upper\"?) (use upper or lower)"),
+            (llm("\n        model: nk-text-1\n        decide:\n          - otherwise: 1\n        variants: []\n        prompt_rules:\n          - if_contains: [x]\n            apply: uper\n"), "x.yaml:12:24: `otherwise` must be a mapping of output fields"),
+            (llm("\n        model: nk-text-1\n        variants: []\n        prompt_rules:\n          - if_contains: [x]\n            apply: uper\n"), "x.yaml:11:19: `variants` needs at least one entry"),
+        ];
+        for (text, expected) in cases {
+            let err = load_one(&text).unwrap_err().to_string();
+            assert_eq!(err, expected);
+        }
+    }
+
     #[test]
     fn duplicate_flows_are_refused() {
         let err = Catalog::from_sources([

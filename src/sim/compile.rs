@@ -6,9 +6,12 @@ use crate::sim::blocks::json_map::JsonMap;
 use crate::sim::blocks::llm::{CaseChange, Decision, Llm, LlmOutput, PromptRule, Rule};
 use crate::sim::blocks::transform::Transform;
 use crate::sim::blocks::{Block, BlockKind, KINDS};
-use crate::sim::definition::{RawBlock, RawFaults, RawFlow, RawLatency, RawSchedule, RawVersion};
+use crate::sim::definition::{
+    RawBlock, RawFaults, RawFlow, RawLatency, RawRule, RawSchedule, RawVersion,
+};
 use crate::sim::faults::{FailFault, Faults, HttpFault, HttpFaultKind, Schedule};
 use crate::sim::latency::Latency;
+use crate::sim::llm_models::LlmModel;
 use crate::sim::model::{Flow, Knobs, Version};
 use crate::sim::template::{Allowed, Template, TemplateValue};
 use crate::sim::{llm_models, seed, slug};
@@ -36,6 +39,43 @@ fn problem<T>(at: &Location, message: impl Into<String>) -> Checked<T> {
 }
 
 pub fn flow(raw: RawFlow, source: &str) -> Checked<Flow> {
+    slugs(&raw)?;
+    let flow_knobs = Knobs {
+        latency: raw.latency.as_ref().map(latency).transpose()?,
+        faults: raw
+            .faults
+            .as_ref()
+            .map(faults)
+            .transpose()?
+            .unwrap_or_default(),
+        job_seconds: raw.job_seconds.as_ref().map(job_seconds).transpose()?,
+    };
+    let versions = versions(&raw.versions, &flow_knobs)?;
+    production(&raw.production, &versions)?;
+    let draft = raw
+        .draft
+        .as_ref()
+        .map(|draft| draft_version(draft, &flow_knobs))
+        .transpose()?;
+
+    let path = format!("{}/{}/{}", raw.org.value, raw.project.value, raw.flow.value);
+    let flow_seed = seed::hash_str(&path);
+    Ok(Flow {
+        flow_id: stable_uuid(flow_seed),
+        seed: flow_seed,
+        org: raw.org.value,
+        project: raw.project.value,
+        slug: raw.flow.value,
+        production: raw.production.value,
+        versions,
+        draft,
+        message_required: raw.message_required.unwrap_or(true),
+        source: source.to_string(),
+    })
+}
+
+/// `org`, `project` and `flow` follow Noukai's slug rules.
+fn slugs(raw: &RawFlow) -> Checked<()> {
     for (what, name) in [
         ("org", &raw.org),
         ("project", &raw.project),
@@ -48,25 +88,19 @@ pub fn flow(raw: RawFlow, source: &str) -> Checked<Flow> {
             );
         }
     }
-    let flow_knobs = Knobs {
-        latency: raw.latency.as_ref().map(latency).transpose()?,
-        faults: raw
-            .faults
-            .as_ref()
-            .map(faults)
-            .transpose()?
-            .unwrap_or_default(),
-        job_seconds: raw.job_seconds.as_ref().map(job_seconds).transpose()?,
-    };
+    Ok(())
+}
 
-    if raw.versions.value.is_empty() {
-        return problem(
-            &raw.versions.referenced,
-            "a flow needs at least one version",
-        );
+/// `versions:`: at least one, each numbered from 1 and defined once.
+fn versions(
+    raw: &Spanned<Vec<Spanned<RawVersion>>>,
+    flow_knobs: &Knobs,
+) -> Checked<BTreeMap<u32, Arc<Version>>> {
+    if raw.value.is_empty() {
+        return problem(&raw.referenced, "a flow needs at least one version");
     }
     let mut versions = BTreeMap::new();
-    for raw_version in &raw.versions.value {
+    for raw_version in &raw.value {
         let Some(number) = &raw_version.value.version else {
             return problem(
                 &raw_version.referenced,
@@ -87,52 +121,42 @@ pub fn flow(raw: RawFlow, source: &str) -> Checked<Flow> {
         }
         versions.insert(
             number.value,
-            Arc::new(version(&raw_version.value, number.value, &flow_knobs)?),
+            Arc::new(version(&raw_version.value, number.value, flow_knobs)?),
         );
     }
-    if !versions.contains_key(&raw.production.value) {
-        let known: Vec<String> = versions.keys().map(u32::to_string).collect();
-        return problem(
-            &raw.production.referenced,
-            format!(
-                "production version {} is not defined (versions: {})",
-                raw.production.value,
-                known.join(", ")
-            ),
-        );
-    }
-    let draft = match &raw.draft {
-        Some(draft) => {
-            if let Some(number) = draft
-                .value
-                .version
-                .as_ref()
-                .filter(|number| number.value != 0)
-            {
-                return problem(
-                    &number.referenced,
-                    "the draft is version 0; leave `version` out",
-                );
-            }
-            Some(Arc::new(version(&draft.value, 0, &flow_knobs)?))
-        }
-        None => None,
-    };
+    Ok(versions)
+}
 
-    let path = format!("{}/{}/{}", raw.org.value, raw.project.value, raw.flow.value);
-    let flow_seed = seed::hash_str(&path);
-    Ok(Flow {
-        flow_id: stable_uuid(flow_seed),
-        seed: flow_seed,
-        org: raw.org.value,
-        project: raw.project.value,
-        slug: raw.flow.value,
-        production: raw.production.value,
-        versions,
-        draft,
-        message_required: raw.message_required.unwrap_or(true),
-        source: source.to_string(),
-    })
+/// `production:` names a defined version.
+fn production(raw: &Spanned<u32>, versions: &BTreeMap<u32, Arc<Version>>) -> Checked<()> {
+    if versions.contains_key(&raw.value) {
+        return Ok(());
+    }
+    let known: Vec<String> = versions.keys().map(u32::to_string).collect();
+    problem(
+        &raw.referenced,
+        format!(
+            "production version {} is not defined (versions: {})",
+            raw.value,
+            known.join(", ")
+        ),
+    )
+}
+
+/// `draft:`: version 0, so it may not set another number.
+fn draft_version(raw: &Spanned<RawVersion>, flow_knobs: &Knobs) -> Checked<Arc<Version>> {
+    if let Some(number) = raw
+        .value
+        .version
+        .as_ref()
+        .filter(|number| number.value != 0)
+    {
+        return problem(
+            &number.referenced,
+            "the draft is version 0; leave `version` out",
+        );
+    }
+    Ok(Arc::new(version(&raw.value, 0, flow_knobs)?))
 }
 
 /// A UUID-shaped id that stays the same across restarts.
@@ -373,6 +397,30 @@ fn default_input(kind: &str, previous: Option<&String>) -> TemplateValue {
 }
 
 fn llm(raw: &RawBlock, earlier: &[String]) -> Checked<Llm> {
+    let steps = Allowed {
+        steps: earlier,
+        llm_output: false,
+    };
+    let with_decision = Allowed {
+        steps: earlier,
+        llm_output: true,
+    };
+    let model = llm_model(raw)?;
+    let prompt = match &raw.prompt {
+        Some(prompt) => template(prompt, &steps)?,
+        None => Template::literal(""),
+    };
+    Ok(Llm {
+        model,
+        prompt,
+        decide: decisions(raw, &steps)?,
+        output: llm_output(raw, &with_decision)?,
+        prompt_rules: prompt_rules(raw)?,
+    })
+}
+
+/// `model:`, required, one of `llm_models`.
+fn llm_model(raw: &RawBlock) -> Checked<&'static LlmModel> {
     let Some(model_name) = &raw.model else {
         return problem(&raw.kind.referenced, "an `llm` block needs `model`");
     };
@@ -387,40 +435,18 @@ fn llm(raw: &RawBlock, earlier: &[String]) -> Checked<Llm> {
             ),
         );
     };
-    let steps = Allowed {
-        steps: earlier,
-        llm_output: false,
-    };
-    let with_decision = Allowed {
-        steps: earlier,
-        llm_output: true,
-    };
-    let prompt = match &raw.prompt {
-        Some(prompt) => template(prompt, &steps)?,
-        None => Template::literal(""),
-    };
+    Ok(model)
+}
+
+/// `decide:`: groups of rules whose `set` (and `otherwise`) must be mappings.
+fn decisions(raw: &RawBlock, steps: &Allowed) -> Checked<Vec<Decision>> {
     let mut decide = Vec::new();
     for group in raw.decide.iter().flat_map(|d| d.value.iter()) {
-        let mut rules = Vec::new();
-        for rule in &group.rules {
-            if !rule.value.set.value.is_object() {
-                return problem(
-                    &rule.value.set.referenced,
-                    "`set` must be a mapping of output fields",
-                );
-            }
-            rules.push(Rule {
-                if_contains: rule
-                    .value
-                    .if_contains
-                    .iter()
-                    .flatten()
-                    .map(|w| w.to_lowercase())
-                    .collect(),
-                if_attachments: rule.value.if_attachments,
-                set: template_value(&rule.value.set, &steps)?,
-            });
-        }
+        let rules = group
+            .rules
+            .iter()
+            .map(|rule| decision_rule(rule, steps))
+            .collect::<Checked<_>>()?;
         let otherwise = match &group.otherwise {
             Some(otherwise) if !otherwise.value.is_object() => {
                 return problem(
@@ -428,16 +454,41 @@ fn llm(raw: &RawBlock, earlier: &[String]) -> Checked<Llm> {
                     "`otherwise` must be a mapping of output fields",
                 );
             }
-            Some(otherwise) => Some(template_value(otherwise, &steps)?),
+            Some(otherwise) => Some(template_value(otherwise, steps)?),
             None => None,
         };
         decide.push(Decision { rules, otherwise });
     }
-    let output = match (&raw.output, &raw.variants) {
+    Ok(decide)
+}
+
+fn decision_rule(rule: &Spanned<RawRule>, steps: &Allowed) -> Checked<Rule> {
+    if !rule.value.set.value.is_object() {
+        return problem(
+            &rule.value.set.referenced,
+            "`set` must be a mapping of output fields",
+        );
+    }
+    Ok(Rule {
+        if_contains: rule
+            .value
+            .if_contains
+            .iter()
+            .flatten()
+            .map(|w| w.to_lowercase())
+            .collect(),
+        if_attachments: rule.value.if_attachments,
+        set: template_value(&rule.value.set, steps)?,
+    })
+}
+
+/// What the block answers: `output`, `variants` (not both), or else its decisions.
+fn llm_output(raw: &RawBlock, with_decision: &Allowed) -> Checked<LlmOutput> {
+    Ok(match (&raw.output, &raw.variants) {
         (Some(_), Some(variants)) => {
             return problem(&variants.referenced, "use `output` or `variants`, not both");
         }
-        (Some(output), None) => LlmOutput::Template(template_value(output, &with_decision)?),
+        (Some(output), None) => LlmOutput::Template(template_value(output, with_decision)?),
         (None, Some(variants)) if variants.value.is_empty() => {
             return problem(&variants.referenced, "`variants` needs at least one entry");
         }
@@ -446,13 +497,17 @@ fn llm(raw: &RawBlock, earlier: &[String]) -> Checked<Llm> {
                 .value
                 .iter()
                 .map(|v| {
-                    TemplateValue::parse(v, &with_decision)
+                    TemplateValue::parse(v, with_decision)
                         .or_else(|message| problem(&variants.referenced, message))
                 })
                 .collect::<Checked<_>>()?,
         ),
         (None, None) => LlmOutput::Decisions,
-    };
+    })
+}
+
+/// `prompt_rules:`: each changes the answer's case when the prompt contains its words.
+fn prompt_rules(raw: &RawBlock) -> Checked<Vec<PromptRule>> {
     let mut prompt_rules = Vec::new();
     for rule in raw.prompt_rules.iter().flat_map(|r| r.value.iter()) {
         let apply = match rule.apply.value.as_str() {
@@ -473,13 +528,7 @@ fn llm(raw: &RawBlock, earlier: &[String]) -> Checked<Llm> {
             apply,
         });
     }
-    Ok(Llm {
-        model,
-        prompt,
-        decide,
-        output,
-        prompt_rules,
-    })
+    Ok(prompt_rules)
 }
 
 fn extract(raw: &RawBlock, steps: &Allowed) -> Checked<Extract> {

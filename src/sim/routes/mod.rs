@@ -1,5 +1,9 @@
 //! Routing under `/api/v1/seq`: the path is parsed by hand so that every unknown path, version
 //! or method gets a JSON error in the contract's shape, and authentication comes first.
+//!
+//! Also what the routes share before a run: the flow and version a URL names (`resolve`), the
+//! checks of overrides and attachments (`run_input`), the HTTP fault knobs (`http_fault`) and
+//! the seed of an `/execute` or `/jobs` run (`next_run`). Each route has its own file.
 
 mod execute;
 mod jobs;
