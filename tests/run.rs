@@ -1475,3 +1475,49 @@ fn ci_mistakes_are_said_not_passed() {
     std::fs::write(lists.join("rows.yaml"), "- {message: hi}\n").expect("written");
     run(&["validate", &lists.display().to_string()]).assert_refused("its YAML files are lists");
 }
+
+/// `--job-durations REPORT`: an async case's first poll waits as long as its job took in the
+/// earlier run, so a job that takes as long again is found done by one poll (at most one more
+/// if it ends a hair later), where polling from the submit takes several.
+#[test]
+fn an_earlier_runs_job_durations_time_the_first_poll() {
+    let dir = tempdir();
+    let flows = dir.path().join("flows");
+    std::fs::create_dir_all(&flows).expect("flows dir");
+    std::fs::write(
+        flows.join("jobs.yaml"),
+        "org: demo\nproject: bench\nflow: jobs\nproduction: 1\nversions:\n  - version: 1\n    job_seconds: 0.6\n    blocks:\n      - {id: echo, kind: passthrough, input: {echo: \"{{ input.message }}\"}}\n",
+    )
+    .expect("flow written");
+    let suite = dir.path().join("jobs.yaml");
+    std::fs::write(
+        &suite,
+        "suite: jobs\nflow: demo/bench/jobs\nmode: async\ncases:\n  - {name: one, message: a}\n  - {name: two, message: b}\n",
+    )
+    .expect("suite written");
+    let (suite, flows) = (suite.display().to_string(), flows.display().to_string());
+    let report = |name: &str| dir.path().join(name).display().to_string();
+    let polls = |extra: &[&str]| {
+        let mut args = vec!["run", &suite, "--embedded", "--flows", &flows, "-v"];
+        args.extend_from_slice(extra);
+        let result = run(&args);
+        assert_eq!(result.code, 0, "{}", result.all());
+        result
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("> #") && l.contains(" GET "))
+            .count()
+    };
+    let (earlier, later) = (report("earlier.json"), report("later.json"));
+    // From the submit: three polls or more before a 0.6 s job ends (pauses of 0.1 s), and one
+    // that finds it done, for each job.
+    let cold = polls(&["--json", &earlier]);
+    assert!(cold >= 8, "{cold} polls for two 0.6 s jobs");
+    let warm = polls(&["--json", &later, "--job-durations", &earlier]);
+    assert!(
+        warm <= 4,
+        "{warm} polls with the durations known, {cold} without"
+    );
+    let later = read_json(std::path::Path::new(&later));
+    assert_eq!(later["totals"]["passed"], 2, "{later}");
+}

@@ -62,6 +62,10 @@ pub struct ExecutionArgs {
     /// Balance the shards by the durations in this earlier JSON report instead of by count.
     #[arg(long, value_name = "REPORT", requires = "shard")]
     pub shard_durations: Option<PathBuf>,
+    /// Poll each async case's job first when it ended in this earlier JSON report (its
+    /// latency there): one poll usually finds it done.
+    #[arg(long, value_name = "REPORT")]
+    pub job_durations: Option<PathBuf>,
     /// Show every request and response on stderr (the key is never shown).
     #[arg(short, long)]
     pub verbose: bool,
@@ -335,6 +339,17 @@ impl ExecutionArgs {
                 shard::select(&plan, shard, durations.as_ref())
             };
         }
+        if let Some(path) = &self.job_durations {
+            let report = read_report(path)?;
+            let took: HashMap<(String, String, String), Duration> = report
+                .cases
+                .iter()
+                .filter_map(|c| Some((c.identity(), c.job_took()?)))
+                .collect();
+            for planned in &mut plan {
+                planned.job_took = took.get(&identity(suites, planned)).copied();
+            }
+        }
         Ok(Selected::Plan(plan, id))
     }
 
@@ -413,6 +428,7 @@ impl ExecutionArgs {
             ("recording --replay answers from", replayed.as_deref()),
             ("--only-failed report", self.only_failed.as_deref()),
             ("--shard-durations report", self.shard_durations.as_deref()),
+            ("--job-durations report", self.job_durations.as_deref()),
             ("--api-key-file", self.connection.api_key_file.as_deref()),
             ("--ca-bundle", self.connection.ca_bundle.as_deref()),
         ];

@@ -1,13 +1,14 @@
 //! One attempt: run the case through its transport within its timeout, then judge it.
 
 use super::outcome::Attempt;
+use super::plan::Planned;
 use super::retry::RetryPolicy;
 use super::transport::{self, Observed};
 use crate::api::{Client, wire};
 use crate::check::expect::Judgement;
 use crate::check::observation::{Observation, Reply};
 use crate::secret::redact_urls;
-use crate::suite::{Case, Mode, Suite, Target};
+use crate::suite::{Case, Mode, Suite};
 use tokio::time::Instant;
 
 /// The attempt, and why it stops the whole run if it does (the key refused or the credits
@@ -16,10 +17,11 @@ pub async fn run_attempt(
     client: &Client,
     suite: &Suite,
     case: &Case,
-    target: Target,
+    planned: Planned,
     policy: &RetryPolicy,
     snapshots: crate::snapshot::Policy,
 ) -> (Attempt, Option<String>) {
+    let target = planned.target;
     let body = wire::run_body(&case.request);
     let deadline = Instant::now() + case.timeout;
     let progress = transport::Progress::default();
@@ -32,7 +34,7 @@ pub async fn run_attempt(
                 transport::run_job(
                     client,
                     &suite.flow,
-                    target,
+                    planned,
                     &body,
                     policy,
                     deadline,

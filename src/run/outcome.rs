@@ -106,6 +106,27 @@ impl CaseOutcome {
     }
 
     /// Suite, case and target names: what identifies a case across machines and runs.
+    /// How long its async job took, the median over the attempts whose job ended (from the
+    /// submit to the poll that saw the end); none for another mode.
+    pub fn job_took(&self) -> Option<Duration> {
+        if self.mode != Mode::Async {
+            return None;
+        }
+        let mut took: Vec<Duration> = self
+            .attempts
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a.observation.reply,
+                    crate::check::observation::Reply::Ran { .. }
+                )
+            })
+            .map(|a| a.observation.latency)
+            .collect();
+        took.sort();
+        took.get(took.len() / 2).copied()
+    }
+
     pub fn identity(&self) -> (String, String, String) {
         (
             self.suite.to_string(),

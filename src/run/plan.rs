@@ -2,6 +2,7 @@
 
 use super::outcome::CaseKey;
 use crate::suite::{Case, Suite, Target};
+use std::time::Duration;
 
 /// Which cases to run.
 #[derive(Debug, Clone, Default)]
@@ -58,6 +59,9 @@ pub struct Planned {
     pub target: Target,
     pub attempts: u32,
     pub pass_if: u32,
+    /// How long this async case's job took in an earlier run (`--job-durations`): its first
+    /// poll waits that long.
+    pub job_took: Option<Duration>,
 }
 
 pub fn plan(suites: &[Suite], selection: &Selection) -> Vec<Planned> {
@@ -86,6 +90,7 @@ pub fn plan(suites: &[Suite], selection: &Selection) -> Vec<Planned> {
                     target: *target,
                     attempts,
                     pass_if: pass_if.clamp(1, attempts),
+                    job_took: None,
                 });
             }
         }

@@ -93,7 +93,7 @@ pub async fn execute(
                 let case = &suite.cases[planned.key.case];
                 let started = Instant::now();
                 tokio::select! {
-                    attempt = run_attempt(client, suite, case, planned.target, &options.retry, options.snapshots) => (index, Some(started), Some(attempt)),
+                    attempt = run_attempt(client, suite, case, planned, &options.retry, options.snapshots) => (index, Some(started), Some(attempt)),
                     () = abort.cancelled() => (index, Some(started), None),
                 }
             }

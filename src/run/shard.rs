@@ -157,6 +157,7 @@ mod tests {
                 target: Target::Production,
                 attempts: 1,
                 pass_if: 1,
+                job_took: None,
             })
             .collect()
     }
@@ -220,6 +221,7 @@ mod tests {
                     target: *target,
                     attempts: 1,
                     pass_if: 1,
+                    job_took: None,
                 })
             })
             .collect();
