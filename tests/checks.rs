@@ -180,6 +180,13 @@ fn merged_shards_are_the_whole_run_and_none_may_be_missing() {
         "{}",
         alone.stderr
     );
+    // A shard of a billion: the missing are counted, and the first few named (the list of
+    // them all took gigabytes).
+    let billionth = path("b.json");
+    ran(&["--shard", "1/1000000000"], &billionth);
+    merge(&[&billionth]).assert_refused(
+        "the reports of shards 2/1000000000, 3/1000000000, 4/1000000000, 5/1000000000, 6/1000000000, 7/1000000000, 8/1000000000, 9/1000000000, 10/1000000000, 11/1000000000, and 999999989 more are missing",
+    );
     let mixed = merge(&[&s1, &s2, &s3, &full]);
     assert_eq!(mixed.code, 2, "{}", mixed.all());
     assert!(
@@ -292,6 +299,15 @@ fn a_shard_stopped_by_a_refused_key_stops_the_merge() {
         &path("m.json"),
     ]);
     assert_eq!(merged.code, 3, "{}", merged.all());
+    // It says why, as the shard's run did.
+    assert!(
+        merged.stdout.contains(&format!(
+            "note: {} stopped before its end: the API key was refused (HTTP 401",
+            path("s2.json")
+        )),
+        "{}",
+        merged.all()
+    );
     let report = read_json(dir.path().join("m.json").as_path());
     let stopped = report["stopped"].as_str().unwrap_or_default();
     assert!(
@@ -373,8 +389,17 @@ fn merge_refuses_shards_of_another_plan_or_split() {
             &["--shard-durations", &full],
         );
     }
-    merge(&["b1.json", "t2.json", "t3.json"]).assert_refused(
-        "the shards' reports hold 6 cases but their plan has 5: were the shards split differently",
+    let split = merge(&["b1.json", "t2.json", "t3.json"]);
+    split.assert_refused("hold 6 cases but their plan has 5: were the shards split differently");
+    assert!(
+        split.stderr.contains(&format!(
+            "the shards' reports ({}, {}, {})",
+            path("b1.json"),
+            path("t2.json"),
+            path("t3.json")
+        )),
+        "{}",
+        split.stderr
     );
 
     // A shard report of an earlier flowcheck does not say its plan.

@@ -98,14 +98,15 @@ pub fn merge(args: MergeArgs) -> u8 {
         }
     }
     // A shard that stopped early is the merged run's stop; a fatal one (a key refused) first.
-    let stops: Vec<Stop> = reports
+    let stops: Vec<(&PathBuf, Stop)> = reports
         .iter()
-        .filter_map(|(_, r)| r.stopped.as_deref().map(Stop::from_tag))
+        .filter_map(|(path, r)| Some((path, Stop::from_tag(r.stopped.as_deref()?))))
         .collect();
     let stop = stops
         .iter()
+        .map(|(_, stop)| stop)
         .find(|s| matches!(s, Stop::Fatal(_)))
-        .or(stops.first())
+        .or(stops.first().map(|(_, stop)| stop))
         .cloned();
 
     let mut failed = false;
@@ -139,6 +140,14 @@ pub fn merge(args: MergeArgs) -> u8 {
         totals.not_run
     ))
     .is_err();
+    for (path, stop) in &stops {
+        failed |= super::print_out(format!(
+            "note: {} stopped before its end: {}\n",
+            path.display(),
+            stop.cause()
+        ))
+        .is_err();
+    }
     // A shard's Ctrl-C is not this command's: its cases not run fail the merge (exit 1).
     let fatal = stop.filter(|s| matches!(s, Stop::Fatal(_)));
     exit::for_run(&totals, fatal.as_ref(), failed)
@@ -204,16 +213,22 @@ fn every_shard(reports: &[(PathBuf, ReadReport)]) -> Result<(), String> {
             ));
         }
     }
-    let missing: Vec<String> = (1..=first.total)
-        .filter(|k| !indices.contains_key(k))
-        .map(|k| format!("{k}/{}", first.total))
-        .collect();
-    if !missing.is_empty() {
-        let n = missing.len() as u64;
+    // N may be in the billions: count the missing shards, and name only the first few.
+    let n = u64::from(first.total) - indices.len() as u64;
+    if n > 0 {
+        const NAMED: usize = 10;
+        let mut named: Vec<String> = (1..=first.total)
+            .filter(|k| !indices.contains_key(k))
+            .take(NAMED)
+            .map(|k| format!("{k}/{}", first.total))
+            .collect();
+        if n > NAMED as u64 {
+            named.push(format!("and {} more", n - NAMED as u64));
+        }
         return Err(format!(
             "the {} {} {} missing: the merged report would lack {} cases",
             agree(n, "report of shard", "reports of shards"),
-            missing.join(", "),
+            named.join(", "),
             agree(n, "is", "are"),
             agree(n, "its", "their")
         ));
@@ -223,7 +238,12 @@ fn every_shard(reports: &[(PathBuf, ReadReport)]) -> Result<(), String> {
     let held: usize = reports.iter().map(|(_, r)| r.cases.len()).sum();
     match first_plan {
         Some(plan) if held != plan.cases => Err(format!(
-            "the shards' reports hold {} but their plan has {}: were the shards split differently (--shard-durations given to some only)?",
+            "the shards' reports ({}) hold {} but their plan has {}: were the shards split differently (--shard-durations given to some only)?",
+            reports
+                .iter()
+                .map(|(path, _)| path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             counted(held as u64, "case"),
             plan.cases
         )),

@@ -63,7 +63,12 @@ impl Stop {
             "interrupted" => Stop::Interrupted,
             "fail_fast" => Stop::FailFast,
             "deadline" => Stop::Deadline,
-            other => Stop::Fatal(other.strip_prefix("fatal: ").unwrap_or(other).to_owned()),
+            other => match other.strip_prefix("fatal: ").map(str::trim) {
+                Some(why) if !why.is_empty() => Stop::Fatal(why.to_owned()),
+                _ => Stop::Fatal(format!(
+                    "for a reason this flowcheck does not know ({other:?})"
+                )),
+            },
         }
     }
 }
