@@ -114,8 +114,13 @@ fn find_within(text: &str, from: Position, needle: &str) -> Option<Position> {
             0
         };
         let start = line.char_indices().nth(skip).map_or(line.len(), |(i, _)| i);
-        if let Some(found) = line[start..].find(needle) {
-            let column = line[..start + found].chars().count() + 1;
+        // `$${NAME}` is a literal `${NAME}`, not the placeholder meant.
+        let found = line[start..]
+            .match_indices(needle)
+            .map(|(at, _)| start + at)
+            .find(|&at| !(needle.starts_with('$') && line[..at].ends_with('$')));
+        if let Some(found) = found {
+            let column = line[..found].chars().count() + 1;
             return Some(Position::new(
                 u32::try_from(index + 1).ok()?,
                 u32::try_from(column).ok()?,

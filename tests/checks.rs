@@ -538,3 +538,50 @@ fn a_step_expectation_when_no_step_completed_says_none_were_seen() {
         result.all()
     );
 }
+
+/// Cases made from a matrix stand where their template does, in file order, and their failed
+/// checks point at their own lines in the template (they pointed at the case's line, after
+/// the written cases).
+#[test]
+fn generated_cases_keep_file_order_and_their_checks_lines() {
+    let dir = tempdir();
+    let suite = dir.path().join("mx.yaml");
+    std::fs::write(
+        &suite,
+        r#"suite: mx
+flow: demo/support/triage
+cases:
+  - name: matrix one
+    matrix:
+      channel: [email]
+    message: "I want a refund"
+    parameters: {channel: "{{channel}}"}
+    expect:
+      output:
+        - {path: $.category, equals: billing}
+        - {path: $.category, equals: shipping}
+  - name: plain one
+    message: "I want a refund"
+    expect:
+      output:
+        - {path: $.category, equals: shipping}
+"#,
+    )
+    .expect("the suite is written");
+    let result = run(&["run", &suite.display().to_string(), "--embedded"]);
+    assert_eq!(result.code, 1, "{}", result.all());
+    let generated = result
+        .stdout
+        .find("--- FAILED: mx › matrix one [channel=email] @ production (")
+        .expect("the matrix case failed");
+    let written = result
+        .stdout
+        .find("--- FAILED: mx › plain one @ production (")
+        .expect("the written case failed");
+    assert!(generated < written, "{}", result.stdout);
+    assert!(
+        result.stdout[generated..written].contains("✗ $.category equals \"shipping\"  (line 12)"),
+        "{}",
+        result.stdout
+    );
+}

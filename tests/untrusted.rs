@@ -256,3 +256,54 @@ fn yaml_tags_create_no_objects_and_run_nothing() {
     );
     assert!(!marker.exists(), "a YAML tag ran a command");
 }
+
+/// A data file's values are taken as they are: a row's `${NAME}` is text, never the
+/// environment's variable (a dataset may come from anywhere, and its `${CI_SECRET}` would put
+/// a secret in a request and a report), while the template's own `${NAME}` is filled once.
+#[test]
+fn data_values_never_read_the_environment() {
+    let dir = tempdir();
+    std::fs::create_dir_all(dir.path().join("data")).expect("data folder");
+    std::fs::write(
+        dir.path().join("data/rows.csv"),
+        "message\nhello ${FLOWCHECK_TEST_DATA_SECRET}\nodd ${5} and $${X}\n",
+    )
+    .expect("data written");
+    let suite = dir.path().join("rows.yaml");
+    std::fs::write(
+        &suite,
+        "suite: rows\nflow: demo/bench/echo\ncases_from:\n  - file: data/rows.csv\n    case:\n      name: \"echo {{message}}\"\n      message: \"{{message}} from ${FLOWCHECK_TEST_DATA_HOST}\"\n      expect:\n        output:\n          - {path: $.echo, equals: \"{{message}} from ci.example.com\"}\n",
+    )
+    .expect("suite written");
+    let json = dir.path().join("r.json");
+    let result = common::Run::from(
+        common::flowcheck()
+            .args([
+                "run",
+                &suite.display().to_string(),
+                "--embedded",
+                "-v",
+                "--json",
+            ])
+            .arg(&json)
+            .env("FLOWCHECK_TEST_DATA_SECRET", "supersecretvalue")
+            .env("FLOWCHECK_TEST_DATA_HOST", "ci.example.com")
+            .output()
+            .expect("runs"),
+    );
+    assert_eq!(result.code, 0, "{}", result.all());
+    let report = common::read(&json);
+    assert!(
+        !report.contains("supersecretvalue") && !result.all().contains("supersecretvalue"),
+        "{}",
+        result.all()
+    );
+    assert!(
+        report.contains("hello ${FLOWCHECK_TEST_DATA_SECRET} from ci.example.com"),
+        "{report}"
+    );
+    assert!(
+        report.contains("odd ${5} and $${X} from ci.example.com"),
+        "{report}"
+    );
+}

@@ -183,22 +183,31 @@ pub fn describe(values: &Map<String, Value>) -> String {
 /// Fill `{{name}}` placeholders in every string of `template`. A string that is exactly one
 /// placeholder takes the value itself (a number stays a number); inside text, values render
 /// as text. A name the row does not have is an error.
-pub fn fill(template: &Value, values: &Map<String, Value>) -> Result<Value, Unresolved> {
-    Ok(match template {
-        Value::String(text) => fill_text(text, values)?,
+pub fn fill(template: &Value, values: &Map<String, Value>) -> Result<Value, Vec<Unresolved>> {
+    let mut errors = Vec::new();
+    let filled = fill_into(template, values, &mut errors);
+    match errors.is_empty() {
+        true => Ok(filled),
+        false => Err(errors),
+    }
+}
+
+fn fill_into(template: &Value, values: &Map<String, Value>, errors: &mut Vec<Unresolved>) -> Value {
+    match template {
+        Value::String(text) => fill_text(text, values, errors),
         Value::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|item| fill(item, values))
-                .collect::<Result<_, _>>()?,
+                .map(|item| fill_into(item, values, errors))
+                .collect(),
         ),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| Ok((k.clone(), fill(v, values)?)))
-                .collect::<Result<_, Unresolved>>()?,
+                .map(|(k, v)| (k.clone(), fill_into(v, values, errors)))
+                .collect(),
         ),
         other => other.clone(),
-    })
+    }
 }
 
 fn placeholder(inner: &str) -> Option<&str> {
@@ -210,21 +219,23 @@ fn placeholder(inner: &str) -> Option<&str> {
     valid.then_some(name)
 }
 
-fn fill_text(text: &str, values: &Map<String, Value>) -> Result<Value, Unresolved> {
-    let lookup = |name: &str, placeholder: &str| {
-        values.get(name).cloned().ok_or_else(|| {
-            let known: Vec<&str> = values.keys().map(String::as_str).collect();
-            let hint = crate::diagnostic::did_you_mean(name, known.iter().copied())
-                .map(|h| format!(" ({h})"))
-                .unwrap_or_default();
-            Unresolved {
-                message: format!(
-                    "there is no `{name}` in the data{hint} (it has: {})",
-                    known.join(", ")
-                ),
-                placeholder: placeholder.to_owned(),
-            }
-        })
+fn fill_text(text: &str, values: &Map<String, Value>, errors: &mut Vec<Unresolved>) -> Value {
+    let mut lookup = |name: &str, placeholder: &str| -> Value {
+        if let Some(value) = values.get(name) {
+            return value.clone();
+        }
+        let known: Vec<&str> = values.keys().map(String::as_str).collect();
+        let hint = crate::diagnostic::did_you_mean(name, known.iter().copied())
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
+        errors.push(Unresolved {
+            message: format!(
+                "there is no `{name}` in the data{hint} (it has: {})",
+                known.join(", ")
+            ),
+            placeholder: placeholder.to_owned(),
+        });
+        Value::String(placeholder.to_owned())
     };
     let whole = text
         .strip_prefix("{{")
@@ -243,7 +254,7 @@ fn fill_text(text: &str, values: &Map<String, Value>) -> Result<Value, Unresolve
         match placeholder(inner) {
             Some(name) => {
                 out.push_str(&rest[..start]);
-                match lookup(name, &rest[start..start + 4 + end])? {
+                match lookup(name, &rest[start..start + 4 + end]) {
                     Value::String(s) => out.push_str(&s),
                     other => out.push_str(&other.to_string()),
                 }
@@ -253,7 +264,7 @@ fn fill_text(text: &str, values: &Map<String, Value>) -> Result<Value, Unresolve
         rest = &rest[start + 4 + end..];
     }
     out.push_str(rest);
-    Ok(Value::String(out))
+    Value::String(out)
 }
 
 #[cfg(test)]
@@ -282,13 +293,16 @@ mod tests {
             fill(&json!("a{2,3} {{ }} {x}"), &values),
             Ok(json!("a{2,3} {{ }} {x}"))
         );
-        let unresolved = fill(&json!("Say {{ nope }}"), &values).unwrap_err();
+        // Every placeholder that cannot be filled is said, each with its own text.
+        let unresolved = fill(&json!("Say {{ nope }} at {{score}} {{nada}}"), &values).unwrap_err();
+        assert_eq!(unresolved.len(), 2, "{unresolved:?}");
         assert!(
-            unresolved
+            unresolved[0]
                 .message
                 .contains("there is no `nope` in the data")
         );
-        assert_eq!(unresolved.placeholder, "{{ nope }}");
+        assert_eq!(unresolved[0].placeholder, "{{ nope }}");
+        assert_eq!(unresolved[1].placeholder, "{{nada}}");
     }
 
     #[test]

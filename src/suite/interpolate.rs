@@ -11,15 +11,17 @@ pub struct Unresolved {
     pub placeholder: String,
 }
 
-/// Replace every `${NAME}` in `text` using `lookup`; an unset variable is an error naming it.
+/// Replace every `${NAME}` in `text` using `lookup`; every placeholder that cannot be filled
+/// (an unset variable, a bad name, an API key) is an error naming it.
 pub fn interpolate(
     text: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<String, Unresolved> {
+) -> Result<String, Vec<Unresolved>> {
     if !text.contains('$') {
         return Ok(text.to_owned());
     }
     let mut out = String::with_capacity(text.len());
+    let mut errors = Vec::new();
     let mut rest = text;
     while let Some(at) = rest.find('$') {
         out.push_str(&rest[..at]);
@@ -28,32 +30,22 @@ pub fn interpolate(
             out.push_str("${");
             rest = tail;
         } else if let Some(tail) = after.strip_prefix("${") {
-            let end = tail.find('}').ok_or_else(|| Unresolved {
-                message: format!("unclosed ${{ in {text:?}: write $${{ for a literal ${{"),
-                placeholder: "${".into(),
-            })?;
-            let name = &tail[..end];
-            let unresolved = |message: String| Unresolved {
-                message,
-                placeholder: format!("${{{name}}}"),
+            let Some(end) = tail.find('}') else {
+                errors.push(Unresolved {
+                    message: format!("unclosed ${{ in {text:?}: write $${{ for a literal ${{"),
+                    placeholder: "${".into(),
+                });
+                rest = "";
+                break;
             };
-            let valid = !name.is_empty()
-                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                && !name.as_bytes()[0].is_ascii_digit();
-            if !valid {
-                return Err(unresolved(format!(
-                    "\"{name}\" is not an environment variable name"
-                )));
+            let name = &tail[..end];
+            match fill(name, lookup) {
+                Ok(value) => out.push_str(&value),
+                Err(message) => errors.push(Unresolved {
+                    message,
+                    placeholder: format!("${{{name}}}"),
+                }),
             }
-            if name == "NOUKAI_API_KEY" || name.starts_with(crate::secret::PROJECT_KEY_PREFIX) {
-                // It would travel in request bodies and land in reports, unredacted.
-                return Err(unresolved(format!(
-                    "an API key ({name}) cannot be used in a suite"
-                )));
-            }
-            let value = lookup(name)
-                .ok_or_else(|| unresolved(format!("environment variable {name} is not set")))?;
-            out.push_str(&value);
             rest = &tail[end + 1..];
         } else {
             out.push('$');
@@ -61,29 +53,67 @@ pub fn interpolate(
         }
     }
     out.push_str(rest);
-    Ok(out)
+    match errors.is_empty() {
+        true => Ok(out),
+        false => Err(errors),
+    }
 }
 
-/// Interpolate every string inside a JSON value (keys stay as written).
+/// The value of the variable `name`, or why there is none to use.
+fn fill(name: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let valid = !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit();
+    if !valid {
+        return Err(format!("\"{name}\" is not an environment variable name"));
+    }
+    if name == "NOUKAI_API_KEY" || name.starts_with(crate::secret::PROJECT_KEY_PREFIX) {
+        // It would travel in request bodies and land in reports, unredacted.
+        return Err(format!("an API key ({name}) cannot be used in a suite"));
+    }
+    lookup(name).ok_or_else(|| format!("environment variable {name} is not set"))
+}
+
+/// Interpolate every string inside a JSON value (keys stay as written); every placeholder
+/// that cannot be filled is an error.
 pub fn interpolate_value(
     value: &Value,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<Value, Unresolved> {
-    Ok(match value {
-        Value::String(s) => Value::String(interpolate(s, lookup)?),
+) -> Result<Value, Vec<Unresolved>> {
+    let mut errors = Vec::new();
+    let filled = fill_value(value, lookup, &mut errors);
+    match errors.is_empty() {
+        true => Ok(filled),
+        false => Err(errors),
+    }
+}
+
+fn fill_value(
+    value: &Value,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    errors: &mut Vec<Unresolved>,
+) -> Value {
+    match value {
+        Value::String(s) => match interpolate(s, lookup) {
+            Ok(text) => Value::String(text),
+            Err(mut unresolved) => {
+                errors.append(&mut unresolved);
+                value.clone()
+            }
+        },
         Value::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|item| interpolate_value(item, lookup))
-                .collect::<Result<_, _>>()?,
+                .map(|item| fill_value(item, lookup, errors))
+                .collect(),
         ),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| Ok((k.clone(), interpolate_value(v, lookup)?)))
-                .collect::<Result<_, Unresolved>>()?,
+                .map(|(k, v)| (k.clone(), fill_value(v, lookup, errors)))
+                .collect(),
         ),
         other => other.clone(),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -106,11 +136,17 @@ mod tests {
             Ok("cost $5 and ${HOST}")
         );
         assert_eq!(
-            interpolate("at ${MISSING} here", &env),
-            Err(Unresolved {
-                message: "environment variable MISSING is not set".into(),
-                placeholder: "${MISSING}".into()
-            })
+            interpolate("at ${MISSING} here, ${HOST} and ${1X}", &env),
+            Err(vec![
+                Unresolved {
+                    message: "environment variable MISSING is not set".into(),
+                    placeholder: "${MISSING}".into()
+                },
+                Unresolved {
+                    message: "\"1X\" is not an environment variable name".into(),
+                    placeholder: "${1X}".into()
+                }
+            ])
         );
         assert!(interpolate("${HOST", &env).is_err());
         assert!(interpolate("${1X}", &env).is_err());

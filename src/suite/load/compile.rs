@@ -25,6 +25,9 @@ pub(super) struct Compiler<'a> {
     pub(super) errors: Vec<Diagnostic>,
     /// The other files its checks read (JSON Schemas).
     pub(super) files: std::cell::RefCell<Vec<PathBuf>>,
+    /// Compiling a case made from a template, whose `${NAME}`s were filled in the template:
+    /// its text is taken as it is.
+    pub(super) generated: bool,
 }
 
 /// Cases read so far, compiled from what they say themselves (see [`Compiler::read_case`]).
@@ -148,6 +151,9 @@ impl Compiler<'_> {
                 "the suite has no cases (give `cases` or `cases_from`)",
             ));
         }
+        // In file order: cases made from a matrix or from data stand where their template
+        // does (they were made after the file was read), in the order they were made.
+        cases.sort_by_key(|case| case.line);
         // Loaded suites live for the whole run: no spare capacity (100k cases add up).
         cases.shrink_to_fit();
         let mut schema_files = files;
@@ -167,8 +173,9 @@ impl Compiler<'_> {
 
     /// A written case, as the parser hands it over: compile what it says itself now; a case
     /// with a `matrix` is expanded, and its cases compiled with the generated ones.
-    pub(super) fn read_case(&mut self, case: Spanned<RawCase>, read: &mut ReadCases) {
+    pub(super) fn read_case(&mut self, mut case: Spanned<RawCase>, read: &mut ReadCases) {
         if case.value.matrix.is_some() {
+            self.interpolate_template(&mut case.value);
             return self.expand_matrix(case, None, &mut read.generated);
         }
         self.unique_name(&case.value.name, &mut read.names);
@@ -428,6 +435,9 @@ impl Compiler<'_> {
     }
 
     fn text(&mut self, raw: &Spanned<String>) -> String {
+        if self.generated {
+            return raw.value.clone();
+        }
         match interpolate(&raw.value, self.env) {
             Ok(text) => text,
             Err(unresolved) => {
@@ -437,18 +447,69 @@ impl Compiler<'_> {
         }
     }
 
-    /// A placeholder that could not be filled, pointed at within the value `at`.
-    pub(super) fn unresolved<T>(&mut self, at: &Spanned<T>, unresolved: Unresolved) {
-        let diagnostic = Diagnostic::new(self.file, Position::of(at), unresolved.message);
-        self.errors.push(match unresolved.placeholder.is_empty() {
-            true => diagnostic,
-            false => diagnostic.within(unresolved.placeholder),
-        });
+    /// Placeholders that could not be filled, each pointed at within the value `at`.
+    pub(super) fn unresolved<T>(&mut self, at: &Spanned<T>, unresolved: Vec<Unresolved>) {
+        for unresolved in unresolved {
+            let diagnostic = Diagnostic::new(self.file, Position::of(at), unresolved.message);
+            self.errors.push(match unresolved.placeholder.is_empty() {
+                true => diagnostic,
+                false => diagnostic.within(unresolved.placeholder),
+            });
+        }
+    }
+
+    /// A value with its `${NAME}`s filled (as it is, in a case made from a template).
+    fn value(&mut self, raw: &Spanned<Value>) -> Value {
+        if self.generated {
+            return raw.value.clone();
+        }
+        match interpolate_value(&raw.value, self.env) {
+            Ok(value) => value,
+            Err(unresolved) => {
+                self.unresolved(raw, unresolved);
+                raw.value.clone()
+            }
+        }
+    }
+
+    /// Fill a template's `${NAME}`s once, where they are written; the cases made from it take
+    /// their data and matrix values as they are, never reading a variable a row names (a
+    /// dataset may come from anywhere: its `${CI_SECRET}` must not reach a request).
+    pub(super) fn interpolate_template(&mut self, case: &mut RawCase) {
+        if let Some(message) = case.message.as_mut() {
+            message.value = self.text(message);
+        }
+        for value in [case.parameters.as_mut(), case.block_overrides.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            value.value = self.value(value);
+        }
+        for attachment in &mut case.attachments {
+            let attachment = &mut attachment.value;
+            attachment.url.value = self.text(&attachment.url);
+            if let Some(filename) = attachment.filename.as_mut() {
+                filename.value = self.text(filename);
+            }
+        }
+        for step in &mut case.steps {
+            let step = &mut step.value;
+            for value in [step.input_overrides.as_mut(), step.block_overrides.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                value.value = self.value(value);
+            }
+        }
     }
 
     fn object(&mut self, raw: Option<&Spanned<Value>>, what: &str) -> Map<String, Value> {
         let Some(raw) = raw else { return Map::new() };
-        match interpolate_value(&raw.value, self.env) {
+        let interpolated = match self.generated {
+            true => Ok(raw.value.clone()),
+            false => interpolate_value(&raw.value, self.env),
+        };
+        match interpolated {
             Ok(Value::Object(map)) => map,
             Ok(Value::Null) => Map::new(),
             Ok(_) => {

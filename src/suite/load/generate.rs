@@ -1,6 +1,7 @@
 //! Cases made from a template: one per row of a `cases_from` data file, one per combination of
 //! a `matrix`, within a limit counted before any is made.
 
+use crate::check::RawCheck;
 use crate::diagnostic::Position;
 use crate::suite::data;
 use crate::suite::interpolate::Unresolved;
@@ -27,13 +28,17 @@ impl Compiler<'_> {
         let at = Position::of(&case);
         let first_error = self.errors.len();
         self.unique_name(&case.value.name, names);
+        self.generated = true;
         let (mut compiled, own) = self.own_case(case);
+        self.generated = false;
         self.inherit(&mut compiled, own, inherited);
         // A generated case's values have no place in the suite file: it and its errors point
         // at the template, and errors say which row or combination made them.
         if let Some(origin) = origin {
             for error in &mut self.errors[first_error..] {
-                error.position = at;
+                if reparsed(error.position, at) {
+                    error.position = at;
+                }
                 error.message.push_str(&format!(" (in {origin})"));
             }
             relocate(&mut compiled, at);
@@ -78,26 +83,26 @@ impl Compiler<'_> {
             match self.fill(&template, &combo, &case, &label) {
                 Ok(filled) => out.push((filled, origin)),
                 Err(unresolved) => {
-                    if !failed
-                        .iter()
-                        .any(|f| f.message.starts_with(&unresolved.message))
-                    {
-                        let message = format!(
-                            "{} (in {})",
-                            unresolved.message,
-                            origin.as_deref().unwrap_or_default()
-                        );
-                        failed.push(Unresolved {
-                            message,
-                            ..unresolved
-                        });
+                    for unresolved in unresolved {
+                        if !failed.iter().any(|f| {
+                            f.placeholder == unresolved.placeholder
+                                && f.message.starts_with(&unresolved.message)
+                        }) {
+                            let message = format!(
+                                "{} (in {})",
+                                unresolved.message,
+                                origin.as_deref().unwrap_or_default()
+                            );
+                            failed.push(Unresolved {
+                                message,
+                                ..unresolved
+                            });
+                        }
                     }
                 }
             }
         }
-        for unresolved in failed {
-            self.unresolved(&case, unresolved);
-        }
+        self.unresolved(&case, failed);
     }
 
     /// Whether a suite that generates `cases` is within the limit; if not, say so at `at`.
@@ -124,9 +129,10 @@ impl Compiler<'_> {
     /// One case per row of the data file; the file read.
     pub(super) fn expand_rows(
         &mut self,
-        from: Spanned<RawCasesFrom>,
+        mut from: Spanned<RawCasesFrom>,
         out: &mut Vec<(Spanned<RawCase>, Option<String>)>,
     ) -> Option<PathBuf> {
+        self.interpolate_template(&mut from.value.case.value);
         let shown = &from.value.file.value;
         let (path, file) = match paths::inside(self.base_dir(), shown)
             .and_then(|path| data::read_rows(&path, shown).map(|rows| (path, rows)))
@@ -159,10 +165,14 @@ impl Compiler<'_> {
             let origin = format!("row {} of {shown}", row.number);
             match self.fill(&template.value, &row.values, template, &label) {
                 Ok(filled) => self.expand_matrix(filled, Some(origin), out),
-                Err(message) => match failed.iter_mut().find(|(m, _)| *m == message) {
-                    Some((_, numbers)) => numbers.push(row.number),
-                    None => failed.push((message, vec![row.number])),
-                },
+                Err(unresolved) => {
+                    for unresolved in unresolved {
+                        match failed.iter_mut().find(|(u, _)| *u == unresolved) {
+                            Some((_, numbers)) => numbers.push(row.number),
+                            None => failed.push((unresolved, vec![row.number])),
+                        }
+                    }
+                }
             }
         }
         for (unresolved, numbers) in failed {
@@ -176,10 +186,10 @@ impl Compiler<'_> {
             let message = format!("{} ({which})", unresolved.message);
             self.unresolved(
                 template,
-                Unresolved {
+                vec![Unresolved {
                     message,
                     ..unresolved
-                },
+                }],
             );
         }
         Some(path)
@@ -193,39 +203,93 @@ impl Compiler<'_> {
         values: &Map<String, Value>,
         at: &Spanned<RawCase>,
         label: &str,
-    ) -> Result<Spanned<RawCase>, Unresolved> {
+    ) -> Result<Spanned<RawCase>, Vec<Unresolved>> {
         // An error that is not one placeholder's points at the template.
-        let whole = |message: String| Unresolved {
-            message,
-            placeholder: String::new(),
+        let whole = |message: String| {
+            vec![Unresolved {
+                message,
+                placeholder: String::new(),
+            }]
         };
         let filled = serde_json::to_value(template)
             .map_err(|err| whole(err.to_string()))
             .and_then(|value| data::fill(&value, values))
             .and_then(|value| {
-                // JSON is YAML: parsing it again gives every value a (meaningless) position,
-                // which `compile_case` replaces with the template's.
-                serde_saphyr::from_str::<RawCase>(&value.to_string())
+                // JSON is YAML: parsing it again gives every value a (meaningless) position on
+                // its one line, which `compile_case` replaces with the template's.
+                serde_saphyr::from_str::<RawCase>(&yaml_safe(&value.to_string()))
                     .map_err(|err| whole(crate::diagnostic::yaml_message(&err)))
             });
         filled.map(|mut case| {
             if case.name.value == template.name.value {
                 case.name.value = format!("{} [{label}]", case.name.value);
             }
+            keep_check_positions(&mut case, template);
             Spanned::new(case, at.referenced, at.defined)
         })
     }
 }
 
-/// Point a generated case, and its checks, at the template it came from.
+/// JSON text as YAML reads it: characters YAML does not allow in a document unescaped (DEL,
+/// the C1 controls but NEL, U+FFFE and U+FFFF), which JSON writes as they are, escaped. They
+/// stand only inside strings, where `\uXXXX` means the same in both.
+fn yaml_safe(json: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}');
+    if !json.chars().any(unsafe_char) {
+        return json.into();
+    }
+    json.chars()
+        .map(|c| match unsafe_char(c) {
+            true => format!("\\u{:04x}", u32::from(c)),
+            false => c.to_string(),
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// The positions of the template's checks, for the filled case's: a failed check, or a check
+/// that does not compile, points at its own line in the template.
+fn keep_check_positions(filled: &mut RawCase, template: &RawCase) {
+    fn copy(filled: &mut [Spanned<RawCheck>], template: &[Spanned<RawCheck>]) {
+        for (check, written) in filled.iter_mut().zip(template) {
+            (check.referenced, check.defined) = (written.referenced, written.defined);
+            let entries = check.value.entries.iter_mut().zip(&written.value.entries);
+            for ((key, value), (written_key, written_value)) in entries {
+                (key.referenced, key.defined) = (written_key.referenced, written_key.defined);
+                (value.referenced, value.defined) =
+                    (written_value.referenced, written_value.defined);
+            }
+        }
+    }
+    if let (Some(filled), Some(template)) = (filled.expect.as_mut(), template.expect.as_ref()) {
+        copy(&mut filled.value.output, &template.value.output);
+    }
+    for (step, written) in filled.steps.iter_mut().zip(&template.steps) {
+        copy(&mut step.value.expect, &written.value.expect);
+    }
+}
+
+/// Whether a position is the re-parsed JSON's (its one line), not the suite file's.
+fn reparsed(position: Position, template: Position) -> bool {
+    position.line == 1 && template.line != 1
+}
+
+/// Point a generated case at the template it came from, and its checks at theirs (kept from
+/// the template; the template's case where none could be).
 fn relocate(case: &mut Case, at: Position) {
     case.line = at.line;
     case.expect.line = at.line;
-    for check in &mut case.expect.output {
+    let checks = case.expect.output.iter_mut().chain(
+        case.expect
+            .steps
+            .iter_mut()
+            .flat_map(|s| s.checks.iter_mut()),
+    );
+    for check in checks.filter(|c| reparsed(c.position, at)) {
         check.position = at;
     }
     for step in &mut case.expect.steps {
         step.line = at.line;
-        step.checks.iter_mut().for_each(|check| check.position = at);
     }
 }

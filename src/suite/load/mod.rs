@@ -222,6 +222,7 @@ pub fn parse_whole(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<D
         env,
         errors: piece.errors,
         files: Default::default(),
+        generated: false,
     };
     let Some(header) = piece.header.finish() else {
         // `whole` made the parser refuse a file without `suite` or `flow`.
@@ -262,6 +263,7 @@ fn read_piece(
         env,
         errors: Vec::new(),
         files: Default::default(),
+        generated: false,
     };
     let mut cases = ReadCases::default();
     let report = Rc::new(RefCell::new(None));

@@ -104,6 +104,7 @@ fn parse_cut(file: &Path, text: &str, env: Env<'_>, cuts: &[usize]) -> Option<Su
         env,
         errors: Vec::new(),
         files: Default::default(),
+        generated: false,
     };
     let suite = compiler.suite(whole.header.finish()?, whole.cases);
     compiler.errors.is_empty().then_some(suite)
