@@ -307,3 +307,36 @@ fn data_values_never_read_the_environment() {
         "{report}"
     );
 }
+
+/// A data value may hold characters a YAML document may not (DEL, the C1 controls, U+FFFE):
+/// the case made from it is sent with them as they are (they broke the case's making).
+#[test]
+fn data_values_may_hold_characters_yaml_refuses() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("rows.jsonl"),
+        "{\"message\": \"a\\u007fb\\u0080c\\u009fd\\ufffee\"}\n",
+    )
+    .expect("data written");
+    let suite = dir.path().join("rows.yaml");
+    std::fs::write(
+        &suite,
+        "suite: rows\nflow: demo/bench/echo\ncases_from:\n  - file: rows.jsonl\n    case:\n      name: odd characters\n      message: \"{{message}}\"\n      expect:\n        output:\n          - {path: $.echo, equals: \"{{message}}\"}\n",
+    )
+    .expect("suite written");
+    let json = dir.path().join("r.json");
+    let result = common::Run::from(
+        common::flowcheck()
+            .args(["run", &suite.display().to_string(), "--embedded", "--json"])
+            .arg(&json)
+            .output()
+            .expect("runs"),
+    );
+    assert_eq!(result.code, 0, "{}", result.all());
+    let report = common::read_json(&json);
+    assert_eq!(
+        report["cases"][0]["attempts"][0]["observation"]["reply"]["result"]["echo"],
+        "a\u{7f}b\u{80}c\u{9f}d\u{fffe}e",
+        "{report}"
+    );
+}
