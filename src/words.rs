@@ -43,3 +43,13 @@ pub fn hides_text(c: char) -> bool {
             | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
     )
 }
+/// A number as a message shows it: as Rust writes it, but in exponent form when that would
+/// take more than a few digits (`1e300`, not three hundred zeros).
+pub fn number(n: f64) -> String {
+    let magnitude = n.abs();
+    if n.is_finite() && n != 0.0 && !(1e-6..1e16).contains(&magnitude) {
+        format!("{n:e}")
+    } else {
+        format!("{n}")
+    }
+}

@@ -1183,8 +1183,13 @@ fn a_terminal_gets_a_progress_bar_that_is_cleared_at_the_end() {
         return;
     };
     assert_eq!(code, Some(0), "{text}");
-    assert!(text.contains("] 0/2 cases"), "{text}");
-    assert!(text.contains("] 2/2 cases"), "{text}");
+    // How far the bar had got when it was drawn depends on how fast the cases ran.
+    assert!(
+        ["] 0/2 cases", "] 1/2 cases", "] 2/2 cases"]
+            .iter()
+            .any(|bar| text.contains(bar)),
+        "{text}"
+    );
     assert!(
         text.contains("PASS [") && text.contains("refund requests go to billing @ v2"),
         "{text}"

@@ -53,8 +53,12 @@ impl Predicate for Approx {
                     Verdict::pass()
                 } else {
                     // To 10 decimals: 0.42, not 0.42000000000000004; 1e-7 over still shows.
-                    let shown = (away * 1e10).round() / 1e10;
-                    Verdict::fail(format!("it is {shown} away"))
+                    // Rounded to hide float noise (0.30000000000000004), where that can be done.
+                    let shown = match away < 1e6 {
+                        true => (away * 1e10).round() / 1e10,
+                        false => away,
+                    };
+                    Verdict::fail(format!("it is {} away", crate::words::number(shown)))
                 }
             }
             Err(verdict) => verdict,
@@ -62,6 +66,10 @@ impl Predicate for Approx {
     }
 
     fn describe(&self) -> String {
-        format!("is {} ± {}", self.value, self.tolerance)
+        format!(
+            "is {} ± {}",
+            crate::words::number(self.value),
+            crate::words::number(self.tolerance)
+        )
     }
 }

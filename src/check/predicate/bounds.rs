@@ -2,6 +2,7 @@
 //! that measure a size or a range.
 
 use super::compare::as_number;
+use crate::words::number;
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,10 +66,10 @@ impl Bounds {
 
     pub fn describe(&self) -> String {
         match (self.min, self.max) {
-            (Some(min), Some(max)) if min == max => format!("{min}"),
-            (Some(min), Some(max)) => format!("between {min} and {max}"),
-            (Some(min), None) => format!("at least {min}"),
-            (None, Some(max)) => format!("at most {max}"),
+            (Some(min), Some(max)) if min == max => number(min),
+            (Some(min), Some(max)) => format!("between {} and {}", number(min), number(max)),
+            (Some(min), None) => format!("at least {}", number(min)),
+            (None, Some(max)) => format!("at most {}", number(max)),
             (None, None) => "anything".into(),
         }
     }

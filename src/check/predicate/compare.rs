@@ -66,7 +66,7 @@ impl Predicate for Compare {
     }
 
     fn describe(&self) -> String {
-        format!("{} {}", self.name, self.bound)
+        format!("{} {}", self.name, crate::words::number(self.bound))
     }
 }
 

@@ -481,3 +481,22 @@ fn bad_arguments_are_refused_with_reasons() {
         );
     }
 }
+
+/// Huge and tiny numbers read in exponent form in labels and details, and a distance too large
+/// to round is still a number (it read "inf away", and a bound of 1e300 as 301 digits).
+#[test]
+fn far_numbers_read_in_exponent_form() {
+    let check = compile("{approx: {value: 0, tolerance: 1}}").expect("compiles");
+    let outcome = check.evaluate(Some(&json!("1e300")), &Grades::none());
+    assert_eq!(outcome.detail.as_deref(), Some("it is 1e300 away"));
+    let check = compile("{gte: -1e300}").expect("compiles");
+    assert_eq!(
+        check.evaluate(Some(&json!(1)), &Grades::none()).label,
+        "$ gte -1e300"
+    );
+    let check = compile("{between: [0.0000001, 0.5]}").expect("compiles");
+    assert_eq!(
+        check.evaluate(Some(&json!(1)), &Grades::none()).label,
+        "$ is between 1e-7 and 0.5"
+    );
+}
