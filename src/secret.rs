@@ -197,20 +197,32 @@ impl Keys {
 /// literal `?` lose their queries too, so an encoded `?` or `#` in a path is taken for one
 /// (hiding too much is the safe mistake). A user and password before the host
 /// (`https://user:secret@host/`) are cut too.
+///
+/// The text may be JSON as a server wrote it (`-v` prints response bodies raw): a JSON escape
+/// reads as the character it stands for, so Go's `\u0026` is an `&` that the query runs on
+/// through, `\u003f` a `?` that starts one, `\/` a `/`, and `\"` a quote that ends the URL.
+/// HTML entities are not read: `&amp;` is text a query runs on through, which hides the
+/// parameters after it, and `&#38;`'s `#` starts a fragment, which hides them too.
 pub fn redact_url(text: &str) -> String {
-    // Where a URL starts: any scheme (`https://`, `s3://`), written with JSON's `\/` too, or
-    // percent-encoded (`https%3A%2F%2F`), or scheme-relative (`//cdn.example.com/...` after a
-    // space, a quote or `=`). [`url_rest`] reads on from there.
+    // Where a URL starts: any scheme (`https://`, `s3://`), its slashes written as JSON may
+    // (`\/`, `\u002f`), or percent-encoded (`https%3A%2F%2F`), or scheme-relative
+    // (`//cdn.example.com/...` after a space, a quote or `=`). [`url_rest`] reads on from there.
     static START: LazyLock<Option<Regex>> = LazyLock::new(|| {
         Regex::new(
-            r#"(?i)[a-z][a-z0-9+.-]*(?::(?://|\\/\\/)|%3A%2F%2F)|(?:^|[\s"'(=\[,])//[a-z0-9-]+\."#,
+            r#"(?i)[a-z][a-z0-9+.-]*(?::(?:/|\\/|\\u002f){2}|%3A%2F%2F)|(?:^|[\s"'(=\[,])(?:/|\\/){2}[a-z0-9-]+\."#,
         )
         .ok()
     });
-    static USER: LazyLock<Option<Regex>> =
-        LazyLock::new(|| Regex::new(r#"(?i)(https?://)[^\s/?#@"'<>\\]+@"#).ok());
+    // A user and password: up to an `@` (or JSON's `\u0040`), through JSON escapes.
+    static USER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r#"(?i)(https?:(?://|\\/\\/))(?:[^\s/?#@"'<>\\]|\\u[0-9a-f]{4})+(?:@|\\u0040)"#)
+            .ok()
+    });
     // Every string of every request body passes here: look before allocating.
-    let plain = text.contains("//") || text.contains(r"\/\/");
+    let plain = text.contains("//")
+        || text.contains(r"\/\/")
+        || text.contains(r"\u002f")
+        || text.contains(r"\u002F");
     let encoded = text.contains('%') && text.to_ascii_lowercase().contains("%3a%2f%2f");
     if !plain && !encoded {
         return text.to_owned();
@@ -236,10 +248,11 @@ pub fn redact_url(text: &str) -> String {
 }
 
 /// A URL's text after its start (scheme and `//`): how many bytes of `rest` it takes, and that
-/// text with its query and fragment redacted. The host and path run to a space, a quote, `<`,
-/// `>` or a backslash (but for JSON's `\/`); a query begins at `?` or `%3F`, a fragment at `#` or
-/// `%23`, and either runs on to a space, a double quote, `<`, `>` or a backslash, taking single
-/// quotes with it. A mark with nothing after it is left as it is.
+/// text with its query and fragment redacted. The host and path run to a space, a quote, `<` or
+/// `>`; a query begins at `?` or `%3F`, a fragment at `#` or `%23`, and either runs on to a
+/// space, a double quote, `<` or `>`, taking single quotes with it. Each character may be
+/// written as a JSON escape ([`char_at`]) and counts as the one it stands for: `\"` ends the
+/// URL, `\u0026` is part of its query. A mark with nothing after it is left as it is.
 fn url_rest(rest: &str) -> (usize, String) {
     #[derive(PartialEq)]
     enum Part {
@@ -251,26 +264,27 @@ fn url_rest(rest: &str) -> (usize, String) {
     let mut out = String::new();
     // Whether the part being read holds anything (a mark alone hides nothing).
     let mut hidden = false;
-    let mut chars = rest.char_indices().peekable();
-    let mut end = rest.len();
-    while let Some((at, c)) = chars.next() {
-        let encoded = |mark: &str| {
-            rest.get(at..at + 3)
-                .is_some_and(|s| s.eq_ignore_ascii_case(mark))
-        };
-        let stops = c.is_whitespace()
-            || matches!(c, '"' | '<' | '>')
-            || (c == '\\' && chars.peek().is_none_or(|&(_, next)| next != '/'))
-            || (c == '\'' && part == Part::Path);
+    let mut at = 0;
+    while let Some((c, length)) = char_at(rest, at) {
+        let stops =
+            c.is_whitespace() || matches!(c, '"' | '<' | '>') || (c == '\'' && part == Part::Path);
         if stops {
-            end = at;
             break;
         }
-        let mark = match c {
-            '?' if part == Part::Path => Some((Part::Query, 1)),
-            '%' if part == Part::Path && encoded("%3F") => Some((Part::Query, 3)),
-            '#' if part != Part::Fragment => Some((Part::Fragment, 1)),
-            '%' if part != Part::Fragment && encoded("%23") => Some((Part::Fragment, 3)),
+        // `%3F` and `%23`, their characters escaped or not (`\u00253F` is `%3F` too).
+        let encoded = || {
+            let (first, one) = char_at(rest, at + length)?;
+            let (second, two) = char_at(rest, at + length + one)?;
+            Some((first, second.to_ascii_uppercase(), length + one + two))
+        };
+        let mark = match (c, &part) {
+            ('?', Part::Path) => Some((Part::Query, length)),
+            ('#', Part::Path | Part::Query) => Some((Part::Fragment, length)),
+            ('%', Part::Path | Part::Query) => match encoded() {
+                Some(('3', 'F', all)) if part == Part::Path => Some((Part::Query, all)),
+                Some(('2', '3', all)) => Some((Part::Fragment, all)),
+                _ => None,
+            },
             _ => None,
         };
         if let Some((next, length)) = mark {
@@ -280,27 +294,66 @@ fn url_rest(rest: &str) -> (usize, String) {
             hidden = false;
             part = next;
             out.push_str(&rest[at..at + length]);
-            // The mark's other two characters.
-            for _ in 1..length {
-                chars.next();
-            }
+            at += length;
             continue;
         }
         if part == Part::Path {
-            out.push(c);
+            out.push_str(&rest[at..at + length]);
         } else {
             hidden = true;
         }
-        // JSON's `\/`: both characters belong to the URL.
-        match chars.next_if(|_| c == '\\') {
-            Some((_, slash)) if part == Part::Path => out.push(slash),
-            _ => {}
-        }
+        at += length;
     }
     if hidden {
         out.push_str("[redacted]");
     }
-    (end, out)
+    (at, out)
+}
+
+/// The character `text` holds at byte `at`, and how many bytes it takes there: a JSON escape
+/// (`\/`, `\"`, `\n`, `\u0026`, a surrogate pair) is the character it stands for, and a
+/// backslash that starts none is itself. `None` at the end (or not on a character's start).
+fn char_at(text: &str, at: usize) -> Option<(char, usize)> {
+    let rest = text.get(at..)?;
+    let mut chars = rest.chars();
+    let c = chars.next()?;
+    if c != '\\' {
+        return Some((c, c.len_utf8()));
+    }
+    let short = match chars.next() {
+        Some(c @ ('/' | '\\' | '"')) => c,
+        Some('b') => '\u{8}',
+        Some('f') => '\u{c}',
+        Some('n') => '\n',
+        Some('r') => '\r',
+        Some('t') => '\t',
+        Some('u') => return Some(unicode_escape(rest).unwrap_or(('\\', 1))),
+        _ => return Some(('\\', 1)),
+    };
+    Some((short, 2))
+}
+
+/// `\uXXXX` at the start of `text` (`\ud83d\ude00` as one character): the character and the
+/// escape's length. A lone surrogate stands for U+FFFD, as a lenient decoder reads it.
+fn unicode_escape(text: &str) -> Option<(char, usize)> {
+    let code = |at: usize| {
+        let digits = text.get(at..at + 6)?.strip_prefix("\\u")?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(digits, 16).ok()
+    };
+    let high = code(0)?;
+    if (0xD800..0xDC00).contains(&high)
+        && let Some(low) = code(6).filter(|low| (0xDC00..0xE000).contains(low))
+        && let Some(c) = char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+    {
+        return Some((c, 12));
+    }
+    Some((
+        char::from_u32(high).unwrap_or(char::REPLACEMENT_CHARACTER),
+        6,
+    ))
 }
 
 /// Redact the query string and fragment of every URL inside a JSON value, in its strings and
@@ -474,6 +527,136 @@ mod tests {
         );
     }
 
+    /// `-v` prints a body as the server wrote it: Go's encoder writes `&`, `=`, `<` and `>` as
+    /// `\u0026`, `\u003d`, `\u003c`, `\u003e`, PHP's every `/` as `\/`. A query runs on through
+    /// the escapes of characters a query may hold and ends where the character an escape
+    /// stands for would end it (`\"`, `\n`, `\u003e`).
+    #[test]
+    fn a_query_runs_on_through_json_escapes() {
+        for (text, shown) in [
+            (
+                r#"{"detail":{"message":"cannot fetch https://s3.example.com/a.png?X-Amz-Algorithm=AWS4\u0026X-Amz-Signature=LEAKSIG2"}}"#,
+                r#"{"detail":{"message":"cannot fetch https://s3.example.com/a.png?[redacted]"}}"#,
+            ),
+            (
+                r#""https://h/a.png?X-Amz-Signature\u003dLEAKSIG\u0026t\u003dLEAKTOKEN""#,
+                r#""https://h/a.png?[redacted]""#,
+            ),
+            // `\u003c...\u003e` around the URL, as Go writes `<...>`: the `>` ends it.
+            (
+                r#""see \u003chttps://h/a.png?sig=LEAKSIG\u0026t=LEAKTOKEN\u003e, then""#,
+                r#""see \u003chttps://h/a.png?[redacted]\u003e, then""#,
+            ),
+            // An escaped quote ends the URL, written short or long.
+            (
+                r#"{"m":"fetch \"https://h/a.png?sig=LEAKSIG\u0026t=1\" failed"}"#,
+                r#"{"m":"fetch \"https://h/a.png?[redacted]\" failed"}"#,
+            ),
+            (
+                r#""fetch \u0022https://h/a.png?sig=LEAKSIG\u0022 failed""#,
+                r#""fetch \u0022https://h/a.png?[redacted]\u0022 failed""#,
+            ),
+            // A newline ends it; a tab too.
+            (
+                r#""https://h/a.png?sig=LEAKSIG\nnext line\thttps://h/b?LEAK2\tend""#,
+                r#""https://h/a.png?[redacted]\nnext line\thttps://h/b?[redacted]\tend""#,
+            ),
+            // PHP's `\/`, in the query too (a redirect parameter).
+            (
+                r#""https:\/\/h\/login?next=https:\/\/b\/c\u0026sig=LEAKSIG""#,
+                r#""https:\/\/h\/login?[redacted]""#,
+            ),
+            // The marks escaped: `\u003f` is a `?`, `\u0023` a `#`, `\u00253F` a `%3F`.
+            (
+                r#""https:\/\/h\/a.png\u003fsig=LEAKSIG\u0023frag=LEAKFRAG""#,
+                r#""https:\/\/h\/a.png\u003f[redacted]\u0023[redacted]""#,
+            ),
+            (
+                r#""https://h/a.png\u00253Fsig=LEAKSIG\u002523LEAKFRAG""#,
+                r#""https://h/a.png\u00253F[redacted]\u002523[redacted]""#,
+            ),
+            // The slashes after the scheme escaped as `\u002f`; a scheme-relative URL as `\/\/`.
+            (
+                r#""https:\u002f\u002fh\u002fa.png?sig=LEAKSIG""#,
+                r#""https:\u002f\u002fh\u002fa.png?[redacted]""#,
+            ),
+            (
+                r#"{"u":"\/\/cdn.example.com\/a.png?sig=LEAKSIG"}"#,
+                r#"{"u":"\/\/cdn.example.com\/a.png?[redacted]"}"#,
+            ),
+            // Characters beyond the BMP as surrogate pairs, a lone surrogate, a broken escape,
+            // and a body escaped twice (`\\u0026`): all part of the query.
+            (
+                r#""https://h/a?sig=\ud83d\ude00LEAK1\ud83dLEAK2\u12LEAK3\\u0026LEAK4\\\u0026LEAK5" x"#,
+                r#""https://h/a?[redacted]" x"#,
+            ),
+            // A backslash is part of a path: what follows it is still the URL's.
+            (
+                r"https://h/a\b.png?sig=LEAKSIG",
+                r"https://h/a\b.png?[redacted]",
+            ),
+            // A user and password, escaped as JSON.
+            (
+                r#""https:\/\/bob:LEAKPW@h\/a.png and https://bob:LEAKPW\u0040h/""#,
+                r#""https:\/\/[redacted]@h\/a.png and https://[redacted]@h/""#,
+            ),
+        ] {
+            assert_eq!(redact_url(text), shown, "{text}");
+        }
+    }
+
+    /// HTML escapes are not read: `&amp;` is text a query runs on through, and the `#` of
+    /// `&#38;` or `&#x26;` starts a fragment; either way nothing after it shows.
+    #[test]
+    fn html_escaped_ampersands_hide_what_follows_them() {
+        for (text, shown) in [
+            (
+                r#"<a href="https://h/a.png?a=1&amp;sig=LEAKSIG">x</a>"#,
+                r#"<a href="https://h/a.png?[redacted]">x</a>"#,
+            ),
+            (
+                "cannot fetch https://h/a.png?a=1&amp;sig=LEAKSIG&amp;t=LEAKTOKEN now",
+                "cannot fetch https://h/a.png?[redacted] now",
+            ),
+            (
+                "https://h/a.png?a=1&#38;sig=LEAKSIG and https://h/b.png?a=1&#x26;sig=LEAKSIG",
+                "https://h/a.png?[redacted]#[redacted] and https://h/b.png?[redacted]#[redacted]",
+            ),
+            // `&#63;`, an escaped `?`: its `#` starts a fragment.
+            (
+                "https://h/a.png&#63;sig=LEAKSIG",
+                "https://h/a.png&#[redacted]",
+            ),
+        ] {
+            assert_eq!(redact_url(text), shown, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_json_escape_reads_as_its_character() {
+        for (text, read) in [
+            ("a", Some(('a', 1))),
+            ("é", Some(('é', 2))),
+            (r"\/", Some(('/', 2))),
+            (r#"\""#, Some(('"', 2))),
+            (r"\\", Some(('\\', 2))),
+            (r"\n", Some(('\n', 2))),
+            (r"\u0026", Some(('&', 6))),
+            (r"\u003D", Some(('=', 6))),
+            (r"\ud83d\ude00", Some(('😀', 12))),
+            (r"\ud83dx", Some(('\u{FFFD}', 6))),
+            (r"\u+026", Some(('\\', 1))),
+            (r"\u00", Some(('\\', 1))),
+            (r"\x", Some(('\\', 1))),
+            (r"\", Some(('\\', 1))),
+            ("", None),
+        ] {
+            assert_eq!(char_at(text, 0), read, "{text}");
+        }
+        // Not on a character's start: nothing, and no panic.
+        assert_eq!(char_at("é", 1), None);
+    }
+
     proptest::proptest! {
         #[test]
         fn no_query_or_fragment_survives(
@@ -521,6 +704,54 @@ mod tests {
                 .collect();
             let redacted = redact_url(&format!("{before}{encoded}{after}"));
             proptest::prop_assert!(!redacted.contains("SECRET"), "{encoded} -> {redacted}");
+        }
+
+        /// The URL in a JSON body as an encoder may write it: Go's `\u0026`, `\u003c`,
+        /// `\u003e`, PHP's `\/`, or any character after the scheme as `\uXXXX`. Read back, the
+        /// redacted body is still JSON and holds no part of a query or fragment.
+        #[test]
+        fn no_query_or_fragment_survives_json_escaping(
+            host in "[a-z0-9.-]{1,20}",
+            path in "(/[A-Za-z0-9._~%-]{0,12}){0,3}",
+            query in proptest::option::of("[A-Za-z0-9=&%._~!$'()*+,;:@/?-]{0,30}"),
+            fragment in proptest::option::of("[A-Za-z0-9=&%?._~-]{0,30}"),
+            query_mark in "\\?|%3[Ff]",
+            fragment_mark in "#|%23",
+            html_safe in proptest::bool::ANY,
+            escape_slashes in proptest::bool::ANY,
+            escaped in proptest::collection::vec(proptest::bool::ANY, 200),
+            // The URL in `<...>`, which Go writes `\u003c...\u003e`.
+            angled in proptest::bool::ANY,
+            after in "[ ),.;]{0,5}",
+        ) {
+            let mut url = format!("{host}{path}");
+            if let Some(query) = &query {
+                url.push_str(&format!("{query_mark}SECRETQ{query}"));
+            }
+            if let Some(fragment) = &fragment {
+                url.push_str(&format!("{fragment_mark}SECRETF{fragment}"));
+            }
+            let written: String = url
+                .chars()
+                .zip(escaped.iter().chain(std::iter::repeat(&false)))
+                .map(|(c, &escape)| match c {
+                    '&' if html_safe => "\\u0026".to_owned(),
+                    '/' if escape_slashes => "\\/".to_owned(),
+                    _ if escape => format!("\\u{:04x}", u32::from(c)),
+                    _ => c.to_string(),
+                })
+                .collect();
+            let slashes = if escape_slashes { r"\/\/" } else { "//" };
+            let (open, close) = if angled { (r"\u003c", r"\u003e") } else { ("", "") };
+            let body = format!(
+                r#"{{"message":"cannot fetch {open}https:{slashes}{written}{close}{after}","n":1}}"#
+            );
+            let redacted = redact_url(&body);
+            let read: Value = serde_json::from_str(&redacted)
+                .map_err(|err| proptest::test_runner::TestCaseError::fail(format!("{redacted}: {err}")))?;
+            let message = read["message"].as_str().unwrap_or_default();
+            proptest::prop_assert!(message.starts_with("cannot fetch "), "{body} -> {redacted}");
+            proptest::prop_assert!(!message.contains("SECRET"), "{body} -> {redacted}");
         }
     }
 

@@ -189,6 +189,89 @@ fn signed_url_query_strings_are_cut_from_every_output() {
     );
 }
 
+/// A server whose JSON escapes `&` as `\u0026` (Go's encoder does), `=` as `\u003d`, `?` as
+/// `\u003f` and `/` as `\/`: `-v` prints its bodies and events as written, an error quotes a
+/// body that is not JSON as text, and a grader's error is shown too; no part of a query or
+/// fragment shows anywhere.
+#[test]
+fn signed_urls_in_json_escaped_text_are_cut_from_every_output() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let attachment = "      - url: https://s3.example.com/a.png?X-Amz-Algorithm=AWS4&X-Amz-Signature=SENTSIG\n        mime_type: image/png\n";
+    let mut suites: Vec<String> = [
+        ("quote-signed-url-go", "sync"),
+        ("quote-signed-url-go-cut", "sync"),
+        ("quote-signed-url-go-sse", "step"),
+    ]
+    .iter()
+    .map(|(flow, mode)| {
+        write(
+            dir.path(),
+            &format!("{flow}.yaml"),
+            &format!(
+                "suite: {flow}\nflow: faults/fc/{flow}\nmode: {mode}\ncases:\n  - name: quotes\n    message: hi\n    attachments:\n{attachment}"
+            ),
+        )
+    })
+    .collect();
+    // The grader answers with the Go error: a grader's error is shown as the check's.
+    suites.push(write(
+        dir.path(),
+        "graded.yaml",
+        "suite: graded\nflow: faults/fc/ok\ncases:\n  - name: graded\n    message: hi\n    expect:\n      output:\n        - {path: $.ok, judge: {flow: faults/fc/quote-signed-url-go, rubric: polite}}\n",
+    ));
+    let (code, outputs) = run_everything(&server, &suites);
+    assert_eq!(
+        code, 1,
+        "the refused case fails, the others err: {:?}",
+        outputs[0]
+    );
+    for (what, text) in &outputs {
+        for secret in [
+            "SENTSIG",
+            "GOSIG",
+            "GOCRED",
+            "GOMARK",
+            "GOFRAG",
+            "GOCUTSIG",
+            "GOEVENTNAME",
+            "GOSSE",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{secret} appears in {what}:\n{text}"
+            );
+        }
+    }
+    // A step's output is kept as returned in the reports, as a result is (the checks judge
+    // it); `-v` and the recording lose its query.
+    for (what, text) in [&outputs[1], &outputs[4]] {
+        assert!(
+            !text.contains("GOSTEP"),
+            "GOSTEP appears in {what}:\n{text}"
+        );
+    }
+    let (stdout, stderr) = (&outputs[0].1, &outputs[1].1);
+    for shown in [
+        // `-v`, as the server wrote it.
+        r#"cannot fetch https://s3.example.com/a.png?[redacted] or \u003chttps:\/\/b.example.com\/a.png\u003f[redacted]#[redacted]\u003e"}}"#,
+        "{\"note\":\"fetched https://s3.example.com/a.png?[redacted]\n",
+        r#"{"url":"https://b.example.com/a.png?[redacted]"}"#,
+        "event: note https://b.example.com/n?[redacted] data: {}",
+    ] {
+        assert!(stderr.contains(shown), "{shown} is not in {stderr}");
+    }
+    for shown in [
+        // The error, read from the JSON.
+        "cannot fetch https://s3.example.com/a.png?[redacted] or <https://b.example.com/a.png?[redacted]#[redacted]>",
+        // The text that is not JSON, quoted.
+        r#"fetched https://s3.example.com/a.png?[redacted]""#,
+        r#"{\"result\":{\"note\":\"https://b.example.com/a.png?[redacted]\"}""#,
+    ] {
+        assert!(stdout.contains(shown), "{shown} is not in {stdout}");
+    }
+}
+
 /// A flow's result is kept as returned in the reports (the checks judge it), but a recording
 /// is a file to share: the URLs a result or an event stream quotes lose their queries and
 /// fragments there, and the recording still replays.

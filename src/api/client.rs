@@ -161,10 +161,14 @@ impl Client {
         body: &Value,
     ) -> Result<RunReply, ApiError> {
         let url = self.url(flow, Some(target), "execute");
-        let answer = self
-            .send(flow, reqwest::Method::POST, &url, Some(body))
-            .await?;
-        wire::parse_run_reply(&answer)
+        async {
+            let answer = self
+                .send(flow, reqwest::Method::POST, &url, Some(body))
+                .await?;
+            wire::parse_run_reply(&answer)
+        }
+        .await
+        .map_err(ApiError::redacted)
     }
 
     /// `POST .../jobs`: start an async run.
@@ -177,7 +181,8 @@ impl Client {
         let url = self.url(flow, Some(target), "jobs");
         let answer = self
             .send(flow, reqwest::Method::POST, &url, Some(body))
-            .await?;
+            .await
+            .map_err(ApiError::redacted)?;
         let execution_id = answer
             .get("executionId")
             .and_then(Value::as_str)
@@ -199,17 +204,34 @@ impl Client {
     /// `GET .../jobs/{id}` (always the unversioned URL, as the SDKs do).
     pub async fn poll(&self, flow: &FlowRef, execution_id: &str) -> Result<JobState, ApiError> {
         let url = self.url(flow, None, &format!("jobs/{}", path_segment(execution_id)));
-        let answer = self.send(flow, reqwest::Method::GET, &url, None).await?;
+        let answer = self
+            .send(flow, reqwest::Method::GET, &url, None)
+            .await
+            .map_err(ApiError::redacted)?;
         match answer.get("status").and_then(Value::as_str) {
             Some("pending" | "started" | "queued") => Ok(JobState::Pending),
             Some("running") => Ok(JobState::Running),
-            Some("completed" | "failed") => Ok(JobState::Done(wire::parse_run_reply(&answer)?)),
-            other => Err(ApiError::Protocol(format!("unknown job status {other:?}"))),
+            Some("completed" | "failed") => Ok(JobState::Done(
+                wire::parse_run_reply(&answer).map_err(ApiError::redacted)?,
+            )),
+            other => Err(ApiError::Protocol(format!("unknown job status {other:?}")).redacted()),
         }
     }
 
     /// `POST .../step`: one step-through call; `on_event` sees each event as it arrives.
     pub async fn step(
+        &self,
+        flow: &FlowRef,
+        target: Target,
+        body: &Value,
+        on_event: &mut dyn FnMut(StepEvent),
+    ) -> Result<(), ApiError> {
+        self.stream_step(flow, target, body, on_event)
+            .await
+            .map_err(ApiError::redacted)
+    }
+
+    async fn stream_step(
         &self,
         flow: &FlowRef,
         target: Target,
@@ -279,7 +301,7 @@ impl Client {
                 if self.config.verbose {
                     crate::errln!(
                         "< #{exchange} event: {} data: {}",
-                        frame.event.as_deref().unwrap_or("-"),
+                        shown(&redact_url(frame.event.as_deref().unwrap_or("-"))),
                         shown(&redact_url(&frame.data))
                     );
                 }

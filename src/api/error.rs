@@ -38,6 +38,33 @@ impl ApiError {
         }
     }
 
+    /// The error with every URL's query, fragment and user cut from its text
+    /// ([`crate::secret::redact_url`]): a server's message may quote a signed URL, as it came
+    /// or as its JSON wrote it (`\u0026`), and the text of a body that is not JSON is quoted
+    /// raw.
+    pub fn redacted(self) -> ApiError {
+        use crate::secret::redact_url;
+        match self {
+            ApiError::Http {
+                status,
+                code,
+                message,
+                retry_after,
+            } => ApiError::Http {
+                status,
+                code: code.map(|code| redact_url(&code)),
+                message: redact_url(&message),
+                retry_after,
+            },
+            ApiError::Transport { message, connect } => ApiError::Transport {
+                message: redact_url(&message),
+                connect,
+            },
+            ApiError::Untrusted(message) => ApiError::Untrusted(redact_url(&message)),
+            ApiError::Protocol(message) => ApiError::Protocol(redact_url(&message)),
+        }
+    }
+
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             ApiError::Http { retry_after, .. } => *retry_after,

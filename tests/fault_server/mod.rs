@@ -578,6 +578,24 @@ impl FaultServer {
                 "{}event: step_completed\r\ndata: {{\"stepId\":\"a\",\"stepIndex\":0,\"output\":{{\"url\":\"https:\\/\\/b.example.com\\/a.png?sig=SIGEVENT\"}}}}\r\n\r\n: comment https://b.example.com/c?SIGCOMMENT\n\nevent: flow_completed\ndata: {{\"result\":{{\"note\":\"fetched https://b.example.com/a.png?X-Amz-Signature=SIGSSE#f=SIGSSEFRAG\"}}}}\n\n",
                 sse_head()
             )),
+            // Go's JSON encoder writes `&`, `<` and `>` as `\u0026`, `\u003c`, `\u003e` (and some
+            // encoders `=` and `?` as `\u003d`, `\u003f`, PHP's `/` as `\/`): a server quoting
+            // the URL it could not fetch.
+            ("quote-signed-url-go", _) => full(
+                400,
+                r#"{"detail":{"code":"ATTACHMENT_INVALID","message":"cannot fetch https://s3.example.com/a.png?X-Amz-Algorithm=AWS4\u0026X-Amz-Signature=GOSIG\u0026X-Amz-Credential\u003dGOCRED or \u003chttps:\/\/b.example.com\/a.png\u003fsig\u003dGOMARK#GOFRAG\u003e"}}"#,
+            ),
+            // The same cut short: not JSON, so the error quotes the text itself.
+            ("quote-signed-url-go-cut", _) => full(
+                200,
+                r#"{"status":"completed","result":{"note":"fetched https://s3.example.com/a.png?X-Amz-Algorithm=AWS4\u0026X-Amz-Signature=GOCUTSIG"#,
+            ),
+            // A step's output quoting the URL, an event named with one, and an event whose data
+            // is not JSON (the error quotes it).
+            ("quote-signed-url-go-sse", _) => Answer::RawThenClose(format!(
+                "{}event: step_completed\ndata: {{\"stepId\":\"a\",\"stepIndex\":0,\"output\":{{\"url\":\"https://b.example.com/a.png?sig=GOSTEP\\u0026t=GOSTEPTOKEN\"}}}}\n\nevent: note https://b.example.com/n?GOEVENTNAME\ndata: {{}}\n\nevent: flow_completed\ndata: {{\"result\":{{\"note\":\"https://b.example.com/a.png?sig=GOSSE\\u0026t=GOSSETOKEN\"}}\n\n",
+                sse_head()
+            )),
             _ => error(404, "FLOW_NOT_FOUND"),
         }
     }
