@@ -445,3 +445,28 @@ fn repeated_attempts_share_one_golden_file_and_name_a_pending_file_that_exists()
     // The flow varies, so the runs above met differing attempts.
     assert!(failures > 0, "no attempt differed");
 }
+
+/// A golden file that is a fifo held the run for ever (and the lock every snapshot check
+/// takes, so `--timeout` never fired and Ctrl-C did not help): it is refused at once, and the
+/// check fails saying so.
+#[cfg(unix)]
+#[test]
+fn a_golden_file_that_is_a_fifo_fails_its_check_without_waiting() {
+    let project = Project::new();
+    std::fs::create_dir_all(project.path("__snapshots__/golden")).expect("a folder");
+    common::refused_fifo(&project.golden("production"));
+    let run = project.run(&[], false);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains(&format!(
+            "cannot read {}: not a regular file (a fifo)",
+            project.golden("production").display()
+        )),
+        "{}",
+        run.all()
+    );
+    assert!(
+        exists(&project.golden("v3")),
+        "the other target's check ran"
+    );
+}

@@ -2,7 +2,7 @@
 //! [`Diagnostic`] at file:line:col; a file's problems are all reported, not just the first.
 
 use crate::diagnostic::{Diagnostic, Position};
-use crate::files::{ReadError, read_text};
+use crate::files::{ReadError, read_regular_text};
 use crate::suite::model::Suite;
 use crate::suite::raw::{HeaderParts, SuiteSeed};
 use serde::de::DeserializeSeed;
@@ -157,7 +157,8 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
 /// `[`): a data file, where a suite is a mapping.
 fn holds_a_list(file: &Path) -> bool {
     use std::io::{BufRead, BufReader, Read};
-    let Ok(handle) = std::fs::File::open(file) else {
+    // A fifo named as a suite is refused by `load_file`, without waiting on it here.
+    let Ok(handle) = crate::files::open_regular(file) else {
         return false;
     };
     // The first 64 KiB are plenty to find the first line of content.
@@ -172,7 +173,8 @@ fn holds_a_list(file: &Path) -> bool {
 }
 
 pub fn load_file(file: &Path, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
-    let text = read_text(file, MAX_SUITE_BYTES).map_err(|err| {
+    // A fifo would be waited on for ever (Ctrl-C and all); a device read to the limit.
+    let text = read_regular_text(file, MAX_SUITE_BYTES).map_err(|err| {
         let (position, message) = match err {
             ReadError::TooLarge { limit } => (
                 Position::default(),
