@@ -36,7 +36,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
     for path in paths {
         if path.is_dir() {
             let mut found = Vec::new();
-            walk(path, &mut found).map_err(|err| {
+            walk(path, &mut found, &mut Default::default()).map_err(|err| {
                 Diagnostic::new(
                     path,
                     Position::default(),
@@ -69,7 +69,16 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
     Ok(files)
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Links to folders are followed (a suites folder may link to shared suites), but no folder is
+/// walked twice: a link back up (`a -> .`) would make the walk endless.
+fn walk(
+    dir: &Path,
+    found: &mut Vec<PathBuf>,
+    walked: &mut std::collections::HashSet<PathBuf>,
+) -> std::io::Result<()> {
+    if !walked.insert(std::fs::canonicalize(dir)?) {
+        return Ok(());
+    }
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         let hidden = path
@@ -87,7 +96,7 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
             Some("yaml" | "yml")
         );
         if meta.as_ref().is_some_and(std::fs::Metadata::is_dir) {
-            walk(&path, found)?;
+            walk(&path, found, walked)?;
         } else if suite_file && meta.as_ref().is_none_or(std::fs::Metadata::is_file) {
             found.push(path);
         }
