@@ -582,6 +582,54 @@ fn the_snapshot_commands_delete_nothing_outside_the_project() {
     assert!(exists(&project.golden("production")));
 }
 
+/// Any `*.new` file in a snapshot folder counted as a pending change: `unreferenced` listed
+/// `README.new` and `reject` deleted it. Only `*.snap.new` is one, whatever bytes its name
+/// holds: one that is not UTF-8 used to be passed over silently; it is listed (its name shown
+/// with U+FFFD for the bad bytes) and handled like any other.
+#[cfg(unix)]
+#[test]
+fn only_snap_new_files_are_pending_changes() {
+    use std::os::unix::ffi::OsStrExt;
+    let project = Project::new();
+    assert_eq!(project.run(&[], false).code, 0);
+    let folder = project.path("__snapshots__/golden");
+    let others = ["README.new", "notes.new", "data.json.new", "x.snapnew"].map(|n| folder.join(n));
+    for other in &others {
+        std::fs::write(other, "not a snapshot").expect("written");
+    }
+    let stale = folder.join("old-case@production.snap.new");
+    std::fs::copy(project.golden("production"), &stale).expect("copied");
+    let odd = folder.join(std::ffi::OsStr::from_bytes(b"caf\xe9@production.snap.new"));
+    std::fs::copy(project.golden("production"), &odd).expect("copied");
+
+    let listed = project.snapshots("unreferenced", "");
+    assert_eq!(listed.code, 0, "{}", listed.all());
+    assert!(
+        listed.stdout.contains("old-case@production.snap.new\n")
+            && listed.stdout.contains("caf\u{fffd}@production.snap.new\n")
+            && listed.stdout.contains("2 unreferenced snapshots found"),
+        "{}",
+        listed.all()
+    );
+    for name in ["README.new", "notes.new", "data.json.new", "x.snapnew"] {
+        assert!(!listed.stdout.contains(name), "{name}: {}", listed.stdout);
+    }
+
+    let rejected = project.snapshots("reject", "");
+    assert_eq!(rejected.code, 0, "{}", rejected.all());
+    assert!(
+        rejected
+            .stdout
+            .contains("2 pending snapshot changes rejected"),
+        "{}",
+        rejected.all()
+    );
+    assert!(!exists(&stale) && !exists(&odd));
+    for other in &others {
+        assert!(exists(other), "{} was deleted", other.display());
+    }
+}
+
 /// A golden file that is a fifo held the run for ever (and the lock every snapshot check
 /// takes, so `--timeout` never fired and Ctrl-C did not help): it is refused at once, and the
 /// check fails saying so.

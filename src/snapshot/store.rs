@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 pub const FOLDER: &str = "__snapshots__";
 pub const EXTENSION: &str = "snap";
 /// The end of a pending change's file name: its golden file's name and [`NEW`].
-pub const PENDING_SUFFIX: &str = ".new";
+pub const PENDING_SUFFIX: &str = ".snap.new";
 const NEW: &str = ".new";
 
 /// A case name as a file name: lowercase letters, digits and single hyphens.
@@ -92,7 +92,8 @@ pub fn is_golden(path: &Path) -> bool {
     ends_with(path, &format!(".{EXTENSION}"))
 }
 
-/// Whether `path` names a pending change.
+/// Whether `path` names a pending change: `*.snap.new`, and nothing else ending in `.new`
+/// (`README.new`, `data.json.new`).
 pub fn is_pending(path: &Path) -> bool {
     ends_with(path, PENDING_SUFFIX)
 }
