@@ -26,11 +26,73 @@ pub enum ReadError {
     },
 }
 
-/// Read a text file of at most `limit` bytes.
+/// Read a text file of at most `limit` bytes. It may be a pipe (`--api-key-file <(...)`) or a
+/// device, read up to the limit: for a file that must be a file, see [`read_regular_text`].
 pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    read_open(file, limit)
+}
+
+/// [`read_text`] for a file that only a regular file can be (a suite, a JSON Schema, a golden
+/// snapshot): a fifo, a device, a socket or a folder is refused without waiting or reading,
+/// since opening a fifo waits for a writer for ever, and no Ctrl-C can end that wait.
+pub fn read_regular_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+    read_open(open_regular(path).map_err(ReadError::Io)?, limit)
+}
+
+/// Open `path` to read if it is a regular file (or a link to one), else an error saying what it
+/// is. The opened handle is what is checked, so the file cannot be swapped for a fifo between
+/// a check and the open; the open itself does not wait (`O_NONBLOCK`), and the look before it
+/// keeps devices from being opened at all.
+pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    not_regular(&std::fs::metadata(path)?)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Regular files ignore it; a fifo opened with it does not wait for a writer.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    not_regular(&file.metadata()?)?;
+    Ok(file)
+}
+
+fn not_regular(meta: &std::fs::Metadata) -> std::io::Result<()> {
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return Ok(());
+    }
+    let what = if kind.is_dir() {
+        "a folder"
+    } else {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            if kind.is_fifo() {
+                "a fifo"
+            } else if kind.is_char_device() || kind.is_block_device() {
+                "a device"
+            } else if kind.is_socket() {
+                "a socket"
+            } else {
+                "not a file"
+            }
+        }
+        #[cfg(not(unix))]
+        "not a file"
+    };
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("not a regular file ({what})"),
+    ))
+}
+
+fn read_open(file: std::fs::File, limit: u64) -> Result<String, ReadError> {
     let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(limit.saturating_add(1)).read_to_end(&mut bytes))
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;
     if bytes.len() as u64 > limit {
         return Err(ReadError::TooLarge { limit });
@@ -51,7 +113,16 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
 /// (reports, a policy, a key, a CA bundle, flow definitions), so that `/dev/zero` or a huge
 /// file is refused at `limit` rather than read until memory runs out.
 pub fn read_limited(path: &Path, limit: u64) -> Result<String, String> {
-    read_text(path, limit).map_err(|err| match err {
+    read_text(path, limit).map_err(|err| in_words(path, err))
+}
+
+/// [`read_regular_text`] with its errors in words, as [`read_limited`] gives them.
+pub fn read_regular_limited(path: &Path, limit: u64) -> Result<String, String> {
+    read_regular_text(path, limit).map_err(|err| in_words(path, err))
+}
+
+fn in_words(path: &Path, err: ReadError) -> String {
+    match err {
         ReadError::TooLarge { limit } => {
             format!(
                 "{} is larger than {limit} bytes, more than it can be",
@@ -65,7 +136,7 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<String, String> {
             )
         }
         ReadError::Io(err) => format!("cannot read {}: {err}", path.display()),
-    })
+    }
 }
 
 /// Temporary files that exist (or are about to) and have not been renamed yet.

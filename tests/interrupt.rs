@@ -75,10 +75,15 @@ fn wait_line(reader: &mut impl BufRead, needle: &str) -> String {
 }
 
 fn start(server: &FaultServer, suites: &[&Path]) -> Running {
+    start_with(server, suites, &[])
+}
+
+fn start_with(server: &FaultServer, suites: &[&Path], extra: &[&std::ffi::OsStr]) -> Running {
     let reports = tempdir();
     let mut child = common::flowcheck()
         .arg("run")
         .args(suites)
+        .args(extra)
         .arg("--junit")
         .arg(reports.path().join("junit.xml"))
         .arg("--json")
@@ -130,19 +135,22 @@ fn status_of(report: &serde_json::Value, case: &str) -> String {
 fn interrupted_while_loading(signal: &str) {
     let server = FaultServer::start();
     let dir = tempdir();
-    let fifo = dir.path().join("suite.yaml");
+    let ok = suite(dir.path(), "ok", "ok", "sync", 1);
+    // A suite that is a fifo is refused unread; the report `--only-failed` names may be a pipe
+    // (`<(...)`), read as the run prepares, before anything is sent.
+    let fifo = dir.path().join("last.json");
     let made = std::process::Command::new("mkfifo")
         .arg(&fifo)
         .status()
         .expect("mkfifo runs");
     assert!(made.success());
-    let running = start(&server, &[&fifo]);
-    // Opening the FIFO for writing returns once flowcheck opened it to read the suite: it is
-    // now loading, and blocks there until the suite arrives.
+    let running = start_with(&server, &[&ok], &["--only-failed".as_ref(), fifo.as_ref()]);
+    // Opening the FIFO for writing returns once flowcheck opened it to read the report: it is
+    // now preparing the run, and blocks there until the report arrives.
     let writer = std::fs::OpenOptions::new()
         .write(true)
         .open(&fifo)
-        .expect("flowcheck opens the suite");
+        .expect("flowcheck opens the report");
     running.signal(signal);
     let (code, output, reports) = running.finish();
     drop(writer);

@@ -374,6 +374,32 @@ fn the_key_from_a_file_is_used_and_never_shown() {
     assert!(!result.all().contains(KEY));
 }
 
+/// `--api-key-file <(pass show noukai)` is a pipe: files that only a regular file can be (a
+/// suite, a schema, a snapshot) refuse a fifo, but the key file reads one.
+#[cfg(unix)]
+#[test]
+fn the_key_file_may_be_a_pipe() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let fifo = dir.path().join("key");
+    common::mkfifo(&fifo);
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, format!("{KEY}\n")))
+    };
+    let suite = ok_suite(dir.path());
+    let result = common::Run::from(
+        common::flowcheck()
+            .args(["run", &suite, "--api-key-file", &fifo.to_string_lossy()])
+            .env("NOUKAI_API_URL", &server.url)
+            .output()
+            .expect("runs"),
+    );
+    assert!(writer.join().is_ok_and(|written| written.is_ok()));
+    assert_eq!(result.code, 0, "{}", result.all());
+    assert_eq!(server.authorizations(), [format!("Bearer {KEY}")]);
+}
+
 #[test]
 fn a_suite_cannot_read_the_key_from_the_environment() {
     let dir = tempdir();

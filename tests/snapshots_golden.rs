@@ -57,6 +57,14 @@ impl Project {
         Run::from(command.output().expect("runs"))
     }
 
+    /// `flowcheck snapshots ARGS... PROJECT`, answering nothing.
+    fn snapshots_with(&self, args: &[&str]) -> Run {
+        answered(
+            flowcheck().arg("snapshots").args(args).arg(self.dir.path()),
+            "",
+        )
+    }
+
     fn snapshots(&self, verb: &str, stdin: &str) -> Run {
         answered(
             flowcheck().args(["snapshots", verb, &self.dir.path().display().to_string()]),
@@ -444,4 +452,205 @@ fn repeated_attempts_share_one_golden_file_and_name_a_pending_file_that_exists()
     }
     // The flow varies, so the runs above met differing attempts.
     assert!(failures > 0, "no attempt differed");
+}
+
+/// A link in a snapshot folder back into it (`a -> .`) made every file appear again below it
+/// (`a/a/a/.../money-back-reply@production.snap`, 40 deep), each alias listed as unreferenced,
+/// and `--remove` deleted the real golden file through one; two such links made the walk
+/// endless. Links in `__snapshots__` are passed over, and said to be.
+#[cfg(unix)]
+#[test]
+fn a_link_back_into_a_snapshot_folder_is_not_followed() {
+    let project = Project::new();
+    assert_eq!(project.run(&[], false).code, 0);
+    let link = project.path("__snapshots__/golden/a");
+    std::os::unix::fs::symlink(".", &link).expect("a link");
+    let pending = project.path("__snapshots__/golden/money-back-reply@production.snap.new");
+    std::fs::copy(project.golden("production"), &pending).expect("copied");
+
+    let removed = project.snapshots_with(&["unreferenced", "--remove"]);
+    assert_eq!(removed.code, 0, "{}", removed.all());
+    assert!(
+        removed.stdout.contains("0 unreferenced snapshots removed"),
+        "{}",
+        removed.all()
+    );
+    assert!(
+        removed.stderr.contains(&format!(
+            "note: passed over {}: a symbolic link (links in __snapshots__ folders are not followed)",
+            link.display()
+        )),
+        "{}",
+        removed.stderr
+    );
+    assert!(exists(&project.golden("production")) && exists(&project.golden("v3")));
+
+    let rejected = project.snapshots("reject", "");
+    assert_eq!(rejected.code, 0, "{}", rejected.all());
+    assert!(
+        rejected
+            .stdout
+            .contains("1 pending snapshot change rejected"),
+        "{}",
+        rejected.all()
+    );
+    assert!(!exists(&pending) && exists(&project.golden("production")));
+    assert!(std::fs::symlink_metadata(&link).is_ok(), "the link stays");
+}
+
+/// Two links back (`a -> .`, `b -> .`) made the walks endless (2^40 paths): the snapshot
+/// commands' walk, which follows no link in `__snapshots__`, and the walk that finds suites
+/// below a folder, which follows links but walks no folder twice. Should either regress, this
+/// test does not fail but never ends (cargo names it after a minute).
+#[cfg(unix)]
+#[test]
+fn two_links_back_into_a_snapshot_folder_do_not_make_the_walk_endless() {
+    let project = Project::new();
+    assert_eq!(project.run(&[], false).code, 0);
+    for name in ["a", "b"] {
+        std::os::unix::fs::symlink(".", project.path(&format!("__snapshots__/golden/{name}")))
+            .expect("a link");
+    }
+    let listed = project.snapshots_with(&["unreferenced"]);
+    assert_eq!(listed.code, 0, "{}", listed.all());
+    assert!(
+        listed.stdout.contains("0 unreferenced snapshots found"),
+        "{}",
+        listed.all()
+    );
+    let reviewed = project.snapshots("review", "");
+    assert_eq!(reviewed.code, 0, "{}", reviewed.all());
+    assert!(
+        reviewed.stdout.contains("no pending snapshot changes"),
+        "{}",
+        reviewed.all()
+    );
+}
+
+/// Through a link to a folder outside the project, in `__snapshots__` or as `__snapshots__`
+/// itself, `unreferenced --remove` and `reject` deleted the files there.
+#[cfg(unix)]
+#[test]
+fn the_snapshot_commands_delete_nothing_outside_the_project() {
+    let outside = common::tempdir();
+    let victims = [
+        outside.path().join("old-case@production.snap"),
+        outside.path().join("old-case@production.snap.new"),
+        outside.path().join("golden/old-case@production.snap"),
+        outside.path().join("golden/old-case@production.snap.new"),
+    ];
+    std::fs::create_dir(outside.path().join("golden")).expect("a folder");
+    for victim in &victims {
+        std::fs::write(victim, "# flowcheck snapshot\n{}\n").expect("written");
+    }
+
+    // A link inside the suite's snapshot folder.
+    let project = Project::new();
+    assert_eq!(project.run(&[], false).code, 0);
+    std::os::unix::fs::symlink(outside.path(), project.path("__snapshots__/golden/ext"))
+        .expect("a link");
+    // A second project whose `__snapshots__` folder is the link.
+    let linked = Project::new();
+    std::os::unix::fs::symlink(outside.path(), linked.path("__snapshots__")).expect("a link");
+
+    for project in [&project, &linked] {
+        let removed = project.snapshots_with(&["unreferenced", "--remove"]);
+        assert_eq!(removed.code, 0, "{}", removed.all());
+        assert!(
+            removed.stdout.contains("0 unreferenced snapshots removed"),
+            "{}",
+            removed.all()
+        );
+        let rejected = project.snapshots("reject", "");
+        assert_eq!(rejected.code, 0, "{}", rejected.all());
+        assert!(
+            rejected
+                .stdout
+                .contains("0 pending snapshot changes rejected"),
+            "{}",
+            rejected.all()
+        );
+        assert!(
+            rejected.stderr.contains("note: passed over"),
+            "{}",
+            rejected.all()
+        );
+        for victim in &victims {
+            assert!(exists(victim), "{} was deleted", victim.display());
+        }
+    }
+    assert!(exists(&project.golden("production")));
+}
+
+/// Any `*.new` file in a snapshot folder counted as a pending change: `unreferenced` listed
+/// `README.new` and `reject` deleted it. Only `*.snap.new` is one, whatever bytes its name
+/// holds: one that is not UTF-8 used to be passed over silently; it is listed (its name shown
+/// with U+FFFD for the bad bytes) and handled like any other.
+#[cfg(unix)]
+#[test]
+fn only_snap_new_files_are_pending_changes() {
+    use std::os::unix::ffi::OsStrExt;
+    let project = Project::new();
+    assert_eq!(project.run(&[], false).code, 0);
+    let folder = project.path("__snapshots__/golden");
+    let others = ["README.new", "notes.new", "data.json.new", "x.snapnew"].map(|n| folder.join(n));
+    for other in &others {
+        std::fs::write(other, "not a snapshot").expect("written");
+    }
+    let stale = folder.join("old-case@production.snap.new");
+    std::fs::copy(project.golden("production"), &stale).expect("copied");
+    let odd = folder.join(std::ffi::OsStr::from_bytes(b"caf\xe9@production.snap.new"));
+    std::fs::copy(project.golden("production"), &odd).expect("copied");
+
+    let listed = project.snapshots("unreferenced", "");
+    assert_eq!(listed.code, 0, "{}", listed.all());
+    assert!(
+        listed.stdout.contains("old-case@production.snap.new\n")
+            && listed.stdout.contains("caf\u{fffd}@production.snap.new\n")
+            && listed.stdout.contains("2 unreferenced snapshots found"),
+        "{}",
+        listed.all()
+    );
+    for name in ["README.new", "notes.new", "data.json.new", "x.snapnew"] {
+        assert!(!listed.stdout.contains(name), "{name}: {}", listed.stdout);
+    }
+
+    let rejected = project.snapshots("reject", "");
+    assert_eq!(rejected.code, 0, "{}", rejected.all());
+    assert!(
+        rejected
+            .stdout
+            .contains("2 pending snapshot changes rejected"),
+        "{}",
+        rejected.all()
+    );
+    assert!(!exists(&stale) && !exists(&odd));
+    for other in &others {
+        assert!(exists(other), "{} was deleted", other.display());
+    }
+}
+
+/// A golden file that is a fifo held the run for ever (and the lock every snapshot check
+/// takes, so `--timeout` never fired and Ctrl-C did not help): it is refused at once, and the
+/// check fails saying so.
+#[cfg(unix)]
+#[test]
+fn a_golden_file_that_is_a_fifo_fails_its_check_without_waiting() {
+    let project = Project::new();
+    std::fs::create_dir_all(project.path("__snapshots__/golden")).expect("a folder");
+    common::refused_fifo(&project.golden("production"));
+    let run = project.run(&[], false);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains(&format!(
+            "cannot read {}: not a regular file (a fifo)",
+            project.golden("production").display()
+        )),
+        "{}",
+        run.all()
+    );
+    assert!(
+        exists(&project.golden("v3")),
+        "the other target's check ran"
+    );
 }

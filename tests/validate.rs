@@ -169,6 +169,43 @@ fn run_refuses_invalid_suites_before_sending_anything() {
     );
 }
 
+/// A fifo named as a suite, or as a `json_schema` file, hung `validate` and `run` for ever
+/// (Ctrl-C did not help): a file that only a regular file can be is refused, without waiting,
+/// saying what it is.
+#[cfg(unix)]
+#[test]
+fn a_fifo_where_a_file_must_be_is_refused_without_waiting() {
+    let dir = common::tempdir();
+    let fifo = dir.path().join("suite.yaml");
+    common::refused_fifo(&fifo);
+    let result = run(&["validate", &fifo.to_string_lossy()]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result
+            .stderr
+            .contains("suite.yaml: cannot read: not a regular file (a fifo)"),
+        "{}",
+        result.all()
+    );
+
+    common::refused_fifo(&dir.path().join("schema.json"));
+    let suite = dir.path().join("schema.yaml");
+    std::fs::write(
+        &suite,
+        "suite: schema\nflow: demo/support/triage\ncases:\n  - name: one\n    message: hi\n    expect:\n      output:\n        - json_schema: schema.json\n",
+    )
+    .expect("write");
+    let result = run(&["validate", &suite.to_string_lossy()]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result
+            .stderr
+            .contains("schema.json: not a regular file (a fifo)"),
+        "{}",
+        result.all()
+    );
+}
+
 /// A fifo in a suite folder used to hang `validate` and `run` with no output, and `/dev/zero`
 /// was read until memory ran out; a suite that is not UTF-8 had no location.
 #[cfg(unix)]
@@ -206,12 +243,26 @@ fn only_regular_files_are_read_and_only_so_much() {
         result.all()
     );
 
+    // A device named as a suite is refused unread; a file is read up to the limit.
     let result = run(&["validate", "/dev/zero"]);
     assert_eq!(result.code, 2, "{}", result.all());
     assert!(
         result
             .stderr
-            .contains("/dev/zero: the file is larger than 16777216 bytes, the limit of a suite"),
+            .contains("/dev/zero: cannot read: not a regular file (a device)"),
+        "{}",
+        result.all()
+    );
+    let huge = dir.path().join("huge.yaml");
+    std::fs::File::create(&huge)
+        .and_then(|file| file.set_len(16 * 1024 * 1024 + 1))
+        .expect("a sparse file");
+    let result = run(&["validate", &huge.to_string_lossy()]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result
+            .stderr
+            .contains("huge.yaml: the file is larger than 16777216 bytes, the limit of a suite"),
         "{}",
         result.all()
     );

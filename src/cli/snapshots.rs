@@ -3,7 +3,7 @@
 
 use crate::exit;
 use crate::report::style::{ADDED, BOLD, DIM, REMOVED, paint};
-use crate::snapshot::store::{self, EXTENSION, PENDING_SUFFIX};
+use crate::snapshot::store;
 use crate::snapshot::{Golden, golden_path};
 use crate::words::counted;
 use std::collections::HashSet;
@@ -76,36 +76,51 @@ fn say(text: String) -> Result<(), Failure> {
 
 /// Pending files below the suites' folders (a suite file stands for its folder).
 fn pending(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
-    let mut found = Vec::new();
+    let mut found = store::Found::default();
     for path in paths {
-        if path.is_file() {
+        let (folder, relative) = if path.is_file() {
             match path.parent() {
-                Some(dir) if !dir.as_os_str().is_empty() => {
-                    found.extend(store::find(&[dir.to_path_buf()], PENDING_SUFFIX));
-                }
+                Some(dir) if !dir.as_os_str().is_empty() => (dir.to_path_buf(), false),
                 // `snap.yaml` has the parent "", which names no folder to search: search the
                 // current one, and name its files as `run` does (`__snapshots__/...`).
-                _ => found.extend(
-                    store::find(&[PathBuf::from(".")], PENDING_SUFFIX)
-                        .into_iter()
-                        .map(|file| match file.strip_prefix(".") {
-                            Ok(relative) => relative.to_path_buf(),
-                            Err(_) => file,
-                        }),
-                ),
+                _ => (PathBuf::from("."), true),
             }
         } else if path.is_dir() {
-            found.extend(store::find(std::slice::from_ref(path), PENDING_SUFFIX));
+            (path.clone(), false)
         } else {
             let message = format!("{}: no such file or folder", path.display());
             return Err(Failure::Usage(message));
-        }
+        };
+        let more = store::find(&[folder]);
+        let name = |file: PathBuf| match file.strip_prefix(".") {
+            Ok(stripped) if relative => stripped.to_path_buf(),
+            _ => file,
+        };
+        found.files.extend(more.files.into_iter().map(name));
+        found.links.extend(more.links.into_iter().map(name));
     }
     // `snap.yaml .` finds each file twice, once with `./`: the first path given names it.
-    let mut seen = HashSet::new();
-    found.retain(|file| seen.insert(file.strip_prefix(".").unwrap_or(file).to_path_buf()));
-    found.sort();
-    Ok(found)
+    for list in [&mut found.files, &mut found.links] {
+        let mut seen = HashSet::new();
+        list.retain(|file| seen.insert(file.strip_prefix(".").unwrap_or(file).to_path_buf()));
+        list.sort();
+    }
+    passed_over(&found.links);
+    Ok(found
+        .files
+        .into_iter()
+        .filter(|file| store::is_pending(file))
+        .collect())
+}
+
+/// Say which symbolic links in snapshot folders were not followed (see [`store::find`]).
+fn passed_over(links: &[PathBuf]) {
+    for link in links {
+        crate::errln!(
+            "note: passed over {}: a symbolic link (links in __snapshots__ folders are not followed)",
+            link.display()
+        );
+    }
 }
 
 /// Replace the golden file with the pending one, stamped as accepted now.
@@ -261,18 +276,18 @@ fn unreferenced(paths: &[PathBuf], remove: bool) -> Result<(), Failure> {
             }
         }
     }
-    let mut stale: Vec<PathBuf> = store::find(&folders, &format!(".{EXTENSION}"))
-        .into_iter()
-        .filter(|f| !used.contains(f))
-        .collect();
+    let found = store::find(&folders);
+    passed_over(&found.links);
     // A pending change of a case no longer there would be offered for review, and accepting
     // it would make a golden file no case uses.
-    stale.extend(
-        store::find(&folders, PENDING_SUFFIX)
-            .into_iter()
-            .filter(|f| store::golden_of(f).is_none_or(|golden| !used.contains(&golden))),
-    );
-    stale.sort();
+    let stale: Vec<PathBuf> = found
+        .files
+        .into_iter()
+        .filter(|f| {
+            (store::is_golden(f) && !used.contains(f))
+                || store::golden_of(f).is_some_and(|golden| !used.contains(&golden))
+        })
+        .collect();
     for file in &stale {
         say(format!("{}\n", file.display()))?;
         if remove {

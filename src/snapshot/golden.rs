@@ -15,6 +15,8 @@ pub struct Golden {
 }
 
 const MAGIC: &str = "# flowcheck snapshot";
+/// Golden files larger than this are refused (a JSON report may be as large).
+const MAX_BYTES: u64 = 1 << 30;
 
 impl Golden {
     pub fn render(&self, pending: bool) -> String {
@@ -66,14 +68,25 @@ impl Golden {
         Ok(golden)
     }
 
-    /// Read a golden file; `Ok(None)` when there is none.
+    /// Read a golden (or pending) file; `Ok(None)` when there is none. Only a regular file is
+    /// read: a fifo in its place would hold the run (and the lock every snapshot check takes)
+    /// for ever, so it is refused at once.
     pub fn read(path: &Path) -> Result<Option<Golden>, String> {
-        match std::fs::read_to_string(path) {
+        use crate::files::ReadError;
+        match crate::files::read_regular_text(path, MAX_BYTES) {
             Ok(text) => Golden::parse(&text)
                 .map(Some)
                 .map_err(|err| format!("{}: {err}", path.display())),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(err) => Err(format!("cannot read {}: {err}", path.display())),
+            Err(ReadError::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(ReadError::Io(err)) => Err(format!("cannot read {}: {err}", path.display())),
+            Err(ReadError::TooLarge { limit }) => Err(format!(
+                "{} is larger than {limit} bytes, more than a snapshot can be",
+                path.display()
+            )),
+            Err(ReadError::NotUtf8 { line, column }) => Err(format!(
+                "{}:{line}:{column}: a snapshot is UTF-8 text; this byte is not",
+                path.display()
+            )),
         }
     }
 }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 pub const FOLDER: &str = "__snapshots__";
 pub const EXTENSION: &str = "snap";
-pub const PENDING_SUFFIX: &str = ".new";
+/// The end of a pending change's file name: its golden file's name and [`NEW`].
+pub const PENDING_SUFFIX: &str = ".snap.new";
+const NEW: &str = ".new";
 
 /// A case name as a file name: lowercase letters, digits and single hyphens.
 pub fn slug(name: &str) -> String {
@@ -81,46 +83,112 @@ pub fn golden_path(suite: &Suite, case: &Case, target: Target) -> PathBuf {
 
 pub fn pending_path(golden: &Path) -> PathBuf {
     let mut name = golden.as_os_str().to_owned();
-    name.push(PENDING_SUFFIX);
+    name.push(NEW);
     PathBuf::from(name)
+}
+
+/// Whether `path` names a golden file: `*.snap`.
+pub fn is_golden(path: &Path) -> bool {
+    ends_with(path, &format!(".{EXTENSION}"))
+}
+
+/// Whether `path` names a pending change: `*.snap.new`, and nothing else ending in `.new`
+/// (`README.new`, `data.json.new`).
+pub fn is_pending(path: &Path) -> bool {
+    ends_with(path, PENDING_SUFFIX)
+}
+
+/// Whether the file name ends with `suffix` and has more before it; the name need not be UTF-8.
+fn ends_with(path: &Path, suffix: &str) -> bool {
+    path.file_name().is_some_and(|name| {
+        let name = name.as_encoded_bytes();
+        name.len() > suffix.len() && name.ends_with(suffix.as_bytes())
+    })
 }
 
 /// The golden file a pending file would replace.
 pub fn golden_of(pending: &Path) -> Option<PathBuf> {
-    pending
-        .to_str()?
-        .strip_suffix(PENDING_SUFFIX)
-        .map(PathBuf::from)
+    // `a.snap.new` to `a.snap`, a name that is not UTF-8 too.
+    is_pending(pending).then(|| pending.with_extension(""))
 }
 
-/// Every file below `paths` inside a `__snapshots__` folder whose name ends with `suffix`.
-pub fn find(paths: &[PathBuf], suffix: &str) -> Vec<PathBuf> {
-    let mut found = Vec::new();
+/// What [`find`] found below its paths.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The regular files inside `__snapshots__` folders, sorted.
+    pub files: Vec<PathBuf>,
+    /// The symbolic links inside `__snapshots__` folders (or that are one), passed over.
+    pub links: Vec<PathBuf>,
+}
+
+/// Every regular file below `paths` inside a `__snapshots__` folder (hidden files and folders
+/// passed over). No symbolic link is followed, to a folder or to a file: a link in a snapshot
+/// folder could lead out of the project, or back into a folder being walked (`a -> .`), where
+/// every file would be found again under a new name, or the walk would never end. A path
+/// given is taken as it is, unless it is (or runs through) a link at or below a
+/// `__snapshots__` folder. What is found is thus reached without links inside
+/// `__snapshots__`, so the snapshots commands only ever delete files there.
+pub fn find(paths: &[PathBuf]) -> Found {
+    let mut found = Found::default();
     for path in paths {
         let inside = path.components().any(|c| c.as_os_str() == FOLDER);
-        walk(path, inside, suffix, &mut found);
+        if let Some(link) = inside.then(|| linked(path)).flatten() {
+            found.links.push(link);
+            continue;
+        }
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_dir() => walk(path, inside, &mut found),
+            Ok(meta) if meta.is_file() && inside => found.files.push(path.clone()),
+            // A path given that is a link outside `__snapshots__`: a folder named by hand.
+            Ok(meta) if meta.is_symlink() && !inside && path.is_dir() => {
+                walk(path, false, &mut found)
+            }
+            _ => {}
+        }
     }
-    found.sort();
-    found.dedup();
+    for list in [&mut found.files, &mut found.links] {
+        list.sort();
+        list.dedup();
+    }
     found
 }
 
-fn walk(path: &Path, inside: bool, suffix: &str, found: &mut Vec<PathBuf>) {
-    if path.is_file() {
-        if inside && path.to_str().is_some_and(|p| p.ends_with(suffix)) {
-            found.push(path.to_path_buf());
+/// The first symbolic link among `path` and the folders above it, up to its `__snapshots__`.
+fn linked(path: &Path) -> Option<PathBuf> {
+    let mut link = None;
+    for ancestor in path.ancestors() {
+        if std::fs::symlink_metadata(ancestor).is_ok_and(|m| m.file_type().is_symlink()) {
+            link = Some(ancestor.to_path_buf());
         }
-        return;
+        if ancestor.file_name().is_some_and(|name| name == FOLDER) {
+            return link;
+        }
     }
-    let Ok(entries) = std::fs::read_dir(path) else {
+    link
+}
+
+fn walk(dir: &Path, inside: bool, found: &mut Found) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
-        let child = entry.path();
         let name = entry.file_name();
-        let hidden = name.to_str().is_some_and(|n| n.starts_with('.'));
-        if !hidden {
-            walk(&child, inside || name == FOLDER, suffix, found);
+        if name.as_encoded_bytes().starts_with(b".") {
+            continue;
+        }
+        // The entry's own type: a link is a link, whatever it leads to.
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let inside = inside || name == FOLDER;
+        if kind.is_symlink() {
+            if inside {
+                found.links.push(entry.path());
+            }
+        } else if kind.is_dir() {
+            walk(&entry.path(), inside, found);
+        } else if kind.is_file() && inside {
+            found.files.push(entry.path());
         }
     }
 }

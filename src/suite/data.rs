@@ -27,7 +27,7 @@ pub fn read_rows(file: &Path, shown: &str) -> Result<Vec<Row>, String> {
     if std::fs::metadata(file).is_ok_and(|meta| !meta.is_file()) {
         return Err(format!("{shown} is not a regular file"));
     }
-    let text = crate::files::read_text(file, MAX_DATA_BYTES).map_err(|err| match err {
+    let text = crate::files::read_regular_text(file, MAX_DATA_BYTES).map_err(|err| match err {
         crate::files::ReadError::TooLarge { limit } => {
             format!("{shown} is larger than {limit} bytes, the limit of a data file")
         }

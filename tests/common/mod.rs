@@ -213,3 +213,18 @@ pub fn mkfifo(path: &Path) {
         .expect("mkfifo runs");
     assert!(made.success(), "mkfifo {}", path.display());
 }
+
+/// A fifo at `path` that flowcheck must refuse rather than read. Should flowcheck open it to
+/// read after all, a writer opens and closes it at once (each time), so that every read ends
+/// (an empty file, which then fails the test) instead of leaving the test waiting for ever.
+#[cfg(unix)]
+#[allow(dead_code)]
+pub fn refused_fifo(path: &Path) {
+    mkfifo(path);
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        while let Ok(writer) = std::fs::OpenOptions::new().write(true).open(&path) {
+            drop(writer);
+        }
+    });
+}

@@ -35,8 +35,9 @@ fn parse(value: &Value, context: &ParseContext<'_>) -> Result<Arc<dyn Predicate>
         Value::Object(_) | Value::Bool(_) => (value.clone(), "inline schema".to_owned()),
         Value::String(path) => {
             let file = crate::suite::paths::inside(context.base_dir, path)?;
-            // A schema is a few kilobytes; a file of more is not one.
-            let text = crate::files::read_limited(&file, 16 << 20)?;
+            // A schema is a few kilobytes; a file of more is not one. A fifo is refused, not
+            // waited on.
+            let text = crate::files::read_regular_limited(&file, 16 << 20)?;
             context.files.borrow_mut().push(file.clone());
             let schema = serde_json::from_str(&text)
                 .map_err(|err| format!("{} is not JSON: {err}", file.display()))?;

@@ -2,7 +2,7 @@
 //! [`Diagnostic`] at file:line:col; a file's problems are all reported, not just the first.
 
 use crate::diagnostic::{Diagnostic, Position};
-use crate::files::{ReadError, read_text};
+use crate::files::{ReadError, read_regular_text};
 use crate::suite::model::Suite;
 use crate::suite::raw::{HeaderParts, SuiteSeed};
 use serde::de::DeserializeSeed;
@@ -36,7 +36,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
     for path in paths {
         if path.is_dir() {
             let mut found = Vec::new();
-            walk(path, &mut found).map_err(|err| {
+            walk(path, &mut found, &mut Default::default()).map_err(|err| {
                 Diagnostic::new(
                     path,
                     Position::default(),
@@ -69,7 +69,16 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
     Ok(files)
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Links to folders are followed (a suites folder may link to shared suites), but no folder is
+/// walked twice: a link back up (`a -> .`) would make the walk endless.
+fn walk(
+    dir: &Path,
+    found: &mut Vec<PathBuf>,
+    walked: &mut std::collections::HashSet<PathBuf>,
+) -> std::io::Result<()> {
+    if !walked.insert(std::fs::canonicalize(dir)?) {
+        return Ok(());
+    }
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         let hidden = path
@@ -87,7 +96,7 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
             Some("yaml" | "yml")
         );
         if meta.as_ref().is_some_and(std::fs::Metadata::is_dir) {
-            walk(&path, found)?;
+            walk(&path, found, walked)?;
         } else if suite_file && meta.as_ref().is_none_or(std::fs::Metadata::is_file) {
             found.push(path);
         }
@@ -157,7 +166,8 @@ pub fn load(paths: &[PathBuf]) -> Loaded {
 /// `[`): a data file, where a suite is a mapping.
 fn holds_a_list(file: &Path) -> bool {
     use std::io::{BufRead, BufReader, Read};
-    let Ok(handle) = std::fs::File::open(file) else {
+    // A fifo named as a suite is refused by `load_file`, without waiting on it here.
+    let Ok(handle) = crate::files::open_regular(file) else {
         return false;
     };
     // The first 64 KiB are plenty to find the first line of content.
@@ -172,7 +182,8 @@ fn holds_a_list(file: &Path) -> bool {
 }
 
 pub fn load_file(file: &Path, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
-    let text = read_text(file, MAX_SUITE_BYTES).map_err(|err| {
+    // A fifo would be waited on for ever (Ctrl-C and all); a device read to the limit.
+    let text = read_regular_text(file, MAX_SUITE_BYTES).map_err(|err| {
         let (position, message) = match err {
             ReadError::TooLarge { limit } => (
                 Position::default(),
