@@ -126,6 +126,9 @@ impl Client {
             .pool_max_idle_per_host(256)
             // The API does not redirect; a redirect is reported, not followed with the key.
             .redirect(reqwest::redirect::Policy::none())
+            // flowcheck retries itself (`run::retry`); reqwest's layer for HTTP/2's refused
+            // streams copied every request's headers to be ready to send it again.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .user_agent(concat!("flowcheck/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|err| ApiError::Transport {
