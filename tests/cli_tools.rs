@@ -22,9 +22,23 @@ fn init_scaffolds_a_suite_that_validates_and_runs() {
     assert_eq!(made.code, 0, "{}", made.all());
     let suite = read(&dir.path().join("suites/triage.yaml"));
     assert!(
-        suite.contains("flow: demo/support/triage") && suite.contains("$schema="),
+        suite.contains("flow: demo/support/triage")
+            && suite.contains("$schema=../.flowcheck-schema.json\n"),
         "{suite}"
     );
+    // The schema path leads from the suite's folder to the current one, however deep.
+    for (folder, schema) in [
+        ("a/b", "$schema=../../.flowcheck-schema.json\n"),
+        (".", "$schema=.flowcheck-schema.json\n"),
+    ] {
+        let made = run_in(
+            dir.path(),
+            &["init", "demo/docs/summarize", "--dir", folder, "--force"],
+        );
+        assert_eq!(made.code, 0, "{}", made.all());
+        let suite = read(&dir.path().join(folder).join("summarize.yaml"));
+        assert!(suite.contains(schema), "{folder}: {suite}");
+    }
     assert_eq!(run_in(dir.path(), &["validate"]).code, 0);
     let ran = run_in(dir.path(), &["run", "--embedded"]);
     assert_eq!(ran.code, 0, "{}", ran.all());

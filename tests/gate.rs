@@ -1111,3 +1111,38 @@ fn a_report_holding_a_case_twice_is_refused() {
     )
     .assert_refused("holds vision-describe › describes an attached image @ production twice");
 }
+
+/// A candidate failure whose case the baseline's report lacks has nothing to compare with,
+/// and the rule says so: the baseline has no result for it (it said the baseline errored).
+#[test]
+fn a_failure_the_baseline_report_lacks_is_said_to_have_no_baseline_result() {
+    let dir = tempdir();
+    let other = dir.path().join("other.json").display().to_string();
+    let ran = run(&[
+        "run",
+        "tests/fixtures/run/regressions.yaml",
+        "--embedded",
+        "--json",
+        &other,
+    ]);
+    assert!(matches!(ran.code, 0 | 1), "{}", ran.all());
+    let result = gate_embedded(
+        "production",
+        "v3",
+        "suites/triage.yaml",
+        &["--baseline-report", &other],
+    );
+    assert_eq!(result.code, 1, "{}", result.all());
+    assert!(
+        result.stdout.contains(
+            "nothing to compare (limit: 0) — production has no result for support-triage › "
+        ),
+        "{}",
+        result.stdout
+    );
+    assert!(
+        !result.stdout.contains("errored too often"),
+        "{}",
+        result.stdout
+    );
+}

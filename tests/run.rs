@@ -393,8 +393,27 @@ fn limits_on_the_command_line_are_checked_as_in_suites() {
         ("--jobs", "4097", "4097 is not in 1..=4096"),
         ("--jobs", "0", "0 is not in 1..=4096"),
         ("--max-response-bytes", "0", "0 is not in 1..=1099511627776"),
+        // An empty filter (`--filter "$UNSET"` in CI) would keep every case.
+        ("--filter", "", "a value is required for '--filter <TEXT>'"),
+        ("--tag", "", "a value is required for '--tag <TAG>'"),
     ] {
         run(&["run", "suites/broken.yaml", "--embedded", flag, value]).assert_refused(message);
+    }
+    // `--list` sends nothing, so there is nothing to record.
+    run(&["run", "suites/broken.yaml", "--list", "--record", "rec"])
+        .assert_refused("the argument '--list' cannot be used with '--record <DIR>'");
+    // A report of other suites is no history of these: refused, as with --only-failed.
+    let dir = tempdir();
+    let other = dir.path().join("other.json").display().to_string();
+    assert!(run(&["run", "suites/broken.yaml", "--embedded", "--json", &other]).code <= 1);
+    for flag in [
+        ["--job-durations", ""],
+        ["--shard-durations", "--shard=1/2"],
+    ] {
+        let mut args = vec!["run", "suites/report.yaml", "--embedded", flag[0], &other];
+        args.extend(flag[1..].iter().filter(|a| !a.is_empty()));
+        run(&args)
+            .assert_refused("holds no case of these suites: is it the report of another run?");
     }
 }
 

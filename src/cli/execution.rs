@@ -46,7 +46,7 @@ pub struct ExecutionArgs {
     pub repeat: Option<u32>,
     /// Run only cases whose name (or `suite › case`, as a run prints it) contains this text,
     /// or matches it as a glob with * and ? (repeatable: any of them; case-insensitive).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub filter: Vec<String>,
     /// Run only cases with this tag (repeatable: any of them; case-insensitive).
     #[arg(long, value_name = "TAG", value_parser = clap::builder::NonEmptyStringValueParser::new())]
@@ -62,8 +62,8 @@ pub struct ExecutionArgs {
     /// Balance the shards by the durations in this earlier JSON report instead of by count.
     #[arg(long, value_name = "REPORT", requires = "shard")]
     pub shard_durations: Option<PathBuf>,
-    /// Poll each async case's job first when it ended in this earlier JSON report (its
-    /// latency there): one poll usually finds it done.
+    /// Poll each async case's job first when it ended in this earlier JSON report (the
+    /// median of its attempts' latencies there): one poll usually finds it done.
     #[arg(long, value_name = "REPORT")]
     pub job_durations: Option<PathBuf>,
     /// Show every request and response on stderr (the key is never shown).
@@ -129,6 +129,30 @@ pub enum Selected {
     /// `--only-failed` named a report in which every case passed (or that holds none): why.
     /// With the identity of the empty plan, so that the shards of such a run still merge.
     NothingToRerun(String, PlanId),
+}
+
+/// An earlier JSON report of these suites (`--only-failed`, `--shard-durations`,
+/// `--job-durations`): one that holds no case of them is a mistake (another run's report),
+/// refused rather than read as a run where nothing failed or nothing was timed.
+fn report_of(path: &Path, suites: &[Suite]) -> Result<crate::report::json::ReadReport, u8> {
+    let report = read_report(path)?;
+    // Of these suites at all, whatever the selection keeps of them.
+    let cases: HashSet<(&str, &str)> = suites
+        .iter()
+        .flat_map(|suite| suite.cases.iter().map(|case| (&*suite.name, &*case.name)))
+        .collect();
+    let ours = report
+        .cases
+        .iter()
+        .any(|c| cases.contains(&(&*c.suite, c.case.as_str())));
+    if !report.cases.is_empty() && !ours {
+        crate::errln!(
+            "error: {} holds no case of these suites: is it the report of another run?",
+            path.display()
+        );
+        return Err(exit::USAGE);
+    }
+    Ok(report)
 }
 
 /// Every planned flow's project has a key: its own or the default one. Said before any call,
@@ -259,30 +283,13 @@ impl ExecutionArgs {
         };
         let mut plan = run::plan(suites, &selection);
         if let Some(path) = &self.only_failed {
-            let report = read_report(path)?;
+            let report = report_of(path, suites)?;
             let failed: HashSet<(String, String, String)> = report
                 .cases
                 .iter()
                 .filter(|c| !c.status.is_success())
                 .map(|c| c.identity())
                 .collect();
-            // A report of other suites is a mistake, not a run where nothing failed.
-            // Of these suites at all, whatever the selection keeps of them.
-            let cases: HashSet<(&str, &str)> = suites
-                .iter()
-                .flat_map(|suite| suite.cases.iter().map(|case| (&*suite.name, &*case.name)))
-                .collect();
-            let ours = report
-                .cases
-                .iter()
-                .any(|c| cases.contains(&(&*c.suite, c.case.as_str())));
-            if !report.cases.is_empty() && !ours {
-                crate::errln!(
-                    "error: {} holds no case of these suites: is it the report of another run?",
-                    path.display()
-                );
-                return Err(exit::USAGE);
-            }
             if failed.is_empty() {
                 // A "rerun the failures" job after a run where nothing failed: not a mistake.
                 let why = if report.cases.is_empty() {
@@ -321,7 +328,7 @@ impl ExecutionArgs {
         if let Some(shard) = self.shard {
             let durations = match &self.shard_durations {
                 Some(path) => {
-                    let report = read_report(path)?;
+                    let report = report_of(path, suites)?;
                     let seconds: HashMap<(String, String, String), f64> = report
                         .cases
                         .iter()
@@ -343,7 +350,7 @@ impl ExecutionArgs {
             };
         }
         if let Some(path) = &self.job_durations {
-            let report = read_report(path)?;
+            let report = report_of(path, suites)?;
             let took: HashMap<(String, String, String), Duration> = report
                 .cases
                 .iter()

@@ -2,7 +2,7 @@
 
 use crate::exit;
 use crate::suite::FlowRef;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
@@ -36,7 +36,9 @@ pub fn init(args: InitArgs) -> u8 {
         );
         return exit::USAGE;
     }
-    if let Err(message) = crate::files::write_atomic(&file, &scaffold(&flow)) {
+    if let Err(message) =
+        crate::files::write_atomic(&file, &scaffold(&flow, &schema_path(&args.dir)))
+    {
         crate::errln!("error: {message}");
         return exit::INFRA;
     }
@@ -46,9 +48,30 @@ pub fn init(args: InitArgs) -> u8 {
     ))
 }
 
-fn scaffold(flow: &FlowRef) -> String {
+/// Where the suite's editor finds `.flowcheck-schema.json` in the current folder (where the
+/// hint writes it), from the suite's folder: `../` once a folder below it, an absolute path
+/// when the folder is not below it.
+fn schema_path(dir: &Path) -> String {
+    const FILE: &str = ".flowcheck-schema.json";
+    let below = dir.is_relative()
+        && dir
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if below {
+        let depth = dir
+            .components()
+            .filter(|c| matches!(c, Component::Normal(_)))
+            .count();
+        return format!("{}{FILE}", "../".repeat(depth));
+    }
+    std::env::current_dir()
+        .map(|cwd| cwd.join(FILE).display().to_string())
+        .unwrap_or_else(|_| FILE.to_owned())
+}
+
+fn scaffold(flow: &FlowRef, schema: &str) -> String {
     format!(
-        r#"# yaml-language-server: $schema=../.flowcheck-schema.json
+        r#"# yaml-language-server: $schema={schema}
 # A flowcheck suite for {flow}. Reference: the README's "Writing suites".
 suite: {name}
 flow: {flow}

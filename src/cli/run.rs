@@ -32,7 +32,7 @@ pub struct RunArgs {
     pub failures_only: bool,
     /// List the cases that would run (after --filter, --tag, --only-failed, --shard) and
     /// exit; nothing is sent and no server is needed.
-    #[arg(long, conflicts_with_all = ["junit", "json", "update_snapshots", "fail_fast", "failures_only"])]
+    #[arg(long, conflicts_with_all = ["junit", "json", "update_snapshots", "fail_fast", "failures_only", "record"])]
     pub list: bool,
 }
 

@@ -159,13 +159,6 @@ pub struct RuleResult {
 ///   with (else it could be a regression that the baseline's outage hid).
 fn evidence(comparison: &CandidateComparison) -> Vec<RuleResult> {
     let (baseline, candidate) = (&comparison.baseline, &comparison.candidate);
-    let names = |cases: &[&CaseComparison]| {
-        let names: Vec<String> = cases
-            .iter()
-            .map(|c| format!("{} › {}", c.suite, c.case))
-            .collect();
-        names.join("; ")
-    };
     let mut rules = Vec::new();
     let compared = comparison
         .cases
@@ -239,14 +232,39 @@ fn evidence(comparison: &CandidateComparison) -> Vec<RuleResult> {
             ),
             limit: "0".into(),
             passed: false,
-            why: format!(
-                "{baseline} errored too often to tell whether {} regressed: {}",
-                agree(n, "it", "they"),
-                names(&unknown)
-            ),
+            why: unknown_why(baseline, &unknown),
         });
     }
     rules
+}
+
+/// `suite › case; suite › case`.
+fn names(cases: &[&CaseComparison]) -> String {
+    let names: Vec<String> = cases
+        .iter()
+        .map(|c| format!("{} › {}", c.suite, c.case))
+        .collect();
+    names.join("; ")
+}
+
+/// Why failures on the candidate have nothing to compare with: the baseline errored on
+/// them, or has no result for them at all (its report lacks them, or they did not run).
+fn unknown_why(baseline: &str, unknown: &[&CaseComparison]) -> String {
+    let (absent, errored): (Vec<&CaseComparison>, Vec<&CaseComparison>) = unknown
+        .iter()
+        .partition(|c| c.baseline.judged + c.baseline.errors == 0);
+    let mut why = Vec::new();
+    if !errored.is_empty() {
+        why.push(format!(
+            "{baseline} errored too often to tell whether {} regressed: {}",
+            agree(errored.len() as u64, "it", "they"),
+            names(&errored)
+        ));
+    }
+    if !absent.is_empty() {
+        why.push(format!("{baseline} has no result for {}", names(&absent)));
+    }
+    why.join("; ")
 }
 
 pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleResult> {
