@@ -53,3 +53,19 @@ pub fn number(n: f64) -> String {
         format!("{n}")
     }
 }
+/// Text from a server (an error message) as a terminal may show it: control characters but
+/// line breaks and tabs, and the characters that reorder or hide text, escaped as JSON writes
+/// them (`\u000d`), so that a message cannot move the cursor and write over other lines.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    let shown = |c: char| matches!(c, '\n' | '\t') || !(c.is_control() || hides_text(c));
+    if text.chars().all(shown) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match shown(c) {
+            true => c.to_string(),
+            false => format!("\\u{:04x}", u32::from(c)),
+        })
+        .collect::<String>()
+        .into()
+}

@@ -194,6 +194,19 @@ fn scenarios() -> Vec<Scenario> {
             "200 with `\"status\": 7`",
             "unexpected response: no `status` in",
         ),
+        scenario(
+            "status-exploded",
+            "200 whose `status` is neither completed nor failed",
+            "unexpected response: the run's status is \"exploded\", neither completed nor failed",
+        ),
+        Scenario {
+            mode: "async",
+            ..scenario(
+                "job-huge-id",
+                "job submission with a 20 KB `executionId`",
+                "cannot name a job",
+            )
+        },
         Scenario {
             mode: "async",
             ..scenario(

@@ -54,14 +54,9 @@ fn outcomes() -> Vec<CaseOutcome> {
             latency: Duration::from_millis(120),
             steps: vec![],
         };
-        let (judgement, checks) = suite.cases[case]
+        let (result, checks) = suite.cases[case]
             .expect
             .judge(&observation, &flowcheck::check::Grades::none());
-        let result = match judgement {
-            flowcheck::check::expect::Judgement::Passed => Judgement::Passed,
-            flowcheck::check::expect::Judgement::Failed => Judgement::Failed,
-            flowcheck::check::expect::Judgement::Errored(message) => Judgement::Errored(message),
-        };
         Attempt {
             result,
             request: serde_json::value::to_raw_value(&json!({"message": "x"})).expect("raw JSON"),
@@ -244,4 +239,34 @@ cases:
         "{xml}"
     );
     assert!(!xml.contains(['\u{fffe}', '\u{ffff}', '\u{1}']), "{xml}");
+}
+
+/// A server's message may hold a carriage return, escape sequences and characters that
+/// reorder text: shown escaped, so it cannot write over the lines before it.
+#[test]
+fn an_error_message_cannot_move_the_cursor() {
+    let attempt = Attempt {
+        result: Judgement::Errored("HTTP 500: \u{1b}]0;PWNED\u{7} \r   PASS fake \u{202e}".into()),
+        request: serde_json::value::to_raw_value(&json!({"message": "x"})).expect("raw JSON"),
+        observation: Observation {
+            reply: Reply::Broken {
+                message: String::new(),
+            },
+            latency: Duration::from_millis(1),
+            steps: vec![],
+        },
+        checks: vec![],
+        retries: 0,
+    };
+    let shown = flowcheck::report::render::attempt_details(&attempt);
+    assert!(
+        shown.contains("HTTP 500: \\u001b]0;PWNED\\u0007 \\u000d   PASS fake \\u202e"),
+        "{shown:?}"
+    );
+    assert!(
+        !shown.contains('\r') && !shown.contains('\u{202e}'),
+        "{shown:?}"
+    );
+    let headline = flowcheck::report::render::headline(&attempt);
+    assert!(!headline.contains('\r'), "{headline:?}");
 }

@@ -89,6 +89,9 @@ pub enum JobState {
     Done(RunReply),
 }
 
+/// The longest executionId taken (Noukai's are UUIDs; a 10 KB one still fits in a URL).
+const MAX_EXECUTION_ID: usize = 16 * 1024;
+
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, ApiError> {
         // reqwest is built without a bundled crypto provider; install ring once per process.
@@ -192,10 +195,12 @@ impl Client {
             .ok_or_else(|| {
                 ApiError::Protocol("the job submission carried no executionId".into())
             })?;
-        // Even encoded, these would name the jobs folder or its parent, not a job.
-        if matches!(execution_id, "" | "." | "..") {
+        // Even encoded, these would name the jobs folder or its parent, not a job; and an id
+        // of kilobytes is no id (a URL cannot carry it).
+        if matches!(execution_id, "" | "." | "..") || execution_id.len() > MAX_EXECUTION_ID {
             return Err(ApiError::Protocol(format!(
-                "the job submission's executionId {execution_id:?} cannot name a job"
+                "the job submission's executionId {} cannot name a job",
+                crate::words::short(&Value::String(execution_id.to_owned()), 80)
             )));
         }
         Ok(Submitted {

@@ -99,7 +99,15 @@ pub fn parse_run_reply(body: &Value) -> Result<RunReply, ApiError> {
             .or_else(|| field(body, "error"))
             .cloned()
             .unwrap_or(Value::Null),
-        _ => field(body, "result").cloned().unwrap_or(Value::Null),
+        "completed" => field(body, "result").cloned().unwrap_or(Value::Null),
+        // A run's answer ends it: any other status breaks the contract, an error of the
+        // server's (never a failed check, which would read as the flow's regression).
+        other => {
+            return Err(ApiError::Protocol(format!(
+                "the run's status is {}, neither completed nor failed",
+                crate::words::short(&Value::String(other.to_owned()), 80)
+            )));
+        }
     };
     Ok(RunReply {
         status,

@@ -5,8 +5,8 @@ use super::diff::diff;
 use super::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
 use crate::check::CheckOutcome;
 use crate::run::{Attempt, CaseOutcome, CaseStatus, Judgement};
-use crate::words::counted;
 use crate::words::short;
+use crate::words::{counted, visible};
 
 /// `support-triage › refund goes to billing @ v3`
 pub fn title(outcome: &CaseOutcome) -> String {
@@ -27,7 +27,7 @@ pub fn status_word(status: CaseStatus) -> String {
 /// The first thing that went wrong, in one line (for JUnit `message` attributes).
 pub fn headline(attempt: &Attempt) -> String {
     match &attempt.result {
-        Judgement::Errored(message) => message.clone(),
+        Judgement::Errored(message) => visible(message).into_owned(),
         Judgement::Failed | Judgement::Passed => {
             let mut failed = attempt.checks.iter().filter(|c| !c.passed);
             match failed.next() {
@@ -60,7 +60,7 @@ fn found(check: &CheckOutcome) -> String {
 pub fn attempt_details(attempt: &Attempt) -> String {
     let mut out = String::new();
     if let Judgement::Errored(message) = &attempt.result {
-        out.push_str(&format!("{} {message}\n", paint(FAIL, "error:")));
+        out.push_str(&format!("{} {}\n", paint(FAIL, "error:"), visible(message)));
         if attempt.retries > 0 {
             let n = u64::from(attempt.retries);
             out.push_str(&format!(
@@ -115,7 +115,7 @@ pub fn attempt_details(attempt: &Attempt) -> String {
 pub fn case_details(outcome: &CaseOutcome) -> String {
     let mut out = String::new();
     if let Some(reason) = &outcome.reason {
-        out.push_str(&format!("{reason}\n"));
+        out.push_str(&format!("{}\n", visible(reason)));
     }
     let total = outcome.attempts.len();
     if total > 1 {

@@ -521,6 +521,17 @@ impl FaultServer {
             ("job-never-finishes", _) => full(200, r#"{"executionId":"e-1","status":"running"}"#),
             ("job-held", "jobs") => full(202, r#"{"executionId":"e-1","status":"started"}"#),
             ("job-held", _) => Answer::RunningUntilReleased,
+            ("job-huge-id", "jobs") => full(
+                202,
+                &format!(
+                    r#"{{"executionId":"{}","status":"started"}}"#,
+                    "y".repeat(20_000)
+                ),
+            ),
+            ("status-exploded", _) => full(
+                200,
+                r#"{"executionId":"e-1","status":"exploded","result":{}}"#,
+            ),
             ("poll-404", "jobs") => full(202, r#"{"executionId":"e-1","status":"started"}"#),
             ("poll-404", _) => error(404, "JOB_NOT_FOUND"),
             ("echo-authorization", _) => full(
