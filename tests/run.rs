@@ -1465,6 +1465,13 @@ fn selection_takes_names_as_printed_and_tags_in_any_case() {
     listed(&["--tag", "smokey"]).assert_refused(
         "no case matches the selection (no case is tagged smokey; the tags are: account,",
     );
+    // A filter that matches no name is named, and `>` typed for `›` is pointed out.
+    listed(&["--filter", "support-triage > refund*"]).assert_refused(
+        "no case matches the selection (no case name matches --filter \"support-triage > refund*\"; a suite and its case are joined by ›, not >)",
+    );
+    // One that matches, but not together with the tag, is not blamed.
+    let both = listed(&["--filter", "refund*", "--tag", "account"]);
+    both.assert_refused("no case matches the selection; nothing was sent");
 }
 
 /// What a CI job gets wrong, said: an exported NOUKAI_API_URL does not stop `--embedded`, a

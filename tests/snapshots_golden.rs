@@ -204,6 +204,16 @@ fn review_stops_at_end_of_input_leaving_the_rest_pending() {
             review.stdout
         );
     }
+    // An answer that is none says so and asks again; answers piped in are written, so the
+    // prompts and the summary stand on lines of their own.
+    let review = project.snapshots("review", "x\nq\n");
+    assert!(
+        review.stdout.contains(
+            "? x\n\"x\" is not an answer: type a, r, s or q\naccept (a), reject (r), skip (s), quit (q)? q\n0 accepted, 0 rejected, 2 left pending"
+        ),
+        "{}",
+        review.stdout
+    );
     let bulk = project.snapshots("accept", "");
     assert!(
         bulk.stdout.contains("2 pending snapshot changes accepted"),

@@ -27,28 +27,40 @@ pub struct ManArgs {
 }
 
 pub fn man(args: ManArgs) -> u8 {
-    // Every page's header names the version, the subcommands' too.
+    // Every page's header names the version, the subcommands' too; only the top command
+    // takes `-V` (`flowcheck run -V` is refused, so its page must not offer it).
     fn versioned(command: clap::Command) -> clap::Command {
         command
             .version(env!("CARGO_PKG_VERSION"))
+            .disable_version_flag(true)
             .mut_subcommands(versioned)
     }
-    let mut top = versioned(super::Cli::command().disable_help_subcommand(true));
+    let mut top = super::Cli::command()
+        .disable_help_subcommand(true)
+        .mut_subcommands(versioned);
     top.build();
     if let Some(dir) = args.dir {
         return write_pages(top, &dir);
     }
     let mut page = top;
+    let mut path = vec!["flowcheck"];
     for name in &args.command {
         let Some(sub) = page.find_subcommand(name).cloned() else {
             let names: Vec<&str> = page.get_subcommands().map(|c| c.get_name()).collect();
-            crate::errln!(
-                "error: `{}` has no command `{name}`; its commands are: {}",
-                page.get_display_name().unwrap_or(page.get_name()),
-                names.join(", ")
-            );
+            let path = path.join(" ");
+            match names.is_empty() {
+                true => crate::errln!(
+                    "error: `{path}` has no commands (its page is `flowcheck man {}`)",
+                    args.command[..path.split(' ').count() - 1].join(" ")
+                ),
+                false => crate::errln!(
+                    "error: `{path}` has no command `{name}`; its commands are: {}",
+                    names.join(", ")
+                ),
+            }
             return crate::exit::USAGE;
         };
+        path.push(name);
         page = sub;
     }
     let mut roff = Vec::new();

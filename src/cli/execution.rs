@@ -383,7 +383,18 @@ impl ExecutionArgs {
             .filter(|t| !known.iter().any(|k| k.to_lowercase() == t.to_lowercase()))
             .collect();
         match (missing.is_empty(), known.is_empty()) {
-            (true, _) => String::new(),
+            (true, _) if self.filter.is_empty() || self.filter_matches(suites) => String::new(),
+            (true, _) => {
+                let filters: Vec<String> = self.filter.iter().map(|f| format!("{f:?}")).collect();
+                let hint = match self.filter.iter().any(|f| f.contains('>')) {
+                    true => "; a suite and its case are joined by ›, not >",
+                    false => "",
+                };
+                format!(
+                    " (no case name matches --filter {}{hint})",
+                    filters.join(", ")
+                )
+            }
             (false, true) => format!(" (no case has a tag; --tag {})", missing.join(", ")),
             (false, false) => format!(
                 " (no case is tagged {}; the tags are: {})",
@@ -391,6 +402,21 @@ impl ExecutionArgs {
                 known.join(", ")
             ),
         }
+    }
+
+    /// Whether `--filter` alone keeps some case.
+    fn filter_matches(&self, suites: &[Suite]) -> bool {
+        let filters = Selection {
+            filters: self.filter.clone(),
+            tags: Vec::new(),
+            repeat: None,
+        };
+        suites.iter().any(|suite| {
+            suite
+                .cases
+                .iter()
+                .any(|case| filters.keeps(&suite.name, case))
+        })
     }
 
     pub fn options(&self, fail_fast: bool, snapshots: crate::snapshot::Policy) -> RunOptions {

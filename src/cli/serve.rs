@@ -9,20 +9,25 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:8787")]
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8787")]
     pub addr: String,
     /// Flow definitions to serve (a YAML file or a folder); default: the shipped examples.
-    #[arg(long)]
+    #[arg(long, value_name = "PATH")]
     pub flows: Option<PathBuf>,
     /// The API key the simulator accepts (default: the documented demo key).
-    #[arg(long, env = "FLOWCHECK_SIM_API_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "FLOWCHECK_SIM_API_KEY",
+        hide_env_values = true
+    )]
     pub api_key: Option<String>,
     /// A key that opens one project only, as Noukai's keys do: `ORG/PROJECT=KEY` (repeatable);
     /// another project's flows answer 403 to it.
     #[arg(long = "project-key", value_name = "ORG/PROJECT=KEY", value_parser = project_key)]
     pub project_keys: Vec<(String, String)>,
     /// Seed for every simulated random choice (latency, fault rates, llm variants).
-    #[arg(long, default_value_t = crate::sim::EMBEDDED_SEED)]
+    #[arg(long, value_name = "N", default_value_t = crate::sim::EMBEDDED_SEED)]
     pub seed: u64,
 }
 

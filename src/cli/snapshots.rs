@@ -38,11 +38,13 @@ pub struct Paths {
 pub fn snapshots(command: SnapshotsCommand) -> u8 {
     let result = match command {
         SnapshotsCommand::Review(p) => pending(&p.paths).and_then(|pending| {
+            let typed = std::io::IsTerminal::is_terminal(&std::io::stdin());
             review(
                 &pending,
                 &p.paths,
                 &mut std::io::stdin().lock(),
                 &mut anstream::stdout(),
+                !typed,
             )
         }),
         SnapshotsCommand::Accept(p) => pending(&p.paths).and_then(|p| bulk(&p, true)),
@@ -197,6 +199,8 @@ fn review(
     searched: &[PathBuf],
     input: &mut dyn BufRead,
     out: &mut dyn Write,
+    // Answers piped in are not echoed by a terminal: write each, so lines do not run together.
+    echo: bool,
 ) -> Result<(), Failure> {
     let io = |err: std::io::Error| Failure::Io(err.to_string());
     if pending.is_empty() {
@@ -230,6 +234,9 @@ fn review(
             } else {
                 line.trim()
             };
+            if echo && !line.is_empty() {
+                writeln!(out, "{answer}").map_err(io)?;
+            }
             match answer {
                 "a" | "accept" => {
                     accept(file)?;
@@ -244,7 +251,10 @@ fn review(
                     skipped += pending.len() - index;
                     break 'files;
                 }
-                _ => continue,
+                other => {
+                    writeln!(out, "{other:?} is not an answer: type a, r, s or q").map_err(io)?;
+                    continue;
+                }
             }
             break;
         }

@@ -19,7 +19,7 @@ pub struct Selection {
 impl Selection {
     /// Whether `case` of `suite` is selected. A filter matches the case's name, or the name as
     /// a run prints it (`suite › case`), so a line copied from the output selects its case.
-    fn keeps(&self, suite: &str, case: &Case) -> bool {
+    pub fn keeps(&self, suite: &str, case: &Case) -> bool {
         let name = case.name.to_lowercase();
         let shown = format!("{} › {name}", suite.to_lowercase());
         let by_name = self.filters.is_empty()
