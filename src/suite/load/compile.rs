@@ -434,12 +434,23 @@ impl Compiler<'_> {
         }
     }
 
+    /// A text with its `${NAME}`s filled (as it is, in a case made from a template).
     fn text(&mut self, raw: &Spanned<String>) -> String {
+        self.filled(raw, |text, env| interpolate(text, env))
+    }
+
+    /// `raw` with its `${NAME}`s filled by `fill`, each that cannot be said at its place; as
+    /// it is in a case made from a template, whose placeholders were filled in the template.
+    fn filled<T: Clone>(
+        &mut self,
+        raw: &Spanned<T>,
+        fill: impl Fn(&T, super::Env<'_>) -> Result<T, Vec<Unresolved>>,
+    ) -> T {
         if self.generated {
             return raw.value.clone();
         }
-        match interpolate(&raw.value, self.env) {
-            Ok(text) => text,
+        match fill(&raw.value, self.env) {
+            Ok(filled) => filled,
             Err(unresolved) => {
                 self.unresolved(raw, unresolved);
                 raw.value.clone()
@@ -460,16 +471,7 @@ impl Compiler<'_> {
 
     /// A value with its `${NAME}`s filled (as it is, in a case made from a template).
     fn value(&mut self, raw: &Spanned<Value>) -> Value {
-        if self.generated {
-            return raw.value.clone();
-        }
-        match interpolate_value(&raw.value, self.env) {
-            Ok(value) => value,
-            Err(unresolved) => {
-                self.unresolved(raw, unresolved);
-                raw.value.clone()
-            }
-        }
+        self.filled(raw, |value, env| interpolate_value(value, env))
     }
 
     /// Fill a template's `${NAME}`s once, where they are written; the cases made from it take
@@ -505,19 +507,11 @@ impl Compiler<'_> {
 
     fn object(&mut self, raw: Option<&Spanned<Value>>, what: &str) -> Map<String, Value> {
         let Some(raw) = raw else { return Map::new() };
-        let interpolated = match self.generated {
-            true => Ok(raw.value.clone()),
-            false => interpolate_value(&raw.value, self.env),
-        };
-        match interpolated {
-            Ok(Value::Object(map)) => map,
-            Ok(Value::Null) => Map::new(),
-            Ok(_) => {
+        match self.value(raw) {
+            Value::Object(map) => map,
+            Value::Null => Map::new(),
+            _ => {
                 self.error(raw, format!("`{what}` must be a mapping"));
-                Map::new()
-            }
-            Err(unresolved) => {
-                self.unresolved(raw, unresolved);
                 Map::new()
             }
         }
