@@ -79,13 +79,24 @@ fn start(server: &FaultServer, suites: &[&Path]) -> Running {
 }
 
 fn start_with(server: &FaultServer, suites: &[&Path], extra: &[&std::ffi::OsStr]) -> Running {
+    start_reporting(server, suites, extra, None)
+}
+
+/// [`start_with`], writing the JUnit report to `junit` rather than beside the JSON report.
+fn start_reporting(
+    server: &FaultServer,
+    suites: &[&Path],
+    extra: &[&std::ffi::OsStr],
+    junit: Option<&Path>,
+) -> Running {
     let reports = tempdir();
+    let junit = junit.map_or_else(|| reports.path().join("junit.xml"), Path::to_path_buf);
     let mut child = common::flowcheck()
         .arg("run")
         .args(suites)
         .args(extra)
         .arg("--junit")
-        .arg(reports.path().join("junit.xml"))
+        .arg(junit)
         .arg("--json")
         .arg(reports.path().join("report.json"))
         .env("NOUKAI_API_URL", &server.url)
@@ -287,7 +298,11 @@ fn a_second_sigint_while_reports_are_written_quits_and_leaves_no_temporary_file(
     let dir = tempdir();
     // 100 results of 20,000 numbers each: a large JSON report, which takes a while to write.
     let big = suite(dir.path(), "big", "big", "sync", 100);
-    let mut running = start(&server, &[&big]);
+    // The JUnit report goes into a fifo nobody reads: writing it waits, so the signals surely
+    // come while the reports are being written (a fast machine could finish them first).
+    let fifo = dir.path().join("junit-fifo.xml");
+    common::mkfifo(&fifo);
+    let mut running = start_reporting(&server, &[&big], &[], Some(&fifo));
     running.wait_stdout("Summary");
     // The run is over; the reports are being written now.
     running.signal("INT");
