@@ -276,6 +276,7 @@ impl Client {
         }
         let limit = self.config.max_response_bytes;
         let mut parser = Parser::new(limit);
+        let mut values = wire::ValueBudget::default();
         let mut terminal = false;
         let mut raw = String::new();
         // The whole stream counts against the cap, not only each event: a server that streams
@@ -313,7 +314,11 @@ impl Client {
                         shown(&redact_url(&frame.data))
                     );
                 }
-                let event = wire::parse_step_event(frame.event.as_deref(), &frame.data)?;
+                let event = wire::parse_step_event_within(
+                    frame.event.as_deref(),
+                    &frame.data,
+                    &mut values,
+                )?;
                 terminal |= matches!(
                     event,
                     StepEvent::FlowCompleted { .. }
@@ -427,12 +432,15 @@ impl Client {
         if !(200..300).contains(&status) {
             return Err(self.refused(flow, http_error(status, &text, retry_after)));
         }
-        serde_json::from_str(&text).map_err(|err| {
-            ApiError::Protocol(format!(
-                "the body is not JSON ({err}): {}",
-                crate::words::short(&Value::String(text.clone()), 200)
-            ))
-        })
+        wire::ValueBudget::default()
+            .parse(&text)
+            .map_err(|err| match err {
+                wire::NotParsed::TooManyValues => ApiError::Protocol(err.to_string()),
+                wire::NotParsed::Syntax(err) => ApiError::Protocol(format!(
+                    "the body is not JSON ({err}): {}",
+                    crate::words::short(&Value::String(text.clone()), 200)
+                )),
+            })
     }
 
     /// A 403 says which key the project refused and what to set: keys open one project.

@@ -428,6 +428,27 @@ impl FaultServer {
                         .join(",")
                 ),
             ),
+            // A legal body of 2,000,000 values in 4 MB, under the 16 MiB cap: parsed whole, it
+            // took about 64 bytes a value.
+            ("many-values", _) => full(
+                200,
+                &format!(
+                    r#"{{"status":"completed","result":{{"items":[{}]}}}}"#,
+                    ["0"; 2_000_000].join(",")
+                ),
+            ),
+            ("many-values-sse", _) => Answer::RawThenClose(format!(
+                "{}event: flow_completed\ndata: {{\"result\":{{\"items\":[{}]}}}}\n\n",
+                sse_head(),
+                ["0"; 2_000_000].join(",")
+            )),
+            ("many-values-error", _) => full(
+                500,
+                &format!(
+                    r#"{{"detail":{{"code":"INTERNAL_ERROR","message":"m","items":[{}]}}}}"#,
+                    ["0"; 2_000_000].join(",")
+                ),
+            ),
             ("rate-limit-retry-after", _) => Answer::Full {
                 status: 429,
                 headers: vec![("retry-after", "0".into())],
