@@ -275,6 +275,16 @@ fn scenarios() -> Vec<Scenario> {
         ),
         Scenario {
             timeout: "2s",
+            requests: Requests::Exactly(3),
+            retries: Some(2),
+            ..scenario(
+                "503-then-silence",
+                "503 twice, then no answer; case timeout 2s",
+                "timed out after 2s (after 2 retries; the last answer: HTTP 503 SERVICE_UNAVAILABLE: injected fault)",
+            )
+        },
+        Scenario {
+            timeout: "2s",
             ..scenario(
                 "never-answers",
                 "accepts the connection, never answers",

@@ -258,7 +258,16 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             Some(&flow),
             request.authorization.clone(),
         );
-        let answer = FaultServer::behaviour(&flow, &action, request.authorization.as_deref());
+        // Which request of this flow this is, counting from 1.
+        let nth = shared
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .requests
+            .get(&flow)
+            .copied()
+            .unwrap_or(1);
+        let answer = FaultServer::behaviour(&flow, &action, request.authorization.as_deref(), nth);
         let keep_going = answer_with(&mut stream, &shared, &flow, answer).await;
         if !keep_going {
             return;
@@ -379,7 +388,7 @@ async fn answer_with(stream: &mut TcpStream, shared: &Shared, flow: &str, answer
 
 impl FaultServer {
     /// The fault each flow slug stands for.
-    fn behaviour(flow: &str, action: &str, authorization: Option<&str>) -> Answer {
+    fn behaviour(flow: &str, action: &str, authorization: Option<&str>, nth: u64) -> Answer {
         let json = || vec![("content-type", "application/json".to_owned())];
         let full = |status: u16, body: &str| Answer::Full {
             status,
@@ -449,6 +458,17 @@ impl FaultServer {
                     ["0"; 2_000_000].join(",")
                 ),
             ),
+            // 503 twice, then silence: the case's timeout ends the third try.
+            ("503-then-silence", _) if nth <= 2 => Answer::Full {
+                status: 503,
+                headers: vec![
+                    ("content-type", "application/json".to_owned()),
+                    ("retry-after", "0".into()),
+                ],
+                body: r#"{"detail":{"code":"SERVICE_UNAVAILABLE","message":"injected fault"}}"#
+                    .into(),
+            },
+            ("503-then-silence", _) => Answer::Silence,
             ("rate-limit-retry-after", _) => Answer::Full {
                 status: 429,
                 headers: vec![("retry-after", "0".into())],
