@@ -273,6 +273,16 @@ fn scenarios() -> Vec<Scenario> {
             "500 whose error body holds 2,000,000 JSON values",
             "HTTP 500: the response holds more than 1,000,000 JSON values",
         ),
+        scenario(
+            "gzip-body",
+            "200 with `Content-Encoding: gzip` (flowcheck asks for none)",
+            "unexpected response: the body is gzip-encoded, which flowcheck did not ask for",
+        ),
+        scenario(
+            "status-204",
+            "204 No Content",
+            "unexpected response: HTTP 204 with no body",
+        ),
         Scenario {
             timeout: "2s",
             requests: Requests::Exactly(3),

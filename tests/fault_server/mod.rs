@@ -469,6 +469,16 @@ impl FaultServer {
                     .into(),
             },
             ("503-then-silence", _) => Answer::Silence,
+            // A body compressed although flowcheck sent no `Accept-Encoding`.
+            ("gzip-body", _) => Answer::Full {
+                status: 200,
+                headers: vec![
+                    ("content-type", "application/json".to_owned()),
+                    ("content-encoding", "gzip".into()),
+                ],
+                body: "\u{1f}\u{8b}\u{8}\u{0}not really gzip".into(),
+            },
+            ("status-204", _) => Answer::RawThenClose(head(204, &json(), None)),
             ("rate-limit-retry-after", _) => Answer::Full {
                 status: 429,
                 headers: vec![("retry-after", "0".into())],
