@@ -2,7 +2,9 @@
 //! lists (tests/fault_server). For each fault: flowcheck keeps running (a healthy case in the
 //! same run still passes), the affected case gets a precise error (JUnit `<error>`, never
 //! `<failure>`), only what is safe is retried (counted on the server), deadlines hold, memory
-//! stays bounded, and the reports are complete and valid.
+//! stays bounded (the 100 MB and the 2,000,000-value bodies, in every mode, are measured: the
+//! process's peak resident memory stays under [`MEMORY_LIMIT`]), and the reports are complete
+//! and valid.
 //!
 //! The test also writes the README's "Faults and what flowcheck does" table from what it saw
 //! (`target/fault-table.md`) and fails when the README's copy differs, so the table cannot
@@ -17,6 +19,9 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
+
+/// The peak resident memory every scenario's run must stay under.
+const MEMORY_LIMIT: u64 = 80 * 1024 * 1024;
 
 const KEY: &str = "nk_test_faultkey_0123456789abcdef0123456789abcdef";
 
@@ -240,6 +245,52 @@ fn scenarios() -> Vec<Scenario> {
                 "huge-streamed",
                 "100 MB streamed, `--max-response-bytes 1000000`",
                 "unexpected response: the response is larger than the 1000000-byte limit",
+            )
+        },
+        scenario(
+            "many-values",
+            "4 MB body of 2,000,000 JSON values (under the 16 MiB cap)",
+            "unexpected response: the response holds more than 1,000,000 JSON values",
+        ),
+        Scenario {
+            mode: "async",
+            ..scenario(
+                "many-values",
+                "job submission of 2,000,000 JSON values",
+                "unexpected response: the response holds more than 1,000,000 JSON values",
+            )
+        },
+        Scenario {
+            mode: "step",
+            ..scenario(
+                "many-values-sse",
+                "SSE `flow_completed` of 2,000,000 JSON values",
+                "unexpected response: the response holds more than 1,000,000 JSON values",
+            )
+        },
+        scenario(
+            "many-values-error",
+            "500 whose error body holds 2,000,000 JSON values",
+            "HTTP 500: the response holds more than 1,000,000 JSON values",
+        ),
+        scenario(
+            "gzip-body",
+            "200 with `Content-Encoding: gzip` (flowcheck asks for none)",
+            "unexpected response: the body is gzip-encoded, which flowcheck did not ask for",
+        ),
+        scenario(
+            "status-204",
+            "204 No Content",
+            "unexpected response: HTTP 204 with no body",
+        ),
+        Scenario {
+            timeout: "2s",
+            requests: Requests::Exactly(3),
+            retries: Some(2),
+            ..scenario(
+                "503-then-silence",
+                "503 twice, then no answer; case timeout 2s",
+                "timed out after 2s (after 2 retries; the last answer: HTTP 503 SERVICE_UNAVAILABLE: injected fault)",
             )
         },
         Scenario {
@@ -699,7 +750,7 @@ fn a_100_mb_body_is_refused_without_buffering_it() {
         .unwrap_or(u64::MAX);
     assert!(sent < HUGE, "the server sent all {sent} bytes");
     assert!(
-        peak < 80 * 1024 * 1024,
+        peak < MEMORY_LIMIT,
         "flowcheck's peak memory was {} MiB while refusing a 100 MB body",
         peak / (1024 * 1024)
     );
@@ -709,4 +760,85 @@ fn a_100_mb_body_is_refused_without_buffering_it() {
     );
     let report = read_json(&json);
     assert_eq!(case(&report, "held")["status"], "passed");
+}
+
+/// A legal body of 2,000,000 JSON values (4 MB, under the 16 MiB cap) is refused before it is
+/// parsed, in every mode and as an error body (parsed, it peaked at 304 MiB).
+/// A held case keeps the process alive until the refused case's line is printed, so that the
+/// peak memory read then includes the refusal.
+#[test]
+fn a_body_of_two_million_values_is_refused_before_it_is_parsed() {
+    for (flow, mode) in [
+        ("many-values", "sync"),
+        ("many-values", "async"),
+        ("many-values-sse", "step"),
+        ("many-values-error", "sync"),
+    ] {
+        let server = FaultServer::start();
+        let dir = tempdir();
+        std::fs::write(
+            dir.path().join("many.yaml"),
+            format!(
+                "suite: many\nflow: faults/fc/{flow}\nmode: {mode}\ncases:\n  - name: many\n    message: hi\n"
+            ),
+        )
+        .expect("the suite is written");
+        std::fs::write(
+            dir.path().join("held.yaml"),
+            "suite: held\nflow: faults/fc/held\ncases:\n  - name: held\n    message: hi\n",
+        )
+        .expect("the suite is written");
+        let json = dir.path().join("report.json");
+        let mut child = common::flowcheck()
+            .arg("run")
+            .arg(dir.path())
+            .arg("--json")
+            .arg(&json)
+            .env("NOUKAI_API_URL", &server.url)
+            .env("NOUKAI_API_KEY", KEY)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("flowcheck starts");
+        let mut lines = child
+            .stdout
+            .take()
+            .map(|out| BufReader::new(out).lines().map_while(Result::ok));
+        let mut stdout = String::new();
+        // The refused case's line: it has been parsed (or not) by now.
+        for line in lines.iter_mut().flatten() {
+            stdout.push_str(&line);
+            stdout.push('\n');
+            if line.contains("many › many") {
+                break;
+            }
+        }
+        let peak = peak_memory(child.id());
+        eprintln!(
+            "peak memory refusing 2,000,000 values ({mode}, {flow}): {} MiB",
+            peak / (1024 * 1024)
+        );
+        server.release();
+        for line in lines.iter_mut().flatten() {
+            stdout.push_str(&line);
+            stdout.push('\n');
+        }
+        let status = child.wait().expect("flowcheck exits");
+        assert_eq!(status.code(), Some(1), "{flow} {mode}: {stdout}");
+        assert!(
+            peak < MEMORY_LIMIT,
+            "{flow} {mode}: flowcheck's peak memory was {} MiB",
+            peak / (1024 * 1024)
+        );
+        let report = read_json(&json);
+        let message = case(&report, "many")["attempts"][0]["result"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            message.contains("the response holds more than 1,000,000 JSON values"),
+            "{flow} {mode}: {message:?}\n{stdout}"
+        );
+        assert_eq!(case(&report, "held")["status"], "passed", "{stdout}");
+    }
 }

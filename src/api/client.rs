@@ -6,7 +6,7 @@ use super::sse::Parser;
 use super::wire::{self, RunReply, StepEvent};
 use crate::secret::{ApiKey, Keys, redact_url, redact_urls};
 use crate::suite::{FlowRef, Target};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -276,6 +276,7 @@ impl Client {
         }
         let limit = self.config.max_response_bytes;
         let mut parser = Parser::new(limit);
+        let mut values = wire::ValueBudget::default();
         let mut terminal = false;
         let mut raw = String::new();
         // The whole stream counts against the cap, not only each event: a server that streams
@@ -313,7 +314,11 @@ impl Client {
                         shown(&redact_url(&frame.data))
                     );
                 }
-                let event = wire::parse_step_event(frame.event.as_deref(), &frame.data)?;
+                let event = wire::parse_step_event_within(
+                    frame.event.as_deref(),
+                    &frame.data,
+                    &mut values,
+                )?;
                 terminal |= matches!(
                     event,
                     StepEvent::FlowCompleted { .. }
@@ -421,18 +426,31 @@ impl Client {
         let status = response.status().as_u16();
         let retry_after = retry_after(&response);
         let meta = self.meta(&response);
+        let encoding = content_encoding(&response);
         let text = self.read_capped(&mut response).await?;
         self.trace_response(exchange, status, started, &text);
         self.record(method.as_str(), url, body, meta.as_ref(), &text);
         if !(200..300).contains(&status) {
             return Err(self.refused(flow, http_error(status, &text, retry_after)));
         }
-        serde_json::from_str(&text).map_err(|err| {
-            ApiError::Protocol(format!(
-                "the body is not JSON ({err}): {}",
-                crate::words::short(&Value::String(text.clone()), 200)
-            ))
-        })
+        // flowcheck sends no `Accept-Encoding`: a compressed body is one it cannot read.
+        if let Some(encoding) = encoding {
+            return Err(ApiError::Protocol(format!(
+                "the body is {encoding}-encoded, which flowcheck did not ask for"
+            )));
+        }
+        if text.is_empty() && matches!(status, 204 | 205) {
+            return Err(ApiError::Protocol(format!("HTTP {status} with no body")));
+        }
+        wire::ValueBudget::default()
+            .parse(&text)
+            .map_err(|err| match err {
+                wire::NotParsed::TooManyValues => ApiError::Protocol(err.to_string()),
+                wire::NotParsed::Syntax(err) => ApiError::Protocol(format!(
+                    "the body is not JSON ({err}): {}",
+                    crate::words::short(&Value::String(text.clone()), 200)
+                )),
+            })
     }
 
     /// A 403 says which key the project refused and what to set: keys open one project.
@@ -582,6 +600,27 @@ fn path_segment(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The response's `Content-Encoding`, unless it is `identity`; shortened, its control and
+/// invisible characters escaped.
+fn content_encoding(response: &reqwest::Response) -> Option<String> {
+    let value = response.headers().get(CONTENT_ENCODING)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let text = text.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("identity") {
+        return None;
+    }
+    let shown = crate::words::short(&Value::String(text.to_owned()), 40);
+    // `gzip` reads better bare; anything odd keeps its quotes.
+    Some(
+        match shown.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+            Some(bare) if bare.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+                bare.to_owned()
+            }
+            _ => shown,
+        },
+    )
 }
 
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {

@@ -5,6 +5,110 @@ use super::ApiError;
 use crate::suite::Request;
 use serde_json::{Map, Value, json};
 
+/// The most JSON values (each number, string, literal, array and object, at any depth) the
+/// answers to one call may hold. A legal body under the 16 MiB cap can hold 8 million (`[0,0,
+/// ...]`), and parsed each took about 150 bytes: over a gigabyte for one case.
+pub const MAX_JSON_VALUES: usize = 1_000_000;
+
+/// How many more JSON values a call's answers may hold. Every body, error body and event of
+/// the client is parsed through [`ValueBudget::parse`], which counts the values first; a call
+/// that streams (step-through) spends one budget on all its events.
+#[derive(Debug)]
+pub struct ValueBudget {
+    left: usize,
+}
+
+/// Why [`ValueBudget::parse`] refused a text.
+#[derive(Debug)]
+pub enum NotParsed {
+    /// More values than the budget had left.
+    TooManyValues,
+    /// Not JSON.
+    Syntax(serde_json::Error),
+}
+
+impl std::fmt::Display for NotParsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotParsed::TooManyValues => write!(
+                f,
+                "the response holds more than {} JSON values",
+                grouped(MAX_JSON_VALUES)
+            ),
+            NotParsed::Syntax(err) => write!(f, "{err}"),
+        }
+    }
+}
+
+/// `1000000` as `1,000,000`.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+impl Default for ValueBudget {
+    fn default() -> Self {
+        ValueBudget {
+            left: MAX_JSON_VALUES,
+        }
+    }
+}
+
+impl ValueBudget {
+    /// `text` as JSON, once it is known to hold no more values than are left.
+    pub fn parse(&mut self, text: &str) -> Result<Value, NotParsed> {
+        let values = count_values(text.as_bytes(), self.left).ok_or(NotParsed::TooManyValues)?;
+        let value = serde_json::from_str(text).map_err(NotParsed::Syntax)?;
+        self.left -= values;
+        Ok(value)
+    }
+}
+
+/// How many values the JSON text holds, or `None` once it is more than `most`: one for the
+/// text, one after each `,`, and one after each `[` or `{` not closed at once, outside strings.
+/// Exact for valid JSON; for text that is not, a count the parser's error follows.
+fn count_values(text: &[u8], most: usize) -> Option<usize> {
+    let mut count = 1usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    // Just after a `[` or `{`: the next byte that is not white space says whether it is empty.
+    let mut opened = false;
+    for &byte in text {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        if opened && !matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
+            opened = false;
+            if !matches!(byte, b']' | b'}') {
+                count += 1;
+            }
+        }
+        match byte {
+            b'"' => in_string = true,
+            b',' => count += 1,
+            b'[' | b'{' => opened = true,
+            _ => continue,
+        }
+        if count > most {
+            return None;
+        }
+    }
+    (count <= most).then_some(count)
+}
+
 /// The body of `/execute` and `/jobs`.
 pub fn run_body(request: &Request) -> Value {
     let mut body = Map::new();
@@ -120,11 +224,15 @@ pub fn parse_run_reply(body: &Value) -> Result<RunReply, ApiError> {
 /// `{"detail": {"code", "message"}}`, else `{"detail": "text"}`, else FastAPI's 422 list,
 /// else the raw body.
 pub fn parse_error_detail(raw: &str) -> (Option<String>, String) {
-    let Ok(body) = serde_json::from_str::<Value>(raw) else {
-        return (
-            None,
-            crate::words::short(&Value::String(raw.trim().to_owned()), 300),
-        );
+    let body = match ValueBudget::default().parse(raw) {
+        Ok(body) => body,
+        Err(too_many @ NotParsed::TooManyValues) => return (None, too_many.to_string()),
+        Err(NotParsed::Syntax(_)) => {
+            return (
+                None,
+                crate::words::short(&Value::String(raw.trim().to_owned()), 300),
+            );
+        }
     };
     match field(&body, "detail") {
         Some(Value::Object(detail)) => (
@@ -203,11 +311,21 @@ pub enum StepEvent {
 
 /// Decode one SSE frame; the type comes from the `event:` line or the JSON's `eventType`.
 pub fn parse_step_event(event: Option<&str>, data: &str) -> Result<StepEvent, ApiError> {
-    let body: Value = serde_json::from_str(data).map_err(|err| {
-        ApiError::Protocol(format!(
+    parse_step_event_within(event, data, &mut ValueBudget::default())
+}
+
+/// [`parse_step_event`], spending the stream's `budget` of JSON values.
+pub fn parse_step_event_within(
+    event: Option<&str>,
+    data: &str,
+    budget: &mut ValueBudget,
+) -> Result<StepEvent, ApiError> {
+    let body: Value = budget.parse(data).map_err(|err| match err {
+        NotParsed::TooManyValues => ApiError::Protocol(err.to_string()),
+        NotParsed::Syntax(err) => ApiError::Protocol(format!(
             "step event is not JSON ({err}): {}",
             crate::words::short(&Value::String(data.to_owned()), 200)
-        ))
+        )),
     })?;
     let kind = event
         .map(str::to_owned)
@@ -257,6 +375,37 @@ pub fn parse_step_event(event: Option<&str>, data: &str) -> Result<StepEvent, Ap
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn values_are_counted_outside_strings() {
+        use super::{count_values, grouped};
+        let count = |text: &str| count_values(text.as_bytes(), usize::MAX);
+        assert_eq!(count("0"), Some(1));
+        assert_eq!(count("[]"), Some(1));
+        assert_eq!(count("[ ]"), Some(1));
+        assert_eq!(count("[0,0,0]"), Some(4));
+        assert_eq!(count("[[],{}, [ ] ]"), Some(4));
+        assert_eq!(count(r#"{"a":[1,{"b":null}],"c":"x"}"#), Some(6));
+        // Commas and brackets inside strings, escaped quotes and backslashes.
+        assert_eq!(count(r#"["a,[{", "\\", "\",[", 1]"#), Some(5));
+        assert_eq!(count_values(b"[0,0,0]", 3), None);
+        assert_eq!(count_values(b"[0,0,0]", 4), Some(4));
+        assert_eq!(grouped(1_000_000), "1,000,000");
+        assert_eq!(grouped(999), "999");
+    }
+
+    #[test]
+    fn a_budget_is_spent_across_texts() {
+        use super::{NotParsed, ValueBudget};
+        let mut budget = ValueBudget { left: 6 };
+        assert!(budget.parse("[1,2]").is_ok());
+        assert!(budget.parse("[1,2]").is_ok());
+        assert!(matches!(budget.parse("[1]"), Err(NotParsed::TooManyValues)));
+        assert!(matches!(
+            ValueBudget::default().parse("{"),
+            Err(NotParsed::Syntax(_))
+        ));
+    }
+
     use super::*;
 
     #[test]

@@ -28,7 +28,16 @@ pub async fn run_attempt(
     let work = async {
         match case.mode {
             Mode::Sync => {
-                transport::run_sync(client, &suite.flow, target, &body, policy, deadline).await
+                transport::run_sync(
+                    client,
+                    &suite.flow,
+                    target,
+                    &body,
+                    policy,
+                    deadline,
+                    &progress,
+                )
+                .await
             }
             Mode::Async => {
                 transport::run_job(
@@ -43,7 +52,16 @@ pub async fn run_attempt(
                 .await
             }
             Mode::Step => {
-                transport::run_steps(client, &suite.flow, target, case, policy, deadline).await
+                transport::run_steps(
+                    client,
+                    &suite.flow,
+                    target,
+                    case,
+                    policy,
+                    deadline,
+                    &progress,
+                )
+                .await
             }
         }
     };
@@ -51,7 +69,7 @@ pub async fn run_attempt(
         Ok(observed) => observed,
         Err(_) => Observed {
             reply: Reply::Broken {
-                message: match progress.take() {
+                message: match progress.told() {
                     Some(progress) => format!(
                         "timed out after {} ({progress})",
                         humantime::format_duration(case.timeout)
@@ -64,7 +82,7 @@ pub async fn run_attempt(
             },
             latency: case.timeout,
             steps: Vec::new(),
-            retries: 0,
+            retries: progress.retries(),
         },
     };
     let observation = Observation {

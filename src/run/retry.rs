@@ -1,5 +1,6 @@
 //! Retries with exponential backoff and full jitter, honouring `Retry-After`, within a deadline.
 
+use super::transport::Progress;
 use crate::api::ApiError;
 use std::future::Future;
 use std::time::Duration;
@@ -37,10 +38,12 @@ impl RetryPolicy {
 }
 
 /// Call `attempt` until it succeeds, fails for good, runs out of retries, or the next pause
-/// would cross `deadline`. Returns the last result and how many retries were made.
+/// would cross `deadline`. Returns the last result and how many retries were made; `progress`
+/// learns of each retry as it is made, so that a timeout that drops this future can say them.
 pub async fn with_retry<T, F, Fut>(
     policy: &RetryPolicy,
     deadline: Instant,
+    progress: &Progress,
     mut attempt: F,
 ) -> (Result<T, ApiError>, u32)
 where
@@ -51,6 +54,7 @@ where
     loop {
         let result = attempt().await;
         let Err(err) = &result else {
+            progress.answered();
             return (result, retries);
         };
         if retries >= policy.max_retries || !err.is_retryable(policy.retry_server_errors) {
@@ -62,6 +66,7 @@ where
         }
         tokio::time::sleep(pause).await;
         retries += 1;
+        progress.retried(err);
     }
 }
 
@@ -91,7 +96,8 @@ mod tests {
         let policy = RetryPolicy::default();
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut calls = 0;
-        let (result, retries) = with_retry(&policy, deadline, || {
+        let progress = Progress::default();
+        let (result, retries) = with_retry(&policy, deadline, &progress, || {
             calls += 1;
             let answer = if calls < 3 {
                 Err(ApiError::Http {
@@ -107,8 +113,10 @@ mod tests {
         })
         .await;
         assert_eq!((result, retries), (Ok(3), 2));
+        assert_eq!(progress.retries(), 2);
+        assert_eq!(progress.told().as_deref(), Some("after 2 retries"));
 
-        let (result, retries) = with_retry(&policy, deadline, || async {
+        let (result, retries) = with_retry(&policy, deadline, &progress, || async {
             Err::<(), _>(ApiError::Http {
                 status: 400,
                 code: None,

@@ -258,7 +258,16 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             Some(&flow),
             request.authorization.clone(),
         );
-        let answer = FaultServer::behaviour(&flow, &action, request.authorization.as_deref());
+        // Which request of this flow this is, counting from 1.
+        let nth = shared
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .requests
+            .get(&flow)
+            .copied()
+            .unwrap_or(1);
+        let answer = FaultServer::behaviour(&flow, &action, request.authorization.as_deref(), nth);
         let keep_going = answer_with(&mut stream, &shared, &flow, answer).await;
         if !keep_going {
             return;
@@ -379,7 +388,7 @@ async fn answer_with(stream: &mut TcpStream, shared: &Shared, flow: &str, answer
 
 impl FaultServer {
     /// The fault each flow slug stands for.
-    fn behaviour(flow: &str, action: &str, authorization: Option<&str>) -> Answer {
+    fn behaviour(flow: &str, action: &str, authorization: Option<&str>, nth: u64) -> Answer {
         let json = || vec![("content-type", "application/json".to_owned())];
         let full = |status: u16, body: &str| Answer::Full {
             status,
@@ -428,6 +437,47 @@ impl FaultServer {
                         .join(",")
                 ),
             ),
+            // A legal body of 2,000,000 values in 4 MB, under the 16 MiB cap.
+            ("many-values", _) => full(
+                200,
+                &format!(
+                    r#"{{"status":"completed","result":{{"items":[{}]}}}}"#,
+                    ["0"; 2_000_000].join(",")
+                ),
+            ),
+            ("many-values-sse", _) => Answer::RawThenClose(format!(
+                "{}event: flow_completed\ndata: {{\"result\":{{\"items\":[{}]}}}}\n\n",
+                sse_head(),
+                ["0"; 2_000_000].join(",")
+            )),
+            ("many-values-error", _) => full(
+                500,
+                &format!(
+                    r#"{{"detail":{{"code":"INTERNAL_ERROR","message":"m","items":[{}]}}}}"#,
+                    ["0"; 2_000_000].join(",")
+                ),
+            ),
+            // 503 twice, then silence: the case's timeout ends the third try.
+            ("503-then-silence", _) if nth <= 2 => Answer::Full {
+                status: 503,
+                headers: vec![
+                    ("content-type", "application/json".to_owned()),
+                    ("retry-after", "0".into()),
+                ],
+                body: r#"{"detail":{"code":"SERVICE_UNAVAILABLE","message":"injected fault"}}"#
+                    .into(),
+            },
+            ("503-then-silence", _) => Answer::Silence,
+            // A body compressed although flowcheck sent no `Accept-Encoding`.
+            ("gzip-body", _) => Answer::Full {
+                status: 200,
+                headers: vec![
+                    ("content-type", "application/json".to_owned()),
+                    ("content-encoding", "gzip".into()),
+                ],
+                body: "\u{1f}\u{8b}\u{8}\u{0}not really gzip".into(),
+            },
+            ("status-204", _) => Answer::RawThenClose(head(204, &json(), None)),
             ("rate-limit-retry-after", _) => Answer::Full {
                 status: 429,
                 headers: vec![("retry-after", "0".into())],

@@ -20,8 +20,10 @@ pub async fn run_job(
     progress: &Progress,
 ) -> Observed {
     let target = planned.target;
-    let (submitted, mut retries) =
-        with_retry(policy, deadline, || client.submit(flow, target, body)).await;
+    let (submitted, mut retries) = with_retry(policy, deadline, progress, || {
+        client.submit(flow, target, body)
+    })
+    .await;
     let submitted_at = Instant::now();
     let submitted = match submitted {
         Ok(submitted) => submitted,
@@ -45,7 +47,7 @@ pub async fn run_job(
         tokio::time::sleep_until(submitted_at + took).await;
     }
     loop {
-        let (state, poll_retries) = with_retry(policy, deadline, || {
+        let (state, poll_retries) = with_retry(policy, deadline, progress, || {
             client.poll(flow, &submitted.execution_id)
         })
         .await;

@@ -14,18 +14,53 @@ use crate::check::observation::Reply;
 use crate::secret::redact_url;
 use std::time::Duration;
 
-/// Where a transport has got to, in words, for a timeout to say: the future that knows is
-/// dropped when the case's time runs out.
+/// Where a transport has got to, in words, and the retries it made, for a timeout to say: the
+/// future that knows is dropped when the case's time runs out.
 #[derive(Default)]
-pub struct Progress(std::cell::RefCell<Option<String>>);
+pub struct Progress {
+    text: std::cell::RefCell<Option<String>>,
+    retries: std::cell::Cell<u32>,
+    /// The answer retried after, until a call is answered.
+    last_answer: std::cell::RefCell<Option<String>>,
+}
 
 impl Progress {
     pub fn set(&self, text: String) {
-        *self.0.borrow_mut() = Some(text);
+        *self.text.borrow_mut() = Some(text);
     }
 
-    pub fn take(&self) -> Option<String> {
-        self.0.borrow_mut().take()
+    /// A retry is made after `answer` ([`crate::run::retry::with_retry`]).
+    pub fn retried(&self, answer: &ApiError) {
+        self.retries.set(self.retries.get().saturating_add(1));
+        *self.last_answer.borrow_mut() = Some(redact_url(&answer.to_string()));
+    }
+
+    /// A call was answered: no failure is being retried.
+    pub fn answered(&self) {
+        *self.last_answer.borrow_mut() = None;
+    }
+
+    /// Retries made so far, by every call of the attempt.
+    pub fn retries(&self) -> u32 {
+        self.retries.get()
+    }
+
+    /// What the attempt had done when its time ran out, in words (`job e-1 still running after
+    /// 3 polls; after 2 retries; the last answer: HTTP 503 ...`), if anything.
+    pub fn told(&self) -> Option<String> {
+        let mut parts: Vec<String> = self.text.borrow().iter().cloned().collect();
+        let retries = self.retries.get();
+        if retries > 0 {
+            let mut said = format!(
+                "after {retries} {}",
+                crate::words::agree(u64::from(retries), "retry", "retries")
+            );
+            if let Some(answer) = &*self.last_answer.borrow() {
+                said.push_str(&format!("; the last answer: {answer}"));
+            }
+            parts.push(said);
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 }
 

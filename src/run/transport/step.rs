@@ -21,6 +21,7 @@ pub async fn run_steps(
     case: &Case,
     policy: &RetryPolicy,
     deadline: Instant,
+    progress: &super::Progress,
 ) -> Observed {
     let started = Instant::now();
     let mut retries = 0;
@@ -50,7 +51,7 @@ pub async fn run_steps(
         });
         // The edited outputs stand for the rest of the run, as they would in a UI.
         accumulated.extend(input_overrides);
-        let (answer, call_retries) = with_retry(policy, deadline, || async {
+        let (answer, call_retries) = with_retry(policy, deadline, progress, || async {
             let mut events = Vec::new();
             client
                 .step(flow, target, &body, &mut |event| events.push(event))

@@ -1,6 +1,6 @@
 //! Sync mode: one `/execute` call (retried when safe).
 
-use super::Observed;
+use super::{Observed, Progress};
 use crate::api::Client;
 use crate::run::retry::{RetryPolicy, with_retry};
 use crate::suite::{FlowRef, Target};
@@ -14,9 +14,10 @@ pub async fn run_sync(
     body: &Value,
     policy: &RetryPolicy,
     deadline: Instant,
+    progress: &Progress,
 ) -> Observed {
     let mut started = Instant::now();
-    let (result, retries) = with_retry(policy, deadline, || {
+    let (result, retries) = with_retry(policy, deadline, progress, || {
         started = Instant::now();
         client.execute(flow, target, body)
     })
