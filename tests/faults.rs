@@ -714,17 +714,7 @@ fn a_100_mb_body_is_refused_without_buffering_it() {
         .expect("the suite is written");
     }
     let json = dir.path().join("report.json");
-    let mut child = common::flowcheck()
-        .arg("run")
-        .arg(dir.path())
-        .arg("--json")
-        .arg(&json)
-        .env("NOUKAI_API_URL", &server.url)
-        .env("NOUKAI_API_KEY", KEY)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("flowcheck starts");
+    let mut child = spawn_run(&server, dir.path(), &json);
     // flowcheck reads up to the 16 MiB cap, refuses, and hangs up: the server's write fails.
     // The held case keeps the process alive meanwhile, so its peak memory can be read.
     let aborted = server.wait_for("aborted huge-streamed");
@@ -789,17 +779,7 @@ fn a_body_of_two_million_values_is_refused_before_it_is_parsed() {
         )
         .expect("the suite is written");
         let json = dir.path().join("report.json");
-        let mut child = common::flowcheck()
-            .arg("run")
-            .arg(dir.path())
-            .arg("--json")
-            .arg(&json)
-            .env("NOUKAI_API_URL", &server.url)
-            .env("NOUKAI_API_KEY", KEY)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("flowcheck starts");
+        let mut child = spawn_run(&server, dir.path(), &json);
         let mut lines = child
             .stdout
             .take()
@@ -841,4 +821,19 @@ fn a_body_of_two_million_values_is_refused_before_it_is_parsed() {
         );
         assert_eq!(case(&report, "held")["status"], "passed", "{stdout}");
     }
+}
+
+/// `flowcheck run DIR --json JSON` against the fault server, its output piped, not awaited.
+fn spawn_run(server: &FaultServer, dir: &Path, json: &Path) -> std::process::Child {
+    common::flowcheck()
+        .arg("run")
+        .arg(dir)
+        .arg("--json")
+        .arg(json)
+        .env("NOUKAI_API_URL", &server.url)
+        .env("NOUKAI_API_KEY", KEY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("flowcheck starts")
 }
