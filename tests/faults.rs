@@ -200,6 +200,11 @@ fn scenarios() -> Vec<Scenario> {
             "unexpected response: no `status` in",
         ),
         scenario(
+            "not-utf8",
+            "200 whose JSON is not UTF-8",
+            "unexpected response: the body is not UTF-8, as JSON must be",
+        ),
+        scenario(
             "status-exploded",
             "200 whose `status` is neither completed nor failed",
             "unexpected response: the run's status is \"exploded\", neither completed nor failed",

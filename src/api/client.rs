@@ -263,7 +263,7 @@ impl Client {
         let meta = self.meta(&response);
         if !(200..300).contains(&status) || !is_stream {
             let retry_after = retry_after(&response);
-            let text = self.read_capped(&mut response).await?;
+            let (text, _) = self.read_capped(&mut response).await?;
             self.trace_response(exchange, status, started, &text);
             self.record("POST", &url, Some(body), meta.as_ref(), &text);
             if (200..300).contains(&status) {
@@ -427,7 +427,7 @@ impl Client {
         let retry_after = retry_after(&response);
         let meta = self.meta(&response);
         let encoding = content_encoding(&response);
-        let text = self.read_capped(&mut response).await?;
+        let (text, utf8) = self.read_capped(&mut response).await?;
         self.trace_response(exchange, status, started, &text);
         self.record(method.as_str(), url, body, meta.as_ref(), &text);
         if !(200..300).contains(&status) {
@@ -441,6 +441,12 @@ impl Client {
         }
         if text.is_empty() && matches!(status, 204 | 205) {
             return Err(ApiError::Protocol(format!("HTTP {status} with no body")));
+        }
+        // JSON is UTF-8: other bytes would be read as U+FFFD, and a check pass on them.
+        if !utf8 {
+            return Err(ApiError::Protocol(
+                "the body is not UTF-8, as JSON must be".into(),
+            ));
         }
         wire::ValueBudget::default()
             .parse(&text)
@@ -477,8 +483,12 @@ impl Client {
         }
     }
 
-    /// The body as text, refused beyond the size cap and with the key scrubbed out.
-    async fn read_capped(&self, response: &mut reqwest::Response) -> Result<String, ApiError> {
+    /// The body as text (bytes that are not UTF-8 as U+FFFD), refused beyond the size cap and
+    /// with the key scrubbed out; and whether it was UTF-8.
+    async fn read_capped(
+        &self,
+        response: &mut reqwest::Response,
+    ) -> Result<(String, bool), ApiError> {
         let limit = self.config.max_response_bytes;
         if response
             .content_length()
@@ -499,7 +509,9 @@ impl Client {
         }
         // A server that echoes the request (or its Authorization header) must not carry the
         // key into results, errors or reports.
-        Ok(self.config.keys.scrub(&String::from_utf8_lossy(&body)))
+        let text = String::from_utf8_lossy(&body);
+        let utf8 = matches!(text, std::borrow::Cow::Borrowed(_));
+        Ok((self.config.keys.scrub(&text), utf8))
     }
 
     fn transport(&self, err: reqwest::Error) -> ApiError {

@@ -50,6 +50,8 @@ enum Answer {
         headers: Vec<(&'static str, String)>,
         body: String,
     },
+    /// A complete JSON response whose body is these bytes (which may not be UTF-8).
+    Bytes { status: u16, body: Vec<u8> },
     /// These bytes, then a clean close (FIN).
     RawThenClose(String),
     /// These bytes, then a reset (RST).
@@ -311,6 +313,11 @@ async fn answer_with(stream: &mut TcpStream, shared: &Shared, flow: &str, answer
         } => {
             let text = format!("{}{body}", head(status, &headers, Some(body.len())));
             stream.write_all(text.as_bytes()).await.is_ok()
+        }
+        Answer::Bytes { status, body } => {
+            let mut bytes = head(status, &json(), Some(body.len())).into_bytes();
+            bytes.extend_from_slice(&body);
+            stream.write_all(&bytes).await.is_ok()
         }
         Answer::RawThenClose(text) => {
             let _ = stream.write_all(text.as_bytes()).await;
@@ -578,6 +585,10 @@ impl FaultServer {
                     "y".repeat(20_000)
                 ),
             ),
+            ("not-utf8", _) => Answer::Bytes {
+                status: 200,
+                body: b"{\"status\":\"completed\",\"result\":{\"text\":\"caf\xe9\"}}".to_vec(),
+            },
             ("status-exploded", _) => full(
                 200,
                 r#"{"executionId":"e-1","status":"exploded","result":{}}"#,
