@@ -55,6 +55,7 @@ invalid_suite_tests!(
     data_bad_row,
     data_missing_column,
     data_bad_value,
+    matrix_repeated_error,
     data_outside,
     too_many_cases,
     duplicate_key,

@@ -28,6 +28,9 @@ pub(super) struct Compiler<'a> {
     /// Compiling a case made from a template, whose `${NAME}`s were filled in the template:
     /// its text is taken as it is.
     pub(super) generated: bool,
+    /// An error of a template's cases, said once for all the cases that make it: where it is
+    /// in `errors`, the first case's origin, and how many more cases made it.
+    pub(super) repeated: HashMap<(Position, String), (usize, String, usize)>,
 }
 
 /// Cases read so far, compiled from what they say themselves (see [`Compiler::read_case`]).
@@ -84,6 +87,20 @@ pub(super) struct Inherited {
     parameters: Map<String, Value>,
     repeat: u32,
     tags: Vec<String>,
+}
+
+impl<'a> Compiler<'a> {
+    /// A compiler of `file`'s cases, holding the errors found so far.
+    pub(super) fn new(file: &'a Path, env: super::Env<'a>, errors: Vec<Diagnostic>) -> Self {
+        Compiler {
+            file,
+            env,
+            errors,
+            files: Default::default(),
+            generated: false,
+            repeated: HashMap::new(),
+        }
+    }
 }
 
 impl Compiler<'_> {

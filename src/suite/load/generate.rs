@@ -2,7 +2,7 @@
 //! a `matrix`, within a limit counted before any is made.
 
 use crate::check::RawCheck;
-use crate::diagnostic::Position;
+use crate::diagnostic::{Diagnostic, Position};
 use crate::suite::data;
 use crate::suite::interpolate::Unresolved;
 use crate::suite::model::Case;
@@ -35,11 +35,24 @@ impl Compiler<'_> {
         // A generated case's values have no place in the suite file: it and its errors point
         // at the template, and errors say which row or combination made them.
         if let Some(origin) = origin {
-            for error in &mut self.errors[first_error..] {
+            // Every case of a template makes its mistakes again: said once, with how many.
+            let made: Vec<Diagnostic> = self.errors.drain(first_error..).collect();
+            for mut error in made {
                 if reparsed(error.position, at) {
                     error.position = at;
                 }
+                let key = (error.position, error.message.clone());
+                if let Some((index, first, more)) = self.repeated.get_mut(&key) {
+                    *more += 1;
+                    if let Some(said) = self.errors.get_mut(*index) {
+                        said.message = format!("{} (in {first} and {} more)", key.1, more);
+                    }
+                    continue;
+                }
                 error.message.push_str(&format!(" (in {origin})"));
+                self.repeated
+                    .insert(key, (self.errors.len(), origin.clone(), 0));
+                self.errors.push(error);
             }
             relocate(&mut compiled, at);
         }

@@ -228,13 +228,7 @@ pub fn parse_whole(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<D
     let yaml_error =
         |err: &serde_saphyr::Error| vec![Diagnostic::from_yaml(file, err).with_source(text)];
     let (piece, _) = read_piece(file, text, env, true).map_err(|err| yaml_error(&err))?;
-    let mut compiler = Compiler {
-        file,
-        env,
-        errors: piece.errors,
-        files: Default::default(),
-        generated: false,
-    };
+    let mut compiler = Compiler::new(file, env, piece.errors);
     let Some(header) = piece.header.finish() else {
         // `whole` made the parser refuse a file without `suite` or `flow`.
         return Err(vec![Diagnostic::new(
@@ -269,13 +263,7 @@ fn read_piece(
     env: Env<'_>,
     whole: bool,
 ) -> Result<(Piece, Option<BudgetReport>), serde_saphyr::Error> {
-    let mut compiler = Compiler {
-        file,
-        env,
-        errors: Vec::new(),
-        files: Default::default(),
-        generated: false,
-    };
+    let mut compiler = Compiler::new(file, env, Vec::new());
     let mut cases = ReadCases::default();
     let report = Rc::new(RefCell::new(None));
     let mut options = serde_saphyr::Options::default();

@@ -99,13 +99,7 @@ fn parse_cut(file: &Path, text: &str, env: Env<'_>, cuts: &[usize]) -> Option<Su
         return None;
     }
     let whole = whole?;
-    let mut compiler = Compiler {
-        file,
-        env,
-        errors: Vec::new(),
-        files: Default::default(),
-        generated: false,
-    };
+    let mut compiler = Compiler::new(file, env, Vec::new());
     let suite = compiler.suite(whole.header.finish()?, whole.cases);
     compiler.errors.is_empty().then_some(suite)
 }
