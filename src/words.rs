@@ -43,6 +43,19 @@ pub fn hides_text(c: char) -> bool {
             | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
     )
 }
+/// `1000000` as `1,000,000`: a count in a message.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// A number as a message shows it: as Rust writes it, but in exponent form when that would
 /// take more than a few digits (`1e300`, not three hundred zeros).
 pub fn number(n: f64) -> String {
@@ -68,4 +81,13 @@ pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
         })
         .collect::<String>()
         .into()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(super::grouped(1_000_000), "1,000,000");
+        assert_eq!(super::grouped(999), "999");
+    }
 }

@@ -23,6 +23,14 @@ fn gate_embedded(baseline: &str, candidate: &str, suite: &str, extra: &[&str]) -
     run(&args)
 }
 
+/// `flowcheck run SUITE --embedded EXTRA... --json REPORT`: a report for a gate to read.
+fn embedded_report(suite: &str, report: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["run", suite, "--embedded"];
+    args.extend_from_slice(extra);
+    args.extend(["--json", report]);
+    run(&args)
+}
+
 #[test]
 fn gating_triage_v3_against_production_is_refused() {
     let result = gate_embedded("production", "v3", "suites/triage.yaml", &[]);
@@ -210,13 +218,7 @@ fn a_policy_file_adds_rules_that_state_what_they_measured() {
 fn compare_writes_markdown_json_and_html_and_reads_a_baseline_report() {
     let dir = tempdir();
     let path = |name: &str| dir.path().join(name).display().to_string();
-    let baseline = run(&[
-        "run",
-        "suites/triage.yaml",
-        "--embedded",
-        "--json",
-        &path("production.json"),
-    ]);
+    let baseline = embedded_report("suites/triage.yaml", &path("production.json"), &[]);
     assert_eq!(baseline.code, 0, "{}", baseline.all());
     let result = run(&[
         "compare",
@@ -411,13 +413,11 @@ fn a_nondeterministic_version_is_accepted_against_itself_and_its_regression_caug
 fn the_gate_can_run_on_reports_alone() {
     let dir = tempdir();
     let report = dir.path().join("run.json");
-    let ran = run(&[
-        "run",
+    let ran = embedded_report(
         "suites/triage.yaml",
-        "--embedded",
-        "--json",
         report.to_str().unwrap_or_default(),
-    ]);
+        &[],
+    );
     assert_eq!(ran.code, 0, "{}", ran.all());
     let path = report.to_str().unwrap_or_default();
     // No server is configured: both sides come from the report (production and v2 ran there).
@@ -574,15 +574,11 @@ fn a_baseline_outage_does_not_hide_a_candidate_failure() {
 fn a_candidate_with_cases_not_run_is_refused() {
     let dir = tempdir();
     let path = |name: &str| dir.path().join(name).display().to_string();
-    let shard = run(&[
-        "run",
+    let shard = embedded_report(
         "suites/triage.yaml",
-        "--embedded",
-        "--shard",
-        "1/3",
-        "--json",
         &path("shard.json"),
-    ]);
+        &["--shard", "1/3"],
+    );
     assert!(matches!(shard.code, 0 | 1), "{}", shard.all());
     let result = gate_embedded(
         "production",
@@ -643,15 +639,11 @@ fn reports_of_a_shard_are_no_whole_run() {
     let path = |name: &str| dir.path().join(name).display().to_string();
     let suite = "tests/fixtures/run/regressions.yaml";
     for k in ["1", "2"] {
-        let ran = run(&[
-            "run",
+        let ran = embedded_report(
             suite,
-            "--embedded",
-            "--shard",
-            &format!("{k}/2"),
-            "--json",
             &path(&format!("shard{k}.json")),
-        ]);
+            &["--shard", &format!("{k}/2")],
+        );
         assert!(matches!(ran.code, 0 | 1), "{}", ran.all());
     }
     let gated = run(&[
@@ -789,13 +781,7 @@ fn latencies(report: &serde_json::Value) -> Vec<f64> {
 fn reports_keep_latency_to_the_microsecond_and_read_it_back_exactly() {
     let dir = tempdir();
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
-    let ran = run(&[
-        "run",
-        "suites/triage.yaml",
-        "--embedded",
-        "--json",
-        &path("run.json"),
-    ]);
+    let ran = embedded_report("suites/triage.yaml", &path("run.json"), &[]);
     assert_eq!(ran.code, 0, "{}", ran.all());
     let report = read_json(dir.path().join("run.json").as_path());
     let measured = latencies(&report);
@@ -935,15 +921,7 @@ fn pinned_cases_and_the_selection_hold_for_each_comparison_and_for_reports() {
 
     // From one run's report: the case pinned to v1 and v2 is no case of v1 against v3.
     let report = dir.path().join("run.json").display().to_string();
-    let ran = run(&[
-        "run",
-        &suite,
-        "--embedded",
-        "--flows",
-        &flows,
-        "--json",
-        &report,
-    ]);
+    let ran = embedded_report(&suite, &report, &["--flows", &flows]);
     assert_eq!(ran.code, 1, "{}", ran.all());
     let from_reports = run(&[
         "gate",
@@ -980,13 +958,7 @@ fn pinned_cases_and_the_selection_hold_for_each_comparison_and_for_reports() {
 fn a_gate_of_the_failures_reruns_both_sides() {
     let dir = tempdir();
     let report = dir.path().join("run.json").display().to_string();
-    let ran = run(&[
-        "run",
-        "tests/fixtures/run/regressions.yaml",
-        "--embedded",
-        "--json",
-        &report,
-    ]);
+    let ran = embedded_report("tests/fixtures/run/regressions.yaml", &report, &[]);
     assert_eq!(ran.code, 1, "{}", ran.all());
     let result = gate_embedded(
         "production",
@@ -1089,13 +1061,7 @@ fn compare_and_gate_append_their_markdown_to_the_github_step_summary() {
 fn a_report_holding_a_case_twice_is_refused() {
     let dir = tempdir();
     let report = dir.path().join("one.json");
-    let ran = run(&[
-        "run",
-        "suites/vision.yaml",
-        "--embedded",
-        "--json",
-        &report.display().to_string(),
-    ]);
+    let ran = embedded_report("suites/vision.yaml", &report.display().to_string(), &[]);
     assert_eq!(ran.code, 0, "{}", ran.all());
     let mut json = read_json(&report);
     let first = json["cases"][0].clone();
@@ -1118,13 +1084,7 @@ fn a_report_holding_a_case_twice_is_refused() {
 fn a_failure_the_baseline_report_lacks_is_said_to_have_no_baseline_result() {
     let dir = tempdir();
     let other = dir.path().join("other.json").display().to_string();
-    let ran = run(&[
-        "run",
-        "tests/fixtures/run/regressions.yaml",
-        "--embedded",
-        "--json",
-        &other,
-    ]);
+    let ran = embedded_report("tests/fixtures/run/regressions.yaml", &other, &[]);
     assert!(matches!(ran.code, 0 | 1), "{}", ran.all());
     let result = gate_embedded(
         "production",

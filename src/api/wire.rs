@@ -33,24 +33,11 @@ impl std::fmt::Display for NotParsed {
             NotParsed::TooManyValues => write!(
                 f,
                 "the response holds more than {} JSON values",
-                grouped(MAX_JSON_VALUES)
+                crate::words::grouped(MAX_JSON_VALUES as u64)
             ),
             NotParsed::Syntax(err) => write!(f, "{err}"),
         }
     }
-}
-
-/// `1000000` as `1,000,000`.
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 impl Default for ValueBudget {
@@ -377,7 +364,7 @@ pub fn parse_step_event_within(
 mod tests {
     #[test]
     fn values_are_counted_outside_strings() {
-        use super::{count_values, grouped};
+        use super::count_values;
         let count = |text: &str| count_values(text.as_bytes(), usize::MAX);
         assert_eq!(count("0"), Some(1));
         assert_eq!(count("[]"), Some(1));
@@ -389,8 +376,6 @@ mod tests {
         assert_eq!(count(r#"["a,[{", "\\", "\",[", 1]"#), Some(5));
         assert_eq!(count_values(b"[0,0,0]", 3), None);
         assert_eq!(count_values(b"[0,0,0]", 4), Some(4));
-        assert_eq!(grouped(1_000_000), "1,000,000");
-        assert_eq!(grouped(999), "999");
     }
 
     #[test]
