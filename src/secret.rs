@@ -3,12 +3,20 @@
 
 use regex::Regex;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, LazyLock, OnceLock};
 
 /// The API key. `Debug` and `Display` print a placeholder; only [`ApiKey::expose`] reveals it.
 #[derive(Clone)]
-pub struct ApiKey(String, Arc<OnceLock<Option<Regex>>>);
+pub struct ApiKey(String, Arc<KeySearch>);
+
+/// How the key is found in text: literally (searched for in every response body, so built
+/// once), and escaped (built when a text holds a `\\` or `%`).
+struct KeySearch {
+    literal: memchr::memmem::Finder<'static>,
+    escaped: OnceLock<Option<Regex>>,
+}
 
 impl PartialEq for ApiKey {
     fn eq(&self, other: &Self) -> bool {
@@ -20,7 +28,12 @@ impl Eq for ApiKey {}
 
 impl ApiKey {
     pub fn new(key: impl Into<String>) -> Self {
-        ApiKey(key.into().trim().to_owned(), Arc::default())
+        let key = key.into().trim().to_owned();
+        let search = KeySearch {
+            literal: memchr::memmem::Finder::new(key.as_bytes()).into_owned(),
+            escaped: OnceLock::new(),
+        };
+        ApiKey(key, Arc::new(search))
     }
 
     pub fn expose(&self) -> &str {
@@ -31,6 +44,7 @@ impl ApiKey {
     /// do: a server's JSON encoder can escape what it echoes, and the text is read decoded.
     fn escaped(&self) -> Option<&Regex> {
         self.1
+            .escaped
             .get_or_init(|| {
                 let pattern: String = self
                     .0
@@ -77,8 +91,11 @@ impl ApiKey {
         if self.0.len() < 4 {
             return text.to_owned();
         }
-        let text = text.replace(&self.0, "[redacted]");
-        if !text.contains('\\') && !text.contains('%') {
+        let text = match self.1.literal.find(text.as_bytes()) {
+            None => text.to_owned(),
+            Some(_) => text.replace(&self.0, "[redacted]"),
+        };
+        if memchr::memchr2(b'\\', b'%', text.as_bytes()).is_none() {
             return text;
         }
         match self.escaped() {
@@ -218,13 +235,7 @@ pub fn redact_url(text: &str) -> String {
         Regex::new(r#"(?i)(https?:(?://|\\/\\/))(?:[^\s/?#@"'<>\\]|\\u[0-9a-f]{4})+(?:@|\\u0040)"#)
             .ok()
     });
-    // Every string of every request body passes here: look before allocating.
-    let plain = text.contains("//")
-        || text.contains(r"\/\/")
-        || text.contains(r"\u002f")
-        || text.contains(r"\u002F");
-    let encoded = text.contains('%') && text.to_ascii_lowercase().contains("%3a%2f%2f");
-    if !plain && !encoded {
+    if !may_hold_url(text) {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len());
@@ -241,9 +252,10 @@ pub fn redact_url(text: &str) -> String {
         }
     }
     out.push_str(&text[copied..]);
-    match (plain, USER.as_ref()) {
-        (true, Some(user)) => user.replace_all(&out, "$1[redacted]@").into_owned(),
-        _ => out,
+    // USER needs a plain `//` (or `\/\/`): on percent-encoded text it finds nothing.
+    match USER.as_ref() {
+        Some(user) => user.replace_all(&out, "$1[redacted]@").into_owned(),
+        None => out,
     }
 }
 
@@ -356,10 +368,38 @@ fn unicode_escape(text: &str) -> Option<(char, usize)> {
     ))
 }
 
+/// Whether `text` holds something [`redact_url`] reads as a URL's start (`//`, written plain,
+/// as JSON or percent-encoded). Every string of every request body passes here: look before
+/// allocating, and first for the three bytes every start needs.
+fn may_hold_url(text: &str) -> bool {
+    if memchr::memchr3(b'/', b'\\', b'%', text.as_bytes()).is_none() {
+        return false;
+    }
+    let plain = text.contains("//")
+        || text.contains(r"\/\/")
+        || text.contains(r"\u002f")
+        || text.contains(r"\u002F");
+    plain || (text.contains('%') && text.to_ascii_lowercase().contains("%3a%2f%2f"))
+}
+
 /// Redact the query string and fragment of every URL inside a JSON value, in its strings and
-/// in its keys.
-pub fn redact_urls(value: &Value) -> Value {
-    map_strings(value, &mut |s| redact_url(s))
+/// in its keys; the value itself when none of them holds a URL.
+pub fn redact_urls(value: &Value) -> Cow<'_, Value> {
+    if any_string(value, &may_hold_url) {
+        Cow::Owned(map_strings(value, &mut |s| redact_url(s)))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+/// Whether `test` holds for a string in `value`, keys included.
+fn any_string(value: &Value, test: &dyn Fn(&str) -> bool) -> bool {
+    match value {
+        Value::String(s) => test(s),
+        Value::Array(items) => items.iter().any(|v| any_string(v, test)),
+        Value::Object(map) => map.iter().any(|(k, v)| test(k) || any_string(v, test)),
+        _ => false,
+    }
 }
 
 /// `value` with `change` applied to every string in it, keys included.
@@ -395,7 +435,7 @@ mod tests {
     fn signed_url_queries_are_cut() {
         let body = json!({"attachments": [{"url": "https://s3.example.com/a.png?X-Amz-Signature=abc&token=t"}], "message": "what? why?"});
         assert_eq!(
-            redact_urls(&body),
+            *redact_urls(&body),
             json!({"attachments": [{"url": "https://s3.example.com/a.png?[redacted]"}], "message": "what? why?"})
         );
         assert_eq!(
@@ -458,7 +498,7 @@ mod tests {
             "https%3A%2F%2Fhost%2Fx.png%23[redacted]"
         );
         assert_eq!(
-            redact_urls(&json!({"url": "https://host/x.png#sig=FRAGSIG999"})),
+            *redact_urls(&json!({"url": "https://host/x.png#sig=FRAGSIG999"})),
             json!({"url": "https://host/x.png#[redacted]"})
         );
         // Nothing after the mark is nothing to hide; text without a URL is left alone.
