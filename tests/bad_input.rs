@@ -91,11 +91,20 @@ proptest! {
     }
 
     #[test]
+    fn a_run_answer_reads_from_its_text_as_parsed(answer in run_answer()) {
+        let parsed = flowcheck::api::wire::parse_run_reply(&answer);
+        for text in [answer.to_string(), serde_json::to_string_pretty(&answer).unwrap_or_default()] {
+            prop_assert_eq!(said(&flowcheck::api::wire::read_run_reply(&text)), said(&parsed));
+        }
+    }
+
+    #[test]
     fn the_response_parsers_never_panic(json in json_value(), event in "[a-z_]{0,16}") {
         let text = json.to_string();
         targets::wire(text.as_bytes());
         targets::wire(format!("{event}\n{text}").as_bytes());
         let reply = flowcheck::api::wire::parse_run_reply(&json);
+        prop_assert_eq!(said(&flowcheck::api::wire::read_run_reply(&text)), said(&reply));
         if let Err(err) = reply {
             // No status, or one that is neither completed nor failed (not a run's end).
             let said = err.to_string();
@@ -107,6 +116,57 @@ proptest! {
             );
         }
     }
+}
+
+/// A reply as a test compares it: the reply, or its error's words.
+fn said(
+    reply: &Result<flowcheck::api::wire::RunReply, flowcheck::api::ApiError>,
+) -> Result<flowcheck::api::wire::RunReply, String> {
+    match reply {
+        Ok(reply) => Ok(reply.clone()),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// A run's answer: each field the client reads there or not, of the right type or not, among
+/// others it skips.
+fn run_answer() -> impl Strategy<Value = serde_json::Value> {
+    let status = prop_oneof![
+        Just(serde_json::json!("completed")),
+        Just(serde_json::json!("failed")),
+        Just(serde_json::json!("running")),
+        json_value(),
+    ];
+    let count = prop_oneof![any::<u32>().prop_map(serde_json::Value::from), json_value()];
+    let id = prop_oneof![
+        "[a-f0-9-]{0,12}".prop_map(serde_json::Value::from),
+        json_value()
+    ];
+    (
+        proptest::option::of(status),
+        proptest::option::of(json_value()),
+        proptest::option::of(json_value()),
+        proptest::option::of(count),
+        proptest::option::of(id),
+        proptest::collection::btree_map("[a-z]{1,6}", json_value(), 0..3),
+    )
+        .prop_map(|(status, result, error, count, id, others)| {
+            let mut answer: serde_json::Map<String, serde_json::Value> =
+                others.into_iter().collect();
+            let fields = [
+                ("status", status),
+                ("result", result),
+                ("error", error),
+                ("blockCount", count),
+                ("executionId", id),
+            ];
+            for (name, value) in fields {
+                if let Some(value) = value {
+                    answer.insert(name.to_owned(), value);
+                }
+            }
+            serde_json::Value::Object(answer)
+        })
 }
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {

@@ -151,12 +151,22 @@ impl Client {
         self.config.keys.scrub(text)
     }
 
+    /// `{base}/api/v1/seq/{org}/{project}/{flow}{version}/{action}`, built for every call.
     fn url(&self, flow: &FlowRef, target: Option<Target>, action: &str) -> String {
         let version = target.map(Target::path_segment).unwrap_or_default();
-        format!(
-            "{}/api/v1/seq/{}/{}/{}{version}/{action}",
-            self.config.base_url, flow.org, flow.project, flow.flow
-        )
+        [
+            self.config.base_url.as_str(),
+            "/api/v1/seq/",
+            &flow.org,
+            "/",
+            &flow.project,
+            "/",
+            &flow.flow,
+            &version,
+            "/",
+            action,
+        ]
+        .concat()
     }
 
     /// `POST .../execute`: run the flow and wait for its result.
@@ -169,9 +179,9 @@ impl Client {
         let url = self.url(flow, Some(target), "execute");
         async {
             let answer = self
-                .send(flow, reqwest::Method::POST, &url, Some(body))
+                .answer(flow, reqwest::Method::POST, &url, Some(body))
                 .await?;
-            wire::parse_run_reply(&answer)
+            wire::read_run_reply(&answer)
         }
         .await
         .map_err(ApiError::redacted)
@@ -416,6 +426,20 @@ impl Client {
         url: &str,
         body: Option<&Value>,
     ) -> Result<Value, ApiError> {
+        let answer = self.answer(flow, method, url, body).await?;
+        wire::ValueBudget::default()
+            .parse(&answer)
+            .map_err(|err| err.of_body(&answer))
+    }
+
+    /// The call's answer as text: a success's body, UTF-8 and not encoded, not yet parsed.
+    async fn answer(
+        &self,
+        flow: &FlowRef,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<String, ApiError> {
         let started = Instant::now();
         let exchange = self.trace_request(method.as_str(), url, body);
         let mut response = self
@@ -448,15 +472,7 @@ impl Client {
                 "the body is not UTF-8, as JSON must be".into(),
             ));
         }
-        wire::ValueBudget::default()
-            .parse(&text)
-            .map_err(|err| match err {
-                wire::NotParsed::TooManyValues => ApiError::Protocol(err.to_string()),
-                wire::NotParsed::Syntax(err) => ApiError::Protocol(format!(
-                    "the body is not JSON ({err}): {}",
-                    crate::words::short(&Value::String(text.clone()), 200)
-                )),
-            })
+        Ok(text)
     }
 
     /// A 403 says which key the project refused and what to set: keys open one project.

@@ -51,10 +51,28 @@ impl Default for ValueBudget {
 impl ValueBudget {
     /// `text` as JSON, once it is known to hold no more values than are left.
     pub fn parse(&mut self, text: &str) -> Result<Value, NotParsed> {
+        self.parse_as(text)
+    }
+
+    /// `text` read as a `T`, once it is known to hold no more values than are left.
+    pub fn parse_as<T: serde::de::DeserializeOwned>(&mut self, text: &str) -> Result<T, NotParsed> {
         let values = count_values(text.as_bytes(), self.left).ok_or(NotParsed::TooManyValues)?;
         let value = serde_json::from_str(text).map_err(NotParsed::Syntax)?;
         self.left -= values;
         Ok(value)
+    }
+}
+
+impl NotParsed {
+    /// The error of a call whose answer `body` could not be read.
+    pub fn of_body(self, body: &str) -> ApiError {
+        match self {
+            NotParsed::TooManyValues => ApiError::Protocol(self.to_string()),
+            NotParsed::Syntax(err) => ApiError::Protocol(format!(
+                "the body is not JSON ({err}): {}",
+                crate::words::short(&Value::String(body.to_owned()), 200)
+            )),
+        }
     }
 }
 
@@ -63,20 +81,11 @@ impl ValueBudget {
 /// Exact for valid JSON; for text that is not, a count the parser's error follows.
 fn count_values(text: &[u8], most: usize) -> Option<usize> {
     let mut count = 1usize;
-    let mut in_string = false;
-    let mut escaped = false;
     // Just after a `[` or `{`: the next byte that is not white space says whether it is empty.
     let mut opened = false;
-    for &byte in text {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    let mut at = 0;
+    while let Some(&byte) = text.get(at) {
+        at += 1;
         if opened && !matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
             opened = false;
             if !matches!(byte, b']' | b'}') {
@@ -84,7 +93,7 @@ fn count_values(text: &[u8], most: usize) -> Option<usize> {
             }
         }
         match byte {
-            b'"' => in_string = true,
+            b'"' => at = after_string(text, at),
             b',' => count += 1,
             b'[' | b'{' => opened = true,
             _ => continue,
@@ -94,6 +103,20 @@ fn count_values(text: &[u8], most: usize) -> Option<usize> {
         }
     }
     (count <= most).then_some(count)
+}
+
+/// Where the string whose text starts at `at` ends: just after its closing quote, or the end
+/// of `text`. Strings are most of an answer's bytes: they are crossed a search at a time.
+fn after_string(text: &[u8], mut at: usize) -> usize {
+    while let Some(rest) = text.get(at..) {
+        match memchr::memchr2(b'"', b'\\', rest) {
+            Some(found) if rest[found] == b'"' => return at + found + 1,
+            // A backslash: the byte after it is escaped, whatever it is.
+            Some(found) => at += found + 2,
+            None => break,
+        }
+    }
+    text.len()
 }
 
 /// The body of `/execute` and `/jobs`.
@@ -182,30 +205,138 @@ fn text_field(body: &Value, name: &str) -> Option<String> {
 }
 
 pub fn parse_run_reply(body: &Value) -> Result<RunReply, ApiError> {
-    let status = text_field(body, "status").ok_or_else(|| {
-        ApiError::Protocol(format!("no `status` in {}", crate::words::short(body, 200)))
-    })?;
-    let result = match status.as_str() {
-        "failed" => field(body, "result")
-            .or_else(|| field(body, "error"))
-            .cloned()
-            .unwrap_or(Value::Null),
-        "completed" => field(body, "result").cloned().unwrap_or(Value::Null),
-        // A run's answer ends it: any other status breaks the contract, an error of the
-        // server's (never a failed check, which would read as the flow's regression).
-        other => {
-            return Err(ApiError::Protocol(format!(
-                "the run's status is {}, neither completed nor failed",
-                crate::words::short(&Value::String(other.to_owned()), 80)
-            )));
-        }
+    let fields = body.as_object().map(|map| RunFields {
+        status: map.get("status").cloned(),
+        result: map.get("result").cloned(),
+        error: map.get("error").cloned(),
+        block_count: map.get("blockCount").cloned(),
+        execution_id: map.get("executionId").cloned(),
+    });
+    match fields.map(RunFields::reply).transpose()?.flatten() {
+        Some(reply) => Ok(reply),
+        None => Err(no_status(body)),
+    }
+}
+
+/// A run's answer read from its text: [`parse_run_reply`] of it, without building the
+/// answer's other fields (every sync call's answer passes here).
+pub fn read_run_reply(text: &str) -> Result<RunReply, ApiError> {
+    let parsed = |text| {
+        ValueBudget::default()
+            .parse(text)
+            .map_err(|err| err.of_body(text))
     };
-    Ok(RunReply {
-        status,
-        result,
-        block_count: field(body, "blockCount").and_then(Value::as_u64),
-        execution_id: text_field(body, "executionId"),
-    })
+    // Any JSON but an object is no run's answer: said with the answer, as parsed.
+    if !text.trim_start().starts_with('{') {
+        return parse_run_reply(&parsed(text)?);
+    }
+    let fields: RunFields = ValueBudget::default()
+        .parse_as(text)
+        .map_err(|err| err.of_body(text))?;
+    match fields.reply()? {
+        Some(reply) => Ok(reply),
+        None => Err(no_status(&parsed(text)?)),
+    }
+}
+
+fn no_status(body: &Value) -> ApiError {
+    ApiError::Protocol(format!("no `status` in {}", crate::words::short(body, 200)))
+}
+
+/// The fields of a run's answer that [`RunReply`] reads, each as the answer wrote it (a
+/// field written twice counts as its last, as in a parsed [`Value`]).
+#[derive(Default)]
+struct RunFields {
+    status: Option<Value>,
+    result: Option<Value>,
+    error: Option<Value>,
+    block_count: Option<Value>,
+    execution_id: Option<Value>,
+}
+
+impl RunFields {
+    /// The reply; `None` when the status is missing or not text.
+    fn reply(self) -> Result<Option<RunReply>, ApiError> {
+        let Some(Value::String(status)) = self.status else {
+            return Ok(None);
+        };
+        let result = match status.as_str() {
+            "failed" => self.result.or(self.error).unwrap_or(Value::Null),
+            "completed" => self.result.unwrap_or(Value::Null),
+            // A run's answer ends it: any other status breaks the contract, an error of the
+            // server's (never a failed check, which would read as the flow's regression).
+            other => {
+                return Err(ApiError::Protocol(format!(
+                    "the run's status is {}, neither completed nor failed",
+                    crate::words::short(&Value::String(other.to_owned()), 80)
+                )));
+            }
+        };
+        Ok(Some(RunReply {
+            status,
+            result,
+            block_count: self.block_count.as_ref().and_then(Value::as_u64),
+            execution_id: match self.execution_id {
+                Some(Value::String(id)) => Some(id),
+                _ => None,
+            },
+        }))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RunFields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RunFieldsVisitor)
+    }
+}
+
+struct RunFieldsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for RunFieldsVisitor {
+    type Value = RunFields;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a run's answer")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RunFields, A::Error> {
+        let mut fields = RunFields::default();
+        while let Some(FieldName(name)) = map.next_key()? {
+            let slot = match name {
+                Some("status") => &mut fields.status,
+                Some("result") => &mut fields.result,
+                Some("error") => &mut fields.error,
+                Some("blockCount") => &mut fields.block_count,
+                Some("executionId") => &mut fields.execution_id,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+            };
+            *slot = Some(map.next_value()?);
+        }
+        Ok(fields)
+    }
+}
+
+/// A key of a run's answer: one [`RunFields`] reads, or `None` for any other.
+struct FieldName(Option<&'static str>);
+
+impl<'de> serde::Deserialize<'de> for FieldName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Names;
+        impl serde::de::Visitor<'_> for Names {
+            type Value = FieldName;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E>(self, name: &str) -> Result<FieldName, E> {
+                const READ: [&str; 5] = ["status", "result", "error", "blockCount", "executionId"];
+                Ok(FieldName(READ.into_iter().find(|known| *known == name)))
+            }
+        }
+        deserializer.deserialize_identifier(Names)
+    }
 }
 
 /// `{"detail": {"code", "message"}}`, else `{"detail": "text"}`, else FastAPI's 422 list,
@@ -376,6 +507,59 @@ mod tests {
         assert_eq!(count(r#"["a,[{", "\\", "\",[", 1]"#), Some(5));
         assert_eq!(count_values(b"[0,0,0]", 3), None);
         assert_eq!(count_values(b"[0,0,0]", 4), Some(4));
+    }
+
+    /// The values a parsed JSON text holds: itself and every value inside it.
+    fn values_in(value: &serde_json::Value) -> usize {
+        1 + match value {
+            serde_json::Value::Array(items) => items.iter().map(values_in).sum(),
+            serde_json::Value::Object(map) => map.values().map(values_in).sum(),
+            _ => 0,
+        }
+    }
+
+    fn json() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        // Strings full of what counting must skip: quotes, backslashes, commas, brackets.
+        let text = r#"[",\\\[\]{}: a\u{e9}\n]{0,6}"#;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<i32>().prop_map(serde_json::Value::from),
+            text.prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 5, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map(text, inner, 0..5)
+                    .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_count_is_the_parsed_values(value in json()) {
+            let compact = value.to_string();
+            let pretty = serde_json::to_string_pretty(&value).unwrap_or_default();
+            for text in [compact, pretty] {
+                proptest::prop_assert_eq!(
+                    super::count_values(text.as_bytes(), usize::MAX),
+                    Some(values_in(&value))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_run_reply_read_from_text_takes_a_field_written_twice_as_its_last() {
+        let text =
+            r#"{"status": "failed", "result": 1, "status": "completed", "result": {"a": 2}}"#;
+        let read = super::read_run_reply(text).map_err(|e| e.to_string());
+        let parsed = serde_json::from_str(text)
+            .map_err(|e| e.to_string())
+            .and_then(|body| super::parse_run_reply(&body).map_err(|e| e.to_string()));
+        assert_eq!(read, parsed);
+        assert_eq!(read.map(|reply| reply.status), Ok("completed".to_owned()));
     }
 
     #[test]
