@@ -124,7 +124,7 @@ pub fn summary(outcomes: &[CaseOutcome], totals: &Totals, elapsed: Duration) -> 
                 .unwrap_or_default();
             out.push_str(&format!(
                 "| {} (`{}:{}`) | {} | {} |\n",
-                title(outcome).replace('|', "\\|"),
+                title(outcome).to_string().replace('|', "\\|"),
                 outcome.file.display(),
                 outcome.line,
                 outcome.status.as_str(),

@@ -7,20 +7,35 @@ use crate::check::CheckOutcome;
 use crate::run::{Attempt, CaseOutcome, CaseStatus, Judgement};
 use crate::words::short;
 use crate::words::{counted, visible};
+use anstyle::Style;
 
 /// `support-triage › refund goes to billing @ v3`
-pub fn title(outcome: &CaseOutcome) -> String {
-    format!("{} › {} @ {}", outcome.suite, outcome.case, outcome.target)
+pub fn title(outcome: &CaseOutcome) -> Title<'_> {
+    Title(outcome)
 }
 
-/// The status word, padded, coloured.
-pub fn status_word(status: CaseStatus) -> String {
+/// A case's [`title`], written where it is shown (a line per case: no string of its own).
+pub struct Title<'a>(&'a CaseOutcome);
+
+impl std::fmt::Display for Title<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let outcome = self.0;
+        write!(
+            f,
+            "{} › {} @ {}",
+            outcome.suite, outcome.case, outcome.target
+        )
+    }
+}
+
+/// The status word, padded, and its colour.
+pub fn status_word(status: CaseStatus) -> (Style, &'static str) {
     match status {
-        CaseStatus::Passed => paint(PASS, "   PASS"),
-        CaseStatus::Flaky => paint(WARN, "  FLAKY"),
-        CaseStatus::Failed => paint(FAIL, "   FAIL"),
-        CaseStatus::Errored => paint(FAIL, "  ERROR"),
-        CaseStatus::NotRun => paint(DIM, "NOT RUN"),
+        CaseStatus::Passed => (PASS, "   PASS"),
+        CaseStatus::Flaky => (WARN, "  FLAKY"),
+        CaseStatus::Failed => (FAIL, "   FAIL"),
+        CaseStatus::Errored => (FAIL, "  ERROR"),
+        CaseStatus::NotRun => (DIM, "NOT RUN"),
     }
 }
 

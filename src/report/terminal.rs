@@ -6,6 +6,7 @@ use super::render::{case_details, status_word, title};
 use super::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
 use crate::run::{CaseKey, CaseOutcome, CaseStatus, Stop, Totals};
 use crate::words::counted;
+use anstyle::Style;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::time::Duration;
@@ -29,12 +30,16 @@ pub struct Terminal {
     /// after it, or after the reader left (`| head`), nothing more is written.
     write_error: Option<std::io::Error>,
     closed: bool,
+    /// Whether stdout shows colours; without, styles are stripped before a write.
+    styled: bool,
 }
 
 impl Terminal {
     pub fn new(show_passes: bool) -> Self {
+        let out = anstream::stdout();
         Terminal {
-            out: anstream::stdout(),
+            styled: out.current_choice() != anstream::ColorChoice::Never,
+            out,
             pending: String::new(),
             problems: Vec::new(),
             show_passes,
@@ -92,7 +97,7 @@ impl Terminal {
         if !self.pending.is_empty() {
             // Stripped here in one piece: the stream would write every piece between two
             // styles on its own, a system call per line.
-            if self.out.current_choice() == anstream::ColorChoice::Never {
+            if !self.styled && self.pending.contains('\x1b') {
                 self.pending = super::style::plain(&self.pending);
             }
             let mut text = std::mem::take(&mut self.pending);
@@ -153,11 +158,15 @@ impl Terminal {
                 }
                 _ => suffix,
             };
+            // Written plain where no colour is shown: a line per case, not stripped after.
+            let ((style, word), dim) = if self.styled {
+                (status_word(outcome.status), DIM)
+            } else {
+                ((Style::new(), status_word(outcome.status).1), Style::new())
+            };
             let _ = writeln!(
                 self.pending,
-                "{} {} {}{suffix}",
-                status_word(outcome.status),
-                paint(DIM, format!("[{seconds:>7.3}s]")),
+                "{style}{word}{style:#} {dim}[{seconds:>7.3}s]{dim:#} {}{suffix}",
                 title(outcome)
             );
         }
