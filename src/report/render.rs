@@ -19,7 +19,8 @@ pub fn status_word(status: CaseStatus) -> String {
         CaseStatus::Passed => paint(PASS, "   PASS"),
         CaseStatus::Flaky => paint(WARN, "  FLAKY"),
         CaseStatus::Failed => paint(FAIL, "   FAIL"),
-        CaseStatus::Errored => paint(FAIL, "  ERROR"),
+        // An error, as JUnit writes it; its explanation says what cut it.
+        CaseStatus::Errored | CaseStatus::Interrupted => paint(FAIL, "  ERROR"),
         CaseStatus::NotRun => paint(DIM, "NOT RUN"),
     }
 }
