@@ -201,6 +201,8 @@ impl Keys {
 /// The text may be JSON as a server wrote it (`-v` prints response bodies raw): a JSON escape
 /// reads as the character it stands for, so Go's `\u0026` is an `&` that the query runs on
 /// through, `\u003f` a `?` that starts one, `\/` a `/`, and `\"` a quote that ends the URL.
+/// Only whitespace, a double quote and the end of the text end a query or a fragment: a `<` or
+/// `>` in one (unencoded, or Go's `\u003c`) is part of it, so nothing after it shows.
 /// HTML entities are not read: `&amp;` is text a query runs on through, which hides the
 /// parameters after it, and `&#38;`'s `#` starts a fragment, which hides them too.
 pub fn redact_url(text: &str) -> String {
@@ -249,10 +251,11 @@ pub fn redact_url(text: &str) -> String {
 
 /// A URL's text after its start (scheme and `//`): how many bytes of `rest` it takes, and that
 /// text with its query and fragment redacted. The host and path run to a space, a quote, `<` or
-/// `>`; a query begins at `?` or `%3F`, a fragment at `#` or `%23`, and either runs on to a
-/// space, a double quote, `<` or `>`, taking single quotes with it. Each character may be
-/// written as a JSON escape ([`char_at`]) and counts as the one it stands for: `\"` ends the
-/// URL, `\u0026` is part of its query. A mark with nothing after it is left as it is.
+/// `>`; a query begins at `?` or `%3F`, a fragment at `#` or `%23`, and either runs on to
+/// whitespace, a double quote or the end of the text, taking single quotes, `<` and `>` with
+/// it. Each character may be written as a JSON escape ([`char_at`]) and counts as the one it
+/// stands for: `\"` ends the URL (the end of a JSON string), `\u0026` and `\u003e` are part
+/// of its query. A mark with nothing after it is left as it is.
 fn url_rest(rest: &str) -> (usize, String) {
     #[derive(PartialEq)]
     enum Part {
@@ -266,8 +269,11 @@ fn url_rest(rest: &str) -> (usize, String) {
     let mut hidden = false;
     let mut at = 0;
     while let Some((c, length)) = char_at(rest, at) {
+        // `<`, `>` and `'` end a path (`<https://host/a.png>`), never a query or fragment: a
+        // signed URL encodes them, but a server may quote one that does not, and what follows
+        // one would show.
         let stops =
-            c.is_whitespace() || matches!(c, '"' | '<' | '>') || (c == '\'' && part == Part::Path);
+            c.is_whitespace() || c == '"' || (part == Part::Path && matches!(c, '\'' | '<' | '>'));
         if stops {
             break;
         }
@@ -529,8 +535,8 @@ mod tests {
 
     /// `-v` prints a body as the server wrote it: Go's encoder writes `&`, `=`, `<` and `>` as
     /// `\u0026`, `\u003d`, `\u003c`, `\u003e`, PHP's every `/` as `\/`. A query runs on through
-    /// the escapes of characters a query may hold and ends where the character an escape
-    /// stands for would end it (`\"`, `\n`, `\u003e`).
+    /// the escapes of characters a query may hold (`\u003e` too) and ends where the character
+    /// an escape stands for would end it (`\"`, `\n`).
     #[test]
     fn a_query_runs_on_through_json_escapes() {
         for (text, shown) in [
@@ -542,10 +548,16 @@ mod tests {
                 r#""https://h/a.png?X-Amz-Signature\u003dLEAKSIG\u0026t\u003dLEAKTOKEN""#,
                 r#""https://h/a.png?[redacted]""#,
             ),
-            // `\u003c...\u003e` around the URL, as Go writes `<...>`: the `>` ends it.
+            // `\u003c...\u003e` around the URL, as Go writes `<...>`: a `>` may be the
+            // query's, so it runs on to the space.
             (
                 r#""see \u003chttps://h/a.png?sig=LEAKSIG\u0026t=LEAKTOKEN\u003e, then""#,
-                r#""see \u003chttps://h/a.png?[redacted]\u003e, then""#,
+                r#""see \u003chttps://h/a.png?[redacted] then""#,
+            ),
+            // An escaped `<` or `>` inside the query is part of it.
+            (
+                r#"{"m":"https://h/a.png?q=\u003cb\u003eLEAK1\u003c/b\u003e\u0026sig=LEAKSIG"}"#,
+                r#"{"m":"https://h/a.png?[redacted]"}"#,
             ),
             // An escaped quote ends the URL, written short or long.
             (
@@ -632,6 +644,54 @@ mod tests {
         }
     }
 
+    /// A query or fragment holding an unencoded `<` or `>` runs on through it: only whitespace,
+    /// a double quote (a JSON string's end) and the end of the text end it. A path still ends at
+    /// them, so a URL in angle brackets keeps what follows its `>` when it has no query.
+    #[test]
+    fn a_query_runs_on_through_angle_brackets() {
+        for (text, shown) in [
+            (
+                "cannot fetch https://h/a.png?q=<b>LEAK1</b>&sig=LEAKSIG now",
+                "cannot fetch https://h/a.png?[redacted] now",
+            ),
+            (
+                "https://h/a.png?x=1>0&sig=LEAKSIG",
+                "https://h/a.png?[redacted]",
+            ),
+            (
+                "https://h/a.png?a=1#x<y>LEAKFRAG tail",
+                "https://h/a.png?[redacted]#[redacted] tail",
+            ),
+            (
+                "https://h/a.png%3Fq=<LEAKSIG>",
+                "https://h/a.png%3F[redacted]",
+            ),
+            (
+                "see <https://h/a.png?sig=LEAKSIG>, then",
+                "see <https://h/a.png?[redacted] then",
+            ),
+            (
+                "<a href=https://h/a.png?sig=LEAKSIG>x</a> after",
+                "<a href=https://h/a.png?[redacted] after",
+            ),
+            (
+                r#"{"m":"https://h/a.png?q=<LEAK1>\u0026sig=LEAKSIG","n":"<kept>"}"#,
+                r#"{"m":"https://h/a.png?[redacted]","n":"<kept>"}"#,
+            ),
+            (
+                "https://h/a.png?sig=LEAK1<\nnext <line>",
+                "https://h/a.png?[redacted]\nnext <line>",
+            ),
+            // A path ends at them: nothing secret there, and the text after is kept.
+            (
+                "see <https://h/a.png>, <https://h/b.png>",
+                "see <https://h/a.png>, <https://h/b.png>",
+            ),
+        ] {
+            assert_eq!(redact_url(text), shown, "{text}");
+        }
+    }
+
     #[test]
     fn a_json_escape_reads_as_its_character() {
         for (text, read) in [
@@ -662,8 +722,9 @@ mod tests {
         fn no_query_or_fragment_survives(
             host in "[a-z0-9.-]{1,20}",
             path in "(/[A-Za-z0-9._~%-]{0,12}){0,3}",
-            query in proptest::option::of("[A-Za-z0-9=&%._~-]{0,30}"),
-            fragment in proptest::option::of("[A-Za-z0-9=&%?._~-]{0,30}"),
+            // `<` and `>` too: a server may quote a URL that does not encode them.
+            query in proptest::option::of("[A-Za-z0-9=&%._~<>-]{0,30}"),
+            fragment in proptest::option::of("[A-Za-z0-9=&%?._~<>-]{0,30}"),
             before in "[ a-z(:]{0,5}",
             after in "[ ),.;]{0,5}",
             // How the marks are written: `?` or `%3F`/`%3f`, `#` or `%23`.
@@ -713,8 +774,8 @@ mod tests {
         fn no_query_or_fragment_survives_json_escaping(
             host in "[a-z0-9.-]{1,20}",
             path in "(/[A-Za-z0-9._~%-]{0,12}){0,3}",
-            query in proptest::option::of("[A-Za-z0-9=&%._~!$'()*+,;:@/?-]{0,30}"),
-            fragment in proptest::option::of("[A-Za-z0-9=&%?._~-]{0,30}"),
+            query in proptest::option::of("[A-Za-z0-9=&%._~!$'()*+,;:@/?<>-]{0,30}"),
+            fragment in proptest::option::of("[A-Za-z0-9=&%?._~<>-]{0,30}"),
             query_mark in "\\?|%3[Ff]",
             fragment_mark in "#|%23",
             html_safe in proptest::bool::ANY,
@@ -736,6 +797,8 @@ mod tests {
                 .zip(escaped.iter().chain(std::iter::repeat(&false)))
                 .map(|(c, &escape)| match c {
                     '&' if html_safe => "\\u0026".to_owned(),
+                    '<' if html_safe => "\\u003c".to_owned(),
+                    '>' if html_safe => "\\u003e".to_owned(),
                     '/' if escape_slashes => "\\/".to_owned(),
                     _ if escape => format!("\\u{:04x}", u32::from(c)),
                     _ => c.to_string(),
