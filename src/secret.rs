@@ -101,16 +101,31 @@ impl fmt::Display for ApiKey {
 }
 
 /// The keys of a run. Noukai scopes a key to one project, so a run over several projects may
-/// hold one key for each: `NOUKAI_API_KEY_<ORG>_<PROJECT>` ([`Keys::variable`]), and
-/// `NOUKAI_API_KEY` (or `--api-key-file`) for the projects without their own.
+/// hold one key for each: from the key file (`--api-key-file`, [`KeyFile`]) or
+/// `NOUKAI_API_KEY_<ORG>_<PROJECT>` ([`Keys::variable`]), and a default one (the key file's,
+/// or `NOUKAI_API_KEY`) for the projects without their own.
 #[derive(Clone, Debug, Default)]
 pub struct Keys {
     pub default: Option<ApiKey>,
-    /// `org/project` and its key.
-    pub projects: Vec<(String, ApiKey)>,
+    pub projects: Vec<ProjectKey>,
     /// Where the default key came from, to say so when a project refuses it; `None` for the
     /// simulator's and a replay's keys, which open everything.
     pub default_from: Option<String>,
+    /// The key file given (as shown), where a project's key may be added.
+    pub file: Option<String>,
+    /// Keys read but never sent (the environment's for what the key file names): scrubbed
+    /// from every output all the same.
+    pub unused: Vec<ApiKey>,
+}
+
+/// A project's own key.
+#[derive(Clone, Debug)]
+pub struct ProjectKey {
+    /// `org/project`.
+    pub project: String,
+    pub key: ApiKey,
+    /// Where it came from: `NOUKAI_API_KEY_ACME_SHOP`, `--api-key-file keys.txt:3`.
+    pub from: String,
 }
 
 /// The variables that hold project keys start with this.
@@ -127,17 +142,17 @@ impl Keys {
 
     /// The key a flow of `org/project` is called with.
     pub fn get(&self, org: &str, project: &str) -> Option<&ApiKey> {
-        self.own(org, project).or(self.default.as_ref())
+        self.own(org, project)
+            .map(|own| &own.key)
+            .or(self.default.as_ref())
     }
 
-    fn own(&self, org: &str, project: &str) -> Option<&ApiKey> {
-        self.projects
-            .iter()
-            .find(|(name, _)| {
-                name.split_once('/')
-                    .is_some_and(|(o, p)| o == org && p == project)
-            })
-            .map(|(_, key)| key)
+    fn own(&self, org: &str, project: &str) -> Option<&ProjectKey> {
+        self.projects.iter().find(|own| {
+            own.project
+                .split_once('/')
+                .is_some_and(|(o, p)| o == org && p == project)
+        })
     }
 
     /// The variable that holds the key of one project: upper case, `/` as `_`, `-` as `__`
@@ -156,8 +171,7 @@ impl Keys {
         }
         let marked = rest.replace("__", "-").to_ascii_lowercase();
         let (org, project) = marked.split_once('_')?;
-        let slug = |s: &str| crate::suite::target::check_slug(s).is_ok();
-        (slug(org) && slug(project)).then(|| format!("{org}/{project}"))
+        is_project(org, project).then(|| format!("{org}/{project}"))
     }
 
     /// Why a project refused the key it was sent, and what to set.
@@ -165,17 +179,28 @@ impl Keys {
         let from = self.default_from.as_deref()?;
         let variable = Keys::variable(org, project);
         Some(match self.own(org, project) {
-            Some(_) => format!("the key in {variable} has no access to {org}/{project}"),
-            None => format!(
-                "the key from {from} has no access to {org}/{project}: a key opens one project; set {variable} to this project's key"
-            ),
+            Some(own) => format!("the key in {} has no access to {org}/{project}", own.from),
+            None => {
+                let or_file = match &self.file {
+                    Some(file) => {
+                        format!(
+                            ", or give it in the key file {file} (a line `{org}/{project} KEY`)"
+                        )
+                    }
+                    None => String::new(),
+                };
+                format!(
+                    "the key from {from} has no access to {org}/{project}: a key opens one project; set {variable} to this project's key{or_file}"
+                )
+            }
         })
     }
 
     fn all(&self) -> impl Iterator<Item = &ApiKey> {
         self.default
             .iter()
-            .chain(self.projects.iter().map(|(_, key)| key))
+            .chain(self.projects.iter().map(|own| &own.key))
+            .chain(self.unused.iter())
     }
 
     /// Every key removed from `text`, escaped or not ([`ApiKey::scrub`]).
@@ -185,6 +210,90 @@ impl Keys {
             return text.to_owned();
         };
         keys.fold(first.scrub(text), |text, key| key.scrub(&text))
+    }
+}
+
+/// Whether `org` and `project` are Noukai slugs, so that `org/project` names a project.
+fn is_project(org: &str, project: &str) -> bool {
+    let slug = |s: &str| crate::suite::target::check_slug(s).is_ok();
+    slug(org) && slug(project)
+}
+
+/// The keys of a key file (`--api-key-file`), each with its line. The file is either one key
+/// (its whole text, as it has always been), or lines of `org/project KEY` for a project's key,
+/// and `* KEY` (or a key alone) for the default key of the projects without their own; blank
+/// lines and lines starting with `#` are passed over. A key holds no white space, so a line's
+/// words say which it is: one word a default key, two a project and its key.
+#[derive(Debug, Default)]
+pub struct KeyFile {
+    pub default: Option<(ApiKey, usize)>,
+    /// `org/project`, its key, and the line.
+    pub projects: Vec<(String, ApiKey, usize)>,
+}
+
+impl KeyFile {
+    /// Read a key file's text; `shown` names the file in errors. An error names the file and
+    /// the line, never a word of the line: a word read as a project may be a key put there.
+    pub fn parse(text: &str, shown: &str) -> Result<KeyFile, String> {
+        const NOT_SHOWN: &str = "(the line is not shown: it may hold a key)";
+        let mut file = KeyFile::default();
+        for (index, line) in text.lines().enumerate() {
+            let number = index + 1;
+            let at = format!("{shown}:{number}");
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let (project, key) = match words.as_slice() {
+                ["*"] => return Err(format!("{at}: `*` with no key after it")),
+                [word] if word.split_once('/').is_some_and(|(o, p)| is_project(o, p)) => {
+                    return Err(format!(
+                        "{at}: this line names a project but no key: write `org/project KEY` {NOT_SHOWN}"
+                    ));
+                }
+                [key] | ["*", key] => (None, *key),
+                [project, key] => match project.split_once('/') {
+                    Some((org, name)) if is_project(org, name) => (Some(*project), *key),
+                    _ => {
+                        return Err(format!(
+                            "{at}: the first of two words must be `org/project` (two Noukai slugs) or `*` {NOT_SHOWN}"
+                        ));
+                    }
+                },
+                words => {
+                    return Err(format!(
+                        "{at}: a line is `org/project KEY`, `* KEY` or a key alone, but this one has {} words {NOT_SHOWN}",
+                        words.len()
+                    ));
+                }
+            };
+            let key = ApiKey::new(key);
+            match project {
+                None => match &file.default {
+                    Some((_, first)) => {
+                        return Err(format!(
+                            "{at}: a second default key (the first is on line {first})"
+                        ));
+                    }
+                    None => file.default = Some((key, number)),
+                },
+                Some(project) => {
+                    if let Some((_, _, first)) = file.projects.iter().find(|(p, ..)| p == project) {
+                        return Err(format!(
+                            "{at}: a second key for the project named on line {first}"
+                        ));
+                    }
+                    file.projects.push((project.to_owned(), key, number));
+                }
+            }
+        }
+        if file.default.is_none() && file.projects.is_empty() {
+            return Err(format!(
+                "the key file {shown} holds no key (only blank lines and # comments, or nothing)"
+            ));
+        }
+        Ok(file)
     }
 }
 
@@ -868,11 +977,125 @@ mod tests {
     }
 
     #[test]
+    fn a_key_file_is_one_key_or_lines_of_project_and_key() {
+        let read = |text: &str| {
+            let file = KeyFile::parse(text, "keys.txt")?;
+            Ok::<_, String>((
+                file.default
+                    .map(|(key, line)| (key.expose().to_owned(), line)),
+                file.projects
+                    .into_iter()
+                    .map(|(project, key, line)| (project, key.expose().to_owned(), line))
+                    .collect::<Vec<_>>(),
+            ))
+        };
+        // One key, as before: the whole text, trimmed.
+        assert_eq!(
+            read("  nk_live_one\n\n"),
+            Ok((Some(("nk_live_one".into(), 1)), vec![]))
+        );
+        assert_eq!(
+            read(
+                "# Noukai keys\r\n\r\nacme/shop nk_live_shop\r\n  * nk_live_default\nmy-co/web-shop\tnk_live_web\n"
+            ),
+            Ok((
+                Some(("nk_live_default".into(), 4)),
+                vec![
+                    ("acme/shop".into(), "nk_live_shop".into(), 3),
+                    ("my-co/web-shop".into(), "nk_live_web".into(), 5)
+                ]
+            ))
+        );
+        // Project keys only: the default comes from elsewhere (NOUKAI_API_KEY) or is none.
+        assert_eq!(
+            read("acme/shop nk_live_shop"),
+            Ok((None, vec![("acme/shop".into(), "nk_live_shop".into(), 1)]))
+        );
+    }
+
+    /// Each mistake names the file and the line, and no word of the line: a key is never
+    /// shown, nor any part of it.
+    #[test]
+    fn a_key_file_s_mistakes_name_the_line_and_never_a_key() {
+        for (text, error) in [
+            (
+                "acme/shop SECRET1 SECRET2",
+                "keys.txt:1: a line is `org/project KEY`, `* KEY` or a key alone, but this one has 3 words (the line is not shown: it may hold a key)",
+            ),
+            (
+                "\nSECRET1 SECRET2",
+                "keys.txt:2: the first of two words must be `org/project` (two Noukai slugs) or `*` (the line is not shown: it may hold a key)",
+            ),
+            (
+                "Acme/Shop SECRET1",
+                "keys.txt:1: the first of two words must be `org/project` (two Noukai slugs) or `*` (the line is not shown: it may hold a key)",
+            ),
+            (
+                "SECRET1\n# two defaults\n* SECRET2",
+                "keys.txt:3: a second default key (the first is on line 1)",
+            ),
+            (
+                "acme/shop SECRET1\nacme/shop SECRET2",
+                "keys.txt:2: a second key for the project named on line 1",
+            ),
+            ("*", "keys.txt:1: `*` with no key after it"),
+            (
+                "acme/shop",
+                "keys.txt:1: this line names a project but no key: write `org/project KEY` (the line is not shown: it may hold a key)",
+            ),
+            (
+                "# only a comment\n\n",
+                "the key file keys.txt holds no key (only blank lines and # comments, or nothing)",
+            ),
+            (
+                "",
+                "the key file keys.txt holds no key (only blank lines and # comments, or nothing)",
+            ),
+        ] {
+            let refused = KeyFile::parse(text, "keys.txt").map(|_| ());
+            assert_eq!(refused, Err(error.to_owned()), "{text:?}");
+            assert!(!error.contains("SECRET"));
+        }
+    }
+
+    /// The key file's keys, and the environment's for what it does not name: where each
+    /// came from is said when a project refuses it.
+    #[test]
+    fn a_refused_key_says_where_it_came_from() {
+        let keys = Keys {
+            default: Some(ApiKey::new("default-key-1")),
+            projects: vec![ProjectKey {
+                project: "acme/shop".into(),
+                key: ApiKey::new("shop-key-22"),
+                from: "--api-key-file keys.txt:3".into(),
+            }],
+            default_from: Some("--api-key-file keys.txt:1".into()),
+            file: Some("keys.txt".into()),
+            unused: Vec::new(),
+        };
+        assert_eq!(
+            keys.refused_hint("acme", "shop").as_deref(),
+            Some("the key in --api-key-file keys.txt:3 has no access to acme/shop")
+        );
+        assert_eq!(
+            keys.refused_hint("acme", "support").as_deref(),
+            Some(
+                "the key from --api-key-file keys.txt:1 has no access to acme/support: a key opens one project; set NOUKAI_API_KEY_ACME_SUPPORT to this project's key, or give it in the key file keys.txt (a line `acme/support KEY`)"
+            )
+        );
+    }
+
+    #[test]
     fn keys_scrub_every_key_and_pick_the_project_one() {
         let keys = Keys {
             default: Some(ApiKey::new("default-key-1")),
-            projects: vec![("acme/shop".into(), ApiKey::new("shop-key-22"))],
-            default_from: None,
+            projects: vec![ProjectKey {
+                project: "acme/shop".into(),
+                key: ApiKey::new("shop-key-22"),
+                from: "NOUKAI_API_KEY_ACME_SHOP".into(),
+            }],
+            unused: vec![ApiKey::new("unused-key-333")],
+            ..Keys::default()
         };
         assert_eq!(
             keys.get("acme", "shop").map(ApiKey::expose),
@@ -883,8 +1106,8 @@ mod tests {
             Some("default-key-1")
         );
         assert_eq!(
-            keys.scrub("a default-key-1 b shop-key-22 c"),
-            "a [redacted] b [redacted] c"
+            keys.scrub("a default-key-1 b shop-key-22 c unused-key-333"),
+            "a [redacted] b [redacted] c [redacted]"
         );
         assert_eq!(keys.refused_hint("acme", "shop"), None);
     }
