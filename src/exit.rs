@@ -38,3 +38,37 @@ pub fn for_run(totals: &Totals, stop: Option<&Stop>, report_failed: bool) -> u8 
         SUCCESS
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::CaseStatus;
+
+    fn totals(statuses: &[CaseStatus]) -> Totals {
+        let mut totals = Totals::default();
+        statuses.iter().for_each(|s| totals.add(*s));
+        totals
+    }
+
+    /// A case cut in flight is an error (JUnit's count) that did not finish: the stop that cut
+    /// it decides the code, even when no case finished otherwise.
+    #[test]
+    fn cases_interrupted_in_flight_keep_the_stop_s_code() {
+        let cut = totals(&[CaseStatus::Interrupted, CaseStatus::NotRun]);
+        assert_eq!((cut.errored, cut.interrupted, cut.not_run), (1, 1, 1));
+        assert_eq!(for_run(&cut, Some(&Stop::Deadline), false), FAILED);
+        assert_eq!(for_run(&cut, Some(&Stop::Interrupted), false), INTERRUPTED);
+        assert_eq!(
+            for_run(&cut, Some(&Stop::Fatal("key refused".into())), false),
+            INFRA
+        );
+        // A case that finished with an error, and nothing judged: the service, as before.
+        let broken = totals(&[CaseStatus::Errored, CaseStatus::Interrupted]);
+        assert_eq!(for_run(&broken, Some(&Stop::Deadline), false), INFRA);
+        let judged = totals(&[CaseStatus::Passed, CaseStatus::Interrupted]);
+        assert_eq!(
+            for_run(&judged, Some(&Stop::Interrupted), false),
+            INTERRUPTED
+        );
+    }
+}

@@ -118,16 +118,31 @@ impl fmt::Display for ApiKey {
 }
 
 /// The keys of a run. Noukai scopes a key to one project, so a run over several projects may
-/// hold one key for each: `NOUKAI_API_KEY_<ORG>_<PROJECT>` ([`Keys::variable`]), and
-/// `NOUKAI_API_KEY` (or `--api-key-file`) for the projects without their own.
+/// hold one key for each: from the key file (`--api-key-file`, [`KeyFile`]) or
+/// `NOUKAI_API_KEY_<ORG>_<PROJECT>` ([`Keys::variable`]), and a default one (the key file's,
+/// or `NOUKAI_API_KEY`) for the projects without their own.
 #[derive(Clone, Debug, Default)]
 pub struct Keys {
     pub default: Option<ApiKey>,
-    /// `org/project` and its key.
-    pub projects: Vec<(String, ApiKey)>,
+    pub projects: Vec<ProjectKey>,
     /// Where the default key came from, to say so when a project refuses it; `None` for the
     /// simulator's and a replay's keys, which open everything.
     pub default_from: Option<String>,
+    /// The key file given (as shown), where a project's key may be added.
+    pub file: Option<String>,
+    /// Keys read but never sent (the environment's for what the key file names): scrubbed
+    /// from every output all the same.
+    pub unused: Vec<ApiKey>,
+}
+
+/// A project's own key.
+#[derive(Clone, Debug)]
+pub struct ProjectKey {
+    /// `org/project`.
+    pub project: String,
+    pub key: ApiKey,
+    /// Where it came from: `NOUKAI_API_KEY_ACME_SHOP`, `--api-key-file keys.txt:3`.
+    pub from: String,
 }
 
 /// The variables that hold project keys start with this.
@@ -144,17 +159,17 @@ impl Keys {
 
     /// The key a flow of `org/project` is called with.
     pub fn get(&self, org: &str, project: &str) -> Option<&ApiKey> {
-        self.own(org, project).or(self.default.as_ref())
+        self.own(org, project)
+            .map(|own| &own.key)
+            .or(self.default.as_ref())
     }
 
-    fn own(&self, org: &str, project: &str) -> Option<&ApiKey> {
-        self.projects
-            .iter()
-            .find(|(name, _)| {
-                name.split_once('/')
-                    .is_some_and(|(o, p)| o == org && p == project)
-            })
-            .map(|(_, key)| key)
+    fn own(&self, org: &str, project: &str) -> Option<&ProjectKey> {
+        self.projects.iter().find(|own| {
+            own.project
+                .split_once('/')
+                .is_some_and(|(o, p)| o == org && p == project)
+        })
     }
 
     /// The variable that holds the key of one project: upper case, `/` as `_`, `-` as `__`
@@ -173,8 +188,7 @@ impl Keys {
         }
         let marked = rest.replace("__", "-").to_ascii_lowercase();
         let (org, project) = marked.split_once('_')?;
-        let slug = |s: &str| crate::suite::target::check_slug(s).is_ok();
-        (slug(org) && slug(project)).then(|| format!("{org}/{project}"))
+        is_project(org, project).then(|| format!("{org}/{project}"))
     }
 
     /// Why a project refused the key it was sent, and what to set.
@@ -182,17 +196,28 @@ impl Keys {
         let from = self.default_from.as_deref()?;
         let variable = Keys::variable(org, project);
         Some(match self.own(org, project) {
-            Some(_) => format!("the key in {variable} has no access to {org}/{project}"),
-            None => format!(
-                "the key from {from} has no access to {org}/{project}: a key opens one project; set {variable} to this project's key"
-            ),
+            Some(own) => format!("the key in {} has no access to {org}/{project}", own.from),
+            None => {
+                let or_file = match &self.file {
+                    Some(file) => {
+                        format!(
+                            ", or give it in the key file {file} (a line `{org}/{project} KEY`)"
+                        )
+                    }
+                    None => String::new(),
+                };
+                format!(
+                    "the key from {from} has no access to {org}/{project}: a key opens one project; set {variable} to this project's key{or_file}"
+                )
+            }
         })
     }
 
     fn all(&self) -> impl Iterator<Item = &ApiKey> {
         self.default
             .iter()
-            .chain(self.projects.iter().map(|(_, key)| key))
+            .chain(self.projects.iter().map(|own| &own.key))
+            .chain(self.unused.iter())
     }
 
     /// Every key removed from `text`, escaped or not ([`ApiKey::scrub`]).
@@ -202,6 +227,90 @@ impl Keys {
             return text.to_owned();
         };
         keys.fold(first.scrub(text), |text, key| key.scrub(&text))
+    }
+}
+
+/// Whether `org` and `project` are Noukai slugs, so that `org/project` names a project.
+fn is_project(org: &str, project: &str) -> bool {
+    let slug = |s: &str| crate::suite::target::check_slug(s).is_ok();
+    slug(org) && slug(project)
+}
+
+/// The keys of a key file (`--api-key-file`), each with its line. The file is either one key
+/// (its whole text, as it has always been), or lines of `org/project KEY` for a project's key,
+/// and `* KEY` (or a key alone) for the default key of the projects without their own; blank
+/// lines and lines starting with `#` are passed over. A key holds no white space, so a line's
+/// words say which it is: one word a default key, two a project and its key.
+#[derive(Debug, Default)]
+pub struct KeyFile {
+    pub default: Option<(ApiKey, usize)>,
+    /// `org/project`, its key, and the line.
+    pub projects: Vec<(String, ApiKey, usize)>,
+}
+
+impl KeyFile {
+    /// Read a key file's text; `shown` names the file in errors. An error names the file and
+    /// the line, never a word of the line: a word read as a project may be a key put there.
+    pub fn parse(text: &str, shown: &str) -> Result<KeyFile, String> {
+        const NOT_SHOWN: &str = "(the line is not shown: it may hold a key)";
+        let mut file = KeyFile::default();
+        for (index, line) in text.lines().enumerate() {
+            let number = index + 1;
+            let at = format!("{shown}:{number}");
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let (project, key) = match words.as_slice() {
+                ["*"] => return Err(format!("{at}: `*` with no key after it")),
+                [word] if word.split_once('/').is_some_and(|(o, p)| is_project(o, p)) => {
+                    return Err(format!(
+                        "{at}: this line names a project but no key: write `org/project KEY` {NOT_SHOWN}"
+                    ));
+                }
+                [key] | ["*", key] => (None, *key),
+                [project, key] => match project.split_once('/') {
+                    Some((org, name)) if is_project(org, name) => (Some(*project), *key),
+                    _ => {
+                        return Err(format!(
+                            "{at}: the first of two words must be `org/project` (two Noukai slugs) or `*` {NOT_SHOWN}"
+                        ));
+                    }
+                },
+                words => {
+                    return Err(format!(
+                        "{at}: a line is `org/project KEY`, `* KEY` or a key alone, but this one has {} words {NOT_SHOWN}",
+                        words.len()
+                    ));
+                }
+            };
+            let key = ApiKey::new(key);
+            match project {
+                None => match &file.default {
+                    Some((_, first)) => {
+                        return Err(format!(
+                            "{at}: a second default key (the first is on line {first})"
+                        ));
+                    }
+                    None => file.default = Some((key, number)),
+                },
+                Some(project) => {
+                    if let Some((_, _, first)) = file.projects.iter().find(|(p, ..)| p == project) {
+                        return Err(format!(
+                            "{at}: a second key for the project named on line {first}"
+                        ));
+                    }
+                    file.projects.push((project.to_owned(), key, number));
+                }
+            }
+        }
+        if file.default.is_none() && file.projects.is_empty() {
+            return Err(format!(
+                "the key file {shown} holds no key (only blank lines and # comments, or nothing)"
+            ));
+        }
+        Ok(file)
     }
 }
 
@@ -218,6 +327,8 @@ impl Keys {
 /// The text may be JSON as a server wrote it (`-v` prints response bodies raw): a JSON escape
 /// reads as the character it stands for, so Go's `\u0026` is an `&` that the query runs on
 /// through, `\u003f` a `?` that starts one, `\/` a `/`, and `\"` a quote that ends the URL.
+/// Only whitespace, a double quote and the end of the text end a query or a fragment: a `<` or
+/// `>` in one (unencoded, or Go's `\u003c`) is part of it, so nothing after it shows.
 /// HTML entities are not read: `&amp;` is text a query runs on through, which hides the
 /// parameters after it, and `&#38;`'s `#` starts a fragment, which hides them too.
 pub fn redact_url(text: &str) -> String {
@@ -261,10 +372,11 @@ pub fn redact_url(text: &str) -> String {
 
 /// A URL's text after its start (scheme and `//`): how many bytes of `rest` it takes, and that
 /// text with its query and fragment redacted. The host and path run to a space, a quote, `<` or
-/// `>`; a query begins at `?` or `%3F`, a fragment at `#` or `%23`, and either runs on to a
-/// space, a double quote, `<` or `>`, taking single quotes with it. Each character may be
-/// written as a JSON escape ([`char_at`]) and counts as the one it stands for: `\"` ends the
-/// URL, `\u0026` is part of its query. A mark with nothing after it is left as it is.
+/// `>`; a query begins at `?` or `%3F`, a fragment at `#` or `%23`, and either runs on to
+/// whitespace, a double quote or the end of the text, taking single quotes, `<` and `>` with
+/// it. Each character may be written as a JSON escape ([`char_at`]) and counts as the one it
+/// stands for: `\"` ends the URL (the end of a JSON string), `\u0026` and `\u003e` are part
+/// of its query. A mark with nothing after it is left as it is.
 fn url_rest(rest: &str) -> (usize, String) {
     #[derive(PartialEq)]
     enum Part {
@@ -278,8 +390,11 @@ fn url_rest(rest: &str) -> (usize, String) {
     let mut hidden = false;
     let mut at = 0;
     while let Some((c, length)) = char_at(rest, at) {
+        // `<`, `>` and `'` end a path (`<https://host/a.png>`), never a query or fragment: a
+        // signed URL encodes them, but a server may quote one that does not, and what follows
+        // one would show.
         let stops =
-            c.is_whitespace() || matches!(c, '"' | '<' | '>') || (c == '\'' && part == Part::Path);
+            c.is_whitespace() || c == '"' || (part == Part::Path && matches!(c, '\'' | '<' | '>'));
         if stops {
             break;
         }
@@ -569,8 +684,8 @@ mod tests {
 
     /// `-v` prints a body as the server wrote it: Go's encoder writes `&`, `=`, `<` and `>` as
     /// `\u0026`, `\u003d`, `\u003c`, `\u003e`, PHP's every `/` as `\/`. A query runs on through
-    /// the escapes of characters a query may hold and ends where the character an escape
-    /// stands for would end it (`\"`, `\n`, `\u003e`).
+    /// the escapes of characters a query may hold (`\u003e` too) and ends where the character
+    /// an escape stands for would end it (`\"`, `\n`).
     #[test]
     fn a_query_runs_on_through_json_escapes() {
         for (text, shown) in [
@@ -582,10 +697,16 @@ mod tests {
                 r#""https://h/a.png?X-Amz-Signature\u003dLEAKSIG\u0026t\u003dLEAKTOKEN""#,
                 r#""https://h/a.png?[redacted]""#,
             ),
-            // `\u003c...\u003e` around the URL, as Go writes `<...>`: the `>` ends it.
+            // `\u003c...\u003e` around the URL, as Go writes `<...>`: a `>` may be the
+            // query's, so it runs on to the space.
             (
                 r#""see \u003chttps://h/a.png?sig=LEAKSIG\u0026t=LEAKTOKEN\u003e, then""#,
-                r#""see \u003chttps://h/a.png?[redacted]\u003e, then""#,
+                r#""see \u003chttps://h/a.png?[redacted] then""#,
+            ),
+            // An escaped `<` or `>` inside the query is part of it.
+            (
+                r#"{"m":"https://h/a.png?q=\u003cb\u003eLEAK1\u003c/b\u003e\u0026sig=LEAKSIG"}"#,
+                r#"{"m":"https://h/a.png?[redacted]"}"#,
             ),
             // An escaped quote ends the URL, written short or long.
             (
@@ -672,6 +793,54 @@ mod tests {
         }
     }
 
+    /// A query or fragment holding an unencoded `<` or `>` runs on through it: only whitespace,
+    /// a double quote (a JSON string's end) and the end of the text end it. A path still ends at
+    /// them, so a URL in angle brackets keeps what follows its `>` when it has no query.
+    #[test]
+    fn a_query_runs_on_through_angle_brackets() {
+        for (text, shown) in [
+            (
+                "cannot fetch https://h/a.png?q=<b>LEAK1</b>&sig=LEAKSIG now",
+                "cannot fetch https://h/a.png?[redacted] now",
+            ),
+            (
+                "https://h/a.png?x=1>0&sig=LEAKSIG",
+                "https://h/a.png?[redacted]",
+            ),
+            (
+                "https://h/a.png?a=1#x<y>LEAKFRAG tail",
+                "https://h/a.png?[redacted]#[redacted] tail",
+            ),
+            (
+                "https://h/a.png%3Fq=<LEAKSIG>",
+                "https://h/a.png%3F[redacted]",
+            ),
+            (
+                "see <https://h/a.png?sig=LEAKSIG>, then",
+                "see <https://h/a.png?[redacted] then",
+            ),
+            (
+                "<a href=https://h/a.png?sig=LEAKSIG>x</a> after",
+                "<a href=https://h/a.png?[redacted] after",
+            ),
+            (
+                r#"{"m":"https://h/a.png?q=<LEAK1>\u0026sig=LEAKSIG","n":"<kept>"}"#,
+                r#"{"m":"https://h/a.png?[redacted]","n":"<kept>"}"#,
+            ),
+            (
+                "https://h/a.png?sig=LEAK1<\nnext <line>",
+                "https://h/a.png?[redacted]\nnext <line>",
+            ),
+            // A path ends at them: nothing secret there, and the text after is kept.
+            (
+                "see <https://h/a.png>, <https://h/b.png>",
+                "see <https://h/a.png>, <https://h/b.png>",
+            ),
+        ] {
+            assert_eq!(redact_url(text), shown, "{text}");
+        }
+    }
+
     #[test]
     fn a_json_escape_reads_as_its_character() {
         for (text, read) in [
@@ -702,8 +871,9 @@ mod tests {
         fn no_query_or_fragment_survives(
             host in "[a-z0-9.-]{1,20}",
             path in "(/[A-Za-z0-9._~%-]{0,12}){0,3}",
-            query in proptest::option::of("[A-Za-z0-9=&%._~-]{0,30}"),
-            fragment in proptest::option::of("[A-Za-z0-9=&%?._~-]{0,30}"),
+            // `<` and `>` too: a server may quote a URL that does not encode them.
+            query in proptest::option::of("[A-Za-z0-9=&%._~<>-]{0,30}"),
+            fragment in proptest::option::of("[A-Za-z0-9=&%?._~<>-]{0,30}"),
             before in "[ a-z(:]{0,5}",
             after in "[ ),.;]{0,5}",
             // How the marks are written: `?` or `%3F`/`%3f`, `#` or `%23`.
@@ -753,8 +923,8 @@ mod tests {
         fn no_query_or_fragment_survives_json_escaping(
             host in "[a-z0-9.-]{1,20}",
             path in "(/[A-Za-z0-9._~%-]{0,12}){0,3}",
-            query in proptest::option::of("[A-Za-z0-9=&%._~!$'()*+,;:@/?-]{0,30}"),
-            fragment in proptest::option::of("[A-Za-z0-9=&%?._~-]{0,30}"),
+            query in proptest::option::of("[A-Za-z0-9=&%._~!$'()*+,;:@/?<>-]{0,30}"),
+            fragment in proptest::option::of("[A-Za-z0-9=&%?._~<>-]{0,30}"),
             query_mark in "\\?|%3[Ff]",
             fragment_mark in "#|%23",
             html_safe in proptest::bool::ANY,
@@ -776,6 +946,8 @@ mod tests {
                 .zip(escaped.iter().chain(std::iter::repeat(&false)))
                 .map(|(c, &escape)| match c {
                     '&' if html_safe => "\\u0026".to_owned(),
+                    '<' if html_safe => "\\u003c".to_owned(),
+                    '>' if html_safe => "\\u003e".to_owned(),
                     '/' if escape_slashes => "\\/".to_owned(),
                     _ if escape => format!("\\u{:04x}", u32::from(c)),
                     _ => c.to_string(),
@@ -845,11 +1017,125 @@ mod tests {
     }
 
     #[test]
+    fn a_key_file_is_one_key_or_lines_of_project_and_key() {
+        let read = |text: &str| {
+            let file = KeyFile::parse(text, "keys.txt")?;
+            Ok::<_, String>((
+                file.default
+                    .map(|(key, line)| (key.expose().to_owned(), line)),
+                file.projects
+                    .into_iter()
+                    .map(|(project, key, line)| (project, key.expose().to_owned(), line))
+                    .collect::<Vec<_>>(),
+            ))
+        };
+        // One key, as before: the whole text, trimmed.
+        assert_eq!(
+            read("  nk_live_one\n\n"),
+            Ok((Some(("nk_live_one".into(), 1)), vec![]))
+        );
+        assert_eq!(
+            read(
+                "# Noukai keys\r\n\r\nacme/shop nk_live_shop\r\n  * nk_live_default\nmy-co/web-shop\tnk_live_web\n"
+            ),
+            Ok((
+                Some(("nk_live_default".into(), 4)),
+                vec![
+                    ("acme/shop".into(), "nk_live_shop".into(), 3),
+                    ("my-co/web-shop".into(), "nk_live_web".into(), 5)
+                ]
+            ))
+        );
+        // Project keys only: the default comes from elsewhere (NOUKAI_API_KEY) or is none.
+        assert_eq!(
+            read("acme/shop nk_live_shop"),
+            Ok((None, vec![("acme/shop".into(), "nk_live_shop".into(), 1)]))
+        );
+    }
+
+    /// Each mistake names the file and the line, and no word of the line: a key is never
+    /// shown, nor any part of it.
+    #[test]
+    fn a_key_file_s_mistakes_name_the_line_and_never_a_key() {
+        for (text, error) in [
+            (
+                "acme/shop SECRET1 SECRET2",
+                "keys.txt:1: a line is `org/project KEY`, `* KEY` or a key alone, but this one has 3 words (the line is not shown: it may hold a key)",
+            ),
+            (
+                "\nSECRET1 SECRET2",
+                "keys.txt:2: the first of two words must be `org/project` (two Noukai slugs) or `*` (the line is not shown: it may hold a key)",
+            ),
+            (
+                "Acme/Shop SECRET1",
+                "keys.txt:1: the first of two words must be `org/project` (two Noukai slugs) or `*` (the line is not shown: it may hold a key)",
+            ),
+            (
+                "SECRET1\n# two defaults\n* SECRET2",
+                "keys.txt:3: a second default key (the first is on line 1)",
+            ),
+            (
+                "acme/shop SECRET1\nacme/shop SECRET2",
+                "keys.txt:2: a second key for the project named on line 1",
+            ),
+            ("*", "keys.txt:1: `*` with no key after it"),
+            (
+                "acme/shop",
+                "keys.txt:1: this line names a project but no key: write `org/project KEY` (the line is not shown: it may hold a key)",
+            ),
+            (
+                "# only a comment\n\n",
+                "the key file keys.txt holds no key (only blank lines and # comments, or nothing)",
+            ),
+            (
+                "",
+                "the key file keys.txt holds no key (only blank lines and # comments, or nothing)",
+            ),
+        ] {
+            let refused = KeyFile::parse(text, "keys.txt").map(|_| ());
+            assert_eq!(refused, Err(error.to_owned()), "{text:?}");
+            assert!(!error.contains("SECRET"));
+        }
+    }
+
+    /// The key file's keys, and the environment's for what it does not name: where each
+    /// came from is said when a project refuses it.
+    #[test]
+    fn a_refused_key_says_where_it_came_from() {
+        let keys = Keys {
+            default: Some(ApiKey::new("default-key-1")),
+            projects: vec![ProjectKey {
+                project: "acme/shop".into(),
+                key: ApiKey::new("shop-key-22"),
+                from: "--api-key-file keys.txt:3".into(),
+            }],
+            default_from: Some("--api-key-file keys.txt:1".into()),
+            file: Some("keys.txt".into()),
+            unused: Vec::new(),
+        };
+        assert_eq!(
+            keys.refused_hint("acme", "shop").as_deref(),
+            Some("the key in --api-key-file keys.txt:3 has no access to acme/shop")
+        );
+        assert_eq!(
+            keys.refused_hint("acme", "support").as_deref(),
+            Some(
+                "the key from --api-key-file keys.txt:1 has no access to acme/support: a key opens one project; set NOUKAI_API_KEY_ACME_SUPPORT to this project's key, or give it in the key file keys.txt (a line `acme/support KEY`)"
+            )
+        );
+    }
+
+    #[test]
     fn keys_scrub_every_key_and_pick_the_project_one() {
         let keys = Keys {
             default: Some(ApiKey::new("default-key-1")),
-            projects: vec![("acme/shop".into(), ApiKey::new("shop-key-22"))],
-            default_from: None,
+            projects: vec![ProjectKey {
+                project: "acme/shop".into(),
+                key: ApiKey::new("shop-key-22"),
+                from: "NOUKAI_API_KEY_ACME_SHOP".into(),
+            }],
+            unused: vec![ApiKey::new("unused-key-333")],
+            ..Keys::default()
         };
         assert_eq!(
             keys.get("acme", "shop").map(ApiKey::expose),
@@ -860,8 +1146,8 @@ mod tests {
             Some("default-key-1")
         );
         assert_eq!(
-            keys.scrub("a default-key-1 b shop-key-22 c"),
-            "a [redacted] b [redacted] c"
+            keys.scrub("a default-key-1 b shop-key-22 c unused-key-333"),
+            "a [redacted] b [redacted] c [redacted]"
         );
         assert_eq!(keys.refused_hint("acme", "shop"), None);
     }

@@ -37,7 +37,8 @@ enum Requests {
 #[derive(Clone, Copy, PartialEq)]
 enum Status {
     Errored,
-    NotRun,
+    /// Cut while its call was in flight: an error with no attempt, `type="interrupted"`.
+    Interrupted,
 }
 
 struct Scenario {
@@ -309,12 +310,12 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             timeout: "60s",
             args: &["--deadline", "2s"],
-            status: Status::NotRun,
+            status: Status::Interrupted,
             retries: None,
             ..scenario(
                 "never-answers",
                 "never answers, `--deadline 2s` (case timeout 60s)",
-                "the run's deadline was reached",
+                "the run's deadline cut it while its call was in flight",
             )
         },
         Scenario {
@@ -511,7 +512,7 @@ fn judge(scenario: &Scenario, seen: &Observed) -> Result<String, String> {
     let faulty = case(&seen.report, "faulty");
     let (status, message) = match scenario.status {
         Status::Errored => ("errored", &faulty["attempts"][0]["result"]["message"]),
-        Status::NotRun => ("not_run", &faulty["reason"]),
+        Status::Interrupted => ("interrupted", &faulty["reason"]),
     };
     expect(
         faulty["status"] == status,
@@ -552,9 +553,9 @@ fn judge(scenario: &Scenario, seen: &Observed) -> Result<String, String> {
             seen.junit.contains("<error ") && !seen.junit.contains("<failure "),
             "JUnit does not hold an <error> (and no <failure>)".into(),
         ),
-        Status::NotRun => expect(
-            seen.junit.contains("<skipped "),
-            "JUnit does not mark the case skipped".into(),
+        Status::Interrupted => expect(
+            seen.junit.contains(r#"type="interrupted""#) && !seen.junit.contains("<skipped "),
+            "JUnit does not hold an <error type=\"interrupted\"> (and no <skipped>)".into(),
         ),
     }
     let requests = match scenario.requests {
@@ -590,7 +591,7 @@ fn judge(scenario: &Scenario, seen: &Observed) -> Result<String, String> {
     };
     let status = match scenario.status {
         Status::Errored => "error",
-        Status::NotRun => "not run",
+        Status::Interrupted => "error (interrupted)",
     };
     let message = scenario.message.replace('|', "\\|");
     let message = if message.contains('`') {

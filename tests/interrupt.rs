@@ -187,8 +187,11 @@ fn sigterm_while_loading_leaves_no_report() {
     interrupted_while_loading("TERM");
 }
 
+/// The held call is still in flight when its grace period ends: it was sent (and may have
+/// cost) but has no verdict, so it is an error of type "interrupted", not skipped like a case
+/// never started; the run still exits 130.
 #[test]
-fn sigterm_while_running_writes_valid_reports_and_marks_the_rest_not_run() {
+fn sigterm_while_running_writes_valid_reports_and_errs_the_case_cut_in_flight() {
     let server = FaultServer::start();
     let dir = tempdir();
     let held = suite(dir.path(), "held", "held", "sync", 1);
@@ -202,8 +205,25 @@ fn sigterm_while_running_writes_valid_reports_and_marks_the_rest_not_run() {
     assert_eq!(files_in(reports.path()), ["junit.xml", "report.json"]);
     let report = read_json(&reports.path().join("report.json"));
     assert_eq!(report["stopped"], "interrupted");
-    assert_eq!(status_of(&report, "held 0"), "not_run");
+    assert_eq!(status_of(&report, "held 0"), "interrupted");
     assert_eq!(status_of(&report, "ok 0"), "passed");
+    assert_eq!(report["totals"]["errored"], 1, "{report}");
+    assert_eq!(report["totals"]["interrupted"], 1, "{report}");
+    assert_eq!(report["totals"]["not_run"], 0, "{report}");
+    let cut = "Ctrl-C (or SIGTERM) cut it while its call was in flight, after ";
+    assert!(output.contains(cut), "{output}");
+    assert!(
+        output
+            .contains("2 cases: 1 passed, 0 flaky, 0 failed, 1 errored (1 interrupted), 0 not run"),
+        "{output}"
+    );
+    let junit = common::read(&reports.path().join("junit.xml"));
+    assert!(
+        junit.contains(&format!(r#"type="interrupted">{cut}"#))
+            && junit.contains(r#"tests="2" skipped="0" failures="0" errors="1""#)
+            && !junit.contains("<skipped"),
+        "{junit}"
+    );
     assert_valid_junit(&reports.path().join("junit.xml"));
 }
 
@@ -265,7 +285,11 @@ fn sigint_while_polling_a_job_writes_valid_reports() {
     assert_eq!(files_in(reports.path()), ["junit.xml", "report.json"]);
     let report = read_json(&reports.path().join("report.json"));
     assert_eq!(report["stopped"], "interrupted");
-    assert_eq!(report["totals"]["not_run"], 2, "{report}");
+    // Both jobs were submitted: cut in flight, not skipped. Every case that ended is an
+    // error, yet the exit code is the interrupt's (130), not the infrastructure's (3).
+    assert_eq!(report["totals"]["interrupted"], 2, "{report}");
+    assert_eq!(report["totals"]["errored"], 2, "{report}");
+    assert_eq!(report["totals"]["not_run"], 0, "{report}");
     assert_valid_junit(&reports.path().join("junit.xml"));
 }
 

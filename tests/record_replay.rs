@@ -121,3 +121,27 @@ fn a_request_that_was_not_recorded_is_a_clear_error() {
         missing.stderr
     );
 }
+
+/// A recording that is a fifo was opened and waited on for ever (Ctrl-C did not help): it is
+/// refused at once, as a suite, a data file, a schema or a golden snapshot that is one.
+#[cfg(unix)]
+#[test]
+fn a_recording_that_is_a_fifo_is_refused_without_waiting() {
+    let dir = tempdir();
+    common::refused_fifo(&dir.path().join("recording.jsonl"));
+    let replayed = common::run(&[
+        "run",
+        "suites/broken.yaml",
+        "--replay",
+        dir.path().to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(replayed.code, 2, "{}", replayed.all());
+    assert!(
+        replayed.stderr.contains(&format!(
+            "cannot read the recording {}: not a regular file (a fifo)",
+            dir.path().join("recording.jsonl").display()
+        )),
+        "{}",
+        replayed.all()
+    );
+}

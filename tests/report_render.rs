@@ -91,9 +91,13 @@ fn outcomes() -> Vec<CaseOutcome> {
     };
     let good = json!({"category": "billing", "priority": "normal", "confidence": 0.92});
     let regressed = json!({"category": "general", "priority": "normal", "confidence": 0.55});
+    // Never started on production; cut while its call was in flight on v3.
     let mut interrupted = outcome(3, 0, vec![], 1);
     interrupted.status = flowcheck::run::CaseStatus::NotRun;
     interrupted.reason = Some("interrupted".into());
+    let mut cut = outcome(3, 1, vec![], 1);
+    cut.status = flowcheck::run::CaseStatus::Interrupted;
+    cut.reason = Some(CUT.into());
     vec![
         outcome(0, 0, vec![attempt(0, ran(good.clone()))], 1),
         outcome(0, 1, vec![attempt(0, ran(regressed))], 1),
@@ -132,8 +136,11 @@ fn outcomes() -> Vec<CaseOutcome> {
             2,
         ),
         interrupted,
+        cut,
     ]
 }
+
+const CUT: &str = "Ctrl-C (or SIGTERM) cut it while its call was in flight, after 2.004s (the server may have run it)";
 
 #[test]
 fn failure_details_show_expected_found_and_a_diff() {
@@ -164,7 +171,7 @@ fn junit_marks_failures_errors_flaky_and_skipped_and_validates() {
         "the run's start is on the root element: {xml}"
     );
     // Each suite's time is the sum of its cases' (150 ms each), and it starts with the run.
-    for (suite, time) in [("production", "0.600"), ("v3", "0.300")] {
+    for (suite, time) in [("production", "0.600"), ("v3", "0.450")] {
         let start = format!(r#"<testsuite name="render @ {suite}""#);
         let line = xml.lines().find(|l| l.contains(&start)).unwrap_or_default();
         assert!(
@@ -173,6 +180,36 @@ fn junit_marks_failures_errors_flaky_and_skipped_and_validates() {
             "{line}"
         );
     }
+    // A case cut while its call was in flight is an error, one never started skipped.
+    assert!(
+        xml.contains(&format!(r#"<error message="{CUT}" type="interrupted">"#))
+            && xml.contains(r#"<skipped message="interrupted"/>"#),
+        "{xml}"
+    );
+    // The terminal's summary counts what JUnit counts: tests, failures, errors, skipped.
+    let mut totals = flowcheck::run::Totals::default();
+    outcomes().iter().for_each(|o| totals.add(o.status));
+    let root = xml.lines().nth(1).unwrap_or_default();
+    assert!(
+        root.contains(&format!(
+            r#"tests="{}" skipped="{}" failures="{}" errors="{}""#,
+            totals.total(),
+            totals.not_run,
+            totals.failed,
+            totals.errored
+        )),
+        "{root}"
+    );
+    let summary = flowcheck::report::style::plain(&flowcheck::report::terminal::summary(
+        &totals,
+        Duration::from_secs(1),
+    ));
+    assert!(
+        summary.ends_with(
+            "7 cases: 1 passed, 1 flaky, 2 failed, 2 errored (1 interrupted), 1 not run"
+        ),
+        "{summary}"
+    );
     let dir = common::tempdir();
     let path = dir.path().join("junit.xml");
     std::fs::write(&path, &xml).expect("written");
@@ -197,10 +234,18 @@ fn github_annotations_mark_failures_as_errors_and_flaky_cases_as_warnings() {
         .collect();
     assert_eq!(
         levels,
-        ["::error", "::error", "::error", "::warning"],
+        ["::error", "::error", "::error", "::warning", "::error"],
         "{annotations:#?}"
     );
     assert!(annotations[3].starts_with("::warning file=suites/render.yaml,line=23,title=render › flaky tagline @ production (flaky)::"), "{}", annotations[3]);
+    // A case cut in flight is an error at its line, saying what cut it; one never started
+    // has no annotation.
+    assert_eq!(
+        annotations[4],
+        format!(
+            "::error file=suites/render.yaml,line=24,title=render › interrupted one @ v3 (interrupted)::{CUT}"
+        )
+    );
 }
 
 /// A case name or a flow output may hold characters XML 1.0 forbids (U+FFFE, U+FFFF, C0

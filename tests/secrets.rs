@@ -202,6 +202,7 @@ fn signed_urls_in_json_escaped_text_are_cut_from_every_output() {
         ("quote-signed-url-go", "sync"),
         ("quote-signed-url-go-cut", "sync"),
         ("quote-signed-url-go-sse", "step"),
+        ("quote-signed-url-angle", "sync"),
     ]
     .iter()
     .map(|(flow, mode)| {
@@ -236,6 +237,8 @@ fn signed_urls_in_json_escaped_text_are_cut_from_every_output() {
             "GOCUTSIG",
             "GOEVENTNAME",
             "GOSSE",
+            "ANGLESIG",
+            "ANGLEGOSIG",
         ] {
             assert!(
                 !text.contains(secret),
@@ -253,8 +256,10 @@ fn signed_urls_in_json_escaped_text_are_cut_from_every_output() {
     }
     let (stdout, stderr) = (&outputs[0].1, &outputs[1].1);
     for shown in [
-        // `-v`, as the server wrote it.
-        r#"cannot fetch https://s3.example.com/a.png?[redacted] or \u003chttps:\/\/b.example.com\/a.png\u003f[redacted]#[redacted]\u003e"}}"#,
+        // `-v`, as the server wrote it: the `\u003e` after the fragment may be its own, and
+        // goes with it.
+        r#"cannot fetch https://s3.example.com/a.png?[redacted] or \u003chttps:\/\/b.example.com\/a.png\u003f[redacted]#[redacted]"}}"#,
+        r#"cannot fetch https://s3.example.com/a.png?[redacted] or https://s3.example.com/b.png?[redacted]"}}"#,
         "{\"note\":\"fetched https://s3.example.com/a.png?[redacted]\n",
         r#"{"url":"https://b.example.com/a.png?[redacted]"}"#,
         "event: note https://b.example.com/n?[redacted] data: {}",
@@ -263,7 +268,8 @@ fn signed_urls_in_json_escaped_text_are_cut_from_every_output() {
     }
     for shown in [
         // The error, read from the JSON.
-        "cannot fetch https://s3.example.com/a.png?[redacted] or <https://b.example.com/a.png?[redacted]#[redacted]>",
+        r#"cannot fetch https://s3.example.com/a.png?[redacted] or <https://b.example.com/a.png?[redacted]#[redacted]"}"#,
+        r#"cannot fetch https://s3.example.com/a.png?[redacted] or https://s3.example.com/b.png?[redacted]"}"#,
         // The text that is not JSON, quoted.
         r#"fetched https://s3.example.com/a.png?[redacted]""#,
         r#"{\"result\":{\"note\":\"https://b.example.com/a.png?[redacted]\"}""#,
@@ -398,6 +404,28 @@ fn the_key_file_may_be_a_pipe() {
     assert!(writer.join().is_ok_and(|written| written.is_ok()));
     assert_eq!(result.code, 0, "{}", result.all());
     assert_eq!(server.authorizations(), [format!("Bearer {KEY}")]);
+
+    // Project keys through a pipe too.
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, format!("# from pass\nfaults/fc {KEY}\n")))
+    };
+    let result = common::Run::from(
+        common::flowcheck()
+            .args(["run", &suite, "--api-key-file", &fifo.to_string_lossy()])
+            .env("NOUKAI_API_URL", &server.url)
+            .output()
+            .expect("runs"),
+    );
+    assert!(writer.join().is_ok_and(|written| written.is_ok()));
+    assert_eq!(result.code, 0, "{}", result.all());
+    assert_eq!(server.authorizations().len(), 2, "{}", result.all());
+    assert!(
+        server
+            .authorizations()
+            .iter()
+            .all(|a| a == &format!("Bearer {KEY}"))
+    );
 }
 
 #[test]
@@ -548,54 +576,77 @@ fn a_key_no_header_can_carry_is_a_usage_error_and_not_shown() {
     assert_eq!(server.requests("ok"), 0, "nothing was sent");
 }
 
+/// The keys of the two projects of [`TwoProjects`]: each opens its project only.
+const SHOP_KEY: &str = "nk_live_shopshopshop1";
+const SUPPORT_KEY: &str = "nk_live_supportsupport2";
+
+/// The simulator serving a flow in each of two projects, `acme/shop` and `acme/support`,
+/// each opened by its key only ([`SHOP_KEY`], [`SUPPORT_KEY`]), and a suite for each.
+struct TwoProjects {
+    dir: tempfile::TempDir,
+    sim: common::Sim,
+    suites: [String; 2],
+}
+
+impl TwoProjects {
+    fn start() -> TwoProjects {
+        let dir = tempdir();
+        let flows = dir.path().join("flows");
+        std::fs::create_dir_all(&flows).expect("flows dir");
+        for project in ["shop", "support"] {
+            std::fs::write(
+                flows.join(format!("{project}.yaml")),
+                format!("org: acme\nproject: {project}\nflow: hello\nproduction: 1\nversions:\n  - version: 1\n    blocks:\n      - {{id: say, kind: template, text: \"hi from {project}\"}}\n"),
+            )
+            .expect("write flow");
+            write(
+                dir.path(),
+                &format!("{project}.yaml"),
+                &format!(
+                    "suite: {project}\nflow: acme/{project}/hello\ncases:\n  - name: answers\n    message: hi\n    expect: {{output: [{{path: $.text, equals: \"hi from {project}\"}}]}}\n"
+                ),
+            );
+        }
+        let sim = common::Sim::start_with(&[
+            "--flows",
+            &flows.display().to_string(),
+            "--api-key",
+            "nk_admin_never_given_out",
+            "--project-key",
+            &format!("acme/shop={SHOP_KEY}"),
+            "--project-key",
+            &format!("acme/support={SUPPORT_KEY}"),
+        ]);
+        let suites = [
+            dir.path().join("shop.yaml").display().to_string(),
+            dir.path().join("support.yaml").display().to_string(),
+        ];
+        TwoProjects { dir, sim, suites }
+    }
+
+    /// `flowcheck run -v` of both suites with these variables (and no other key) and flags.
+    fn run(&self, env: &[(&str, &str)], extra: &[&str]) -> common::Run {
+        let mut command = common::flowcheck();
+        command
+            .args(["run", &self.suites[0], &self.suites[1], "-v"])
+            .args(extra)
+            .env("NOUKAI_API_URL", &self.sim.url);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        common::Run::from(command.output().expect("flowcheck runs"))
+    }
+}
+
 /// Two projects, a key for each (Noukai scopes a key to its project): each flow is called
 /// with its project's key, a project refusing a key says which variable to set, a project
 /// with no key stops the run before any call, and no key appears anywhere.
 #[test]
 fn each_project_is_called_with_its_own_key() {
-    let dir = tempdir();
-    let flows = dir.path().join("flows");
-    std::fs::create_dir_all(&flows).expect("flows dir");
-    for project in ["shop", "support"] {
-        std::fs::write(
-            flows.join(format!("{project}.yaml")),
-            format!("org: acme\nproject: {project}\nflow: hello\nproduction: 1\nversions:\n  - version: 1\n    blocks:\n      - {{id: say, kind: template, text: \"hi from {project}\"}}\n"),
-        )
-        .expect("write flow");
-        write(
-            dir.path(),
-            &format!("{project}.yaml"),
-            &format!(
-                "suite: {project}\nflow: acme/{project}/hello\ncases:\n  - name: answers\n    message: hi\n    expect: {{output: [{{path: $.text, equals: \"hi from {project}\"}}]}}\n"
-            ),
-        );
-    }
-    let (shop_key, support_key) = ("nk_live_shopshopshop1", "nk_live_supportsupport2");
-    let sim = common::Sim::start_with(&[
-        "--flows",
-        &flows.display().to_string(),
-        "--api-key",
-        "nk_admin_never_given_out",
-        "--project-key",
-        &format!("acme/shop={shop_key}"),
-        "--project-key",
-        &format!("acme/support={support_key}"),
-    ]);
-    let suites = [
-        dir.path().join("shop.yaml").display().to_string(),
-        dir.path().join("support.yaml").display().to_string(),
-    ];
-    let run = |env: &[(&str, &str)], extra: &[&str]| {
-        let mut command = common::flowcheck();
-        command
-            .args(["run", &suites[0], &suites[1], "-v"])
-            .args(extra)
-            .env("NOUKAI_API_URL", &sim.url);
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        common::Run::from(command.output().expect("flowcheck runs"))
-    };
+    let projects = TwoProjects::start();
+    let (dir, sim) = (&projects.dir, &projects.sim);
+    let (shop_key, support_key) = (SHOP_KEY, SUPPORT_KEY);
+    let run = |env: &[(&str, &str)], extra: &[&str]| projects.run(env, extra);
     let junit = dir.path().join("junit.xml").display().to_string();
     let both = run(
         &[
@@ -656,6 +707,121 @@ fn each_project_is_called_with_its_own_key() {
         &[],
     );
     assert_eq!(stray.code, 0, "{}", stray.all());
+}
+
+/// `--api-key-file` gives project keys too: lines of `org/project KEY`, and `* KEY` (or a key
+/// alone) for the projects without their own. The file is the only source of the keys it
+/// names; the environment serves the rest. Its mistakes name the file and line, never a key.
+#[test]
+fn a_key_file_gives_each_project_its_key() {
+    let projects = TwoProjects::start();
+    let dir = projects.dir.path();
+    let keys = |name: &str, text: &str| write(dir, name, text);
+    let shown = |run: &common::Run| {
+        for key in [SHOP_KEY, SUPPORT_KEY] {
+            assert!(!run.all().contains(key), "a key is shown:\n{}", run.all());
+        }
+    };
+
+    // Both projects' keys from the file, with comments and blank lines: each is sent to its
+    // project, and neither appears in the output or the report.
+    let both = keys(
+        "both",
+        &format!("# Noukai keys\n\nacme/shop {SHOP_KEY}\nacme/support {SUPPORT_KEY}\n"),
+    );
+    let junit = dir.join("junit.xml").display().to_string();
+    let ran = projects.run(&[], &["--api-key-file", &both, "--junit", &junit]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    shown(&ran);
+    let report = read(Path::new(&junit));
+    assert!(!report.contains(SHOP_KEY) && !report.contains(SUPPORT_KEY));
+
+    // The file names the shop: its key is the file's, whatever the environment says (here
+    // the support's key, which the shop would refuse); the support's comes from the
+    // environment, which the file does not override for it.
+    let shop_only = keys("shop", &format!("acme/shop {SHOP_KEY}\n"));
+    let ran = projects.run(
+        &[
+            ("NOUKAI_API_KEY_ACME_SHOP", SUPPORT_KEY),
+            ("NOUKAI_API_KEY_ACME_SUPPORT", SUPPORT_KEY),
+        ],
+        &["--api-key-file", &shop_only],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    shown(&ran);
+    // Without a default, a project neither the file nor the environment gives a key is
+    // said before any call.
+    projects
+        .run(&[], &["--api-key-file", &shop_only])
+        .assert_refused(&format!(
+            "no API key for every project: set NOUKAI_API_KEY, or NOUKAI_API_KEY_ACME_SUPPORT, or give the key file {shop_only} a default key (`* KEY`) or these projects' (`org/project KEY`)"
+        ));
+
+    // The file's default key is used over NOUKAI_API_KEY; a project that refuses a key says
+    // where it came from and where its own would go.
+    let default = keys("default", &format!("* {SHOP_KEY}\n"));
+    let ran = projects.run(
+        &[("NOUKAI_API_KEY", SUPPORT_KEY)],
+        &["--api-key-file", &default],
+    );
+    assert_eq!(ran.code, 1, "{}", ran.all());
+    assert!(
+        ran.stdout.contains(&format!("(the key from --api-key-file {default}:1 has no access to acme/support: a key opens one project; set NOUKAI_API_KEY_ACME_SUPPORT to this project's key, or give it in the key file {default} (a line `acme/support KEY`))")),
+        "{}",
+        ran.all()
+    );
+    shown(&ran);
+    let wrong = keys(
+        "wrong",
+        &format!("acme/shop {SHOP_KEY}\nacme/support {SHOP_KEY}\n"),
+    );
+    let ran = projects.run(&[], &["--api-key-file", &wrong]);
+    assert_eq!(ran.code, 1, "{}", ran.all());
+    assert!(
+        ran.stdout.contains(&format!(
+            "(the key in --api-key-file {wrong}:2 has no access to acme/support)"
+        )),
+        "{}",
+        ran.all()
+    );
+    shown(&ran);
+
+    // Mistakes: the file and line, no key nor any part of one, nothing sent (exit 2).
+    for (text, said) in [
+        (
+            format!("acme/shop {SHOP_KEY} {SUPPORT_KEY}\n"),
+            ":1: a line is `org/project KEY`, `* KEY` or a key alone, but this one has 3 words (the line is not shown: it may hold a key)",
+        ),
+        (
+            format!("# keys\n{SHOP_KEY} {SUPPORT_KEY}\n"),
+            ":2: the first of two words must be `org/project` (two Noukai slugs) or `*` (the line is not shown: it may hold a key)",
+        ),
+        (
+            format!("{SHOP_KEY}\n* {SUPPORT_KEY}\n"),
+            ":2: a second default key (the first is on line 1)",
+        ),
+        (
+            format!("acme/shop {SHOP_KEY}\n\nacme/shop {SUPPORT_KEY}\n"),
+            ":3: a second key for the project named on line 1",
+        ),
+        (
+            format!("acme/shop {SHOP_KEY}\nacme/support {SUPPORT_KEY}\u{7}\n"),
+            ":2 cannot be sent: it holds a character that an HTTP header cannot carry",
+        ),
+    ] {
+        let file = keys("mistaken", &text);
+        let ran = projects.run(&[], &["--api-key-file", &file]);
+        ran.assert_refused(&format!("{file}{said}"));
+        for part in ["shopshop", "supportsupport"] {
+            assert!(!ran.all().contains(part), "{}", ran.all());
+        }
+    }
+    let empty = keys("empty", "# nothing yet\n");
+    projects
+        .run(&[("NOUKAI_API_KEY", SHOP_KEY)], &["--api-key-file", &empty])
+        .assert_refused(&format!(
+            "the key file {empty} holds no key (only blank lines and # comments, or nothing)"
+        ));
 }
 
 /// A key a suite sends by another name (`${KEY_COPY}`) is still the key: the JSON report and

@@ -106,8 +106,11 @@ impl Client {
             default_headers.insert(AUTHORIZATION, key.bearer().ok_or_else(unsendable)?);
         }
         let mut project_keys = HashMap::new();
-        for (project, key) in &config.keys.projects {
-            project_keys.insert(project.clone(), key.bearer().ok_or_else(unsendable)?);
+        for own in &config.keys.projects {
+            project_keys.insert(
+                own.project.clone(),
+                own.key.bearer().ok_or_else(unsendable)?,
+            );
         }
         let mut builder = reqwest::Client::builder();
         if is_loopback(&config.base_url) {

@@ -3,7 +3,7 @@
 //! from a command-line value that would show in `ps`.
 
 use crate::api::ClientConfig;
-use crate::secret::{ApiKey, Keys};
+use crate::secret::{ApiKey, KeyFile, Keys, ProjectKey};
 use crate::sim::RunningSim;
 use std::path::PathBuf;
 
@@ -20,7 +20,9 @@ pub struct ConnectionArgs {
     /// The Noukai host root, e.g. https://api.noukai.xyz.
     #[arg(long, env = "NOUKAI_API_URL", value_name = "URL")]
     pub url: Option<String>,
-    /// Read the API key from this file (otherwise from NOUKAI_API_KEY).
+    /// Read the API keys from this file: one key, or lines of `org/project KEY` (a project's
+    /// key) and `* KEY` (the default); blank lines and `#` comments are passed over. It
+    /// overrides NOUKAI_API_KEY and NOUKAI_API_KEY_<ORG>_<PROJECT> for the keys it gives.
     #[arg(long, value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
     /// Allow sending the key over plain http:// to a host other than this machine.
@@ -183,8 +185,10 @@ impl ConnectionArgs {
         })
     }
 
-    /// The default key (`NOUKAI_API_KEY` or `--api-key-file`) and the project keys
-    /// (`NOUKAI_API_KEY_<ORG>_<PROJECT>`); at least one of them.
+    /// The run's keys: the key file's (`--api-key-file`) for what it names, the environment's
+    /// for the rest (`NOUKAI_API_KEY_<ORG>_<PROJECT>` for a project the file gives no key,
+    /// `NOUKAI_API_KEY` as the default when the file gives none); at least one. An
+    /// environment key the file overrides is never sent, but scrubbed from output all the same.
     fn keys(&self) -> Result<Keys, String> {
         let sendable = |key: ApiKey, from: &str| {
             if key.bearer().is_none() {
@@ -196,6 +200,27 @@ impl ConnectionArgs {
             Ok(key)
         };
         let mut keys = Keys::default();
+        if let Some(path) = &self.api_key_file {
+            // A pipe too (`<(pass show noukai)`), read to its end within the limit.
+            let text = crate::files::read_limited(path, 64 << 10)
+                .map_err(|err| format!("the key file: {err}"))?;
+            let shown = path.display().to_string();
+            let file = KeyFile::parse(&text, &shown)?;
+            let from = |line: usize| format!("--api-key-file {shown}:{line}");
+            for (project, key, line) in file.projects {
+                let from = from(line);
+                keys.projects.push(ProjectKey {
+                    project,
+                    key: sendable(key, &from)?,
+                    from,
+                });
+            }
+            if let Some((key, line)) = file.default {
+                keys.default = Some(sendable(key, &from(line))?);
+                keys.default_from = Some(from(line));
+            }
+            keys.file = Some(shown);
+        }
         // CI systems export names like NOUKAI_API_KEY_FILE or _ID: what names no project is
         // no key, nor is an empty or non-text value (a 403, or a project left without a key,
         // names the variable it reads).
@@ -209,37 +234,34 @@ impl ConnectionArgs {
             .collect();
         projects.sort();
         for (project, name, value) in projects {
-            keys.projects
-                .push((project, sendable(ApiKey::new(value), &name)?));
-        }
-        match self.read_key() {
-            Ok((key, from)) => {
-                keys.default = Some(sendable(key, &from)?);
-                keys.default_from = Some(from);
+            let key = ApiKey::new(value);
+            if keys.projects.iter().any(|own| own.project == project) {
+                keys.unused.push(key);
+                continue;
             }
-            Err(_) if !keys.projects.is_empty() && self.api_key_file.is_none() => {
-                keys.default_from = Some("NOUKAI_API_KEY (not set)".into());
-            }
-            Err(message) => return Err(message),
-        }
-        Ok(keys)
-    }
-
-    /// The default key, and where it came from.
-    fn read_key(&self) -> Result<(ApiKey, String), String> {
-        if let Some(path) = &self.api_key_file {
-            let text = crate::files::read_limited(path, 64 << 10)
-                .map_err(|err| format!("the key file: {err}"))?;
-            let key = ApiKey::new(text);
-            if key.expose().is_empty() {
-                return Err(format!("the key file {} is empty", path.display()));
-            }
-            return Ok((key, format!("--api-key-file {}", path.display())));
+            keys.projects.push(ProjectKey {
+                project,
+                key: sendable(key, &name)?,
+                from: name,
+            });
         }
         match std::env::var("NOUKAI_API_KEY") {
-            Ok(key) if !key.trim().is_empty() => Ok((ApiKey::new(key), "NOUKAI_API_KEY".into())),
-            _ => Err("no API key: set NOUKAI_API_KEY (or a project's NOUKAI_API_KEY_<ORG>_<PROJECT>), or pass --api-key-file PATH".into()),
+            Ok(key) if !key.trim().is_empty() => {
+                let key = ApiKey::new(key);
+                if keys.default.is_some() {
+                    keys.unused.push(key);
+                } else {
+                    keys.default = Some(sendable(key, "NOUKAI_API_KEY")?);
+                    keys.default_from = Some("NOUKAI_API_KEY".into());
+                }
+            }
+            _ if keys.default.is_some() => {}
+            _ if keys.projects.is_empty() => {
+                return Err("no API key: set NOUKAI_API_KEY (or a project's NOUKAI_API_KEY_<ORG>_<PROJECT>), or pass --api-key-file PATH".into());
+            }
+            _ => keys.default_from = Some("NOUKAI_API_KEY (not set)".into()),
         }
+        Ok(keys)
     }
 }
 

@@ -185,10 +185,16 @@ fn keys_cover(
             }
         }
     }
+    let or_file = match &keys.file {
+        Some(file) => format!(
+            ", or give the key file {file} a default key (`* KEY`) or these projects' (`org/project KEY`)"
+        ),
+        None => String::new(),
+    };
     match lacking.as_slice() {
         [] => Ok(()),
         _ => Err(format!(
-            "no API key for every project: set NOUKAI_API_KEY, or {}",
+            "no API key for every project: set NOUKAI_API_KEY, or {}{or_file}",
             lacking.join(", ")
         )),
     }

@@ -130,13 +130,14 @@ pub fn merge(args: MergeArgs) -> u8 {
         );
     }
     failed |= super::print_out(format!(
-        "merged {}: {}: {} passed, {} flaky, {} failed, {} errored, {} not run\n",
+        "merged {}: {}: {} passed, {} flaky, {} failed, {} {}, {} not run\n",
         counted(reports.len() as u64, "report"),
         counted(totals.total() as u64, "case"),
         totals.passed,
         totals.flaky,
         totals.failed,
         totals.errored,
+        crate::report::terminal::errored(&totals),
         totals.not_run
     ))
     .is_err();

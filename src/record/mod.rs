@@ -152,11 +152,28 @@ fn scrub_json(key: &Keys, text: &str) -> Option<String> {
     })
 }
 
-/// Read a recording folder.
+/// The largest recording read: a 100,000-case run's is some hundreds of megabytes, as its
+/// JSON report is (read up to the same limit).
+const MAX_RECORDING_BYTES: u64 = 1 << 30;
+
+/// Read a recording folder. Its file must be a regular one: a fifo is refused without being
+/// opened to wait for a writer (that wait would last for ever, Ctrl-C and all), as a suite is.
 pub fn read(dir: &Path) -> Result<Vec<Exchange>, String> {
+    use crate::files::ReadError;
     let file = dir.join(FILE);
-    let text = std::fs::read_to_string(&file)
-        .map_err(|err| format!("cannot read the recording {}: {err}", file.display()))?;
+    let shown = file.display();
+    let text =
+        crate::files::read_regular_text(&file, MAX_RECORDING_BYTES).map_err(|err| match err {
+            ReadError::Io(err) => format!("cannot read the recording {shown}: {err}"),
+            ReadError::TooLarge { limit } => {
+                format!("the recording {shown} is larger than {limit} bytes, more than it can be")
+            }
+            ReadError::NotUtf8 { line, column } => {
+                format!(
+                    "{shown}:{line}:{column}: not a recorded exchange: this byte is not UTF-8 text"
+                )
+            }
+        })?;
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())

@@ -64,20 +64,26 @@ pub fn github_annotations(outcomes: &[CaseOutcome]) -> Vec<String> {
         .iter()
         .filter_map(|outcome| {
             let level = match outcome.status {
-                CaseStatus::Failed | CaseStatus::Errored => "error",
+                CaseStatus::Failed | CaseStatus::Errored | CaseStatus::Interrupted => "error",
                 CaseStatus::Flaky => "warning",
                 CaseStatus::Passed | CaseStatus::NotRun => return None,
             };
-            let attempt = outcome
-                .attempts
-                .iter()
-                .find(|a| a.result != Judgement::Passed)?;
+            // A case cut in flight is about what cut it, at the case's line.
+            let (line, message) = match (outcome.status, &outcome.reason) {
+                (CaseStatus::Interrupted, Some(reason)) => (outcome.line, reason.clone()),
+                _ => {
+                    let attempt = outcome
+                        .attempts
+                        .iter()
+                        .find(|a| a.result != Judgement::Passed)?;
+                    (failed_line(outcome, attempt), headline(attempt))
+                }
+            };
             Some(format!(
-                "::{level} file={},line={},title={}::{}",
+                "::{level} file={},line={line},title={}::{}",
                 escape_property(&annotation_path(&outcome.file, &workspace, &cwd)),
-                failed_line(outcome, attempt),
                 escape_property(&format!("{} ({})", title(outcome), outcome.status.as_str())),
-                escape_data(&headline(attempt))
+                escape_data(&message)
             ))
         })
         .collect()
@@ -99,13 +105,17 @@ fn failed_line(outcome: &CaseOutcome, attempt: &Attempt) -> u32 {
 /// The run as Markdown, for the job summary.
 pub fn summary(outcomes: &[CaseOutcome], totals: &Totals, elapsed: Duration) -> String {
     let mut out = format!(
-        "### flowcheck: {} cases in {:.1}s\n\n| passed | flaky | failed | errored | not run |\n|---|---|---|---|---|\n| {} | {} | {} | {} | {} |\n",
+        "### flowcheck: {} cases in {:.1}s\n\n| passed | flaky | failed | errored | not run |\n|---|---|---|---|---|\n| {} | {} | {} | {}{} | {} |\n",
         totals.total(),
         elapsed.as_secs_f64(),
         totals.passed,
         totals.flaky,
         totals.failed,
         totals.errored,
+        match totals.interrupted {
+            0 => String::new(),
+            n => format!(" ({n} interrupted)"),
+        },
         totals.not_run
     );
     let problems: Vec<&CaseOutcome> = outcomes
@@ -115,13 +125,19 @@ pub fn summary(outcomes: &[CaseOutcome], totals: &Totals, elapsed: Duration) -> 
     if !problems.is_empty() {
         out.push_str("\n| case | status | why |\n|---|---|---|\n");
         for outcome in problems {
-            let why = outcome
-                .attempts
-                .iter()
-                .find(|a| a.result != Judgement::Passed)
-                .map(headline)
-                .or_else(|| outcome.reason.clone())
-                .unwrap_or_default();
+            let attempt = || {
+                outcome
+                    .attempts
+                    .iter()
+                    .find(|a| a.result != Judgement::Passed)
+                    .map(headline)
+            };
+            // A case cut in flight is about what cut it, not an attempt that finished before.
+            let why = match outcome.status {
+                CaseStatus::Interrupted => outcome.reason.clone().or_else(attempt),
+                _ => attempt().or_else(|| outcome.reason.clone()),
+            }
+            .unwrap_or_default();
             out.push_str(&format!(
                 "| {} (`{}:{}`) | {} | {} |\n",
                 title(outcome).to_string().replace('|', "\\|"),

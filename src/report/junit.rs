@@ -1,6 +1,7 @@
 //! JUnit XML for CI systems, through quick-junit: one `<testsuite>` per suite x target, one
 //! `<testcase>` per case. Assertion failures are `<failure>`, transport and server errors are
-//! `<error>`, repeats that did not pass are flaky or rerun elements. The output validates
+//! `<error>` (and so is a case cut while its call was in flight: `type="interrupted"`), cases
+//! never started are `<skipped>`, repeats that did not pass are flaky or rerun elements. The output validates
 //! against the Surefire schema (`shared/schemas/junit-10.xsd`), which allows properties on
 //! suites only: the target and flow go there, each case's latency in its `time` and output.
 //!
@@ -111,6 +112,17 @@ fn test_case(outcome: &CaseOutcome) -> TestCase {
             status.set_description(xml_safe(&plain(&case_details(outcome))));
             status.set_rerun_kind(FlakyOrRerun::Rerun);
             status.add_reruns(failing.iter().skip(1).map(|a| rerun(a)));
+            status
+        }
+        // The call was made (and may have cost) but no verdict came: an error, with the
+        // attempts that did finish as reruns, never `<skipped>` like a case not started.
+        CaseStatus::Interrupted => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_type("interrupted");
+            status.set_message(xml_safe(outcome.reason.as_deref().unwrap_or("interrupted")));
+            status.set_description(xml_safe(&plain(&case_details(outcome))));
+            status.set_rerun_kind(FlakyOrRerun::Rerun);
+            status.add_reruns(failing.iter().map(|a| rerun(a)));
             status
         }
         CaseStatus::NotRun => {

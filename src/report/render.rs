@@ -34,7 +34,8 @@ pub fn status_word(status: CaseStatus) -> (Style, &'static str) {
         CaseStatus::Passed => (PASS, "   PASS"),
         CaseStatus::Flaky => (WARN, "  FLAKY"),
         CaseStatus::Failed => (FAIL, "   FAIL"),
-        CaseStatus::Errored => (FAIL, "  ERROR"),
+        // An error, as JUnit writes it; its explanation says what cut it.
+        CaseStatus::Errored | CaseStatus::Interrupted => (FAIL, "  ERROR"),
         CaseStatus::NotRun => (DIM, "NOT RUN"),
     }
 }

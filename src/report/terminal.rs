@@ -229,7 +229,9 @@ impl Drop for Terminal {
     }
 }
 
-/// `Summary [1.234s] 12 cases: 10 passed, 1 flaky, 1 failed, 0 errored, 0 not run`
+/// `Summary [1.234s] 12 cases: 10 passed, 1 flaky, 1 failed, 0 errored, 0 not run`; the
+/// counts are JUnit's (`errored` its errors, `not run` its skipped), so errors that were cases
+/// interrupted in flight say so: `2 errored (1 interrupted)`.
 pub fn summary(totals: &Totals, elapsed: Duration) -> String {
     let count = |n: usize, word: &str, style| {
         if n > 0 {
@@ -246,7 +248,16 @@ pub fn summary(totals: &Totals, elapsed: Duration) -> String {
         count(totals.passed, "passed", PASS),
         count(totals.flaky, "flaky", WARN),
         count(totals.failed, "failed", FAIL),
-        count(totals.errored, "errored", FAIL),
+        count(totals.errored, &errored(totals), FAIL),
         count(totals.not_run, "not run", WARN),
     )
+}
+
+/// The word after the number of errors: `errored`, or `errored (1 interrupted)` when some
+/// were cases cut while their call was in flight.
+pub fn errored(totals: &Totals) -> String {
+    match totals.interrupted {
+        0 => "errored".into(),
+        n => format!("errored ({n} interrupted)"),
+    }
 }

@@ -31,6 +31,10 @@ pub enum CaseStatus {
     Flaky,
     Failed,
     Errored,
+    /// Cut while a call was in flight (the deadline, Ctrl-C, another stop): the call was made,
+    /// and the server may have run it and charged for it, but no verdict came. An error, not
+    /// a case never started: JUnit writes `<error type="interrupted">`, not `<skipped>`.
+    Interrupted,
     NotRun,
 }
 
@@ -45,6 +49,7 @@ impl CaseStatus {
             CaseStatus::Flaky => "flaky",
             CaseStatus::Failed => "failed",
             CaseStatus::Errored => "errored",
+            CaseStatus::Interrupted => "interrupted",
             CaseStatus::NotRun => "not run",
         }
     }
@@ -140,7 +145,9 @@ impl CaseOutcome {
     }
 }
 
-/// Counts over a run.
+/// Counts over a run, as JUnit counts them: `errored` is every case written `<error>`, those
+/// interrupted in flight included (`interrupted` says how many of them), and `not_run` every
+/// case written `<skipped>`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     pub passed: usize,
@@ -148,6 +155,9 @@ pub struct Totals {
     pub failed: usize,
     pub errored: usize,
     pub not_run: usize,
+    /// Of `errored`, the cases cut while a call was in flight ([`CaseStatus::Interrupted`]).
+    #[serde(default)]
+    pub interrupted: usize,
 }
 
 impl Totals {
@@ -157,6 +167,10 @@ impl Totals {
             CaseStatus::Flaky => self.flaky += 1,
             CaseStatus::Failed => self.failed += 1,
             CaseStatus::Errored => self.errored += 1,
+            CaseStatus::Interrupted => {
+                self.errored += 1;
+                self.interrupted += 1;
+            }
             CaseStatus::NotRun => self.not_run += 1,
         }
     }
@@ -166,8 +180,9 @@ impl Totals {
     }
 
     /// Every case that finished errored (none was judged): the setup or the service, not
-    /// the flow.
+    /// the flow. A case interrupted in flight did not finish: the stop that cut it (the
+    /// deadline, Ctrl-C) decides the exit code, not the service.
     pub fn errored_only(&self) -> bool {
-        self.passed + self.flaky + self.failed == 0 && self.errored > 0
+        self.passed + self.flaky + self.failed == 0 && self.errored > self.interrupted
     }
 }

@@ -64,6 +64,8 @@ struct Progress {
     started: Option<Instant>,
     /// Attempts stopped while their call was in flight: the server may have run them.
     cut: u32,
+    /// How long the longest of those had been in flight when it was cut.
+    cut_after: Duration,
 }
 
 /// Run the plan; `on_event` is called from this task only, so consumers need no locking.
@@ -142,7 +144,7 @@ pub async fn execute(
                 });
                 if let Some(done) = settling.settle(plan[index], index, started, attempt) {
                     let outcome = finish(suites, &shared, done, halting.stopped.as_ref());
-                    if options.fail_fast && !outcome.status.is_success() && outcome.status != CaseStatus::NotRun {
+                    if options.fail_fast && matches!(outcome.status, CaseStatus::Failed | CaseStatus::Errored) {
                         halting.halt(Stop::FailFast, false);
                     }
                     on_event(Event::CaseFinished(Box::new(outcome)));
@@ -204,9 +206,13 @@ impl Settling {
             settled: 0,
             started: None,
             cut: 0,
+            cut_after: Duration::ZERO,
         });
         entry.settled += 1;
-        entry.cut += u32::from(started.is_some() && attempt.is_none());
+        if let (Some(started), None) = (started, &attempt) {
+            entry.cut += 1;
+            entry.cut_after = entry.cut_after.max(started.elapsed());
+        }
         entry.started = match (entry.started, started) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -238,6 +244,10 @@ fn finish(
             CaseOutcome::status_of(&done.attempts, planned.pass_if),
             None,
         )
+    } else if done.cut > 0 {
+        // A call cut short was sent: the server may have run it (and charged for it), and
+        // no verdict came. An error, not a case never started.
+        (CaseStatus::Interrupted, Some(cut_reason(&done, stopped)))
     } else {
         let why = stopped
             .map(Stop::not_run_reason)
@@ -250,12 +260,6 @@ fn finish(
                 done.attempts.len(),
                 planned.attempts
             )
-        };
-        // A call cut short was sent: the server may have run it (and charged for it).
-        let reason = if done.cut > 0 {
-            format!("{reason}, while a call was in flight (the server may have run it)")
-        } else {
-            reason
         };
         (CaseStatus::NotRun, Some(reason))
     };
@@ -275,4 +279,29 @@ fn finish(
         duration: done.started.map(|s| s.elapsed()).unwrap_or_default(),
         attempts: done.attempts,
     }
+}
+
+/// Why a case cut in flight has no verdict: what cut it, how long its call had been in flight,
+/// and how far its attempts had got. `the run's deadline cut it while its call was in flight,
+/// after 1.002s (the server may have run it)`.
+fn cut_reason(done: &Progress, stopped: Option<&Stop>) -> String {
+    let by = stopped.map_or_else(|| "the run's stop".into(), Stop::cut_by);
+    let planned = done.planned.attempts;
+    let calls = if planned == 1 {
+        "its call was".to_owned()
+    } else {
+        format!(
+            "{} of its {planned} calls {}",
+            done.cut,
+            crate::words::agree(u64::from(done.cut), "was", "were")
+        )
+    };
+    let finished = match done.attempts.len() {
+        0 => String::new(),
+        n => format!(", with {n} of {planned} attempts finished"),
+    };
+    format!(
+        "{by} cut it while {calls} in flight, after {:.3}s{finished} (the server may have run it)",
+        done.cut_after.as_secs_f64()
+    )
 }

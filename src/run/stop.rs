@@ -1,6 +1,9 @@
 //! Why a run ended early, and every way that is said: in a case's reason, in the terminal's
 //! note, in a gate's rule and in the JSON report (read back by `merge` and `compare`).
 
+/// How a note says that cases cut in flight are not "not run".
+const IN_FLIGHT: &str = ", or as interrupted (an error) when their call was in flight";
+
 /// Why a run ended early.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
@@ -22,16 +25,27 @@ impl Stop {
         }
     }
 
+    /// What cut a case while its call was in flight, before "cut it while ...".
+    pub fn cut_by(&self) -> String {
+        match self {
+            Stop::Interrupted => "Ctrl-C (or SIGTERM)".into(),
+            Stop::FailFast => "the stop after the first failure (--fail-fast)".into(),
+            Stop::Deadline => "the run's deadline".into(),
+            Stop::Fatal(message) => format!("the run's stop ({message})"),
+        }
+    }
+
     /// The note under a run's case lines.
     pub fn note(&self) -> String {
         match self {
             Stop::Interrupted => {
-                "interrupted: the cases not finished are reported as not run".into()
+                format!("interrupted: the cases not finished are reported as not run{IN_FLIGHT}")
             }
             Stop::FailFast => "stopped after the first failure (--fail-fast)".into(),
             Stop::Deadline => {
-                "the run's deadline was reached: the cases not finished are reported as not run"
-                    .into()
+                format!(
+                    "the run's deadline was reached: the cases not finished are reported as not run{IN_FLIGHT}"
+                )
             }
             Stop::Fatal(message) => message.clone(),
         }

@@ -657,6 +657,12 @@ impl FaultServer {
                 400,
                 r#"{"detail":{"code":"ATTACHMENT_INVALID","message":"cannot fetch https://s3.example.com/a.png?X-Amz-Algorithm=AWS4\u0026X-Amz-Signature=GOSIG\u0026X-Amz-Credential\u003dGOCRED or \u003chttps:\/\/b.example.com\/a.png\u003fsig\u003dGOMARK#GOFRAG\u003e"}}"#,
             ),
+            // A URL whose query holds `<` and `>` unencoded (and one Go-escaped): a query runs
+            // on through them.
+            ("quote-signed-url-angle", _) => full(
+                400,
+                r#"{"detail":{"code":"ATTACHMENT_INVALID","message":"cannot fetch https://s3.example.com/a.png?q=<b>&X-Amz-Signature=ANGLESIG or https://s3.example.com/b.png?q=\u003cb\u003e\u0026sig=ANGLEGOSIG"}}"#,
+            ),
             // The same cut short: not JSON, so the error quotes the text itself.
             ("quote-signed-url-go-cut", _) => full(
                 200,
