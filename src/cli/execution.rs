@@ -416,7 +416,8 @@ impl ExecutionArgs {
             filters: self.filter.clone(),
             tags: Vec::new(),
             repeat: None,
-        };
+        }
+        .matcher();
         suites.iter().any(|suite| {
             suite
                 .cases

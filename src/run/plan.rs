@@ -17,39 +17,65 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// Whether `case` of `suite` is selected. A filter matches the case's name, or the name as
-    /// a run prints it (`suite › case`), so a line copied from the output selects its case.
-    pub fn keeps(&self, suite: &str, case: &Case) -> bool {
-        let name = case.name.to_lowercase();
-        let shown = format!("{} › {name}", suite.to_lowercase());
-        let by_name = self.filters.is_empty()
-            || self.filters.iter().any(|f| {
-                let f = f.trim().to_lowercase();
-                name_matches(&name, &f) || name_matches(&shown, &f)
-            });
-        let by_tag = self.tags.is_empty()
-            || self.tags.iter().any(|t| {
-                case.tags
-                    .iter()
-                    .any(|c| c.to_lowercase() == t.to_lowercase())
-            });
-        by_name && by_tag
+    /// The selection made ready to ask of many cases: names and tags lower-cased, globs
+    /// compiled, once.
+    pub fn matcher(&self) -> Matcher {
+        let filters = self
+            .filters
+            .iter()
+            .map(|f| {
+                let text = f.trim().to_lowercase();
+                // A name may hold `*` or `?` itself: the text as written matches too.
+                let glob = text.contains(['*', '?']).then(|| {
+                    let regex = regex::escape(&text)
+                        .replace(r"\*", ".*")
+                        .replace(r"\?", ".");
+                    regex::Regex::new(&format!("^{regex}$")).ok()
+                });
+                (text, glob.flatten())
+            })
+            .collect();
+        Matcher {
+            filters,
+            tags: self.tags.iter().map(|t| t.to_lowercase()).collect(),
+        }
     }
 }
 
-/// A substring, or a glob when the pattern has `*` or `?`.
-fn name_matches(name: &str, pattern: &str) -> bool {
-    // A name may hold `*` or `?` itself: the text as written matches too.
-    if name.contains(pattern) {
-        return true;
+/// A [`Selection`]'s filters and tags, ready to ask whether a case is selected.
+pub struct Matcher {
+    /// Each filter's text, and its glob when it has `*` or `?`.
+    filters: Vec<(String, Option<regex::Regex>)>,
+    tags: Vec<String>,
+}
+
+impl Matcher {
+    /// Whether `case` of `suite` is selected. A filter matches the case's name, or the name as
+    /// a run prints it (`suite › case`), so a line copied from the output selects its case.
+    /// A filter is a substring, or a glob when it has `*` or `?` (`*` any text, `?` one
+    /// character).
+    pub fn keeps(&self, suite: &str, case: &Case) -> bool {
+        if self.filters.is_empty() && self.tags.is_empty() {
+            return true;
+        }
+        let by_name = self.filters.is_empty() || {
+            let name = case.name.to_lowercase();
+            self.by_name(&name) || self.by_name(&format!("{} › {name}", suite.to_lowercase()))
+        };
+        let by_tag = self.tags.is_empty()
+            || self
+                .tags
+                .iter()
+                .any(|t| case.tags.iter().any(|c| c.to_lowercase() == *t));
+        by_name && by_tag
     }
-    if !pattern.contains(['*', '?']) {
-        return false;
+
+    /// Whether a filter matches `name` (lower case).
+    fn by_name(&self, name: &str) -> bool {
+        self.filters.iter().any(|(text, glob)| {
+            name.contains(text.as_str()) || glob.as_ref().is_some_and(|g| g.is_match(name))
+        })
     }
-    let regex = regex::escape(pattern)
-        .replace(r"\*", ".*")
-        .replace(r"\?", ".");
-    regex::Regex::new(&format!("^{regex}$")).is_ok_and(|r| r.is_match(name))
 }
 
 /// One case against one target.
@@ -66,9 +92,10 @@ pub struct Planned {
 
 pub fn plan(suites: &[Suite], selection: &Selection) -> Vec<Planned> {
     let mut planned = Vec::new();
+    let matcher = selection.matcher();
     for (suite_index, suite) in suites.iter().enumerate() {
         for (case_index, case) in suite.cases.iter().enumerate() {
-            if !selection.keeps(&suite.name, case) {
+            if !matcher.keeps(&suite.name, case) {
                 continue;
             }
             let (attempts, pass_if) = match selection.repeat {
@@ -131,7 +158,15 @@ pub fn identify(suites: &[Suite], plan: &[Planned], parts: u32) -> PlanId {
 
 #[cfg(test)]
 mod tests {
-    use super::{Selection, name_matches, plan};
+    use super::{Selection, plan};
+
+    fn name_matches(name: &str, filter: &str) -> bool {
+        let selection = Selection {
+            filters: vec![filter.to_owned()],
+            ..Selection::default()
+        };
+        selection.matcher().by_name(name)
+    }
     use std::path::Path;
 
     /// `--repeat N` keeps each case's pass ratio, rounded up (never easier than the suite
