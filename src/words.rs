@@ -18,19 +18,30 @@ pub fn agree<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
 /// invisible characters that reorder or hide text (`\u202e`) are escaped too, as JSON may, so
 /// that a terminal shows what the value holds.
 pub fn short(value: &Value, max: usize) -> String {
-    let mut text = String::new();
-    for c in value.to_string().chars() {
-        if hides_text(c) {
-            text.push_str(&format!("\\u{:04x}", u32::from(c)));
-        } else {
-            text.push(c);
+    let written = value.to_string();
+    // Every character that hides text is beyond ASCII; no byte more than `max`, no char more.
+    let text = if written.is_ascii() {
+        written
+    } else {
+        let mut text = String::with_capacity(written.len());
+        for c in written.chars() {
+            if hides_text(c) {
+                text.push_str(&format!("\\u{:04x}", u32::from(c)));
+            } else {
+                text.push(c);
+            }
         }
+        text
+    };
+    if text.len() <= max {
+        return text;
     }
-    if text.chars().count() <= max {
+    let chars = text.chars().count();
+    if chars <= max {
         text
     } else {
         let cut: String = text.chars().take(max).collect();
-        format!("{cut}… ({} chars)", text.chars().count())
+        format!("{cut}… ({chars} chars)")
     }
 }
 
@@ -85,6 +96,37 @@ pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
+    /// [`super::short`] as it was written first: a character at a time, counted twice.
+    fn short_by_chars(value: &Value, max: usize) -> String {
+        let mut text = String::new();
+        for c in value.to_string().chars() {
+            if super::hides_text(c) {
+                text.push_str(&format!("\\u{:04x}", u32::from(c)));
+            } else {
+                text.push(c);
+            }
+        }
+        if text.chars().count() <= max {
+            text
+        } else {
+            let cut: String = text.chars().take(max).collect();
+            format!("{cut}… ({} chars)", text.chars().count())
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn short_is_the_text_cut_by_characters(
+            text in "[a-z\"\\\\\u{e9}\u{202e}\u{200b}\u{1f600}]{0,24}",
+            max in 0usize..30,
+        ) {
+            let value = Value::String(text);
+            proptest::prop_assert_eq!(super::short(&value, max), short_by_chars(&value, max));
+        }
+    }
+
     #[test]
     fn counts_are_grouped_by_thousands() {
         assert_eq!(super::grouped(1_000_000), "1,000,000");
