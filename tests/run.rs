@@ -1278,7 +1278,8 @@ fn a_terminal_gets_a_progress_bar_that_is_cleared_at_the_end() {
     }
 }
 
-/// Version 1 answers after 300 ms, version 2 at once: the first case in the file finishes last.
+/// Version 1 answers after a second, version 2 at once: the first case in the file finishes
+/// last (the margin is wide so that a slow machine keeps the order; the test asserts it).
 const SLOW_THEN_FAST: &str = r#"
 org: demo
 project: order
@@ -1286,7 +1287,7 @@ flow: echo
 production: 2
 versions:
   - version: 1
-    latency: {ms: 300}
+    latency: {ms: 1000}
     blocks:
       - {id: echo, kind: passthrough, input: {echo: "{{ input.message }}"}}
   - version: 2
