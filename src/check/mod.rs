@@ -47,10 +47,10 @@ pub struct CheckOutcome {
     pub expected: String,
     /// What was found (absent when nothing was there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub actual: Option<Value>,
+    pub actual: Option<Box<Value>>,
     /// The expected value when the check compares with one, so reports can diff the two.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected_value: Option<Value>,
+    pub expected_value: Option<Box<Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// The measured score, for checks that measure one (similarity, judges).
@@ -122,12 +122,16 @@ impl Check {
             passed: verdict.passed,
             expected,
             // What a passing check found is in the reply already.
-            actual: if verdict.passed { None } else { actual },
+            actual: if verdict.passed {
+                None
+            } else {
+                actual.map(Box::new)
+            },
             // Only a failure shows a diff: passing checks keep no copy (100k cases add up).
             expected_value: if self.negate || verdict.passed {
                 None
             } else {
-                self.predicate.expected_value()
+                self.predicate.expected_value().map(Box::new)
             },
             detail: if verdict.passed { None } else { verdict.detail },
             score: verdict.score,

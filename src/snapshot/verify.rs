@@ -81,7 +81,7 @@ pub fn verify(
         label: format!("snapshot {shown}"),
         passed: true,
         expected: "the output to match its snapshot".into(),
-        actual: Some(actual.clone()),
+        actual: Some(Box::new(actual.clone())),
         expected_value: None,
         detail: None,
         score: None,
@@ -108,7 +108,7 @@ pub fn verify(
             }
         }
         Ok(Some(golden)) => {
-            outcome.expected_value = Some(golden.value.clone());
+            outcome.expected_value = Some(Box::new(golden.value.clone()));
             if policy.update && !settled {
                 match crate::files::write_atomic(&golden_file, &record(now()).render(false)) {
                     Ok(()) => written.golden.push((golden_file.clone(), false)),
