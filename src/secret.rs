@@ -254,6 +254,8 @@ impl KeyFile {
     pub fn parse(text: &str, shown: &str) -> Result<KeyFile, String> {
         const NOT_SHOWN: &str = "(the line is not shown: it may hold a key)";
         let mut file = KeyFile::default();
+        // A byte-order mark (Windows editors write one) is no part of the first line's words.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (index, line) in text.lines().enumerate() {
             let number = index + 1;
             let at = format!("{shown}:{number}");
@@ -1045,6 +1047,15 @@ mod tests {
                     ("my-co/web-shop".into(), "nk_live_web".into(), 5)
                 ]
             ))
+        );
+        // A byte-order mark (Windows editors write one) is no part of the first line.
+        assert_eq!(
+            read("\u{feff}# keys\r\nacme/shop nk_live_shop\r\n"),
+            Ok((None, vec![("acme/shop".into(), "nk_live_shop".into(), 2)]))
+        );
+        assert_eq!(
+            read("\u{feff}nk_live_one"),
+            Ok((Some(("nk_live_one".into(), 1)), vec![]))
         );
         // Project keys only: the default comes from elsewhere (NOUKAI_API_KEY) or is none.
         assert_eq!(

@@ -297,3 +297,24 @@ fn endless_inputs_are_refused_at_their_size() {
         assert!(result.stderr.contains(what), "{what}: {}", result.stderr);
     }
 }
+
+/// The help and man page say what `--deadline` does to the cases it cuts in flight: they are
+/// interrupted (errors), not reported as not run like the cases never started.
+#[test]
+fn the_deadline_s_help_says_cases_cut_in_flight_are_interrupted() {
+    for command in ["run", "compare", "gate"] {
+        let help = common::run(&[command, "--help"]);
+        assert_eq!(help.code, 0, "{}", help.all());
+        let text = help.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            text.contains("cases not started are reported as not run, and those cut while a call was in flight as interrupted (an error)"),
+            "{command}: {text}"
+        );
+    }
+    let page = common::run(&["man", "run"]);
+    assert!(
+        page.stdout.contains("as interrupted (an error)"),
+        "{}",
+        page.stdout
+    );
+}

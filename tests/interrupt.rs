@@ -248,6 +248,51 @@ fn a_call_in_flight_that_answers_within_the_grace_period_counts() {
     assert_valid_junit(&reports.path().join("junit.xml"));
 }
 
+/// A repeated case whose first attempt answers within the grace period, and whose second
+/// never starts, was started: its call was made (and failed its check here), but it has no
+/// verdict. It is interrupted (an error that keeps the finished attempt's failure), not
+/// skipped like a case never started.
+#[test]
+fn a_case_stopped_between_its_attempts_is_interrupted_not_skipped() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let held = dir.path().join("repeated.yaml");
+    std::fs::write(
+        &held,
+        "suite: repeated\nflow: faults/fc/held\ncases:\n  - name: twice\n    repeat: 2\n    message: hi\n    expect: {output: [{path: $.ok, equals: false}]}\n",
+    )
+    .expect("the suite is written");
+    let mut running = start_with(&server, &[&held], &["-j".as_ref(), "1".as_ref()]);
+    server.wait_for("request held");
+    running.signal("INT");
+    running.wait_stderr("interrupted: finishing calls in flight");
+    server.release();
+    let (code, output, reports) = running.finish();
+    assert_eq!(code, 130, "{output}");
+    let report = read_json(&reports.path().join("report.json"));
+    assert_eq!(status_of(&report, "twice"), "interrupted", "{report}");
+    assert_eq!(report["totals"]["errored"], 1, "{report}");
+    assert_eq!(report["totals"]["interrupted"], 1, "{report}");
+    assert_eq!(report["totals"]["not_run"], 0, "{report}");
+    let why = "Ctrl-C (or SIGTERM) stopped it after 1 of its 2 attempts, before the others started";
+    assert!(output.contains(why), "{output}");
+    // The finished attempt's failure is shown, not hidden behind "not run".
+    assert!(output.contains("$.ok equals false"), "{output}");
+    assert!(
+        output
+            .contains("1 case: 0 passed, 0 flaky, 0 failed, 1 errored (1 interrupted), 0 not run"),
+        "{output}"
+    );
+    let junit = common::read(&reports.path().join("junit.xml"));
+    assert!(
+        junit.contains(&format!(r#"type="interrupted">{why}"#))
+            && junit.contains("<rerunFailure")
+            && !junit.contains("<skipped"),
+        "{junit}"
+    );
+    assert_valid_junit(&reports.path().join("junit.xml"));
+}
+
 /// The grace period is time the run goes on: a job in flight is polled again after the
 /// signal, and when it completes then, its case passes. (With no grace, or a grace shorter
 /// than the pause between two polls, no poll follows the signal.)

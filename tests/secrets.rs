@@ -824,6 +824,40 @@ fn a_key_file_gives_each_project_its_key() {
         ));
 }
 
+/// A key file saved by a Windows editor starts with a byte-order mark and ends its lines
+/// with CRLF: the mark is no part of the first line's words (a comment, a project, a key).
+#[test]
+fn a_key_file_saved_with_a_byte_order_mark_is_read() {
+    let projects = TwoProjects::start();
+    let dir = projects.dir.path();
+    for (name, text) in [
+        (
+            "comment",
+            format!(
+                "\u{feff}# Noukai keys\r\nacme/shop {SHOP_KEY}\r\nacme/support {SUPPORT_KEY}\r\n"
+            ),
+        ),
+        (
+            "project",
+            format!("\u{feff}acme/shop {SHOP_KEY}\r\nacme/support {SUPPORT_KEY}\r\n"),
+        ),
+    ] {
+        let file = write(dir, name, &text);
+        let ran = projects.run(&[], &["--api-key-file", &file]);
+        assert_eq!(ran.code, 0, "{name}:\n{}", ran.all());
+    }
+    // One key alone, as a key file always was: the default key of both projects.
+    let one = write(dir, "one", &format!("\u{feff}{SHOP_KEY}\r\n"));
+    let ran = common::Run::from(
+        common::flowcheck()
+            .args(["run", &projects.suites[0], "--api-key-file", &one])
+            .env("NOUKAI_API_URL", &projects.sim.url)
+            .output()
+            .expect("flowcheck runs"),
+    );
+    assert_eq!(ran.code, 0, "{}", ran.all());
+}
+
 /// A key a suite sends by another name (`${KEY_COPY}`) is still the key: the JSON report and
 /// `-v` keep the request body without it.
 #[test]

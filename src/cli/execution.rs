@@ -32,7 +32,8 @@ pub struct ExecutionArgs {
     /// Override every case's timeout (e.g. 10s, 2m).
     #[arg(long, value_parser = crate::suite::load::parse_duration, value_name = "DURATION")]
     pub timeout: Option<Duration>,
-    /// Stop the whole run after this long; what did not finish is reported as not run.
+    /// Stop the whole run after this long: cases not started are reported as not run, and
+    /// those cut while a call was in flight as interrupted (an error).
     #[arg(long, value_parser = crate::suite::load::parse_duration, value_name = "DURATION")]
     pub deadline: Option<Duration>,
     /// Retries for 429, 502, 503, 504 and broken connections (never other 4xx).

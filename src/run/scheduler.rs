@@ -244,24 +244,16 @@ fn finish(
             CaseOutcome::status_of(&done.attempts, planned.pass_if),
             None,
         )
-    } else if done.cut > 0 {
+    } else if done.cut > 0 || !done.attempts.is_empty() {
         // A call cut short was sent: the server may have run it (and charged for it), and
-        // no verdict came. An error, not a case never started.
+        // no verdict came. So with attempts that finished and others that never started: the
+        // case was started. An error, not a case never started.
         (CaseStatus::Interrupted, Some(cut_reason(&done, stopped)))
     } else {
         let why = stopped
             .map(Stop::not_run_reason)
             .unwrap_or_else(|| "not run".into());
-        let reason = if done.attempts.is_empty() {
-            why
-        } else {
-            format!(
-                "{why} after {} of {} attempts",
-                done.attempts.len(),
-                planned.attempts
-            )
-        };
-        (CaseStatus::NotRun, Some(reason))
+        (CaseStatus::NotRun, Some(why))
     };
     CaseOutcome {
         key: planned.key,
@@ -283,10 +275,17 @@ fn finish(
 
 /// Why a case cut in flight has no verdict: what cut it, how long its call had been in flight,
 /// and how far its attempts had got. `the run's deadline cut it while its call was in flight,
-/// after 1.002s (the server may have run it)`.
+/// after 1.002s (the server may have run it)`; or, with no call in flight, `Ctrl-C (or
+/// SIGTERM) stopped it after 1 of its 2 attempts, before the others started`.
 fn cut_reason(done: &Progress, stopped: Option<&Stop>) -> String {
     let by = stopped.map_or_else(|| "the run's stop".into(), Stop::cut_by);
     let planned = done.planned.attempts;
+    if done.cut == 0 {
+        return format!(
+            "{by} stopped it after {} of its {planned} attempts, before the others started",
+            done.attempts.len()
+        );
+    }
     let calls = if planned == 1 {
         "its call was".to_owned()
     } else {
