@@ -276,7 +276,10 @@ fn ctrl_c_stops_writes_every_report_and_marks_the_rest_not_run_or_interrupted() 
     assert_valid_junit(&junit);
     let xml = read(&junit);
     assert_eq!(
-        xml.matches("<skipped message=\"interrupted\"/>").count(),
+        xml.matches(
+            "<skipped message=\"not started before Ctrl-C (or SIGTERM) stopped the run\"/>"
+        )
+        .count(),
         2,
         "{xml}"
     );

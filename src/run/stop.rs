@@ -18,7 +18,8 @@ impl Stop {
     /// Why a case the stop came before is not run.
     pub fn not_run_reason(&self) -> String {
         match self {
-            Stop::Interrupted => "interrupted".into(),
+            // Not "interrupted": that is the status of a case cut while its call was in flight.
+            Stop::Interrupted => "not started before Ctrl-C (or SIGTERM) stopped the run".into(),
             Stop::FailFast => "not run after an earlier failure (--fail-fast)".into(),
             Stop::Deadline => "the run's deadline was reached".into(),
             Stop::Fatal(message) => format!("the run stopped: {message}"),
