@@ -191,6 +191,16 @@ impl Keys {
         is_project(org, project).then(|| format!("{org}/{project}"))
     }
 
+    /// Where the key sent to `org/project` came from (`--api-key-file keys.txt:2`, a
+    /// variable), for a 401 to say which key was not accepted; `None` for the simulator's and
+    /// a replay's keys.
+    pub fn source(&self, org: &str, project: &str) -> Option<&str> {
+        match self.own(org, project) {
+            Some(own) => Some(&own.from),
+            None => self.default_from.as_deref(),
+        }
+    }
+
     /// Why a project refused the key it was sent, and what to set.
     pub fn refused_hint(&self, org: &str, project: &str) -> Option<String> {
         let from = self.default_from.as_deref()?;

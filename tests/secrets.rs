@@ -713,6 +713,42 @@ fn each_project_is_called_with_its_own_key() {
 /// alone) for the projects without their own. The file is the only source of the keys it
 /// names; the environment serves the rest. Its mistakes name the file and line, never a key.
 #[test]
+fn a_401_names_where_the_key_it_did_not_accept_came_from() {
+    let projects = TwoProjects::start();
+    let dir = projects.dir.path();
+    let unknown = "nk_test_nobodys_key_00000000000000000000000000000";
+    let file = write(
+        dir,
+        "keys",
+        &format!("acme/support {SUPPORT_KEY}\nacme/shop {unknown}\n"),
+    );
+    let ran = projects.run(&[], &["--api-key-file", &file]);
+    assert_eq!(ran.code, 3, "{}", ran.all());
+    assert!(
+        ran.all()
+            .contains(&format!("(the key from --api-key-file {file}:2)")),
+        "{}",
+        ran.all()
+    );
+    assert!(!ran.all().contains("nk_test_nobodys_key"), "{}", ran.all());
+    // From the environment, the variable is named.
+    let ran = projects.run(
+        &[
+            ("NOUKAI_API_KEY_ACME_SHOP", unknown),
+            ("NOUKAI_API_KEY_ACME_SUPPORT", SUPPORT_KEY),
+        ],
+        &[],
+    );
+    assert_eq!(ran.code, 3, "{}", ran.all());
+    assert!(
+        ran.all()
+            .contains("(the key from NOUKAI_API_KEY_ACME_SHOP)"),
+        "{}",
+        ran.all()
+    );
+}
+
+#[test]
 fn a_key_file_gives_each_project_its_key() {
     let projects = TwoProjects::start();
     let dir = projects.dir.path();

@@ -478,18 +478,25 @@ impl Client {
         Ok(text)
     }
 
-    /// A 403 says which key the project refused and what to set: keys open one project.
+    /// A 403 says which key the project refused and what to set (keys open one project); a
+    /// 401, where the key it did not accept came from (a run may hold several).
     fn refused(&self, flow: &FlowRef, error: ApiError) -> ApiError {
+        let keys = &self.config.keys;
         match error {
             ApiError::Http {
-                status: 403,
+                status: status @ (401 | 403),
                 code,
                 message,
                 retry_after,
             } => {
-                let hint = self.config.keys.refused_hint(&flow.org, &flow.project);
+                let hint = match status {
+                    401 => keys
+                        .source(&flow.org, &flow.project)
+                        .map(|from| format!("the key from {from}")),
+                    _ => keys.refused_hint(&flow.org, &flow.project),
+                };
                 ApiError::Http {
-                    status: 403,
+                    status,
                     code,
                     message: match hint {
                         Some(hint) => format!("{message} ({hint})"),
