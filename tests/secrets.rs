@@ -712,6 +712,45 @@ fn each_project_is_called_with_its_own_key() {
 /// `--api-key-file` gives project keys too: lines of `org/project KEY`, and `* KEY` (or a key
 /// alone) for the projects without their own. The file is the only source of the keys it
 /// names; the environment serves the rest. Its mistakes name the file and line, never a key.
+/// The simulator and a replay ask for no key, but a key file given with them is read all the
+/// same: a mistyped path or a broken file is said, not passed over (as `--ca-bundle`'s).
+#[test]
+fn a_key_file_given_with_the_embedded_simulator_is_read() {
+    let dir = tempdir();
+    let missing = dir.path().join("no-such-keys").display().to_string();
+    let ran = common::run(&[
+        "run",
+        "suites/triage.yaml",
+        "--embedded",
+        "--api-key-file",
+        &missing,
+    ]);
+    assert_eq!(ran.code, 2, "{}", ran.all());
+    assert!(
+        ran.stderr.contains("the key file") && ran.stderr.contains("no-such-keys"),
+        "{}",
+        ran.all()
+    );
+    let comments = write(dir.path(), "keys", "# nothing yet\n");
+    let ran = common::run(&[
+        "run",
+        "suites/triage.yaml",
+        "--embedded",
+        "--api-key-file",
+        &comments,
+    ]);
+    assert_eq!(ran.code, 2, "{}", ran.all());
+    let good = write(dir.path(), "good", &format!("acme/shop {SHOP_KEY}\n"));
+    let ran = common::run(&[
+        "run",
+        "suites/triage.yaml",
+        "--embedded",
+        "--api-key-file",
+        &good,
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+}
+
 #[test]
 fn a_401_names_where_the_key_it_did_not_accept_came_from() {
     let projects = TwoProjects::start();

@@ -130,6 +130,10 @@ impl ConnectionArgs {
             Some(path) => read_ca_bundle(path)?,
             None => Vec::new(),
         };
+        // The same for a key file, though the simulator and a replay ask for no key.
+        if self.api_key_file.is_some() && (self.embedded || self.replay.is_some()) {
+            self.keys()?;
+        }
         if let Some(dir) = &self.replay {
             let replay = crate::record::serve(crate::record::read(dir)?)
                 .await
