@@ -293,6 +293,55 @@ fn a_case_stopped_between_its_attempts_is_interrupted_not_skipped() {
     assert_valid_junit(&reports.path().join("junit.xml"));
 }
 
+/// A stop sends nothing new: an attempt waiting out a `Retry-After` pause when Ctrl-C comes is
+/// cut there, at once (no grace: no call is in flight), and says what it waited after; the
+/// retry is never sent. The deadline cuts it the same way.
+#[test]
+fn an_attempt_waiting_to_retry_is_cut_at_a_stop_and_its_retry_never_sent() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let flow = "rate-limit-retry-after-long";
+    let waiting = dir.path().join("waiting.yaml");
+    std::fs::write(
+        &waiting,
+        format!("suite: waiting\nflow: faults/fc/{flow}\ncases:\n  - name: rate limited\n    timeout: 10m\n    message: hi\n"),
+    )
+    .expect("the suite is written");
+    let answer = "(the last answer: HTTP 429 RATE_LIMITED: come back in two minutes)";
+
+    let running = start(&server, &[&waiting]);
+    server.wait_for(&format!("request {flow}"));
+    running.signal("INT");
+    let (code, output, reports) = running.finish();
+    assert_eq!(code, 130, "{output}");
+    let report = read_json(&reports.path().join("report.json"));
+    assert_eq!(
+        status_of(&report, "rate limited"),
+        "interrupted",
+        "{report}"
+    );
+    let why = format!("Ctrl-C (or SIGTERM) cut it while it waited to retry {answer}, after ");
+    assert!(output.contains(&why), "{output}");
+    assert!(!output.contains("in flight, after"), "{output}");
+    assert_eq!(
+        server.requests(flow),
+        1,
+        "the retry was sent after the stop"
+    );
+    assert_valid_junit(&reports.path().join("junit.xml"));
+
+    let running = start_with(
+        &server,
+        &[&waiting],
+        &["--deadline".as_ref(), "1s".as_ref()],
+    );
+    let (code, output, _reports) = running.finish();
+    assert_eq!(code, 1, "{output}");
+    let why = format!("the run's deadline cut it while it waited to retry {answer}, after ");
+    assert!(output.contains(&why), "{output}");
+    assert_eq!(server.requests(flow), 2, "one call a run, no retry");
+}
+
 /// The grace period is time the run goes on: a job in flight is polled again after the
 /// signal, and when it completes then, its case passes. (With no grace, or a grace shorter
 /// than the pause between two polls, no poll follows the signal.)

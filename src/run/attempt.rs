@@ -12,7 +12,8 @@ use crate::suite::{Case, Mode, Suite};
 use tokio::time::Instant;
 
 /// The attempt, and why it stops the whole run if it does (the key refused or the credits
-/// spent, on the flow's call or a grader's).
+/// spent, on the flow's call or a grader's). `progress` says how far it got, for the scheduler
+/// when it cuts the attempt.
 pub async fn run_attempt(
     client: &Client,
     suite: &Suite,
@@ -20,11 +21,11 @@ pub async fn run_attempt(
     planned: Planned,
     policy: &RetryPolicy,
     snapshots: crate::snapshot::Policy,
+    progress: &transport::Progress,
 ) -> (Attempt, Option<String>) {
     let target = planned.target;
     let body = wire::run_body(&case.request);
     let deadline = Instant::now() + case.timeout;
-    let progress = transport::Progress::default();
     let work = async {
         match case.mode {
             Mode::Sync => {
@@ -35,7 +36,7 @@ pub async fn run_attempt(
                     &body,
                     policy,
                     deadline,
-                    &progress,
+                    progress,
                 )
                 .await
             }
@@ -47,7 +48,7 @@ pub async fn run_attempt(
                     &body,
                     policy,
                     deadline,
-                    &progress,
+                    progress,
                 )
                 .await
             }
@@ -59,7 +60,7 @@ pub async fn run_attempt(
                     case,
                     policy,
                     deadline,
-                    &progress,
+                    progress,
                 )
                 .await
             }

@@ -64,9 +64,10 @@ where
         if Instant::now() + pause >= deadline {
             return (result, retries);
         }
+        progress.waiting_after(err);
         tokio::time::sleep(pause).await;
         retries += 1;
-        progress.retried(err);
+        progress.retried();
     }
 }
 

@@ -1,13 +1,15 @@
 //! The concurrent scheduler: attempts run at most `jobs` at a time; outcomes stream to one
 //! consumer as each case finishes. Stopping (Ctrl-C, fail-fast, a fatal error, the run's
-//! deadline) starts no new work, gives in-flight calls a grace period, and marks the rest as
-//! not run, so the reports always account for every planned case.
+//! deadline) starts no new work (no retry either: an attempt waiting to retry is cut at once),
+//! gives in-flight calls a grace period, and marks the rest as not run or interrupted, so the
+//! reports always account for every planned case.
 
 use super::attempt::run_attempt;
 use super::outcome::{Attempt, CaseOutcome, CaseStatus};
 use super::plan::Planned;
 use super::retry::RetryPolicy;
 use super::stop::Stop;
+use super::transport;
 use crate::api::Client;
 use crate::suite::Suite;
 use futures::StreamExt;
@@ -62,10 +64,14 @@ struct Progress {
     attempts: Vec<Attempt>,
     settled: u32,
     started: Option<Instant>,
-    /// Attempts stopped while their call was in flight: the server may have run them.
+    /// Attempts stopped while their call was in flight (the server may have run them), or
+    /// while they waited to retry.
     cut: u32,
     /// How long the longest of those had been in flight when it was cut.
     cut_after: Duration,
+    /// Of `cut`, those waiting to retry, and the answer the last of them waited after.
+    cut_waiting: u32,
+    waited_after: Option<String>,
 }
 
 /// Run the plan; `on_event` is called from this task only, so consumers need no locking.
@@ -88,16 +94,25 @@ pub async fn execute(
             let (stop, abort) = (stop.clone(), abort.clone());
             async move {
                 if stop.is_cancelled() {
-                    return (index, None, None);
+                    return (index, None, None, None);
                 }
                 let planned = plan[index];
                 let suite = &suites[planned.key.suite];
                 let case = &suite.cases[planned.key.case];
                 let started = Instant::now();
+                let progress = transport::Progress::default();
+                // A stop sends nothing new: an attempt waiting to retry is cut there, not given
+                // the grace period that calls in flight get.
                 tokio::select! {
-                    attempt = run_attempt(client, suite, case, planned, &options.retry, options.snapshots) => (index, Some(started), Some(attempt)),
-                    () = abort.cancelled() => (index, Some(started), None),
+                    biased;
+                    () = abort.cancelled() => {}
+                    () = async { stop.cancelled().await; progress.waits().await } => {}
+                    attempt = run_attempt(client, suite, case, planned, &options.retry, options.snapshots, &progress) => {
+                        return (index, Some(started), Some(attempt), None);
+                    }
                 }
+                // Cut: with its call in flight, or waiting to retry after an answer.
+                (index, Some(started), None, progress.waiting_after_answer())
             }
         })
         .buffer_unordered(options.jobs.max(1));
@@ -135,14 +150,14 @@ pub async fn execute(
             }
             () = tokio::time::sleep_until(grace_end.unwrap_or(far)), if grace_end.is_some() && !abort.is_cancelled() => abort.cancel(),
             next = attempts.next() => {
-                let Some((index, started, attempt)) = next else { break };
+                let Some((index, started, attempt, waiting_after)) = next else { break };
                 let attempt = attempt.map(|(attempt, stops_run)| {
                     if let Some(why) = stops_run {
                         halting.halt(Stop::Fatal(why), true);
                     }
                     attempt
                 });
-                if let Some(done) = settling.settle(plan[index], index, started, attempt) {
+                if let Some(done) = settling.settle(plan[index], index, started, attempt, waiting_after) {
                     let outcome = finish(suites, &shared, done, halting.stopped.as_ref());
                     if options.fail_fast && matches!(outcome.status, CaseStatus::Failed | CaseStatus::Errored) {
                         halting.halt(Stop::FailFast, false);
@@ -191,14 +206,16 @@ impl Halting {
 struct Settling(HashMap<usize, Progress>);
 
 impl Settling {
-    /// Add an attempt's end (`attempt` is `None` for one not run, or cut in flight when it
-    /// had `started`); the case's progress once every attempt of it has settled.
+    /// Add an attempt's end (`attempt` is `None` for one not run, or cut when it had `started`:
+    /// in flight, or `waiting_after` an answer to retry); the case's progress once every
+    /// attempt of it has settled.
     fn settle(
         &mut self,
         planned: Planned,
         index: usize,
         started: Option<Instant>,
         attempt: Option<Attempt>,
+        waiting_after: Option<String>,
     ) -> Option<Progress> {
         let entry = self.0.entry(index).or_insert_with(|| Progress {
             planned,
@@ -207,11 +224,17 @@ impl Settling {
             started: None,
             cut: 0,
             cut_after: Duration::ZERO,
+            cut_waiting: 0,
+            waited_after: None,
         });
         entry.settled += 1;
         if let (Some(started), None) = (started, &attempt) {
             entry.cut += 1;
             entry.cut_after = entry.cut_after.max(started.elapsed());
+            if let Some(answer) = waiting_after {
+                entry.cut_waiting += 1;
+                entry.waited_after = Some(answer);
+            }
         }
         entry.started = match (entry.started, started) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -286,6 +309,24 @@ fn cut_reason(done: &Progress, stopped: Option<&Stop>) -> String {
             done.attempts.len()
         );
     }
+    let finished = match done.attempts.len() {
+        0 => String::new(),
+        n => format!(", with {n} of {planned} attempts finished"),
+    };
+    // No call in flight: what was sent had been answered, and the retry never went.
+    if done.cut == done.cut_waiting
+        && let Some(answer) = &done.waited_after
+    {
+        let waited = if planned == 1 {
+            "it waited".to_owned()
+        } else {
+            format!("{} of its {planned} attempts waited", done.cut)
+        };
+        return format!(
+            "{by} cut it while {waited} to retry (the last answer: {answer}), after {:.3}s{finished}",
+            done.cut_after.as_secs_f64()
+        );
+    }
     let calls = if planned == 1 {
         "its call was".to_owned()
     } else {
@@ -294,10 +335,6 @@ fn cut_reason(done: &Progress, stopped: Option<&Stop>) -> String {
             done.cut,
             crate::words::agree(u64::from(done.cut), "was", "were")
         )
-    };
-    let finished = match done.attempts.len() {
-        0 => String::new(),
-        n => format!(", with {n} of {planned} attempts finished"),
     };
     format!(
         "{by} cut it while {calls} in flight, after {:.3}s{finished} (the server may have run it)",

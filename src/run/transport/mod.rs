@@ -14,14 +14,18 @@ use crate::check::observation::Reply;
 use crate::secret::redact_url;
 use std::time::Duration;
 
-/// Where a transport has got to, in words, and the retries it made, for a timeout to say: the
-/// future that knows is dropped when the case's time runs out.
+/// Where an attempt has got to, in words, and the retries it made, for a timeout or a stop to
+/// say: the future that knows is dropped when the case's time runs out or the run stops.
 #[derive(Default)]
 pub struct Progress {
     text: std::cell::RefCell<Option<String>>,
     retries: std::cell::Cell<u32>,
     /// The answer retried after, until a call is answered.
     last_answer: std::cell::RefCell<Option<String>>,
+    /// Waiting out the pause before a retry: no call is in flight.
+    waiting: std::cell::Cell<bool>,
+    /// Told when a pause begins, for a stop to cut the attempt there ([`Progress::waits`]).
+    pausing: tokio::sync::Notify,
 }
 
 impl Progress {
@@ -29,15 +33,43 @@ impl Progress {
         *self.text.borrow_mut() = Some(text);
     }
 
-    /// A retry is made after `answer` ([`crate::run::retry::with_retry`]).
-    pub fn retried(&self, answer: &ApiError) {
-        self.retries.set(self.retries.get().saturating_add(1));
+    /// A pause begins, to retry after `answer` ([`crate::run::retry::with_retry`]).
+    pub fn waiting_after(&self, answer: &ApiError) {
         *self.last_answer.borrow_mut() = Some(redact_url(&answer.to_string()));
+        self.waiting.set(true);
+        self.pausing.notify_waiters();
+    }
+
+    /// The pause is over: the retry is made.
+    pub fn retried(&self) {
+        self.retries.set(self.retries.get().saturating_add(1));
+        self.waiting.set(false);
     }
 
     /// A call was answered: no failure is being retried.
     pub fn answered(&self) {
         *self.last_answer.borrow_mut() = None;
+    }
+
+    /// Done once the attempt waits out a pause before a retry (at once if it does now).
+    pub async fn waits(&self) {
+        loop {
+            // Made before the look, so that a pause that begins in between is not missed.
+            let pausing = self.pausing.notified();
+            if self.waiting.get() {
+                return;
+            }
+            pausing.await;
+        }
+    }
+
+    /// The answer the attempt waits to retry after, when it waits (no call in flight).
+    pub fn waiting_after_answer(&self) -> Option<String> {
+        if self.waiting.get() {
+            self.last_answer.borrow().clone()
+        } else {
+            None
+        }
     }
 
     /// Retries made so far, by every call of the attempt.
