@@ -150,10 +150,6 @@ impl TargetSummary {
         let passes: u64 = samples.iter().map(|s| s.passes).sum();
         let attempts: u64 = samples.iter().map(|s| s.attempts()).sum();
         let errors: u64 = samples.iter().map(|s| s.errors).sum();
-        let latencies: Vec<f64> = samples
-            .iter()
-            .flat_map(|s| s.latencies_ms.iter().copied())
-            .collect();
         // Per run: every attempt that reported usage weighs the same, whatever its case.
         let mean_of = |values: Vec<f64>| {
             (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
@@ -185,8 +181,9 @@ impl TargetSummary {
             } else {
                 errors as f64 / attempts as f64
             },
-            latency_p50_ms: percentile(&latencies, 50.0),
-            latency_p95_ms: percentile(&latencies, 95.0),
+            // Over the cases both sides answered, which [`summary`] knows.
+            latency_p50_ms: None,
+            latency_p95_ms: None,
             tokens_per_run: mean_of(all(|s| &s.tokens)),
             cost_usd_per_run: mean_of(all(|s| &s.costs_usd)),
         }
@@ -513,8 +510,33 @@ fn summary(
     pairs: &[&(&Sample, &Sample)],
     cases: &[&CaseComparison],
 ) -> Summary {
-    let baseline = TargetSummary::of(baseline_target, pairs.iter().map(|(b, _)| *b));
-    let candidate = TargetSummary::of(candidate_target, pairs.iter().map(|(_, c)| *c));
+    let mut baseline = TargetSummary::of(baseline_target, pairs.iter().map(|(b, _)| *b));
+    let mut candidate = TargetSummary::of(candidate_target, pairs.iter().map(|(_, c)| *c));
+    // Latency compares the same cases: those both sides answered. A case one side never ran
+    // (a deadline, Ctrl-C) would otherwise count on the other side only (a p95 of -99.9%).
+    let answered: Vec<(&Sample, &Sample)> = pairs
+        .iter()
+        .map(|pair| **pair)
+        .filter(|(b, c)| !b.latencies_ms.is_empty() && !c.latencies_ms.is_empty())
+        .collect();
+    let set_latency = |summary: &mut TargetSummary, latencies: Vec<f64>| {
+        summary.latency_p50_ms = percentile(&latencies, 50.0);
+        summary.latency_p95_ms = percentile(&latencies, 95.0);
+    };
+    set_latency(
+        &mut baseline,
+        answered
+            .iter()
+            .flat_map(|(b, _)| b.latencies_ms.iter().copied())
+            .collect(),
+    );
+    set_latency(
+        &mut candidate,
+        answered
+            .iter()
+            .flat_map(|(_, c)| c.latencies_ms.iter().copied())
+            .collect(),
+    );
     // A side with no judged attempt says nothing about the flow: such pairs are `errored`, not
     // discordant.
     let judged = || {
@@ -595,6 +617,34 @@ mod tests {
             drops.adjusted_p
         );
         assert_eq!(comparison.cases[1].adjusted_p, Some(1.0));
+    }
+
+    /// Latency compares the cases both sides answered: a slow case the candidate never ran
+    /// (the run's deadline came first) is left out of the baseline's p95 too, which would
+    /// otherwise read as the candidate being 99% faster.
+    #[test]
+    fn latency_compares_the_cases_both_sides_answered() {
+        let answered = |case: &str, target: &str, ms: f64| Sample {
+            latencies_ms: vec![ms],
+            ..sample(case, target, 1, 0, 0)
+        };
+        let comparison = compare(
+            "v1",
+            "v2",
+            &[answered("quick", "v1", 10.0), answered("slow", "v1", 9000.0)],
+            &[answered("quick", "v2", 12.0), sample("slow", "v2", 0, 0, 0)],
+            0.05,
+        );
+        let overall = &comparison.overall;
+        assert_eq!(overall.baseline.latency_p95_ms, Some(10.0));
+        assert_eq!(overall.candidate.latency_p95_ms, Some(12.0));
+        assert!(
+            overall
+                .latency_p95_change
+                .is_some_and(|change| (change - 0.2).abs() < 1e-9),
+            "{:?}",
+            overall.latency_p95_change
+        );
     }
 
     /// Attempts that errored count neither way: 5 passes in 5 judged attempts (and 5 errors)
