@@ -21,8 +21,9 @@ pub struct ConnectionArgs {
     #[arg(long, env = "NOUKAI_API_URL", value_name = "URL")]
     pub url: Option<String>,
     /// Read the API keys from this file: one key, or lines of `org/project KEY` (a project's
-    /// key) and `* KEY` (the default); blank lines and `#` comments are passed over. It
-    /// overrides NOUKAI_API_KEY and NOUKAI_API_KEY_<ORG>_<PROJECT> for the keys it gives.
+    /// key) and `* KEY` (the default); blank lines and lines that start with `#` are passed
+    /// over. It overrides NOUKAI_API_KEY and NOUKAI_API_KEY_<ORG>_<PROJECT> for the keys it
+    /// gives.
     #[arg(long, value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
     /// Allow sending the key over plain http:// to a host other than this machine.
