@@ -631,7 +631,10 @@ mod tests {
         let comparison = compare(
             "v1",
             "v2",
-            &[answered("quick", "v1", 10.0), answered("slow", "v1", 9000.0)],
+            &[
+                answered("quick", "v1", 10.0),
+                answered("slow", "v1", 9000.0),
+            ],
             &[answered("quick", "v2", 12.0), sample("slow", "v2", 0, 0, 0)],
             0.05,
         );
