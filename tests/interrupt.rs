@@ -342,6 +342,35 @@ fn an_attempt_waiting_to_retry_is_cut_at_a_stop_and_its_retry_never_sent() {
     assert_eq!(server.requests(flow), 2, "one call a run, no retry");
 }
 
+/// The same for a grader (a `judge` check) waiting to retry: the flow has answered, its grader
+/// answered 429, and Ctrl-C cuts the pause; the grader's retry is never sent.
+#[test]
+fn a_grader_waiting_to_retry_is_cut_at_a_stop_too() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let grader = "rate-limit-retry-after-long";
+    let graded = dir.path().join("graded.yaml");
+    std::fs::write(
+        &graded,
+        format!("suite: graded\nflow: faults/fc/ok\ncases:\n  - name: graded\n    timeout: 10m\n    message: hi\n    expect:\n      output:\n        - {{path: $.ok, judge: {{flow: faults/fc/{grader}, rubric: polite}}}}\n"),
+    )
+    .expect("the suite is written");
+    let running = start(&server, &[&graded]);
+    server.wait_for(&format!("request {grader}"));
+    running.signal("INT");
+    let (code, output, reports) = running.finish();
+    assert_eq!(code, 130, "{output}");
+    let report = read_json(&reports.path().join("report.json"));
+    assert_eq!(status_of(&report, "graded"), "interrupted", "{report}");
+    let why = "Ctrl-C (or SIGTERM) cut it while it waited to retry (the last answer: HTTP 429 RATE_LIMITED: come back in two minutes), after ";
+    assert!(output.contains(why), "{output}");
+    assert_eq!(
+        server.requests(grader),
+        1,
+        "the grader's retry was sent after the stop"
+    );
+}
+
 /// The grace period is time the run goes on: a job in flight is polled again after the
 /// signal, and when it completes then, its case passes. (With no grace, or a grace shorter
 /// than the pause between two polls, no poll follows the signal.)

@@ -91,7 +91,15 @@ pub async fn run_attempt(
         latency: observed.latency,
         steps: observed.steps,
     };
-    let grades = super::grade::grade(client, &case.expect, &observation, policy, deadline).await;
+    let grades = super::grade::grade(
+        client,
+        &case.expect,
+        &observation,
+        policy,
+        deadline,
+        progress,
+    )
+    .await;
     let stops_run = observation
         .reply
         .stops_run()

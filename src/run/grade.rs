@@ -1,19 +1,22 @@
 //! Asking grader flows for the case's `judge` checks, before the checks are judged.
 
 use super::retry::{RetryPolicy, with_retry};
+use super::transport::Progress;
 use crate::api::{ApiError, Client, RunReply};
 use crate::check::observation::{Observation, Reply, run_failure};
 use crate::check::{Check, Expectation, Grade, Grades, JudgeSpec, StepRef};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-/// Grade every top-level judge check of `expect` on this observation.
+/// Grade every top-level judge check of `expect` on this observation. `progress` is the
+/// attempt's: a stop cuts a grader's call waiting to retry as it cuts the flow's.
 pub async fn grade(
     client: &Client,
     expect: &Expectation,
     observation: &Observation,
     policy: &RetryPolicy,
     deadline: Instant,
+    progress: &Progress,
 ) -> Grades {
     let Reply::Ran { result, .. } = &observation.reply else {
         return Grades::none();
@@ -31,7 +34,7 @@ pub async fn grade(
     for (spec, value) in wanted {
         let grade = match value {
             None => Grade::Failed("there is no value at the path to grade".into()),
-            Some(value) => ask(client, spec, &value, policy, deadline).await,
+            Some(value) => ask(client, spec, &value, policy, deadline, progress).await,
         };
         grades.0.insert(spec.id, grade);
     }
@@ -56,15 +59,16 @@ async fn ask(
     value: &Value,
     policy: &RetryPolicy,
     deadline: Instant,
+    progress: &Progress,
 ) -> Grade {
     let text = match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
     let body = json!({"message": text, "parameters": {"rubric": spec.rubric}});
-    // The grader's retries are not the case's: a progress of their own.
-    let progress = super::transport::Progress::default();
-    let (answer, _) = with_retry(policy, deadline, &progress, || {
+    // The attempt's progress: its retries were counted when its flow answered, and a pause
+    // here is one that a stop cuts.
+    let (answer, _) = with_retry(policy, deadline, progress, || {
         client.execute(&spec.flow, spec.target, &body)
     })
     .await;
