@@ -67,7 +67,7 @@ struct Progress {
     /// Attempts stopped while their call was in flight (the server may have run them), or
     /// while they waited to retry.
     cut: u32,
-    /// How long the longest of those had been in flight when it was cut.
+    /// How long the longest of those had run when it was cut.
     cut_after: Duration,
     /// Of `cut`, those waiting to retry, and the answer the last of them waited after.
     cut_waiting: u32,
