@@ -521,12 +521,7 @@ fn a_ca_bundle_adds_roots_and_a_bad_one_is_a_usage_error() {
         "--ca-bundle",
         missing.to_str().unwrap_or_default(),
     ]);
-    assert_eq!(embedded.code, 2, "{}", embedded.all());
-    assert!(
-        embedded.stderr.contains("cannot read the CA bundle"),
-        "{}",
-        embedded.all()
-    );
+    embedded.assert_refused("cannot read the CA bundle");
     assert_eq!(
         server.requests("ok"),
         1,
@@ -705,37 +700,22 @@ fn each_project_is_called_with_its_own_key() {
 #[test]
 fn a_key_file_given_with_the_embedded_simulator_is_read() {
     let dir = tempdir();
+    let with_key_file = |path: &str| {
+        common::run(&[
+            "run",
+            "suites/triage.yaml",
+            "--embedded",
+            "--api-key-file",
+            path,
+        ])
+    };
     let missing = dir.path().join("no-such-keys").display().to_string();
-    let ran = common::run(&[
-        "run",
-        "suites/triage.yaml",
-        "--embedded",
-        "--api-key-file",
-        &missing,
-    ]);
-    assert_eq!(ran.code, 2, "{}", ran.all());
-    assert!(
-        ran.stderr.contains("the key file") && ran.stderr.contains("no-such-keys"),
-        "{}",
-        ran.all()
-    );
-    let comments = write(dir.path(), "keys", "# nothing yet\n");
-    let ran = common::run(&[
-        "run",
-        "suites/triage.yaml",
-        "--embedded",
-        "--api-key-file",
-        &comments,
-    ]);
-    assert_eq!(ran.code, 2, "{}", ran.all());
+    let ran = with_key_file(&missing);
+    ran.assert_refused("the key file");
+    assert!(ran.stderr.contains("no-such-keys"), "{}", ran.all());
+    with_key_file(&write(dir.path(), "keys", "# nothing yet\n")).assert_refused("holds no key");
     let good = write(dir.path(), "good", &format!("acme/shop {SHOP_KEY}\n"));
-    let ran = common::run(&[
-        "run",
-        "suites/triage.yaml",
-        "--embedded",
-        "--api-key-file",
-        &good,
-    ]);
+    let ran = with_key_file(&good);
     assert_eq!(ran.code, 0, "{}", ran.all());
 }
 

@@ -180,14 +180,7 @@ fn a_fifo_where_a_file_must_be_is_refused_without_waiting() {
     let fifo = dir.path().join("suite.yaml");
     common::refused_fifo(&fifo);
     let result = run(&["validate", &fifo.to_string_lossy()]);
-    assert_eq!(result.code, 2, "{}", result.all());
-    assert!(
-        result
-            .stderr
-            .contains("suite.yaml: cannot read: not a regular file (a fifo)"),
-        "{}",
-        result.all()
-    );
+    result.assert_refused("suite.yaml: cannot read: not a regular file (a fifo)");
 
     common::refused_fifo(&dir.path().join("schema.json"));
     let suite = dir.path().join("schema.yaml");
@@ -197,14 +190,7 @@ fn a_fifo_where_a_file_must_be_is_refused_without_waiting() {
     )
     .expect("write");
     let result = run(&["validate", &suite.to_string_lossy()]);
-    assert_eq!(result.code, 2, "{}", result.all());
-    assert!(
-        result
-            .stderr
-            .contains("schema.json: not a regular file (a fifo)"),
-        "{}",
-        result.all()
-    );
+    result.assert_refused("schema.json: not a regular file (a fifo)");
 }
 
 /// A fifo in a suite folder used to hang `validate` and `run` with no output, and `/dev/zero`
@@ -237,48 +223,23 @@ fn only_regular_files_are_read_and_only_so_much() {
     )
     .expect("write");
     let result = run(&["validate", &rows.to_string_lossy()]);
-    assert_eq!(result.code, 2, "{}", result.all());
-    assert!(
-        result.stderr.contains("rows.csv is not a regular file"),
-        "{}",
-        result.all()
-    );
+    result.assert_refused("rows.csv is not a regular file");
 
     // A device named as a suite is refused unread; a file is read up to the limit.
     let result = run(&["validate", "/dev/zero"]);
-    assert_eq!(result.code, 2, "{}", result.all());
-    assert!(
-        result
-            .stderr
-            .contains("/dev/zero: cannot read: not a regular file (a device)"),
-        "{}",
-        result.all()
-    );
+    result.assert_refused("/dev/zero: cannot read: not a regular file (a device)");
     let huge = dir.path().join("huge.yaml");
     std::fs::File::create(&huge)
         .and_then(|file| file.set_len(16 * 1024 * 1024 + 1))
         .expect("a sparse file");
     let result = run(&["validate", &huge.to_string_lossy()]);
-    assert_eq!(result.code, 2, "{}", result.all());
-    assert!(
-        result
-            .stderr
-            .contains("huge.yaml: the file is larger than 16777216 bytes, the limit of a suite"),
-        "{}",
-        result.all()
-    );
+    result
+        .assert_refused("huge.yaml: the file is larger than 16777216 bytes, the limit of a suite");
 
     let latin1 = dir.path().join("latin1.yml");
     let mut bytes = b"suite: caf".to_vec();
     bytes.extend([0xe9, b'\n']);
     std::fs::write(&latin1, bytes).expect("write");
     let result = run(&["validate", &latin1.to_string_lossy()]);
-    assert_eq!(result.code, 2, "{}", result.all());
-    assert!(
-        result
-            .stderr
-            .contains("latin1.yml:1:11: a suite is UTF-8 text; this byte is not"),
-        "{}",
-        result.all()
-    );
+    result.assert_refused("latin1.yml:1:11: a suite is UTF-8 text; this byte is not");
 }
