@@ -198,45 +198,47 @@ impl Client {
         body: &Value,
     ) -> Result<Submitted, ApiError> {
         let url = self.url(flow, Some(target), "jobs");
-        let answer = self
-            .send(flow, reqwest::Method::POST, &url, Some(body))
-            .await
-            .map_err(ApiError::redacted)?;
-        let execution_id = answer
-            .get("executionId")
-            .and_then(Value::as_str)
-            .ok_or_else(|| {
-                ApiError::Protocol("the job submission carried no executionId".into())
-            })?;
-        // Even encoded, these would name the jobs folder or its parent, not a job; and an id
-        // of kilobytes is no id (a URL cannot carry it).
-        if matches!(execution_id, "" | "." | "..") || execution_id.len() > MAX_EXECUTION_ID {
-            return Err(ApiError::Protocol(format!(
-                "the job submission's executionId {} cannot name a job",
-                crate::words::short(&Value::String(execution_id.to_owned()), 80)
-            )));
+        async {
+            let answer = self
+                .send(flow, reqwest::Method::POST, &url, Some(body))
+                .await?;
+            let execution_id = answer
+                .get("executionId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    ApiError::Protocol("the job submission carried no executionId".into())
+                })?;
+            // Even encoded, these would name the jobs folder or its parent, not a job; and an
+            // id of kilobytes is no id (a URL cannot carry it).
+            if matches!(execution_id, "" | "." | "..") || execution_id.len() > MAX_EXECUTION_ID {
+                return Err(ApiError::Protocol(format!(
+                    "the job submission's executionId {} cannot name a job",
+                    crate::words::short(&Value::String(execution_id.to_owned()), 80)
+                )));
+            }
+            Ok(Submitted {
+                execution_id: execution_id.to_owned(),
+                block_count: answer.get("blockCount").and_then(Value::as_u64),
+            })
         }
-        Ok(Submitted {
-            execution_id: execution_id.to_owned(),
-            block_count: answer.get("blockCount").and_then(Value::as_u64),
-        })
+        .await
+        .map_err(ApiError::redacted)
     }
 
     /// `GET .../jobs/{id}` (always the unversioned URL, as the SDKs do).
     pub async fn poll(&self, flow: &FlowRef, execution_id: &str) -> Result<JobState, ApiError> {
         let url = self.url(flow, None, &format!("jobs/{}", path_segment(execution_id)));
-        let answer = self
-            .send(flow, reqwest::Method::GET, &url, None)
-            .await
-            .map_err(ApiError::redacted)?;
-        match answer.get("status").and_then(Value::as_str) {
-            Some("pending" | "started" | "queued") => Ok(JobState::Pending),
-            Some("running") => Ok(JobState::Running),
-            Some("completed" | "failed") => Ok(JobState::Done(
-                wire::parse_run_reply(&answer).map_err(ApiError::redacted)?,
-            )),
-            other => Err(ApiError::Protocol(format!("unknown job status {other:?}")).redacted()),
+        async {
+            let answer = self.send(flow, reqwest::Method::GET, &url, None).await?;
+            match answer.get("status").and_then(Value::as_str) {
+                Some("pending" | "started" | "queued") => Ok(JobState::Pending),
+                Some("running") => Ok(JobState::Running),
+                Some("completed" | "failed") => Ok(JobState::Done(wire::parse_run_reply(&answer)?)),
+                other => Err(ApiError::Protocol(format!("unknown job status {other:?}"))),
+            }
         }
+        .await
+        .map_err(ApiError::redacted)
     }
 
     /// `POST .../step`: one step-through call; `on_event` sees each event as it arrives.

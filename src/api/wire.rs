@@ -66,11 +66,16 @@ impl ValueBudget {
 impl NotParsed {
     /// The error of a call whose answer `body` could not be read.
     pub fn of_body(self, body: &str) -> ApiError {
+        self.of("the body", body)
+    }
+
+    /// The error of a call whose `text` (`what`: the body, a step event) could not be read.
+    fn of(self, what: &str, text: &str) -> ApiError {
         match self {
             NotParsed::TooManyValues => ApiError::Protocol(self.to_string()),
             NotParsed::Syntax(err) => ApiError::Protocol(format!(
-                "the body is not JSON ({err}): {}",
-                crate::words::short(&Value::String(body.to_owned()), 200)
+                "{what} is not JSON ({err}): {}",
+                crate::words::short(&Value::String(text.to_owned()), 200)
             )),
         }
     }
@@ -456,13 +461,9 @@ pub fn parse_step_event_within(
     data: &str,
     budget: &mut ValueBudget,
 ) -> Result<StepEvent, ApiError> {
-    let body: Value = budget.parse(data).map_err(|err| match err {
-        NotParsed::TooManyValues => ApiError::Protocol(err.to_string()),
-        NotParsed::Syntax(err) => ApiError::Protocol(format!(
-            "step event is not JSON ({err}): {}",
-            crate::words::short(&Value::String(data.to_owned()), 200)
-        )),
-    })?;
+    let body: Value = budget
+        .parse(data)
+        .map_err(|err| err.of("step event", data))?;
     let kind = event
         .map(str::to_owned)
         .or_else(|| text_field(&body, "eventType"))
