@@ -246,6 +246,12 @@ fn is_project(org: &str, project: &str) -> bool {
     slug(org) && slug(project)
 }
 
+/// Whether `word` is `org/project`, two Noukai slugs.
+fn names_project(word: &str) -> bool {
+    word.split_once('/')
+        .is_some_and(|(org, project)| is_project(org, project))
+}
+
 /// The keys of a key file (`--api-key-file`), each with its line. The file is either one key
 /// (its whole text, as it has always been), or lines of `org/project KEY` for a project's key,
 /// and `* KEY` (or a key alone) for the default key of the projects without their own; blank
@@ -276,20 +282,18 @@ impl KeyFile {
             let words: Vec<&str> = line.split_whitespace().collect();
             let (project, key) = match words.as_slice() {
                 ["*"] => return Err(format!("{at}: `*` with no key after it")),
-                [word] if word.split_once('/').is_some_and(|(o, p)| is_project(o, p)) => {
+                [word] if names_project(word) => {
                     return Err(format!(
                         "{at}: this line names a project but no key: write `org/project KEY` {NOT_SHOWN}"
                     ));
                 }
                 [key] | ["*", key] => (None, *key),
-                [project, key] => match project.split_once('/') {
-                    Some((org, name)) if is_project(org, name) => (Some(*project), *key),
-                    _ => {
-                        return Err(format!(
-                            "{at}: the first of two words must be `org/project` (two Noukai slugs) or `*` {NOT_SHOWN}"
-                        ));
-                    }
-                },
+                [project, key] if names_project(project) => (Some(*project), *key),
+                [_, _] => {
+                    return Err(format!(
+                        "{at}: the first of two words must be `org/project` (two Noukai slugs) or `*` {NOT_SHOWN}"
+                    ));
+                }
                 words => {
                     return Err(format!(
                         "{at}: a line is `org/project KEY`, `* KEY` or a key alone, but this one has {} words {NOT_SHOWN}",
