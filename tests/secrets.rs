@@ -713,6 +713,17 @@ fn a_key_file_given_with_the_embedded_simulator_is_read() {
     let ran = with_key_file(&missing);
     ran.assert_refused("the key file");
     assert!(ran.stderr.contains("no-such-keys"), "{}", ran.all());
+    // A replay too, before its recording is read.
+    let recording = dir.path().join("recording").display().to_string();
+    common::run(&[
+        "run",
+        "suites/triage.yaml",
+        "--replay",
+        &recording,
+        "--api-key-file",
+        &missing,
+    ])
+    .assert_refused("the key file");
     with_key_file(&write(dir.path(), "keys", "# nothing yet\n")).assert_refused("holds no key");
     let good = write(dir.path(), "good", &format!("acme/shop {SHOP_KEY}\n"));
     let ran = with_key_file(&good);
