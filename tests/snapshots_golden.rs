@@ -479,12 +479,7 @@ fn a_link_back_into_a_snapshot_folder_is_not_followed() {
     std::fs::copy(project.golden("production"), &pending).expect("copied");
 
     let removed = project.snapshots_with(&["unreferenced", "--remove"]);
-    assert_eq!(removed.code, 0, "{}", removed.all());
-    assert!(
-        removed.stdout.contains("0 unreferenced snapshots removed"),
-        "{}",
-        removed.all()
-    );
+    removed.assert_ok_saying("0 unreferenced snapshots removed");
     assert!(
         removed.stderr.contains(&format!(
             "note: passed over {}: a symbolic link (links in __snapshots__ folders are not followed)",
@@ -496,14 +491,7 @@ fn a_link_back_into_a_snapshot_folder_is_not_followed() {
     assert!(exists(&project.golden("production")) && exists(&project.golden("v3")));
 
     let rejected = project.snapshots("reject", "");
-    assert_eq!(rejected.code, 0, "{}", rejected.all());
-    assert!(
-        rejected
-            .stdout
-            .contains("1 pending snapshot change rejected"),
-        "{}",
-        rejected.all()
-    );
+    rejected.assert_ok_saying("1 pending snapshot change rejected");
     assert!(!exists(&pending) && exists(&project.golden("production")));
     assert!(std::fs::symlink_metadata(&link).is_ok(), "the link stays");
 }
@@ -522,19 +510,9 @@ fn two_links_back_into_a_snapshot_folder_do_not_make_the_walk_endless() {
             .expect("a link");
     }
     let listed = project.snapshots_with(&["unreferenced"]);
-    assert_eq!(listed.code, 0, "{}", listed.all());
-    assert!(
-        listed.stdout.contains("0 unreferenced snapshots found"),
-        "{}",
-        listed.all()
-    );
+    listed.assert_ok_saying("0 unreferenced snapshots found");
     let reviewed = project.snapshots("review", "");
-    assert_eq!(reviewed.code, 0, "{}", reviewed.all());
-    assert!(
-        reviewed.stdout.contains("no pending snapshot changes"),
-        "{}",
-        reviewed.all()
-    );
+    reviewed.assert_ok_saying("no pending snapshot changes");
 }
 
 /// Through a link to a folder outside the project, in `__snapshots__` or as `__snapshots__`
@@ -565,21 +543,9 @@ fn the_snapshot_commands_delete_nothing_outside_the_project() {
 
     for project in [&project, &linked] {
         let removed = project.snapshots_with(&["unreferenced", "--remove"]);
-        assert_eq!(removed.code, 0, "{}", removed.all());
-        assert!(
-            removed.stdout.contains("0 unreferenced snapshots removed"),
-            "{}",
-            removed.all()
-        );
+        removed.assert_ok_saying("0 unreferenced snapshots removed");
         let rejected = project.snapshots("reject", "");
-        assert_eq!(rejected.code, 0, "{}", rejected.all());
-        assert!(
-            rejected
-                .stdout
-                .contains("0 pending snapshot changes rejected"),
-            "{}",
-            rejected.all()
-        );
+        rejected.assert_ok_saying("0 pending snapshot changes rejected");
         assert!(
             rejected.stderr.contains("note: passed over"),
             "{}",
@@ -626,14 +592,7 @@ fn only_snap_new_files_are_pending_changes() {
     }
 
     let rejected = project.snapshots("reject", "");
-    assert_eq!(rejected.code, 0, "{}", rejected.all());
-    assert!(
-        rejected
-            .stdout
-            .contains("2 pending snapshot changes rejected"),
-        "{}",
-        rejected.all()
-    );
+    rejected.assert_ok_saying("2 pending snapshot changes rejected");
     assert!(!exists(&stale) && !exists(&odd));
     for other in &others {
         assert!(exists(other), "{} was deleted", other.display());

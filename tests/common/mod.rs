@@ -46,6 +46,16 @@ impl Run {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 
+    /// The command succeeded (exit 0) and printed `text` on stdout.
+    pub fn assert_ok_saying(&self, text: &str) {
+        assert_eq!(self.code, 0, "expected success:\n{}", self.all());
+        assert!(
+            self.stdout.contains(text),
+            "expected {text:?} in:\n{}",
+            self.all()
+        );
+    }
+
     /// The command was refused as a usage error (exit 2) saying `message`, and ran nothing.
     pub fn assert_refused(&self, message: &str) {
         assert_eq!(self.code, 2, "expected a usage error:\n{}", self.all());
