@@ -248,10 +248,11 @@ fn a_call_in_flight_that_answers_within_the_grace_period_counts() {
     assert_valid_junit(&reports.path().join("junit.xml"));
 }
 
-/// A repeated case whose first attempt answers within the grace period, and whose second
-/// never starts, was started: its call was made (and failed its check here), but it has no
-/// verdict. It is interrupted (an error that keeps the finished attempt's failure), not
-/// skipped like a case never started.
+/// A repeated case whose first attempt answers within the grace period, and whose others
+/// never start, was started: its call was made (and failed its check here), but the attempts
+/// that ran do not decide it (two of three had to pass, and two had not run). It is
+/// interrupted (an error that keeps the finished attempt's failure), not skipped like a case
+/// never started.
 #[test]
 fn a_case_stopped_between_its_attempts_is_interrupted_not_skipped() {
     let server = FaultServer::start();
@@ -259,7 +260,7 @@ fn a_case_stopped_between_its_attempts_is_interrupted_not_skipped() {
     let held = dir.path().join("repeated.yaml");
     std::fs::write(
         &held,
-        "suite: repeated\nflow: faults/fc/held\ncases:\n  - name: twice\n    repeat: 2\n    message: hi\n    expect: {output: [{path: $.ok, equals: false}]}\n",
+        "suite: repeated\nflow: faults/fc/held\ncases:\n  - name: thrice\n    repeat: 3\n    pass_if: 2/3\n    message: hi\n    expect: {output: [{path: $.ok, equals: false}]}\n",
     )
     .expect("the suite is written");
     let mut running = start_with(&server, &[&held], &["-j".as_ref(), "1".as_ref()]);
@@ -270,11 +271,11 @@ fn a_case_stopped_between_its_attempts_is_interrupted_not_skipped() {
     let (code, output, reports) = running.finish();
     assert_eq!(code, 130, "{output}");
     let report = read_json(&reports.path().join("report.json"));
-    assert_eq!(status_of(&report, "twice"), "interrupted", "{report}");
+    assert_eq!(status_of(&report, "thrice"), "interrupted", "{report}");
     assert_eq!(report["totals"]["errored"], 1, "{report}");
     assert_eq!(report["totals"]["interrupted"], 1, "{report}");
     assert_eq!(report["totals"]["not_run"], 0, "{report}");
-    let why = "Ctrl-C (or SIGTERM) stopped it after 1 of its 2 attempts, before the others started";
+    let why = "Ctrl-C (or SIGTERM) stopped it after 1 of its 3 attempts, before the others started";
     assert!(output.contains(why), "{output}");
     // The finished attempt's failure is shown, not hidden behind "not run".
     assert!(output.contains("$.ok equals false"), "{output}");
@@ -291,6 +292,49 @@ fn a_case_stopped_between_its_attempts_is_interrupted_not_skipped() {
         "{junit}"
     );
     assert_valid_junit(&reports.path().join("junit.xml"));
+}
+
+/// When the attempts that ran decide a repeated case whatever the others would give, a stop
+/// that keeps the others from running does not hide the verdict: one failure where both had to
+/// pass fails the case, and one pass where one of two had to pass passes it. Each says what
+/// decided it. (Before, both were *interrupted*.)
+#[test]
+fn a_case_its_finished_attempts_decide_keeps_its_verdict_at_a_stop() {
+    let dir = tempdir();
+    for (name, pass_if, equals, status) in [
+        ("must all pass", "2/2", "false", "failed"),
+        ("one will do", "1/2", "true", "passed"),
+    ] {
+        let suite = dir.path().join(format!("{status}.yaml"));
+        std::fs::write(
+            &suite,
+            format!("suite: decided\nflow: faults/fc/held\ncases:\n  - name: {name}\n    repeat: 2\n    pass_if: {pass_if}\n    message: hi\n    expect: {{output: [{{path: $.ok, equals: {equals}}}]}}\n"),
+        )
+        .expect("the suite is written");
+        // A server of its own: each run's first call is held until released.
+        let server = FaultServer::start();
+        let mut running = start_with(&server, &[&suite], &["-j".as_ref(), "1".as_ref()]);
+        server.wait_for("request held");
+        running.signal("INT");
+        running.wait_stderr("interrupted: finishing calls in flight");
+        server.release();
+        let (code, output, reports) = running.finish();
+        assert_eq!(code, 130, "{output}");
+        let report = read_json(&reports.path().join("report.json"));
+        let case = &report["cases"][0];
+        assert_eq!(case["status"], status, "{report}");
+        assert_eq!(
+            case["reason"],
+            format!(
+                "decided by 1 of its 2 attempts ({} had to pass); Ctrl-C (or SIGTERM) stopped the other 1",
+                &pass_if[..1]
+            ),
+            "{report}"
+        );
+        assert_eq!(report["totals"]["interrupted"], 0, "{report}");
+        assert_eq!(report["stopped"], "interrupted", "{report}");
+        assert_valid_junit(&reports.path().join("junit.xml"));
+    }
 }
 
 /// A stop sends nothing new: an attempt waiting out a `Retry-After` pause when Ctrl-C comes is
@@ -362,12 +406,61 @@ fn a_grader_waiting_to_retry_is_cut_at_a_stop_too() {
     assert_eq!(code, 130, "{output}");
     let report = read_json(&reports.path().join("report.json"));
     assert_eq!(status_of(&report, "graded"), "interrupted", "{report}");
-    let why = "Ctrl-C (or SIGTERM) cut it while it waited to retry (the last answer: HTTP 429 RATE_LIMITED: come back in two minutes), after ";
+    let why = "Ctrl-C (or SIGTERM) cut it while its grader waited to retry (the last answer: HTTP 429 RATE_LIMITED: come back in two minutes), after ";
     assert!(output.contains(why), "{output}");
+    assert!(output.contains("; the flow had answered"), "{output}");
     assert_eq!(
         server.requests(grader),
         1,
         "the grader's retry was sent after the stop"
+    );
+    assert_flow_answer_kept(&report, "graded");
+}
+
+/// A grader's call still in flight when the grace period ends is cut, and the flow's answer,
+/// which had come, is kept in the report with its attempt (before, the case had no attempt).
+#[test]
+fn a_grader_cut_in_flight_keeps_the_flows_answer() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let graded = dir.path().join("graded.yaml");
+    std::fs::write(
+        &graded,
+        "suite: graded\nflow: faults/fc/ok\ncases:\n  - name: graded\n    message: hi\n    expect:\n      output:\n        - {path: $.ok, judge: {flow: faults/fc/held, rubric: polite}}\n",
+    )
+    .expect("the suite is written");
+    let mut running = start(&server, &[&graded]);
+    server.wait_for("request held");
+    running.signal("INT");
+    running.wait_stderr("interrupted: finishing calls in flight");
+    // Never released: the grace period ends with the grader's call in flight.
+    let (code, output, reports) = running.finish();
+    assert_eq!(code, 130, "{output}");
+    let report = read_json(&reports.path().join("report.json"));
+    assert_eq!(status_of(&report, "graded"), "interrupted", "{report}");
+    let why = "Ctrl-C (or SIGTERM) cut it while its grader was asked (a `judge` check), after ";
+    assert!(output.contains(why), "{output}");
+    assert!(output.contains("; the flow had answered"), "{output}");
+    assert_flow_answer_kept(&report, "graded");
+    let message = &report["cases"][0]["attempts"][0]["result"]["message"];
+    assert_eq!(
+        message, "not graded: the run stopped while the grader faults/fc/held@production was asked",
+        "{report}"
+    );
+    assert_valid_junit(&reports.path().join("junit.xml"));
+}
+
+/// The case's one attempt holds the flow's answer (`{"ok": true}`, from the healthy flow).
+fn assert_flow_answer_kept(report: &serde_json::Value, case: &str) {
+    let case = report["cases"]
+        .as_array()
+        .and_then(|cases| cases.iter().find(|c| c["case"] == case))
+        .unwrap_or_else(|| panic!("no case {case}: {report}"));
+    let attempts = case["attempts"].as_array().expect("attempts");
+    assert_eq!(attempts.len(), 1, "{case}");
+    assert_eq!(
+        attempts[0]["observation"]["reply"]["result"]["ok"], true,
+        "{case}"
     );
 }
 

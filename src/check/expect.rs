@@ -102,6 +102,11 @@ impl Expectation {
             .chain(self.steps.iter().flat_map(|s| s.checks.iter()))
     }
 
+    /// Whether a grader flow is asked for a `judge` check.
+    pub fn asks_graders(&self) -> bool {
+        self.checks().any(|check| check.predicate.judge().is_some())
+    }
+
     pub fn judge(
         &self,
         observation: &Observation,

@@ -2,27 +2,63 @@
 
 use super::outcome::Attempt;
 use super::plan::Planned;
-use super::retry::RetryPolicy;
+use super::scheduler::RunOptions;
 use super::transport::{self, Observed};
 use crate::api::{Client, wire};
+use crate::check::Grades;
 use crate::check::expect::Judgement;
 use crate::check::observation::{Observation, Reply};
 use crate::secret::redact_urls;
 use crate::suite::{Case, Mode, Suite};
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
-/// The attempt, and why it stops the whole run if it does (the key refused or the credits
-/// spent, on the flow's call or a grader's). `progress` says how far it got, for the scheduler
-/// when it cuts the attempt.
+/// How an attempt ended.
+pub enum Ended {
+    /// It ran to its end; with why it stops the whole run, if it does (the key refused or the
+    /// credits spent, on the flow's call or a grader's).
+    Done(Attempt, Option<String>),
+    /// A stop cut it while the flow's call was in flight, or while it waited to retry after
+    /// an answer (this one).
+    Cut { waiting_after: Option<String> },
+    /// A stop cut it while its graders were asked (`judge` checks), or waited to retry after
+    /// an answer (this one): the flow's answer is kept, judged with the grades that did not
+    /// come marked "not graded".
+    CutGrading {
+        attempt: Attempt,
+        waiting_after: Option<String>,
+    },
+}
+
+/// When the scheduler cuts an attempt: at once on `abort`; on `stop`, once the attempt waits
+/// to retry (a stop sends nothing new), while a call in flight has until `abort` to finish.
+pub struct Cut {
+    pub stop: CancellationToken,
+    pub abort: CancellationToken,
+}
+
+impl Cut {
+    async fn comes(&self, progress: &transport::Progress) {
+        tokio::select! {
+            biased;
+            () = self.abort.cancelled() => {}
+            () = async { self.stop.cancelled().await; progress.waits().await } => {}
+        }
+    }
+}
+
+/// The attempt, unless `cut` ends it first. `progress` says how far it got, for the scheduler
+/// when it is cut.
 pub async fn run_attempt(
     client: &Client,
     suite: &Suite,
     case: &Case,
     planned: Planned,
-    policy: &RetryPolicy,
-    snapshots: crate::snapshot::Policy,
+    options: &RunOptions,
     progress: &transport::Progress,
-) -> (Attempt, Option<String>) {
+    cut: &Cut,
+) -> Ended {
+    let policy = &options.retry;
     let target = planned.target;
     let body = wire::run_body(&case.request);
     let deadline = Instant::now() + case.timeout;
@@ -66,7 +102,14 @@ pub async fn run_attempt(
             }
         }
     };
-    let observed = match tokio::time::timeout_at(deadline, work).await {
+    let timed = tokio::select! {
+        biased;
+        () = cut.comes(progress) => {
+            return Ended::Cut { waiting_after: progress.waiting_after_answer() };
+        }
+        timed = tokio::time::timeout_at(deadline, work) => timed,
+    };
+    let observed = match timed {
         Ok(observed) => observed,
         Err(_) => Observed {
             reply: Reply::Broken {
@@ -91,15 +134,23 @@ pub async fn run_attempt(
         latency: observed.latency,
         steps: observed.steps,
     };
-    let grades = super::grade::grade(
-        client,
-        &case.expect,
-        &observation,
-        policy,
-        deadline,
-        progress,
-    )
-    .await;
+    let mut grades = Grades::none();
+    let cut_grading = case.expect.asks_graders() && {
+        let graded = super::grade::grade(
+            client,
+            &case.expect,
+            &observation,
+            policy,
+            deadline,
+            progress,
+            &mut grades,
+        );
+        tokio::select! {
+            biased;
+            () = cut.comes(progress) => true,
+            () = graded => false,
+        }
+    };
     let stops_run = observation
         .reply
         .stops_run()
@@ -112,7 +163,7 @@ pub async fn run_attempt(
             case,
             target,
             result,
-            snapshots,
+            options.snapshots,
             case.expect.line,
         );
         if !outcome.passed && judgement == Judgement::Passed {
@@ -131,5 +182,12 @@ pub async fn run_attempt(
         checks,
         retries: observed.retries,
     };
-    (attempt, stops_run)
+    if cut_grading {
+        Ended::CutGrading {
+            attempt,
+            waiting_after: progress.waiting_after_answer(),
+        }
+    } else {
+        Ended::Done(attempt, stops_run)
+    }
 }

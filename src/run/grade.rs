@@ -8,8 +8,10 @@ use crate::check::{Check, Expectation, Grade, Grades, JudgeSpec, StepRef};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-/// Grade every top-level judge check of `expect` on this observation. `progress` is the
-/// attempt's: a stop cuts a grader's call waiting to retry as it cuts the flow's.
+/// Grade every top-level judge check of `expect` on this observation, into `grades`. Each
+/// check holds "not graded" until its grader answers, so that a stop that cuts the asking
+/// leaves the grades that came and says which did not. `progress` is the attempt's: a stop cuts
+/// a grader's call waiting to retry as it cuts the flow's.
 pub async fn grade(
     client: &Client,
     expect: &Expectation,
@@ -17,9 +19,10 @@ pub async fn grade(
     policy: &RetryPolicy,
     deadline: Instant,
     progress: &Progress,
-) -> Grades {
+    grades: &mut Grades,
+) {
     let Reply::Ran { result, .. } = &observation.reply else {
-        return Grades::none();
+        return;
     };
     let mut wanted: Vec<(&JudgeSpec, Option<Value>)> = Vec::new();
     collect(&mut wanted, &expect.output, Some(result));
@@ -30,7 +33,19 @@ pub async fn grade(
         });
         collect(&mut wanted, &step.checks, observed.map(|s| &s.output));
     }
-    let mut grades = Grades::none();
+    for (spec, _) in &wanted {
+        let why = format!(
+            "not graded: the run stopped while the grader {}@{} was asked",
+            spec.flow, spec.target
+        );
+        grades.0.insert(
+            spec.id,
+            Grade::Unavailable {
+                why,
+                stops_run: None,
+            },
+        );
+    }
     for (spec, value) in wanted {
         let grade = match value {
             None => Grade::Failed("there is no value at the path to grade".into()),
@@ -38,7 +53,6 @@ pub async fn grade(
         };
         grades.0.insert(spec.id, grade);
     }
-    grades
 }
 
 fn collect<'a>(

@@ -79,7 +79,8 @@ pub struct CaseOutcome {
     pub mode: Mode,
     pub tags: Vec<String>,
     pub status: CaseStatus,
-    /// Why the case did not run, for `not run`.
+    /// Why the case did not run (`not run`), what cut it (`interrupted`), or what decided a
+    /// repeated case a stop cut short.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Attempts that had to pass, out of `attempts.len()`.

@@ -4,13 +4,14 @@
 //! gives in-flight calls a grace period, and marks the rest as not run or interrupted, so the
 //! reports always account for every planned case.
 
-use super::attempt::run_attempt;
+use super::attempt::{Cut, Ended, run_attempt};
 use super::outcome::{Attempt, CaseOutcome, CaseStatus};
 use super::plan::Planned;
 use super::retry::RetryPolicy;
 use super::stop::Stop;
 use super::transport;
 use crate::api::Client;
+use crate::check::expect::Judgement;
 use crate::suite::Suite;
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -61,17 +62,30 @@ pub enum Event {
 
 struct Progress {
     planned: Planned,
+    /// The attempts that ran to their end.
     attempts: Vec<Attempt>,
+    /// Attempts cut while their graders were asked: kept for the flow's answer, no verdict.
+    cut_grading: Vec<Attempt>,
     settled: u32,
     started: Option<Instant>,
-    /// Attempts stopped while their call was in flight (the server may have run them), or
-    /// while they waited to retry.
+    /// Attempts cut after they started: while their call was in flight (the server may have
+    /// run them), while they waited to retry, or while their graders were asked.
     cut: u32,
     /// How long the longest of those had run when it was cut.
     cut_after: Duration,
     /// Of `cut`, those waiting to retry, and the answer the last of them waited after.
     cut_waiting: u32,
     waited_after: Option<String>,
+}
+
+impl Progress {
+    /// An attempt was cut, waiting to retry after `answer` if it was.
+    fn waited(&mut self, answer: Option<String>) {
+        if let Some(answer) = answer {
+            self.cut_waiting += 1;
+            self.waited_after = Some(answer);
+        }
+    }
 }
 
 /// Run the plan; `on_event` is called from this task only, so consumers need no locking.
@@ -94,25 +108,17 @@ pub async fn execute(
             let (stop, abort) = (stop.clone(), abort.clone());
             async move {
                 if stop.is_cancelled() {
-                    return (index, None, None, None);
+                    return (index, None);
                 }
                 let planned = plan[index];
                 let suite = &suites[planned.key.suite];
                 let case = &suite.cases[planned.key.case];
                 let started = Instant::now();
                 let progress = transport::Progress::default();
-                // A stop sends nothing new: an attempt waiting to retry is cut there, not given
-                // the grace period that calls in flight get.
-                tokio::select! {
-                    biased;
-                    () = abort.cancelled() => {}
-                    () = async { stop.cancelled().await; progress.waits().await } => {}
-                    attempt = run_attempt(client, suite, case, planned, &options.retry, options.snapshots, &progress) => {
-                        return (index, Some(started), Some(attempt), None);
-                    }
-                }
-                // Cut: with its call in flight, or waiting to retry after an answer.
-                (index, Some(started), None, progress.waiting_after_answer())
+                let cut = Cut { stop, abort };
+                let ended =
+                    run_attempt(client, suite, case, planned, options, &progress, &cut).await;
+                (index, Some((started, ended)))
             }
         })
         .buffer_unordered(options.jobs.max(1));
@@ -150,14 +156,11 @@ pub async fn execute(
             }
             () = tokio::time::sleep_until(grace_end.unwrap_or(far)), if grace_end.is_some() && !abort.is_cancelled() => abort.cancel(),
             next = attempts.next() => {
-                let Some((index, started, attempt, waiting_after)) = next else { break };
-                let attempt = attempt.map(|(attempt, stops_run)| {
-                    if let Some(why) = stops_run {
-                        halting.halt(Stop::Fatal(why), true);
-                    }
-                    attempt
-                });
-                if let Some(done) = settling.settle(plan[index], index, started, attempt, waiting_after) {
+                let Some((index, ended)) = next else { break };
+                if let Some((_, Ended::Done(_, Some(why)))) = &ended {
+                    halting.halt(Stop::Fatal(why.clone()), true);
+                }
+                if let Some(done) = settling.settle(plan[index], index, ended) {
                     let outcome = finish(suites, &shared, done, halting.stopped.as_ref());
                     if options.fail_fast && matches!(outcome.status, CaseStatus::Failed | CaseStatus::Errored) {
                         halting.halt(Stop::FailFast, false);
@@ -206,20 +209,18 @@ impl Halting {
 struct Settling(HashMap<usize, Progress>);
 
 impl Settling {
-    /// Add an attempt's end (`attempt` is `None` for one not run, or cut when it had `started`:
-    /// in flight, or `waiting_after` an answer to retry); the case's progress once every
-    /// attempt of it has settled.
+    /// Add an attempt's end (`None` for one never started, else when it started and how it
+    /// ended); the case's progress once every attempt of it has settled.
     fn settle(
         &mut self,
         planned: Planned,
         index: usize,
-        started: Option<Instant>,
-        attempt: Option<Attempt>,
-        waiting_after: Option<String>,
+        ended: Option<(Instant, Ended)>,
     ) -> Option<Progress> {
         let entry = self.0.entry(index).or_insert_with(|| Progress {
             planned,
             attempts: Vec::with_capacity(planned.attempts as usize),
+            cut_grading: Vec::new(),
             settled: 0,
             started: None,
             cut: 0,
@@ -228,19 +229,24 @@ impl Settling {
             waited_after: None,
         });
         entry.settled += 1;
-        if let (Some(started), None) = (started, &attempt) {
-            entry.cut += 1;
-            entry.cut_after = entry.cut_after.max(started.elapsed());
-            if let Some(answer) = waiting_after {
-                entry.cut_waiting += 1;
-                entry.waited_after = Some(answer);
+        if let Some((started, ended)) = ended {
+            entry.started = Some(entry.started.map_or(started, |first| first.min(started)));
+            if !matches!(ended, Ended::Done(..)) {
+                entry.cut += 1;
+                entry.cut_after = entry.cut_after.max(started.elapsed());
+            }
+            match ended {
+                Ended::Done(attempt, _) => entry.attempts.push(attempt),
+                Ended::Cut { waiting_after } => entry.waited(waiting_after),
+                Ended::CutGrading {
+                    attempt,
+                    waiting_after,
+                } => {
+                    entry.cut_grading.push(attempt);
+                    entry.waited(waiting_after);
+                }
             }
         }
-        entry.started = match (entry.started, started) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        entry.attempts.extend(attempt);
         if entry.settled == planned.attempts {
             self.0.remove(&index)
         } else {
@@ -261,13 +267,23 @@ fn finish(
     let planned = done.planned;
     let suite = &suites[planned.key.suite];
     let case = &suite.cases[planned.key.case];
-    let complete = done.attempts.len() as u32 == planned.attempts;
-    let (status, reason) = if complete {
+    let ran = done.attempts.len() as u32;
+    let (status, reason) = if ran == planned.attempts {
         (
             CaseOutcome::status_of(&done.attempts, planned.pass_if),
             None,
         )
-    } else if done.cut > 0 || !done.attempts.is_empty() {
+    } else if let Some(status) = decided(&done.attempts, planned) {
+        // The attempts that ran decide the case whatever the others would have given.
+        let by = stopped.map_or_else(|| "the run's stop".into(), Stop::cut_by);
+        let reason = format!(
+            "decided by {ran} of its {} attempts ({} had to pass); {by} stopped the other {}",
+            planned.attempts,
+            planned.pass_if,
+            planned.attempts - ran
+        );
+        (status, Some(reason))
+    } else if done.cut > 0 || ran > 0 {
         // A call cut short was sent: the server may have run it (and charged for it), and
         // no verdict came. So with attempts that finished and others that never started: the
         // case was started. An error, not a case never started.
@@ -278,6 +294,8 @@ fn finish(
             .unwrap_or_else(|| "not run".into());
         (CaseStatus::NotRun, Some(why))
     };
+    let mut attempts = done.attempts;
+    attempts.extend(done.cut_grading);
     CaseOutcome {
         key: planned.key,
         suite: shared[planned.key.suite].0.clone(),
@@ -292,8 +310,17 @@ fn finish(
         reason,
         pass_if: planned.pass_if,
         duration: done.started.map(|s| s.elapsed()).unwrap_or_default(),
-        attempts: done.attempts,
+        attempts,
     }
+}
+
+/// The status of a case some of whose attempts did not run to their end, when those that did
+/// decide it: enough of them passed, or too few are left to pass.
+fn decided(ran: &[Attempt], planned: Planned) -> Option<CaseStatus> {
+    let passes = ran.iter().filter(|a| a.result == Judgement::Passed).count() as u32;
+    let left = planned.attempts.saturating_sub(ran.len() as u32);
+    let decided = passes >= planned.pass_if || passes.saturating_add(left) < planned.pass_if;
+    (decided && !ran.is_empty()).then(|| CaseOutcome::status_of(ran, planned.pass_if))
 }
 
 /// Why a case cut in flight has no verdict: what cut it, how long its call had been in flight,
@@ -313,6 +340,26 @@ fn cut_reason(done: &Progress, stopped: Option<&Stop>) -> String {
         0 => String::new(),
         n => format!(", with {n} of {planned} attempts finished"),
     };
+    // The flow answered, and a grader was being asked: its answer is in the report.
+    let grading = done.cut_grading.len() as u32;
+    if done.cut == grading {
+        let whose = if planned == 1 {
+            "its grader".to_owned()
+        } else {
+            format!("the graders of {grading} of its {planned} attempts")
+        };
+        let doing = match &done.waited_after {
+            Some(answer) if done.cut_waiting == done.cut => {
+                format!("waited to retry (the last answer: {answer})")
+            }
+            _ if planned == 1 => "was asked (a `judge` check)".to_owned(),
+            _ => "were asked (`judge` checks)".to_owned(),
+        };
+        return format!(
+            "{by} cut it while {whose} {doing}, after {:.3}s{finished}; the flow had answered",
+            done.cut_after.as_secs_f64()
+        );
+    }
     // No call in flight: what was sent had been answered, and the retry never went.
     if done.cut == done.cut_waiting
         && let Some(answer) = &done.waited_after
