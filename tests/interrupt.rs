@@ -47,6 +47,14 @@ impl Running {
         wait_line(&mut self.stderr, needle)
     }
 
+    /// Once the server holds a call (`request <flow>`), send `signal`, and wait until the run
+    /// says it is finishing the calls in flight.
+    fn stop_when_held(&mut self, server: &FaultServer, flow: &str, signal: &str) {
+        server.wait_for(&format!("request {flow}"));
+        self.signal(signal);
+        self.wait_stderr("interrupted: finishing calls in flight");
+    }
+
     /// Wait for the exit; returns the exit code (128 + n for a signal) and all output.
     fn finish(mut self) -> (i32, String, tempfile::TempDir) {
         let mut rest = String::new();
@@ -113,14 +121,19 @@ fn start_reporting(
     }
 }
 
+/// The suite file `file` in `dir`, holding `text`.
+fn write_suite(dir: &Path, file: &str, text: &str) -> PathBuf {
+    let path = dir.join(file);
+    std::fs::write(&path, text).expect("the suite is written");
+    path
+}
+
 fn suite(dir: &Path, name: &str, flow: &str, mode: &str, cases: usize) -> PathBuf {
     let mut text = format!("suite: {name}\nflow: faults/fc/{flow}\nmode: {mode}\ncases:\n");
     for i in 0..cases {
         text.push_str(&format!("  - name: {name} {i}\n    message: hi\n"));
     }
-    let path = dir.join(format!("{name}.yaml"));
-    std::fs::write(&path, text).expect("the suite is written");
-    path
+    write_suite(dir, &format!("{name}.yaml"), &text)
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -236,9 +249,7 @@ fn a_call_in_flight_that_answers_within_the_grace_period_counts() {
     let dir = tempdir();
     let held = suite(dir.path(), "held", "held", "sync", 1);
     let mut running = start(&server, &[&held]);
-    server.wait_for("request held");
-    running.signal("TERM");
-    running.wait_stderr("interrupted: finishing calls in flight");
+    running.stop_when_held(&server, "held", "TERM");
     server.release();
     let (code, output, reports) = running.finish();
     assert_eq!(code, 130, "{output}");
@@ -257,16 +268,13 @@ fn a_call_in_flight_that_answers_within_the_grace_period_counts() {
 fn a_case_stopped_between_its_attempts_is_interrupted_not_skipped() {
     let server = FaultServer::start();
     let dir = tempdir();
-    let held = dir.path().join("repeated.yaml");
-    std::fs::write(
-        &held,
+    let held = write_suite(
+        dir.path(),
+        "repeated.yaml",
         "suite: repeated\nflow: faults/fc/held\ncases:\n  - name: thrice\n    repeat: 3\n    pass_if: 2/3\n    message: hi\n    expect: {output: [{path: $.ok, equals: false}]}\n",
-    )
-    .expect("the suite is written");
+    );
     let mut running = start_with(&server, &[&held], &["-j".as_ref(), "1".as_ref()]);
-    server.wait_for("request held");
-    running.signal("INT");
-    running.wait_stderr("interrupted: finishing calls in flight");
+    running.stop_when_held(&server, "held", "INT");
     server.release();
     let (code, output, reports) = running.finish();
     assert_eq!(code, 130, "{output}");
@@ -305,18 +313,17 @@ fn a_case_its_finished_attempts_decide_keeps_its_verdict_at_a_stop() {
         ("must all pass", "2/2", "false", "failed"),
         ("one will do", "1/2", "true", "passed"),
     ] {
-        let suite = dir.path().join(format!("{status}.yaml"));
-        std::fs::write(
-            &suite,
-            format!("suite: decided\nflow: faults/fc/held\ncases:\n  - name: {name}\n    repeat: 2\n    pass_if: {pass_if}\n    message: hi\n    expect: {{output: [{{path: $.ok, equals: {equals}}}]}}\n"),
-        )
-        .expect("the suite is written");
+        let suite = write_suite(
+            dir.path(),
+            &format!("{status}.yaml"),
+            &format!(
+                "suite: decided\nflow: faults/fc/held\ncases:\n  - name: {name}\n    repeat: 2\n    pass_if: {pass_if}\n    message: hi\n    expect: {{output: [{{path: $.ok, equals: {equals}}}]}}\n"
+            ),
+        );
         // A server of its own: each run's first call is held until released.
         let server = FaultServer::start();
         let mut running = start_with(&server, &[&suite], &["-j".as_ref(), "1".as_ref()]);
-        server.wait_for("request held");
-        running.signal("INT");
-        running.wait_stderr("interrupted: finishing calls in flight");
+        running.stop_when_held(&server, "held", "INT");
         server.release();
         let (code, output, reports) = running.finish();
         assert_eq!(code, 130, "{output}");
@@ -345,12 +352,13 @@ fn an_attempt_waiting_to_retry_is_cut_at_a_stop_and_its_retry_never_sent() {
     let server = FaultServer::start();
     let dir = tempdir();
     let flow = "rate-limit-retry-after-long";
-    let waiting = dir.path().join("waiting.yaml");
-    std::fs::write(
-        &waiting,
-        format!("suite: waiting\nflow: faults/fc/{flow}\ncases:\n  - name: rate limited\n    timeout: 10m\n    message: hi\n"),
-    )
-    .expect("the suite is written");
+    let waiting = write_suite(
+        dir.path(),
+        "waiting.yaml",
+        &format!(
+            "suite: waiting\nflow: faults/fc/{flow}\ncases:\n  - name: rate limited\n    timeout: 10m\n    message: hi\n"
+        ),
+    );
     let answer = "(the last answer: HTTP 429 RATE_LIMITED: come back in two minutes)";
 
     let running = start(&server, &[&waiting]);
@@ -393,12 +401,13 @@ fn a_grader_waiting_to_retry_is_cut_at_a_stop_too() {
     let server = FaultServer::start();
     let dir = tempdir();
     let grader = "rate-limit-retry-after-long";
-    let graded = dir.path().join("graded.yaml");
-    std::fs::write(
-        &graded,
-        format!("suite: graded\nflow: faults/fc/ok\ncases:\n  - name: graded\n    timeout: 10m\n    message: hi\n    expect:\n      output:\n        - {{path: $.ok, judge: {{flow: faults/fc/{grader}, rubric: polite}}}}\n"),
-    )
-    .expect("the suite is written");
+    let graded = write_suite(
+        dir.path(),
+        "graded.yaml",
+        &format!(
+            "suite: graded\nflow: faults/fc/ok\ncases:\n  - name: graded\n    timeout: 10m\n    message: hi\n    expect:\n      output:\n        - {{path: $.ok, judge: {{flow: faults/fc/{grader}, rubric: polite}}}}\n"
+        ),
+    );
     let running = start(&server, &[&graded]);
     server.wait_for(&format!("request {grader}"));
     running.signal("INT");
@@ -423,16 +432,13 @@ fn a_grader_waiting_to_retry_is_cut_at_a_stop_too() {
 fn a_grader_cut_in_flight_keeps_the_flows_answer() {
     let server = FaultServer::start();
     let dir = tempdir();
-    let graded = dir.path().join("graded.yaml");
-    std::fs::write(
-        &graded,
+    let graded = write_suite(
+        dir.path(),
+        "graded.yaml",
         "suite: graded\nflow: faults/fc/ok\ncases:\n  - name: graded\n    message: hi\n    expect:\n      output:\n        - {path: $.ok, judge: {flow: faults/fc/held, rubric: polite}}\n",
-    )
-    .expect("the suite is written");
+    );
     let mut running = start(&server, &[&graded]);
-    server.wait_for("request held");
-    running.signal("INT");
-    running.wait_stderr("interrupted: finishing calls in flight");
+    running.stop_when_held(&server, "held", "INT");
     // Never released: the grace period ends with the grader's call in flight.
     let (code, output, reports) = running.finish();
     assert_eq!(code, 130, "{output}");
@@ -515,9 +521,7 @@ fn a_second_sigint_quits_at_once_without_leaving_files() {
     let dir = tempdir();
     let held = suite(dir.path(), "held", "held", "sync", 1);
     let mut running = start(&server, &[&held]);
-    server.wait_for("request held");
-    running.signal("INT");
-    running.wait_stderr("interrupted: finishing calls in flight");
+    running.stop_when_held(&server, "held", "INT");
     running.signal("INT");
     let (code, output, reports) = running.finish();
     assert_eq!(code, 130, "{output}");
