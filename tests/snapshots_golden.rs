@@ -72,6 +72,16 @@ impl Project {
         )
     }
 
+    /// `flowcheck snapshots VERB SUITE`, naming the suite file rather than its folder.
+    fn snapshots_of_suite(&self, verb: &str, stdin: &str) -> Run {
+        answered(flowcheck().args(["snapshots", verb, &self.suite()]), stdin)
+    }
+
+    /// The pending change beside a golden file.
+    fn pending(&self, target: &str) -> PathBuf {
+        PathBuf::from(format!("{}.new", self.golden(target).display()))
+    }
+
     /// Pretend the flow used to answer differently: edit the accepted category.
     fn tamper(&self, target: &str) {
         let text = read(&self.golden(target));
@@ -312,8 +322,9 @@ fn a_path_that_does_not_exist_is_a_usage_error() {
     }
 }
 
-/// `snapshots accept golden.yaml` from the suite's folder: a bare file name stands for the
-/// current folder (it used to stand for none, and found nothing pending).
+/// `snapshots accept golden.yaml` from the suite's folder: a bare file name stands for its
+/// snapshots in the current folder, `__snapshots__/golden/` (it used to stand for none, and
+/// found nothing pending).
 #[test]
 fn a_suite_named_by_its_bare_file_name_finds_its_pending_snapshots() {
     let project = Project::new();
@@ -359,6 +370,44 @@ fn a_suite_named_by_its_bare_file_name_finds_its_pending_snapshots() {
         "{}",
         accepted.all()
     );
+    assert_eq!(project.run(&[], false).code, 0);
+}
+
+/// A suite file named to `snapshots review|accept|reject` stood for every suite in its folder:
+/// `reject golden.yaml` deleted the pending changes of `other.yaml` beside it, and `accept
+/// golden.yaml` accepted them. It stands for its own snapshots, as it does for `unreferenced`.
+#[test]
+fn a_suite_file_stands_for_its_own_pending_snapshots_only() {
+    let project = Project::new();
+    std::fs::write(
+        project.path("other.yaml"),
+        SUITE.replace("suite: golden", "suite: other"),
+    )
+    .expect("suite written");
+    assert_eq!(project.run(&[], false).code, 0);
+    project.tamper("production");
+    assert_eq!(project.run(&[], false).code, 1);
+    // A pending change of the other suite's case, beside the first suite.
+    let others = project.path("__snapshots__/other");
+    std::fs::create_dir_all(&others).expect("a folder");
+    let other_pending = others.join("money-back-reply@production.snap.new");
+    std::fs::copy(project.pending("production"), &other_pending).expect("copied");
+
+    let rejected = project.snapshots_of_suite("reject", "");
+    rejected.assert_ok_saying("1 pending snapshot change rejected");
+    assert!(!exists(&project.pending("production")) && exists(&other_pending));
+
+    assert_eq!(project.run(&[], false).code, 1);
+    let reviewed = project.snapshots_of_suite("review", "s\n");
+    reviewed.assert_ok_saying("0 accepted, 0 rejected, 1 left pending");
+    assert!(
+        reviewed.stdout.contains("[1/1]") && !reviewed.stdout.contains("__snapshots__/other"),
+        "{}",
+        reviewed.stdout
+    );
+    let accepted = project.snapshots_of_suite("accept", "");
+    accepted.assert_ok_saying("1 pending snapshot change accepted");
+    assert!(exists(&other_pending) && !exists(&others.join("money-back-reply@production.snap")));
     assert_eq!(project.run(&[], false).code, 0);
 }
 

@@ -30,7 +30,8 @@ pub enum SnapshotsCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct Paths {
-    /// Suite files or folders.
+    /// Suite files or folders: a suite file stands for its own snapshots, a folder for those
+    /// below it.
     #[arg(default_value = "suites")]
     pub paths: Vec<PathBuf>,
 }
@@ -76,30 +77,23 @@ fn say(text: String) -> Result<(), Failure> {
     super::print_out(text).map_err(Failure::Reported)
 }
 
-/// Pending files below the suites' folders (a suite file stands for its folder).
+/// Pending files of the suites: a suite file stands for its own snapshot folder
+/// (`__snapshots__/<stem>/` beside it), a folder for every snapshot folder below it.
 fn pending(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
     let mut found = store::Found::default();
     for path in paths {
-        let (folder, relative) = if path.is_file() {
-            match path.parent() {
-                Some(dir) if !dir.as_os_str().is_empty() => (dir.to_path_buf(), false),
-                // `snap.yaml` has the parent "", which names no folder to search: search the
-                // current one, and name its files as `run` does (`__snapshots__/...`).
-                _ => (PathBuf::from("."), true),
-            }
+        let folder = if path.is_file() {
+            // `snap.yaml` (parent "") names its files as `run` does: `__snapshots__/snap/...`.
+            store::folder_of(path)
         } else if path.is_dir() {
-            (path.clone(), false)
+            path.clone()
         } else {
             let message = format!("{}: no such file or folder", path.display());
             return Err(Failure::Usage(message));
         };
         let more = store::find(&[folder]);
-        let name = |file: PathBuf| match file.strip_prefix(".") {
-            Ok(stripped) if relative => stripped.to_path_buf(),
-            _ => file,
-        };
-        found.files.extend(more.files.into_iter().map(name));
-        found.links.extend(more.links.into_iter().map(name));
+        found.files.extend(more.files);
+        found.links.extend(more.links);
     }
     // `snap.yaml .` finds each file twice, once with `./`: the first path given names it.
     for list in [&mut found.files, &mut found.links] {
