@@ -314,6 +314,111 @@ fn unreferenced_snapshots_are_listed_and_removed() {
     assert!(!exists(&stale) && !exists(&stale_pending) && exists(&project.golden("production")));
 }
 
+/// Pending changes that no case uses, beside one that a case uses (the production target's):
+/// a case renamed since, and a suite removed since.
+fn with_orphans(project: &Project) -> [PathBuf; 2] {
+    assert_eq!(project.run(&[], false).code, 0);
+    project.tamper("production");
+    assert_eq!(project.run(&[], false).code, 1);
+    let renamed = project.path("__snapshots__/golden/old-case@production.snap.new");
+    std::fs::copy(project.pending("production"), &renamed).expect("copied");
+    std::fs::create_dir_all(project.path("__snapshots__/gone")).expect("a folder");
+    let removed = project.path("__snapshots__/gone/money-back-reply@production.snap.new");
+    std::fs::copy(project.pending("production"), &removed).expect("copied");
+    [renamed, removed]
+}
+
+/// Each pending change that no case uses is still there, and no golden file was made of it;
+/// the command named each, saying why.
+fn left_pending(orphans: &[PathBuf], run: &Run) {
+    for orphan in orphans {
+        assert!(exists(orphan), "{} is gone", orphan.display());
+        let golden = orphan.with_extension("");
+        assert!(!exists(&golden), "{} was made", golden.display());
+        let note = format!(
+            "note: left {} pending: no case of the suites uses it\n",
+            orphan.display()
+        );
+        assert!(run.stderr.contains(&note), "{note:?} in:\n{}", run.all());
+    }
+}
+
+/// `snapshots accept` turned a pending change that no case uses (its case renamed, its suite
+/// removed) into a golden file nothing compares with. It leaves it pending and names it;
+/// `reject` deletes it, and `unreferenced` lists the one in the suite's own folder.
+#[test]
+fn accept_leaves_pending_changes_no_case_uses_pending() {
+    let project = Project::new();
+    let orphans = with_orphans(&project);
+    let dir = project.dir.path().display().to_string();
+    let accepted = project.snapshots("accept", "");
+    accepted.assert_ok_saying(&format!(
+        "1 pending snapshot change accepted; 2 left pending: no case of the suites uses them (`flowcheck snapshots reject {dir}` deletes them)\n"
+    ));
+    left_pending(&orphans, &accepted);
+    assert!(!exists(&project.pending("production")));
+    assert_eq!(
+        project.run(&[], false).code,
+        0,
+        "the change used was accepted"
+    );
+    // Again, with nothing else pending.
+    let again = project.snapshots("accept", "");
+    again.assert_ok_saying("0 pending snapshot changes accepted; 2 left pending");
+    left_pending(&orphans, &again);
+
+    project
+        .snapshots("unreferenced", "")
+        .assert_ok_saying("old-case@production.snap.new\n1 unreferenced snapshot found");
+
+    // A suite with a problem could hide a case that uses a change: nothing is accepted.
+    project.tamper("v3");
+    assert_eq!(project.run(&[], false).code, 1);
+    std::fs::write(project.path("broken.yaml"), "suite: broken\ncases: 3\n").expect("written");
+    project
+        .snapshots("accept", "")
+        .assert_refused("the suites have problems; fix them first");
+    assert!(exists(&project.pending("v3")));
+    std::fs::remove_file(project.path("broken.yaml")).expect("removed");
+
+    let rejected = project.snapshots("reject", "");
+    rejected.assert_ok_saying("3 pending snapshot changes rejected");
+    assert!(orphans.iter().all(|o| !exists(o)) && !exists(&project.pending("v3")));
+}
+
+/// `snapshots review` offered a pending change that no case uses, and answered `a`, made a
+/// golden file of it. It offers only the changes that cases use, and names the others.
+#[test]
+fn review_offers_only_pending_changes_a_case_uses() {
+    let project = Project::new();
+    let orphans = with_orphans(&project);
+    let dir = project.dir.path().display().to_string();
+    let reviewed = project.snapshots("review", "a\na\na\n");
+    reviewed.assert_ok_saying(&format!(
+        "1 accepted, 0 rejected, 0 left pending; 2 more left pending: no case of the suites uses them (`flowcheck snapshots reject {dir}` deletes every change left pending)\n"
+    ));
+    assert!(
+        reviewed.stdout.contains("[1/1] ") && !reviewed.stdout.contains("[1/3]"),
+        "{}",
+        reviewed.stdout
+    );
+    left_pending(&orphans, &reviewed);
+    assert_eq!(
+        project.run(&[], false).code,
+        0,
+        "the change used was accepted"
+    );
+    // With nothing else pending, it asks nothing.
+    let reviewed = project.snapshots("review", "a\n");
+    reviewed.assert_ok_saying("0 accepted, 0 rejected, 0 left pending; 2 more left pending");
+    assert!(
+        !reviewed.stdout.contains("accept (a)"),
+        "{}",
+        reviewed.stdout
+    );
+    left_pending(&orphans, &reviewed);
+}
+
 #[test]
 fn a_path_that_does_not_exist_is_a_usage_error() {
     for command in ["review", "accept", "reject", "unreferenced"] {
