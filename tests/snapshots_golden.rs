@@ -516,6 +516,34 @@ fn a_suite_file_stands_for_its_own_pending_snapshots_only() {
     assert_eq!(project.run(&[], false).code, 0);
 }
 
+/// A folder named absolutely and a suite in it named relatively found each pending change
+/// twice, once under each name: `accept` accepted the first and failed on the second (exit 3,
+/// "disappeared"). Each file is found once, and known as the change a case uses under either.
+#[test]
+fn a_pending_change_named_two_ways_is_found_once() {
+    let project = Project::new();
+    assert_eq!(project.run(&[], false).code, 0);
+    project.tamper("production");
+    assert_eq!(project.run(&[], false).code, 1);
+    let dir = project.dir.path().display().to_string();
+    let in_folder = |verb: &str, stdin: &str| {
+        answered(
+            flowcheck().current_dir(project.dir.path()).args([
+                "snapshots",
+                verb,
+                &dir,
+                "golden.yaml",
+            ]),
+            stdin,
+        )
+    };
+    let reviewed = in_folder("review", "s\n");
+    reviewed.assert_ok_saying("0 accepted, 0 rejected, 1 left pending\n");
+    assert!(reviewed.stdout.contains("[1/1]"), "{}", reviewed.stdout);
+    in_folder("accept", "").assert_ok_saying("1 pending snapshot change accepted\n");
+    assert_eq!(project.run(&[], false).code, 0);
+}
+
 /// A nondeterministic flow (`demo/creative/tagline` picks among four taglines) with `repeat`:
 /// the attempts run at once and share one golden file. The first to finish creates it (or, with
 /// `--update-snapshots`, decides it); every attempt is judged against what the file then holds;

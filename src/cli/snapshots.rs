@@ -98,10 +98,15 @@ fn pending(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
         found.files.extend(more.files);
         found.links.extend(more.links);
     }
-    // `snap.yaml .` finds each file twice, once with `./`: the first path given names it.
+    // `snap.yaml .` finds each file twice, once with `./`, and `$PWD snap.yaml` once by each
+    // name: the first path given names it.
     for list in [&mut found.files, &mut found.links] {
         let mut seen = HashSet::new();
-        list.retain(|file| seen.insert(file.strip_prefix(".").unwrap_or(file).to_path_buf()));
+        list.retain(|file| {
+            seen.insert(
+                resolved(file).unwrap_or_else(|_| file.strip_prefix(".").unwrap_or(file).into()),
+            )
+        });
         list.sort();
     }
     passed_over(&found.links);
@@ -161,14 +166,14 @@ fn sort_out(pending: Vec<PathBuf>, paths: &[PathBuf]) -> Result<Sorted, Failure>
     Ok(sorted)
 }
 
-/// `golden` with its folder resolved, so that two spellings of one file (`./`, absolute,
-/// through a linked suites folder) are one.
-fn resolved(golden: &Path) -> std::io::Result<PathBuf> {
-    let folder = golden
+/// `file` with its folder resolved, so that two spellings of one file (`./`, absolute,
+/// through a linked suites folder) are one; a link at the end stays itself.
+fn resolved(file: &Path) -> std::io::Result<PathBuf> {
+    let folder = file
         .parent()
         .filter(|folder| !folder.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = golden
+    let name = file
         .file_name()
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "names no file"))?;
     Ok(folder.canonicalize()?.join(name))
