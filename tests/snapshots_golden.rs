@@ -72,6 +72,16 @@ impl Project {
         )
     }
 
+    /// `flowcheck snapshots VERB SUITE`, naming the suite file rather than its folder.
+    fn snapshots_of_suite(&self, verb: &str, stdin: &str) -> Run {
+        answered(flowcheck().args(["snapshots", verb, &self.suite()]), stdin)
+    }
+
+    /// The pending change beside a golden file.
+    fn pending(&self, target: &str) -> PathBuf {
+        PathBuf::from(format!("{}.new", self.golden(target).display()))
+    }
+
     /// Pretend the flow used to answer differently: edit the accepted category.
     fn tamper(&self, target: &str) {
         let text = read(&self.golden(target));
@@ -304,6 +314,111 @@ fn unreferenced_snapshots_are_listed_and_removed() {
     assert!(!exists(&stale) && !exists(&stale_pending) && exists(&project.golden("production")));
 }
 
+/// Pending changes that no case uses, beside one that a case uses (the production target's):
+/// a case renamed since, and a suite removed since.
+fn with_orphans(project: &Project) -> [PathBuf; 2] {
+    assert_eq!(project.run(&[], false).code, 0);
+    project.tamper("production");
+    assert_eq!(project.run(&[], false).code, 1);
+    let renamed = project.path("__snapshots__/golden/old-case@production.snap.new");
+    std::fs::copy(project.pending("production"), &renamed).expect("copied");
+    std::fs::create_dir_all(project.path("__snapshots__/gone")).expect("a folder");
+    let removed = project.path("__snapshots__/gone/money-back-reply@production.snap.new");
+    std::fs::copy(project.pending("production"), &removed).expect("copied");
+    [renamed, removed]
+}
+
+/// Each pending change that no case uses is still there, and no golden file was made of it;
+/// the command named each, saying why.
+fn left_pending(orphans: &[PathBuf], run: &Run) {
+    for orphan in orphans {
+        assert!(exists(orphan), "{} is gone", orphan.display());
+        let golden = orphan.with_extension("");
+        assert!(!exists(&golden), "{} was made", golden.display());
+        let note = format!(
+            "note: left {} pending: no case of the suites uses it\n",
+            orphan.display()
+        );
+        assert!(run.stderr.contains(&note), "{note:?} in:\n{}", run.all());
+    }
+}
+
+/// `snapshots accept` turned a pending change that no case uses (its case renamed, its suite
+/// removed) into a golden file nothing compares with. It leaves it pending and names it;
+/// `reject` deletes it, and `unreferenced` lists the one in the suite's own folder.
+#[test]
+fn accept_leaves_pending_changes_no_case_uses_pending() {
+    let project = Project::new();
+    let orphans = with_orphans(&project);
+    let dir = project.dir.path().display().to_string();
+    let accepted = project.snapshots("accept", "");
+    accepted.assert_ok_saying(&format!(
+        "1 pending snapshot change accepted; 2 left pending: no case of the suites uses them (`flowcheck snapshots reject {dir}` deletes them)\n"
+    ));
+    left_pending(&orphans, &accepted);
+    assert!(!exists(&project.pending("production")));
+    assert_eq!(
+        project.run(&[], false).code,
+        0,
+        "the change used was accepted"
+    );
+    // Again, with nothing else pending.
+    let again = project.snapshots("accept", "");
+    again.assert_ok_saying("0 pending snapshot changes accepted; 2 left pending");
+    left_pending(&orphans, &again);
+
+    project
+        .snapshots("unreferenced", "")
+        .assert_ok_saying("old-case@production.snap.new\n1 unreferenced snapshot found");
+
+    // A suite with a problem could hide a case that uses a change: nothing is accepted.
+    project.tamper("v3");
+    assert_eq!(project.run(&[], false).code, 1);
+    std::fs::write(project.path("broken.yaml"), "suite: broken\ncases: 3\n").expect("written");
+    project
+        .snapshots("accept", "")
+        .assert_refused("the suites have problems; fix them first");
+    assert!(exists(&project.pending("v3")));
+    std::fs::remove_file(project.path("broken.yaml")).expect("removed");
+
+    let rejected = project.snapshots("reject", "");
+    rejected.assert_ok_saying("3 pending snapshot changes rejected");
+    assert!(orphans.iter().all(|o| !exists(o)) && !exists(&project.pending("v3")));
+}
+
+/// `snapshots review` offered a pending change that no case uses, and answered `a`, made a
+/// golden file of it. It offers only the changes that cases use, and names the others.
+#[test]
+fn review_offers_only_pending_changes_a_case_uses() {
+    let project = Project::new();
+    let orphans = with_orphans(&project);
+    let dir = project.dir.path().display().to_string();
+    let reviewed = project.snapshots("review", "a\na\na\n");
+    reviewed.assert_ok_saying(&format!(
+        "1 accepted, 0 rejected, 0 left pending; 2 more left pending: no case of the suites uses them (`flowcheck snapshots reject {dir}` deletes every change left pending)\n"
+    ));
+    assert!(
+        reviewed.stdout.contains("[1/1] ") && !reviewed.stdout.contains("[1/3]"),
+        "{}",
+        reviewed.stdout
+    );
+    left_pending(&orphans, &reviewed);
+    assert_eq!(
+        project.run(&[], false).code,
+        0,
+        "the change used was accepted"
+    );
+    // With nothing else pending, it asks nothing.
+    let reviewed = project.snapshots("review", "a\n");
+    reviewed.assert_ok_saying("0 accepted, 0 rejected, 0 left pending; 2 more left pending");
+    assert!(
+        !reviewed.stdout.contains("accept (a)"),
+        "{}",
+        reviewed.stdout
+    );
+    left_pending(&orphans, &reviewed);
+}
+
 #[test]
 fn a_path_that_does_not_exist_is_a_usage_error() {
     for command in ["review", "accept", "reject", "unreferenced"] {
@@ -312,8 +427,9 @@ fn a_path_that_does_not_exist_is_a_usage_error() {
     }
 }
 
-/// `snapshots accept golden.yaml` from the suite's folder: a bare file name stands for the
-/// current folder (it used to stand for none, and found nothing pending).
+/// `snapshots accept golden.yaml` from the suite's folder: a bare file name stands for its
+/// snapshots in the current folder, `__snapshots__/golden/` (it used to stand for none, and
+/// found nothing pending).
 #[test]
 fn a_suite_named_by_its_bare_file_name_finds_its_pending_snapshots() {
     let project = Project::new();
@@ -359,6 +475,72 @@ fn a_suite_named_by_its_bare_file_name_finds_its_pending_snapshots() {
         "{}",
         accepted.all()
     );
+    assert_eq!(project.run(&[], false).code, 0);
+}
+
+/// A suite file named to `snapshots review|accept|reject` stood for every suite in its folder:
+/// `reject golden.yaml` deleted the pending changes of `other.yaml` beside it, and `accept
+/// golden.yaml` accepted them. It stands for its own snapshots, as it does for `unreferenced`.
+#[test]
+fn a_suite_file_stands_for_its_own_pending_snapshots_only() {
+    let project = Project::new();
+    std::fs::write(
+        project.path("other.yaml"),
+        SUITE.replace("suite: golden", "suite: other"),
+    )
+    .expect("suite written");
+    assert_eq!(project.run(&[], false).code, 0);
+    project.tamper("production");
+    assert_eq!(project.run(&[], false).code, 1);
+    // A pending change of the other suite's case, beside the first suite.
+    let others = project.path("__snapshots__/other");
+    std::fs::create_dir_all(&others).expect("a folder");
+    let other_pending = others.join("money-back-reply@production.snap.new");
+    std::fs::copy(project.pending("production"), &other_pending).expect("copied");
+
+    let rejected = project.snapshots_of_suite("reject", "");
+    rejected.assert_ok_saying("1 pending snapshot change rejected");
+    assert!(!exists(&project.pending("production")) && exists(&other_pending));
+
+    assert_eq!(project.run(&[], false).code, 1);
+    let reviewed = project.snapshots_of_suite("review", "s\n");
+    reviewed.assert_ok_saying("0 accepted, 0 rejected, 1 left pending");
+    assert!(
+        reviewed.stdout.contains("[1/1]") && !reviewed.stdout.contains("__snapshots__/other"),
+        "{}",
+        reviewed.stdout
+    );
+    let accepted = project.snapshots_of_suite("accept", "");
+    accepted.assert_ok_saying("1 pending snapshot change accepted");
+    assert!(exists(&other_pending) && !exists(&others.join("money-back-reply@production.snap")));
+    assert_eq!(project.run(&[], false).code, 0);
+}
+
+/// A folder named absolutely and a suite in it named relatively found each pending change
+/// twice, once under each name: `accept` accepted the first and failed on the second (exit 3,
+/// "disappeared"). Each file is found once, and known as the change a case uses under either.
+#[test]
+fn a_pending_change_named_two_ways_is_found_once() {
+    let project = Project::new();
+    assert_eq!(project.run(&[], false).code, 0);
+    project.tamper("production");
+    assert_eq!(project.run(&[], false).code, 1);
+    let dir = project.dir.path().display().to_string();
+    let in_folder = |verb: &str, stdin: &str| {
+        answered(
+            flowcheck().current_dir(project.dir.path()).args([
+                "snapshots",
+                verb,
+                &dir,
+                "golden.yaml",
+            ]),
+            stdin,
+        )
+    };
+    let reviewed = in_folder("review", "s\n");
+    reviewed.assert_ok_saying("0 accepted, 0 rejected, 1 left pending\n");
+    assert!(reviewed.stdout.contains("[1/1]"), "{}", reviewed.stdout);
+    in_folder("accept", "").assert_ok_saying("1 pending snapshot change accepted\n");
     assert_eq!(project.run(&[], false).code, 0);
 }
 

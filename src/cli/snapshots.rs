@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 pub enum SnapshotsCommand {
     /// Show each pending change with its diff and ask: accept, reject, skip or quit.
     Review(Paths),
-    /// Accept every pending change.
+    /// Accept every pending change that a case of the suites uses.
     Accept(Paths),
     /// Reject (delete) every pending change.
     Reject(Paths),
@@ -30,7 +30,8 @@ pub enum SnapshotsCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct Paths {
-    /// Suite files or folders.
+    /// Suite files or folders: a suite file stands for its own snapshots, a folder for those
+    /// below it.
     #[arg(default_value = "suites")]
     pub paths: Vec<PathBuf>,
 }
@@ -38,6 +39,7 @@ pub struct Paths {
 pub fn snapshots(command: SnapshotsCommand) -> u8 {
     let result = match command {
         SnapshotsCommand::Review(p) => pending(&p.paths).and_then(|pending| {
+            let pending = sort_out(pending, &p.paths)?;
             let typed = std::io::IsTerminal::is_terminal(&std::io::stdin());
             review(
                 &pending,
@@ -47,8 +49,10 @@ pub fn snapshots(command: SnapshotsCommand) -> u8 {
                 !typed,
             )
         }),
-        SnapshotsCommand::Accept(p) => pending(&p.paths).and_then(|p| bulk(&p, true)),
-        SnapshotsCommand::Reject(p) => pending(&p.paths).and_then(|p| bulk(&p, false)),
+        SnapshotsCommand::Accept(p) => pending(&p.paths)
+            .and_then(|pending| sort_out(pending, &p.paths))
+            .and_then(|pending| accept_all(&pending, &p.paths)),
+        SnapshotsCommand::Reject(p) => pending(&p.paths).and_then(|p| reject_all(&p)),
         SnapshotsCommand::Unreferenced { paths, remove } => unreferenced(&paths.paths, remove),
     };
     match result {
@@ -76,35 +80,33 @@ fn say(text: String) -> Result<(), Failure> {
     super::print_out(text).map_err(Failure::Reported)
 }
 
-/// Pending files below the suites' folders (a suite file stands for its folder).
+/// Pending files of the suites: a suite file stands for its own snapshot folder
+/// (`__snapshots__/<stem>/` beside it), a folder for every snapshot folder below it.
 fn pending(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
     let mut found = store::Found::default();
     for path in paths {
-        let (folder, relative) = if path.is_file() {
-            match path.parent() {
-                Some(dir) if !dir.as_os_str().is_empty() => (dir.to_path_buf(), false),
-                // `snap.yaml` has the parent "", which names no folder to search: search the
-                // current one, and name its files as `run` does (`__snapshots__/...`).
-                _ => (PathBuf::from("."), true),
-            }
+        let folder = if path.is_file() {
+            // `snap.yaml` (parent "") names its files as `run` does: `__snapshots__/snap/...`.
+            store::folder_of(path)
         } else if path.is_dir() {
-            (path.clone(), false)
+            path.clone()
         } else {
             let message = format!("{}: no such file or folder", path.display());
             return Err(Failure::Usage(message));
         };
         let more = store::find(&[folder]);
-        let name = |file: PathBuf| match file.strip_prefix(".") {
-            Ok(stripped) if relative => stripped.to_path_buf(),
-            _ => file,
-        };
-        found.files.extend(more.files.into_iter().map(name));
-        found.links.extend(more.links.into_iter().map(name));
+        found.files.extend(more.files);
+        found.links.extend(more.links);
     }
-    // `snap.yaml .` finds each file twice, once with `./`: the first path given names it.
+    // `snap.yaml .` finds each file twice, once with `./`, and `$PWD snap.yaml` once by each
+    // name: the first path given names it.
     for list in [&mut found.files, &mut found.links] {
         let mut seen = HashSet::new();
-        list.retain(|file| seen.insert(file.strip_prefix(".").unwrap_or(file).to_path_buf()));
+        list.retain(|file| {
+            seen.insert(
+                resolved(file).unwrap_or_else(|_| file.strip_prefix(".").unwrap_or(file).into()),
+            )
+        });
         list.sort();
     }
     passed_over(&found.links);
@@ -113,6 +115,111 @@ fn pending(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
         .into_iter()
         .filter(|file| store::is_pending(file))
         .collect())
+}
+
+/// Pending changes sorted by whether a case of the suites uses their golden file.
+#[derive(Debug, Default)]
+struct Sorted {
+    /// Changes to a golden file that a case of the suites uses: to review or accept.
+    used: Vec<PathBuf>,
+    /// Changes that no case uses (its case or its suite was renamed or removed): accepting one
+    /// would make a golden file nothing compares with, so they are left pending.
+    unused: Vec<PathBuf>,
+}
+
+/// Sort `pending` by the golden files the cases of the suites under `paths` use (the suites
+/// are read only when something is pending), and name on stderr each change no case uses.
+fn sort_out(pending: Vec<PathBuf>, paths: &[PathBuf]) -> Result<Sorted, Failure> {
+    if pending.is_empty() {
+        return Ok(Sorted::default());
+    }
+    let suites = load_suites(paths)?;
+    // A folder that does not exist holds no pending change to match.
+    let used: HashSet<PathBuf> = suites
+        .iter()
+        .flat_map(golden_files)
+        .filter_map(|golden| resolved(&golden).ok())
+        .collect();
+    let mut sorted = Sorted::default();
+    for file in pending {
+        let golden = match store::golden_of(&file) {
+            Some(golden) => Some(resolved(&golden).map_err(|err| {
+                Failure::Io(format!(
+                    "cannot open the folder of {}: {err}",
+                    file.display()
+                ))
+            })?),
+            None => None,
+        };
+        if golden.is_some_and(|golden| used.contains(&golden)) {
+            sorted.used.push(file);
+        } else {
+            sorted.unused.push(file);
+        }
+    }
+    for file in &sorted.unused {
+        crate::errln!(
+            "note: left {} pending: no case of the suites uses it",
+            file.display()
+        );
+    }
+    Ok(sorted)
+}
+
+/// `file` with its folder resolved, so that two spellings of one file (`./`, absolute,
+/// through a linked suites folder) are one; a link at the end stays itself.
+fn resolved(file: &Path) -> std::io::Result<PathBuf> {
+    let folder = file
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = file
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "names no file"))?;
+    Ok(folder.canonicalize()?.join(name))
+}
+
+/// The suites under `paths`; refused if any has a problem, for a snapshot of its cases could
+/// then be taken for one no case uses.
+fn load_suites(paths: &[PathBuf]) -> Result<Vec<crate::suite::Suite>, Failure> {
+    let loaded = crate::suite::load(paths);
+    if !loaded.errors.is_empty() {
+        super::print_diagnostics(&loaded.errors);
+        return Err(Failure::Usage(
+            "the suites have problems; fix them first so no snapshot is wrongly taken for unused"
+                .into(),
+        ));
+    }
+    Ok(loaded.suites)
+}
+
+/// The golden file of each case with a snapshot, for each of its targets.
+fn golden_files(suite: &crate::suite::Suite) -> Vec<PathBuf> {
+    suite
+        .cases
+        .iter()
+        .filter(|case| case.expect.snapshot.is_some())
+        .flat_map(|case| {
+            case.targets
+                .iter()
+                .map(move |target| golden_path(suite, case, *target))
+        })
+        .collect()
+}
+
+/// "; 1 left pending: no case of the suites uses it (...)": the end of a summary, `more` after
+/// other changes left pending.
+fn unused_left(unused: usize, more: &str, searched: &[PathBuf], hint: &str) -> String {
+    if unused == 0 {
+        return String::new();
+    }
+    let n = unused as u64;
+    let paths: Vec<String> = searched.iter().map(|p| p.display().to_string()).collect();
+    format!(
+        "; {n}{more} left pending: no case of the suites uses {} (`flowcheck snapshots reject {}` {hint})",
+        crate::words::agree(n, "it", "them"),
+        paths.join(" ")
+    )
 }
 
 /// Say which symbolic links in snapshot folders were not followed (see [`store::find`]).
@@ -143,20 +250,30 @@ fn reject(pending: &Path) -> Result<(), Failure> {
         .map_err(|err| Failure::Io(format!("cannot remove {}: {err}", pending.display())))
 }
 
-fn bulk(pending: &[PathBuf], accepting: bool) -> Result<(), Failure> {
-    for file in pending {
-        if accepting {
-            accept(file)?
-        } else {
-            reject(file)?
-        }
+fn accept_all(pending: &Sorted, searched: &[PathBuf]) -> Result<(), Failure> {
+    for file in &pending.used {
+        accept(file)?;
     }
-    let verb = if accepting { "accepted" } else { "rejected" };
     say(format!(
-        "{} {verb}\n",
+        "{} accepted{}\n",
+        counted(pending.used.len() as u64, "pending snapshot change"),
+        unused_left(
+            pending.unused.len(),
+            "",
+            searched,
+            crate::words::agree(pending.unused.len() as u64, "deletes it", "deletes them"),
+        )
+    ))
+}
+
+fn reject_all(pending: &[PathBuf]) -> Result<(), Failure> {
+    for file in pending {
+        reject(file)?;
+    }
+    say(format!(
+        "{} rejected\n",
         counted(pending.len() as u64, "pending snapshot change")
-    ))?;
-    Ok(())
+    ))
 }
 
 /// The diff between the golden file (if any) and the pending change.
@@ -195,7 +312,7 @@ fn describe(pending: &Path) -> Result<String, Failure> {
 
 /// Ask about each pending change; answers come one per line (a, r, s or q).
 fn review(
-    pending: &[PathBuf],
+    sorted: &Sorted,
     searched: &[PathBuf],
     input: &mut dyn BufRead,
     out: &mut dyn Write,
@@ -203,7 +320,8 @@ fn review(
     echo: bool,
 ) -> Result<(), Failure> {
     let io = |err: std::io::Error| Failure::Io(err.to_string());
-    if pending.is_empty() {
+    let pending = &sorted.used;
+    if pending.is_empty() && sorted.unused.is_empty() {
         let searched: Vec<String> = searched.iter().map(|p| p.display().to_string()).collect();
         writeln!(
             out,
@@ -261,35 +379,25 @@ fn review(
     }
     writeln!(
         out,
-        "{accepted} accepted, {rejected} rejected, {skipped} left pending"
+        "{accepted} accepted, {rejected} rejected, {skipped} left pending{}",
+        unused_left(
+            sorted.unused.len(),
+            " more",
+            searched,
+            "deletes every change left pending"
+        )
     )
     .map_err(io)?;
     Ok(())
 }
 
 fn unreferenced(paths: &[PathBuf], remove: bool) -> Result<(), Failure> {
-    let loaded = crate::suite::load(paths);
-    if !loaded.errors.is_empty() {
-        super::print_diagnostics(&loaded.errors);
-        return Err(Failure::Usage(
-            "the suites have problems; fix them first so no snapshot is wrongly taken for unused"
-                .into(),
-        ));
-    }
-    let mut used = HashSet::new();
-    let mut folders = Vec::new();
-    for suite in &loaded.suites {
-        folders.push(store::folder(suite));
-        for case in suite.cases.iter().filter(|c| c.expect.snapshot.is_some()) {
-            for target in &case.targets {
-                used.insert(golden_path(suite, case, *target));
-            }
-        }
-    }
+    let suites = load_suites(paths)?;
+    let folders: Vec<PathBuf> = suites.iter().map(store::folder).collect();
+    let used: HashSet<PathBuf> = suites.iter().flat_map(golden_files).collect();
     let found = store::find(&folders);
     passed_over(&found.links);
-    // A pending change of a case no longer there would be offered for review, and accepting
-    // it would make a golden file no case uses.
+    // A pending change of a case no longer there: review and accept leave it pending.
     let stale: Vec<PathBuf> = found
         .files
         .into_iter()
