@@ -11,10 +11,11 @@ use std::sync::{Arc, LazyLock, OnceLock};
 #[derive(Clone)]
 pub struct ApiKey(String, Arc<KeySearch>);
 
-/// How the key is found in text: literally (searched for in every response body, so built
-/// once), and escaped (built when a text holds a `\\` or `%`).
+/// How the key is found in text: as itself in any ASCII case, for a flow may echo it
+/// upper-cased (searched for in every response body, so built once), and escaped (built when a
+/// text holds a `\\` or `%`).
 struct KeySearch {
-    literal: memchr::memmem::Finder<'static>,
+    any_case: Option<aho_corasick::AhoCorasick>,
     escaped: OnceLock<Option<Regex>>,
 }
 
@@ -30,7 +31,10 @@ impl ApiKey {
     pub fn new(key: impl Into<String>) -> Self {
         let key = key.into().trim().to_owned();
         let search = KeySearch {
-            literal: memchr::memmem::Finder::new(key.as_bytes()).into_owned(),
+            any_case: aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build([&key])
+                .ok(),
             escaped: OnceLock::new(),
         };
         ApiKey(key, Arc::new(search))
@@ -41,7 +45,8 @@ impl ApiKey {
     }
 
     /// The key with any of its characters escaped as JSON (`\u006e`) or in a URL (`%6E`) may
-    /// do: a server's JSON encoder can escape what it echoes, and the text is read decoded.
+    /// do, in any case: a server's JSON encoder can escape what it echoes, and the text is read
+    /// decoded.
     fn escaped(&self) -> Option<&Regex> {
         self.1
             .escaped
@@ -50,23 +55,26 @@ impl ApiKey {
                     .0
                     .chars()
                     .map(|c| {
-                        let code = u32::from(c);
                         // JSON's short escapes too: `\/` (PHP writes every `/` so), `\"`, `\\`.
                         let short = match c {
                             '/' | '"' | '\\' => format!("|\\\\{}", regex::escape(&c.to_string())),
                             _ => String::new(),
                         };
-                        if code < 0x80 {
-                            format!(
-                                "(?:{}|(?i:\\\\u00{code:02x}|%{code:02x}){short})",
-                                regex::escape(&c.to_string())
-                            )
+                        if c.is_ascii() {
+                            let codes: String = [c.to_ascii_lowercase(), c.to_ascii_uppercase()]
+                                .iter()
+                                .map(|&c| {
+                                    let code = u32::from(c);
+                                    format!("|\\\\u00{code:02x}|%{code:02x}")
+                                })
+                                .collect();
+                            format!("(?:{}{codes}{short})", regex::escape(&c.to_string()))
                         } else {
                             regex::escape(&c.to_string())
                         }
                     })
                     .collect();
-                Regex::new(&pattern).ok()
+                Regex::new(&format!("(?i:{pattern})")).ok()
             })
             .as_ref()
     }
@@ -91,9 +99,12 @@ impl ApiKey {
         if self.0.len() < 4 {
             return text.to_owned();
         }
-        let text = match self.1.literal.find(text.as_bytes()) {
-            None => text.to_owned(),
-            Some(_) => text.replace(&self.0, "[redacted]"),
+        let text = match &self.1.any_case {
+            Some(any_case) if any_case.is_match(text) => {
+                any_case.replace_all(text, &["[redacted]"])
+            }
+            Some(_) => text.to_owned(),
+            None => text.replace(&self.0, "[redacted]"),
         };
         if memchr::memchr2(b'\\', b'%', text.as_bytes()).is_none() {
             return text;
@@ -1002,6 +1013,46 @@ mod tests {
             )),
             r#"{"seen":"Bearer [redacted]","other":"caf\u00e9 100%"}"#
         );
+    }
+
+    /// A flow may echo the key upper-cased or lower-cased, or in any mix of cases, escaped or
+    /// not: it is the key still.
+    #[test]
+    fn the_key_is_scrubbed_in_any_case() {
+        let key = ApiKey::new("nk_test_abcdefgh_0123456789abcdef0123456789ABCDEF");
+        let upper = key.expose().to_ascii_uppercase();
+        let lower = key.expose().to_ascii_lowercase();
+        let escaped: String = upper
+            .chars()
+            .map(|c| format!("\\u{:04X}", u32::from(c)))
+            .collect();
+        assert_eq!(
+            key.scrub(&format!("a {upper} b {lower} c {escaped} d")),
+            "a [redacted] b [redacted] c [redacted] d"
+        );
+        // Not every text that shares the key's start is the key.
+        assert_eq!(key.scrub("NK_TEST_ABCDEFGH_"), "NK_TEST_ABCDEFGH_");
+    }
+
+    proptest::proptest! {
+        /// Whatever the case of each of its letters, and wherever it stands, the key is cut
+        /// out, and the text around it stays as it was.
+        #[test]
+        fn the_key_in_any_mix_of_cases_is_scrubbed(
+            before in "[a-z .:{}\"]{0,20}",
+            after in "[a-z .:{}\"]{0,20}",
+            flips in proptest::collection::vec(proptest::bool::ANY, 40),
+        ) {
+            let key = ApiKey::new("nk_live_Zq0123456789abcdefXYZ0123456789ab");
+            let mixed: String = key
+                .expose()
+                .chars()
+                .zip(flips.iter().cycle())
+                .map(|(c, &flip)| if flip { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+                .collect();
+            let scrubbed = key.scrub(&format!("{before}{mixed}{after}"));
+            proptest::prop_assert_eq!(scrubbed, format!("{before}[redacted]{after}"));
+        }
     }
 
     /// JSON's short escapes: PHP writes every `/` as `\/`, and any encoder escapes `"` and `\`.

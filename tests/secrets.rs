@@ -912,8 +912,9 @@ fn a_key_file_saved_with_a_byte_order_mark_is_read() {
     assert_eq!(ran.code, 0, "{}", ran.all());
 }
 
-/// A key a suite sends by another name (`${KEY_COPY}`) is still the key: the JSON report and
-/// `-v` keep the request body without it.
+/// A key a suite sends by another name (`${KEY_COPY}`) is still the key, and so is the key
+/// upper-cased (which the flow echoes back): the JSON report and `-v` keep the request body and
+/// the answer without it.
 #[test]
 fn a_key_sent_under_another_name_is_scrubbed_from_reports() {
     let dir = tempdir();
@@ -922,22 +923,21 @@ fn a_key_sent_under_another_name_is_scrubbed_from_reports() {
         "copy.yaml",
         "suite: copy\nflow: demo/bench/echo\ncases:\n  - name: echo\n    message: \"key ${KEY_COPY}\"\n",
     );
-    let json = dir.path().join("r.json");
-    let result = common::Run::from(
-        common::flowcheck()
-            .args(["run", &suite, "--embedded", "-v", "--json"])
-            .arg(&json)
-            .env("KEY_COPY", flowcheck::DEMO_API_KEY)
-            .output()
-            .expect("runs"),
-    );
-    assert_eq!(result.code, 0, "{}", result.all());
-    let report = std::fs::read_to_string(&json).unwrap_or_default();
-    assert!(report.contains("key [redacted]"), "{report}");
-    assert!(!report.contains(flowcheck::DEMO_API_KEY), "{report}");
-    assert!(
-        !result.all().contains(flowcheck::DEMO_API_KEY),
-        "{}",
-        result.all()
-    );
+    let upper = flowcheck::DEMO_API_KEY.to_ascii_uppercase();
+    for copy in [flowcheck::DEMO_API_KEY, upper.as_str()] {
+        let json = dir.path().join("r.json");
+        let result = common::Run::from(
+            common::flowcheck()
+                .args(["run", &suite, "--embedded", "-v", "--json"])
+                .arg(&json)
+                .env("KEY_COPY", copy)
+                .output()
+                .expect("runs"),
+        );
+        assert_eq!(result.code, 0, "{}", result.all());
+        let report = std::fs::read_to_string(&json).unwrap_or_default();
+        assert_eq!(report.matches("key [redacted]").count(), 2, "{report}");
+        assert!(!report.contains(copy), "{report}");
+        assert!(!result.all().contains(copy), "{}", result.all());
+    }
 }
