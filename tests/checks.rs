@@ -410,6 +410,55 @@ fn merge_refuses_shards_of_another_plan_or_split() {
         .assert_refused("b2-older.json does not say which plan it is a shard of");
 }
 
+/// Reports of two runs without `--shard` (two suites run by two jobs) each number their suites
+/// from 0: merged, each suite keeps its own cases, in the order the reports were given, and
+/// its own JUnit `<testsuite>` (the second suite's cases were put in the first's, under its
+/// name, flow and file, and the JSON interleaved the two).
+#[test]
+fn merged_reports_of_separate_runs_keep_each_suite_apart() {
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    for (suite, json) in [
+        ("suites/vision.yaml", "vision.json"),
+        ("suites/summarize.yaml", "summarize.json"),
+    ] {
+        let ran = run(&["run", suite, "--embedded", "--json", &path(json)]);
+        assert_eq!(ran.code, 0, "{}", ran.all());
+    }
+    let (json, junit) = (path("merged.json"), path("merged.xml"));
+    let merged = run(&[
+        "merge",
+        &path("vision.json"),
+        &path("summarize.json"),
+        "--json",
+        &json,
+        "--junit",
+        &junit,
+    ]);
+    assert_eq!(merged.code, 0, "{}", merged.all());
+    let report = read_json(std::path::Path::new(&json));
+    let suites: Vec<&str> = report["cases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["suite"].as_str())
+        .collect();
+    let switches = suites.windows(2).filter(|w| w[0] != w[1]).count();
+    assert_eq!(suites.first(), Some(&"vision-describe"), "{suites:?}");
+    assert_eq!(switches, 1, "the suites are interleaved: {suites:?}");
+    common::assert_valid_junit(std::path::Path::new(&junit));
+    let xml = common::read(std::path::Path::new(&junit));
+    let summarize = xml
+        .split("<testsuite ")
+        .find(|s| s.starts_with("name=\"docs-summarize @ production\""))
+        .unwrap_or_else(|| panic!("no testsuite of docs-summarize:\n{xml}"));
+    assert!(
+        summarize.contains("suites/summarize.yaml")
+            && !summarize.contains("classname=\"vision-describe"),
+        "{summarize}"
+    );
+}
+
 /// Setup mistakes are errors, not failures: a grader flow that is not there, and an expected
 /// refusal met by a 404 (an unpublished version), never read as a failing or regressed case.
 #[test]
