@@ -459,6 +459,53 @@ fn merged_reports_of_separate_runs_keep_each_suite_apart() {
     );
 }
 
+/// A report of another format (a newer flowcheck's, whose cases read differently) says its
+/// format and version, not the first field this flowcheck cannot read; a comparison's JSON
+/// given for a run's report says what it is.
+#[test]
+fn a_report_of_another_format_or_a_comparison_says_what_it_is() {
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let ran = run(&[
+        "run",
+        "suites/vision.yaml",
+        "--embedded",
+        "--json",
+        &path("run.json"),
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let mut newer = read_json(dir.path().join("run.json").as_path());
+    newer["format"] = serde_json::json!(2);
+    newer["flowcheck"] = serde_json::json!("9.0.0");
+    newer["cases"][0]["status"] = serde_json::json!("quarantined");
+    std::fs::write(path("newer.json"), newer.to_string()).expect("written");
+    run(&["merge", &path("newer.json"), "--json", &path("m.json")]).assert_refused(&format!(
+        "error: {} has report format 2 (written by flowcheck 9.0.0); this flowcheck reads format 1",
+        path("newer.json")
+    ));
+    let compared = run(&[
+        "compare",
+        "--baseline",
+        "production",
+        "--candidate",
+        "production",
+        "--baseline-report",
+        &path("run.json"),
+        "--candidate-report",
+        &path("run.json"),
+        "suites/vision.yaml",
+        "--json",
+        &path("comparison.json"),
+    ]);
+    assert_eq!(compared.code, 0, "{}", compared.all());
+    run(&["merge", &path("comparison.json"), "--json", &path("m.json")]).assert_refused(
+        &format!(
+            "error: {} is a comparison (`flowcheck compare --json`), not a run's JSON report (`flowcheck run --json`)",
+            path("comparison.json")
+        ),
+    );
+}
+
 /// Setup mistakes are errors, not failures: a grader flow that is not there, and an expected
 /// refusal met by a 404 (an unpublished version), never read as a failing or regressed case.
 #[test]
