@@ -137,7 +137,7 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
     // The position is printed as file:line:col.
     let message = match full.rfind(" at line ") {
         Some(at) if full[at..].contains(", column ") => full[..at].to_owned(),
-        _ => full,
+        _ => full.clone(),
     };
     // The parser's words name its own options and functions; say what it means for a file.
     match message.as_str() {
@@ -145,7 +145,19 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
             "nested too deeply: at most 64 levels of lists and mappings".to_owned()
         }
         m if m.starts_with("budget breached") => {
-            format!("the file is too large to read at once ({m}): split it into several files")
+            let limit = budget_limit(m);
+            // Past the limit while an alias was being read: an alias bomb, not a long file.
+            if full.contains("(defined at line") || m.starts_with("budget breached: Aliases") {
+                format!(
+                    "the aliases (`*name`) here repeat their anchors past {limit}: write the values out, or use fewer aliases"
+                )
+            } else {
+                format!("the file is too large to read at once ({limit}): split it into several files")
+            }
+        }
+        "recursive references require weak recursion types" => {
+            "this alias (`*name`) is inside the value of its own anchor (`&name`): the value would never end"
+                .to_owned()
         }
         m if m.starts_with("duplicate mapping key: ") => {
             let key = m["duplicate mapping key: ".len()..]
@@ -179,6 +191,36 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
         "invalid u16" | "invalid u32" | "invalid u64" => "expected a whole number".to_owned(),
         "invalid bool" => "expected true or false".to_owned(),
         _ => message,
+    }
+}
+
+/// The parser's budget that a file went past, in words: `budget breached: Nodes { nodes:
+/// 250001 }` is "250,000 values, the most one file may hold".
+fn budget_limit(message: &str) -> String {
+    let rest = message.trim_start_matches("budget breached: ");
+    let kind = rest.split([' ', '{']).next().unwrap_or_default();
+    let count: Option<u64> = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|digits| !digits.is_empty())
+        .and_then(|digits| digits.parse().ok());
+    let (one, many) = match kind {
+        "Nodes" => ("value", "values"),
+        "Events" => ("parser event", "parser events"),
+        "Aliases" => ("alias", "aliases"),
+        "Anchors" => ("anchor", "anchors"),
+        "Documents" => ("document", "documents"),
+        _ => return rest.to_owned(),
+    };
+    match count {
+        Some(n) => {
+            let limit = n.saturating_sub(1);
+            format!(
+                "{} {}, the most one file may hold",
+                crate::words::grouped(limit),
+                crate::words::agree(limit, one, many)
+            )
+        }
+        None => format!("the most {many} one file may hold"),
     }
 }
 

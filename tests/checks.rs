@@ -410,6 +410,102 @@ fn merge_refuses_shards_of_another_plan_or_split() {
         .assert_refused("b2-older.json does not say which plan it is a shard of");
 }
 
+/// Reports of two runs without `--shard` (two suites run by two jobs) each number their suites
+/// from 0: merged, each suite keeps its own cases, in the order the reports were given, and
+/// its own JUnit `<testsuite>` (the second suite's cases were put in the first's, under its
+/// name, flow and file, and the JSON interleaved the two).
+#[test]
+fn merged_reports_of_separate_runs_keep_each_suite_apart() {
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    for (suite, json) in [
+        ("suites/vision.yaml", "vision.json"),
+        ("suites/summarize.yaml", "summarize.json"),
+    ] {
+        let ran = run(&["run", suite, "--embedded", "--json", &path(json)]);
+        assert_eq!(ran.code, 0, "{}", ran.all());
+    }
+    let (json, junit) = (path("merged.json"), path("merged.xml"));
+    let merged = run(&[
+        "merge",
+        &path("vision.json"),
+        &path("summarize.json"),
+        "--json",
+        &json,
+        "--junit",
+        &junit,
+    ]);
+    assert_eq!(merged.code, 0, "{}", merged.all());
+    let report = read_json(std::path::Path::new(&json));
+    let suites: Vec<&str> = report["cases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["suite"].as_str())
+        .collect();
+    let switches = suites.windows(2).filter(|w| w[0] != w[1]).count();
+    assert_eq!(suites.first(), Some(&"vision-describe"), "{suites:?}");
+    assert_eq!(switches, 1, "the suites are interleaved: {suites:?}");
+    common::assert_valid_junit(std::path::Path::new(&junit));
+    let xml = common::read(std::path::Path::new(&junit));
+    let summarize = xml
+        .split("<testsuite ")
+        .find(|s| s.starts_with("name=\"docs-summarize @ production\""))
+        .unwrap_or_else(|| panic!("no testsuite of docs-summarize:\n{xml}"));
+    assert!(
+        summarize.contains("suites/summarize.yaml")
+            && !summarize.contains("classname=\"vision-describe"),
+        "{summarize}"
+    );
+}
+
+/// A report of another format (a newer flowcheck's, whose cases read differently) says its
+/// format and version, not the first field this flowcheck cannot read; a comparison's JSON
+/// given for a run's report says what it is.
+#[test]
+fn a_report_of_another_format_or_a_comparison_says_what_it_is() {
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let ran = run(&[
+        "run",
+        "suites/vision.yaml",
+        "--embedded",
+        "--json",
+        &path("run.json"),
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let mut newer = read_json(dir.path().join("run.json").as_path());
+    newer["format"] = serde_json::json!(2);
+    newer["flowcheck"] = serde_json::json!("9.0.0");
+    newer["cases"][0]["status"] = serde_json::json!("quarantined");
+    std::fs::write(path("newer.json"), newer.to_string()).expect("written");
+    run(&["merge", &path("newer.json"), "--json", &path("m.json")]).assert_refused(&format!(
+        "error: {} has report format 2 (written by flowcheck 9.0.0); this flowcheck reads format 1",
+        path("newer.json")
+    ));
+    let compared = run(&[
+        "compare",
+        "--baseline",
+        "production",
+        "--candidate",
+        "production",
+        "--baseline-report",
+        &path("run.json"),
+        "--candidate-report",
+        &path("run.json"),
+        "suites/vision.yaml",
+        "--json",
+        &path("comparison.json"),
+    ]);
+    assert_eq!(compared.code, 0, "{}", compared.all());
+    run(&["merge", &path("comparison.json"), "--json", &path("m.json")]).assert_refused(
+        &format!(
+            "error: {} is a comparison (`flowcheck compare --json`), not a run's JSON report (`flowcheck run --json`)",
+            path("comparison.json")
+        ),
+    );
+}
+
 /// Setup mistakes are errors, not failures: a grader flow that is not there, and an expected
 /// refusal met by a 404 (an unpublished version), never read as a failing or regressed case.
 #[test]

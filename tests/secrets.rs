@@ -941,3 +941,86 @@ fn a_key_sent_under_another_name_is_scrubbed_from_reports() {
         assert!(!result.all().contains(copy), "{}", result.all());
     }
 }
+
+/// A flow whose result echoes the signed URL of its attachment (and a message quoting one):
+/// the checks judge the result as returned (a check on the query passes), but no output shows
+/// the query, neither the failure's `found:` and diff on the terminal, nor the JUnit failure,
+/// the JSON report's result and check values, `-v`, or a comparison of the results.
+#[test]
+fn a_signed_url_a_flow_echoes_in_its_result_is_cut_from_every_output() {
+    let dir = tempdir();
+    let flows = write(
+        dir.path(),
+        "flows.yaml",
+        "org: demo\nproject: echo\nflow: url\nproduction: 1\nversions:\n  - version: 1\n    blocks:\n      - id: echo\n        kind: json_map\n        fields:\n          url: \"{{ attachments.first.url }}\"\n          said: \"{{ input.message }}\"\n",
+    );
+    let suite = write(
+        dir.path(),
+        "echo.yaml",
+        "suite: echo\nflow: demo/echo/url\ncases:\n  - name: the URL comes back\n    message: \"see https://cdn.example.com/m.png?X-Amz-Signature=MSGSECRET\"\n    attachments:\n      - url: \"https://cdn.example.com/a.png?X-Amz-Signature=SIGSECRET&X-Amz-Credential=CREDSECRET\"\n        mime_type: image/png\n    expect:\n      output:\n        - {path: $.url, matches: \"Signature=[A-Z]+&\"}\n        - {path: $.url, equals: nope}\n        - {path: $.said, equals: nope}\n",
+    );
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let (junit, json) = (path("junit.xml"), path("report.json"));
+    let ran = common::run(&[
+        "run",
+        &suite,
+        "--embedded",
+        "--flows",
+        &flows,
+        "-v",
+        "--junit",
+        &junit,
+        "--json",
+        &json,
+    ]);
+    assert_eq!(ran.code, 1, "{}", ran.all());
+    assert!(
+        ran.stdout.contains("(2 other checks passed)"),
+        "the check on the query judged the result as returned:\n{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains("found:    \"https://cdn.example.com/a.png?[redacted]\""),
+        "{}",
+        ran.stdout
+    );
+    assert_valid_junit(Path::new(&junit));
+    let (markdown, html, comparison) = (path("c.md"), path("c.html"), path("c.json"));
+    let compared = common::run(&[
+        "compare",
+        "--baseline",
+        "production",
+        "--candidate",
+        "production",
+        "--baseline-report",
+        &json,
+        "--candidate-report",
+        &json,
+        &suite,
+        "--markdown",
+        &markdown,
+        "--html",
+        &html,
+        "--json",
+        &comparison,
+    ]);
+    assert_eq!(compared.code, 0, "{}", compared.all());
+    for (what, text) in [
+        ("stdout", ran.stdout.clone()),
+        ("stderr", ran.stderr.clone()),
+        ("junit", read(Path::new(&junit))),
+        ("json", read(Path::new(&json))),
+        ("compare", compared.all()),
+        ("markdown", read(Path::new(&markdown))),
+        ("html", read(Path::new(&html))),
+        ("comparison", read(Path::new(&comparison))),
+    ] {
+        for secret in ["SIGSECRET", "CREDSECRET", "MSGSECRET"] {
+            assert!(
+                !text.contains(secret),
+                "{secret} appears in {what}:\n{text}"
+            );
+        }
+    }
+}

@@ -68,6 +68,8 @@ invalid_suite_tests!(
     shared_snapshot,
     error_key_refused,
     message_without_value,
+    alias_bomb,
+    recursive_alias,
 );
 
 #[test]

@@ -57,6 +57,7 @@ pub fn merge(args: MergeArgs) -> u8 {
         crate::errln!("error: {message}");
         return exit::USAGE;
     }
+    number_suites_across(&mut reports);
     let mut seen: HashMap<(String, String, String), PathBuf> = HashMap::new();
     let mut cases: Vec<CaseOutcome> = Vec::new();
     for (path, report) in &reports {
@@ -152,6 +153,25 @@ pub fn merge(args: MergeArgs) -> u8 {
     // A shard's Ctrl-C is not this command's: its cases not run fail the merge (exit 1).
     let fatal = stop.filter(|s| matches!(s, Stop::Fatal(_)));
     exit::for_run(&totals, fatal.as_ref(), failed)
+}
+
+/// Reports of separate runs (no `--shard`: two suites run by two jobs, say) each number their
+/// suites from 0, so the second's first suite would sort among the first's and share its JUnit
+/// `<testsuite>`. Their suites are numbered anew, by name, in the order the reports were given
+/// (one suite in two reports keeps one number). Shards of one plan already share its numbers.
+fn number_suites_across(reports: &mut [(PathBuf, ReadReport)]) {
+    if reports.iter().any(|(_, r)| r.shard.is_some()) {
+        return;
+    }
+    let mut numbers: HashMap<std::sync::Arc<str>, usize> = HashMap::new();
+    for (_, report) in reports.iter_mut() {
+        // A report is written in plan order: its suites come in their order.
+        report.cases.sort_by_key(|c| c.key);
+        for case in &mut report.cases {
+            let next = numbers.len();
+            case.key.suite = *numbers.entry(case.suite.clone()).or_insert(next);
+        }
+    }
 }
 
 /// Reports of a sharded run must be all its shards, each once, of one plan: one missing, or one

@@ -76,6 +76,9 @@ fn report<'a>(
 #[derive(Debug, serde::Deserialize)]
 pub struct ReadReport {
     pub format: u32,
+    /// The version that wrote it, to name in a message.
+    #[serde(default)]
+    pub flowcheck: Option<String>,
     #[serde(default)]
     pub started_at: String,
     #[serde(with = "super::duration_ms")]
@@ -94,17 +97,13 @@ pub struct ReadReport {
 pub fn read(path: &std::path::Path) -> Result<ReadReport, String> {
     // A 100,000-case report is about 150 MB; a gigabyte is some 700,000 cases.
     let text = crate::files::read_limited(path, 1 << 30)?;
-    let report: ReadReport = serde_json::from_str(&text).map_err(|err| {
-        format!(
-            "{} is not a flowcheck JSON report (`flowcheck run --json`): {err}",
-            path.display()
-        )
-    })?;
+    let report: ReadReport =
+        serde_json::from_str(&text).map_err(|err| unreadable(path, &text, &err))?;
     if report.format != FORMAT_VERSION {
-        return Err(format!(
-            "{} has report format {}, this flowcheck reads format {FORMAT_VERSION}",
-            path.display(),
-            report.format
+        return Err(other_format(
+            path,
+            report.format,
+            report.flowcheck.as_deref(),
         ));
     }
     // A run writes each case once: a case twice would count twice in a comparison.
@@ -119,4 +118,43 @@ pub fn read(path: &std::path::Path) -> Result<ReadReport, String> {
         ));
     }
     Ok(report)
+}
+
+/// Why a file that does not read as a report is not one, in the order that helps: another
+/// format (a newer flowcheck's cases may read differently, so its format is read on its own
+/// first), a comparison's JSON, else the first thing this format cannot read.
+fn unreadable(path: &Path, text: &str, err: &serde_json::Error) -> String {
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        format: Option<u32>,
+        flowcheck: Option<String>,
+        comparisons: Option<serde::de::IgnoredAny>,
+    }
+    match serde_json::from_str::<Kind>(text) {
+        Ok(Kind {
+            format: Some(format),
+            flowcheck,
+            ..
+        }) if format != FORMAT_VERSION => other_format(path, format, flowcheck.as_deref()),
+        Ok(Kind {
+            comparisons: Some(_),
+            ..
+        }) => format!(
+            "{} is a comparison (`flowcheck compare --json`), not a run's JSON report (`flowcheck run --json`)",
+            path.display()
+        ),
+        _ => format!(
+            "{} is not a flowcheck JSON report (`flowcheck run --json`): {err}",
+            path.display()
+        ),
+    }
+}
+
+/// "has report format 2 (written by flowcheck 9.0.0); this flowcheck reads format 1".
+fn other_format(path: &Path, format: u32, writer: Option<&str>) -> String {
+    let writer = writer.map_or(String::new(), |v| format!(" (written by flowcheck {v})"));
+    format!(
+        "{} has report format {format}{writer}; this flowcheck reads format {FORMAT_VERSION}",
+        path.display()
+    )
 }

@@ -8,7 +8,7 @@ use crate::api::{Client, wire};
 use crate::check::Grades;
 use crate::check::expect::Judgement;
 use crate::check::observation::{Observation, Reply};
-use crate::secret::redact_urls;
+use crate::secret::{redact_url, redact_urls};
 use crate::suite::{Case, Mode, Suite};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -171,6 +171,7 @@ pub async fn run_attempt(
         }
         checks.push(outcome);
     }
+    let (observation, checks) = shown(observation, checks);
     let attempt = Attempt {
         result: judgement,
         // A suite may have put a key in the body by another name (`${KEY_COPY}`).
@@ -190,4 +191,34 @@ pub async fn run_attempt(
     } else {
         Ended::Done(attempt, stops_run)
     }
+}
+
+/// What the reports keep of a judged attempt: the flow's result, its steps' outputs and the
+/// checks' values (found, expected, the words about them) without the query strings and
+/// fragments of the URLs in them. A flow may echo its attachment's signed URL; the checks
+/// judged the result as returned, but nothing shows or writes the signature.
+fn shown(
+    mut observation: Observation,
+    mut checks: Vec<crate::check::CheckOutcome>,
+) -> (Observation, Vec<crate::check::CheckOutcome>) {
+    let value = |v: &mut serde_json::Value| {
+        if let std::borrow::Cow::Owned(redacted) = redact_urls(v) {
+            *v = redacted;
+        }
+    };
+    let text = |t: &mut String| *t = redact_url(t);
+    if let Reply::Ran { result, .. } = &mut observation.reply {
+        value(result);
+    }
+    for step in &mut observation.steps {
+        value(&mut step.output);
+    }
+    for check in &mut checks {
+        text(&mut check.label);
+        text(&mut check.expected);
+        check.detail.as_mut().map(text);
+        check.actual.as_deref_mut().map(value);
+        check.expected_value.as_deref_mut().map(value);
+    }
+    (observation, checks)
 }
