@@ -341,6 +341,13 @@ impl KeyFile {
     }
 }
 
+/// [`redact_url`] in place: a text that cannot hold a URL is left as it is, uncopied.
+pub fn redact_url_in(text: &mut String) {
+    if may_hold_url(text) {
+        *text = redact_url(text);
+    }
+}
+
 /// `https://host/a.png?X-Amz-Signature=...` becomes `https://host/a.png?[redacted]`, whether
 /// the text is the URL or holds it (a server's error message quoting the URL, say), and so
 /// does the URL percent-encoded (`https%3A%2F%2Fhost%2Fa.png%3F...`, as a query parameter).

@@ -8,7 +8,7 @@ use crate::api::{Client, wire};
 use crate::check::Grades;
 use crate::check::expect::Judgement;
 use crate::check::observation::{Observation, Reply};
-use crate::secret::{redact_url, redact_urls};
+use crate::secret::{redact_url_in, redact_urls};
 use crate::suite::{Case, Mode, Suite};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -206,7 +206,6 @@ fn shown(
             *v = redacted;
         }
     };
-    let text = |t: &mut String| *t = redact_url(t);
     if let Reply::Ran { result, .. } = &mut observation.reply {
         value(result);
     }
@@ -214,9 +213,9 @@ fn shown(
         value(&mut step.output);
     }
     for check in &mut checks {
-        text(&mut check.label);
-        text(&mut check.expected);
-        check.detail.as_mut().map(text);
+        redact_url_in(&mut check.label);
+        redact_url_in(&mut check.expected);
+        check.detail.as_mut().map(redact_url_in);
         check.actual.as_deref_mut().map(value);
         check.expected_value.as_deref_mut().map(value);
     }
