@@ -504,6 +504,12 @@ fn a_report_of_another_format_or_a_comparison_says_what_it_is() {
             path("comparison.json")
         ),
     );
+    // A list, even one that starts as a report would: not "struct ReadReport with 8 elements".
+    std::fs::write(path("list.json"), "[2, \"9.0.0\"]").expect("written");
+    run(&["merge", &path("list.json"), "--json", &path("m.json")]).assert_refused(&format!(
+        "error: {} holds a JSON list, not a flowcheck JSON report (an object, as `flowcheck run --json` writes)",
+        path("list.json")
+    ));
 }
 
 /// Setup mistakes are errors, not failures: a grader flow that is not there, and an expected

@@ -124,6 +124,17 @@ pub fn read(path: &std::path::Path) -> Result<ReadReport, String> {
 /// format (a newer flowcheck's cases may read differently, so its format is read on its own
 /// first), a comparison's JSON, else the first thing this format cannot read.
 fn unreadable(path: &Path, text: &str, err: &serde_json::Error) -> String {
+    // A report is an object; serde would read a list as the report's fields in order, and
+    // speak of a "struct ReadReport with 8 elements".
+    if text
+        .trim_start_matches(['\u{feff}', ' ', '\t', '\n', '\r'])
+        .starts_with('[')
+    {
+        return format!(
+            "{} holds a JSON list, not a flowcheck JSON report (an object, as `flowcheck run --json` writes)",
+            path.display()
+        );
+    }
     #[derive(serde::Deserialize)]
     struct Kind {
         format: Option<u32>,
