@@ -81,6 +81,25 @@ pub fn run(args: &[&str]) -> Run {
     )
 }
 
+/// `flowcheck compare` of a run's JSON report with itself (production against production: no
+/// call is made), with `outputs` (`--json PATH`, `--markdown PATH`, ...).
+pub fn compare_report_with_itself(report: &str, suite: &str, outputs: &[&str]) -> Run {
+    let mut args = vec![
+        "compare",
+        "--baseline",
+        "production",
+        "--candidate",
+        "production",
+        "--baseline-report",
+        report,
+        "--candidate-report",
+        report,
+        suite,
+    ];
+    args.extend_from_slice(outputs);
+    run(&args)
+}
+
 /// A `flowcheck` command against the server at `url` with `key`.
 pub fn run_against(url: &str, key: &str, args: &[&str]) -> Run {
     Run::from(
