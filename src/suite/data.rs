@@ -68,8 +68,11 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, String> {
         return Err(format!("the header row names the column `{twice}` twice"));
     }
     let mut rows = Vec::new();
+    // Rows are named by their line, as generated case names (`[row 3]`) are. The reader's own
+    // line count is one short per line in a file with CRLF line ends (a Windows export), so
+    // lines are counted here from where each record begins.
+    let mut lines = LineCounter::new(text);
     for record in reader.records() {
-        // Rows are named by their line, as generated case names (`[row 3]`) are.
         let record = record.map_err(|err| {
             // "CSV error: record 2 (line: 3, byte: 32): found record with 1 fields, ...".
             let message = err.to_string();
@@ -78,11 +81,13 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, String> {
                 .map_or(message.as_str(), |at| &message[at + 3..])
                 .to_owned();
             match err.position() {
-                Some(position) => format!("{}: {message}", position.line()),
+                Some(position) => format!("{}: {message}", lines.line_at(position.byte())),
                 None => err.to_string(),
             }
         })?;
-        let number = record.position().map(|p| p.line()).unwrap_or(0);
+        let number = record
+            .position()
+            .map_or(0, |position| lines.line_at(position.byte()));
         let values = headers
             .iter()
             .zip(record.iter())
@@ -91,6 +96,41 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, String> {
         rows.push(Row { number, values });
     }
     Ok(rows)
+}
+
+/// The line (from 1) of a byte offset into `text`, for offsets asked in increasing order (as
+/// records come): each newline is counted once, however many rows a file has.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The line where the record at `byte` begins: the reader may place a record at the line
+    /// end before it (the `\n` of a CRLF) or at blank lines it skips.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut byte = usize::try_from(byte).map_or(self.text.len(), |b| b.min(self.text.len()));
+        while matches!(self.text.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        if byte < self.byte {
+            // Not in order (cannot happen for records): count again from the start.
+            (self.byte, self.line) = (0, 1);
+        }
+        let newlines = self.text[self.byte..byte].iter().filter(|b| **b == b'\n');
+        self.line += newlines.count() as u64;
+        self.byte = byte;
+        self.line
+    }
 }
 
 fn jsonl_rows(text: &str) -> Result<Vec<Row>, String> {
@@ -347,6 +387,14 @@ mod tests {
         assert_eq!(
             (rows[1].number, rows[1].values.get("message")),
             (3, Some(&json!("hello")))
+        );
+        // CRLF line ends (a Windows export) number the rows alike, a quoted line break too.
+        let rows = csv_rows("message\r\n\"two\r\nlines\"\r\nhello\r\n").unwrap_or_default();
+        let numbers: Vec<u64> = rows.iter().map(|row| row.number).collect();
+        assert_eq!(numbers, [2, 4]);
+        assert_eq!(
+            csv_rows("a,b\r\n1,2\r\n1,2,3\r\n").err().as_deref(),
+            Some("3: found record with 3 fields, but the previous record has 2 fields")
         );
         assert_eq!(
             csv_rows("a,b\n1,2,3\n").err().as_deref(),
