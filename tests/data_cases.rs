@@ -60,3 +60,58 @@ fn csv_rows_are_named_by_their_line_whatever_the_line_ends() {
         refused.stderr
     );
 }
+
+#[test]
+fn a_column_whose_name_has_spaces_is_filled_in() {
+    let sim = common::Sim::start();
+    let dir = tempdir();
+    let suite = data_suite(
+        dir.path(),
+        "rows.csv",
+        b"customer message,category\nI want a refund,billing\n",
+        "      name: \"routes {{customer message}}\"\n      message: \"{{ customer message }}\"\n      expect:\n        output:\n          - {path: $.category, equals: \"{{category}}\"}\n",
+    );
+    let ran = sim.run(&[&suite]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    assert!(
+        ran.stdout.contains("PASS") && ran.stdout.contains("routes I want a refund @"),
+        "{}",
+        ran.stdout
+    );
+    // A misspelt one is an error with a hint, not text sent as it is.
+    let suite = data_suite(
+        dir.path(),
+        "rows.csv",
+        b"customer message,category\nI want a refund,billing\n",
+        "      name: routes\n      message: \"{{customer mesage}}\"\n",
+    );
+    let refused = run(&["validate", &suite]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(
+        refused.stderr.contains(
+            "there is no `customer mesage` in the data (did you mean \"customer message\"?)"
+        ),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn a_data_file_with_a_byte_order_mark_reads_as_one_without() {
+    let dir = tempdir();
+    let case = "      name: \"routes {{message}}\"\n      message: \"{{message}}\"\n";
+    for (file, data) in [
+        ("rows.jsonl", "\u{feff}{\"message\": \"refund\"}\n"),
+        ("rows.csv", "\u{feff}message\r\nrefund\r\n"),
+        ("rows.yaml", "\u{feff}- {message: refund}\n"),
+    ] {
+        let suite = data_suite(dir.path(), file, data.as_bytes(), case);
+        let listed = list(&suite);
+        assert_eq!(listed.code, 0, "{file}:\n{}", listed.all());
+        assert!(
+            listed.stdout.contains("routes refund @"),
+            "{file}:\n{}",
+            listed.stdout
+        );
+    }
+}

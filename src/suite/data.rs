@@ -36,15 +36,18 @@ pub fn read_rows(file: &Path, shown: &str) -> Result<Vec<Row>, String> {
         }
         crate::files::ReadError::Io(err) => format!("cannot read {shown}: {err}"),
     })?;
+    // A file saved by a Windows editor or exported by a spreadsheet may begin with a byte-order
+    // mark: it is no part of the first column's name or the first line's JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let extension = file
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
     match extension.as_str() {
-        "csv" => csv_rows(&text),
-        "jsonl" | "ndjson" => jsonl_rows(&text),
-        "yaml" | "yml" => yaml_rows(&text),
+        "csv" => csv_rows(text),
+        "jsonl" | "ndjson" => jsonl_rows(text),
+        "yaml" | "yml" => yaml_rows(text),
         _ => Err("data files are .csv, .jsonl or .yaml".into()),
     }
     // `data.csv:3: ...` when the error has a line, as a suite's errors read.
@@ -250,12 +253,19 @@ fn fill_into(template: &Value, values: &Map<String, Value>, errors: &mut Vec<Unr
     }
 }
 
-fn placeholder(inner: &str) -> Option<&str> {
+/// The name `{{inner}}` stands for, if it is a placeholder: a name of letters, digits, `_`,
+/// `-` and `.`; any column's name as the data writes it (a CSV header `customer message`);
+/// or words and spaces close to one (a typo, said as an error). Other text between braces (a
+/// template of another language) is left as it is.
+fn placeholder<'a>(inner: &'a str, values: &Map<String, Value>) -> Option<&'a str> {
     let name = inner.trim();
+    let word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
     let valid = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        && (name.chars().all(word)
+            || values.contains_key(name)
+            || (name.chars().all(|c| word(c) || c == ' ')
+                && crate::diagnostic::did_you_mean(name, values.keys().map(String::as_str))
+                    .is_some()));
     valid.then_some(name)
 }
 
@@ -281,7 +291,7 @@ fn fill_text(text: &str, values: &Map<String, Value>, errors: &mut Vec<Unresolve
         .strip_prefix("{{")
         .and_then(|t| t.strip_suffix("}}"))
         .filter(|inner| !inner.contains("{{"));
-    if let Some(name) = whole.and_then(placeholder) {
+    if let Some(name) = whole.and_then(|inner| placeholder(inner, values)) {
         return lookup(name, text);
     }
     let mut out = String::with_capacity(text.len());
@@ -291,7 +301,7 @@ fn fill_text(text: &str, values: &Map<String, Value>, errors: &mut Vec<Unresolve
             break;
         };
         let inner = &rest[start + 2..start + 2 + end];
-        match placeholder(inner) {
+        match placeholder(inner, values) {
             Some(name) => {
                 out.push_str(&rest[..start]);
                 match lookup(name, &rest[start..start + 4 + end]) {
@@ -332,6 +342,15 @@ mod tests {
         assert_eq!(
             fill(&json!("a{2,3} {{ }} {x}"), &values),
             Ok(json!("a{2,3} {{ }} {x}"))
+        );
+        // A column's name with spaces is a placeholder; other text between braces is not.
+        let spaced = row(json!({"customer message": "refund"}));
+        assert_eq!(
+            fill(
+                &json!("Say {{ customer message }}, {{ input | trim }}"),
+                &spaced
+            ),
+            Ok(json!("Say refund, {{ input | trim }}"))
         );
         // Every placeholder that cannot be filled is said, each with its own text.
         let unresolved = fill(&json!("Say {{ nope }} at {{score}} {{nada}}"), &values).unwrap_err();
