@@ -172,7 +172,18 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
         }
         m if m.starts_with("non-finite float") => {
             let number = m.split('`').nth(1).unwrap_or_default();
-            format!("the number {number} is too large")
+            let written = number.to_ascii_lowercase();
+            if written.contains("nan") {
+                format!(
+                    "{number} is not a number (JSON has no NaN, so no result holds one): write a number"
+                )
+            } else if written.contains("inf") {
+                format!(
+                    "the number {number} is infinite, which JSON cannot hold: write a finite number"
+                )
+            } else {
+                format!("the number {number} is too large")
+            }
         }
         "expected string scalar" => {
             "expected text here (quote it if it looks like something else)".to_owned()

@@ -61,6 +61,8 @@ invalid_suite_tests!(
     duplicate_key,
     two_documents,
     huge_number,
+    not_a_number,
+    infinite_number,
     too_deep,
     data_list_value,
     zero_weights,
