@@ -45,6 +45,7 @@ invalid_suite_tests!(
     no_predicate,
     missing_field,
     unset_env,
+    unclosed_env,
     steps_without_step_mode,
     duplicate_case,
     bad_names,
