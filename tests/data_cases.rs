@@ -115,3 +115,23 @@ fn a_data_file_with_a_byte_order_mark_reads_as_one_without() {
         );
     }
 }
+
+#[test]
+fn an_empty_matrix_is_refused_not_a_case_named_with_empty_brackets() {
+    let dir = tempdir();
+    let suite = dir.path().join("suite.yaml");
+    std::fs::write(
+        &suite,
+        "suite: m\nflow: demo/support/triage\ncases:\n  - name: one\n    matrix: {}\n    message: hi\n",
+    )
+    .expect("the suite is written");
+    let refused = run(&["validate", &suite.display().to_string()]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(
+        refused
+            .stderr
+            .contains("suite.yaml:5:13: `matrix` is empty: give it names with lists of values"),
+        "{}",
+        refused.stderr
+    );
+}

@@ -189,6 +189,13 @@ pub fn count(matrix: &Map<String, Value>) -> usize {
 
 /// Every combination of a matrix's values, in order (the first key varies slowest).
 pub fn combinations(matrix: &Map<String, Value>) -> Result<Vec<Map<String, Value>>, String> {
+    // It would make the case once, named `name []`.
+    if matrix.is_empty() {
+        return Err(
+            "`matrix` is empty: give it names with lists of values, e.g. {channel: [email, chat]}, or leave it out"
+                .into(),
+        );
+    }
     let mut combos = vec![Map::new()];
     for (key, values) in matrix {
         let Value::Array(values) = values else {
@@ -381,6 +388,7 @@ mod tests {
             ]
         );
         assert!(combinations(&row(json!({"a": []}))).is_err());
+        assert!(combinations(&Map::new()).is_err());
     }
 
     #[test]
