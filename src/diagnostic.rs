@@ -114,11 +114,18 @@ fn find_within(text: &str, from: Position, needle: &str) -> Option<Position> {
             0
         };
         let start = line.char_indices().nth(skip).map_or(line.len(), |(i, _)| i);
-        // `$${NAME}` is a literal `${NAME}`, not the placeholder meant.
+        // `$${NAME}` is a literal `${NAME}`, not the placeholder meant; nor is a closed
+        // `${NAME}` the start of an unclosed `${NAME` (an unclosed one ends the text).
+        let unclosed = needle.starts_with("${") && !needle.contains('}');
         let found = line[start..]
             .match_indices(needle)
             .map(|(at, _)| start + at)
-            .find(|&at| !(needle.starts_with('$') && line[..at].ends_with('$')));
+            .filter(|&at| !(needle.starts_with('$') && line[..at].ends_with('$')))
+            .find(|&at| {
+                !unclosed
+                    || !line[at + needle.len()..]
+                        .starts_with(|c: char| c == '}' || c == '_' || c.is_ascii_alphanumeric())
+            });
         if let Some(found) = found {
             let column = line[..found].chars().count() + 1;
             return Some(Position::new(
@@ -172,7 +179,18 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
         }
         m if m.starts_with("non-finite float") => {
             let number = m.split('`').nth(1).unwrap_or_default();
-            format!("the number {number} is too large")
+            let written = number.to_ascii_lowercase();
+            if written.contains("nan") {
+                format!(
+                    "{number} is not a number (JSON has no NaN, so no result holds one): write a number"
+                )
+            } else if written.contains("inf") {
+                format!(
+                    "the number {number} is infinite, which JSON cannot hold: write a finite number"
+                )
+            } else {
+                format!("the number {number} is too large")
+            }
         }
         "expected string scalar" => {
             "expected text here (quote it if it looks like something else)".to_owned()

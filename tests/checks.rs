@@ -632,6 +632,65 @@ fn a_step_expectation_when_no_step_completed_says_none_were_seen() {
     );
 }
 
+/// An input override that was never sent (the step it replaces never ran: a misspelt id, an
+/// index past the last step) fails its case, saying so; it passed when no check caught it.
+#[test]
+fn an_input_override_that_was_never_sent_fails_its_case() {
+    let dir = tempdir();
+    let suite = dir.path().join("edits.yaml");
+    std::fs::write(
+        &suite,
+        r#"suite: edits
+flow: demo/docs/summarize
+mode: step
+cases:
+  - name: a misspelt step
+    message: "The original text. It goes on."
+    steps:
+      - step: summarize
+        input_overrides: {claen: {text: "Edited. Rest."}}
+  - name: past the last step
+    message: "The original text. It goes on."
+    steps:
+      - step: 7
+        input_overrides: {clean: {text: "Edited. Rest."}}
+  - name: an edit that is sent
+    message: "The original text. It goes on."
+    steps:
+      - step: summarize
+        input_overrides: {clean: {text: "Edited. Rest."}}
+    expect:
+      output:
+        - {path: $.summary, equals: "Edited."}
+"#,
+    )
+    .expect("the suite is written");
+    let result = run(&["run", &suite.display().to_string(), "--embedded"]);
+    assert_eq!(result.code, 1, "{}", result.all());
+    for expected in [
+        "PASS [",
+        "--- FAILED: edits › a misspelt step @ production",
+        "✗ step summarize: input_overrides  (line 8)",
+        "never sent: no step claen completed; did you mean \"clean\"? (steps seen: clean, summarize, title)",
+        "--- FAILED: edits › past the last step @ production",
+        "✗ step #7: input_overrides  (line 13)",
+        "never sent: the flow has no step #7 (steps seen: clean, summarize, title)",
+    ] {
+        assert!(
+            result.stdout.contains(expected),
+            "{expected:?} in:\n{}",
+            result.all()
+        );
+    }
+    assert!(
+        !result
+            .stdout
+            .contains("FAILED: edits › an edit that is sent"),
+        "{}",
+        result.stdout
+    );
+}
+
 /// Cases made from a matrix stand where their template does, in file order, and their failed
 /// checks point at their own lines in the template (they pointed at the case's line, after
 /// the written cases).

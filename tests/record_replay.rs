@@ -145,3 +145,46 @@ fn a_recording_that_is_a_fifo_is_refused_without_waiting() {
         replayed.all()
     );
 }
+
+/// A recording edited by hand to a status no HTTP answer has was replayed as a 500: it is
+/// refused at its line, as a line that is not JSON is.
+#[test]
+fn a_recorded_status_that_is_no_http_status_is_refused_at_its_line() {
+    let dir = tempdir();
+    let recording = dir.path().join("recording");
+    let recorded = common::run(&[
+        "run",
+        "suites/broken.yaml",
+        "--embedded",
+        "--record",
+        recording.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(recorded.code, 0, "{}", recorded.all());
+    let file = recording.join("recording.jsonl");
+    let text = read(&file);
+    let edited: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| match index {
+            0 => line.replacen("\"status\":200", "\"status\":42", 1),
+            _ => line.to_owned(),
+        })
+        .collect();
+    assert_ne!(edited.join("\n") + "\n", text, "the status was not edited");
+    std::fs::write(&file, edited.join("\n") + "\n").expect("the recording is edited");
+    let replayed = common::run(&[
+        "run",
+        "suites/broken.yaml",
+        "--replay",
+        recording.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(replayed.code, 2, "{}", replayed.all());
+    assert!(
+        replayed.stderr.contains(&format!(
+            "{}:1: not a recorded exchange: status 42 is not an HTTP status (100 to 599)",
+            file.display()
+        )),
+        "{}",
+        replayed.all()
+    );
+}

@@ -178,13 +178,23 @@ pub fn read(dir: &Path) -> Result<Vec<Exchange>, String> {
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(index, line)| {
-            serde_json::from_str(line).map_err(|err| {
+            let not_one = |why: String| {
                 format!(
-                    "{}:{}: not a recorded exchange: {err}",
+                    "{}:{}: not a recorded exchange: {why}",
                     file.display(),
                     index + 1
                 )
-            })
+            };
+            let exchange: Exchange =
+                serde_json::from_str(line).map_err(|err| not_one(err.to_string()))?;
+            // A recording edited by hand: a status no answer has would be replayed as a 500.
+            if !(100..=599).contains(&exchange.status) {
+                return Err(not_one(format!(
+                    "status {} is not an HTTP status (100 to 599)",
+                    exchange.status
+                )));
+            }
+            Ok(exchange)
         })
         .collect()
 }

@@ -127,6 +127,7 @@ pub async fn run_attempt(
             latency: case.timeout,
             steps: Vec::new(),
             retries: progress.retries(),
+            unsent: Vec::new(),
         },
     };
     let observation = Observation {
@@ -156,6 +157,11 @@ pub async fn run_attempt(
         .stops_run()
         .or_else(|| grades.stops_run().map(str::to_owned));
     let (mut judgement, mut checks) = case.expect.judge(&observation, &grades);
+    // An edit the case asked for and never made: what ran is not what the case describes.
+    if !observed.unsent.is_empty() && judgement == Judgement::Passed {
+        judgement = Judgement::Failed;
+    }
+    checks.extend(observed.unsent);
     if let (Some(spec), Reply::Ran { result, .. }) = (&case.expect.snapshot, &observation.reply) {
         let outcome = crate::snapshot::verify(
             spec,

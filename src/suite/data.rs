@@ -36,15 +36,18 @@ pub fn read_rows(file: &Path, shown: &str) -> Result<Vec<Row>, String> {
         }
         crate::files::ReadError::Io(err) => format!("cannot read {shown}: {err}"),
     })?;
+    // A file saved by a Windows editor or exported by a spreadsheet may begin with a byte-order
+    // mark: it is no part of the first column's name or the first line's JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let extension = file
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
     match extension.as_str() {
-        "csv" => csv_rows(&text),
-        "jsonl" | "ndjson" => jsonl_rows(&text),
-        "yaml" | "yml" => yaml_rows(&text),
+        "csv" => csv_rows(text),
+        "jsonl" | "ndjson" => jsonl_rows(text),
+        "yaml" | "yml" => yaml_rows(text),
         _ => Err("data files are .csv, .jsonl or .yaml".into()),
     }
     // `data.csv:3: ...` when the error has a line, as a suite's errors read.
@@ -68,8 +71,11 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, String> {
         return Err(format!("the header row names the column `{twice}` twice"));
     }
     let mut rows = Vec::new();
+    // Rows are named by their line, as generated case names (`[row 3]`) are. The reader's own
+    // line count is one short per line in a file with CRLF line ends (a Windows export), so
+    // lines are counted here from where each record begins.
+    let mut lines = LineCounter::new(text);
     for record in reader.records() {
-        // Rows are named by their line, as generated case names (`[row 3]`) are.
         let record = record.map_err(|err| {
             // "CSV error: record 2 (line: 3, byte: 32): found record with 1 fields, ...".
             let message = err.to_string();
@@ -78,11 +84,13 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, String> {
                 .map_or(message.as_str(), |at| &message[at + 3..])
                 .to_owned();
             match err.position() {
-                Some(position) => format!("{}: {message}", position.line()),
+                Some(position) => format!("{}: {message}", lines.line_at(position.byte())),
                 None => err.to_string(),
             }
         })?;
-        let number = record.position().map(|p| p.line()).unwrap_or(0);
+        let number = record
+            .position()
+            .map_or(0, |position| lines.line_at(position.byte()));
         let values = headers
             .iter()
             .zip(record.iter())
@@ -91,6 +99,41 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, String> {
         rows.push(Row { number, values });
     }
     Ok(rows)
+}
+
+/// The line (from 1) of a byte offset into `text`, for offsets asked in increasing order (as
+/// records come): each newline is counted once, however many rows a file has.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The line where the record at `byte` begins: the reader may place a record at the line
+    /// end before it (the `\n` of a CRLF) or at blank lines it skips.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut byte = usize::try_from(byte).map_or(self.text.len(), |b| b.min(self.text.len()));
+        while matches!(self.text.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        if byte < self.byte {
+            // Not in order (cannot happen for records): count again from the start.
+            (self.byte, self.line) = (0, 1);
+        }
+        let newlines = self.text[self.byte..byte].iter().filter(|b| **b == b'\n');
+        self.line += newlines.count() as u64;
+        self.byte = byte;
+        self.line
+    }
 }
 
 fn jsonl_rows(text: &str) -> Result<Vec<Row>, String> {
@@ -146,6 +189,13 @@ pub fn count(matrix: &Map<String, Value>) -> usize {
 
 /// Every combination of a matrix's values, in order (the first key varies slowest).
 pub fn combinations(matrix: &Map<String, Value>) -> Result<Vec<Map<String, Value>>, String> {
+    // It would make the case once, named `name []`.
+    if matrix.is_empty() {
+        return Err(
+            "`matrix` is empty: give it names with lists of values, e.g. {channel: [email, chat]}, or leave it out"
+                .into(),
+        );
+    }
     let mut combos = vec![Map::new()];
     for (key, values) in matrix {
         let Value::Array(values) = values else {
@@ -210,12 +260,19 @@ fn fill_into(template: &Value, values: &Map<String, Value>, errors: &mut Vec<Unr
     }
 }
 
-fn placeholder(inner: &str) -> Option<&str> {
+/// The name `{{inner}}` stands for, if it is a placeholder: a name of letters, digits, `_`,
+/// `-` and `.`; any column's name as the data writes it (a CSV header `customer message`);
+/// or words and spaces close to one (a typo, said as an error). Other text between braces (a
+/// template of another language) is left as it is.
+fn placeholder<'a>(inner: &'a str, values: &Map<String, Value>) -> Option<&'a str> {
     let name = inner.trim();
+    let word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
     let valid = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        && (name.chars().all(word)
+            || values.contains_key(name)
+            || (name.chars().all(|c| word(c) || c == ' ')
+                && crate::diagnostic::did_you_mean(name, values.keys().map(String::as_str))
+                    .is_some()));
     valid.then_some(name)
 }
 
@@ -241,7 +298,7 @@ fn fill_text(text: &str, values: &Map<String, Value>, errors: &mut Vec<Unresolve
         .strip_prefix("{{")
         .and_then(|t| t.strip_suffix("}}"))
         .filter(|inner| !inner.contains("{{"));
-    if let Some(name) = whole.and_then(placeholder) {
+    if let Some(name) = whole.and_then(|inner| placeholder(inner, values)) {
         return lookup(name, text);
     }
     let mut out = String::with_capacity(text.len());
@@ -251,7 +308,7 @@ fn fill_text(text: &str, values: &Map<String, Value>, errors: &mut Vec<Unresolve
             break;
         };
         let inner = &rest[start + 2..start + 2 + end];
-        match placeholder(inner) {
+        match placeholder(inner, values) {
             Some(name) => {
                 out.push_str(&rest[..start]);
                 match lookup(name, &rest[start..start + 4 + end]) {
@@ -293,6 +350,15 @@ mod tests {
             fill(&json!("a{2,3} {{ }} {x}"), &values),
             Ok(json!("a{2,3} {{ }} {x}"))
         );
+        // A column's name with spaces is a placeholder; other text between braces is not.
+        let spaced = row(json!({"customer message": "refund"}));
+        assert_eq!(
+            fill(
+                &json!("Say {{ customer message }}, {{ input | trim }}"),
+                &spaced
+            ),
+            Ok(json!("Say refund, {{ input | trim }}"))
+        );
         // Every placeholder that cannot be filled is said, each with its own text.
         let unresolved = fill(&json!("Say {{ nope }} at {{score}} {{nada}}"), &values).unwrap_err();
         assert_eq!(unresolved.len(), 2, "{unresolved:?}");
@@ -322,6 +388,7 @@ mod tests {
             ]
         );
         assert!(combinations(&row(json!({"a": []}))).is_err());
+        assert!(combinations(&Map::new()).is_err());
     }
 
     #[test]
@@ -347,6 +414,14 @@ mod tests {
         assert_eq!(
             (rows[1].number, rows[1].values.get("message")),
             (3, Some(&json!("hello")))
+        );
+        // CRLF line ends (a Windows export) number the rows alike, a quoted line break too.
+        let rows = csv_rows("message\r\n\"two\r\nlines\"\r\nhello\r\n").unwrap_or_default();
+        let numbers: Vec<u64> = rows.iter().map(|row| row.number).collect();
+        assert_eq!(numbers, [2, 4]);
+        assert_eq!(
+            csv_rows("a,b\r\n1,2\r\n1,2,3\r\n").err().as_deref(),
+            Some("3: found record with 3 fields, but the previous record has 2 fields")
         );
         assert_eq!(
             csv_rows("a,b\n1,2,3\n").err().as_deref(),

@@ -33,7 +33,8 @@ pub fn interpolate(
             let Some(end) = tail.find('}') else {
                 errors.push(Unresolved {
                     message: format!("unclosed ${{ in {text:?}: write $${{ for a literal ${{"),
-                    placeholder: "${".into(),
+                    // What follows it, to tell it from a closed `${NAME}` earlier in the text.
+                    placeholder: after.to_owned(),
                 });
                 rest = "";
                 break;

@@ -66,6 +66,8 @@ pub struct Attachment {
 #[derive(Debug, Clone)]
 pub struct StepPlan {
     pub step: StepRef,
+    /// Where the step is written, for the failure when its `input_overrides` were never sent.
+    pub line: u32,
     pub input_overrides: Map<String, Value>,
     pub block_overrides: Map<String, Value>,
 }

@@ -9,8 +9,8 @@ pub use step::run_steps;
 pub use sync::run_sync;
 
 use crate::api::{ApiError, RunReply};
-use crate::check::ObservedStep;
 use crate::check::observation::Reply;
+use crate::check::{CheckOutcome, ObservedStep};
 use crate::secret::redact_url;
 use std::time::Duration;
 
@@ -102,6 +102,9 @@ pub struct Observed {
     pub latency: Duration,
     pub steps: Vec<ObservedStep>,
     pub retries: u32,
+    /// The case's edits that a run which went to its end never sent (step mode: an input
+    /// override for a step that never ran), each a failed check.
+    pub unsent: Vec<CheckOutcome>,
 }
 
 impl Observed {
@@ -115,6 +118,7 @@ impl Observed {
             latency,
             steps: Vec::new(),
             retries,
+            unsent: Vec::new(),
         }
     }
 }

@@ -5,7 +5,7 @@ use super::Observed;
 use crate::api::wire::{StepCall, step_body};
 use crate::api::{ApiError, Client, StepEvent};
 use crate::check::observation::Reply;
-use crate::check::{ObservedStep, StepRef};
+use crate::check::{CheckOutcome, ObservedStep, StepRef};
 use crate::run::retry::{RetryPolicy, with_retry};
 use crate::suite::{Case, FlowRef, Target};
 use serde_json::{Map, Value};
@@ -36,6 +36,7 @@ pub async fn run_steps(
         latency: started.elapsed(),
         steps,
         retries,
+        unsent: Vec::new(),
     };
 
     for _ in 0..MAX_STEPS {
@@ -111,7 +112,11 @@ pub async fn run_steps(
                         block_count: Some(steps.len() as u64),
                         execution_id,
                     };
-                    return finish(reply, steps, retries);
+                    let unsent = unsent(case, &applied, &accumulated, &steps);
+                    return Observed {
+                        unsent,
+                        ..finish(reply, steps, retries)
+                    };
                 }
             }
         }
@@ -133,6 +138,59 @@ pub async fn run_steps(
         steps,
         retries,
     )
+}
+
+/// A failed check for each of the case's input overrides that the run, gone to its end, never
+/// sent: the step it is planned at never ran (an index past the last step), or the outputs it
+/// replaces never all existed (a misspelt step id). Without it the case ran unedited and could
+/// pass.
+fn unsent(
+    case: &Case,
+    applied: &[bool],
+    accumulated: &Map<String, Value>,
+    steps: &[ObservedStep],
+) -> Vec<CheckOutcome> {
+    let seen: Vec<&str> = steps.iter().map(|s| s.id.as_str()).collect();
+    let seen_list = match seen.is_empty() {
+        true => "none".to_owned(),
+        false => seen.join(", "),
+    };
+    case.steps
+        .iter()
+        .zip(applied)
+        .filter(|(plan, done)| !**done && !plan.input_overrides.is_empty())
+        .map(|(plan, _)| {
+            let why = match &plan.step {
+                StepRef::Index(index) => format!("the flow has no step #{index}"),
+                StepRef::Id(_) => {
+                    let missing: Vec<&str> = plan
+                        .input_overrides
+                        .keys()
+                        .map(String::as_str)
+                        .filter(|key| !accumulated.contains_key(*key))
+                        .collect();
+                    let hint = match missing.as_slice() {
+                        [one] => crate::diagnostic::did_you_mean(one, seen.iter().copied())
+                            .map(|hint| format!("; {hint}"))
+                            .unwrap_or_default(),
+                        _ => String::new(),
+                    };
+                    format!("no step {} completed{hint}", missing.join(", "))
+                }
+            };
+            CheckOutcome {
+                label: format!("step {}: input_overrides", plan.step),
+                passed: false,
+                expected: "sent before the step runs".into(),
+                actual: None,
+                expected_value: None,
+                detail: Some(format!("never sent: {why} (steps seen: {seen_list})")),
+                score: None,
+                weight: 1.0,
+                line: plan.line,
+            }
+        })
+        .collect()
 }
 
 /// Every step's block overrides, keyed by step id as the API takes them.

@@ -591,6 +591,7 @@ impl Compiler<'_> {
         });
         let plan = StepPlan {
             step,
+            line: Position::of(spanned).line,
             input_overrides: self.object(raw.input_overrides.as_ref(), "input_overrides"),
             block_overrides: self.object(raw.block_overrides.as_ref(), "block_overrides"),
         };

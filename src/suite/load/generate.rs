@@ -305,4 +305,7 @@ fn relocate(case: &mut Case, at: Position) {
     for step in &mut case.expect.steps {
         step.line = at.line;
     }
+    for plan in &mut case.steps {
+        plan.line = at.line;
+    }
 }

@@ -1,0 +1,137 @@
+//! Data-driven cases end to end: data files as editors and exports write them (CRLF line
+//! ends, a byte-order mark, column names with spaces), read by the real binary.
+
+mod common;
+
+use common::{Run, run, tempdir};
+use std::path::Path;
+
+/// A suite `suite.yaml` making one case per row of `data` (written as `file`), in `dir`.
+fn data_suite(dir: &Path, file: &str, data: &[u8], case: &str) -> String {
+    std::fs::write(dir.join(file), data).expect("the data file is written");
+    let suite = dir.join("suite.yaml");
+    std::fs::write(
+        &suite,
+        format!(
+            "suite: data\nflow: demo/support/triage\ncases_from:\n  - file: {file}\n    case:\n{case}"
+        ),
+    )
+    .expect("the suite is written");
+    suite.display().to_string()
+}
+
+fn list(suite: &str) -> Run {
+    run(&["run", suite, "--list"])
+}
+
+#[test]
+fn csv_rows_are_named_by_their_line_whatever_the_line_ends() {
+    let dir = tempdir();
+    let case = "      name: routes\n      message: \"{{message}}\"\n";
+    for (ends, data) in [
+        ("LF", "message\nrefund\nhello\n"),
+        ("CRLF", "message\r\nrefund\r\nhello\r\n"),
+    ] {
+        let suite = data_suite(dir.path(), "rows.csv", data.as_bytes(), case);
+        let listed = list(&suite);
+        assert_eq!(listed.code, 0, "{ends}:\n{}", listed.all());
+        // The header is line 1: the rows are lines 2 and 3, as the README says.
+        assert!(
+            listed.stdout.contains("routes [row 2] @")
+                && listed.stdout.contains("routes [row 3] @"),
+            "{ends}: rows misnumbered:\n{}",
+            listed.stdout
+        );
+    }
+    // A malformed row is said at its own line.
+    let suite = data_suite(
+        dir.path(),
+        "rows.csv",
+        b"message\r\nrefund\r\nhello,extra\r\n",
+        case,
+    );
+    let refused = run(&["validate", &suite]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(
+        refused
+            .stderr
+            .contains("rows.csv:3: found record with 2 fields"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn a_column_whose_name_has_spaces_is_filled_in() {
+    let sim = common::Sim::start();
+    let dir = tempdir();
+    let suite = data_suite(
+        dir.path(),
+        "rows.csv",
+        b"customer message,category\nI want a refund,billing\n",
+        "      name: \"routes {{customer message}}\"\n      message: \"{{ customer message }}\"\n      expect:\n        output:\n          - {path: $.category, equals: \"{{category}}\"}\n",
+    );
+    let ran = sim.run(&[&suite]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    assert!(
+        ran.stdout.contains("PASS") && ran.stdout.contains("routes I want a refund @"),
+        "{}",
+        ran.stdout
+    );
+    // A misspelt one is an error with a hint, not text sent as it is.
+    let suite = data_suite(
+        dir.path(),
+        "rows.csv",
+        b"customer message,category\nI want a refund,billing\n",
+        "      name: routes\n      message: \"{{customer mesage}}\"\n",
+    );
+    let refused = run(&["validate", &suite]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(
+        refused.stderr.contains(
+            "there is no `customer mesage` in the data (did you mean \"customer message\"?)"
+        ),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn a_data_file_with_a_byte_order_mark_reads_as_one_without() {
+    let dir = tempdir();
+    let case = "      name: \"routes {{message}}\"\n      message: \"{{message}}\"\n";
+    for (file, data) in [
+        ("rows.jsonl", "\u{feff}{\"message\": \"refund\"}\n"),
+        ("rows.csv", "\u{feff}message\r\nrefund\r\n"),
+        ("rows.yaml", "\u{feff}- {message: refund}\n"),
+    ] {
+        let suite = data_suite(dir.path(), file, data.as_bytes(), case);
+        let listed = list(&suite);
+        assert_eq!(listed.code, 0, "{file}:\n{}", listed.all());
+        assert!(
+            listed.stdout.contains("routes refund @"),
+            "{file}:\n{}",
+            listed.stdout
+        );
+    }
+}
+
+#[test]
+fn an_empty_matrix_is_refused_not_a_case_named_with_empty_brackets() {
+    let dir = tempdir();
+    let suite = dir.path().join("suite.yaml");
+    std::fs::write(
+        &suite,
+        "suite: m\nflow: demo/support/triage\ncases:\n  - name: one\n    matrix: {}\n    message: hi\n",
+    )
+    .expect("the suite is written");
+    let refused = run(&["validate", &suite.display().to_string()]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(
+        refused
+            .stderr
+            .contains("suite.yaml:5:13: `matrix` is empty: give it names with lists of values"),
+        "{}",
+        refused.stderr
+    );
+}
