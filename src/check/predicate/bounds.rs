@@ -57,6 +57,20 @@ impl Bounds {
         if bounds.min.into_iter().chain(bounds.max).any(|n| n < 0.0) {
             return Err("a count is never below 0".into());
         }
+        // A count is whole: `1.5`, or `[1.2, 1.8]`, no count could ever meet.
+        if let (Some(min), Some(max)) = (bounds.min, bounds.max)
+            && min.ceil() > max.floor()
+        {
+            return Err(if min == max {
+                format!("no count is {}: a count is a whole number", number(min))
+            } else {
+                format!(
+                    "no count lies between {} and {}: a count is a whole number",
+                    number(min),
+                    number(max)
+                )
+            });
+        }
         Ok(bounds)
     }
 

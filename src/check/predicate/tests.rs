@@ -93,6 +93,8 @@ fn table() -> Vec<(&'static str, Value, bool)> {
         ("{length: 2}", json!("é🙂"), true),
         ("{length: [1, 3]}", json!([1, 2]), true),
         ("{length: {max: 0}}", json!({}), true),
+        ("{length: {min: 1.5}}", json!([1, 2]), true),
+        ("{length: [1.5, 2]}", json!([1, 2]), true),
         ("{length: 1}", json!(5), false),
         ("{word_count: {min: 100000}}", json!(huge), true),
         // one_of, exists, type
@@ -441,6 +443,14 @@ fn bad_arguments_are_refused_with_reasons() {
         ),
         ("{between: [3, 1]}", "between: min 3 is greater than max 1"),
         ("{length: -3}", "length: a count is never below 0"),
+        (
+            "{length: 1.5}",
+            "length: no count is 1.5: a count is a whole number",
+        ),
+        (
+            "{word_count: [1.2, 1.8]}",
+            "word_count: no count lies between 1.2 and 1.8: a count is a whole number",
+        ),
         (
             "{word_count: {min: -1}}",
             "word_count: a count is never below 0",
