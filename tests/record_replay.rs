@@ -188,3 +188,16 @@ fn a_recorded_status_that_is_no_http_status_is_refused_at_its_line() {
         replayed.all()
     );
 }
+
+/// An empty recording (a run that sent nothing, or a file emptied by hand) is refused before
+/// anything runs, where every case erred with `NOT_RECORDED` as if the server were down.
+#[test]
+fn an_empty_recording_is_refused_up_front() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("recording.jsonl"), "\n").expect("the recording is written");
+    let folder = dir.path().to_str().unwrap_or_default();
+    common::run(&["run", "suites/broken.yaml", "--replay", folder]).assert_refused(&format!(
+        "error: the recording {} holds no exchange: record one with `flowcheck run --record {folder}`",
+        dir.path().join("recording.jsonl").display()
+    ));
+}

@@ -174,6 +174,13 @@ pub fn read(dir: &Path) -> Result<Vec<Exchange>, String> {
                 )
             }
         })?;
+    // Else every case would err with `NOT_RECORDED`, as if the server were down.
+    if text.trim().is_empty() {
+        return Err(format!(
+            "the recording {shown} holds no exchange: record one with `flowcheck run --record {}`",
+            dir.display()
+        ));
+    }
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
