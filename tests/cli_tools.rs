@@ -103,13 +103,20 @@ fn completions_and_man_page_cover_the_commands() {
         "{}",
         run.stdout
     );
-    // A command's page names the version, but offers no `-V`, which the command refuses.
-    let version = format!("\"run {}\"", env!("CARGO_PKG_VERSION"));
+    // A command's page names flowcheck and its version (not the command's name: `review
+    // 0.1.0`), but offers no `-V`, which the command refuses.
+    let version = format!("\"flowcheck {}\"", env!("CARGO_PKG_VERSION"));
     assert!(run.stdout.contains(&version), "{}", run.stdout);
     assert!(!run.stdout.contains("\\-V"), "{}", run.stdout);
     assert_eq!(common::run(&["run", "-V"]).code, 2);
     let review = common::run(&["man", "snapshots", "review"]);
-    assert!(review.stdout.contains(".TH flowcheck-snapshots-review 1"));
+    assert!(
+        review
+            .stdout
+            .contains(&format!(".TH flowcheck-snapshots-review 1  {version}")),
+        "{}",
+        review.stdout
+    );
     common::run(&["man", "run", "extra"])
         .assert_refused("`flowcheck run` has no commands (its page is `flowcheck man run`)");
     let unknown = common::run(&["man", "rnu"]);

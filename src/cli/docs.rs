@@ -64,11 +64,17 @@ pub fn man(args: ManArgs) -> u8 {
         page = sub;
     }
     let mut roff = Vec::new();
-    if let Err(err) = clap_mangen::Man::new(page).render(&mut roff) {
+    if let Err(err) = man_page(page).render(&mut roff) {
         crate::errln!("error: cannot render the man page: {err}");
         return crate::exit::INFRA;
     }
     super::print_all(roff)
+}
+
+/// A command's page; its header names flowcheck and its version (`flowcheck 0.1.0`), where
+/// clap_mangen names the command (`review 0.1.0`).
+fn man_page(command: clap::Command) -> clap_mangen::Man {
+    clap_mangen::Man::new(command).source(format!("flowcheck {}", env!("CARGO_PKG_VERSION")))
 }
 
 /// Every page, the top one and one per command (`flowcheck-snapshots-review.1`), into `dir`.
@@ -87,7 +93,7 @@ fn write_pages(top: clap::Command, dir: &std::path::Path) -> u8 {
     pages(top, &mut found);
     let mut written = String::new();
     for page in found.into_iter().rev() {
-        let man = clap_mangen::Man::new(page);
+        let man = man_page(page);
         let path = dir.join(man.get_filename());
         let mut roff = Vec::new();
         let result = man
