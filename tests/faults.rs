@@ -332,7 +332,17 @@ fn scenarios() -> Vec<Scenario> {
             ..scenario(
                 "sse-stalls-mid-event",
                 "SSE stream stalls mid-event",
-                "timed out after 2s",
+                "timed out after 2s (waiting for step #0, the first)",
+            )
+        },
+        Scenario {
+            mode: "step",
+            timeout: "2s",
+            requests: Requests::Exactly(2),
+            ..scenario(
+                "step-then-silence",
+                "step 0 answered, step 1 never",
+                "timed out after 2s (waiting for step #1, after 1 step (the last: clean))",
             )
         },
         Scenario {

@@ -555,6 +555,13 @@ impl FaultServer {
                 "{}event: run_started\ndata: {{\"executionId\":\"e-1\",\"stepCount\":2}}\n\nevent: step_completed\ndata: {{\"stepId\":\"a\",\"out",
                 sse_head()
             )),
+            // Step 0 completes and pauses; the call for step 1 is never answered.
+            ("step-then-silence", _) if nth == 1 => Answer::Full {
+                status: 200,
+                headers: vec![("Content-Type", "text/event-stream".into())],
+                body: "event: run_started\ndata: {\"executionId\":\"e-1\",\"stepCount\":2}\n\nevent: step_completed\ndata: {\"stepId\":\"clean\",\"stepIndex\":0,\"output\":{\"text\":\"ok\"}}\n\nevent: step_paused\ndata: {\"stepId\":\"clean\",\"nextStepIndex\":1}\n\n".into(),
+            },
+            ("step-then-silence", _) => Answer::Silence,
             ("sse-stalls-mid-event", _) => Answer::Stream {
                 head: format!(
                     "{}event: run_started\ndata: {{\"executionId\":\"e-1\"}}\n\nevent: step_comp",

@@ -52,6 +52,15 @@ pub async fn run_steps(
         });
         // The edited outputs stand for the rest of the run, as they would in a UI.
         accumulated.extend(input_overrides);
+        // For a timeout to say where the run was.
+        progress.set(match steps.last() {
+            None => format!("waiting for step #{index}, the first"),
+            Some(last) => format!(
+                "waiting for step #{index}, after {} (the last: {})",
+                crate::words::counted(steps.len() as u64, "step"),
+                last.id
+            ),
+        });
         let (answer, call_retries) = with_retry(policy, deadline, progress, || async {
             let mut events = Vec::new();
             client
