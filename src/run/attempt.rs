@@ -1,4 +1,5 @@
-//! One attempt: run the case through its transport within its timeout, then judge it.
+//! One attempt: run the case through its transport within its timeout, ask its graders, then
+//! judge it; or, when a stop cuts it, say how far it got ([`Ended`]).
 
 use super::outcome::Attempt;
 use super::plan::Planned;
