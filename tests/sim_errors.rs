@@ -307,4 +307,15 @@ async fn unknown_endpoints_are_404_and_wrong_methods_405() {
         .send(sim.client.get(format!("{}/health", sim.url)))
         .await;
     assert_eq!(health.status, StatusCode::OK);
+    // A method the health route lacks answers the API's JSON error too, not an empty 405.
+    let health = sim
+        .send(sim.client.delete(format!("{}/health", sim.url)))
+        .await;
+    assert_eq!(
+        (health.status, health.code()),
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED".to_string()
+        )
+    );
 }

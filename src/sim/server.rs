@@ -111,7 +111,14 @@ pub async fn start(options: SimOptions) -> Result<RunningSim, SimError> {
         .route("/api/v1/seq/{*rest}", any(routes::dispatch))
         .route(
             "/health",
-            get(|| async { axum::Json(json!({ "status": "ok" })) }),
+            get(|| async { axum::Json(json!({ "status": "ok" })) }).fallback(|| async {
+                // Every error is the API's JSON, a method the route lacks too.
+                crate::sim::errors::ApiError::new(
+                    axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                    "METHOD_NOT_ALLOWED",
+                    "/health answers GET",
+                )
+            }),
         )
         .fallback(|| async {
             crate::sim::errors::ApiError::new(
