@@ -805,3 +805,45 @@ fn a_golden_file_that_is_a_fifo_fails_its_check_without_waiting() {
         "the other target's check ran"
     );
 }
+
+/// A golden file edited by hand: saved by a Windows editor (a byte-order mark, CRLF line ends)
+/// it reads as the same snapshot; broken (emptied, its JSON cut) it fails, saying that
+/// `--update-snapshots` replaces it, and `--update-snapshots` does, with repeats sharing the
+/// file and on every target.
+#[test]
+fn a_golden_file_edited_by_hand_is_read_or_replaced() {
+    let project = Project::new();
+    let first = project.run(&[], false);
+    assert_eq!(first.code, 0, "{}", first.all());
+    let accepted = read(&project.golden("production"));
+    let windows = format!("\u{feff}{}", accepted.replace('\n', "\r\n"));
+    std::fs::write(project.golden("production"), windows).expect("written");
+    let bom = project.run(&[], false);
+    assert_eq!(bom.code, 0, "{}", bom.all());
+    std::fs::write(project.golden("production"), "").expect("emptied");
+    std::fs::write(
+        project.golden("v3"),
+        &accepted[..accepted.find('}').unwrap_or(accepted.len())],
+    )
+    .expect("cut");
+    let broken = project.run(&[], false);
+    assert_eq!(broken.code, 1, "{}", broken.all());
+    assert!(
+        broken
+            .stdout
+            .contains("`flowcheck run --update-snapshots` replaces it"),
+        "{}",
+        broken.stdout
+    );
+    let updated = project.run(&["--update-snapshots", "--repeat", "3"], false);
+    assert_eq!(updated.code, 0, "{}", updated.all());
+    for target in ["production", "v3"] {
+        let golden = read(&project.golden(target));
+        assert!(
+            golden.starts_with("# flowcheck snapshot\n") && golden.contains("\"confidence\""),
+            "{golden}"
+        );
+    }
+    let again = project.run(&[], false);
+    assert_eq!(again.code, 0, "{}", again.all());
+}
