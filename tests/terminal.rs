@@ -149,3 +149,31 @@ fn lines_that_differ_only_invisibly_are_shown_quoted() {
         );
     }
 }
+
+/// The first line counts the suites the selection runs cases of, as `--list` counts them, not
+/// every suite loaded.
+#[test]
+fn the_first_line_counts_the_suites_the_selection_runs() {
+    let listed = common::run(&["run", "suites", "--filter", "refund requests*", "--list"]);
+    assert!(
+        listed
+            .stdout
+            .contains("2 cases (2 attempts) from 1 suite would run"),
+        "{}",
+        listed.all()
+    );
+    let ran = common::run(&[
+        "run",
+        "suites",
+        "--filter",
+        "refund requests*",
+        "--embedded",
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    assert!(
+        ran.stdout
+            .starts_with("Running 2 cases (2 attempts) from 1 suite against"),
+        "{}",
+        ran.stdout
+    );
+}

@@ -557,11 +557,13 @@ impl ExecutionArgs {
         let interrupt = CancellationToken::new();
         let signals = watch_signals(interrupt.clone());
         let calls: u64 = plan.iter().map(|p| u64::from(p.attempts)).sum();
+        // The suites the selection runs cases of, as `--list` counts them.
+        let from: std::collections::HashSet<usize> = plan.iter().map(|p| p.key.suite).collect();
         terminal.line(&format!(
             "Running {} ({}) from {} against {}",
             counted(plan.len() as u64, "case"),
             counted(calls, "attempt"),
-            counted(suites.len() as u64, "suite"),
+            counted(from.len() as u64, "suite"),
             connection.label
         ));
         if let Some(note) = jobs_within_open_files(self.jobs, self.connection.embedded).1 {
