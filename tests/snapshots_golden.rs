@@ -847,3 +847,33 @@ fn a_golden_file_edited_by_hand_is_read_or_replaced() {
     let again = project.run(&[], false);
     assert_eq!(again.code, 0, "{}", again.all());
 }
+
+/// A pending change comes from a flow's output, or a pull request's files: what `review`
+/// shows of it (the header it names, the lines of its diff) has its control characters and
+/// the marks that reorder text escaped, so that the change accepted is the change read.
+#[test]
+fn review_shows_a_pending_change_as_it_is() {
+    let project = Project::new();
+    let first = project.run(&[], false);
+    assert_eq!(first.code, 0, "{}", first.all());
+    std::fs::write(
+        project.pending("production"),
+        "# flowcheck snapshot\n# suite: golden\n# case: money back reply\u{1b}]0;PWNED\u{7}\n# target: production\n# recorded: 2026-12-01T00:00:00Z\n{\n  \"category\": \"billing\u{202e}lanoitareneg\",\n  \"reply\": \"ok\\r\\u001b[2K\"\n}\n",
+    )
+    .expect("written");
+    let review = project.snapshots("review", "s\n");
+    assert_eq!(review.code, 0, "{}", review.all());
+    assert!(
+        !review.stdout.contains(['\u{1b}', '\u{7}', '\u{202e}']),
+        "{:?}",
+        review.stdout
+    );
+    assert!(
+        review
+            .stdout
+            .contains("money back reply\\u001b]0;PWNED\\u0007")
+            && review.stdout.contains("billing\\u202elanoitareneg"),
+        "{}",
+        review.stdout
+    );
+}
