@@ -177,3 +177,17 @@ fn the_first_line_counts_the_suites_the_selection_runs() {
         ran.stdout
     );
 }
+
+/// A case line copied whole from the output (`suite › case @ target`) is not a name a filter
+/// matches: the error says to leave the target out.
+#[test]
+fn a_filter_copied_with_its_target_says_to_leave_it_out() {
+    let listed = common::run(&[
+        "run",
+        "suites",
+        "--filter",
+        "support-triage › refund requests go to billing @ production",
+        "--list",
+    ]);
+    listed.assert_refused("without the ` @ target` a run prints after them");
+}

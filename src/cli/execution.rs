@@ -393,9 +393,13 @@ impl ExecutionArgs {
             (true, _) if self.filter.is_empty() || self.filter_matches(suites) => String::new(),
             (true, _) => {
                 let filters: Vec<String> = self.filter.iter().map(|f| format!("{f:?}")).collect();
-                let hint = match self.filter.iter().any(|f| f.contains('>')) {
-                    true => "; a suite and its case are joined by ›, not >",
-                    false => "",
+                // A line copied whole from the output names the target too.
+                let hint = if self.filter.iter().any(|f| f.contains('>')) {
+                    "; a suite and its case are joined by ›, not >"
+                } else if self.filter.iter().any(|f| f.contains(" @ ")) {
+                    "; it matches a case's name or `suite › case`, without the ` @ target` a run prints after them"
+                } else {
+                    ""
                 };
                 format!(
                     " (no case name matches --filter {}{hint})",
