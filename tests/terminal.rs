@@ -131,7 +131,7 @@ fn lines_that_differ_only_invisibly_are_shown_quoted() {
             "line one\nline two\nline three\nline four\n"
         ),
     );
-    let (run, _dir) = run_suite(&suite, &[], &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "0")]);
+    let (run, _dir) = run_suite(&suite, &[], &[("NO_COLOR", "1")]);
     assert_eq!(run.code, 1, "{}", run.all());
     for shown in [
         "- \"line one\\n\"",
@@ -190,4 +190,25 @@ fn a_filter_copied_with_its_target_says_to_leave_it_out() {
         "--list",
     ]);
     listed.assert_refused("without the ` @ target` a run prints after them");
+}
+
+/// Texts too long to diff (over 20,000 bytes, as the similarity predicates refuse) get no
+/// diff, saying so: a diff of two texts that differ throughout takes a time that grows with
+/// the product of their lengths (a megabyte took a minute) and would print both whole.
+#[test]
+fn texts_too_long_to_diff_say_so() {
+    let long = |word: &str| vec![word; 4000].join(" ");
+    let suite = format!(
+        "suite: long\nflow: demo/bench/echo\ncases:\n{}",
+        echo_case("long", &long("alpha"), &long("omega"))
+    );
+    let (run, _dir) = run_suite(&suite, &[], &[("NO_COLOR", "1")]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("not shown: the texts are over 20,000 bytes"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.len() < 5_000, "{}", run.stdout.len());
 }

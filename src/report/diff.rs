@@ -9,9 +9,31 @@ use crate::words::{short, visible};
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
+/// The longest text (in bytes) given a line or word diff, as the similarity predicates refuse
+/// longer ones: the diff's time grows with the product of the lengths when the texts differ
+/// throughout (a megabyte took a minute), and it would print all of it.
+const MAX_TEXT: usize = 20_000;
+/// The longest pretty JSON given a line diff: lines are fewer than words.
+const MAX_JSON: usize = 200_000;
+
 /// A diff worth showing, or `None` when "expected"/"found" already say it all.
 pub fn diff(expected: &Value, actual: &Value) -> Option<String> {
+    let too_long = |what: &str, limit: usize| {
+        Some(paint(
+            DIM,
+            format!(
+                "not shown: the {what} are over {} bytes\n",
+                crate::words::grouped(limit as u64)
+            ),
+        ))
+    };
     match (expected, actual) {
+        (Value::String(a), Value::String(b))
+            if (a.len() > MAX_TEXT || b.len() > MAX_TEXT)
+                && (a.contains('\n') || b.contains('\n') || a.len() > 40 || b.len() > 40) =>
+        {
+            too_long("texts", MAX_TEXT)
+        }
         (Value::String(a), Value::String(b)) if a.contains('\n') || b.contains('\n') => {
             Some(lines(a, b))
         }
@@ -19,6 +41,9 @@ pub fn diff(expected: &Value, actual: &Value) -> Option<String> {
         (Value::Object(_) | Value::Array(_), Value::Object(_) | Value::Array(_)) => {
             let a = serde_json::to_string_pretty(expected).unwrap_or_default();
             let b = serde_json::to_string_pretty(actual).unwrap_or_default();
+            if a.len() > MAX_JSON || b.len() > MAX_JSON {
+                return too_long("values", MAX_JSON);
+            }
             Some(json_lines(&a, &b))
         }
         _ => None,
@@ -95,7 +120,9 @@ fn changed_text(before: &str, after: &str) -> Option<String> {
         }
     };
     let ((key_a, a), (key_b, b)) = (value(before)?, value(after)?);
-    (key_a == key_b && (a.len() > 40 || b.len() > 40)).then(|| words(&a, &b))
+    let sized = |len: usize| (41..=MAX_TEXT).contains(&len);
+    (key_a == key_b && (sized(a.len()) || sized(b.len())) && a.len().max(b.len()) <= MAX_TEXT)
+        .then(|| words(&a, &b))
 }
 
 /// A line diff of two texts, split at line feeds only (a carriage return is shown, escaped,
