@@ -381,3 +381,42 @@ fn shards_balanced_by_earlier_durations_still_cover_every_case_once() {
         "the long case shares its shard"
     );
 }
+
+/// The job summary is Markdown that GitHub renders: a flow's output that reads as HTML (`<!--`
+/// would hide the rest of the page) or breaks a column (`|`), and a suite in a folder whose
+/// name holds a `|`, are shown as text in their cells, as the comparison's Markdown shows them.
+/// An empty `GITHUB_STEP_SUMMARY` is no summary file, not a run that could not write one.
+#[test]
+fn the_job_summary_shows_outputs_and_paths_as_text() {
+    let dir = common::tempdir();
+    std::fs::create_dir_all(dir.path().join("a|b")).expect("a folder");
+    std::fs::write(
+        dir.path().join("a|b/s.yaml"),
+        "suite: md\nflow: demo/bench/echo\ncases:\n  - name: html <b>\n    message: \"<!-- x | y\"\n    expect:\n      output:\n        - {path: $.echo, equals: z}\n",
+    )
+    .expect("the suite is written");
+    let summary = dir.path().join("summary.md");
+    let run = |summary: &std::ffi::OsStr| {
+        common::Run::from(
+            common::flowcheck()
+                .current_dir(dir.path())
+                .args(["run", "a|b/s.yaml", "--embedded"])
+                .env("GITHUB_ACTIONS", "true")
+                .env("GITHUB_STEP_SUMMARY", summary)
+                .output()
+                .expect("runs"),
+        )
+    };
+    let result = run(summary.as_os_str());
+    assert_eq!(result.code, 1, "{}", result.all());
+    let markdown = read(&summary);
+    assert!(
+        markdown.contains(
+            "| md › html &lt;b&gt; @ production (`a\\|b/s.yaml:4`) | failed | $.echo equals \"z\": found \"&lt;!-- x \\| y\" |"
+        ),
+        "{markdown}"
+    );
+    let empty = run(std::ffi::OsStr::new(""));
+    assert_eq!(empty.code, 1, "{}", empty.all());
+    assert!(!empty.stderr.contains("job summary"), "{}", empty.stderr);
+}

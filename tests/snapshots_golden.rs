@@ -805,3 +805,75 @@ fn a_golden_file_that_is_a_fifo_fails_its_check_without_waiting() {
         "the other target's check ran"
     );
 }
+
+/// A golden file edited by hand: saved by a Windows editor (a byte-order mark, CRLF line ends)
+/// it reads as the same snapshot; broken (emptied, its JSON cut) it fails, saying that
+/// `--update-snapshots` replaces it, and `--update-snapshots` does, with repeats sharing the
+/// file and on every target.
+#[test]
+fn a_golden_file_edited_by_hand_is_read_or_replaced() {
+    let project = Project::new();
+    let first = project.run(&[], false);
+    assert_eq!(first.code, 0, "{}", first.all());
+    let accepted = read(&project.golden("production"));
+    let windows = format!("\u{feff}{}", accepted.replace('\n', "\r\n"));
+    std::fs::write(project.golden("production"), windows).expect("written");
+    let bom = project.run(&[], false);
+    assert_eq!(bom.code, 0, "{}", bom.all());
+    std::fs::write(project.golden("production"), "").expect("emptied");
+    std::fs::write(
+        project.golden("v3"),
+        &accepted[..accepted.find('}').unwrap_or(accepted.len())],
+    )
+    .expect("cut");
+    let broken = project.run(&[], false);
+    assert_eq!(broken.code, 1, "{}", broken.all());
+    assert!(
+        broken
+            .stdout
+            .contains("`flowcheck run --update-snapshots` replaces it"),
+        "{}",
+        broken.stdout
+    );
+    let updated = project.run(&["--update-snapshots", "--repeat", "3"], false);
+    assert_eq!(updated.code, 0, "{}", updated.all());
+    for target in ["production", "v3"] {
+        let golden = read(&project.golden(target));
+        assert!(
+            golden.starts_with("# flowcheck snapshot\n") && golden.contains("\"confidence\""),
+            "{golden}"
+        );
+    }
+    let again = project.run(&[], false);
+    assert_eq!(again.code, 0, "{}", again.all());
+}
+
+/// A pending change comes from a flow's output, or a pull request's files: what `review`
+/// shows of it (the header it names, the lines of its diff) has its control characters and
+/// the marks that reorder text escaped, so that the change accepted is the change read.
+#[test]
+fn review_shows_a_pending_change_as_it_is() {
+    let project = Project::new();
+    let first = project.run(&[], false);
+    assert_eq!(first.code, 0, "{}", first.all());
+    std::fs::write(
+        project.pending("production"),
+        "# flowcheck snapshot\n# suite: golden\n# case: money back reply\u{1b}]0;PWNED\u{7}\n# target: production\n# recorded: 2026-12-01T00:00:00Z\n{\n  \"category\": \"billing\u{202e}lanoitareneg\",\n  \"reply\": \"ok\\r\\u001b[2K\"\n}\n",
+    )
+    .expect("written");
+    let review = project.snapshots("review", "s\n");
+    assert_eq!(review.code, 0, "{}", review.all());
+    assert!(
+        !review.stdout.contains(['\u{1b}', '\u{7}', '\u{202e}']),
+        "{:?}",
+        review.stdout
+    );
+    assert!(
+        review
+            .stdout
+            .contains("money back reply\\u001b]0;PWNED\\u0007")
+            && review.stdout.contains("billing\\u202elanoitareneg"),
+        "{}",
+        review.stdout
+    );
+}

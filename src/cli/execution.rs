@@ -393,9 +393,13 @@ impl ExecutionArgs {
             (true, _) if self.filter.is_empty() || self.filter_matches(suites) => String::new(),
             (true, _) => {
                 let filters: Vec<String> = self.filter.iter().map(|f| format!("{f:?}")).collect();
-                let hint = match self.filter.iter().any(|f| f.contains('>')) {
-                    true => "; a suite and its case are joined by ›, not >",
-                    false => "",
+                // A line copied whole from the output names the target too.
+                let hint = if self.filter.iter().any(|f| f.contains('>')) {
+                    "; a suite and its case are joined by ›, not >"
+                } else if self.filter.iter().any(|f| f.contains(" @ ")) {
+                    "; it matches a case's name or `suite › case`, without the ` @ target` a run prints after them"
+                } else {
+                    ""
                 };
                 format!(
                     " (no case name matches --filter {}{hint})",
@@ -557,11 +561,13 @@ impl ExecutionArgs {
         let interrupt = CancellationToken::new();
         let signals = watch_signals(interrupt.clone());
         let calls: u64 = plan.iter().map(|p| u64::from(p.attempts)).sum();
+        // The suites the selection runs cases of, as `--list` counts them.
+        let from: std::collections::HashSet<usize> = plan.iter().map(|p| p.key.suite).collect();
         terminal.line(&format!(
             "Running {} ({}) from {} against {}",
             counted(plan.len() as u64, "case"),
             counted(calls, "attempt"),
-            counted(suites.len() as u64, "suite"),
+            counted(from.len() as u64, "suite"),
             connection.label
         ));
         if let Some(note) = jobs_within_open_files(self.jobs, self.connection.embedded).1 {

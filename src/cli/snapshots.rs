@@ -5,7 +5,7 @@ use crate::exit;
 use crate::report::style::{ADDED, BOLD, DIM, REMOVED, paint};
 use crate::snapshot::store;
 use crate::snapshot::{Golden, golden_path};
-use crate::words::counted;
+use crate::words::{counted, visible};
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -286,19 +286,25 @@ fn describe(pending: &Path) -> Result<String, Failure> {
         .transpose()
         .map_err(Failure::Io)?
         .flatten();
+    // A pending file may come from anyone (a pull request's files): what it names and holds
+    // is shown with its control characters and the marks that reorder text escaped, so that
+    // the change accepted is the change read.
     let mut out = format!(
         "{} › {} @ {}\n",
-        paint(BOLD, &new.suite),
-        paint(BOLD, &new.case),
-        new.target
+        paint(BOLD, visible(&new.suite)),
+        paint(BOLD, visible(&new.case)),
+        visible(&new.target)
     );
-    out.push_str(&paint(DIM, format!("{}\n", pending.display())));
+    out.push_str(&paint(
+        DIM,
+        format!("{}\n", visible(&pending.display().to_string())),
+    ));
     let before = old
         .map(|g| serde_json::to_string_pretty(&g.value).unwrap_or_default())
         .unwrap_or_default();
     let after = serde_json::to_string_pretty(&new.value).unwrap_or_default();
     for change in similar::TextDiff::from_lines(&before, &after).iter_all_changes() {
-        let text = change.value().trim_end_matches('\n');
+        let text = visible(change.value().trim_end_matches('\n'));
         let line = match change.tag() {
             similar::ChangeTag::Delete => paint(REMOVED, format!("- {text}")),
             similar::ChangeTag::Insert => paint(ADDED, format!("+ {text}")),

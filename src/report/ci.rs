@@ -2,6 +2,7 @@
 //! line of its first failed check), and a Markdown summary appended to
 //! `$GITHUB_STEP_SUMMARY`; GitLab and the rest read JUnit (GitLab's shard: `Shard::parse`).
 
+use super::comparison::markdown::cell;
 use super::render::{headline, title};
 use crate::run::{Attempt, CaseOutcome, CaseStatus, Judgement, Totals};
 use std::io::Write;
@@ -138,13 +139,21 @@ pub fn summary(outcomes: &[CaseOutcome], totals: &Totals, elapsed: Duration) -> 
                 _ => attempt().or_else(|| outcome.reason.clone()),
             }
             .unwrap_or_default();
+            // As the comparison's Markdown: names and outputs are text, never HTML (`<!--`
+            // would hide the rest of the page) or a column break. In a code span only `|`
+            // needs it: GitHub splits the row before it reads the spans.
             out.push_str(&format!(
                 "| {} (`{}:{}`) | {} | {} |\n",
-                title(outcome).to_string().replace('|', "\\|"),
-                outcome.file.display(),
+                cell(&title(outcome).to_string()),
+                outcome
+                    .file
+                    .display()
+                    .to_string()
+                    .replace('|', "\\|")
+                    .replace('\n', " "),
                 outcome.line,
                 outcome.status.as_str(),
-                why.replace('|', "\\|").replace('\n', " ")
+                cell(&why)
             ));
         }
     }
@@ -153,7 +162,8 @@ pub fn summary(outcomes: &[CaseOutcome], totals: &Totals, elapsed: Duration) -> 
 
 /// Append Markdown to `$GITHUB_STEP_SUMMARY` (GitHub's file: appended to, not replaced).
 pub fn append_step_summary(markdown: &str) -> Result<(), String> {
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+    // Unset or empty: there is no summary file to append to.
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
         return Ok(());
     };
     let mut file = std::fs::OpenOptions::new()

@@ -1,13 +1,39 @@
 //! Diffs between what a check expected and what it found: line diffs of pretty JSON for
-//! structures and multi-line text, word diffs for one-line text.
+//! structures and multi-line text, word diffs for one-line text. What a flow wrote is shown
+//! as `words::visible` shows a server's text: its control characters and the marks that
+//! reorder or hide text escaped (`\u001b`, `\u202e`), so that an output cannot restyle the
+//! terminal, write over a line or reverse one.
 
 use super::style::{ADDED, DIM, REMOVED, paint};
+use crate::words::{short, visible};
 use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
+/// The longest text (in bytes) given a line or word diff, as the similarity predicates refuse
+/// longer ones: the diff's time grows with the product of the lengths when the texts differ
+/// throughout (a megabyte took a minute), and it would print all of it.
+const MAX_TEXT: usize = 20_000;
+/// The longest pretty JSON given a line diff: lines are fewer than words.
+const MAX_JSON: usize = 200_000;
+
 /// A diff worth showing, or `None` when "expected"/"found" already say it all.
 pub fn diff(expected: &Value, actual: &Value) -> Option<String> {
+    let too_long = |what: &str, limit: usize| {
+        Some(paint(
+            DIM,
+            format!(
+                "not shown: the {what} are over {} bytes\n",
+                crate::words::grouped(limit as u64)
+            ),
+        ))
+    };
     match (expected, actual) {
+        (Value::String(a), Value::String(b))
+            if (a.len() > MAX_TEXT || b.len() > MAX_TEXT)
+                && (a.contains('\n') || b.contains('\n') || a.len() > 40 || b.len() > 40) =>
+        {
+            too_long("texts", MAX_TEXT)
+        }
         (Value::String(a), Value::String(b)) if a.contains('\n') || b.contains('\n') => {
             Some(lines(a, b))
         }
@@ -15,6 +41,9 @@ pub fn diff(expected: &Value, actual: &Value) -> Option<String> {
         (Value::Object(_) | Value::Array(_), Value::Object(_) | Value::Array(_)) => {
             let a = serde_json::to_string_pretty(expected).unwrap_or_default();
             let b = serde_json::to_string_pretty(actual).unwrap_or_default();
+            if a.len() > MAX_JSON || b.len() > MAX_JSON {
+                return too_long("values", MAX_JSON);
+            }
             Some(json_lines(&a, &b))
         }
         _ => None,
@@ -25,6 +54,9 @@ pub fn diff(expected: &Value, actual: &Value) -> Option<String> {
 /// them) are the same line, and a long string value that changed gets a word diff under its
 /// two lines, so that "twelve" → "two" in a paragraph is seen, not just a replaced line.
 fn json_lines(expected: &str, actual: &str) -> String {
+    // Pretty JSON escapes control characters but writes the marks that reorder text as they
+    // are.
+    let (expected, actual) = (visible(expected), visible(actual));
     let old: Vec<&str> = expected.lines().collect();
     let new: Vec<&str> = actual.lines().collect();
     let bare = |lines: &[&str]| -> Vec<String> {
@@ -88,15 +120,43 @@ fn changed_text(before: &str, after: &str) -> Option<String> {
         }
     };
     let ((key_a, a), (key_b, b)) = (value(before)?, value(after)?);
-    (key_a == key_b && (a.len() > 40 || b.len() > 40)).then(|| words(&a, &b))
+    let sized = |len: usize| (41..=MAX_TEXT).contains(&len);
+    (key_a == key_b && (sized(a.len()) || sized(b.len())) && a.len().max(b.len()) <= MAX_TEXT)
+        .then(|| words(&a, &b))
 }
 
-/// A line diff of two texts.
+/// A line diff of two texts, split at line feeds only (a carriage return is shown, escaped,
+/// where it is). A removed and an added line that would read the same (they differ by a line
+/// end or a trailing space) are both shown quoted, as JSON writes them, to say where they
+/// differ.
 pub fn lines(expected: &str, actual: &str) -> String {
-    let diff = TextDiff::from_lines(expected, actual);
+    let old: Vec<&str> = expected.split_inclusive('\n').collect();
+    let new: Vec<&str> = actual.split_inclusive('\n').collect();
+    let diff = TextDiff::from_slices(&old, &new);
+    let looks = |line: &str| visible(line.trim_end()).into_owned();
+    let changes: Vec<_> = diff.iter_all_changes().collect();
+    let seen = |tag: ChangeTag| -> std::collections::HashSet<String> {
+        changes
+            .iter()
+            .filter(|c| c.tag() == tag)
+            .map(|c| looks(c.value()))
+            .collect()
+    };
+    let (removed, added) = (seen(ChangeTag::Delete), seen(ChangeTag::Insert));
+    let none = std::collections::HashSet::new();
     let mut out = String::new();
-    for change in diff.iter_all_changes() {
-        let text = change.value().trim_end_matches('\n');
+    for change in &changes {
+        let value = change.value();
+        let other = match change.tag() {
+            ChangeTag::Delete => &added,
+            ChangeTag::Insert => &removed,
+            ChangeTag::Equal => &none,
+        };
+        let text = if other.contains(&looks(value)) {
+            short(&Value::from(value), usize::MAX)
+        } else {
+            visible(value.trim_end_matches('\n')).into_owned()
+        };
         let line = match change.tag() {
             ChangeTag::Delete => paint(REMOVED, format!("- {text}")),
             ChangeTag::Insert => paint(ADDED, format!("+ {text}")),
@@ -127,7 +187,8 @@ fn words(expected: &str, actual: &str) -> String {
         had_change
     };
     for change in diff.iter_all_changes() {
-        let text = change.value();
+        let text = visible(change.value());
+        let text = text.as_ref();
         match change.tag() {
             ChangeTag::Delete => removed.push_str(text),
             ChangeTag::Insert => added.push_str(text),

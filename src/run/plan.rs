@@ -51,7 +51,7 @@ pub struct Matcher {
 
 impl Matcher {
     /// Whether `case` of `suite` is selected. A filter matches the case's name, or the name as
-    /// a run prints it (`suite › case`), so a line copied from the output selects its case.
+    /// a run prints it (`suite › case`, without the ` @ target` after it).
     /// A filter is a substring, or a glob when it has `*` or `?` (`*` any text, `?` one
     /// character).
     pub fn keeps(&self, suite: &str, case: &Case) -> bool {

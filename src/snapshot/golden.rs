@@ -34,8 +34,10 @@ impl Golden {
     }
 
     pub fn parse(text: &str) -> Result<Golden, String> {
+        // A file saved by a Windows editor (a byte-order mark, CRLF line ends) reads the same.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut lines = text.lines();
-        if lines.next() != Some(MAGIC) {
+        if lines.next().map(str::trim_end) != Some(MAGIC) {
             return Err(format!(
                 "not a flowcheck snapshot (the first line must be {MAGIC:?})"
             ));

@@ -98,7 +98,21 @@ pub fn verify(
     }
     let mut written = written();
     let settled = !written.settled.insert(golden_file.clone());
+    // A regular file that is no snapshot (emptied, its JSON cut by a hand edit) is what
+    // `--update-snapshots` replaces; a fifo or a link in its place is not.
+    let regular = || std::fs::symlink_metadata(&golden_file).is_ok_and(|m| m.is_file());
     match Golden::read(&golden_file) {
+        Err(_) if policy.update && !settled && regular() => {
+            match crate::files::write_atomic(&golden_file, &record(now()).render(false)) {
+                Ok(()) => written.golden.push((golden_file.clone(), false)),
+                Err(err) => fail(&mut outcome, err),
+            }
+            let _ = std::fs::remove_file(&pending_file);
+        }
+        Err(err) if regular() => fail(
+            &mut outcome,
+            format!("{err}; `flowcheck run --update-snapshots` replaces it"),
+        ),
         Err(err) => fail(&mut outcome, err),
         Ok(Some(golden)) if json_equal(&golden.value, &actual) => {
             // A pending change that the output no longer makes is stale, unless another

@@ -7,7 +7,7 @@ use crate::words::counted;
 
 /// Text in a table cell or a heading: a case name is shown, never read as HTML or as a
 /// column break.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
