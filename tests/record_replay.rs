@@ -89,14 +89,7 @@ fn a_recorded_run_replays_with_no_server_and_the_same_results() {
 fn a_request_that_was_not_recorded_is_a_clear_error() {
     let dir = tempdir();
     let recording = dir.path().join("recording");
-    let recorded = common::run(&[
-        "run",
-        "suites/broken.yaml",
-        "--embedded",
-        "--record",
-        recording.to_str().unwrap_or_default(),
-    ]);
-    assert_eq!(recorded.code, 0, "{}", recorded.all());
+    record_broken_suite(&recording);
     let replayed = common::run(&[
         "run",
         "suites/report.yaml",
@@ -152,14 +145,7 @@ fn a_recording_that_is_a_fifo_is_refused_without_waiting() {
 fn a_recorded_status_that_is_no_http_status_is_refused_at_its_line() {
     let dir = tempdir();
     let recording = dir.path().join("recording");
-    let recorded = common::run(&[
-        "run",
-        "suites/broken.yaml",
-        "--embedded",
-        "--record",
-        recording.to_str().unwrap_or_default(),
-    ]);
-    assert_eq!(recorded.code, 0, "{}", recorded.all());
+    record_broken_suite(&recording);
     let file = recording.join("recording.jsonl");
     let text = read(&file);
     let edited: Vec<String> = text
@@ -200,4 +186,16 @@ fn an_empty_recording_is_refused_up_front() {
         "error: the recording {} holds no exchange: record one with `flowcheck run --record {folder}`",
         dir.path().join("recording.jsonl").display()
     ));
+}
+
+/// Record a run of `suites/broken.yaml` on the embedded simulator into `recording`.
+fn record_broken_suite(recording: &std::path::Path) {
+    let recorded = common::run(&[
+        "run",
+        "suites/broken.yaml",
+        "--embedded",
+        "--record",
+        recording.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(recorded.code, 0, "{}", recorded.all());
 }
