@@ -28,10 +28,7 @@ pub fn diff(expected: &Value, actual: &Value) -> Option<String> {
         ))
     };
     match (expected, actual) {
-        (Value::String(a), Value::String(b))
-            if (a.len() > MAX_TEXT || b.len() > MAX_TEXT)
-                && (a.contains('\n') || b.contains('\n') || a.len() > 40 || b.len() > 40) =>
-        {
+        (Value::String(a), Value::String(b)) if a.len().max(b.len()) > MAX_TEXT => {
             too_long("texts", MAX_TEXT)
         }
         (Value::String(a), Value::String(b)) if a.contains('\n') || b.contains('\n') => {
@@ -120,9 +117,7 @@ fn changed_text(before: &str, after: &str) -> Option<String> {
         }
     };
     let ((key_a, a), (key_b, b)) = (value(before)?, value(after)?);
-    let sized = |len: usize| (41..=MAX_TEXT).contains(&len);
-    (key_a == key_b && (sized(a.len()) || sized(b.len())) && a.len().max(b.len()) <= MAX_TEXT)
-        .then(|| words(&a, &b))
+    (key_a == key_b && (41..=MAX_TEXT).contains(&a.len().max(b.len()))).then(|| words(&a, &b))
 }
 
 /// A line diff of two texts, split at line feeds only (a carriage return is shown, escaped,

@@ -158,13 +158,12 @@ pub async fn run_attempt(
         .stops_run()
         .or_else(|| grades.stops_run().map(str::to_owned));
     let (mut judgement, mut checks) = case.expect.judge(&observation, &grades);
-    // An edit the case asked for and never made: what ran is not what the case describes.
-    if !observed.unsent.is_empty() && judgement == Judgement::Passed {
-        judgement = Judgement::Failed;
-    }
-    checks.extend(observed.unsent);
+    // Checks judged here, beside the expectation's: an edit the case asked for and never made
+    // (what ran is not what the case describes), and the golden snapshot. Either failing fails
+    // a case that passed.
+    let mut beside = observed.unsent;
     if let (Some(spec), Reply::Ran { result, .. }) = (&case.expect.snapshot, &observation.reply) {
-        let outcome = crate::snapshot::verify(
+        beside.push(crate::snapshot::verify(
             spec,
             suite,
             case,
@@ -172,12 +171,12 @@ pub async fn run_attempt(
             result,
             options.snapshots,
             case.expect.line,
-        );
-        if !outcome.passed && judgement == Judgement::Passed {
-            judgement = Judgement::Failed;
-        }
-        checks.push(outcome);
+        ));
     }
+    if beside.iter().any(|check| !check.passed) && judgement == Judgement::Passed {
+        judgement = Judgement::Failed;
+    }
+    checks.extend(beside);
     let (observation, checks) = shown(observation, checks);
     let attempt = Attempt {
         result: judgement,
@@ -220,11 +219,14 @@ fn shown(
         value(&mut step.output);
     }
     for check in &mut checks {
-        redact_url_in(&mut check.label);
-        redact_url_in(&mut check.expected);
-        check.detail.as_mut().map(redact_url_in);
-        check.actual.as_deref_mut().map(value);
-        check.expected_value.as_deref_mut().map(value);
+        let texts = [&mut check.label, &mut check.expected];
+        for text in texts.into_iter().chain(check.detail.as_mut()) {
+            redact_url_in(text);
+        }
+        let values = check.actual.as_deref_mut().into_iter();
+        for found in values.chain(check.expected_value.as_deref_mut()) {
+            value(found);
+        }
     }
     (observation, checks)
 }

@@ -101,14 +101,16 @@ pub fn verify(
     // A regular file that is no snapshot (emptied, its JSON cut by a hand edit) is what
     // `--update-snapshots` replaces; a fifo or a link in its place is not.
     let regular = || std::fs::symlink_metadata(&golden_file).is_ok_and(|m| m.is_file());
-    match Golden::read(&golden_file) {
-        Err(_) if policy.update && !settled && regular() => {
-            match crate::files::write_atomic(&golden_file, &record(now()).render(false)) {
-                Ok(()) => written.golden.push((golden_file.clone(), false)),
-                Err(err) => fail(&mut outcome, err),
-            }
-            let _ = std::fs::remove_file(&pending_file);
+    // `--update-snapshots`: the output becomes the golden file, and its pending change goes.
+    let replace = |outcome: &mut CheckOutcome, written: &mut Written| {
+        match crate::files::write_atomic(&golden_file, &record(now()).render(false)) {
+            Ok(()) => written.golden.push((golden_file.clone(), false)),
+            Err(err) => fail(outcome, err),
         }
+        let _ = std::fs::remove_file(&pending_file);
+    };
+    match Golden::read(&golden_file) {
+        Err(_) if policy.update && !settled && regular() => replace(&mut outcome, &mut written),
         Err(err) if regular() => fail(
             &mut outcome,
             format!("{err}; `flowcheck run --update-snapshots` replaces it"),
@@ -124,11 +126,7 @@ pub fn verify(
         Ok(Some(golden)) => {
             outcome.expected_value = Some(Box::new(golden.value.clone()));
             if policy.update && !settled {
-                match crate::files::write_atomic(&golden_file, &record(now()).render(false)) {
-                    Ok(()) => written.golden.push((golden_file.clone(), false)),
-                    Err(err) => fail(&mut outcome, err),
-                }
-                let _ = std::fs::remove_file(&pending_file);
+                replace(&mut outcome, &mut written);
             } else if policy.ci && !policy.update {
                 fail(&mut outcome, "the output differs from its snapshot (in CI nothing is written; run locally, or with --update-snapshots)".into());
             } else {
