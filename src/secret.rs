@@ -341,10 +341,11 @@ impl KeyFile {
     }
 }
 
-/// [`redact_url`] in place: a text that cannot hold a URL is left as it is, uncopied.
-pub fn redact_url_in(text: &mut String) {
-    if may_hold_url(text) {
-        *text = redact_url(text);
+/// [`redact_url`] in place: a text that cannot hold a URL is left as it is, uncopied (a
+/// shared `Arc<str>` stays shared).
+pub fn redact_url_in<T: AsRef<str> + From<String>>(text: &mut T) {
+    if may_hold_url(text.as_ref()) {
+        *text = T::from(redact_url(text.as_ref()));
     }
 }
 

@@ -264,9 +264,9 @@ impl Expectation {
         let score = weighted_score(scored);
         let passed = score >= threshold;
         scored.push(CheckOutcome {
-            label: format!("weighted score >= {threshold}"),
+            label: format!("weighted score >= {threshold}").into(),
             passed,
-            expected: format!(">= {threshold}"),
+            expected: format!(">= {threshold}").into(),
             actual: Some(Box::new(json!((score * 1000.0).round() / 1000.0))),
             expected_value: None,
             detail: (!passed)
@@ -329,7 +329,7 @@ impl Expectation {
             let Some(step) = observed else {
                 let seen: Vec<&str> = observation.steps.iter().map(|s| s.id.as_str()).collect();
                 run_level.push(CheckOutcome {
-                    label: format!("step {}", expectation.step),
+                    label: format!("step {}", expectation.step).into(),
                     passed: false,
                     expected: "the step to complete".into(),
                     actual: None,
@@ -366,7 +366,7 @@ impl Expectation {
             }
             for check in &expectation.checks {
                 let mut outcome = check.evaluate(Some(&step.output), grades);
-                outcome.label = format!("step {}: {}", step.id, outcome.label);
+                outcome.label = format!("step {}: {}", step.id, outcome.label).into();
                 scored.push(outcome);
             }
         }
@@ -382,9 +382,9 @@ impl Expectation {
         detail: Option<String>,
     ) -> CheckOutcome {
         CheckOutcome {
-            label: format!("{what} is {expected}"),
+            label: format!("{what} is {expected}").into(),
             passed,
-            expected: expected.to_owned(),
+            expected: expected.into(),
             actual: actual.map(Box::new),
             expected_value: None,
             detail,
@@ -477,9 +477,9 @@ fn judge_usage(
                     passed: bool,
                     detail: Option<String>| {
         outcomes.push(CheckOutcome {
-            label,
+            label: label.into(),
             passed,
-            expected,
+            expected: expected.into(),
             actual: actual.map(Box::new),
             expected_value: None,
             detail,
@@ -538,9 +538,9 @@ fn judge_latency(bounds: &LatencyBounds, latency: Duration, line: u32) -> Vec<Ch
     let mut outcomes = Vec::new();
     let mut push = |expected: String, passed: bool| {
         outcomes.push(CheckOutcome {
-            label: format!("latency {expected}"),
+            label: format!("latency {expected}").into(),
             passed,
-            expected,
+            expected: expected.into(),
             actual: Some(Box::new(found.clone())),
             expected_value: None,
             detail: None,

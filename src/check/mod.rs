@@ -35,16 +35,20 @@ pub struct Check {
     pub predicate: Arc<dyn Predicate>,
     /// Where the check was written, for annotations and reports.
     pub position: Position,
+    /// What it expects in words (`not contains "x"`) and with its path, written once: every
+    /// outcome of the check shares them (a run of 10,000 cases wrote them 10,000 times).
+    expected: Arc<str>,
+    label: Arc<str>,
 }
 
 /// The verdict of one check on one observation.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct CheckOutcome {
     /// What was checked, e.g. `$.category equals "billing"`.
-    pub label: String,
+    pub label: Arc<str>,
     pub passed: bool,
     /// What was expected, in words.
-    pub expected: String,
+    pub expected: Arc<str>,
     /// What was found (absent when nothing was there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actual: Option<Box<Value>>,
@@ -61,6 +65,29 @@ pub struct CheckOutcome {
 }
 
 impl Check {
+    pub fn new(
+        path_text: String,
+        path: Arc<JsonPath>,
+        negate: bool,
+        weight: f64,
+        predicate: Arc<dyn Predicate>,
+        position: Position,
+    ) -> Check {
+        let not = if negate { "not " } else { "" };
+        let expected = format!("{not}{}", predicate.describe());
+        let label = format!("{path_text} {expected}");
+        Check {
+            path_text,
+            path,
+            negate,
+            weight,
+            predicate,
+            position,
+            expected: expected.into(),
+            label: label.into(),
+        }
+    }
+
     /// Select the value at the path: nothing, the one node, or an array of every node matched.
     pub fn select(&self, root: &Value) -> Option<Value> {
         let nodes = self.path.query(root).all();
@@ -84,6 +111,16 @@ impl Check {
         (actual, verdict)
     }
 
+    /// `not contains "x"`, `equals 3`: the expectation in words.
+    pub fn describe(&self) -> &str {
+        &self.expected
+    }
+
+    /// `$.category equals "billing"`: the path and the expectation.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
     /// Why a path found nothing, when its first key is not in the result (`$.categroy`):
     /// the keys there are, and the likely one.
     fn missing_key(&self, root: &Value) -> Option<String> {
@@ -105,22 +142,15 @@ impl Check {
         ))
     }
 
-    /// `not contains "x"`, `equals 3`: the expectation in words.
-    pub fn describe(&self) -> String {
-        let not = if self.negate { "not " } else { "" };
-        format!("{not}{}", self.predicate.describe())
-    }
-
     pub fn evaluate(&self, root: Option<&Value>, grades: &Grades) -> CheckOutcome {
         let (actual, mut verdict) = self.verdict(root, grades);
         if !verdict.passed && actual.is_none() && verdict.detail.is_none() {
             verdict.detail = root.and_then(|root| self.missing_key(root));
         }
-        let expected = self.describe();
         CheckOutcome {
-            label: format!("{} {expected}", self.path_text),
+            label: self.label.clone(),
             passed: verdict.passed,
-            expected,
+            expected: self.expected.clone(),
             // What a passing check found is in the reply already.
             actual: if verdict.passed {
                 None

@@ -78,7 +78,7 @@ pub fn verify(
         value: actual.clone(),
     };
     let mut outcome = CheckOutcome {
-        label: format!("snapshot {shown}"),
+        label: format!("snapshot {shown}").into(),
         passed: true,
         expected: "the output to match its snapshot".into(),
         actual: Some(Box::new(actual.clone())),

@@ -55,10 +55,6 @@ struct Combine {
     kind: Kind,
 }
 
-fn label(check: &Check) -> String {
-    format!("{} {}", check.path_text, check.describe())
-}
-
 impl Predicate for Combine {
     fn evaluate(&self, actual: Option<&Value>, grades: &Grades) -> Verdict {
         let verdicts: Vec<(&Check, Verdict)> = self
@@ -66,10 +62,10 @@ impl Predicate for Combine {
             .iter()
             .map(|c| (c, c.verdict(actual, grades).1))
             .collect();
-        let failed: Vec<String> = verdicts
+        let failed: Vec<&str> = verdicts
             .iter()
             .filter(|(_, v)| !v.passed)
-            .map(|(c, _)| label(c))
+            .map(|(c, _)| c.label())
             .collect();
         match self.kind {
             Kind::All if failed.is_empty() => Verdict::pass(),
@@ -82,7 +78,7 @@ impl Predicate for Combine {
     }
 
     fn describe(&self) -> String {
-        let parts: Vec<String> = self.checks.iter().map(label).collect();
+        let parts: Vec<&str> = self.checks.iter().map(Check::label).collect();
         match self.kind {
             Kind::All => format!("all of ({})", parts.join("; ")),
             Kind::Any => format!("any of ({})", parts.join("; ")),

@@ -501,12 +501,12 @@ fn far_numbers_read_in_exponent_form() {
     assert_eq!(outcome.detail.as_deref(), Some("it is 1e300 away"));
     let check = compile("{gte: -1e300}").expect("compiles");
     assert_eq!(
-        check.evaluate(Some(&json!(1)), &Grades::none()).label,
+        &*check.evaluate(Some(&json!(1)), &Grades::none()).label,
         "$ gte -1e300"
     );
     let check = compile("{between: [0.0000001, 0.5]}").expect("compiles");
     assert_eq!(
-        check.evaluate(Some(&json!(1)), &Grades::none()).label,
+        &*check.evaluate(Some(&json!(1)), &Grades::none()).label,
         "$ is between 1e-7 and 0.5"
     );
 }

@@ -188,7 +188,7 @@ fn unsent(
                 }
             };
             CheckOutcome {
-                label: format!("step {}: input_overrides", plan.step),
+                label: format!("step {}: input_overrides", plan.step).into(),
                 passed: false,
                 expected: "sent before the step runs".into(),
                 actual: None,
