@@ -3,13 +3,14 @@
 
 use super::error::ApiError;
 use super::sse::Parser;
+use super::transport::{self, Response, Transport};
 use super::wire::{self, RunReply, StepEvent};
 use crate::secret::{ApiKey, Keys, redact_url, redact_urls};
 use crate::suite::{FlowRef, Target};
-use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
@@ -64,14 +65,10 @@ pub fn is_loopback(url: &str) -> bool {
 
 #[derive(Debug, Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    transport: Transport,
     config: ClientConfig,
-    /// Parsed URLs of the flow endpoints POSTed to: a run sends thousands of requests to a few
-    /// URLs, and parsing one cost more than the rest of building a request. Poll URLs (one per
-    /// job) are parsed each time and not kept.
-    urls: Arc<Mutex<HashMap<String, reqwest::Url>>>,
     /// The `Authorization` of projects with a key of their own (`org/project`); the others
-    /// carry the default key, a default header.
+    /// carry the default key, which the transport adds.
     project_keys: Arc<HashMap<String, reqwest::header::HeaderValue>>,
 }
 
@@ -94,17 +91,15 @@ const MAX_EXECUTION_ID: usize = 16 * 1024;
 
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, ApiError> {
-        // reqwest is built without a bundled crypto provider; install ring once per process.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         // Sent with every request (the command line checked the keys could be).
         let unsendable = || ApiError::Transport {
             message: "the API key cannot be sent in an HTTP header".into(),
             connect: true,
         };
-        let mut default_headers = HeaderMap::new();
-        if let Some(key) = &config.keys.default {
-            default_headers.insert(AUTHORIZATION, key.bearer().ok_or_else(unsendable)?);
-        }
+        let authorization = match &config.keys.default {
+            Some(key) => Some(key.bearer().ok_or_else(unsendable)?),
+            None => None,
+        };
         let mut project_keys = HashMap::new();
         for own in &config.keys.projects {
             project_keys.insert(
@@ -112,39 +107,14 @@ impl Client {
                 own.key.bearer().ok_or_else(unsendable)?,
             );
         }
-        let mut builder = reqwest::Client::builder();
-        if is_loopback(&config.base_url) {
-            // This machine (the embedded simulator, a replay, `serve`): a proxy from the
-            // environment could not reach it, and the key must not leave the machine.
-            builder = builder.no_proxy();
-        }
-        builder = if config.base_url.starts_with("https://") {
-            builder.tls_certs_merge(config.extra_roots.iter().cloned())
-        } else {
-            // Every request goes to the plain-http host root: no certificate is ever checked,
-            // and reading the system's roots took 10-30 ms of every run's start. Should an
-            // https URL come up all the same, it fails verification; it is never trusted.
-            builder.tls_certs_only(config.extra_roots.iter().cloned())
-        };
-        let http = builder
-            .default_headers(default_headers)
-            .connect_timeout(config.connect_timeout)
-            .pool_max_idle_per_host(256)
-            // The API does not redirect; a redirect is reported, not followed with the key.
-            .redirect(reqwest::redirect::Policy::none())
-            // flowcheck retries itself (`run::retry`); reqwest's layer for HTTP/2's refused
-            // streams copied every request's headers to be ready to send it again.
-            .retry(reqwest::retry::never().max_retries_per_request(0))
-            .user_agent(concat!("flowcheck/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| ApiError::Transport {
-                message: format!("cannot build the HTTP client: {err}"),
+        let transport =
+            Transport::new(&config, authorization).map_err(|message| ApiError::Transport {
+                message,
                 connect: true,
             })?;
         Ok(Client {
-            http,
+            transport,
             config,
-            urls: Arc::default(),
             project_keys: Arc::new(project_keys),
         })
     }
@@ -266,10 +236,8 @@ impl Client {
         let exchange = self.trace_request("POST", &url, Some(body));
         let mut response = self
             .request(flow, reqwest::Method::POST, &url, Some(body))
-            .send()
-            .await
-            .map_err(|e| self.transport(e))?;
-        let status = response.status().as_u16();
+            .await?;
+        let status = response.status();
         let is_stream = response
             .headers()
             .get(CONTENT_TYPE)
@@ -355,7 +323,7 @@ impl Client {
 
     /// What a recording keeps of a response's head; nothing when not recording (every
     /// request would pay for copying its headers).
-    fn meta(&self, response: &reqwest::Response) -> Option<Meta> {
+    fn meta(&self, response: &Response) -> Option<Meta> {
         self.config.recorder.as_ref().map(|_| Meta::of(response))
     }
 
@@ -387,41 +355,24 @@ impl Client {
         });
     }
 
-    fn request(
+    /// Send the request with the project's key; the response's head has arrived.
+    async fn request(
         &self,
         flow: &FlowRef,
         method: reqwest::Method,
         url: &str,
         body: Option<&Value>,
-    ) -> reqwest::RequestBuilder {
-        let parsed = match method {
-            reqwest::Method::POST => {
-                let mut urls = self.urls.lock().unwrap_or_else(PoisonError::into_inner);
-                match urls.get(url) {
-                    Some(parsed) => Ok(parsed.clone()),
-                    None => reqwest::Url::parse(url).inspect(|parsed| {
-                        urls.insert(url.to_owned(), parsed.clone());
-                    }),
-                }
-            }
-            _ => reqwest::Url::parse(url),
-        };
-        // A URL that does not parse is handed over as text, for reqwest to report.
-        let mut request = match parsed {
-            Ok(parsed) => self.http.request(method, parsed),
-            Err(_) => self.http.request(method, url),
-        };
-        if !self.project_keys.is_empty()
-            && let Some(key) = self
-                .project_keys
+    ) -> Result<Response, ApiError> {
+        let own_key = if self.project_keys.is_empty() {
+            None
+        } else {
+            self.project_keys
                 .get(&format!("{}/{}", flow.org, flow.project))
-        {
-            request = request.header(AUTHORIZATION, key.clone());
-        }
-        match body {
-            Some(body) => request.json(body),
-            None => request,
-        }
+        };
+        self.transport
+            .send(method, url, own_key, body)
+            .await
+            .map_err(|e| self.transport(e))
     }
 
     async fn send(
@@ -447,12 +398,8 @@ impl Client {
     ) -> Result<String, ApiError> {
         let started = Instant::now();
         let exchange = self.trace_request(method.as_str(), url, body);
-        let mut response = self
-            .request(flow, method.clone(), url, body)
-            .send()
-            .await
-            .map_err(|e| self.transport(e))?;
-        let status = response.status().as_u16();
+        let mut response = self.request(flow, method.clone(), url, body).await?;
+        let status = response.status();
         let retry_after = retry_after(&response);
         let meta = self.meta(&response);
         let encoding = content_encoding(&response);
@@ -513,10 +460,7 @@ impl Client {
 
     /// The body as text (bytes that are not UTF-8 as U+FFFD), refused beyond the size cap and
     /// with the key scrubbed out; and whether it was UTF-8.
-    async fn read_capped(
-        &self,
-        response: &mut reqwest::Response,
-    ) -> Result<(String, bool), ApiError> {
+    async fn read_capped(&self, response: &mut Response) -> Result<(String, bool), ApiError> {
         let limit = self.config.max_response_bytes;
         if response
             .content_length()
@@ -542,25 +486,16 @@ impl Client {
         Ok((self.config.keys.scrub(&text), utf8))
     }
 
-    fn transport(&self, err: reqwest::Error) -> ApiError {
-        let mut message = err.to_string();
-        let mut certificate = None;
-        let mut source = std::error::Error::source(&err);
-        while let Some(inner) = source {
-            message.push_str(": ");
-            message.push_str(&inner.to_string());
-            certificate = certificate.or_else(|| refused_certificate(inner));
-            source = inner.source();
-        }
-        if let Some(why) = certificate {
+    fn transport(&self, err: transport::Error) -> ApiError {
+        if let Some(why) = err.certificate {
             return ApiError::Untrusted(format!(
                 "the server's TLS certificate was refused ({why}); if a private CA signed it, \
                  pass that CA with --ca-bundle"
             ));
         }
         ApiError::Transport {
-            message: self.config.keys.scrub(&message),
-            connect: err.is_connect(),
+            message: self.config.keys.scrub(&err.message),
+            connect: err.connect,
         }
     }
 
@@ -616,19 +551,6 @@ fn shown(text: &str) -> String {
     out
 }
 
-/// The reason rustls refused the server's certificate, if that is what `err` is. rustls's error
-/// comes wrapped in I/O errors, whose `source` skips what they wrap.
-fn refused_certificate(err: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let mut err: &(dyn std::error::Error + 'static) = err;
-    while let Some(io) = err.downcast_ref::<std::io::Error>() {
-        err = io.get_ref()?;
-    }
-    match err.downcast_ref::<rustls::Error>()? {
-        rustls::Error::InvalidCertificate(why) => Some(format!("{why:?}")),
-        _ => None,
-    }
-}
-
 /// `text` as one segment of a URL's path: the server's job id is its to choose, and `/`, `?`,
 /// `#` or a line break in it must not change which URL is asked.
 fn path_segment(text: &str) -> String {
@@ -644,7 +566,7 @@ fn path_segment(text: &str) -> String {
 
 /// The response's `Content-Encoding`, unless it is `identity`; shortened, its control and
 /// invisible characters escaped.
-fn content_encoding(response: &reqwest::Response) -> Option<String> {
+fn content_encoding(response: &Response) -> Option<String> {
     let value = response.headers().get(CONTENT_ENCODING)?;
     let text = String::from_utf8_lossy(value.as_bytes());
     let text = text.trim();
@@ -663,7 +585,7 @@ fn content_encoding(response: &reqwest::Response) -> Option<String> {
     )
 }
 
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+fn retry_after(response: &Response) -> Option<Duration> {
     let value = response.headers().get(RETRY_AFTER)?.to_str().ok()?;
     retry_after_value(value, std::time::SystemTime::now())
 }
@@ -704,7 +626,7 @@ struct Meta {
 }
 
 impl Meta {
-    fn of(response: &reqwest::Response) -> Meta {
+    fn of(response: &Response) -> Meta {
         let header = |name| {
             response
                 .headers()
@@ -713,7 +635,7 @@ impl Meta {
                 .map(str::to_owned)
         };
         Meta {
-            status: response.status().as_u16(),
+            status: response.status(),
             content_type: header(CONTENT_TYPE),
             retry_after: header(RETRY_AFTER),
         }

@@ -4,6 +4,7 @@
 mod client;
 mod error;
 pub mod sse;
+mod transport;
 pub mod wire;
 
 pub use client::{Client, ClientConfig, JobState, Submitted, is_loopback};
