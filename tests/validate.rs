@@ -66,6 +66,7 @@ invalid_suite_tests!(
     infinite_number,
     too_deep,
     data_list_value,
+    matrix_wrong_type,
     zero_weights,
     negative_length,
     shared_snapshot,

@@ -478,7 +478,8 @@ impl Compiler<'_> {
     /// Placeholders that could not be filled, each pointed at within the value `at`.
     pub(super) fn unresolved<T>(&mut self, at: &Spanned<T>, unresolved: Vec<Unresolved>) {
         for unresolved in unresolved {
-            let diagnostic = Diagnostic::new(self.file, Position::of(at), unresolved.message);
+            let position = unresolved.at.unwrap_or(Position::of(at));
+            let diagnostic = Diagnostic::new(self.file, position, unresolved.message);
             self.errors.push(match unresolved.placeholder.is_empty() {
                 true => diagnostic,
                 false => diagnostic.within(unresolved.placeholder),
