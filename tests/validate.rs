@@ -67,6 +67,7 @@ invalid_suite_tests!(
     too_deep,
     data_list_value,
     matrix_wrong_type,
+    matrix_control_characters,
     zero_weights,
     negative_length,
     shared_snapshot,

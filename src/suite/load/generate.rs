@@ -89,9 +89,11 @@ impl Compiler<'_> {
         let mut failed: Vec<Unresolved> = Vec::new();
         for combo in combos {
             let label = data::describe(&combo);
+            // Said in errors on one line: a value's line break or escape sequence escaped.
+            let shown = crate::words::one_line(&label);
             let origin = Some(match &origin {
-                Some(row) => format!("{row}, matrix {label}"),
-                None => format!("matrix {label}"),
+                Some(row) => format!("{row}, matrix {shown}"),
+                None => format!("matrix {shown}"),
             });
             match self.fill(&template, &combo, &case, &label) {
                 Ok(filled) => out.push((filled, origin)),
