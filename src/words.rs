@@ -94,6 +94,28 @@ pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
+/// Text on one line of a message (a name, a label made of data values): every control
+/// character, line breaks and tabs included, and the characters that reorder or hide text,
+/// escaped as JSON writes them (`\n`, `\u001b`, `\u202e`), so that a value from a data file
+/// cannot break the line or restyle the terminal.
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| c.is_control() || hides_text(c);
+    if !text.chars().any(hidden) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if hidden(c) => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
@@ -125,6 +147,15 @@ mod tests {
             let value = Value::String(text);
             proptest::prop_assert_eq!(super::short(&value, max), short_by_chars(&value, max));
         }
+    }
+
+    #[test]
+    fn one_line_escapes_line_breaks_controls_and_reordering_marks() {
+        assert_eq!(super::one_line("plain text"), "plain text");
+        assert_eq!(
+            super::one_line("a\nb\r\tc\u{1b}[31m\u{202e}d"),
+            "a\\nb\\r\\tc\\u001b[31m\\u202ed"
+        );
     }
 
     #[test]

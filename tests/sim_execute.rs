@@ -131,6 +131,42 @@ async fn v0_is_the_draft_or_else_the_latest_version_and_unpublished_versions_are
     }
 }
 
+/// A version number too large for a version (past 4294967295) answered the generic
+/// `NOT_FOUND` of an unknown endpoint; it is an unpublished version like any other, on every
+/// action. A segment that is no `v` and digits stays no endpoint.
+#[tokio::test]
+async fn a_version_number_past_any_published_one_is_flow_not_found() {
+    let sim = Sim::start();
+    for version in ["99999999999999999999999", "4294967296"] {
+        for action in ["execute", "jobs", "step"] {
+            let path = format!("demo/support/triage/v{version}/{action}");
+            let reply = sim.post(&path, &json!({"message": "x"})).await;
+            assert_eq!(
+                (reply.status, reply.code()),
+                (StatusCode::NOT_FOUND, "FLOW_NOT_FOUND".to_string()),
+                "{path}: {}",
+                reply.text
+            );
+            assert_eq!(
+                reply.json()["detail"]["message"],
+                format!("Version {version} of flow demo/support/triage is not published"),
+                "{path}"
+            );
+        }
+    }
+    for path in [
+        "demo/support/triage/vx/execute",
+        "demo/support/triage/v-1/execute",
+    ] {
+        let reply = sim.post(path, &json!({"message": "x"})).await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (StatusCode::NOT_FOUND, "NOT_FOUND".to_string()),
+            "{path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn triage_refuses_attachments_because_its_model_has_no_vision() {
     let sim = Sim::start();

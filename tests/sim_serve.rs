@@ -55,6 +55,11 @@ fn bad_flow_definitions_stop_the_start_with_file_line_and_column() {
             GOOD_FLOW.replace("production: 1", "production: 1\njob_seconds: 1e300"),
             ":5:14: job_seconds must be a number from 0 to 86400 (a day)",
         ),
+        // A number too large for its field said only "expected a whole number".
+        (
+            GOOD_FLOW.replace("production: 1", "production: 99999999999"),
+            ":4:13: this number is too large: the largest allowed here is 4294967295",
+        ),
     ];
     for (text, expected) in cases {
         let file = dir.path().join("bad.yaml");

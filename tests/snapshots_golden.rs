@@ -314,6 +314,116 @@ fn unreferenced_snapshots_are_listed_and_removed() {
     assert!(!exists(&stale) && !exists(&stale_pending) && exists(&project.golden("production")));
 }
 
+/// `unreferenced` swept only the folders of the suites there are: a removed suite left its
+/// folder of golden files behind, never listed. The folder below a folder named whose suite
+/// file is gone is listed, and removed with `--remove` (with its folders, once empty); one
+/// beside a YAML file that is no suite (a data file), a link among them, what a link leads
+/// to, and the files that are no snapshots stay; a suite file named stands for its own folder.
+#[cfg(unix)]
+#[test]
+fn the_snapshot_folder_of_a_removed_suite_is_unreferenced() {
+    let project = Project::new();
+    assert_eq!(project.run(&[], false).code, 0);
+    let copy = |to: &str| {
+        let path = project.path(to);
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("a folder");
+        std::fs::copy(project.golden("production"), &path).expect("copied");
+        path
+    };
+    let gone = [
+        copy("__snapshots__/gone/money-back-reply@production.snap"),
+        copy("__snapshots__/gone/older/money-back-reply@v3.snap.new"),
+    ];
+    let half = copy("__snapshots__/half/a@production.snap");
+    let readme = project.path("__snapshots__/half/README.md");
+    std::fs::write(&readme, "notes").expect("written");
+    std::fs::write(project.path("rows.yaml"), "- {message: hi}\n").expect("written");
+    let data = copy("__snapshots__/rows/a@production.snap");
+    let outside = common::tempdir();
+    let victim = outside.path().join("gone/a@production.snap");
+    std::fs::create_dir(outside.path().join("gone")).expect("a folder");
+    std::fs::write(&victim, "# flowcheck snapshot\n{}\n").expect("written");
+    let link = project.path("__snapshots__/linked");
+    std::os::unix::fs::symlink(outside.path().join("gone"), &link).expect("a link");
+    // A suite in a folder that a link leads to too, loaded by either name: its golden file is
+    // used.
+    std::fs::create_dir(project.path("shared")).expect("a folder");
+    std::fs::write(
+        project.path("shared/other.yaml"),
+        SUITE.replace("suite: golden", "suite: other"),
+    )
+    .expect("written");
+    let shared = copy("shared/__snapshots__/other/money-back-reply@production.snap");
+    std::os::unix::fs::symlink(project.path("shared"), project.path("again")).expect("a link");
+
+    let listed = project.snapshots("unreferenced", "");
+    listed.assert_ok_saying("3 unreferenced snapshots found");
+    for file in gone.iter().chain([&half]) {
+        let line = format!("{}\n", file.display());
+        assert!(
+            listed.stdout.contains(&line),
+            "{line:?} in:\n{}",
+            listed.all()
+        );
+    }
+    let note = format!(
+        "note: {} is the snapshot folder of no suite (there is no gone.yaml or gone.yml beside its __snapshots__ folder): every snapshot in it is unreferenced",
+        project.path("__snapshots__/gone").display()
+    );
+    assert!(
+        listed.stderr.contains(&note),
+        "{note:?} in:\n{}",
+        listed.all()
+    );
+    assert!(
+        listed.stderr.contains(&format!(
+            "note: passed over {}: a symbolic link",
+            link.display()
+        )),
+        "{}",
+        listed.stderr
+    );
+    for kept in [
+        "__snapshots__/rows",
+        "__snapshots__/linked",
+        "__snapshots__/golden",
+    ] {
+        assert!(!listed.stdout.contains(kept), "{kept}: {}", listed.stdout);
+    }
+
+    // A suite file stands for its own folder only.
+    project
+        .snapshots_of_suite("unreferenced", "")
+        .assert_ok_saying("0 unreferenced snapshots found");
+
+    let removed = project.snapshots_with(&["unreferenced", "--remove"]);
+    removed.assert_ok_saying("3 unreferenced snapshots removed");
+    assert!(
+        removed.stderr.contains(&format!(
+            "note: removed {}, the snapshot folder of no suite",
+            project.path("__snapshots__/gone").display()
+        )),
+        "{}",
+        removed.stderr
+    );
+    assert!(!exists(&project.path("__snapshots__/gone")));
+    assert!(!exists(&half) && exists(&readme));
+    for kept in [
+        &data,
+        &victim,
+        &shared,
+        &project.golden("production"),
+        &project.golden("v3"),
+    ] {
+        assert!(exists(kept), "{} was deleted", kept.display());
+    }
+    assert!(std::fs::symlink_metadata(&link).is_ok(), "the link stays");
+    // The folders that are left hold no snapshot of a suite that is gone.
+    project
+        .snapshots_with(&["unreferenced"])
+        .assert_ok_saying("0 unreferenced snapshots found");
+}
+
 /// Pending changes that no case uses, beside one that a case uses (the production target's):
 /// a case renamed since, and a suite removed since.
 fn with_orphans(project: &Project) -> [PathBuf; 2] {
@@ -345,7 +455,7 @@ fn left_pending(orphans: &[PathBuf], run: &Run) {
 
 /// `snapshots accept` turned a pending change that no case uses (its case renamed, its suite
 /// removed) into a golden file nothing compares with. It leaves it pending and names it;
-/// `reject` deletes it, and `unreferenced` lists the one in the suite's own folder.
+/// `reject` deletes it, and `unreferenced` lists both.
 #[test]
 fn accept_leaves_pending_changes_no_case_uses_pending() {
     let project = Project::new();
@@ -367,9 +477,17 @@ fn accept_leaves_pending_changes_no_case_uses_pending() {
     again.assert_ok_saying("0 pending snapshot changes accepted; 2 left pending");
     left_pending(&orphans, &again);
 
-    project
-        .snapshots("unreferenced", "")
-        .assert_ok_saying("old-case@production.snap.new\n1 unreferenced snapshot found");
+    // Both: the removed suite's folder is swept too.
+    let listed = project.snapshots("unreferenced", "");
+    listed.assert_ok_saying("2 unreferenced snapshots found");
+    for orphan in &orphans {
+        let line = format!("{}\n", orphan.display());
+        assert!(
+            listed.stdout.contains(&line),
+            "{line:?} in:\n{}",
+            listed.all()
+        );
+    }
 
     // A suite with a problem could hide a case that uses a change: nothing is accepted.
     project.tamper("v3");

@@ -66,6 +66,8 @@ invalid_suite_tests!(
     infinite_number,
     too_deep,
     data_list_value,
+    matrix_wrong_type,
+    matrix_control_characters,
     zero_weights,
     negative_length,
     shared_snapshot,

@@ -12,7 +12,7 @@ use crate::exit;
 use crate::report::comparison::{html, markdown, terminal};
 use crate::report::json::ReadReport;
 use crate::report::{Terminal, write_report};
-use crate::run::Stop;
+use crate::run::{Planned, Stop};
 use crate::suite::Target;
 use crate::words::{agree, counted};
 use std::collections::HashSet;
@@ -151,24 +151,27 @@ async fn compare_and_report(
     // which name their own targets, for reports as for a run.
     let suites = execution.load()?;
     let pinned = Pinned::of(&suites);
-    // With nothing to run, the suites' selection says which cases the reports give; a run
-    // says so itself (its pinned cases left out, its shard), below.
-    let selected = match resolved.targets.is_empty() {
-        true => Some(scope::planned_cases(
-            &suites,
-            &execution.plan_by_case(&suites)?.0,
-        )),
-        false => None,
-    };
     check_outputs(args, policy_file, &suites)?;
     let mut progress = Terminal::progress_only();
-    let live = if resolved.targets.is_empty() {
-        Live::default()
+    // With nothing to run, the suites' selection says which cases the reports give; a run
+    // says so itself (its pinned cases left out, its shard).
+    let (selected, to_run) = if resolved.targets.is_empty() {
+        let plan = execution.plan_by_case(&suites)?.0;
+        (scope::planned_cases(&suites, &plan), None)
     } else {
-        run_live(execution, suites, &resolved, &mut progress).await?
+        let to_run = plan_live(execution, suites, &resolved, &mut progress)?;
+        (
+            scope::planned_cases(&to_run.suites, &to_run.plan),
+            Some(to_run),
+        )
     };
-    // What ran is what is compared, for a report's side too.
-    let scope = Scope::new(selected.unwrap_or(live.planned), pinned);
+    // What runs is what is compared, for a report's side too.
+    let scope = Scope::new(selected, pinned);
+    check_in_common(args, &resolved, &scope, to_run.as_ref())?;
+    let live = match to_run {
+        Some(to_run) => run_live(execution, to_run, &resolved, &mut progress).await?,
+        None => Live::default(),
+    };
     if let Some(stop) = &live.stop {
         let cause = format!("the run stopped before its end: {}", stop.cause());
         resolved.incomplete.push(cause);
@@ -400,19 +403,24 @@ struct Live {
     samples: SideSamples,
     stop: Option<Stop>,
     errored_only: bool,
-    /// The cases the run planned.
-    planned: HashSet<CaseName>,
 }
 
-/// Run the selected cases on the targets no report gives; in an A/A comparison, the
-/// baseline's cases run twice as often and their attempts are dealt at random to a baseline
-/// and a candidate sample.
-async fn run_live(
+/// What a live run of the comparison is to run: the suites fitted to the compared targets,
+/// and the plan.
+struct ToRun {
+    suites: Vec<crate::suite::Suite>,
+    plan: Vec<Planned>,
+}
+
+/// Fit the suites to the targets to run and plan the selected cases on them; in an A/A
+/// comparison, the baseline's cases run twice as often and their attempts are dealt at random
+/// to a baseline and a candidate sample.
+fn plan_live(
     execution: &ExecutionArgs,
     mut suites: Vec<crate::suite::Suite>,
     resolved: &Resolved,
     progress: &mut Terminal,
-) -> Result<Live, u8> {
+) -> Result<ToRun, u8> {
     let baseline = resolved.baseline;
     let pinned = scope::fit_suites(&mut suites, resolved.sides(), &resolved.targets);
     let (mut plan, _) = execution.plan_by_case(&suites)?;
@@ -434,6 +442,17 @@ async fn run_live(
         ));
         compare::aa::run_twice(&mut plan, baseline);
     }
+    Ok(ToRun { suites, plan })
+}
+
+/// Run the plan of a live comparison.
+async fn run_live(
+    execution: &ExecutionArgs,
+    to_run: ToRun,
+    resolved: &Resolved,
+    progress: &mut Terminal,
+) -> Result<Live, u8> {
+    let baseline = resolved.baseline;
     let snapshots = crate::snapshot::Policy {
         update: false,
         ci: true,
@@ -441,14 +460,180 @@ async fn run_live(
     };
     let options = execution.options(false, snapshots);
     let executed = execution
-        .execute(&suites, &plan, &options, progress)
+        .execute(&to_run.suites, &to_run.plan, &options, progress)
         .await?;
     Ok(Live {
         samples: SideSamples::of_run(&executed.outcomes, baseline, resolved.twice),
-        planned: scope::planned_cases(&suites, &plan),
         stop: executed.stop,
         errored_only: executed.totals.errored_only(),
     })
+}
+
+/// Refuse a comparison whose baseline and a candidate share no case: it would compare nothing
+/// and exit 0, as if it had passed (a report of another suite given for one side, say).
+/// Partial overlap is compared, the cases one side lacks named in a note. Said before anything
+/// is sent.
+fn check_in_common(
+    args: &CompareArgs,
+    resolved: &Resolved,
+    scope: &Scope,
+    to_run: Option<&ToRun>,
+) -> Result<(), u8> {
+    let baseline = resolved.baseline;
+    let planned = |target: Target| -> Vec<CaseName> {
+        let Some(to_run) = to_run else {
+            return Vec::new();
+        };
+        to_run
+            .plan
+            .iter()
+            .filter(|p| p.target == target)
+            .filter_map(|p| {
+                let suite = to_run.suites.get(p.key.suite)?;
+                let case = suite.cases.get(p.key.case)?;
+                Some((suite.name.to_string(), case.name.clone()))
+            })
+            .collect()
+    };
+    let reported = |samples: &mut dyn Iterator<Item = (&str, &str)>| -> Vec<CaseName> {
+        samples
+            .map(|(suite, case)| (suite.to_owned(), case.to_owned()))
+            .collect()
+    };
+    let shown = |path: &Option<PathBuf>| match path {
+        Some(path) => format!("from {}", path.display()),
+        None => "to run here".to_owned(),
+    };
+    let base = Held {
+        target: baseline,
+        source: shown(&args.baseline_report),
+        cases: match &resolved.earlier {
+            Some(samples) => {
+                reported(&mut samples.iter().map(|s| (s.suite.as_str(), s.case.as_str())))
+            }
+            None => planned(baseline),
+        },
+    };
+    for &candidate in &resolved.candidates {
+        let label = candidate.to_string();
+        let cand = Held {
+            target: candidate,
+            source: shown(&args.candidate_report),
+            cases: match &resolved.candidate_report {
+                Some(report) => reported(
+                    &mut report
+                        .cases
+                        .iter()
+                        .filter(|c| c.target == label)
+                        .map(|c| (&*c.suite, c.case.as_str())),
+                ),
+                None => planned(candidate),
+            },
+        };
+        let compared = |held: &Held| -> Vec<CaseName> {
+            let mut seen = HashSet::new();
+            held.cases
+                .iter()
+                .filter(|case| scope.compares_case(case, baseline, candidate))
+                .filter(|case| seen.insert(*case))
+                .cloned()
+                .collect()
+        };
+        let (base_compared, cand_compared) = (compared(&base), compared(&cand));
+        let theirs: HashSet<&CaseName> = cand_compared.iter().collect();
+        if base_compared.iter().any(|case| theirs.contains(case)) {
+            continue;
+        }
+        crate::errln!(
+            "error: the baseline ({baseline}) and the candidate ({candidate}) have no case in common, so there is nothing to compare; nothing was sent\n  baseline {}\n  candidate {}\n  = help: compare results of the same cases: reports of runs of these suites, or leave a report out to run its side here",
+            base.describe(&base_compared),
+            cand.describe(&cand_compared),
+        );
+        return Err(exit::USAGE);
+    }
+    Ok(())
+}
+
+/// The cases one side of a comparison holds on its target, and where they come from.
+struct Held {
+    target: Target,
+    /// `from PATH` (a report) or `to run here`.
+    source: String,
+    /// Every case it holds, in order, whether the comparison holds it or not.
+    cases: Vec<CaseName>,
+}
+
+impl Held {
+    /// "v2, from other.json: none of the selected cases; it holds 1 case of other (another
+    /// case)", where `compared` are the cases of it the comparison holds.
+    fn describe(&self, compared: &[CaseName]) -> String {
+        let what = if !compared.is_empty() {
+            some_cases(compared)
+        } else if self.cases.is_empty() {
+            format!(
+                "no selected case runs on {} (a case that names its own targets runs only on those)",
+                self.target
+            )
+        } else {
+            let mut seen = HashSet::new();
+            let all: Vec<CaseName> = self
+                .cases
+                .iter()
+                .filter(|case| seen.insert(*case))
+                .cloned()
+                .collect();
+            format!(
+                "none of the cases selected from these suites; it holds {}",
+                some_cases(&all)
+            )
+        };
+        format!("{}, {}: {what}", self.target, self.source)
+    }
+}
+
+/// "13 cases of support-triage (refund requests go to billing; ...; and 10 more)": how many
+/// cases, of which suites, and the first few.
+fn some_cases(cases: &[CaseName]) -> String {
+    const SHOWN: usize = 3;
+    let mut suites: Vec<&str> = Vec::new();
+    for (suite, _) in cases {
+        if !suites.contains(&suite.as_str()) {
+            suites.push(suite);
+        }
+    }
+    let one_suite = suites.len() == 1;
+    let mut names: Vec<String> = cases
+        .iter()
+        .take(SHOWN)
+        .map(|(suite, case)| match one_suite {
+            true => one_line(case),
+            false => format!("{} › {}", one_line(suite), one_line(case)),
+        })
+        .collect();
+    if cases.len() > SHOWN {
+        names.push(format!("and {} more", cases.len() - SHOWN));
+    }
+    let of = match suites.as_slice() {
+        [suite] => one_line(suite),
+        _ => {
+            let mut listed: Vec<String> = suites.iter().take(SHOWN).map(|s| one_line(s)).collect();
+            if suites.len() > SHOWN {
+                listed.push(format!("{} more", suites.len() - SHOWN));
+            }
+            format!("{} suites ({})", suites.len(), listed.join(", "))
+        }
+    };
+    format!(
+        "{} of {of} ({})",
+        counted(cases.len() as u64, "case"),
+        names.join("; ")
+    )
+}
+
+/// A name from a report (which may have been edited) on one line of a message: its control
+/// characters, line breaks included, escaped.
+fn one_line(text: &str) -> String {
+    crate::words::one_line(text).into_owned()
 }
 
 /// Why a report is not a whole run: it stopped early, or it is one shard of its run.

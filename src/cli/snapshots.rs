@@ -399,11 +399,17 @@ fn review(
 
 fn unreferenced(paths: &[PathBuf], remove: bool) -> Result<(), Failure> {
     let suites = load_suites(paths)?;
-    let folders: Vec<PathBuf> = suites.iter().map(store::folder).collect();
+    let mut folders: Vec<PathBuf> = suites.iter().map(store::folder).collect();
     let used: HashSet<PathBuf> = suites.iter().flat_map(golden_files).collect();
+    let (orphans, mut links) = orphaned(paths, &suites);
+    folders.extend(orphans.iter().cloned());
     let found = store::find(&folders);
-    passed_over(&found.links);
-    // A pending change of a case no longer there: review and accept leave it pending.
+    links.extend(found.links);
+    links.sort();
+    links.dedup();
+    passed_over(&links);
+    // A pending change of a case no longer there: review and accept leave it pending. The
+    // folder of a suite no longer there holds nothing any case uses.
     let stale: Vec<PathBuf> = found
         .files
         .into_iter()
@@ -419,6 +425,26 @@ fn unreferenced(paths: &[PathBuf], remove: bool) -> Result<(), Failure> {
                 .map_err(|err| Failure::Io(format!("cannot remove {}: {err}", file.display())))?;
         }
     }
+    for orphan in &orphans {
+        let stem = orphan
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let why = format!(
+            "the snapshot folder of no suite (there is no {stem}.yaml or {stem}.yml beside its {} folder)",
+            store::FOLDER
+        );
+        let shown = orphan.display();
+        match (remove, remove && remove_empty(orphan)) {
+            (false, _) => {
+                crate::errln!("note: {shown} is {why}: every snapshot in it is unreferenced")
+            }
+            (true, true) => crate::errln!("note: removed {shown}, {why}"),
+            (true, false) => crate::errln!(
+                "note: {shown} is {why}: its snapshots are removed, and it stays for the other files in it"
+            ),
+        }
+    }
     let verb = if remove {
         "removed"
     } else {
@@ -429,4 +455,46 @@ fn unreferenced(paths: &[PathBuf], remove: bool) -> Result<(), Failure> {
         counted(stale.len() as u64, "unreferenced snapshot")
     ))?;
     Ok(())
+}
+
+/// The snapshot folders below the folders in `paths` (not those of a suite file named: it
+/// stands for its own) whose suite is gone: no suite of `suites` uses it, and no suite file
+/// (`<stem>.yaml` or `.yml`) is beside its `__snapshots__` folder. Folders are compared as
+/// they resolve, so that a suite loaded through a linked folder keeps its own.
+/// Returns them, and the links passed over on the way.
+fn orphaned(paths: &[PathBuf], suites: &[crate::suite::Suite]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let folders: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
+    let found = store::suite_folders(&folders);
+    let in_use: HashSet<PathBuf> = suites
+        .iter()
+        .filter_map(|suite| store::folder(suite).canonicalize().ok())
+        .collect();
+    let orphans = found
+        .files
+        .into_iter()
+        .filter(|folder| {
+            let used = folder
+                .canonicalize()
+                .map_or(true, |resolved| in_use.contains(&resolved));
+            // A file that is no suite (a data file, a link) keeps its folder too.
+            let beside = store::suite_files_of(folder)
+                .iter()
+                .any(|file| std::fs::symlink_metadata(file).is_ok());
+            !used && !beside
+        })
+        .collect();
+    (orphans, found.links)
+}
+
+/// Remove `folder` and the folders in it, when they are empty (a file left, a README or a
+/// link, keeps it and them); no link is followed. Whether `folder` is gone.
+fn remove_empty(folder: &Path) -> bool {
+    if let Ok(entries) = std::fs::read_dir(folder) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                remove_empty(&entry.path());
+            }
+        }
+    }
+    std::fs::remove_dir(folder).is_ok()
 }

@@ -67,7 +67,12 @@ impl Scope {
     /// when v2 is, not when v3 is).
     pub fn compares(&self, sample: &Sample, baseline: Target, candidate: Target) -> bool {
         let case = (sample.suite.clone(), sample.case.clone());
-        self.selected.contains(&case) && self.pinned.allows(&case, baseline, candidate)
+        self.compares_case(&case, baseline, candidate)
+    }
+
+    /// [`Scope::compares`] for a case by name.
+    pub fn compares_case(&self, case: &CaseName, baseline: Target, candidate: Target) -> bool {
+        self.selected.contains(case) && self.pinned.allows(case, baseline, candidate)
     }
 }
 

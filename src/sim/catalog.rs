@@ -231,6 +231,47 @@ mod tests {
         assert!(err.starts_with("x.yaml:1:"), "{err}");
     }
 
+    /// A number too large for its field said only "expected a whole number".
+    #[test]
+    fn a_number_too_large_for_its_field_says_the_largest_allowed() {
+        let cases = [
+            (
+                GOOD.replace("production: 1", "production: 99999999999"),
+                "x.yaml:4:13: this number is too large: the largest allowed here is 4294967295",
+            ),
+            (
+                GOOD.replace("version: 1", "version: 99999999999999999999999"),
+                "x.yaml:6:14: this number is too large: the largest allowed here is 4294967295",
+            ),
+            (
+                GOOD.replace("production: 1", "production: 1\nlatency: {ms: 3600001}"),
+                "x.yaml:5:15: this number is too large: the largest allowed here is 3600000",
+            ),
+            (
+                GOOD.replace(
+                    "production: 1",
+                    "production: 1\nfaults: {rate_limit: {every: 99999999999999999999999}}",
+                ),
+                "x.yaml:5:30: this number is too large: the largest allowed here is 18446744073709551615",
+            ),
+            (
+                GOOD.replace("production: 1", "production: -1"),
+                "x.yaml:4:13: expected a whole number from 0 to 4294967295, not a negative one",
+            ),
+            (
+                GOOD.replace("production: 1", "production: 1.5"),
+                "x.yaml:4:13: expected a whole number from 0 to 4294967295",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = load_one(&text).unwrap_err().to_string();
+            assert_eq!(err, expected);
+        }
+        // Quoted digits are still a number.
+        let quoted = GOOD.replace("production: 1", "production: \"1\"");
+        assert_eq!(load_one(&quoted).unwrap().len(), 1);
+    }
+
     #[test]
     fn semantic_errors_carry_positions() {
         let cases = [

@@ -593,7 +593,7 @@ fn template_value(value: &Spanned<Value>, allowed: &Allowed) -> Checked<Template
 }
 
 /// The longest simulated latency, in milliseconds: an hour.
-const MAX_LATENCY_MS: f64 = 3_600_000.0;
+const MAX_LATENCY_MS: f64 = super::definition::MAX_LATENCY_MS as f64;
 /// The longest simulated job, in seconds: a day.
 const MAX_JOB_SECONDS: f64 = 86_400.0;
 

@@ -49,6 +49,8 @@ pub enum VersionSelector {
     Production,
     Draft,
     Number(u32),
+    /// A version number past any a flow publishes (more than 4294967295): none is found.
+    Beyond,
 }
 
 impl Flow {
@@ -61,6 +63,7 @@ impl Flow {
         match selector {
             VersionSelector::Production => self.versions.get(&self.production),
             VersionSelector::Number(number) => self.versions.get(&number),
+            VersionSelector::Beyond => None,
             VersionSelector::Draft => self
                 .draft
                 .as_ref()

@@ -193,6 +193,86 @@ fn walk(dir: &Path, inside: bool, found: &mut Found) {
     }
 }
 
+/// The suite snapshot folders (`<dir>/__snapshots__/<stem>`) below the folders `paths`, in
+/// [`Found::files`], sorted; like [`find`], no symbolic link is followed but a folder given,
+/// and a link that is a `__snapshots__` folder or one of its folders is put in
+/// [`Found::links`] instead. Hidden files and folders are passed over.
+pub fn suite_folders(paths: &[PathBuf]) -> Found {
+    fn walk_folders(dir: &Path, found: &mut Found) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if name.as_encoded_bytes().starts_with(b".") {
+                continue;
+            }
+            if name == FOLDER {
+                if kind.is_symlink() {
+                    found.links.push(entry.path());
+                } else if kind.is_dir() {
+                    suites_in(&entry.path(), found);
+                }
+            } else if kind.is_dir() {
+                walk_folders(&entry.path(), found);
+            }
+        }
+    }
+    /// The folders in a `__snapshots__` folder: one per suite that has snapshots.
+    fn suites_in(snapshots: &Path, found: &mut Found) {
+        let Ok(entries) = std::fs::read_dir(snapshots) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if entry.file_name().as_encoded_bytes().starts_with(b".") {
+                continue;
+            }
+            if kind.is_symlink() {
+                found.links.push(entry.path());
+            } else if kind.is_dir() {
+                found.files.push(entry.path());
+            }
+        }
+    }
+    let mut found = Found::default();
+    for path in paths {
+        // A folder inside `__snapshots__` is no folder of suites.
+        if path.components().any(|c| c.as_os_str() == FOLDER) || !path.is_dir() {
+            continue;
+        }
+        walk_folders(path, &mut found);
+    }
+    for list in [&mut found.files, &mut found.links] {
+        list.sort();
+        list.dedup();
+    }
+    found
+}
+
+/// The suite files whose snapshot folder `folder` (`<dir>/__snapshots__/<stem>`) would be:
+/// `<dir>/<stem>.yaml` and `<dir>/<stem>.yml`.
+pub fn suite_files_of(folder: &Path) -> Vec<PathBuf> {
+    let (Some(stem), Some(dir)) = (folder.file_name(), folder.parent().and_then(Path::parent))
+    else {
+        return Vec::new();
+    };
+    ["yaml", "yml"]
+        .iter()
+        .map(|extension| {
+            let mut name = stem.to_owned();
+            name.push(".");
+            name.push(extension);
+            dir.join(name)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

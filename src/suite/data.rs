@@ -291,6 +291,7 @@ fn fill_text(text: &str, values: &Map<String, Value>, errors: &mut Vec<Unresolve
                 known.join(", ")
             ),
             placeholder: placeholder.to_owned(),
+            at: None,
         });
         Value::String(placeholder.to_owned())
     };

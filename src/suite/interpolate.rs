@@ -9,6 +9,9 @@ use serde_json::Value;
 pub struct Unresolved {
     pub message: String,
     pub placeholder: String,
+    /// Where the value that holds the placeholder is, when that is not where the error is
+    /// said (a field of a case template, for an error said of the case).
+    pub at: Option<crate::diagnostic::Position>,
 }
 
 /// Replace every `${NAME}` in `text` using `lookup`; every placeholder that cannot be filled
@@ -35,6 +38,7 @@ pub fn interpolate(
                     message: format!("unclosed ${{ in {text:?}: write $${{ for a literal ${{"),
                     // What follows it, to tell it from a closed `${NAME}` earlier in the text.
                     placeholder: after.to_owned(),
+                    at: None,
                 });
                 rest = "";
                 break;
@@ -45,6 +49,7 @@ pub fn interpolate(
                 Err(message) => errors.push(Unresolved {
                     message,
                     placeholder: format!("${{{name}}}"),
+                    at: None,
                 }),
             }
             rest = &tail[end + 1..];
@@ -141,11 +146,13 @@ mod tests {
             Err(vec![
                 Unresolved {
                     message: "environment variable MISSING is not set".into(),
-                    placeholder: "${MISSING}".into()
+                    placeholder: "${MISSING}".into(),
+                    at: None,
                 },
                 Unresolved {
                     message: "\"1X\" is not an environment variable name".into(),
-                    placeholder: "${1X}".into()
+                    placeholder: "${1X}".into(),
+                    at: None,
                 }
             ])
         );

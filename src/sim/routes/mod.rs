@@ -37,6 +37,8 @@ struct Target<'a> {
     project: &'a str,
     flow: &'a str,
     version: VersionSelector,
+    /// The version's digits as the URL writes them (`v7`: `7`); empty without one.
+    version_digits: &'a str,
     action: Action<'a>,
 }
 
@@ -47,9 +49,9 @@ fn parse_path(path: &str) -> Option<Target<'_>> {
         [org, project, flow, tail @ ..] => (*org, *project, *flow, tail),
         _ => return None,
     };
-    let (version, tail) = match tail.split_first() {
-        Some((first, after)) if is_version(first) => (parse_version(first)?, after),
-        _ => (VersionSelector::Production, tail),
+    let (version, version_digits, tail) = match tail.split_first() {
+        Some((first, after)) if is_version(first) => (parse_version(first), &first[1..], after),
+        _ => (VersionSelector::Production, "", tail),
     };
     let action = match tail {
         ["execute"] => Action::Execute,
@@ -63,6 +65,7 @@ fn parse_path(path: &str) -> Option<Target<'_>> {
         project,
         flow,
         version,
+        version_digits,
         action,
     })
 }
@@ -73,10 +76,14 @@ fn is_version(segment: &str) -> bool {
         && segment[1..].bytes().all(|b| b.is_ascii_digit())
 }
 
-fn parse_version(segment: &str) -> Option<VersionSelector> {
-    match segment[1..].parse::<u32>().ok()? {
-        0 => Some(VersionSelector::Draft),
-        number => Some(VersionSelector::Number(number)),
+/// `v0` is the draft, `vN` version N; a number too large to parse is a version no flow
+/// publishes (404 FLOW_NOT_FOUND, as for any other unpublished version), not an unknown
+/// endpoint.
+fn parse_version(segment: &str) -> VersionSelector {
+    match segment[1..].parse::<u32>() {
+        Ok(0) => VersionSelector::Draft,
+        Ok(number) => VersionSelector::Number(number),
+        Err(_) => VersionSelector::Beyond,
     }
 }
 
@@ -133,8 +140,10 @@ fn resolve(state: &AppState, target: &Target) -> Result<(Arc<Flow>, Arc<Version>
         .get(target.org, target.project, target.flow)
         .ok_or_else(|| ApiError::flow_not_found(format!("Flow {path} was not found")))?;
     let version = flow.version(target.version).ok_or_else(|| {
-        let VersionSelector::Number(number) = target.version else {
-            return ApiError::flow_not_found(format!("Flow {path} has no such version"));
+        let number = match target.version {
+            VersionSelector::Number(number) => number.to_string(),
+            VersionSelector::Beyond => target.version_digits.to_owned(),
+            _ => return ApiError::flow_not_found(format!("Flow {path} has no such version")),
         };
         ApiError::flow_not_found(format!("Version {number} of flow {path} is not published"))
     })?;

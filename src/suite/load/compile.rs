@@ -231,9 +231,9 @@ impl Compiler<'_> {
             let position = at.get(&case.name).copied().unwrap_or_default();
             let message = format!(
                 "cases \"{}\" (line {}) and \"{}\" would share the snapshot file {}; rename one",
-                first.name,
+                crate::words::one_line(&first.name),
                 first_at.line,
-                case.name,
+                crate::words::one_line(&case.name),
                 file.display()
             );
             self.errors
@@ -274,7 +274,7 @@ impl Compiler<'_> {
         if !names.insert(name.value.clone()) {
             let message = format!(
                 "a case named \"{}\" already exists in this suite",
-                name.value
+                crate::words::one_line(&name.value)
             );
             self.error(name, message);
         }
@@ -478,7 +478,8 @@ impl Compiler<'_> {
     /// Placeholders that could not be filled, each pointed at within the value `at`.
     pub(super) fn unresolved<T>(&mut self, at: &Spanned<T>, unresolved: Vec<Unresolved>) {
         for unresolved in unresolved {
-            let diagnostic = Diagnostic::new(self.file, Position::of(at), unresolved.message);
+            let position = unresolved.at.unwrap_or(Position::of(at));
+            let diagnostic = Diagnostic::new(self.file, position, unresolved.message);
             self.errors.push(match unresolved.placeholder.is_empty() {
                 true => diagnostic,
                 false => diagnostic.within(unresolved.placeholder),

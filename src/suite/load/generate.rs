@@ -89,9 +89,11 @@ impl Compiler<'_> {
         let mut failed: Vec<Unresolved> = Vec::new();
         for combo in combos {
             let label = data::describe(&combo);
+            // Said in errors on one line: a value's line break or escape sequence escaped.
+            let shown = crate::words::one_line(&label);
             let origin = Some(match &origin {
-                Some(row) => format!("{row}, matrix {label}"),
-                None => format!("matrix {label}"),
+                Some(row) => format!("{row}, matrix {shown}"),
+                None => format!("matrix {shown}"),
             });
             match self.fill(&template, &combo, &case, &label) {
                 Ok(filled) => out.push((filled, origin)),
@@ -99,6 +101,7 @@ impl Compiler<'_> {
                     for unresolved in unresolved {
                         if !failed.iter().any(|f| {
                             f.placeholder == unresolved.placeholder
+                                && f.at == unresolved.at
                                 && f.message.starts_with(&unresolved.message)
                         }) {
                             let message = format!(
@@ -222,17 +225,21 @@ impl Compiler<'_> {
             vec![Unresolved {
                 message,
                 placeholder: String::new(),
+                at: None,
             }]
         };
-        let filled = serde_json::to_value(template)
-            .map_err(|err| whole(err.to_string()))
-            .and_then(|value| data::fill(&value, values))
-            .and_then(|value| {
-                // JSON is YAML: parsing it again gives every value a (meaningless) position on
-                // its one line, which `compile_case` replaces with the template's.
-                serde_saphyr::from_str::<RawCase>(&yaml_safe(&value.to_string()))
-                    .map_err(|err| whole(crate::diagnostic::yaml_message(&err)))
-            });
+        let written = serde_json::to_value(template).map_err(|err| whole(err.to_string()))?;
+        let filled = data::fill(&written, values).and_then(|value| {
+            reparse(&value).map_err(|err| {
+                // A value of a type its field does not take (`message: "{{obj}}"` given a
+                // mapping) is said at that field, where the loader knows it.
+                let misfits = misfits(template, &written, &value, Position::of(at));
+                match misfits.is_empty() {
+                    true => whole(crate::diagnostic::yaml_message(&err)),
+                    false => misfits,
+                }
+            })
+        });
         filled.map(|mut case| {
             if case.name.value == template.name.value {
                 case.name.value = format!("{} [{label}]", case.name.value);
@@ -240,6 +247,174 @@ impl Compiler<'_> {
             keep_check_positions(&mut case, template);
             Spanned::new(case, at.referenced, at.defined)
         })
+    }
+}
+
+/// A case from its JSON form. JSON is YAML: parsing it again gives every value a (meaningless)
+/// position on its one line, which `compile_case` replaces with the template's.
+fn reparse(case: &Value) -> Result<RawCase, serde_saphyr::Error> {
+    serde_saphyr::from_str::<RawCase>(&yaml_safe(&case.to_string()))
+}
+
+/// The placeholders of the template (`written`, its JSON form) whose values in `filled` are of
+/// a type their field does not take, each said at its field where the template keeps its
+/// position (`template_at`, the case's, where it does not). Each is tried alone in the
+/// template, which parsed: an error then is that value's.
+fn misfits(
+    template: &RawCase,
+    written: &Value,
+    filled: &Value,
+    template_at: Position,
+) -> Vec<Unresolved> {
+    let mut paths = Vec::new();
+    placeholders(written, &mut Vec::new(), &mut paths);
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let pointer = pointer_of(&path);
+            let placeholder = written.pointer(&pointer)?.as_str()?;
+            let value = filled.pointer(&pointer)?;
+            // Text where text was written parses as the template did.
+            if value.is_string() {
+                return None;
+            }
+            let mut alone = written.clone();
+            *alone.pointer_mut(&pointer)? = value.clone();
+            let err = reparse(&alone).err()?;
+            let message = crate::diagnostic::yaml_message(&err);
+            // Quoting the placeholder would not help: the data gives the value.
+            let expected = message
+                .strip_suffix(" (quote it if it looks like something else)")
+                .unwrap_or(&message);
+            Some(Unresolved {
+                message: format!("{expected}, but {placeholder} gives {}", kind(value)),
+                placeholder: placeholder.to_owned(),
+                at: position_at(template, &path).filter(|p| !reparsed(*p, template_at)),
+            })
+        })
+        .collect()
+}
+
+/// The paths (keys and indexes) of the strings in `value` that hold a placeholder.
+fn placeholders(value: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    match value {
+        Value::String(text) if text.contains("{{") => out.push(path.clone()),
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                path.push(index.to_string());
+                placeholders(item, path, out);
+                path.pop();
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                path.push(key.clone());
+                placeholders(item, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A path as a JSON Pointer (RFC 6901): `/expect/output/0/equals`.
+fn pointer_of(path: &[String]) -> String {
+    path.iter()
+        .map(|part| format!("/{}", part.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+/// What a value is, as an error names it.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "true or false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// Where the template holds the value at `path` (of its JSON form): the field's own position
+/// where the loader keeps one, else that of the nearest part that holds it (an attachment, a
+/// step, `expect`); `None` for a field the case's position stands for (`tags`).
+fn position_at(case: &RawCase, path: &[String]) -> Option<Position> {
+    let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+    let index = |text: &str| text.parse::<usize>().ok();
+    let check = |checks: &[Spanned<RawCheck>], rest: &[&str]| -> Option<Position> {
+        let (at, rest) = rest.split_first()?;
+        let check = checks.get(index(at)?)?;
+        let entry = rest.first().and_then(|key| {
+            check
+                .value
+                .entries
+                .iter()
+                .find(|(name, _)| name.value == *key)
+        });
+        Some(entry.map_or(Position::of(check), |(_, value)| Position::of(value)))
+    };
+    match parts.as_slice() {
+        ["name"] => Some(Position::of(&case.name)),
+        ["message"] => case.message.as_ref().map(Position::of),
+        ["timeout"] => case.timeout.as_ref().map(Position::of),
+        ["pass_if"] => case.pass_if.as_ref().map(Position::of),
+        ["parameters", ..] => case.parameters.as_ref().map(Position::of),
+        ["block_overrides", ..] => case.block_overrides.as_ref().map(Position::of),
+        ["targets", rest @ ..] => {
+            let targets = case.targets.as_ref()?;
+            let target = rest.first().and_then(|at| targets.value.get(index(at)?));
+            Some(target.map_or(Position::of(targets), Position::of))
+        }
+        ["attachments", at, rest @ ..] => {
+            let attachment = case.attachments.get(index(at)?)?;
+            let field = match rest {
+                ["kind"] => attachment.value.kind.as_ref().map(Position::of),
+                ["url"] => Some(Position::of(&attachment.value.url)),
+                ["mime_type"] => attachment.value.mime_type.as_ref().map(Position::of),
+                ["filename"] => attachment.value.filename.as_ref().map(Position::of),
+                _ => None,
+            };
+            Some(field.unwrap_or(Position::of(attachment)))
+        }
+        ["steps", at, rest @ ..] => {
+            let step = case.steps.get(index(at)?)?;
+            let field = match rest {
+                ["step", ..] => Some(Position::of(&step.value.step)),
+                ["input_overrides", ..] => step.value.input_overrides.as_ref().map(Position::of),
+                ["block_overrides", ..] => step.value.block_overrides.as_ref().map(Position::of),
+                ["expect", rest @ ..] => check(&step.value.expect, rest),
+                _ => None,
+            };
+            Some(field.unwrap_or(Position::of(step)))
+        }
+        ["expect", rest @ ..] => {
+            let expect = case.expect.as_ref()?;
+            let field = match rest {
+                ["output", rest @ ..] => check(&expect.value.output, rest),
+                ["error", "code"] => expect
+                    .value
+                    .error
+                    .as_ref()
+                    .and_then(|error| error.value.code.as_ref().map(Position::of)),
+                ["error", ..] => expect.value.error.as_ref().map(Position::of),
+                ["latency", "max"] => expect
+                    .value
+                    .latency
+                    .as_ref()
+                    .and_then(|latency| latency.value.max.as_ref().map(Position::of)),
+                ["latency", "min"] => expect
+                    .value
+                    .latency
+                    .as_ref()
+                    .and_then(|latency| latency.value.min.as_ref().map(Position::of)),
+                ["latency", ..] => expect.value.latency.as_ref().map(Position::of),
+                ["snapshot", ..] => expect.value.snapshot.as_ref().map(Position::of),
+                _ => None,
+            };
+            Some(field.unwrap_or(Position::of(expect)))
+        }
+        _ => None,
     }
 }
 
