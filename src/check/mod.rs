@@ -35,8 +35,13 @@ pub struct Check {
     pub predicate: Arc<dyn Predicate>,
     /// Where the check was written, for annotations and reports.
     pub position: Position,
-    /// What it expects in words (`not contains "x"`) and with its path, written once: every
-    /// outcome of the check shares them (a run of 10,000 cases wrote them 10,000 times).
+    /// What it expects in words (`not contains "x"`) and with its path: written when first
+    /// asked for (`validate` never does), then shared by every outcome of the check.
+    words: std::sync::OnceLock<Words>,
+}
+
+#[derive(Debug, Clone)]
+struct Words {
     expected: Arc<str>,
     label: Arc<str>,
 }
@@ -73,9 +78,6 @@ impl Check {
         predicate: Arc<dyn Predicate>,
         position: Position,
     ) -> Check {
-        let not = if negate { "not " } else { "" };
-        let expected = format!("{not}{}", predicate.describe());
-        let label = format!("{path_text} {expected}");
         Check {
             path_text,
             path,
@@ -83,8 +85,7 @@ impl Check {
             weight,
             predicate,
             position,
-            expected: expected.into(),
-            label: label.into(),
+            words: std::sync::OnceLock::new(),
         }
     }
 
@@ -113,12 +114,24 @@ impl Check {
 
     /// `not contains "x"`, `equals 3`: the expectation in words.
     pub fn describe(&self) -> &str {
-        &self.expected
+        &self.words().expected
     }
 
     /// `$.category equals "billing"`: the path and the expectation.
     pub fn label(&self) -> &str {
-        &self.label
+        &self.words().label
+    }
+
+    fn words(&self) -> &Words {
+        self.words.get_or_init(|| {
+            let not = if self.negate { "not " } else { "" };
+            let expected = format!("{not}{}", self.predicate.describe());
+            let label = format!("{} {expected}", self.path_text);
+            Words {
+                expected: expected.into(),
+                label: label.into(),
+            }
+        })
     }
 
     /// Why a path found nothing, when its first key is not in the result (`$.categroy`):
@@ -148,9 +161,9 @@ impl Check {
             verdict.detail = root.and_then(|root| self.missing_key(root));
         }
         CheckOutcome {
-            label: self.label.clone(),
+            label: self.words().label.clone(),
             passed: verdict.passed,
-            expected: self.expected.clone(),
+            expected: self.words().expected.clone(),
             // What a passing check found is in the reply already.
             actual: if verdict.passed {
                 None
