@@ -206,7 +206,10 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
             "{m}: a value that starts with `*` or `&`, or holds `[*]`, must be quoted (\"$.items[*].id\")"
         ),
         m if m.contains("found a tab") => format!("{m}: indent with spaces; YAML refuses tabs"),
-        "invalid u16" | "invalid u32" | "invalid u64" => "expected a whole number".to_owned(),
+        // Said with the range: a number too large reads the same in the parser's words.
+        "invalid u16" => format!("expected a whole number from 0 to {}", u16::MAX),
+        "invalid u32" => format!("expected a whole number from 0 to {}", u32::MAX),
+        "invalid u64" => format!("expected a whole number from 0 to {}", u64::MAX),
         "invalid bool" => "expected true or false".to_owned(),
         _ => message,
     }

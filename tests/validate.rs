@@ -34,6 +34,7 @@ macro_rules! invalid_suite_tests {
 invalid_suite_tests!(
     unknown_key,
     wrong_type,
+    repeat_too_large,
     bad_jsonpath,
     bad_regex,
     bad_duration,
