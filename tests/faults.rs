@@ -853,3 +853,51 @@ fn spawn_run(server: &FaultServer, dir: &Path, json: &Path) -> std::process::Chi
         .spawn()
         .expect("flowcheck starts")
 }
+
+#[test]
+fn a_server_that_cannot_be_reached_stops_the_run_after_the_first_cases_retries() {
+    let refusing = closed_port();
+    let dir = tempdir();
+    let cases: String = (0..40)
+        .map(|n| format!("  - name: case {n}\n    message: hi\n"))
+        .collect();
+    let suite = dir.path().join("many.yaml");
+    std::fs::write(
+        &suite,
+        format!("suite: many\nflow: faults/fc/ok\ncases:\n{cases}"),
+    )
+    .expect("the suite is written");
+    let json = dir.path().join("report.json");
+    let output = common::flowcheck()
+        .args(["run", "--jobs", "2", "--json"])
+        .arg(&json)
+        .arg(&suite)
+        .env("NOUKAI_API_URL", &refusing.1)
+        .env("NOUKAI_API_KEY", KEY)
+        .output()
+        .expect("flowcheck runs");
+    let run = common::Run::from(output);
+    let all = without_ports(&run.all());
+    // An infrastructure failure, said once in the server's words; the other cases are not
+    // sent, rather than each retried against nothing.
+    assert_eq!(run.code, 3, "{all}");
+    assert!(
+        all.contains(
+            "note: the server at http://127.0.0.1:PORT could not be reached: Connection refused"
+        ),
+        "{all}"
+    );
+    let report = read_json(&json);
+    let not_run: Vec<&Value> = report["cases"]
+        .as_array()
+        .map(|cases| cases.iter().filter(|c| c["status"] == "not_run").collect())
+        .unwrap_or_default();
+    assert!(not_run.len() >= 30, "{} not run: {all}", not_run.len());
+    assert!(
+        without_ports(not_run[0]["reason"].as_str().unwrap_or_default()).starts_with(
+            "the run stopped: the server at http://127.0.0.1:PORT could not be reached"
+        ),
+        "{}",
+        not_run[0]
+    );
+}

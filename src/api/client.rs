@@ -11,6 +11,7 @@ use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
@@ -70,6 +71,15 @@ pub struct Client {
     /// The `Authorization` of projects with a key of their own (`org/project`); the others
     /// carry the default key, which the transport adds.
     project_keys: Arc<HashMap<String, reqwest::header::HeaderValue>>,
+    reach: Arc<Reach>,
+}
+
+/// Whether the server has answered anything yet, and why a connection to it could not be
+/// made: a run that cannot reach its server at all stops, rather than retry every case.
+#[derive(Debug, Default)]
+struct Reach {
+    answered: std::sync::atomic::AtomicBool,
+    refused: std::sync::OnceLock<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +126,7 @@ impl Client {
             transport,
             config,
             project_keys: Arc::new(project_keys),
+            reach: Arc::default(),
         })
     }
 
@@ -369,10 +380,31 @@ impl Client {
             self.project_keys
                 .get(&format!("{}/{}", flow.org, flow.project))
         };
-        self.transport
-            .send(method, url, own_key, body)
-            .await
-            .map_err(|e| self.transport(e))
+        let sent = self.transport.send(method, url, own_key, body).await;
+        match &sent {
+            Ok(_) => self.reach.answered.store(true, Ordering::Relaxed),
+            Err(err) if err.connect => {
+                let _ = self.reach.refused.set(self.config.keys.scrub(&err.message));
+            }
+            Err(_) => {}
+        }
+        sent.map_err(|e| self.transport(e))
+    }
+
+    /// Why no connection to the server could be made, while it has answered nothing in this
+    /// run: then nothing will reach it.
+    pub fn unreachable(&self) -> Option<String> {
+        if self.reach.answered.load(Ordering::Relaxed) {
+            return None;
+        }
+        // The innermost cause says it (`Connection refused (os error 111)`); the URL is the
+        // server's, not one call's.
+        let why = self.reach.refused.get()?;
+        let cause = why.rsplit(": ").next().unwrap_or(why);
+        Some(format!(
+            "the server at {} could not be reached: {cause}",
+            redact_url(&self.config.base_url)
+        ))
     }
 
     async fn send(

@@ -156,7 +156,13 @@ pub async fn run_attempt(
     let stops_run = observation
         .reply
         .stops_run()
-        .or_else(|| grades.stops_run().map(str::to_owned));
+        .or_else(|| grades.stops_run().map(str::to_owned))
+        .or_else(|| match observation.reply {
+            // After its retries, and with nothing answered in the whole run: the server is
+            // not there, and every other case would wait out the same retries.
+            Reply::Broken { .. } => client.unreachable(),
+            _ => None,
+        });
     let (mut judgement, mut checks) = case.expect.judge(&observation, &grades);
     // Checks judged here, beside the expectation's: an edit the case asked for and never made
     // (what ran is not what the case describes), and the golden snapshot. Either failing fails
