@@ -70,25 +70,6 @@ pub struct CheckOutcome {
 }
 
 impl Check {
-    pub fn new(
-        path_text: String,
-        path: Arc<JsonPath>,
-        negate: bool,
-        weight: f64,
-        predicate: Arc<dyn Predicate>,
-        position: Position,
-    ) -> Check {
-        Check {
-            path_text,
-            path,
-            negate,
-            weight,
-            predicate,
-            position,
-            words: std::sync::OnceLock::new(),
-        }
-    }
-
     /// Select the value at the path: nothing, the one node, or an array of every node matched.
     pub fn select(&self, root: &Value) -> Option<Value> {
         let nodes = self.path.query(root).all();

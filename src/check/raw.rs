@@ -230,7 +230,13 @@ fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check,
             parse_path("$").map_err(|err| error(entry.key_at, err.to_string()))?,
         ),
     };
-    Ok(Check::new(
-        path_text, path, negate, weight, predicate, context.at,
-    ))
+    Ok(Check {
+        path_text,
+        path,
+        negate,
+        weight,
+        predicate,
+        position: context.at,
+        words: std::sync::OnceLock::new(),
+    })
 }

@@ -14,7 +14,7 @@ use crate::report::json::ReadReport;
 use crate::report::{Terminal, write_report};
 use crate::run::{Planned, Stop};
 use crate::suite::Target;
-use crate::words::{agree, counted};
+use crate::words::{agree, counted, one_line};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -484,21 +484,17 @@ fn check_in_common(
         let Some(to_run) = to_run else {
             return Vec::new();
         };
-        to_run
-            .plan
-            .iter()
-            .filter(|p| p.target == target)
-            .filter_map(|p| {
-                let suite = to_run.suites.get(p.key.suite)?;
-                let case = suite.cases.get(p.key.case)?;
-                Some((suite.name.to_string(), case.name.clone()))
-            })
-            .collect()
-    };
-    let reported = |samples: &mut dyn Iterator<Item = (&str, &str)>| -> Vec<CaseName> {
-        samples
-            .map(|(suite, case)| (suite.to_owned(), case.to_owned()))
-            .collect()
+        unique(
+            to_run
+                .plan
+                .iter()
+                .filter(|p| p.target == target)
+                .filter_map(|p| {
+                    let suite = to_run.suites.get(p.key.suite)?;
+                    let case = suite.cases.get(p.key.case)?;
+                    Some((suite.name.to_string(), case.name.clone()))
+                }),
+        )
     };
     let shown = |path: &Option<PathBuf>| match path {
         Some(path) => format!("from {}", path.display()),
@@ -508,9 +504,7 @@ fn check_in_common(
         target: baseline,
         source: shown(&args.baseline_report),
         cases: match &resolved.earlier {
-            Some(samples) => {
-                reported(&mut samples.iter().map(|s| (s.suite.as_str(), s.case.as_str())))
-            }
+            Some(samples) => unique(samples.iter().map(|s| (s.suite.clone(), s.case.clone()))),
             None => planned(baseline),
         },
     };
@@ -520,22 +514,20 @@ fn check_in_common(
             target: candidate,
             source: shown(&args.candidate_report),
             cases: match &resolved.candidate_report {
-                Some(report) => reported(
-                    &mut report
+                Some(report) => unique(
+                    report
                         .cases
                         .iter()
                         .filter(|c| c.target == label)
-                        .map(|c| (&*c.suite, c.case.as_str())),
+                        .map(|c| (c.suite.to_string(), c.case.clone())),
                 ),
                 None => planned(candidate),
             },
         };
         let compared = |held: &Held| -> Vec<CaseName> {
-            let mut seen = HashSet::new();
             held.cases
                 .iter()
                 .filter(|case| scope.compares_case(case, baseline, candidate))
-                .filter(|case| seen.insert(*case))
                 .cloned()
                 .collect()
         };
@@ -559,7 +551,7 @@ struct Held {
     target: Target,
     /// `from PATH` (a report) or `to run here`.
     source: String,
-    /// Every case it holds, in order, whether the comparison holds it or not.
+    /// Every case it holds, once each, in order, whether the comparison holds it or not.
     cases: Vec<CaseName>,
 }
 
@@ -575,16 +567,9 @@ impl Held {
                 self.target
             )
         } else {
-            let mut seen = HashSet::new();
-            let all: Vec<CaseName> = self
-                .cases
-                .iter()
-                .filter(|case| seen.insert(*case))
-                .cloned()
-                .collect();
             format!(
                 "none of the cases selected from these suites; it holds {}",
-                some_cases(&all)
+                some_cases(&self.cases)
             )
         };
         format!("{}, {}: {what}", self.target, self.source)
@@ -606,7 +591,7 @@ fn some_cases(cases: &[CaseName]) -> String {
         .iter()
         .take(SHOWN)
         .map(|(suite, case)| match one_suite {
-            true => one_line(case),
+            true => one_line(case).into_owned(),
             false => format!("{} › {}", one_line(suite), one_line(case)),
         })
         .collect();
@@ -614,9 +599,13 @@ fn some_cases(cases: &[CaseName]) -> String {
         names.push(format!("and {} more", cases.len() - SHOWN));
     }
     let of = match suites.as_slice() {
-        [suite] => one_line(suite),
+        [suite] => one_line(suite).into_owned(),
         _ => {
-            let mut listed: Vec<String> = suites.iter().take(SHOWN).map(|s| one_line(s)).collect();
+            let mut listed: Vec<String> = suites
+                .iter()
+                .take(SHOWN)
+                .map(|s| one_line(s).into_owned())
+                .collect();
             if suites.len() > SHOWN {
                 listed.push(format!("{} more", suites.len() - SHOWN));
             }
@@ -630,10 +619,10 @@ fn some_cases(cases: &[CaseName]) -> String {
     )
 }
 
-/// A name from a report (which may have been edited) on one line of a message: its control
-/// characters, line breaks included, escaped.
-fn one_line(text: &str) -> String {
-    crate::words::one_line(text).into_owned()
+/// The cases once each, in their first order (a report holds a repeated case's attempts).
+fn unique(cases: impl Iterator<Item = CaseName>) -> Vec<CaseName> {
+    let mut seen = HashSet::new();
+    cases.filter(|case| seen.insert(case.clone())).collect()
 }
 
 /// Why a report is not a whole run: it stopped early, or it is one shard of its run.

@@ -464,13 +464,13 @@ fn unreferenced(paths: &[PathBuf], remove: bool) -> Result<(), Failure> {
 /// Returns them, and the links passed over on the way.
 fn orphaned(paths: &[PathBuf], suites: &[crate::suite::Suite]) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let folders: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
-    let found = store::suite_folders(&folders);
+    let found = store::find(&folders);
     let in_use: HashSet<PathBuf> = suites
         .iter()
         .filter_map(|suite| store::folder(suite).canonicalize().ok())
         .collect();
     let orphans = found
-        .files
+        .suite_folders
         .into_iter()
         .filter(|folder| {
             let used = folder

@@ -119,6 +119,9 @@ pub struct Found {
     pub files: Vec<PathBuf>,
     /// The symbolic links inside `__snapshots__` folders (or that are one), passed over.
     pub links: Vec<PathBuf>,
+    /// The folders in a `__snapshots__` folder walked (`<dir>/__snapshots__/<stem>`): one per
+    /// suite that has snapshots, empty or not, sorted.
+    pub suite_folders: Vec<PathBuf>,
 }
 
 /// Every regular file below `paths` inside a `__snapshots__` folder (hidden files and folders
@@ -146,7 +149,7 @@ pub fn find(paths: &[PathBuf]) -> Found {
             _ => {}
         }
     }
-    for list in [&mut found.files, &mut found.links] {
+    for list in [&mut found.files, &mut found.links, &mut found.suite_folders] {
         list.sort();
         list.dedup();
     }
@@ -186,73 +189,14 @@ fn walk(dir: &Path, inside: bool, found: &mut Found) {
                 found.links.push(entry.path());
             }
         } else if kind.is_dir() {
+            if dir.file_name().is_some_and(|name| name == FOLDER) {
+                found.suite_folders.push(entry.path());
+            }
             walk(&entry.path(), inside, found);
         } else if kind.is_file() && inside {
             found.files.push(entry.path());
         }
     }
-}
-
-/// The suite snapshot folders (`<dir>/__snapshots__/<stem>`) below the folders `paths`, in
-/// [`Found::files`], sorted; like [`find`], no symbolic link is followed but a folder given,
-/// and a link that is a `__snapshots__` folder or one of its folders is put in
-/// [`Found::links`] instead. Hidden files and folders are passed over.
-pub fn suite_folders(paths: &[PathBuf]) -> Found {
-    fn walk_folders(dir: &Path, found: &mut Found) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if name.as_encoded_bytes().starts_with(b".") {
-                continue;
-            }
-            if name == FOLDER {
-                if kind.is_symlink() {
-                    found.links.push(entry.path());
-                } else if kind.is_dir() {
-                    suites_in(&entry.path(), found);
-                }
-            } else if kind.is_dir() {
-                walk_folders(&entry.path(), found);
-            }
-        }
-    }
-    /// The folders in a `__snapshots__` folder: one per suite that has snapshots.
-    fn suites_in(snapshots: &Path, found: &mut Found) {
-        let Ok(entries) = std::fs::read_dir(snapshots) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if entry.file_name().as_encoded_bytes().starts_with(b".") {
-                continue;
-            }
-            if kind.is_symlink() {
-                found.links.push(entry.path());
-            } else if kind.is_dir() {
-                found.files.push(entry.path());
-            }
-        }
-    }
-    let mut found = Found::default();
-    for path in paths {
-        // A folder inside `__snapshots__` is no folder of suites.
-        if path.components().any(|c| c.as_os_str() == FOLDER) || !path.is_dir() {
-            continue;
-        }
-        walk_folders(path, &mut found);
-    }
-    for list in [&mut found.files, &mut found.links] {
-        list.sort();
-        list.dedup();
-    }
-    found
 }
 
 /// The suite files whose snapshot folder `folder` (`<dir>/__snapshots__/<stem>`) would be:
