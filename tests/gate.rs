@@ -1215,3 +1215,88 @@ fn a_failure_the_baseline_report_lacks_is_said_to_have_no_baseline_result() {
         result.stdout
     );
 }
+
+/// A gate against a server that cannot be reached measured nothing: its rules on evidence
+/// refuse the candidate, and the rules with nothing to measure say "not judged" rather than
+/// passing (they said "✓ pass error budget: 0.0% ... 0 of 0 candidate attempts errored").
+#[test]
+fn rules_with_nothing_to_measure_are_not_judged() {
+    // Bound, so no other test takes the port, and not listening: connections are refused.
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("a port");
+    let url = format!("http://{}", socket.local_addr().expect("an address"));
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    std::fs::write(path("policy.yaml"), "max_latency_p95_increase: 0.25\n")
+        .expect("the policy is written");
+    // One job: the first case, on the baseline, exhausts its retries and stops the run
+    // before any candidate attempt.
+    let result = common::run_against(
+        &url,
+        "nk_test_key",
+        &[
+            "gate",
+            "--baseline",
+            "production",
+            "--candidate",
+            "v3",
+            "suites/triage.yaml",
+            "--jobs",
+            "1",
+            "--policy",
+            &path("policy.yaml"),
+            "--json",
+            &path("gate.json"),
+            "--markdown",
+            &path("gate.md"),
+        ],
+    );
+    assert_eq!(result.code, 3, "{}", result.all());
+    for expected in [
+        "– not judged  no regression beyond noise: n/a (limit: at most 0) — no case was compared",
+        "– not judged  latency p95 increase: n/a (limit: at most +25.0%) — no latency on one side",
+        "– not judged  error budget: n/a (limit: at most 5.0%) — the candidate made no attempt",
+        "✗ FAIL  cases compared: 0 cases",
+        "REFUSED: v3 must not be promoted",
+    ] {
+        assert!(
+            result.stdout.contains(expected),
+            "{expected:?} in:\n{}",
+            result.stdout
+        );
+    }
+    assert!(!result.stdout.contains("✓ pass"), "{}", result.stdout);
+    let gate = &read_json(&dir.path().join("gate.json"))["gates"][0];
+    assert_eq!(gate["accepted"], false);
+    let judged: Vec<(&str, bool, bool)> = gate["rules"]
+        .as_array()
+        .map(|rules| {
+            rules
+                .iter()
+                .map(|r| {
+                    (
+                        r["rule"].as_str().unwrap_or_default(),
+                        r["passed"] == true,
+                        r["judged"] == true,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        judged,
+        [
+            ("complete evidence", false, true),
+            ("cases compared", false, true),
+            ("every case ran", false, true),
+            ("no regression beyond noise", true, false),
+            ("latency p95 increase", true, false),
+            ("error budget", true, false),
+        ]
+    );
+    assert!(read(&dir.path().join("gate.md")).contains(
+        "| error budget | n/a | at most 5.0% | not judged | the candidate made no attempt |"
+    ));
+}

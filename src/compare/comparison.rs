@@ -767,7 +767,7 @@ mod tests {
             crate::compare::policy::evaluate(&crate::compare::Policy::default(), &comparison);
         let failed: Vec<&str> = rules
             .iter()
-            .filter(|r| !r.passed)
+            .filter(|r| r.verdict == crate::compare::Verdict::Fail)
             .map(|r| r.rule.as_str())
             .collect();
         assert_eq!(failed, ["failures compared"]);

@@ -12,7 +12,7 @@ pub mod sides;
 pub mod stats;
 
 pub use comparison::{CandidateComparison, CaseComparison, Class, Summary, TargetSummary, compare};
-pub use policy::{Gate, Policy, RuleResult, evaluate, gate};
+pub use policy::{Gate, Policy, RuleResult, Verdict, evaluate, gate};
 pub use sample::Sample;
 pub use scope::{Pinned, Scope};
 pub use sides::{SideSamples, Sides};

@@ -1,9 +1,11 @@
 //! The gate: a policy of rules applied to a comparison, each stating what it measured, its
-//! limit, and why it passed or failed. The candidate is accepted when every rule passes.
+//! limit, and why it passed or failed. The candidate is accepted when no rule fails; a rule
+//! with nothing to measure is not judged, and says so rather than passing.
 
 use super::comparison::{CandidateComparison, CaseComparison, Class, ms, pass_rate_text, percent};
 use crate::diagnostic::Diagnostic;
 use crate::words::{agree, counted};
+use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -127,7 +129,7 @@ pub fn gate(policy: &Policy, comparison: &CandidateComparison, incomplete: &[Str
                 rule: "complete evidence".into(),
                 measured: counted(incomplete.len() as u64, "gap"),
                 limit: "0".into(),
-                passed: false,
+                verdict: Verdict::Fail,
                 why: incomplete.join("; "),
             },
         );
@@ -135,7 +137,7 @@ pub fn gate(policy: &Policy, comparison: &CandidateComparison, incomplete: &[Str
     Gate {
         baseline: comparison.baseline.clone(),
         candidate: comparison.candidate.clone(),
-        accepted: rules.iter().all(|r| r.passed),
+        accepted: rules.iter().all(|r| r.verdict != Verdict::Fail),
         rules,
     }
 }
@@ -145,8 +147,37 @@ pub struct RuleResult {
     pub rule: String,
     pub measured: String,
     pub limit: String,
-    pub passed: bool,
+    #[serde(flatten)]
+    pub verdict: Verdict,
     pub why: String,
+}
+
+/// What a rule found. A rule with nothing to measure (no case compared on both sides, no
+/// candidate attempt, no latency on one side) is not judged: it does not refuse the
+/// candidate, and it does not claim a pass either (the rules on evidence refuse a gate
+/// that measured nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    NotJudged,
+}
+
+impl Verdict {
+    fn of(passed: bool) -> Verdict {
+        if passed { Verdict::Pass } else { Verdict::Fail }
+    }
+}
+
+/// In JSON, `passed` (false only for a failed rule, so that a candidate is accepted when every
+/// rule's `passed` is true, as before `judged` was added) and `judged`.
+impl Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fields = serializer.serialize_struct("Verdict", 2)?;
+        fields.serialize_field("passed", &(*self != Verdict::Fail))?;
+        fields.serialize_field("judged", &(*self != Verdict::NotJudged))?;
+        fields.end()
+    }
 }
 
 /// The rules on what was compared, shown only when they fail: no evidence is no reason to
@@ -160,12 +191,7 @@ pub struct RuleResult {
 fn evidence(comparison: &CandidateComparison) -> Vec<RuleResult> {
     let (baseline, candidate) = (&comparison.baseline, &comparison.candidate);
     let mut rules = Vec::new();
-    let compared = comparison
-        .cases
-        .iter()
-        .filter(|c| c.baseline.judged > 0 && c.candidate.judged > 0)
-        .count();
-    if compared == 0 {
+    if compared(comparison) == 0 {
         let count = |class: Class| comparison.cases.iter().filter(|c| c.class == class).count();
         let mut parts = Vec::new();
         if let n @ 1.. = count(Class::Errored) {
@@ -184,7 +210,7 @@ fn evidence(comparison: &CandidateComparison) -> Vec<RuleResult> {
             rule: "cases compared".into(),
             measured: "0 cases".into(),
             limit: "at least 1".into(),
-            passed: false,
+            verdict: Verdict::Fail,
             why: if parts.is_empty() {
                 format!("no case has a result on both {baseline} and {candidate}")
             } else {
@@ -205,7 +231,7 @@ fn evidence(comparison: &CandidateComparison) -> Vec<RuleResult> {
             rule: "every case ran".into(),
             measured: format!("{} not run", counted(unrun.len() as u64, "case")),
             limit: "0".into(),
-            passed: false,
+            verdict: Verdict::Fail,
             why: format!("no result on {candidate} for {}", names(&unrun)),
         });
     }
@@ -231,11 +257,20 @@ fn evidence(comparison: &CandidateComparison) -> Vec<RuleResult> {
                 agree(n, "fails", "fail")
             ),
             limit: "0".into(),
-            passed: false,
+            verdict: Verdict::Fail,
             why: unknown_why(baseline, &unknown),
         });
     }
     rules
+}
+
+/// How many cases have a judged attempt on both sides.
+fn compared(comparison: &CandidateComparison) -> usize {
+    comparison
+        .cases
+        .iter()
+        .filter(|c| c.baseline.judged > 0 && c.candidate.judged > 0)
+        .count()
 }
 
 /// `suite › case; suite › case`.
@@ -291,13 +326,22 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
         .iter()
         .filter(|c| c.class == Class::Regressed && !c.significant)
         .count();
-    let passed = regressions.len() as u64 <= policy.max_regressions;
+    // With no case compared, "no regression" would be a claim about nothing.
+    let none_compared = compared(comparison) == 0;
+    let verdict = match none_compared {
+        true => Verdict::NotJudged,
+        false => Verdict::of(regressions.len() as u64 <= policy.max_regressions),
+    };
     rules.push(RuleResult {
         rule: "no regression beyond noise".into(),
-        measured,
+        measured: match none_compared {
+            true => "n/a".into(),
+            false => measured,
+        },
         limit: format!("at most {}", policy.max_regressions),
-        passed,
+        verdict,
         why: match (regressions.is_empty(), noisy) {
+            (true, 0) if none_compared => "no case was compared".into(),
             (true, 0) => "no case that passes on the baseline fails on the candidate".into(),
             (true, n) => format!(
                 "{} {} on the candidate only within noise (not significant at α = {})",
@@ -315,7 +359,7 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
             rule: "minimum pass rate".into(),
             measured: c.pass_rate_text(),
             limit: format!("at least {}", percent(min)),
-            passed: c.pass_rate >= min,
+            verdict: Verdict::of(c.pass_rate >= min),
             why: format!(
                 "{} of {} judged attempts passed",
                 c.passes,
@@ -342,7 +386,7 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
             rule: format!("pass rate of tag {tag}"),
             measured: pass_rate_text(passes, judged, errors),
             limit: format!("at least {}", percent(*min)),
-            passed: judged > 0 && rate >= *min,
+            verdict: Verdict::of(judged > 0 && rate >= *min),
             why: if judged == 0 {
                 format!("no judged attempt carries the tag {tag}")
             } else {
@@ -360,19 +404,23 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
             overall.baseline.latency_p95_ms,
             overall.candidate.latency_p95_ms,
         );
-        let (measured, passed, why) = match (overall.latency_p95_change, b, c) {
+        let (measured, verdict, why) = match (overall.latency_p95_change, b, c) {
             (Some(change), Some(b), Some(c)) => (
                 format!("{:+.1}%", change * 100.0),
-                change <= max,
+                Verdict::of(change <= max),
                 format!("p95 {} → {}", ms(Some(b)), ms(Some(c))),
             ),
-            _ => ("n/a".to_owned(), true, "no latency on one side".to_owned()),
+            _ => (
+                "n/a".to_owned(),
+                Verdict::NotJudged,
+                "no latency on one side".to_owned(),
+            ),
         };
         rules.push(RuleResult {
             rule: "latency p95 increase".into(),
             measured,
             limit: format!("at most +{}", percent(max)),
-            passed,
+            verdict,
             why,
         });
     }
@@ -380,10 +428,19 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
     let c = &overall.candidate;
     rules.push(RuleResult {
         rule: "error budget".into(),
-        measured: percent(c.error_rate),
+        measured: match c.attempts {
+            0 => "n/a".into(),
+            _ => percent(c.error_rate),
+        },
         limit: format!("at most {}", percent(policy.max_error_rate)),
-        passed: c.error_rate <= policy.max_error_rate,
-        why: format!("{} of {} candidate attempts errored", c.errors, c.attempts),
+        verdict: match c.attempts {
+            0 => Verdict::NotJudged,
+            _ => Verdict::of(c.error_rate <= policy.max_error_rate),
+        },
+        why: match c.attempts {
+            0 => "the candidate made no attempt".into(),
+            _ => format!("{} of {} candidate attempts errored", c.errors, c.attempts),
+        },
     });
     rules
 }

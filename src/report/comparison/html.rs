@@ -77,7 +77,7 @@ const TEMPLATE: &str = r#"<!doctype html>
   .regressed, .errored, .not_run, .fail { color: #b00020; font-weight: 600; }
   .fixed, .pass { color: #0a7d32; font-weight: 600; }
   .flaky { color: #a15c00; font-weight: 600; }
-  .still_failing { color: #777; }
+  .still_failing, .not_judged { color: #777; }
   .counts span { margin-right: 1rem; }
   .sides { display: grid; grid-template-columns: 1fr 1fr 1fr; gap: .5rem; }
   pre { background: #f5f5f7; padding: .5rem; overflow-x: auto; margin: 0; font-size: 12px; }
@@ -114,7 +114,7 @@ for (const gate of data.gates) {
   const box = el('section', {id: 'gate-' + gate.candidate});
   box.append(el('h2', {}, 'Gate: ' + gate.candidate + ' against ' + gate.baseline + ' ', el('span', {class: gate.accepted ? 'pass' : 'fail', id: 'gate-verdict-' + gate.candidate}, gate.accepted ? 'accepted' : 'refused')));
   const table = el('table', {}, el('tr', {}, el('th', {}, 'rule'), el('th', {}, 'measured'), el('th', {}, 'limit'), el('th', {}, 'result'), el('th', {}, 'why')));
-  for (const r of gate.rules) table.append(el('tr', {}, el('td', {}, r.rule), el('td', {}, r.measured), el('td', {}, r.limit), el('td', {class: r.passed ? 'pass' : 'fail'}, r.passed ? 'pass' : 'FAIL'), el('td', {}, r.why)));
+  for (const r of gate.rules) table.append(el('tr', {}, el('td', {}, r.rule), el('td', {}, r.measured), el('td', {}, r.limit), el('td', {class: !r.judged ? 'not_judged' : r.passed ? 'pass' : 'fail'}, !r.judged ? 'not judged' : r.passed ? 'pass' : 'FAIL'), el('td', {}, r.why)));
   box.append(table);
   document.getElementById('gates').append(box);
 }

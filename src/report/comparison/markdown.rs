@@ -1,7 +1,7 @@
 //! The comparison as Markdown: for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
 
 use super::{change, errors, ms, output_diff, side_text, usage_text, verdict};
-use crate::compare::{CandidateComparison, Gate};
+use crate::compare::{CandidateComparison, Gate, Verdict};
 use crate::report::style::plain;
 use crate::words::counted;
 
@@ -30,7 +30,11 @@ pub fn render(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
         ));
         out.push_str("| rule | measured | limit | result | why |\n|---|---|---|---|---|\n");
         for rule in &gate.rules {
-            let result = if rule.passed { "pass" } else { "**FAIL**" };
+            let result = match rule.verdict {
+                Verdict::Pass => "pass",
+                Verdict::Fail => "**FAIL**",
+                Verdict::NotJudged => "not judged",
+            };
             out.push_str(&format!(
                 "| {} | {} | {} | {result} | {} |\n",
                 cell(&rule.rule),

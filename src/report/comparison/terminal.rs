@@ -1,7 +1,7 @@
 //! The comparison and the gate's verdict on the terminal.
 
 use super::{change, errors, ms, output_diff, side_text, verdict};
-use crate::compare::{CandidateComparison, Class, Gate, Summary};
+use crate::compare::{CandidateComparison, Class, Gate, Summary, Verdict};
 use crate::report::style::{BOLD, DIM, FAIL, PASS, WARN, paint};
 use crate::words::counted;
 
@@ -176,10 +176,10 @@ pub fn render_gate(gate: &Gate, baseline: &str) -> String {
         paint(BOLD, "Gate:")
     );
     for rule in &gate.rules {
-        let mark = if rule.passed {
-            paint(PASS, "✓ pass")
-        } else {
-            paint(FAIL, "✗ FAIL")
+        let mark = match rule.verdict {
+            Verdict::Pass => paint(PASS, "✓ pass"),
+            Verdict::Fail => paint(FAIL, "✗ FAIL"),
+            Verdict::NotJudged => paint(DIM, "– not judged"),
         };
         out.push_str(&format!(
             "  {mark}  {}: {} (limit: {}) — {}\n",
