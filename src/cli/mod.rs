@@ -100,7 +100,14 @@ fn on_runtime(simulator: bool, command: impl std::future::Future<Output = u8>) -
         true => tokio::runtime::Builder::new_multi_thread(),
     };
     match builder.enable_all().build() {
-        Ok(runtime) => runtime.block_on(command),
+        Ok(runtime) => {
+            let code = runtime.block_on(command);
+            // A call cut while resolving its host leaves a DNS lookup on a blocking thread,
+            // which no one can cancel; dropping the runtime would wait for it (seconds, for a
+            // host that does not exist) after the summary. The command is done: leave it.
+            runtime.shutdown_background();
+            code
+        }
         Err(err) => {
             crate::errln!("error: failed to start the async runtime: {err}");
             crate::exit::INFRA
