@@ -32,6 +32,9 @@ enum Requests {
     AtLeast(u64),
     /// Not counted: nothing listens.
     None,
+    /// Not counted: the port listens, but its accept queue is full, so no connection to it
+    /// ever completes.
+    NoConnection,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -319,6 +322,19 @@ fn scenarios() -> Vec<Scenario> {
             )
         },
         Scenario {
+            timeout: "60s",
+            args: &["--deadline", "2s"],
+            status: Status::Interrupted,
+            requests: Requests::NoConnection,
+            retries: None,
+            healthy: false,
+            ..scenario(
+                "no-connection",
+                "the connection never completes (a full accept queue), `--deadline 2s`",
+                "the run's deadline cut it while its call was still connecting",
+            )
+        },
+        Scenario {
             mode: "step",
             ..scenario(
                 "sse-cut-mid-event",
@@ -417,10 +433,11 @@ fn run_scenario(scenario: &Scenario) -> Observed {
     // One server per scenario, so the request counts are the scenario's own.
     let server = FaultServer::start();
     let refusing = closed_port();
-    let url = if scenario.requests_nothing() {
-        refusing.1.clone()
-    } else {
-        server.url.clone()
+    let full = full_port();
+    let url = match scenario.requests {
+        Requests::None => refusing.1.clone(),
+        Requests::NoConnection => full.url.clone(),
+        Requests::Exactly(_) | Requests::AtLeast(_) => server.url.clone(),
     };
     let suites = tempdir();
     let reports = tempdir();
@@ -471,12 +488,6 @@ fn run_scenario(scenario: &Scenario) -> Observed {
     }
 }
 
-impl Scenario {
-    fn requests_nothing(&self) -> bool {
-        matches!(self.requests, Requests::None)
-    }
-}
-
 /// A port that refuses connections: bound (so no other test takes it) but not listening.
 fn closed_port() -> (tokio::net::TcpSocket, String) {
     let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
@@ -485,6 +496,39 @@ fn closed_port() -> (tokio::net::TcpSocket, String) {
         .expect("a port");
     let port = socket.local_addr().map(|a| a.port()).unwrap_or(9);
     (socket, format!("http://127.0.0.1:{port}"))
+}
+
+/// A port that listens and accepts nothing, its accept queue already full (a backlog of 0,
+/// and one connection waiting): Linux drops every new SYN, so a connection to it never
+/// completes, as to a server whose host does not answer.
+struct FullPort {
+    url: String,
+    _listener: std::net::TcpListener,
+    _waiting: std::net::TcpStream,
+}
+
+fn full_port() -> FullPort {
+    // tokio's socket sets the backlog (std's is 128); it needs a runtime only to listen.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .expect("a runtime");
+    let _entered = runtime.enter();
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("a port");
+    let listener = socket
+        .listen(0)
+        .and_then(|listener| listener.into_std())
+        .expect("a listener");
+    let address = listener.local_addr().expect("an address");
+    let waiting = std::net::TcpStream::connect(address).expect("the queue's one connection");
+    FullPort {
+        url: format!("http://{address}"),
+        _listener: listener,
+        _waiting: waiting,
+    }
 }
 
 fn without_ports(text: &str) -> String {
@@ -583,7 +627,7 @@ fn judge(scenario: &Scenario, seen: &Observed) -> Result<String, String> {
             );
             format!("{n} or more")
         }
-        Requests::None => "none arrive".to_owned(),
+        Requests::None | Requests::NoConnection => "none arrive".to_owned(),
     };
     if !problems.is_empty() {
         return Err(format!(

@@ -80,6 +80,8 @@ pub struct Client {
 struct Reach {
     answered: std::sync::atomic::AtomicBool,
     refused: std::sync::OnceLock<String>,
+    /// Set by the transport once a connection to the server has been made.
+    connected: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -117,8 +119,9 @@ impl Client {
                 own.key.bearer().ok_or_else(unsendable)?,
             );
         }
-        let transport =
-            Transport::new(&config, authorization).map_err(|message| ApiError::Transport {
+        let reach = Arc::new(Reach::default());
+        let transport = Transport::new(&config, authorization, Arc::clone(&reach.connected))
+            .map_err(|message| ApiError::Transport {
                 message,
                 connect: true,
             })?;
@@ -126,7 +129,7 @@ impl Client {
             transport,
             config,
             project_keys: Arc::new(project_keys),
-            reach: Arc::default(),
+            reach,
         })
     }
 
@@ -389,6 +392,12 @@ impl Client {
             Err(_) => {}
         }
         sent.map_err(|e| self.transport(e))
+    }
+
+    /// Whether a connection to the server has been made in this run. Until one has, no
+    /// request has left this machine: a call cut short was never sent.
+    pub fn connected(&self) -> bool {
+        self.reach.connected.load(Ordering::Relaxed)
     }
 
     /// Why no connection to the server could be made, while it has answered nothing in this

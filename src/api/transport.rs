@@ -13,7 +13,10 @@ use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 const USER_AGENT_VALUE: &str = concat!("flowcheck/", env!("CARGO_PKG_VERSION"));
@@ -29,7 +32,7 @@ pub(super) enum Transport {
     /// no TLS), and its layers parsed every request's URL from text twice more and merged its
     /// default headers into each request: a call's answer took 51,400 instructions, 19,700 here.
     Direct {
-        http: hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>,
+        http: hyper_util::client::legacy::Client<Noting<HttpConnector>, Full<Bytes>>,
         /// The default key's `Authorization`, a default header on reqwest's side.
         authorization: Option<HeaderValue>,
         uris: Parsed<Uri>,
@@ -42,19 +45,25 @@ pub(super) enum Transport {
 }
 
 impl Transport {
-    /// The transport for `config`'s server; `authorization` is the default key's header.
+    /// The transport for `config`'s server; `authorization` is the default key's header;
+    /// `connected` is set once a connection to the server has been made.
     pub(super) fn new(
         config: &ClientConfig,
         authorization: Option<HeaderValue>,
+        connected: Arc<AtomicBool>,
     ) -> Result<Transport, String> {
         if direct(&config.base_url) {
-            Ok(Transport::direct(config, authorization))
+            Ok(Transport::direct(config, authorization, connected))
         } else {
-            Transport::reqwest(config, authorization)
+            Transport::reqwest(config, authorization, connected)
         }
     }
 
-    fn direct(config: &ClientConfig, authorization: Option<HeaderValue>) -> Transport {
+    fn direct(
+        config: &ClientConfig,
+        authorization: Option<HeaderValue>,
+        connected: Arc<AtomicBool>,
+    ) -> Transport {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(config.connect_timeout));
         connector.set_nodelay(true);
@@ -67,7 +76,10 @@ impl Transport {
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .pool_timer(TokioTimer::new())
             .pool_max_idle_per_host(MAX_IDLE_PER_HOST)
-            .build(connector);
+            .build(Noting {
+                inner: connector,
+                connected,
+            });
         Transport::Direct {
             http,
             authorization,
@@ -78,6 +90,7 @@ impl Transport {
     fn reqwest(
         config: &ClientConfig,
         authorization: Option<HeaderValue>,
+        connected: Arc<AtomicBool>,
     ) -> Result<Transport, String> {
         // reqwest is built without a bundled crypto provider; install ring once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -109,6 +122,10 @@ impl Transport {
             // streams copied every request's headers to be ready to send it again.
             .retry(reqwest::retry::never().max_retries_per_request(0))
             .user_agent(USER_AGENT_VALUE)
+            .connector_layer(tower_layer::layer_fn(move |inner| Noting {
+                inner,
+                connected: connected.clone(),
+            }))
             .build()
             .map_err(|err| format!("cannot build the HTTP client: {err}"))?;
         Ok(Transport::Reqwest {
@@ -183,6 +200,40 @@ impl Transport {
                 Ok(Response(Inner::Reqwest(response)))
             }
         }
+    }
+}
+
+/// A connector that notes the first connection it makes: until then, no request has left
+/// this machine, and a call cut short was never sent (it was resolving the host, or
+/// connecting). Generic over the request, for hyper's `Uri` and reqwest's unnameable type.
+#[derive(Debug, Clone)]
+pub(super) struct Noting<S> {
+    inner: S,
+    connected: Arc<AtomicBool>,
+}
+
+impl<S, R> tower_service::Service<R> for Noting<S>
+where
+    S: tower_service::Service<R>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: R) -> Self::Future {
+        let connecting = self.inner.call(request);
+        let connected = Arc::clone(&self.connected);
+        // Once a connection, not once a request: pooled connections skip the connector.
+        Box::pin(async move {
+            let connection = connecting.await?;
+            connected.store(true, Ordering::Relaxed);
+            Ok(connection)
+        })
     }
 }
 
@@ -350,6 +401,8 @@ mod tests {
     use crate::secret::ApiKey;
     use reqwest::Method;
     use reqwest::header::HeaderValue;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[test]
@@ -378,7 +431,7 @@ mod tests {
             assert!(!direct(url), "{url}");
         }
         let config = |url| ClientConfig::new(url, ApiKey::new("k"));
-        let chosen = |url| Transport::new(&config(url), None).expect("a client");
+        let chosen = |url| Transport::new(&config(url), None, Arc::default()).expect("a client");
         assert!(matches!(
             chosen("http://127.0.0.1:1"),
             Transport::Direct { .. }
@@ -466,13 +519,20 @@ mod tests {
         let addr = listener.local_addr().expect("an address");
         let config = ClientConfig::new(&format!("http://{addr}"), ApiKey::new("k"));
         let default = || Some(HeaderValue::from_static("Bearer default"));
-        let direct = Transport::direct(&config, default());
-        let reqwest = Transport::reqwest(&config, default()).expect("a client");
+        let connected = || Arc::new(AtomicBool::new(false));
+        let (direct_connected, reqwest_connected) = (connected(), connected());
+        let direct = Transport::direct(&config, default(), direct_connected.clone());
+        let reqwest =
+            Transport::reqwest(&config, default(), reqwest_connected.clone()).expect("a client");
         let version = env!("CARGO_PKG_VERSION");
         let body = serde_json::json!({"inputs": {"q": "é"}});
         for own_key in [false, true] {
             let by_hyper = sent(&direct, &listener, Method::POST, own_key, Some(&body)).await;
+            // Each noted its connection, and only its own.
+            assert!(direct_connected.load(Ordering::Relaxed));
+            assert!(!reqwest_connected.load(Ordering::Relaxed) || own_key);
             let by_reqwest = sent(&reqwest, &listener, Method::POST, own_key, Some(&body)).await;
+            assert!(reqwest_connected.load(Ordering::Relaxed));
             assert_eq!(by_hyper, by_reqwest);
             let key = if own_key { "own" } else { "default" };
             assert_eq!(
@@ -507,7 +567,8 @@ mod tests {
         };
         // Nothing listens there now.
         let config = ClientConfig::new(&format!("http://{addr}"), ApiKey::new("k"));
-        let direct = Transport::direct(&config, None);
+        let connected = Arc::new(AtomicBool::new(false));
+        let direct = Transport::direct(&config, None, connected.clone());
         let err = direct
             .send(
                 Method::GET,
@@ -526,6 +587,8 @@ mod tests {
             "{}",
             err.message
         );
+        // No connection was made: nothing was sent.
+        assert!(!connected.load(Ordering::Relaxed));
         // A URL that is no URI is an error, not a panic.
         let err = direct
             .send(Method::POST, &format!("http://{addr}/a b"), None, None)

@@ -20,8 +20,12 @@ pub enum Ended {
     /// credits spent, on the flow's call or a grader's).
     Done(Attempt, Option<String>),
     /// A stop cut it while the flow's call was in flight, or while it waited to retry after
-    /// an answer (this one).
-    Cut { waiting_after: Option<String> },
+    /// an answer (this one). `connecting`: no connection to the server had been made yet in
+    /// the run, so nothing was sent (the host was being resolved, or connected to).
+    Cut {
+        waiting_after: Option<String>,
+        connecting: bool,
+    },
     /// A stop cut it while its graders were asked (`judge` checks), or waited to retry after
     /// an answer (this one): the flow's answer is kept, judged with the grades that did not
     /// come marked "not graded".
@@ -106,7 +110,10 @@ pub async fn run_attempt(
     let timed = tokio::select! {
         biased;
         () = cut.comes(progress) => {
-            return Ended::Cut { waiting_after: progress.waiting_after_answer() };
+            return Ended::Cut {
+                waiting_after: progress.waiting_after_answer(),
+                connecting: !client.connected(),
+            };
         }
         timed = tokio::time::timeout_at(deadline, work) => timed,
     };

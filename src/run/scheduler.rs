@@ -76,6 +76,8 @@ struct Progress {
     /// Of `cut`, those waiting to retry, and the answer the last of them waited after.
     cut_waiting: u32,
     waited_after: Option<String>,
+    /// Of `cut`, those whose call was still connecting: nothing of them was sent.
+    cut_connecting: u32,
 }
 
 impl Progress {
@@ -227,6 +229,7 @@ impl Settling {
             cut_after: Duration::ZERO,
             cut_waiting: 0,
             waited_after: None,
+            cut_connecting: 0,
         });
         entry.settled += 1;
         if let Some((started, ended)) = ended {
@@ -237,7 +240,15 @@ impl Settling {
             }
             match ended {
                 Ended::Done(attempt, _) => entry.attempts.push(attempt),
-                Ended::Cut { waiting_after } => entry.waited(waiting_after),
+                Ended::Cut {
+                    waiting_after,
+                    connecting,
+                } => {
+                    if connecting && waiting_after.is_none() {
+                        entry.cut_connecting += 1;
+                    }
+                    entry.waited(waiting_after);
+                }
                 Ended::CutGrading {
                     attempt,
                     waiting_after,
@@ -383,6 +394,13 @@ fn cut_reason(done: &Progress, stopped: Option<&Stop>) -> String {
             crate::words::agree(u64::from(done.cut), "was", "were")
         )
     };
+    // No connection had been made in the run: the host was being resolved or connected to.
+    if done.cut == done.cut_connecting {
+        return format!(
+            "{by} cut it while {calls} still connecting, after {:.3}s{finished} (nothing was sent)",
+            done.cut_after.as_secs_f64()
+        );
+    }
     format!(
         "{by} cut it while {calls} in flight, after {:.3}s{finished} (the server may have run it)",
         done.cut_after.as_secs_f64()

@@ -1,8 +1,8 @@
 //! Why a run ended early, and every way that is said: in a case's reason, in the terminal's
 //! note, in a gate's rule and in the JSON report (read back by `merge` and `compare`).
 
-/// How a note says that cases cut in flight are not "not run".
-const IN_FLIGHT: &str = ", or as interrupted (an error) when their call was in flight";
+/// How a note says that cases cut after they started are not "not run".
+const IN_FLIGHT: &str = ", or as interrupted (an error) when they had started";
 
 /// Why a run ended early.
 #[derive(Debug, Clone, PartialEq, Eq)]
