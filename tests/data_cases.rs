@@ -135,3 +135,82 @@ fn an_empty_matrix_is_refused_not_a_case_named_with_empty_brackets() {
         refused.stderr
     );
 }
+
+/// A data template's own matrix: a case per row and combination, its placeholders filled from
+/// both at once (a row's text that looks like a placeholder stays text), named by what its
+/// name does not say; sent to the simulator as filled.
+#[test]
+fn a_data_template_with_a_matrix_fills_the_rows_and_the_matrix_keys() {
+    let dir = tempdir();
+    let case = "      name: \"routes {{message}} by {{channel}}\"\n      message: \"{{message}}\"\n      parameters: {channel: \"{{channel}}\", tries: \"{{tries}}\"}\n      matrix:\n        channel: [email, chat]\n        tries: [1, 2]\n      expect:\n        output:\n          - {path: $.category, equals: \"{{category}}\"}\n";
+    let suite = data_suite(
+        dir.path(),
+        "rows.csv",
+        b"message,category\nI want a refund,billing\nit crashes on {{channel}},technical\n",
+        case,
+    );
+    let listed = list(&suite);
+    assert_eq!(listed.code, 0, "{}", listed.all());
+    let names: Vec<&str> = listed
+        .stdout
+        .lines()
+        .filter_map(|line| line.split_once(" @ ").map(|(name, _)| name))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "data › routes I want a refund by email [tries=1]",
+            "data › routes I want a refund by email [tries=2]",
+            "data › routes I want a refund by chat [tries=1]",
+            "data › routes I want a refund by chat [tries=2]",
+            "data › routes it crashes on {{channel}} by email [tries=1]",
+            "data › routes it crashes on {{channel}} by email [tries=2]",
+            "data › routes it crashes on {{channel}} by chat [tries=1]",
+            "data › routes it crashes on {{channel}} by chat [tries=2]",
+        ]
+    );
+    let json = dir.path().join("report.json");
+    let ran = run(&[
+        "run",
+        &suite,
+        "--embedded",
+        "--json",
+        &json.display().to_string(),
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.all());
+    let report = common::read_json(&json);
+    let case = report["cases"]
+        .as_array()
+        .and_then(|cases| {
+            cases
+                .iter()
+                .find(|c| c["case"] == "routes it crashes on {{channel}} by chat [tries=2]")
+        })
+        .cloned()
+        .unwrap_or_default();
+    let request = &case["attempts"][0]["request"];
+    assert_eq!(request["message"], "it crashes on {{channel}}", "{case}");
+    // A whole placeholder takes the matrix's value itself: a number stays a number.
+    assert_eq!(
+        request["parameters"],
+        serde_json::json!({"channel": "chat", "tries": 2}),
+        "{case}"
+    );
+
+    // A name both a column and a matrix key would make one of them silently win.
+    let clash = data_suite(
+        dir.path(),
+        "rows.csv",
+        b"message,channel\nhi,email\n",
+        "      name: \"{{message}}\"\n      message: \"{{message}}\"\n      matrix:\n        channel: [chat]\n",
+    );
+    let refused = run(&["validate", &clash]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(
+        refused.stderr.contains(
+            "suite.yaml:9:9: `channel` is both a key of this matrix and a column of rows.csv: rename one"
+        ),
+        "{}",
+        refused.stderr
+    );
+}

@@ -260,6 +260,45 @@ fn fill_into(template: &Value, values: &Map<String, Value>, errors: &mut Vec<Unr
     }
 }
 
+/// The names between `{{` and `}}` in `text`, trimmed.
+pub fn names_in(text: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let Some(end) = rest[start + 2..].find("}}") else {
+            break;
+        };
+        names.push(rest[start + 2..start + 2 + end].trim());
+        rest = &rest[start + 2 + end + 2..];
+    }
+    names
+}
+
+/// A generated case's name: the template's, filled (`filled`), with `[label]` appended for
+/// what it does not name, so that generated cases stay distinct: the row when it names no
+/// column of it, and the combination's values whose keys it does not name.
+pub fn generated_name(
+    template: &str,
+    filled: &mut String,
+    row: Option<(u64, &Map<String, Value>)>,
+    combo: &Map<String, Value>,
+) {
+    let named = names_in(template);
+    if let Some((number, values)) = row
+        && !values.keys().any(|key| named.contains(&key.as_str()))
+    {
+        filled.push_str(&format!(" [row {number}]"));
+    }
+    let unnamed: Map<String, Value> = combo
+        .iter()
+        .filter(|(key, _)| !named.contains(&key.as_str()))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    if !unnamed.is_empty() {
+        filled.push_str(&format!(" [{}]", describe(&unnamed)));
+    }
+}
+
 /// The name `{{inner}}` stands for, if it is a placeholder: a name of letters, digits, `_`,
 /// `-` and `.`; any column's name as the data writes it (a CSV header `customer message`);
 /// or words and spaces close to one (a typo, said as an error). Other text between braces (a

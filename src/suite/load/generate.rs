@@ -15,6 +15,9 @@ use std::path::PathBuf;
 
 use super::compile::{Compiler, Inherited};
 
+const MATRIX_SHAPE: &str =
+    "`matrix` must map names to lists of values, e.g. {channel: [email, chat]}";
+
 impl Compiler<'_> {
     /// Compile a generated case and check its name is new.
     pub(super) fn compile_case(
@@ -71,10 +74,7 @@ impl Compiler<'_> {
             return;
         };
         let Value::Object(map) = &matrix.value else {
-            return self.error(
-                &matrix,
-                "`matrix` must map names to lists of values, e.g. {channel: [email, chat]}",
-            );
+            return self.error(&matrix, MATRIX_SHAPE);
         };
         if !self.room_for(out.len().saturating_add(data::count(map)), &matrix) {
             return;
@@ -95,8 +95,12 @@ impl Compiler<'_> {
                 Some(row) => format!("{row}, matrix {shown}"),
                 None => format!("matrix {shown}"),
             });
-            match self.fill(&template, &combo, &case, &label) {
-                Ok(filled) => out.push((filled, origin)),
+            match self.fill(&template, &combo, &case) {
+                Ok(mut filled) => {
+                    let name = &mut filled.value.name.value;
+                    data::generated_name(&template.name.value, name, None, &combo);
+                    out.push((filled, origin));
+                }
                 Err(unresolved) => {
                     for unresolved in unresolved {
                         if !failed.iter().any(|f| {
@@ -173,19 +177,65 @@ impl Compiler<'_> {
         if !self.room_for(cases, &from.value.file) {
             return None;
         }
+        // A matrix of the template's own makes a case per row and combination, each filled
+        // from the row's values and the combination's at once (so that a row's text is never
+        // read as a placeholder of the matrix).
+        let combos = match template.value.matrix.as_ref() {
+            None => Ok(vec![Map::new()]),
+            Some(matrix) => match &matrix.value {
+                Value::Object(map) => data::combinations(map).map_err(|message| (matrix, message)),
+                _ => Err((matrix, MATRIX_SHAPE.to_owned())),
+            },
+        };
+        let combos = match combos {
+            Ok(combos) => combos,
+            Err((matrix, message)) => {
+                self.error(matrix, message);
+                return None;
+            }
+        };
+        let mut bare = template.value.clone();
+        bare.matrix = None;
         // A mistake in the template fails every row alike: said once, naming the rows.
         let mut failed: Vec<(Unresolved, Vec<u64>)> = Vec::new();
+        let mut clashed = false;
         let rows = file.len();
         for row in file {
-            let label = format!("row {}", row.number);
-            let origin = format!("row {} of {shown}", row.number);
-            match self.fill(&template.value, &row.values, template, &label) {
-                Ok(filled) => self.expand_matrix(filled, Some(origin), out),
-                Err(unresolved) => {
-                    for unresolved in unresolved {
-                        match failed.iter_mut().find(|(u, _)| *u == unresolved) {
-                            Some((_, numbers)) => numbers.push(row.number),
-                            None => failed.push((unresolved, vec![row.number])),
+            for combo in &combos {
+                // A name in both would make one of them silently win.
+                if let Some(key) = combo.keys().find(|key| row.values.contains_key(*key)) {
+                    if let (false, Some(matrix)) = (clashed, &template.value.matrix) {
+                        clashed = true;
+                        self.error(
+                            matrix,
+                            format!(
+                                "`{key}` is both a key of this matrix and a column of {shown}: rename one"
+                            ),
+                        );
+                    }
+                    continue;
+                }
+                let mut values = row.values.clone();
+                values.extend(combo.iter().map(|(k, v)| (k.clone(), v.clone())));
+                let mut origin = format!("row {} of {shown}", row.number);
+                if !combo.is_empty() {
+                    let label = data::describe(combo);
+                    origin.push_str(&format!(", matrix {}", crate::words::one_line(&label)));
+                }
+                match self.fill(&bare, &values, template) {
+                    Ok(mut filled) => {
+                        let name = &mut filled.value.name.value;
+                        let row = Some((row.number, &row.values));
+                        data::generated_name(&bare.name.value, name, row, combo);
+                        out.push((filled, Some(origin)));
+                    }
+                    Err(unresolved) => {
+                        for unresolved in unresolved {
+                            match failed.iter_mut().find(|(u, _)| *u == unresolved) {
+                                Some((_, numbers)) if numbers.last() == Some(&row.number) => {}
+                                Some((_, numbers)) => numbers.push(row.number),
+                                None => failed.push((unresolved, vec![row.number])),
+                            }
                         }
                     }
                 }
@@ -211,14 +261,13 @@ impl Compiler<'_> {
         Some(path)
     }
 
-    /// The template with `{{name}}` filled from `values`; a name the template does not vary
-    /// gets `[label]` appended so generated cases stay distinct.
+    /// The template with `{{name}}` filled from `values` (the caller names a case its
+    /// template's name does not vary, so that generated cases stay distinct).
     fn fill(
         &mut self,
         template: &RawCase,
         values: &Map<String, Value>,
         at: &Spanned<RawCase>,
-        label: &str,
     ) -> Result<Spanned<RawCase>, Vec<Unresolved>> {
         // An error that is not one placeholder's points at the template.
         let whole = |message: String| {
@@ -241,9 +290,6 @@ impl Compiler<'_> {
             })
         });
         filled.map(|mut case| {
-            if case.name.value == template.name.value {
-                case.name.value = format!("{} [{label}]", case.name.value);
-            }
             keep_check_positions(&mut case, template);
             Spanned::new(case, at.referenced, at.defined)
         })
