@@ -214,3 +214,24 @@ fn a_data_template_with_a_matrix_fills_the_rows_and_the_matrix_keys() {
         refused.stderr
     );
 }
+
+/// A filled value its field refuses is said at the field that holds its placeholder, as a
+/// value of the wrong type is, not at the case.
+#[test]
+fn a_filled_value_a_field_refuses_is_said_at_the_field() {
+    let dir = tempdir();
+    let case = "      name: \"x {{message}}\"\n      message: \"{{message}}\"\n      timeout: \"{{t}}\"\n      attachments:\n        - url: \"{{url}}\"\n";
+    let suite = data_suite(dir.path(), "rows.csv", b"message,t,url\nhi,abc,1\n", case);
+    let refused = run(&["validate", &suite]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    for expected in [
+        "suite.yaml:8:16: invalid duration \"abc\"",
+        "suite.yaml:10:16: cannot tell this attachment's type from its URL",
+    ] {
+        assert!(
+            refused.stderr.contains(expected),
+            "{expected:?} in:\n{}",
+            refused.stderr
+        );
+    }
+}

@@ -290,7 +290,7 @@ impl Compiler<'_> {
             })
         });
         filled.map(|mut case| {
-            keep_check_positions(&mut case, template);
+            keep_positions(&mut case, template);
             Spanned::new(case, at.referenced, at.defined)
         })
     }
@@ -482,25 +482,78 @@ fn yaml_safe(json: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
-/// The positions of the template's checks, for the filled case's: a failed check, or a check
-/// that does not compile, points at its own line in the template.
-fn keep_check_positions(filled: &mut RawCase, template: &RawCase) {
-    fn copy(filled: &mut [Spanned<RawCheck>], template: &[Spanned<RawCheck>]) {
+/// The template's positions, for the filled case's values: a mistake in a filled value (a
+/// check that fails or does not compile, an attachment whose type cannot be told, a bad
+/// duration) points at its own place in the template, not at the re-parsed JSON's one line.
+fn keep_positions(filled: &mut RawCase, template: &RawCase) {
+    fn at<T, U>(filled: &mut Spanned<T>, template: &Spanned<U>) {
+        (filled.referenced, filled.defined) = (template.referenced, template.defined);
+    }
+    fn maybe<T, U>(filled: &mut Option<Spanned<T>>, template: &Option<Spanned<U>>) {
+        if let (Some(filled), Some(template)) = (filled, template) {
+            at(filled, template);
+        }
+    }
+    fn checks(filled: &mut [Spanned<RawCheck>], template: &[Spanned<RawCheck>]) {
         for (check, written) in filled.iter_mut().zip(template) {
-            (check.referenced, check.defined) = (written.referenced, written.defined);
+            at(check, written);
             let entries = check.value.entries.iter_mut().zip(&written.value.entries);
             for ((key, value), (written_key, written_value)) in entries {
-                (key.referenced, key.defined) = (written_key.referenced, written_key.defined);
-                (value.referenced, value.defined) =
-                    (written_value.referenced, written_value.defined);
+                at(key, written_key);
+                at(value, written_value);
             }
         }
     }
-    if let (Some(filled), Some(template)) = (filled.expect.as_mut(), template.expect.as_ref()) {
-        copy(&mut filled.value.output, &template.value.output);
+    at(&mut filled.name, &template.name);
+    maybe(&mut filled.message, &template.message);
+    maybe(&mut filled.parameters, &template.parameters);
+    maybe(&mut filled.block_overrides, &template.block_overrides);
+    maybe(&mut filled.mode, &template.mode);
+    maybe(&mut filled.timeout, &template.timeout);
+    maybe(&mut filled.repeat, &template.repeat);
+    maybe(&mut filled.pass_if, &template.pass_if);
+    if let (Some(filled), Some(template)) = (&mut filled.targets, &template.targets) {
+        at(filled, template);
+        for (target, written) in filled.value.iter_mut().zip(&template.value) {
+            at(target, written);
+        }
+    }
+    for (attachment, written) in filled.attachments.iter_mut().zip(&template.attachments) {
+        at(attachment, written);
+        let (attachment, written) = (&mut attachment.value, &written.value);
+        maybe(&mut attachment.kind, &written.kind);
+        at(&mut attachment.url, &written.url);
+        maybe(&mut attachment.mime_type, &written.mime_type);
+        maybe(&mut attachment.filename, &written.filename);
     }
     for (step, written) in filled.steps.iter_mut().zip(&template.steps) {
-        copy(&mut step.value.expect, &written.value.expect);
+        at(step, written);
+        let (step, written) = (&mut step.value, &written.value);
+        at(&mut step.step, &written.step);
+        maybe(&mut step.input_overrides, &written.input_overrides);
+        maybe(&mut step.block_overrides, &written.block_overrides);
+        maybe(&mut step.usage, &written.usage);
+        checks(&mut step.expect, &written.expect);
+    }
+    if let (Some(filled), Some(template)) = (&mut filled.expect, &template.expect) {
+        at(filled, template);
+        let (expect, written) = (&mut filled.value, &template.value);
+        maybe(&mut expect.status, &written.status);
+        maybe(&mut expect.error, &written.error);
+        if let (Some(error), Some(written)) = (&mut expect.error, &written.error) {
+            maybe(&mut error.value.http, &written.value.http);
+            maybe(&mut error.value.code, &written.value.code);
+        }
+        maybe(&mut expect.block_count, &written.block_count);
+        maybe(&mut expect.latency, &written.latency);
+        if let (Some(latency), Some(written)) = (&mut expect.latency, &written.latency) {
+            maybe(&mut latency.value.max, &written.value.max);
+            maybe(&mut latency.value.min, &written.value.min);
+        }
+        maybe(&mut expect.usage, &written.usage);
+        maybe(&mut expect.threshold, &written.threshold);
+        maybe(&mut expect.snapshot, &written.snapshot);
+        checks(&mut expect.output, &written.output);
     }
 }
 
