@@ -1601,3 +1601,45 @@ fn an_earlier_runs_job_durations_time_the_first_poll() {
     let later = read_json(std::path::Path::new(&later));
     assert_eq!(later["totals"]["passed"], 2, "{later}");
 }
+
+/// A run's JSON report is put together from its cases' entries, written aside as they
+/// finished (`report::spill`): it must hold exactly what writing the whole outcomes at once
+/// gives, which `merge` of that one report does. Passing, failing, flaky and errored cases;
+/// sync, async and step-through.
+#[test]
+fn the_json_report_put_together_from_finished_cases_is_the_whole_report() {
+    let dir = tempdir();
+    let report = dir.path().join("run.json");
+    let merged = dir.path().join("merged.json");
+    let ran = run(&[
+        "run",
+        "suites",
+        "tests/fixtures/run/checks_failing.yaml",
+        "tests/fixtures/gate/taglines.yaml",
+        "--embedded",
+        "--json",
+        &report.display().to_string(),
+    ]);
+    assert_eq!(ran.code, 1, "{}", ran.all());
+    let (passed, flaky, failed, ..) = totals(&read_json(&report));
+    assert!(passed > 40 && flaky + failed > 0, "{}", ran.all());
+    let merging = run(&[
+        "merge",
+        &report.display().to_string(),
+        "--json",
+        &merged.display().to_string(),
+    ]);
+    assert_eq!(merging.code, 1, "{}", merging.all());
+    let cases = |path: &std::path::Path| {
+        let text = read(path);
+        text.split_once("\"cases\": [")
+            .map(|(_, cases)| cases.to_owned())
+            .unwrap_or_default()
+    };
+    let (spilled, whole) = (cases(&report), cases(&merged));
+    assert!(spilled.len() > 10_000, "{spilled}");
+    assert!(
+        spilled == whole,
+        "the cases differ:\n{spilled}\n---\n{whole}"
+    );
+}

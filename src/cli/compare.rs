@@ -460,7 +460,14 @@ async fn run_live(
     };
     let options = execution.options(false, snapshots);
     let executed = execution
-        .execute(&to_run.suites, &to_run.plan, &options, progress)
+        .execute(
+            &to_run.suites,
+            &to_run.plan,
+            &options,
+            progress,
+            // Outputs are diffed between the sides: kept whole.
+            &mut crate::report::spill::Keep::Whole,
+        )
         .await?;
     Ok(Live {
         samples: SideSamples::of_run(&executed.outcomes, baseline, resolved.twice),

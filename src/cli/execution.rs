@@ -537,6 +537,7 @@ impl ExecutionArgs {
         plan: &[Planned],
         options: &RunOptions,
         terminal: &mut Terminal,
+        keep: &mut crate::report::spill::Keep,
     ) -> Result<Executed, u8> {
         let connection = match self.connection.connect().await {
             Ok(connection) => connection,
@@ -587,9 +588,10 @@ impl ExecutionArgs {
             options,
             &interrupt,
             &mut |event| match event {
-                Event::CaseFinished(outcome) => {
+                Event::CaseFinished(mut outcome) => {
                     totals.add(outcome.status);
                     terminal.case_finished(&outcome);
+                    keep.keep(&mut outcome);
                     outcomes.push(*outcome);
                 }
                 Event::ShowProgress => terminal.flush(),

@@ -60,6 +60,7 @@ pub async fn run(args: RunArgs) -> u8 {
         return code;
     }
     let mut terminal = Terminal::new(!args.failures_only);
+    let mut keep = report::spill::Keep::for_run(args.json.as_deref());
     let (executed, plan_id) = match selected {
         Selected::Plan(plan, id) => {
             let snapshots = crate::snapshot::Policy {
@@ -69,7 +70,7 @@ pub async fn run(args: RunArgs) -> u8 {
             };
             let options = execution.options(args.fail_fast, snapshots);
             let executed = match execution
-                .execute(&suites, &plan, &options, &mut terminal)
+                .execute(&suites, &plan, &options, &mut terminal, &mut keep)
                 .await
             {
                 Ok(executed) => executed,
@@ -132,7 +133,12 @@ pub async fn run(args: RunArgs) -> u8 {
                 shard,
                 plan: plan_id,
             };
-            let written = report::json::write(path, &outcomes, totals, &header);
+            let written = match keep {
+                report::spill::Keep::Light(Some(spill)) => {
+                    report::json::write_spilled(path, spill, totals, &header)
+                }
+                _ => report::json::write(path, &outcomes, totals, &header),
+            };
             report_failed |= report_error("JSON", written);
         }
         // The process ends after this: freeing every outcome one by one would only add time

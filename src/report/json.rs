@@ -53,6 +53,31 @@ pub fn write(
     })
 }
 
+/// Write the report to `path` (atomically) with the cases a run wrote aside as they finished
+/// (see [`super::spill`]), in plan order.
+pub fn write_spilled(
+    path: &Path,
+    spill: super::spill::Spill,
+    totals: Totals,
+    header: &RunHeader<'_>,
+) -> Result<(), String> {
+    let head = serde_json::to_vec_pretty(&report(&[], totals, header))
+        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    // `cases` is the report's last field: `..., "cases": []\n}`, its list put in from the
+    // spill.
+    let Some(head) = head.strip_suffix(b"[]\n}".as_slice()) else {
+        return Err(format!(
+            "cannot write {}: the report does not end with its cases",
+            path.display()
+        ));
+    };
+    super::write_report_with(path, |out| {
+        out.write_all(head)?;
+        spill.write_cases(out)?;
+        out.write_all(b"\n}")
+    })
+}
+
 fn report<'a>(
     outcomes: &'a [CaseOutcome],
     totals: Totals,

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod json;
 pub mod junit;
 pub mod render;
+pub mod spill;
 pub mod style;
 pub mod terminal;
 

@@ -90,7 +90,34 @@ pub struct CaseOutcome {
     pub attempts: Vec<Attempt>,
 }
 
+impl Attempt {
+    /// Drop what only the JSON report reads of an attempt: the request, the output and the
+    /// steps' outputs (see `report::spill`). Its result, latency, retries and checks stay.
+    fn drop_payload(&mut self) {
+        self.request = serde_json::value::RawValue::NULL.to_owned();
+        if let crate::check::observation::Reply::Ran {
+            result,
+            execution_id,
+            ..
+        } = &mut self.observation.reply
+        {
+            *result = serde_json::Value::Null;
+            *execution_id = None;
+        }
+        self.observation.steps = Vec::new();
+    }
+}
+
 impl CaseOutcome {
+    /// Drop the payloads of the attempts that passed, once the case is printed and written
+    /// to the JSON report's spill: the other reports read only the attempts that did not pass.
+    pub fn drop_passing_payloads(&mut self) {
+        let passed = self.attempts.iter_mut();
+        for attempt in passed.filter(|a| a.result == Judgement::Passed) {
+            attempt.drop_payload();
+        }
+    }
+
     /// Combine a case's attempts into its status: enough passes is a pass (flaky when some
     /// failed); otherwise a failure if any attempt failed a check, an error if all broke.
     pub fn status_of(attempts: &[Attempt], pass_if: u32) -> CaseStatus {
