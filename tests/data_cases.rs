@@ -235,3 +235,31 @@ fn a_filled_value_a_field_refuses_is_said_at_the_field() {
         );
     }
 }
+
+/// A placeholder a written case's matrix does not have is said as the matrix's, once, for
+/// every combination (it said "in the data", naming the first combination only).
+#[test]
+fn a_placeholder_the_matrix_lacks_is_said_once_for_every_combination() {
+    let dir = tempdir();
+    let suite = dir.path().join("suite.yaml");
+    std::fs::write(
+        &suite,
+        "suite: m\nflow: demo/support/triage\ncases:\n  - name: \"m {{channel}}\"\n    matrix: {channel: [email, chat, phone], z: [1, 2]}\n    message: \"x {{chanel}}\"\n",
+    )
+    .expect("the suite is written");
+    let refused = run(&["validate", &suite.display().to_string()]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(
+        refused.stderr.contains(
+            "suite.yaml:6:17: there is no `chanel` in the matrix (did you mean \"channel\"?) (it has: channel, z) (in every combination of the matrix)"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        refused.stderr.matches("there is no").count(),
+        1,
+        "{}",
+        refused.stderr
+    );
+}

@@ -1299,4 +1299,21 @@ fn rules_with_nothing_to_measure_are_not_judged() {
     assert!(read(&dir.path().join("gate.md")).contains(
         "| error budget | n/a | at most 5.0% | not judged | the candidate made no attempt |"
     ));
+
+    // A candidate whose every attempt is an error (HTTP 404: no such version) answered fast,
+    // which is no latency of the flow: not judged, where it passed at -34.5%.
+    let errors = gate_embedded(
+        "production",
+        "v99",
+        "suites/tagline.yaml",
+        &["--policy", &path("policy.yaml")],
+    );
+    assert_eq!(errors.code, 1, "{}", errors.all());
+    assert!(
+        errors.stdout.contains(
+            "– not judged  latency p95 increase: n/a (limit: at most +25.0%) — no latency on one side"
+        ),
+        "{}",
+        errors.stdout
+    );
 }

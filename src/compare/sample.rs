@@ -95,10 +95,12 @@ impl Sample {
                 .filter(|a| wanted(&a.result))
                 .count() as u64
         };
-        let answered = outcome
+        // Latency is the judged attempts': an error (an HTTP error where a run was expected,
+        // a broken connection) answers fast or not at all, and is no measure of the flow.
+        let judged = outcome
             .attempts
             .iter()
-            .filter(|a| !matches!(a.observation.reply, Reply::Broken { .. }));
+            .filter(|a| !matches!(a.result, Judgement::Errored(_)));
         let tokens: Vec<f64> = outcome
             .attempts
             .iter()
@@ -121,7 +123,7 @@ impl Sample {
             failures: count(|r| *r == Judgement::Failed),
             errors: count(|r| matches!(r, Judgement::Errored(_))),
             pass_if: u64::from(outcome.pass_if),
-            latencies_ms: answered
+            latencies_ms: judged
                 .map(|a| a.observation.latency.as_secs_f64() * 1000.0)
                 .collect(),
             tokens,

@@ -232,28 +232,38 @@ pub fn describe(values: &Map<String, Value>) -> String {
 
 /// Fill `{{name}}` placeholders in every string of `template`. A string that is exactly one
 /// placeholder takes the value itself (a number stays a number); inside text, values render
-/// as text. A name the row does not have is an error.
-pub fn fill(template: &Value, values: &Map<String, Value>) -> Result<Value, Vec<Unresolved>> {
+/// as text. A name the row does not have is an error, which says where the values come from
+/// (`source`: "the data", "the matrix").
+pub fn fill(
+    template: &Value,
+    values: &Map<String, Value>,
+    source: &str,
+) -> Result<Value, Vec<Unresolved>> {
     let mut errors = Vec::new();
-    let filled = fill_into(template, values, &mut errors);
+    let filled = fill_into(template, values, source, &mut errors);
     match errors.is_empty() {
         true => Ok(filled),
         false => Err(errors),
     }
 }
 
-fn fill_into(template: &Value, values: &Map<String, Value>, errors: &mut Vec<Unresolved>) -> Value {
+fn fill_into(
+    template: &Value,
+    values: &Map<String, Value>,
+    source: &str,
+    errors: &mut Vec<Unresolved>,
+) -> Value {
     match template {
-        Value::String(text) => fill_text(text, values, errors),
+        Value::String(text) => fill_text(text, values, source, errors),
         Value::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|item| fill_into(item, values, errors))
+                .map(|item| fill_into(item, values, source, errors))
                 .collect(),
         ),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), fill_into(v, values, errors)))
+                .map(|(k, v)| (k.clone(), fill_into(v, values, source, errors)))
                 .collect(),
         ),
         other => other.clone(),
@@ -315,7 +325,12 @@ fn placeholder<'a>(inner: &'a str, values: &Map<String, Value>) -> Option<&'a st
     valid.then_some(name)
 }
 
-fn fill_text(text: &str, values: &Map<String, Value>, errors: &mut Vec<Unresolved>) -> Value {
+fn fill_text(
+    text: &str,
+    values: &Map<String, Value>,
+    source: &str,
+    errors: &mut Vec<Unresolved>,
+) -> Value {
     let mut lookup = |name: &str, placeholder: &str| -> Value {
         if let Some(value) = values.get(name) {
             return value.clone();
@@ -326,7 +341,7 @@ fn fill_text(text: &str, values: &Map<String, Value>, errors: &mut Vec<Unresolve
             .unwrap_or_default();
         errors.push(Unresolved {
             message: format!(
-                "there is no `{name}` in the data{hint} (it has: {})",
+                "there is no `{name}` in {source}{hint} (it has: {})",
                 known.join(", ")
             ),
             placeholder: placeholder.to_owned(),
@@ -377,17 +392,24 @@ mod tests {
     #[test]
     fn fills_placeholders_keeping_types() {
         let values = row(json!({"message": "refund", "score": 0.9, "tags": ["a"]}));
-        assert_eq!(fill(&json!("{{score}}"), &values), Ok(json!(0.9)));
         assert_eq!(
-            fill(&json!("Say {{ message }} at {{score}}"), &values),
+            fill(&json!("{{score}}"), &values, "the data"),
+            Ok(json!(0.9))
+        );
+        assert_eq!(
+            fill(
+                &json!("Say {{ message }} at {{score}}"),
+                &values,
+                "the data"
+            ),
             Ok(json!("Say refund at 0.9"))
         );
         assert_eq!(
-            fill(&json!({"x": ["{{tags}}"]}), &values),
+            fill(&json!({"x": ["{{tags}}"]}), &values, "the data"),
             Ok(json!({"x": [["a"]]}))
         );
         assert_eq!(
-            fill(&json!("a{2,3} {{ }} {x}"), &values),
+            fill(&json!("a{2,3} {{ }} {x}"), &values, "the data"),
             Ok(json!("a{2,3} {{ }} {x}"))
         );
         // A column's name with spaces is a placeholder; other text between braces is not.
@@ -395,12 +417,18 @@ mod tests {
         assert_eq!(
             fill(
                 &json!("Say {{ customer message }}, {{ input | trim }}"),
-                &spaced
+                &spaced,
+                "the data"
             ),
             Ok(json!("Say refund, {{ input | trim }}"))
         );
         // Every placeholder that cannot be filled is said, each with its own text.
-        let unresolved = fill(&json!("Say {{ nope }} at {{score}} {{nada}}"), &values).unwrap_err();
+        let unresolved = fill(
+            &json!("Say {{ nope }} at {{score}} {{nada}}"),
+            &values,
+            "the data",
+        )
+        .unwrap_err();
         assert_eq!(unresolved.len(), 2, "{unresolved:?}");
         assert!(
             unresolved[0]
@@ -487,7 +515,7 @@ mod tests {
     proptest! {
         #[test]
         fn filling_never_panics(text in "\\PC{0,40}") {
-            let _ = fill(&Value::String(text), &row(json!({"a": 1})));
+            let _ = fill(&Value::String(text), &row(json!({"a": 1})), "the data");
         }
     }
 }

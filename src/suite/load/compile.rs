@@ -193,7 +193,7 @@ impl Compiler<'_> {
     pub(super) fn read_case(&mut self, mut case: Spanned<RawCase>, read: &mut ReadCases) {
         if case.value.matrix.is_some() {
             self.interpolate_template(&mut case.value);
-            return self.expand_matrix(case, None, &mut read.generated);
+            return self.expand_matrix(case, &mut read.generated);
         }
         self.unique_name(&case.value.name, &mut read.names);
         let at = Position::of(&case.value.name);
@@ -432,8 +432,12 @@ impl Compiler<'_> {
                 self.error(
                     raw,
                     format!(
-                        "pass_if \"{}\" counts {n} runs but the case repeats {repeat} times",
-                        raw.value
+                        "pass_if \"{}\" counts {n} runs but the case runs {}",
+                        raw.value,
+                        match repeat {
+                            1 => "once".to_owned(),
+                            _ => format!("{repeat} times"),
+                        }
                     ),
                 );
                 repeat

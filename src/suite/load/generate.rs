@@ -62,15 +62,15 @@ impl Compiler<'_> {
         cases.push(compiled);
     }
 
-    /// A case with a `matrix` becomes one case per combination; others stay as they are.
+    /// A written case with a `matrix` becomes one case per combination; others stay as they
+    /// are. (A data template's matrix is expanded with its rows, in `expand_rows`.)
     pub(super) fn expand_matrix(
         &mut self,
         case: Spanned<RawCase>,
-        origin: Option<String>,
         out: &mut Vec<(Spanned<RawCase>, Option<String>)>,
     ) {
         let Some(matrix) = case.value.matrix.clone() else {
-            out.push((case, origin));
+            out.push((case, None));
             return;
         };
         let Value::Object(map) = &matrix.value else {
@@ -85,43 +85,47 @@ impl Compiler<'_> {
         };
         let mut template = case.value.clone();
         template.matrix = None;
-        // A mistake in the template fails every combination alike: said once.
-        let mut failed: Vec<Unresolved> = Vec::new();
+        // A mistake in the template fails every combination alike: said once, with the first
+        // combination it fails in and how many more.
+        let mut failed: Vec<(Unresolved, String, usize)> = Vec::new();
+        let combinations = combos.len();
         for combo in combos {
             let label = data::describe(&combo);
             // Said in errors on one line: a value's line break or escape sequence escaped.
             let shown = crate::words::one_line(&label);
-            let origin = Some(match &origin {
-                Some(row) => format!("{row}, matrix {shown}"),
-                None => format!("matrix {shown}"),
-            });
-            match self.fill(&template, &combo, &case) {
+            let origin = format!("matrix {shown}");
+            match self.fill(&template, &combo, &case, "the matrix") {
                 Ok(mut filled) => {
                     let name = &mut filled.value.name.value;
                     data::generated_name(&template.name.value, name, None, &combo);
-                    out.push((filled, origin));
+                    out.push((filled, Some(origin)));
                 }
                 Err(unresolved) => {
                     for unresolved in unresolved {
-                        if !failed.iter().any(|f| {
-                            f.placeholder == unresolved.placeholder
-                                && f.at == unresolved.at
-                                && f.message.starts_with(&unresolved.message)
-                        }) {
-                            let message = format!(
-                                "{} (in {})",
-                                unresolved.message,
-                                origin.as_deref().unwrap_or_default()
-                            );
-                            failed.push(Unresolved {
-                                message,
-                                ..unresolved
-                            });
+                        match failed.iter_mut().find(|(f, ..)| *f == unresolved) {
+                            Some((_, _, count)) => *count += 1,
+                            None => failed.push((unresolved, origin.clone(), 1)),
                         }
                     }
                 }
             }
         }
+        let failed = failed
+            .into_iter()
+            .map(|(unresolved, first, count)| {
+                let which = match count {
+                    _ if count == combinations && count > 1 => {
+                        "in every combination of the matrix".to_owned()
+                    }
+                    1 => format!("in {first}"),
+                    _ => format!("in {first} and {} more", count - 1),
+                };
+                Unresolved {
+                    message: format!("{} ({which})", unresolved.message),
+                    ..unresolved
+                }
+            })
+            .collect();
         self.unresolved(&case, failed);
     }
 
@@ -222,7 +226,11 @@ impl Compiler<'_> {
                     let label = data::describe(combo);
                     origin.push_str(&format!(", matrix {}", crate::words::one_line(&label)));
                 }
-                match self.fill(&bare, &values, template) {
+                let source = match combo.is_empty() {
+                    true => "the data",
+                    false => "the data or the matrix",
+                };
+                match self.fill(&bare, &values, template, source) {
                     Ok(mut filled) => {
                         let name = &mut filled.value.name.value;
                         let row = Some((row.number, &row.values));
@@ -268,6 +276,7 @@ impl Compiler<'_> {
         template: &RawCase,
         values: &Map<String, Value>,
         at: &Spanned<RawCase>,
+        source: &str,
     ) -> Result<Spanned<RawCase>, Vec<Unresolved>> {
         // An error that is not one placeholder's points at the template.
         let whole = |message: String| {
@@ -278,7 +287,7 @@ impl Compiler<'_> {
             }]
         };
         let written = serde_json::to_value(template).map_err(|err| whole(err.to_string()))?;
-        let filled = data::fill(&written, values).and_then(|value| {
+        let filled = data::fill(&written, values, source).and_then(|value| {
             reparse(&value).map_err(|err| {
                 // A value of a type its field does not take (`message: "{{obj}}"` given a
                 // mapping) is said at that field, where the loader knows it.
