@@ -176,7 +176,8 @@ fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check,
             }
             // `not: true` negates this check; `not: {check}` is the combinator.
             ("not", Value::Bool(flag)) => negate = *flag,
-            ("weight", value) => match value.as_f64() {
+            // Numeric text too, as the numeric predicates read it: a CSV's values are text.
+            ("weight", value) => match predicate::as_number(value) {
                 Some(w) if w.is_finite() && w >= 0.0 => weight = w,
                 _ => {
                     return Err(error(

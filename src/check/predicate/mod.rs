@@ -226,8 +226,8 @@ fn only_keys(map: &serde_json::Map<String, Value>, allowed: &[&str]) -> Result<(
 fn threshold(map: &serde_json::Map<String, Value>, default: f64) -> Result<f64, String> {
     match map.get("threshold") {
         None => Ok(default),
-        Some(t) => t
-            .as_f64()
+        // Numeric text too, as the numeric predicates read it: a CSV's values are text.
+        Some(t) => as_number(t)
             .filter(|t| (0.0..=1.0).contains(t))
             .ok_or_else(|| "`threshold` must be a number from 0 to 1".to_owned()),
     }

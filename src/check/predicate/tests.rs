@@ -327,6 +327,18 @@ fn the_rows_name_their_predicates_exactly() {
     );
 }
 
+/// A weight or a threshold given as numeric text (a CSV's values are text) reads as the
+/// number, as the numeric predicates' values do.
+#[test]
+fn weights_and_thresholds_read_numeric_text() {
+    for yaml in [
+        "{equals: 1, weight: \"2\"}",
+        "{levenshtein: {value: a, threshold: \"0.5\"}}",
+    ] {
+        assert!(compile(yaml).is_ok(), "{yaml}: {:?}", compile(yaml).err());
+    }
+}
+
 /// Texts too long for a quadratic comparison fail with the reason, even at threshold 0 (any
 /// score would pass), rather than stalling the run; at the limit they are compared.
 #[test]
@@ -483,6 +495,14 @@ fn bad_arguments_are_refused_with_reasons() {
             "judge: flow \"demo/eval\" must be org/project/flow, e.g. demo/support/triage",
         ),
         ("{weight: -1, equals: 1}", "`weight` must be a number >= 0"),
+        (
+            "{weight: heavy, equals: 1}",
+            "`weight` must be a number >= 0",
+        ),
+        (
+            "{levenshtein: {value: a, threshold: high}}",
+            "levenshtein: `threshold` must be a number from 0 to 1",
+        ),
     ] {
         let err = compile(yaml).err().unwrap_or_default();
         assert!(

@@ -40,7 +40,7 @@ pub(super) struct ReadCases {
     /// For each of `cases`, what it sets of the settings it could inherit.
     own: Vec<OwnSettings>,
     /// Cases made from a `matrix`, compiled when the whole file has been read.
-    generated: Vec<(Spanned<RawCase>, Option<String>)>,
+    generated: Vec<(Spanned<RawCase>, Option<super::generate::Origin>)>,
     names: HashSet<String>,
     /// Where the name of each case with a golden snapshot is, for two that would share a
     /// snapshot file to be told where they are.

@@ -12,18 +12,28 @@ use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::compile::{Compiler, Inherited};
 
 const MATRIX_SHAPE: &str =
     "`matrix` must map names to lists of values, e.g. {channel: [email, chat]}";
 
+/// Which of its template's cases a generated case is, for its errors: `row 2 of data.csv`,
+/// `matrix channel=email`; and what all of the template's cases are, for an error every one
+/// of them makes: `every row of data.csv`.
+pub(super) struct Origin {
+    this: String,
+    all: Arc<str>,
+    count: usize,
+}
+
 impl Compiler<'_> {
     /// Compile a generated case and check its name is new.
     pub(super) fn compile_case(
         &mut self,
         case: Spanned<RawCase>,
-        origin: Option<String>,
+        origin: Option<Origin>,
         inherited: &Inherited,
         names: &mut HashSet<String>,
         cases: &mut Vec<Case>,
@@ -48,13 +58,16 @@ impl Compiler<'_> {
                 if let Some((index, first, more)) = self.repeated.get_mut(&key) {
                     *more += 1;
                     if let Some(said) = self.errors.get_mut(*index) {
-                        said.message = format!("{} (in {first} and {} more)", key.1, more);
+                        said.message = match *more + 1 == origin.count {
+                            true => format!("{} (in {})", key.1, origin.all),
+                            false => format!("{} (in {first} and {} more)", key.1, more),
+                        };
                     }
                     continue;
                 }
-                error.message.push_str(&format!(" (in {origin})"));
+                error.message.push_str(&format!(" (in {})", origin.this));
                 self.repeated
-                    .insert(key, (self.errors.len(), origin.clone(), 0));
+                    .insert(key, (self.errors.len(), origin.this.clone(), 0));
                 self.errors.push(error);
             }
             relocate(&mut compiled, at);
@@ -67,7 +80,7 @@ impl Compiler<'_> {
     pub(super) fn expand_matrix(
         &mut self,
         case: Spanned<RawCase>,
-        out: &mut Vec<(Spanned<RawCase>, Option<String>)>,
+        out: &mut Vec<(Spanned<RawCase>, Option<Origin>)>,
     ) {
         let Some(matrix) = case.value.matrix.clone() else {
             out.push((case, None));
@@ -89,6 +102,7 @@ impl Compiler<'_> {
         // combination it fails in and how many more.
         let mut failed: Vec<(Unresolved, String, usize)> = Vec::new();
         let combinations = combos.len();
+        let all: Arc<str> = Arc::from("every combination of the matrix");
         for combo in combos {
             let label = data::describe(&combo);
             // Said in errors on one line: a value's line break or escape sequence escaped.
@@ -98,6 +112,11 @@ impl Compiler<'_> {
                 Ok(mut filled) => {
                     let name = &mut filled.value.name.value;
                     data::generated_name(&template.name.value, name, None, &combo);
+                    let origin = Origin {
+                        this: origin,
+                        all: Arc::clone(&all),
+                        count: combinations,
+                    };
                     out.push((filled, Some(origin)));
                 }
                 Err(unresolved) => {
@@ -154,7 +173,7 @@ impl Compiler<'_> {
     pub(super) fn expand_rows(
         &mut self,
         mut from: Spanned<RawCasesFrom>,
-        out: &mut Vec<(Spanned<RawCase>, Option<String>)>,
+        out: &mut Vec<(Spanned<RawCase>, Option<Origin>)>,
     ) -> Option<PathBuf> {
         self.interpolate_template(&mut from.value.case.value);
         let shown = &from.value.file.value;
@@ -204,6 +223,12 @@ impl Compiler<'_> {
         let mut failed: Vec<(Unresolved, Vec<u64>)> = Vec::new();
         let mut clashed = false;
         let rows = file.len();
+        let all: Arc<str> = match combos.len() {
+            1 => format!("every row of {shown}"),
+            _ => format!("every row of {shown} and combination of the matrix"),
+        }
+        .into();
+        let count = rows.saturating_mul(combos.len());
         for row in file {
             for combo in &combos {
                 // A name in both would make one of them silently win.
@@ -235,6 +260,11 @@ impl Compiler<'_> {
                         let name = &mut filled.value.name.value;
                         let row = Some((row.number, &row.values));
                         data::generated_name(&bare.name.value, name, row, combo);
+                        let origin = Origin {
+                            this: origin,
+                            all: Arc::clone(&all),
+                            count,
+                        };
                         out.push((filled, Some(origin)));
                     }
                     Err(unresolved) => {
