@@ -1257,7 +1257,7 @@ fn rules_with_nothing_to_measure_are_not_judged() {
     for expected in [
         "– not judged  no regression beyond noise: n/a (limit: at most 0) — no case was compared",
         "– not judged  latency p95 increase: n/a (limit: at most +25.0%) — no latency on one side",
-        "– not judged  error budget: n/a (limit: at most 5.0%) — the candidate made no attempt",
+        "– not judged  error budget: n/a (limit: at most 5.0%) — no candidate attempt finished",
         "✗ FAIL  cases compared: 0 cases",
         "REFUSED: v3 must not be promoted",
     ] {
@@ -1297,7 +1297,7 @@ fn rules_with_nothing_to_measure_are_not_judged() {
         ]
     );
     assert!(read(&dir.path().join("gate.md")).contains(
-        "| error budget | n/a | at most 5.0% | not judged | the candidate made no attempt |"
+        "| error budget | n/a | at most 5.0% | not judged | no candidate attempt finished |"
     ));
 
     // A candidate whose every attempt is an error (HTTP 404: no such version) answered fast,

@@ -438,7 +438,7 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
             _ => Verdict::of(c.error_rate <= policy.max_error_rate),
         },
         why: match c.attempts {
-            0 => "the candidate made no attempt".into(),
+            0 => "no candidate attempt finished".into(),
             _ => format!("{} of {} candidate attempts errored", c.errors, c.attempts),
         },
     });
