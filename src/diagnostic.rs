@@ -65,6 +65,24 @@ impl Diagnostic {
         self
     }
 
+    /// A field that takes a number or a flag, given a `{{placeholder}}` (source attached):
+    /// a template fills text and free-form values, and the type error alone does not say so.
+    pub fn with_placeholder_help(mut self) -> Self {
+        let column = usize::try_from(self.position.column).unwrap_or(0);
+        let value = self.source_line.as_deref().map(|line| {
+            let rest: String = line.chars().skip(column.saturating_sub(1)).collect();
+            rest.trim_start_matches(['"', '\'']).starts_with("{{")
+        });
+        if self.help.is_none() && value == Some(true) {
+            self.help = Some(
+                "a `{{placeholder}}` is filled only where text or any value is taken (messages, \
+                 parameters, timeouts, checks); this field takes a value written in the suite"
+                    .into(),
+            );
+        }
+        self
+    }
+
     /// Attach the offending line from the file's text.
     pub fn with_source(mut self, text: &str) -> Self {
         if let Some(within) = self.within.take() {

@@ -263,3 +263,25 @@ fn a_placeholder_the_matrix_lacks_is_said_once_for_every_combination() {
         refused.stderr
     );
 }
+
+/// A `{{placeholder}}` in a field that takes a number written in the suite (`repeat`) is a
+/// type error that says why: a template fills text and free-form values only.
+#[test]
+fn a_placeholder_in_a_number_field_says_templates_do_not_fill_it() {
+    let dir = tempdir();
+    let case =
+        "      name: \"x {{message}}\"\n      message: \"{{message}}\"\n      repeat: \"{{n}}\"\n";
+    let suite = data_suite(dir.path(), "rows.csv", b"message,n\nhi,3\n", case);
+    let refused = run(&["validate", &suite]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(
+        refused
+            .stderr
+            .contains("suite.yaml:8:15: expected a whole number")
+            && refused.stderr.contains(
+                "help: a `{{placeholder}}` is filled only where text or any value is taken"
+            ),
+        "{}",
+        refused.stderr
+    );
+}

@@ -225,8 +225,13 @@ pub fn parse(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<Diagnos
 
 /// [`parse`] reading the file in one go, which also gives every problem of the file.
 pub fn parse_whole(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
-    let yaml_error =
-        |err: &serde_saphyr::Error| vec![Diagnostic::from_yaml(file, err).with_source(text)];
+    let yaml_error = |err: &serde_saphyr::Error| {
+        vec![
+            Diagnostic::from_yaml(file, err)
+                .with_source(text)
+                .with_placeholder_help(),
+        ]
+    };
     let (piece, _) = read_piece(file, text, env, true).map_err(|err| yaml_error(&err))?;
     let mut compiler = Compiler::new(file, env, piece.errors);
     let Some(header) = piece.header.finish() else {
