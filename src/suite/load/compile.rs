@@ -15,7 +15,7 @@ use crate::suite::target::{FlowRef, Target};
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
 use serde_saphyr::Spanned;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -41,7 +41,8 @@ pub(super) struct ReadCases {
     own: Vec<OwnSettings>,
     /// Cases made from a `matrix`, compiled when the whole file has been read.
     generated: Vec<(Spanned<RawCase>, Option<super::generate::Origin>)>,
-    names: HashSet<String>,
+    /// Each case's name, and the line of the case (or template) that gave it.
+    names: HashMap<String, u32>,
     /// Where the name of each case with a golden snapshot is, for two that would share a
     /// snapshot file to be told where they are.
     snapshot_names: HashMap<String, Position>,
@@ -53,8 +54,8 @@ impl ReadCases {
     /// Add the cases read from the next piece of the file; `false` if a name is in both (the
     /// reading of the whole file reports it where it is).
     pub(super) fn append(&mut self, mut later: ReadCases) -> bool {
-        for name in later.names {
-            if !self.names.insert(name) {
+        for (name, line) in later.names {
+            if self.names.insert(name, line).is_some() {
                 return false;
             }
         }
@@ -270,14 +271,24 @@ impl Compiler<'_> {
         }
     }
 
-    pub(super) fn unique_name(&mut self, name: &Spanned<String>, names: &mut HashSet<String>) {
-        if !names.insert(name.value.clone()) {
-            let message = format!(
-                "a case named \"{}\" already exists in this suite",
-                crate::words::one_line(&name.value)
-            );
-            self.error(name, message);
-        }
+    pub(super) fn unique_name(&mut self, name: &Spanned<String>, names: &mut HashMap<String, u32>) {
+        let line = Position::of(name).line;
+        let other = match names.entry(name.value.clone()) {
+            std::collections::hash_map::Entry::Vacant(vacant) => {
+                vacant.insert(line);
+                return;
+            }
+            std::collections::hash_map::Entry::Occupied(first) => *first.get(),
+        };
+        let shown = crate::words::one_line(&name.value);
+        let message = match other == line {
+            // Two rows or combinations of one template.
+            true => format!("two cases of this template are named \"{shown}\""),
+            false => {
+                format!("a case named \"{shown}\" already exists in this suite, at line {other}")
+            }
+        };
+        self.error(name, message);
     }
 
     /// Compile what a case says itself. Its suite-wide settings are placeholders until

@@ -10,7 +10,7 @@ use crate::suite::paths;
 use crate::suite::raw::{RawCase, RawCasesFrom};
 use serde_json::{Map, Value};
 use serde_saphyr::Spanned;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -35,7 +35,7 @@ impl Compiler<'_> {
         case: Spanned<RawCase>,
         origin: Option<Origin>,
         inherited: &Inherited,
-        names: &mut HashSet<String>,
+        names: &mut HashMap<String, u32>,
         cases: &mut Vec<Case>,
     ) {
         let at = Position::of(&case);
