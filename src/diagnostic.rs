@@ -69,11 +69,16 @@ impl Diagnostic {
     /// a template fills text and free-form values, and the type error alone does not say so.
     pub fn with_placeholder_help(mut self) -> Self {
         let column = usize::try_from(self.position.column).unwrap_or(0);
-        let value = self.source_line.as_deref().map(|line| {
+        let placeholder = self.source_line.as_deref().is_some_and(|line| {
             let rest: String = line.chars().skip(column.saturating_sub(1)).collect();
-            rest.trim_start_matches(['"', '\'']).starts_with("{{")
+            let inner = rest
+                .trim_start_matches(['"', '\''])
+                .strip_prefix("{{")
+                .and_then(|rest| rest.split_once("}}"))
+                .map(|(inner, _)| inner.trim());
+            inner.is_some_and(|name| !name.is_empty() && !name.contains(['{', '}']))
         });
-        if self.help.is_none() && value == Some(true) {
+        if self.help.is_none() && placeholder {
             self.help = Some(
                 "a `{{placeholder}}` is filled only where text or any value is taken (messages, \
                  parameters, timeouts, checks); this field takes a value written in the suite"

@@ -182,6 +182,9 @@ enum Destination {
 }
 
 fn destination(path: &Path) -> Result<Destination, String> {
+    if own_stream(path).is_some() {
+        return Ok(Destination::Stream);
+    }
     let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => Err(format!("{} is a folder", path.display())),
@@ -277,6 +280,18 @@ pub fn write_report(path: &Path, contents: &str) -> Result<(), String> {
     write_report_with(path, |out| out.write_all(contents.as_bytes()))
 }
 
+/// Which of the process's own output streams `path` names, if it does (1: stdout, 2: stderr).
+/// `--json /dev/stdout > out.txt` resolves to a regular file: replacing it atomically would
+/// cut the rest of the output from it, and opening it again would write over that output
+/// from its start. So the report is written through the process's own stream.
+fn own_stream(path: &Path) -> Option<u8> {
+    match path.to_str()? {
+        "/dev/stdout" | "/dev/fd/1" | "/proc/self/fd/1" => Some(1),
+        "/dev/stderr" | "/dev/fd/2" | "/proc/self/fd/2" => Some(2),
+        _ => None,
+    }
+}
+
 /// Write a report to `path` as it is serialized: atomically when it is a file (see
 /// [`write_atomic_with`]), straight into it when it is a device or a pipe.
 pub fn write_report_with(
@@ -287,6 +302,15 @@ pub fn write_report_with(
         Destination::File(file) => write_atomic_with(&file, write),
         Destination::Stream => {
             let cannot = |err: std::io::Error| format!("cannot write {}: {err}", path.display());
+            let own: Option<Box<dyn Write>> = match own_stream(path) {
+                Some(1) => Some(Box::new(std::io::stdout().lock())),
+                Some(_) => Some(Box::new(std::io::stderr().lock())),
+                None => None,
+            };
+            if let Some(own) = own {
+                let mut out = BufWriter::with_capacity(64 * 1024, own);
+                return write(&mut out).and_then(|()| out.flush()).map_err(cannot);
+            }
             let file = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)

@@ -1643,3 +1643,30 @@ fn the_json_report_put_together_from_finished_cases_is_the_whole_report() {
         "the cases differ:\n{spilled}\n---\n{whole}"
     );
 }
+
+/// `--json /dev/stdout` with the output sent to a file: the report follows the run's lines in
+/// that file, written through the process's own stdout (replacing the file atomically, as a
+/// report file is, left the report alone in it).
+#[test]
+fn a_json_report_to_dev_stdout_follows_the_output_in_a_file() {
+    let dir = tempdir();
+    let out = dir.path().join("out.txt");
+    let file = std::fs::File::create(&out).expect("the output file is made");
+    let status = common::flowcheck()
+        .args([
+            "run",
+            "suites/tagline.yaml",
+            "--embedded",
+            "--json",
+            "/dev/stdout",
+        ])
+        .stdout(file)
+        .status()
+        .expect("flowcheck runs");
+    assert_eq!(status.code(), Some(0));
+    let text = read(&out);
+    let (lines, report) = text.split_once("{\n").unwrap_or_default();
+    assert!(lines.contains("Summary ["), "{text}");
+    let report: Value = serde_json::from_str(&format!("{{\n{report}")).unwrap_or_default();
+    assert_eq!(report["totals"]["passed"], 1, "{text}");
+}

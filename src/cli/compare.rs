@@ -466,7 +466,7 @@ async fn run_live(
             &options,
             progress,
             // Outputs are diffed between the sides: kept whole.
-            &mut crate::report::spill::Keep::Whole,
+            crate::report::spill::Keep::whole(),
         )
         .await?;
     Ok(Live {

@@ -204,6 +204,8 @@ fn keys_cover(
 /// Everything a finished execution produced, in plan order.
 pub struct Executed {
     pub outcomes: Vec<CaseOutcome>,
+    /// Where the outcomes went for the JSON report, if they went aside (see `report::spill`).
+    pub spill: Option<Result<crate::report::spill::Spill, String>>,
     pub totals: Totals,
     pub stop: Option<Stop>,
     pub elapsed: Duration,
@@ -219,6 +221,7 @@ impl Executed {
     pub fn nothing(server: String) -> Executed {
         Executed {
             outcomes: Vec::new(),
+            spill: None,
             totals: Totals::default(),
             stop: None,
             elapsed: Duration::ZERO,
@@ -537,7 +540,7 @@ impl ExecutionArgs {
         plan: &[Planned],
         options: &RunOptions,
         terminal: &mut Terminal,
-        keep: &mut crate::report::spill::Keep,
+        mut keep: crate::report::spill::Keep,
     ) -> Result<Executed, u8> {
         let connection = match self.connection.connect().await {
             Ok(connection) => connection,
@@ -579,7 +582,6 @@ impl ExecutionArgs {
         terminal.start(plan.len(), watched);
         let started_at = SystemTime::now();
         let started = Instant::now();
-        let mut outcomes: Vec<CaseOutcome> = Vec::with_capacity(plan.len());
         let mut totals = Totals::default();
         let stop = run::execute(
             suites,
@@ -588,19 +590,16 @@ impl ExecutionArgs {
             options,
             &interrupt,
             &mut |event| match event {
-                Event::CaseFinished(mut outcome) => {
+                Event::CaseFinished(outcome) => {
                     totals.add(outcome.status);
                     terminal.case_finished(&outcome);
-                    keep.keep(&mut outcome);
-                    outcomes.push(*outcome);
+                    keep.push(outcome);
                 }
                 Event::ShowProgress => terminal.flush(),
             },
         )
         .await;
         let elapsed = started.elapsed();
-        // Keys are unique: the unstable sort gives the same order, without a copy of the outcomes.
-        outcomes.sort_unstable_by_key(|o| o.key);
         terminal.finish(&totals, elapsed, stop.as_ref());
         let server = connection.label.clone();
         match connection.shutdown().await {
@@ -611,8 +610,10 @@ impl ExecutionArgs {
                 return Err(exit::INFRA);
             }
         }
+        let (outcomes, spill) = keep.finish();
         Ok(Executed {
             outcomes,
+            spill,
             totals,
             stop,
             elapsed,

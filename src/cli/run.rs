@@ -60,9 +60,9 @@ pub async fn run(args: RunArgs) -> u8 {
         return code;
     }
     let mut terminal = Terminal::new(!args.failures_only);
-    let mut keep = report::spill::Keep::for_run(args.json.as_deref());
     let (executed, plan_id) = match selected {
         Selected::Plan(plan, id) => {
+            let keep = report::spill::Keep::for_run(args.json.as_deref());
             let snapshots = crate::snapshot::Policy {
                 update: args.update_snapshots,
                 ci: super::in_ci(),
@@ -70,7 +70,7 @@ pub async fn run(args: RunArgs) -> u8 {
             };
             let options = execution.options(args.fail_fast, snapshots);
             let executed = match execution
-                .execute(&suites, &plan, &options, &mut terminal, &mut keep)
+                .execute(&suites, &plan, &options, &mut terminal, keep)
                 .await
             {
                 Ok(executed) => executed,
@@ -96,6 +96,7 @@ pub async fn run(args: RunArgs) -> u8 {
     // handle a second Ctrl-C while a large report is being written.
     let super::execution::Executed {
         outcomes,
+        spill,
         totals,
         stop,
         elapsed,
@@ -121,8 +122,17 @@ pub async fn run(args: RunArgs) -> u8 {
                 crate::report::ci::append_step_summary(&summary),
             );
         }
+        // Cases lost with a failed spill: no report of the run can be whole.
+        let lost = match &spill {
+            Some(Err(why)) => Some(why.clone()),
+            _ => None,
+        };
         if let Some((path, built)) = &junit {
-            report_failed |= report_error("JUnit", report::junit::write_report(path, built));
+            let written = match &lost {
+                Some(why) => Err(why.clone()),
+                None => report::junit::write_report(path, built),
+            };
+            report_failed |= report_error("JUnit", written);
         }
         if let Some(path) = &json {
             let header = report::json::RunHeader {
@@ -133,11 +143,10 @@ pub async fn run(args: RunArgs) -> u8 {
                 shard,
                 plan: plan_id,
             };
-            let written = match keep {
-                report::spill::Keep::Light(Some(spill)) => {
-                    report::json::write_spilled(path, spill, totals, &header)
-                }
-                _ => report::json::write(path, &outcomes, totals, &header),
+            let written = match spill {
+                Some(Ok(spill)) => report::json::write_spilled(path, spill, totals, &header),
+                Some(Err(why)) => Err(why),
+                None => report::json::write(path, &outcomes, totals, &header),
             };
             report_failed |= report_error("JSON", written);
         }

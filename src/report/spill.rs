@@ -15,37 +15,110 @@ use crate::run::{CaseKey, CaseOutcome};
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
+use std::sync::mpsc::SyncSender;
+use std::thread::JoinHandle;
 
 /// How a run keeps its finished cases for the reports written at its end.
 pub enum Keep {
     /// Every case whole: `compare` and `gate` diff the outputs; a run whose spill could not be
     /// made writes its JSON report from them.
-    Whole,
-    /// A passing attempt's request and output are dropped once the case is printed (and
-    /// spilled, for a JSON report).
-    Light(Option<Spill>),
+    Whole(Vec<CaseOutcome>),
+    /// A passing attempt's request and output are dropped once the case is printed.
+    Light(Vec<CaseOutcome>),
+    /// Each case is spilled, then kept light, on a thread of its own: writing a case's entry
+    /// costs about as much as the run spends on its call, and the run goes on meanwhile.
+    Spilling {
+        cases: SyncSender<Box<CaseOutcome>>,
+        writer: JoinHandle<(Vec<CaseOutcome>, Spill)>,
+        /// Cases the thread could not take: it failed.
+        orphans: Vec<CaseOutcome>,
+    },
 }
 
+/// How many finished cases may wait for the spill's thread before the run waits for it.
+const WAITING: usize = 4096;
+
 impl Keep {
-    /// For `run`: light, with a spill beside the JSON report if one is asked for; whole if
-    /// the spill cannot be made there (the report is then written as before, from memory).
+    /// Every case whole.
+    pub fn whole() -> Keep {
+        Keep::Whole(Vec::new())
+    }
+
+    /// For `run`: light, and spilled beside the JSON report if one is asked for; whole if
+    /// the spill cannot be made (the report is then written as before, from memory).
     pub fn for_run(json: Option<&Path>) -> Keep {
-        match json.map(Spill::beside) {
-            None => Keep::Light(None),
-            Some(Ok(spill)) => Keep::Light(Some(spill)),
-            Some(Err(_)) => Keep::Whole,
+        let Some(report) = json else {
+            return Keep::Light(Vec::new());
+        };
+        let Ok(mut spill) = Spill::beside(report) else {
+            return Keep::whole();
+        };
+        let (cases, waiting) = std::sync::mpsc::sync_channel::<Box<CaseOutcome>>(WAITING);
+        let writer = std::thread::Builder::new()
+            .name("spill".into())
+            .spawn(move || {
+                let mut kept = Vec::new();
+                for mut outcome in waiting {
+                    spill.write(&outcome);
+                    outcome.drop_passing_payloads();
+                    kept.push(*outcome);
+                }
+                (kept, spill)
+            });
+        match writer {
+            Ok(writer) => Keep::Spilling {
+                cases,
+                writer,
+                orphans: Vec::new(),
+            },
+            Err(_) => Keep::whole(),
         }
     }
 
-    /// Keep `outcome`, printed already: spilled, then lightened, as this keeping says.
-    pub fn keep(&mut self, outcome: &mut CaseOutcome) {
-        let Keep::Light(spill) = self else {
-            return;
-        };
-        if let Some(spill) = spill {
-            spill.write(outcome);
+    /// Keep `outcome`, printed already.
+    pub fn push(&mut self, mut outcome: Box<CaseOutcome>) {
+        match self {
+            Keep::Whole(kept) => kept.push(*outcome),
+            Keep::Light(kept) => {
+                outcome.drop_passing_payloads();
+                kept.push(*outcome);
+            }
+            Keep::Spilling { cases, orphans, .. } => {
+                // The thread ends only when this side hangs up, or by a panic: then the
+                // reports cannot be made whole, and say so (see `finish`).
+                if let Err(std::sync::mpsc::SendError(outcome)) = cases.send(outcome) {
+                    orphans.push(*outcome);
+                }
+            }
         }
-        outcome.drop_passing_payloads();
+    }
+
+    /// The kept cases in plan order, and the spill to write the JSON report from, if the
+    /// cases went there; `Err` when the spill's thread failed: the cases it held are lost,
+    /// and no report can be whole.
+    pub fn finish(self) -> (Vec<CaseOutcome>, Option<Result<Spill, String>>) {
+        let (mut kept, spill) = match self {
+            Keep::Whole(kept) | Keep::Light(kept) => (kept, None),
+            Keep::Spilling {
+                cases,
+                writer,
+                orphans,
+            } => {
+                drop(cases);
+                match writer.join() {
+                    Ok((kept, spill)) if orphans.is_empty() => (kept, Some(Ok(spill))),
+                    _ => (
+                        orphans,
+                        Some(Err(
+                            "the thread writing the finished cases aside failed".into()
+                        )),
+                    ),
+                }
+            }
+        };
+        // Keys are unique: the unstable sort gives the same order, without a copy.
+        kept.sort_unstable_by_key(|o| o.key);
+        (kept, spill)
     }
 }
 
@@ -72,10 +145,9 @@ impl Spill {
             Some(folder) => folder,
             None => Path::new("."),
         };
-        let is_file = std::fs::metadata(report).map_or(true, |meta| meta.is_file());
-        let file = match is_file {
-            true => tempfile::tempfile_in(folder).or_else(|_| tempfile::tempfile())?,
-            false => tempfile::tempfile()?,
+        let file = match crate::files::is_stream(report) {
+            false => tempfile::tempfile_in(folder).or_else(|_| tempfile::tempfile())?,
+            true => tempfile::tempfile()?,
         };
         Ok(Spill {
             file: BufWriter::with_capacity(256 * 1024, file),
@@ -98,7 +170,12 @@ impl Spill {
                 self.entries.push((outcome.key, self.written, len));
                 self.written += len;
             }
-            Err(err) => self.failed = Some(err.to_string()),
+            Err(err) => {
+                self.failed = Some(err.to_string());
+                // The space it holds is the other reports' (a full disk): given back.
+                self.entries = Vec::new();
+                let _ = self.file.get_ref().set_len(0);
+            }
         }
     }
 

@@ -33,6 +33,14 @@ pub(super) struct Compiler<'a> {
     pub(super) repeated: HashMap<(Position, String), (usize, String, usize)>,
 }
 
+/// Where the case with a name is: its line (its template's, for a generated case), and which
+/// of the template's cases it is.
+#[derive(Debug, Clone)]
+pub(super) struct NameAt {
+    line: u32,
+    origin: Option<Box<str>>,
+}
+
 /// Cases read so far, compiled from what they say themselves (see [`Compiler::read_case`]).
 #[derive(Default)]
 pub(super) struct ReadCases {
@@ -41,8 +49,8 @@ pub(super) struct ReadCases {
     own: Vec<OwnSettings>,
     /// Cases made from a `matrix`, compiled when the whole file has been read.
     generated: Vec<(Spanned<RawCase>, Option<super::generate::Origin>)>,
-    /// Each case's name, and the line of the case (or template) that gave it.
-    names: HashMap<String, u32>,
+    /// Each case's name, and where the case that has it is.
+    names: HashMap<String, NameAt>,
     /// Where the name of each case with a golden snapshot is, for two that would share a
     /// snapshot file to be told where they are.
     snapshot_names: HashMap<String, Position>,
@@ -196,7 +204,7 @@ impl Compiler<'_> {
             self.interpolate_template(&mut case.value);
             return self.expand_matrix(case, &mut read.generated);
         }
-        self.unique_name(&case.value.name, &mut read.names);
+        self.unique_name(&case.value.name, None, &mut read.names);
         let at = Position::of(&case.value.name);
         let (case, own) = self.own_case(case);
         if case.expect.snapshot.is_some() {
@@ -271,22 +279,38 @@ impl Compiler<'_> {
         }
     }
 
-    pub(super) fn unique_name(&mut self, name: &Spanned<String>, names: &mut HashMap<String, u32>) {
+    /// Check a case's name is new in the suite; `origin`: which of its template's cases it
+    /// is, for a generated one (`row 5 of data.csv`).
+    pub(super) fn unique_name(
+        &mut self,
+        name: &Spanned<String>,
+        origin: Option<&str>,
+        names: &mut HashMap<String, NameAt>,
+    ) {
         let line = Position::of(name).line;
-        let other = match names.entry(name.value.clone()) {
+        let first = match names.entry(name.value.clone()) {
             std::collections::hash_map::Entry::Vacant(vacant) => {
-                vacant.insert(line);
+                vacant.insert(NameAt {
+                    line,
+                    origin: origin.map(Box::from),
+                });
                 return;
             }
-            std::collections::hash_map::Entry::Occupied(first) => *first.get(),
+            std::collections::hash_map::Entry::Occupied(first) => first.get().clone(),
         };
         let shown = crate::words::one_line(&name.value);
-        let message = match other == line {
+        let message = match (first.line == line, first.origin) {
             // Two rows or combinations of one template.
-            true => format!("two cases of this template are named \"{shown}\""),
-            false => {
-                format!("a case named \"{shown}\" already exists in this suite, at line {other}")
+            (true, Some(made)) => {
+                format!("this template already made a case named \"{shown}\", in {made}")
             }
+            (_, Some(made)) => {
+                format!(
+                    "another case is named \"{shown}\", at line {} ({made})",
+                    first.line
+                )
+            }
+            (_, None) => format!("another case is named \"{shown}\", at line {}", first.line),
         };
         self.error(name, message);
     }

@@ -35,12 +35,13 @@ impl Compiler<'_> {
         case: Spanned<RawCase>,
         origin: Option<Origin>,
         inherited: &Inherited,
-        names: &mut HashMap<String, u32>,
+        names: &mut HashMap<String, super::compile::NameAt>,
         cases: &mut Vec<Case>,
     ) {
         let at = Position::of(&case);
         let first_error = self.errors.len();
-        self.unique_name(&case.value.name, names);
+        let this = origin.as_ref().map(|origin| origin.this.as_str());
+        self.unique_name(&case.value.name, this, names);
         self.generated = true;
         let (mut compiled, own) = self.own_case(case);
         self.generated = false;
