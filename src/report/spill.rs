@@ -13,7 +13,7 @@
 
 use crate::run::{CaseKey, CaseOutcome};
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Read, Seek, Write};
 use std::path::Path;
 use std::sync::mpsc::SyncSender;
 use std::thread::JoinHandle;
@@ -28,15 +28,20 @@ pub enum Keep {
     /// Each case is spilled, then kept light, on a thread of its own: writing a case's entry
     /// costs about as much as the run spends on its call, and the run goes on meanwhile.
     Spilling {
-        cases: SyncSender<Box<CaseOutcome>>,
+        /// Cases go to the thread in batches: one by one, waking it for each took about as
+        /// much CPU as writing them.
+        batch: Vec<CaseOutcome>,
+        cases: SyncSender<Vec<CaseOutcome>>,
         writer: JoinHandle<(Vec<CaseOutcome>, Spill)>,
         /// Cases the thread could not take: it failed.
         orphans: Vec<CaseOutcome>,
     },
 }
 
-/// How many finished cases may wait for the spill's thread before the run waits for it.
-const WAITING: usize = 4096;
+/// Cases handed to the spill's thread at once, and how many such batches may wait for it
+/// before the run waits.
+const BATCH: usize = 64;
+const WAITING: usize = 64;
 
 impl Keep {
     /// Every case whole.
@@ -53,20 +58,23 @@ impl Keep {
         let Ok(mut spill) = Spill::beside(report) else {
             return Keep::whole();
         };
-        let (cases, waiting) = std::sync::mpsc::sync_channel::<Box<CaseOutcome>>(WAITING);
+        let (cases, waiting) = std::sync::mpsc::sync_channel::<Vec<CaseOutcome>>(WAITING);
         let writer = std::thread::Builder::new()
             .name("spill".into())
             .spawn(move || {
                 let mut kept = Vec::new();
-                for mut outcome in waiting {
-                    spill.write(&outcome);
-                    outcome.drop_passing_payloads();
-                    kept.push(*outcome);
+                for batch in waiting {
+                    for mut outcome in batch {
+                        spill.write(&outcome);
+                        outcome.drop_passing_payloads();
+                        kept.push(outcome);
+                    }
                 }
                 (kept, spill)
             });
         match writer {
             Ok(writer) => Keep::Spilling {
+                batch: Vec::with_capacity(BATCH),
                 cases,
                 writer,
                 orphans: Vec::new(),
@@ -83,11 +91,16 @@ impl Keep {
                 outcome.drop_passing_payloads();
                 kept.push(*outcome);
             }
-            Keep::Spilling { cases, orphans, .. } => {
-                // The thread ends only when this side hangs up, or by a panic: then the
-                // reports cannot be made whole, and say so (see `finish`).
-                if let Err(std::sync::mpsc::SendError(outcome)) = cases.send(outcome) {
-                    orphans.push(*outcome);
+            Keep::Spilling {
+                batch,
+                cases,
+                orphans,
+                ..
+            } => {
+                batch.push(*outcome);
+                if batch.len() >= BATCH {
+                    let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
+                    send(cases, full, orphans);
                 }
             }
         }
@@ -100,10 +113,12 @@ impl Keep {
         let (mut kept, spill) = match self {
             Keep::Whole(kept) | Keep::Light(kept) => (kept, None),
             Keep::Spilling {
+                batch,
                 cases,
                 writer,
-                orphans,
+                mut orphans,
             } => {
+                send(&cases, batch, &mut orphans);
                 drop(cases);
                 match writer.join() {
                     Ok((kept, spill)) if orphans.is_empty() => (kept, Some(Ok(spill))),
@@ -122,6 +137,18 @@ impl Keep {
     }
 }
 
+/// Hand `batch` to the spill's thread. The thread ends only when the run hangs up, or by a
+/// panic: then the reports cannot be made whole, and say so (see [`Keep::finish`]).
+fn send(
+    cases: &SyncSender<Vec<CaseOutcome>>,
+    batch: Vec<CaseOutcome>,
+    orphans: &mut Vec<CaseOutcome>,
+) {
+    if let Err(std::sync::mpsc::SendError(batch)) = cases.send(batch) {
+        orphans.extend(batch);
+    }
+}
+
 /// The JSON report's case entries, written as cases finish, in the order they finished.
 pub struct Spill {
     file: BufWriter<File>,
@@ -130,6 +157,8 @@ pub struct Spill {
     written: u64,
     /// Why an entry could not be written: the report cannot be made whole.
     failed: Option<String>,
+    /// Where an entry is serialized before it is written.
+    scratch: Vec<u8>,
 }
 
 /// Indentation of a case entry in the report (`"cases"` is a field of the report object).
@@ -154,6 +183,7 @@ impl Spill {
             entries: Vec::new(),
             written: 0,
             failed: None,
+            scratch: Vec::new(),
         })
     }
 
@@ -162,10 +192,13 @@ impl Spill {
         if self.failed.is_some() {
             return;
         }
-        match entry(outcome).and_then(|entry| {
-            self.file.write_all(&entry)?;
-            Ok(entry.len() as u64)
-        }) {
+        // Serialized whole first: written token by token through an indenting writer, it cost
+        // half as much again as the serializing.
+        self.scratch.clear();
+        let written = serde_json::to_writer_pretty(&mut self.scratch, outcome)
+            .map_err(std::io::Error::from)
+            .and_then(|()| indented(&self.scratch, &mut self.file));
+        match written {
             Ok(len) => {
                 self.entries.push((outcome.key, self.written, len));
                 self.written += len;
@@ -192,29 +225,39 @@ impl Spill {
             return out.write_all(b"[]");
         }
         out.write_all(b"[")?;
-        let mut buffer = Vec::new();
+        // Cases finish about in plan order: most entries follow the one before in the file,
+        // and are read from the buffer without a seek.
+        file.rewind()?;
+        let mut file = std::io::BufReader::with_capacity(256 * 1024, file);
+        let mut at: u64 = 0;
         for (index, (_, start, len)) in self.entries.iter().enumerate() {
             out.write_all(if index == 0 { b"\n" } else { b",\n" })?;
-            file.seek(SeekFrom::Start(*start))?;
-            buffer.clear();
-            (&mut file).take(*len).read_to_end(&mut buffer)?;
-            out.write_all(&buffer)?;
+            if *start != at {
+                let offset = i64::try_from(*start).unwrap_or(i64::MAX)
+                    - i64::try_from(at).unwrap_or(i64::MAX);
+                file.seek_relative(offset)?;
+            }
+            let copied = std::io::copy(&mut (&mut file).take(*len), out)?;
+            if copied != *len {
+                return Err(std::io::Error::other(
+                    "the finished cases' file was cut short",
+                ));
+            }
+            at = start + len;
         }
         out.write_all(b"\n  ]")
     }
 }
 
-/// A case's entry as `serde_json::to_writer_pretty` writes it inside the report: each line
-/// indented by the entry's depth (JSON text holds no line break but between its tokens).
-fn entry(outcome: &CaseOutcome) -> std::io::Result<Vec<u8>> {
-    let pretty = serde_json::to_vec_pretty(outcome)?;
-    let mut entry = Vec::with_capacity(pretty.len() + pretty.len() / 8);
-    for (index, line) in pretty.split(|&b| b == b'\n').enumerate() {
-        if index > 0 {
-            entry.push(b'\n');
-        }
-        entry.extend_from_slice(ENTRY_INDENT);
-        entry.extend_from_slice(line);
+/// Write a case's pretty JSON as `serde_json::to_writer_pretty` writes it inside the report:
+/// each line indented by the entry's depth (JSON text holds no line break but between its
+/// tokens). How many bytes were written.
+fn indented(pretty: &[u8], out: &mut impl Write) -> std::io::Result<u64> {
+    let mut written = 0;
+    for line in pretty.split_inclusive(|&b| b == b'\n') {
+        out.write_all(ENTRY_INDENT)?;
+        out.write_all(line)?;
+        written += (ENTRY_INDENT.len() + line.len()) as u64;
     }
-    Ok(entry)
+    Ok(written)
 }
