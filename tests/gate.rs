@@ -1324,3 +1324,28 @@ fn rules_with_nothing_to_measure_are_not_judged() {
         errors.stdout
     );
 }
+
+/// A policy's tag that no case carries (a typo) is a usage error before anything runs, not a
+/// refusal of every candidate for want of attempts carrying it.
+#[test]
+fn a_policy_tag_no_case_carries_is_a_usage_error() {
+    let dir = tempdir();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(&policy, "tags: {smoek: 1.0}\n").expect("the policy is written");
+    let result = gate_embedded(
+        "production",
+        "v2",
+        "suites",
+        &["--policy", &policy.display().to_string()],
+    );
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result
+            .stderr
+            .contains("asks a pass rate of the tag `smoek`, which no case carries (the tags are: ")
+            && result.stderr.contains("did you mean \"smoke\"?"),
+        "{}",
+        result.stderr
+    );
+    assert!(!result.stdout.contains("Gate:"), "{}", result.stdout);
+}

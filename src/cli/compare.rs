@@ -152,6 +152,9 @@ async fn compare_and_report(
     let suites = execution.load()?;
     let pinned = Pinned::of(&suites);
     check_outputs(args, policy_file, &suites)?;
+    if let (Some(policy), Some(file)) = (policy, policy_file) {
+        check_policy_tags(policy, file, &suites)?;
+    }
     let mut progress = Terminal::progress_only();
     // With nothing to run, the suites' selection says which cases the reports give; a run
     // says so itself (its pinned cases left out, its shard).
@@ -279,6 +282,45 @@ fn check_outputs(
         suites,
         &inputs,
     )
+}
+
+/// A policy's tag that no case of the suites carries is a mistake (a typo would refuse every
+/// candidate, each time saying no judged attempt carries it): refused before anything runs.
+fn check_policy_tags(
+    policy: &Policy,
+    file: &Path,
+    suites: &[crate::suite::Suite],
+) -> Result<(), u8> {
+    let mut known: Vec<&str> = suites
+        .iter()
+        .flat_map(|s| {
+            s.cases
+                .iter()
+                .flat_map(|c| c.tags.iter().map(String::as_str))
+        })
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    let Some(missing) = policy
+        .tags
+        .keys()
+        .find(|tag| !known.contains(&tag.as_str()))
+    else {
+        return Ok(());
+    };
+    let hint = crate::diagnostic::did_you_mean(missing, known.iter().copied())
+        .map(|h| format!("; {h}"))
+        .unwrap_or_default();
+    let tags = match known.is_empty() {
+        true => "no case has a tag".to_owned(),
+        false => format!("the tags are: {}", known.join(", ")),
+    };
+    crate::errln!(
+        "error: {} asks a pass rate of the tag `{}`, which no case carries ({tags}{hint})",
+        file.display(),
+        one_line(missing)
+    );
+    Err(exit::USAGE)
 }
 
 /// Each side's samples: a report's where one was given, else the live run's.
