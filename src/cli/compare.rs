@@ -291,16 +291,7 @@ fn check_policy_tags(
     file: &Path,
     suites: &[crate::suite::Suite],
 ) -> Result<(), u8> {
-    let mut known: Vec<&str> = suites
-        .iter()
-        .flat_map(|s| {
-            s.cases
-                .iter()
-                .flat_map(|c| c.tags.iter().map(String::as_str))
-        })
-        .collect();
-    known.sort_unstable();
-    known.dedup();
+    let known = crate::suite::Suite::tags(suites);
     let Some(missing) = policy
         .tags
         .keys()

@@ -376,16 +376,7 @@ impl ExecutionArgs {
     /// What of the selection matched nothing, for the "no case matches" error: the tags that
     /// no case carries, with the tags there are.
     fn unmatched(&self, suites: &[Suite]) -> String {
-        let mut known: Vec<&str> = suites
-            .iter()
-            .flat_map(|s| {
-                s.cases
-                    .iter()
-                    .flat_map(|c| c.tags.iter().map(String::as_str))
-            })
-            .collect();
-        known.sort_unstable();
-        known.dedup();
+        let known = Suite::tags(suites);
         let missing: Vec<&str> = self
             .tag
             .iter()

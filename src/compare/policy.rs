@@ -188,10 +188,10 @@ impl Serialize for Verdict {
 ///   deadline or Ctrl-C, or a candidate report of one shard, leaves cases unknown);
 /// - `failures compared`: a case that fails on the candidate has a judged baseline to compare
 ///   with (else it could be a regression that the baseline's outage hid).
-fn evidence(comparison: &CandidateComparison) -> Vec<RuleResult> {
+fn evidence(comparison: &CandidateComparison, none_compared: bool) -> Vec<RuleResult> {
     let (baseline, candidate) = (&comparison.baseline, &comparison.candidate);
     let mut rules = Vec::new();
-    if compared(comparison) == 0 {
+    if none_compared {
         let count = |class: Class| comparison.cases.iter().filter(|c| c.class == class).count();
         let mut parts = Vec::new();
         if let n @ 1.. = count(Class::Errored) {
@@ -264,15 +264,6 @@ fn evidence(comparison: &CandidateComparison) -> Vec<RuleResult> {
     rules
 }
 
-/// How many cases have a judged attempt on both sides.
-fn compared(comparison: &CandidateComparison) -> usize {
-    comparison
-        .cases
-        .iter()
-        .filter(|c| c.baseline.judged > 0 && c.candidate.judged > 0)
-        .count()
-}
-
 /// `suite › case; suite › case`.
 fn names(cases: &[&CaseComparison]) -> String {
     let names: Vec<String> = cases
@@ -304,7 +295,13 @@ fn unknown_why(baseline: &str, unknown: &[&CaseComparison]) -> String {
 
 pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleResult> {
     let overall = &comparison.overall;
-    let mut rules = evidence(comparison);
+    // No case with a judged attempt on both sides: then "no regression" would be a claim
+    // about nothing.
+    let none_compared = !comparison
+        .cases
+        .iter()
+        .any(|c| c.baseline.judged > 0 && c.candidate.judged > 0);
+    let mut rules = evidence(comparison, none_compared);
     let regressions: Vec<&str> = comparison
         .counted_regressions()
         .iter()
@@ -326,31 +323,39 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
         .iter()
         .filter(|c| c.class == Class::Regressed && !c.significant)
         .count();
-    // With no case compared, "no regression" would be a claim about nothing.
-    let none_compared = compared(comparison) == 0;
-    let verdict = match none_compared {
-        true => Verdict::NotJudged,
-        false => Verdict::of(regressions.len() as u64 <= policy.max_regressions),
-    };
-    rules.push(RuleResult {
-        rule: "no regression beyond noise".into(),
-        measured: match none_compared {
-            true => "n/a".into(),
-            false => measured,
-        },
-        limit: format!("at most {}", policy.max_regressions),
-        verdict,
-        why: match (regressions.is_empty(), noisy) {
-            (true, 0) if none_compared => "no case was compared".into(),
-            (true, 0) => "no case that passes on the baseline fails on the candidate".into(),
-            (true, n) => format!(
+    let (measured, verdict, why) = match (regressions.is_empty(), noisy) {
+        _ if none_compared => (
+            "n/a".into(),
+            Verdict::NotJudged,
+            "no case was compared".into(),
+        ),
+        (true, 0) => (
+            measured,
+            Verdict::Pass,
+            "no case that passes on the baseline fails on the candidate".into(),
+        ),
+        (true, n) => (
+            measured,
+            Verdict::Pass,
+            format!(
                 "{} {} on the candidate only within noise (not significant at α = {})",
                 counted(n as u64, "case"),
                 agree(n as u64, "fails", "fail"),
                 policy.alpha
             ),
-            (false, _) => format!("regressed: {}", regressions.join("; ")),
-        },
+        ),
+        (false, _) => (
+            measured,
+            Verdict::of(regressions.len() as u64 <= policy.max_regressions),
+            format!("regressed: {}", regressions.join("; ")),
+        ),
+    };
+    rules.push(RuleResult {
+        rule: "no regression beyond noise".into(),
+        measured,
+        limit: format!("at most {}", policy.max_regressions),
+        verdict,
+        why,
     });
 
     if let Some(min) = policy.min_pass_rate {
@@ -426,21 +431,24 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
     }
 
     let c = &overall.candidate;
+    let (measured, verdict, why) = match c.attempts {
+        0 => (
+            "n/a".into(),
+            Verdict::NotJudged,
+            "no candidate attempt finished".into(),
+        ),
+        _ => (
+            percent(c.error_rate),
+            Verdict::of(c.error_rate <= policy.max_error_rate),
+            format!("{} of {} candidate attempts errored", c.errors, c.attempts),
+        ),
+    };
     rules.push(RuleResult {
         rule: "error budget".into(),
-        measured: match c.attempts {
-            0 => "n/a".into(),
-            _ => percent(c.error_rate),
-        },
+        measured,
         limit: format!("at most {}", percent(policy.max_error_rate)),
-        verdict: match c.attempts {
-            0 => Verdict::NotJudged,
-            _ => Verdict::of(c.error_rate <= policy.max_error_rate),
-        },
-        why: match c.attempts {
-            0 => "no candidate attempt finished".into(),
-            _ => format!("{} of {} candidate attempts errored", c.errors, c.attempts),
-        },
+        verdict,
+        why,
     });
     rules
 }

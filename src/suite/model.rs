@@ -22,6 +22,23 @@ pub struct Suite {
     pub schema_files: Vec<PathBuf>,
 }
 
+impl Suite {
+    /// Every tag the cases of `suites` carry, sorted, each once.
+    pub fn tags(suites: &[Suite]) -> Vec<&str> {
+        let mut tags: Vec<&str> = suites
+            .iter()
+            .flat_map(|s| {
+                s.cases
+                    .iter()
+                    .flat_map(|c| c.tags.iter().map(String::as_str))
+            })
+            .collect();
+        tags.sort_unstable();
+        tags.dedup();
+        tags
+    }
+}
+
 /// The most times a case may run (`repeat`, `--repeat`): enough to measure a flaky flow, and
 /// bounded so that a typo cannot plan billions of calls.
 pub const MAX_REPEAT: u32 = 10_000;

@@ -59,10 +59,8 @@ impl Compiler<'_> {
                 if let Some((index, first, more)) = self.repeated.get_mut(&key) {
                     *more += 1;
                     if let Some(said) = self.errors.get_mut(*index) {
-                        said.message = match *more + 1 == origin.count {
-                            true => format!("{} (in {})", key.1, origin.all),
-                            false => format!("{} (in {first} and {} more)", key.1, more),
-                        };
+                        let which = which(first, *more + 1, origin.count, &origin.all);
+                        said.message = format!("{} ({which})", key.1);
                     }
                     continue;
                 }
@@ -133,13 +131,7 @@ impl Compiler<'_> {
         let failed = failed
             .into_iter()
             .map(|(unresolved, first, count)| {
-                let which = match count {
-                    _ if count == combinations && count > 1 => {
-                        "in every combination of the matrix".to_owned()
-                    }
-                    1 => format!("in {first}"),
-                    _ => format!("in {first} and {} more", count - 1),
-                };
+                let which = which(&first, count, combinations, &all);
                 Unresolved {
                     message: format!("{} ({which})", unresolved.message),
                     ..unresolved
@@ -230,8 +222,23 @@ impl Compiler<'_> {
         }
         .into();
         let count = rows.saturating_mul(combos.len());
+        // Each combination's words, once for all rows.
+        let labels: Vec<String> = combos
+            .iter()
+            .map(|combo| match combo.is_empty() {
+                true => String::new(),
+                false => format!(
+                    ", matrix {}",
+                    crate::words::one_line(&data::describe(combo))
+                ),
+            })
+            .collect();
+        let source = match template.value.matrix {
+            None => "the data",
+            Some(_) => "the data or the matrix",
+        };
         for row in file {
-            for combo in &combos {
+            for (combo, label) in combos.iter().zip(&labels) {
                 // A name in both would make one of them silently win.
                 if let Some(key) = combo.keys().find(|key| row.values.contains_key(*key)) {
                     if let (false, Some(matrix)) = (clashed, &template.value.matrix) {
@@ -247,15 +254,7 @@ impl Compiler<'_> {
                 }
                 let mut values = row.values.clone();
                 values.extend(combo.iter().map(|(k, v)| (k.clone(), v.clone())));
-                let mut origin = format!("row {} of {shown}", row.number);
-                if !combo.is_empty() {
-                    let label = data::describe(combo);
-                    origin.push_str(&format!(", matrix {}", crate::words::one_line(&label)));
-                }
-                let source = match combo.is_empty() {
-                    true => "the data",
-                    false => "the data or the matrix",
-                };
+                let origin = format!("row {} of {shown}{label}", row.number);
                 match self.fill(&bare, &values, template, source) {
                     Ok(mut filled) => {
                         let name = &mut filled.value.name.value;
@@ -501,6 +500,16 @@ fn position_at(case: &RawCase, path: &[String]) -> Option<Position> {
             Some(field.unwrap_or(Position::of(expect)))
         }
         _ => None,
+    }
+}
+
+/// Which of a template's `of` cases make a mistake, in the words after it: all of them (more
+/// than one) as `all` (`every row of data.csv`), else the first and how many more.
+fn which(first: &str, count: usize, of: usize, all: &str) -> String {
+    match count {
+        _ if count == of && count > 1 => format!("in {all}"),
+        1 => format!("in {first}"),
+        _ => format!("in {first} and {} more", count - 1),
     }
 }
 
