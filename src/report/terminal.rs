@@ -140,7 +140,11 @@ impl Terminal {
                 bar.set_message(format!(", {} not passed", self.not_passed));
             }
         }
-        if self.show_passes || !outcome.status.is_success() {
+        // A case never started has nothing to show but its name: the summary counts them and
+        // the note at the end says why the run stopped (after a refused key or a Ctrl-C, a
+        // line each would bury both under thousands of lines); the reports list them.
+        let never_started = outcome.status == CaseStatus::NotRun && outcome.duration.is_zero();
+        if (self.show_passes || !outcome.status.is_success()) && !never_started {
             let seconds = outcome.duration.as_secs_f64();
             // A pass that needed retries (a 429, a dropped connection) says so, as nextest's
             // `TRY 2 PASS` does: it took longer, and the server was not well.
@@ -150,10 +154,9 @@ impl Terminal {
                 1 => paint(DIM, " (1 retry)"),
                 n => paint(DIM, format!(" ({n} retries)")),
             };
-            // A case stopped after it started says how far it got; one never started needs
-            // no more than the note at the end.
+            // A case stopped after it started says how far it got.
             let suffix = match (&outcome.reason, outcome.status) {
-                (Some(reason), CaseStatus::NotRun) if !outcome.duration.is_zero() => {
+                (Some(reason), CaseStatus::NotRun) => {
                     format!("{suffix}{}", paint(DIM, format!(": {reason}")))
                 }
                 _ => suffix,
