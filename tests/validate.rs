@@ -76,6 +76,7 @@ invalid_suite_tests!(
     message_without_value,
     alias_bomb,
     recursive_alias,
+    nested_checks,
 );
 
 #[test]

@@ -5,6 +5,7 @@
 pub mod expect;
 pub mod grade;
 pub mod observation;
+mod places;
 pub mod predicate;
 mod raw;
 mod schema;

@@ -1,9 +1,10 @@
 //! A check as written: a mapping of keys to values. Kept as a list of entries (not a derived
 //! struct) so that each predicate lives in its own file and an unknown key can be answered
-//! with "did you mean" over the registry. Top-level checks carry a position on every key and
-//! value; checks nested in combinators (`all`, `each`, ...) point at their parent's value.
+//! with "did you mean" over the registry. Every key and value carries its position, nested
+//! checks (in `all`, `each`, ...) too: an error points at the part that is wrong.
 
 use super::Check;
+use super::places::{Located, Place, Places};
 use super::predicate;
 use crate::diagnostic::{Position, did_you_mean};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
@@ -16,18 +17,25 @@ use std::path::Path;
 /// Keys a check may hold besides its predicate.
 const CHECK_FIELDS: &[&str] = &["path", "not", "weight"];
 
-/// What parsing a predicate may need: where it stands, the suite's folder for files it names
-/// (a JSON Schema file), and where to note each file it reads.
+/// What parsing a predicate may need: where its value stands and where that value's parts
+/// do, the suite's folder for files it names (a JSON Schema file), and where to note each
+/// file it reads.
 #[derive(Debug, Clone, Copy)]
 pub struct ParseContext<'a> {
     pub at: Position,
+    pub places: &'a Places,
     pub base_dir: &'a Path,
     pub files: &'a std::cell::RefCell<Vec<std::path::PathBuf>>,
+    /// Where the innermost nested check that did not compile stands: its error's message
+    /// travels out through the predicates that hold it as text, its position here.
+    failed_at: &'a std::cell::Cell<Option<Position>>,
 }
 
 #[derive(Debug, Clone)]
 pub struct RawCheck {
     pub entries: Vec<(Spanned<String>, Spanned<Value>)>,
+    /// Where the parts of each entry's value stand, in the same order.
+    pub places: Vec<Places>,
 }
 
 /// A check that could not be compiled: where and why.
@@ -58,42 +66,70 @@ impl<'de> Deserialize<'de> for RawCheck {
                 f.write_str("a check: a mapping such as {path: $.category, equals: billing}")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawCheck, A::Error> {
-                let mut entries = Vec::new();
+                let (mut entries, mut places) = (Vec::new(), Vec::new());
                 while let Some(key) = map.next_key::<Spanned<String>>()? {
-                    let value = map.next_value::<Spanned<Value>>()?;
-                    entries.push((key, value));
+                    let value = map.next_value::<Spanned<Located>>()?;
+                    let Located(json, inner) = value.value;
+                    entries.push((key, Spanned::new(json, value.referenced, value.defined)));
+                    places.push(inner);
                 }
-                Ok(RawCheck { entries })
+                Ok(RawCheck { entries, places })
             }
         }
         deserializer.deserialize_map(CheckVisitor)
     }
 }
 
-/// One key and its value, each with its position.
+/// One key and its value, each with its position, and where the value's parts stand.
 struct Entry<'a> {
     key: &'a str,
     key_at: Position,
     value: &'a Value,
     value_at: Position,
+    places: &'a Places,
 }
 
 impl RawCheck {
-    /// Compile into a [`Check`]; `context.at` is where the check itself starts.
-    pub fn compile(&self, context: &ParseContext<'_>) -> Result<Check, CheckError> {
-        let entries = self.entries.iter().map(|(key, value)| Entry {
-            key: &key.value,
-            key_at: Position::of(key),
-            value: &value.value,
-            value_at: Position::of(value),
-        });
-        compile(entries.collect(), context)
+    /// Compile into a [`Check`] that starts at `at`, for a suite in `base_dir`, noting in
+    /// `files` the files its predicates read.
+    pub fn compile(
+        &self,
+        at: Position,
+        base_dir: &Path,
+        files: &std::cell::RefCell<Vec<std::path::PathBuf>>,
+    ) -> Result<Check, CheckError> {
+        let failed_at = std::cell::Cell::new(None);
+        let context = ParseContext {
+            at,
+            places: &Places::Unknown,
+            base_dir,
+            files,
+            failed_at: &failed_at,
+        };
+        let places = self
+            .places
+            .iter()
+            .chain(std::iter::repeat(&Places::Unknown));
+        let entries = self
+            .entries
+            .iter()
+            .zip(places)
+            .map(|((key, value), places)| Entry {
+                key: &key.value,
+                key_at: Position::of(key),
+                value: &value.value,
+                value_at: Position::of(value),
+                places,
+            });
+        compile(entries.collect(), &context)
     }
 }
 
-/// Compile a check nested in another predicate's value; errors become one message.
+/// Compile a check nested in another predicate's value (which `context` locates); errors
+/// become one message, and where the error is goes to the outermost check.
 pub fn compile_value(value: &Value, context: &ParseContext<'_>) -> Result<Check, String> {
     let Value::Object(map) = value else {
+        context.failed_at.set(Some(context.at));
         return Err(format!(
             "expected a check such as {{path: $.x, equals: 1}}, found {}",
             crate::words::short(value, 80)
@@ -101,20 +137,32 @@ pub fn compile_value(value: &Value, context: &ParseContext<'_>) -> Result<Check,
     };
     let entries = map
         .iter()
-        .map(|(key, value)| Entry {
-            key,
-            key_at: context.at,
-            value,
-            value_at: context.at,
+        .map(|(key, value)| {
+            let (key_at, place) = match context.places.entry(key) {
+                Some((key_at, place)) => (key_at, Some(place)),
+                None => (context.at, None),
+            };
+            let (value_at, places) = Place::or(place, context.at);
+            Entry {
+                key,
+                key_at: if key_at.line > 0 { key_at } else { context.at },
+                value,
+                value_at,
+                places,
+            }
         })
         .collect();
-    let check = compile(entries, context).map_err(|err| match err.help {
-        Some(help) => format!("{} ({help})", err.message),
-        None => err.message,
+    let check = compile(entries, context).map_err(|err| {
+        context.failed_at.set(Some(err.position));
+        match err.help {
+            Some(help) => format!("{} ({help})", err.message),
+            None => err.message,
+        }
     })?;
     // The runner asks graders for the case's own checks only: nested, a judge would never be
     // graded, and would fail (or, under `not`, pass) every time.
     if check.predicate.judge().is_some() {
+        context.failed_at.set(Some(context.at));
         return Err(
             "`judge` cannot be nested in `all`, `any`, `not`, `each` or `some`: write it as a check of its own"
                 .into(),
@@ -133,7 +181,18 @@ pub fn compile_list(value: &Value, context: &ParseContext<'_>) -> Result<Vec<Che
     }
     items
         .iter()
-        .map(|item| compile_value(item, context))
+        .enumerate()
+        .map(|(index, item)| {
+            let (at, places) = Place::or(context.places.item(index), context.at);
+            compile_value(
+                item,
+                &ParseContext {
+                    at,
+                    places,
+                    ..*context
+                },
+            )
+        })
         .collect()
 }
 
@@ -220,10 +279,14 @@ fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check,
         .ok_or_else(|| error(entry.key_at, "unknown predicate".into()))?;
     let inner = ParseContext {
         at: entry.value_at,
+        places: entry.places,
         ..*context
     };
-    let predicate = (definition.parse)(entry.value, &inner)
-        .map_err(|message| error(entry.value_at, format!("{}: {message}", entry.key)))?;
+    let predicate = (definition.parse)(entry.value, &inner).map_err(|message| {
+        // At the nested check that failed, if one did; else at this predicate's value.
+        let at = context.failed_at.get().unwrap_or(entry.value_at);
+        error(at, format!("{}: {message}", entry.key))
+    })?;
     let (path_text, path) = match path {
         Some(path) => path,
         None => (

@@ -2,7 +2,7 @@
 //! not, including Unicode, empty values, missing paths, type mismatches and huge values.
 
 use crate::check::grade::{Grade, Grades};
-use crate::check::raw::{ParseContext, RawCheck};
+use crate::check::raw::RawCheck;
 use crate::diagnostic::Position;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -10,12 +10,8 @@ use std::path::Path;
 fn compile(yaml: &str) -> Result<crate::check::Check, String> {
     let raw: RawCheck = serde_saphyr::from_str(yaml).map_err(|e| e.to_string())?;
     let files = std::cell::RefCell::default();
-    let context = ParseContext {
-        at: Position::new(1, 1),
-        base_dir: Path::new("suites"),
-        files: &files,
-    };
-    raw.compile(&context).map_err(|e| e.message)
+    raw.compile(Position::new(1, 1), Path::new("suites"), &files)
+        .map_err(|e| e.message)
 }
 
 fn passes(yaml: &str, value: &Value) -> bool {

@@ -5,7 +5,7 @@ use super::{DEFAULT_TIMEOUT, parse_duration};
 use crate::check::expect::{
     ErrorExpectation, Expectation, LatencyBounds, StepExpectation, StepRef, UsageLimits,
 };
-use crate::check::{Check, ParseContext, RawCheck};
+use crate::check::{Check, RawCheck};
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
 use crate::snapshot::SnapshotSpec;
 use crate::suite::interpolate::{Unresolved, interpolate, interpolate_value};
@@ -738,12 +738,11 @@ impl Compiler<'_> {
     fn checks(&mut self, raw: &[Spanned<RawCheck>]) -> Vec<Check> {
         let mut checks = Vec::with_capacity(raw.len());
         for spanned in raw {
-            let context = ParseContext {
-                at: Position::of(spanned),
-                base_dir: self.base_dir(),
-                files: &self.files,
-            };
-            match spanned.value.compile(&context) {
+            let compiled =
+                spanned
+                    .value
+                    .compile(Position::of(spanned), self.base_dir(), &self.files);
+            match compiled {
                 Ok(check) => checks.push(check),
                 Err(err) => self.errors.push(
                     Diagnostic::new(self.file, err.position, err.message).with_help(err.help),

@@ -546,6 +546,9 @@ fn keep_positions(filled: &mut RawCase, template: &RawCase) {
     fn checks(filled: &mut [Spanned<RawCheck>], template: &[Spanned<RawCheck>]) {
         for (check, written) in filled.iter_mut().zip(template) {
             at(check, written);
+            // A nested check's parts too, where the filled value's shape is the template's
+            // (a placeholder filled with a list or a mapping has no parts in the template).
+            check.value.places.clone_from(&written.value.places);
             let entries = check.value.entries.iter_mut().zip(&written.value.entries);
             for ((key, value), (written_key, written_value)) in entries {
                 at(key, written_key);
