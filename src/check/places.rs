@@ -77,6 +77,16 @@ fn scalar<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Located, D::Erro
 
 struct LocatedVisitor;
 
+/// The visits of scalars that `serde_json::Value` reads as it would (numbers out of range
+/// included), with no parts.
+macro_rules! scalars {
+    ($($visit:ident: $type:ty),*) => {$(
+        fn $visit<E: de::Error>(self, v: $type) -> Result<Located, E> {
+            scalar(v.into_deserializer())
+        }
+    )*};
+}
+
 impl<'de> Visitor<'de> for LocatedVisitor {
     type Value = Located;
 
@@ -84,24 +94,7 @@ impl<'de> Visitor<'de> for LocatedVisitor {
         f.write_str("any value")
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Located, E> {
-        scalar(v.into_deserializer())
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Located, E> {
-        scalar(v.into_deserializer())
-    }
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Located, E> {
-        scalar(v.into_deserializer())
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Located, E> {
-        scalar(v.into_deserializer())
-    }
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Located, E> {
-        scalar(v.into_deserializer())
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Located, E> {
-        scalar(v.into_deserializer())
-    }
+    scalars!(visit_bool: bool, visit_i64: i64, visit_i128: i128, visit_u64: u64, visit_u128: u128, visit_f64: f64);
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Located, E> {
         Ok(Located(Value::String(v.to_owned()), Places::Unknown))
     }
