@@ -21,9 +21,13 @@ pub fn code(value: u8) -> ExitCode {
 pub const INTERRUPTED: u8 = 130;
 
 /// Whether a run failed for the infrastructure's sake: a fatal stop (key refused, credits
-/// spent), every finished case errored, or a report not written.
+/// spent, a server that never answered), every finished case errored, or a report not
+/// written. Not after `--fail-fast`: it stopped at the first case that did not pass, so "every
+/// case errored" says no more than that this one did (exit 1, as without the flag).
 pub fn infrastructure_failed(errored_only: bool, stop: Option<&Stop>, report_failed: bool) -> bool {
-    report_failed || errored_only || matches!(stop, Some(Stop::Fatal(_)))
+    report_failed
+        || (errored_only && stop != Some(&Stop::FailFast))
+        || matches!(stop, Some(Stop::Fatal(_)))
 }
 
 /// A run's exit code (`run`, `merge`), from its totals and why it stopped.
@@ -65,6 +69,10 @@ mod tests {
         // A case that finished with an error, and nothing judged: the service, as before.
         let broken = totals(&[CaseStatus::Errored, CaseStatus::Interrupted]);
         assert_eq!(for_run(&broken, Some(&Stop::Deadline), false), INFRA);
+        // --fail-fast stopped at the first error: one case, not the service.
+        let first = totals(&[CaseStatus::Errored, CaseStatus::NotRun]);
+        assert_eq!(for_run(&first, Some(&Stop::FailFast), false), FAILED);
+        assert_eq!(for_run(&first, None, false), INFRA);
         let judged = totals(&[CaseStatus::Passed, CaseStatus::Interrupted]);
         assert_eq!(
             for_run(&judged, Some(&Stop::Interrupted), false),

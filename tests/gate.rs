@@ -1349,3 +1349,42 @@ fn a_policy_tag_no_case_carries_is_a_usage_error() {
     );
     assert!(!result.stdout.contains("Gate:"), "{}", result.stdout);
 }
+
+#[test]
+fn a_comparison_needs_the_baselines_snapshots_and_says_which_are_missing() {
+    let dir = tempdir();
+    let suite = dir.path().join("snap.yaml");
+    std::fs::write(
+        &suite,
+        "suite: snapcmp\nflow: demo/support/triage\ncases:\n  - name: crash\n    message: the app crashes\n    expect: {snapshot: true}\n  - name: money\n    message: money back please\n    expect: {snapshot: true}\n",
+    )
+    .unwrap_or_default();
+    let suite = suite.to_str().unwrap_or_default();
+    // Without them, both sides would fail alike and v3's changes would pass the gate.
+    let refused = gate_embedded("production", "v3", suite, &[]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(
+        refused
+            .stderr
+            .contains("2 cases have no snapshot of production to compare with"),
+        "{}",
+        refused.all()
+    );
+    assert!(
+        refused.stderr.contains("snapcmp › money (missing "),
+        "{}",
+        refused.all()
+    );
+    assert!(!refused.stdout.contains("Running"), "{}", refused.all());
+    assert!(!dir.path().join("__snapshots__").exists());
+
+    let made = run(&["run", suite, "--embedded", "--update-snapshots"]);
+    assert_eq!(made.code, 0, "{}", made.all());
+    let gated = gate_embedded("production", "v3", suite, &[]);
+    assert_eq!(gated.code, 1, "{}", gated.all());
+    assert!(
+        gated.stdout.contains("regressed: crash; money"),
+        "{}",
+        gated.all()
+    );
+}

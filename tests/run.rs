@@ -1036,6 +1036,15 @@ fn an_unknown_flow_is_an_error_with_its_code() {
         "{}",
         result.stdout
     );
+    // Stopped by --fail-fast at that first case, the run knows one case errored, not that
+    // every case does: exit 1, as the same suites give without the flag.
+    let suites = ["tests/fixtures/run/unknown_flow.yaml", "suites/triage.yaml"];
+    for extra in [&[][..], &["--fail-fast"][..]] {
+        let mut args = vec![suites[0], suites[1], "--jobs", "1"];
+        args.extend_from_slice(extra);
+        let result = sim.run(&args);
+        assert_eq!(result.code, 1, "{extra:?}: {}", result.all());
+    }
 }
 
 #[test]

@@ -469,6 +469,7 @@ fn plan_live(
             pinned.join("; ")
         ));
     }
+    check_baseline_snapshots(&suites, &plan, baseline)?;
     if resolved.twice {
         progress.line(&format!(
             "note: {baseline} is both the baseline and a candidate: each case runs twice as often, its attempts dealt to the two sides at random"
@@ -476,6 +477,49 @@ fn plan_live(
         compare::aa::run_twice(&mut plan, baseline);
     }
     Ok(ToRun { suites, plan })
+}
+
+/// Every `snapshot` case of the plan has its baseline's golden file: each side is judged
+/// against it, and a comparison writes none. Without it both sides would fail alike, and the
+/// gate would see no regression where there may be one: a usage error before anything runs.
+fn check_baseline_snapshots(
+    suites: &[crate::suite::Suite],
+    plan: &[Planned],
+    baseline: Target,
+) -> Result<(), u8> {
+    let mut missing: Vec<(String, std::path::PathBuf)> = Vec::new();
+    for planned in plan {
+        let suite = &suites[planned.key.suite];
+        let case = &suite.cases[planned.key.case];
+        if case.expect.snapshot.is_none() {
+            continue;
+        }
+        let golden = crate::snapshot::golden_path(suite, case, baseline);
+        if std::fs::symlink_metadata(&golden).is_err() && !missing.iter().any(|(_, g)| *g == golden)
+        {
+            missing.push((format!("{} › {}", suite.name, case.name), golden));
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    const SHOWN: usize = 10;
+    let n = missing.len() as u64;
+    crate::errln!(
+        "error: {} {} no snapshot of {baseline} to compare with (a comparison judges both sides against the baseline's approved snapshot, and writes none):",
+        counted(n, "case"),
+        agree(n, "has", "have")
+    );
+    for (case, golden) in missing.iter().take(SHOWN) {
+        crate::errln!("  {} (missing {})", one_line(case), golden.display());
+    }
+    if missing.len() > SHOWN {
+        crate::errln!("  and {} more", missing.len() - SHOWN);
+    }
+    crate::errln!(
+        "help: `flowcheck run` on {baseline}, outside CI, creates them; review and commit them, then compare"
+    );
+    Err(exit::USAGE)
 }
 
 /// Run the plan of a live comparison.

@@ -175,8 +175,9 @@ pub async fn run_attempt(
     // (what ran is not what the case describes), and the golden snapshot. Either failing fails
     // a case that passed.
     let mut beside = observed.unsent;
+    let mut unjudged = None;
     if let (Some(spec), Reply::Ran { result, .. }) = (&case.expect.snapshot, &observation.reply) {
-        beside.push(crate::snapshot::verify(
+        match crate::snapshot::verify(
             spec,
             suite,
             case,
@@ -184,10 +185,18 @@ pub async fn run_attempt(
             result,
             options.snapshots,
             case.expect.line,
-        ));
+        ) {
+            Ok(check) => beside.push(check),
+            Err(why) => unjudged = Some(why),
+        }
     }
     if beside.iter().any(|check| !check.passed) && judgement == Judgement::Passed {
         judgement = Judgement::Failed;
+    }
+    // A check that failed decides; with none failed, a snapshot that could not be judged
+    // leaves the attempt without a verdict.
+    if let (Some(why), Judgement::Passed) = (unjudged, &judgement) {
+        judgement = Judgement::Errored(why);
     }
     checks.extend(beside);
     let (observation, checks) = shown(observation, checks);

@@ -57,6 +57,9 @@ pub struct Policy {
     pub golden_target: Option<Target>,
 }
 
+/// The output judged against its golden file, or why it cannot be: in a comparison, the
+/// baseline has no golden file (nothing approved to compare with, and a comparison writes
+/// none), so the attempt is not judged rather than failed on both sides alike.
 pub fn verify(
     spec: &SnapshotSpec,
     suite: &Suite,
@@ -65,7 +68,7 @@ pub fn verify(
     result: &Value,
     policy: Policy,
     line: u32,
-) -> CheckOutcome {
+) -> Result<CheckOutcome, String> {
     let actual = normalize(result, spec);
     let golden_file = golden_path(suite, case, policy.golden_target.unwrap_or(target));
     let pending_file = pending_path(&golden_file);
@@ -94,7 +97,7 @@ pub fn verify(
     };
     if let Err(err) = super::store::check_inside(suite, &golden_file) {
         fail(&mut outcome, err);
-        return outcome;
+        return Ok(outcome);
     }
     let mut written = written();
     let settled = !written.settled.insert(golden_file.clone());
@@ -162,6 +165,12 @@ pub fn verify(
                 fail(&mut outcome, detail);
             }
         }
+        Ok(None) if policy.golden_target.is_some() => {
+            let baseline = policy.golden_target.unwrap_or(target);
+            return Err(format!(
+                "not judged: there is no snapshot {shown} of {baseline} to compare with, and a comparison writes none"
+            ));
+        }
         Ok(None) if policy.ci && !policy.update => {
             fail(
                 &mut outcome,
@@ -175,5 +184,5 @@ pub fn verify(
             Err(err) => fail(&mut outcome, err),
         },
     }
-    outcome
+    Ok(outcome)
 }
