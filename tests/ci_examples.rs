@@ -420,3 +420,49 @@ fn the_job_summary_shows_outputs_and_paths_as_text() {
     assert_eq!(empty.code, 1, "{}", empty.all());
     assert!(!empty.stderr.contains("job summary"), "{}", empty.stderr);
 }
+
+#[test]
+fn shard_auto_in_a_gitlab_job_without_parallel_is_the_one_shard() {
+    // GitLab sets CI_NODE_TOTAL=1 and no CI_NODE_INDEX in a job without `parallel:`.
+    let run = |env: &[(&str, &str)]| {
+        let mut command = common::flowcheck();
+        command
+            .args(["run", "suites/triage.yaml", "--embedded", "--shard", "auto"])
+            .env_remove("CI_NODE_INDEX")
+            .env_remove("CI_NODE_TOTAL")
+            .envs(env.iter().copied());
+        common::Run::from(command.output().expect("runs"))
+    };
+    let one = run(&[("CI_NODE_TOTAL", "1")]);
+    assert_eq!(one.code, 0, "{}", one.all());
+    assert!(one.stdout.contains("29 passed"), "{}", one.all());
+    // Outside GitLab's variables, auto has nothing to read.
+    let none = run(&[]);
+    assert_eq!(none.code, 2, "{}", none.all());
+    assert!(none.stderr.contains("CI_NODE_INDEX"), "{}", none.all());
+}
+
+#[test]
+fn a_job_summary_that_cannot_be_written_is_refused_before_anything_is_sent() {
+    let sim = Sim::start();
+    let dir = common::tempdir();
+    let summary = dir.path().join("no such folder").join("summary.md");
+    let result = common::Run::from(
+        common::flowcheck()
+            .args(["run", "suites/triage.yaml"])
+            .env("NOUKAI_API_URL", &sim.url)
+            .env("NOUKAI_API_KEY", &sim.key)
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .output()
+            .expect("runs"),
+    );
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result.stderr.contains("the job summary cannot be written")
+            && result.stderr.contains("nothing was sent"),
+        "{}",
+        result.all()
+    );
+    assert!(!result.stdout.contains("Running"), "{}", result.all());
+}

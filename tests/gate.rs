@@ -1388,3 +1388,31 @@ fn a_comparison_needs_the_baselines_snapshots_and_says_which_are_missing() {
         gated.all()
     );
 }
+
+#[test]
+fn a_gate_on_one_shard_of_the_cases_is_a_usage_error() {
+    // One shard's verdict is on part of the evidence: with `max_regressions: 3`, v3's 5
+    // regressions were refused as a whole while each half of them passed.
+    let result = gate_embedded(
+        "production",
+        "v3",
+        "suites/triage.yaml",
+        &["--shard", "1/2"],
+    );
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result
+            .stderr
+            .contains("a gate decides on every case, and --shard 1/2 gives it a part of them"),
+        "{}",
+        result.all()
+    );
+    assert!(!result.stdout.contains("Running"), "{}", result.all());
+    let whole = gate_embedded(
+        "production",
+        "v3",
+        "suites/triage.yaml",
+        &["--shard", "1/1"],
+    );
+    assert_eq!(whole.code, 1, "{}", whole.all());
+}

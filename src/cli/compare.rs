@@ -74,6 +74,16 @@ pub async fn gate(args: GateArgs) -> u8 {
         },
         None => Policy::default(),
     };
+    // A gate decides on every case: one shard's verdict would promote on part of the
+    // evidence (a candidate refused as a whole can pass shard by shard).
+    if let Some(shard) = args.compare.execution.shard.filter(|s| s.total > 1) {
+        crate::errln!(
+            "error: a gate decides on every case, and --shard {}/{} gives it a part of them: one shard's verdict is no verdict on the candidate. Run the gate on one machine (--jobs runs its cases at once), or gate reports that hold every case (--baseline-report, --candidate-report; merge shards' reports first)",
+            shard.index,
+            shard.total
+        );
+        return exit::USAGE;
+    }
     match compare_and_report(&args.compare, Some(&policy), args.policy.as_deref()).await {
         Ok(outcome) if outcome.infrastructure_failed() => outcome.exit_code(),
         Ok(outcome) if outcome.stop == Some(Stop::Interrupted) => exit::INTERRUPTED,

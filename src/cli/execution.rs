@@ -521,6 +521,12 @@ impl ExecutionArgs {
                 return Err(exit::USAGE);
             }
         }
+        if crate::report::ci::on_github()
+            && let Err(message) = crate::report::ci::check_step_summary()
+        {
+            crate::errln!("error: the job summary cannot be written: {message}; nothing was sent");
+            return Err(exit::USAGE);
+        }
         Ok(())
     }
 

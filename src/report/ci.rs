@@ -160,17 +160,30 @@ pub fn summary(outcomes: &[CaseOutcome], totals: &Totals, elapsed: Duration) -> 
     out
 }
 
-/// Append Markdown to `$GITHUB_STEP_SUMMARY` (GitHub's file: appended to, not replaced).
-pub fn append_step_summary(markdown: &str) -> Result<(), String> {
-    // Unset or empty: there is no summary file to append to.
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
-        return Ok(());
-    };
-    let mut file = std::fs::OpenOptions::new()
+/// `$GITHUB_STEP_SUMMARY` opened to append to (GitHub's file: appended to, not replaced);
+/// `None` when it is unset or empty: there is no summary file.
+fn step_summary() -> Option<Result<std::fs::File, String>> {
+    let path = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())?;
+    let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&path)
-        .map_err(|err| format!("cannot open $GITHUB_STEP_SUMMARY: {err}"))?;
+        .map_err(|err| format!("cannot open $GITHUB_STEP_SUMMARY: {err}"));
+    Some(file)
+}
+
+/// Whether `$GITHUB_STEP_SUMMARY` (if set) can be appended to: checked before a run, so
+/// that a finished run does not turn into an infrastructure error for want of it.
+pub fn check_step_summary() -> Result<(), String> {
+    step_summary().transpose().map(|_| ())
+}
+
+/// Append Markdown to `$GITHUB_STEP_SUMMARY`.
+pub fn append_step_summary(markdown: &str) -> Result<(), String> {
+    let Some(file) = step_summary() else {
+        return Ok(());
+    };
+    let mut file = file?;
     file.write_all(markdown.as_bytes())
         .and_then(|()| file.write_all(b"\n"))
         .map_err(|err| format!("cannot write $GITHUB_STEP_SUMMARY: {err}"))

@@ -14,8 +14,13 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// The shard GitLab's `parallel:` gives this job.
+    /// The shard GitLab's `parallel:` gives this job. A job without `parallel:` has
+    /// CI_NODE_TOTAL=1 and no CI_NODE_INDEX: the one shard, 1/1.
     fn from_gitlab() -> Result<Shard, String> {
+        let one = std::env::var("CI_NODE_TOTAL").is_ok_and(|total| total.trim() == "1");
+        if one && std::env::var_os("CI_NODE_INDEX").is_none() {
+            return Ok(Shard { index: 1, total: 1 });
+        }
         let index = std::env::var("CI_NODE_INDEX").map_err(|_| {
             "--shard auto needs CI_NODE_INDEX and CI_NODE_TOTAL (GitLab's parallel: sets them)"
                 .to_owned()
