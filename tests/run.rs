@@ -1684,3 +1684,33 @@ fn a_json_report_to_dev_stdout_follows_the_output_in_a_file() {
     let report: Value = serde_json::from_str(&format!("{{\n{report}")).unwrap_or_default();
     assert_eq!(report["totals"]["passed"], 1, "{text}");
 }
+
+#[test]
+fn each_failed_run_level_expectation_points_at_its_own_line() {
+    let sim = Sim::start();
+    let dir = tempdir();
+    let json = dir.path().join("report.json");
+    let result = sim.run(&[
+        "tests/fixtures/run/key_lines.yaml",
+        "--json",
+        json.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(result.code, 1, "{}", result.all());
+    let report = read_json(&json);
+    let checks = &report["cases"][0]["attempts"][0]["checks"];
+    let line = |label: &str| {
+        checks
+            .as_array()
+            .and_then(|all| all.iter().find(|c| c["label"] == label))
+            .map(|c| c["line"].clone())
+    };
+    // `output` is on line 7, and each of these on its own line below it.
+    assert_eq!(line("latency >= 2s"), Some(10.into()), "{checks}");
+    assert_eq!(line("block_count is 4"), Some(12.into()), "{checks}");
+    assert_eq!(line("status is failed"), Some(14.into()), "{checks}");
+    assert!(
+        result.stdout.contains("✗ status is failed  (line 14)"),
+        "{}",
+        result.stdout
+    );
+}

@@ -81,6 +81,36 @@ pub struct Expectation {
     /// Compare the output with its golden snapshot (judged by the runner, which owns files).
     pub snapshot: Option<crate::snapshot::SnapshotSpec>,
     pub line: u32,
+    /// Where each run-level expectation is written, for its failure to point at.
+    pub lines: KeyLines,
+}
+
+/// The line of each run-level key under `expect` (0 where it is not written: the line of
+/// `expect` stands in, as it does for the `completed` status expected by default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyLines {
+    pub status: u32,
+    pub error: u32,
+    pub block_count: u32,
+    pub latency: u32,
+    pub usage: u32,
+    pub threshold: u32,
+    pub snapshot: u32,
+}
+
+impl KeyLines {
+    /// Every line, to be moved together (a generated case's).
+    pub fn each_mut(&mut self) -> [&mut u32; 7] {
+        [
+            &mut self.status,
+            &mut self.error,
+            &mut self.block_count,
+            &mut self.latency,
+            &mut self.usage,
+            &mut self.threshold,
+            &mut self.snapshot,
+        ]
+    }
 }
 
 /// The judgement of one observation: an attempt's result.
@@ -137,7 +167,11 @@ impl Expectation {
             } => self.judge_ran(status, result, *block_count, observation, grades),
         };
         if let Some(bounds) = &self.latency {
-            run_level.extend(judge_latency(bounds, observation.latency, self.line));
+            run_level.extend(judge_latency(
+                bounds,
+                observation.latency,
+                self.at(self.lines.latency),
+            ));
         }
         let passed = self.scored_pass(&mut scored) && run_level.iter().all(|o| o.passed);
         run_level.extend(scored);
@@ -186,7 +220,7 @@ impl Expectation {
             }
             Some(expected) => Ok(self.judge_refusal(expected, http, code.as_deref(), message)),
             None if matches!(http, 400 | 422) => Ok(vec![self.outcome(
-                "status",
+                ("status", self.lines.status),
                 self.status.unwrap_or(FlowStatus::Completed).as_str(),
                 Some(refusal_value(http, code.as_deref(), message)),
                 false,
@@ -211,7 +245,7 @@ impl Expectation {
     ) -> (Vec<CheckOutcome>, Vec<CheckOutcome>) {
         if let Some(expected) = &self.error {
             let refused = self.outcome(
-                "error",
+                ("error", self.lines.error),
                 &describe_error(expected),
                 Some(json!({"status": status})),
                 false,
@@ -226,7 +260,7 @@ impl Expectation {
         let detail = (status != want && status == "failed")
             .then(|| format!("the flow failed: {}", crate::words::short(result, 300)));
         run_level.push(self.outcome(
-            "status",
+            ("status", self.lines.status),
             want,
             Some(Value::String(status.to_owned())),
             status == want,
@@ -234,7 +268,7 @@ impl Expectation {
         ));
         if let Some(want) = self.block_count {
             run_level.push(self.outcome(
-                "block_count",
+                ("block_count", self.lines.block_count),
                 &want.to_string(),
                 block_count.map(Value::from),
                 block_count == Some(want),
@@ -242,7 +276,8 @@ impl Expectation {
             ));
         }
         if let Some(limits) = &self.usage {
-            run_level.extend(judge_usage("usage", limits, &observation.steps, self.line));
+            let line = self.at(self.lines.usage);
+            run_level.extend(judge_usage("usage", limits, &observation.steps, line));
         }
         let mut scored: Vec<CheckOutcome> = self
             .output
@@ -273,7 +308,7 @@ impl Expectation {
                 .then(|| format!("the checks that passed weigh {score:.3} of the total")),
             score: Some(score),
             weight: 0.0,
-            line: self.line,
+            line: self.at(self.lines.threshold),
         });
         passed
     }
@@ -289,7 +324,7 @@ impl Expectation {
         let mut outcomes = Vec::new();
         if let Some(want) = expected.http {
             outcomes.push(self.outcome(
-                "error.http",
+                ("error.http", self.lines.error),
                 &want.to_string(),
                 Some(found.clone()),
                 want == http,
@@ -298,7 +333,7 @@ impl Expectation {
         }
         if let Some(want) = &expected.code {
             outcomes.push(self.outcome(
-                "error.code",
+                ("error.code", self.lines.error),
                 want,
                 Some(found.clone()),
                 code == Some(want.as_str()),
@@ -306,7 +341,8 @@ impl Expectation {
             ));
         }
         if outcomes.is_empty() {
-            outcomes.push(self.outcome("error", "any error", Some(found), true, None));
+            let what = ("error", self.lines.error);
+            outcomes.push(self.outcome(what, "any error", Some(found), true, None));
         }
         outcomes
     }
@@ -373,9 +409,15 @@ impl Expectation {
         (run_level, scored)
     }
 
+    /// The line of a run-level expectation's key, or of `expect` where it is not written.
+    pub fn at(&self, line: u32) -> u32 {
+        if line > 0 { line } else { self.line }
+    }
+
+    /// The outcome of the run-level expectation `what`, written at `line`.
     fn outcome(
         &self,
-        what: &str,
+        (what, line): (&str, u32),
         expected: &str,
         actual: Option<Value>,
         passed: bool,
@@ -390,7 +432,7 @@ impl Expectation {
             detail,
             score: None,
             weight: 1.0,
-            line: self.line,
+            line: self.at(line),
         }
     }
 }

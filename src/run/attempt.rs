@@ -184,7 +184,7 @@ pub async fn run_attempt(
             target,
             result,
             options.snapshots,
-            case.expect.line,
+            case.expect.at(case.expect.lines.snapshot),
         ) {
             Ok(check) => beside.push(check),
             Err(why) => unjudged = Some(why),

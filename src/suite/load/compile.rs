@@ -3,7 +3,7 @@
 
 use super::{DEFAULT_TIMEOUT, parse_duration};
 use crate::check::expect::{
-    ErrorExpectation, Expectation, LatencyBounds, StepExpectation, StepRef, UsageLimits,
+    ErrorExpectation, Expectation, KeyLines, LatencyBounds, StepExpectation, StepRef, UsageLimits,
 };
 use crate::check::{Check, RawCheck};
 use crate::diagnostic::{Diagnostic, Position, did_you_mean};
@@ -808,8 +808,22 @@ impl Compiler<'_> {
             threshold,
             snapshot: raw.snapshot.as_ref().and_then(|s| self.snapshot(s)),
             line: Position::of(spanned).line,
+            lines: KeyLines {
+                status: line_of(&raw.status),
+                error: line_of(&raw.error),
+                block_count: line_of(&raw.block_count),
+                latency: line_of(&raw.latency),
+                usage: line_of(&raw.usage),
+                threshold: line_of(&raw.threshold),
+                snapshot: line_of(&raw.snapshot),
+            },
         }
     }
+}
+
+/// The line a key's value is written on; 0 when it is not written.
+fn line_of<T>(value: &Option<Spanned<T>>) -> u32 {
+    value.as_ref().map_or(0, |v| Position::of(v).line)
 }
 
 fn mime_from_url(url: &str) -> Option<&'static str> {

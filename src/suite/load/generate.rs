@@ -619,6 +619,11 @@ fn reparsed(position: Position, template: Position) -> bool {
 fn relocate(case: &mut Case, at: Position) {
     case.line = at.line;
     case.expect.line = at.line;
+    for line in case.expect.lines.each_mut() {
+        if reparsed(Position::new(*line, 1), at) {
+            *line = 0;
+        }
+    }
     let checks = case.expect.output.iter_mut().chain(
         case.expect
             .steps
