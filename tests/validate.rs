@@ -77,6 +77,7 @@ invalid_suite_tests!(
     alias_bomb,
     recursive_alias,
     nested_checks,
+    reader_errors_in_several_cases,
 );
 
 #[test]

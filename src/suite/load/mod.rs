@@ -203,6 +203,10 @@ pub fn load_file(file: &Path, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
     parse(file, &text, env)
 }
 
+/// How many of the errors found after the reader's first are shown with it: enough for a
+/// newcomer's mistakes, not a screenful for each of a template's thousand copies.
+const MAX_LATER_ERRORS: usize = 19;
+
 /// Looks up `${VAR}` in suites; shared by the threads that read a large file's pieces.
 pub type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
 
@@ -226,13 +230,19 @@ pub fn parse(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<Diagnos
 /// [`parse`] reading the file in one go, which also gives every problem of the file.
 pub fn parse_whole(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
     let yaml_error = |err: &serde_saphyr::Error| {
-        vec![
-            Diagnostic::from_yaml(file, err)
-                .with_source(text)
-                .with_placeholder_help(),
-        ]
+        Diagnostic::from_yaml(file, err)
+            .with_source(text)
+            .with_placeholder_help()
     };
-    let (piece, _) = read_piece(file, text, env, true).map_err(|err| yaml_error(&err))?;
+    let (piece, _) = read_piece(file, text, env, true).map_err(|err| {
+        // The reader stops at its first error; the later cases' are read on their own.
+        let line = err.location().map_or(u64::MAX, |at| at.line());
+        let later = split::later_errors(file, text, env, line, MAX_LATER_ERRORS);
+        std::iter::once(&err)
+            .chain(&later)
+            .map(yaml_error)
+            .collect::<Vec<_>>()
+    })?;
     let mut compiler = Compiler::new(file, env, piece.errors);
     let Some(header) = piece.header.finish() else {
         // `whole` made the parser refuse a file without `suite` or `flow`.

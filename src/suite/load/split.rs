@@ -135,17 +135,71 @@ fn piece_texts<'t>(text: &'t str, cuts: &[usize]) -> Vec<Cow<'t, str>> {
     texts
 }
 
+/// The first `limit` errors the YAML reader finds after `line`: the reader stops a file at its
+/// first unknown key or wrong type, and a newcomer's mistakes in five cases took five runs of
+/// `validate` to see. So the rest of the file is read again from the next item of the `cases`
+/// list, as often as an error stops it. Only the reader's own errors: a case's other problems
+/// may depend on the rest of the file, and come once these are fixed. Empty where the file
+/// cannot be cut (see [`item_starts`]), holds anchors or aliases, or is no YAML at all (after a
+/// syntax error, a piece could start inside a quoted string).
+pub fn later_errors(
+    file: &Path,
+    text: &str,
+    env: Env<'_>,
+    line: u64,
+    limit: usize,
+) -> Vec<serde_saphyr::Error> {
+    let items = item_starts(text);
+    if items.is_empty()
+        || anchored(text)
+        || serde_saphyr::from_str::<serde::de::IgnoredAny>(text).is_err()
+    {
+        return Vec::new();
+    }
+    // Each item's first line, counted once.
+    let mut lines = Vec::with_capacity(items.len());
+    let (mut counted, mut breaks) = (0, 0);
+    for &at in &items {
+        breaks += text[counted..at].matches('\n').count();
+        counted = at;
+        lines.push(breaks as u64 + 1);
+    }
+    let mut errors = Vec::new();
+    let mut after = line;
+    while errors.len() < limit {
+        let Some(next) = lines.iter().position(|&first| first > after) else {
+            break;
+        };
+        let rest = piece_texts(text, &items[next..=next]);
+        let Some(Err(err)) = rest.get(1).map(|piece| read_piece(file, piece, env, false)) else {
+            break;
+        };
+        match err.location().map(|at| at.line()) {
+            Some(at) if at > after => {
+                after = at;
+                errors.push(err);
+            }
+            _ => break,
+        }
+    }
+    errors
+}
+
+/// Whether the text plainly holds anchors, aliases or merge keys, which make pieces give up.
+fn anchored(text: &str) -> bool {
+    ["&", "*", "<<:"].iter().any(|mark| {
+        [": ", "- "]
+            .iter()
+            .any(|before| text.contains(&format!("{before}{mark}")))
+    })
+}
+
 /// Where to cut the `cases` list into `pieces` of about equal size; empty when the file is not
 /// worth cutting or not laid out for it (see [`item_starts`]).
 fn cuts(text: &str, pieces: usize) -> Vec<usize> {
     // Anchors and aliases make pieces give up after reading: do not start when they are
     // plainly there.
-    let anchored = ["&", "*", "<<:"].iter().any(|mark| {
-        [": ", "- "]
-            .iter()
-            .any(|before| text.contains(&format!("{before}{mark}")))
-    });
-    if pieces < 2 || anchored {
+    if pieces < 2 || anchored(text) {
         return Vec::new();
     }
     let items = item_starts(text);
