@@ -473,6 +473,34 @@ mod tests {
             let _ = parse(Path::new("s.yaml"), &text, &no_env);
         }
 
+        /// Cases with a mistake the YAML reader stops at (an unknown key, a wrong type), among
+        /// good ones: each is reported at its own line, in file order, up to the limit.
+        #[test]
+        fn every_cases_reader_mistake_is_reported(bad in proptest::collection::vec(0u8..4, 1..40)) {
+            let mut text = String::from("suite: s\nflow: demo/support/triage\ncases:\n");
+            let mut expected = Vec::new();
+            for (i, kind) in bad.iter().enumerate() {
+                text.push_str(&format!("  - name: c{i}\n"));
+                let line = text.matches('\n').count() as u32 + 1;
+                match kind {
+                    1 => text.push_str("    mesage: hi\n"),
+                    2 => text.push_str("    message: hi\n    repeat: lots\n"),
+                    _ => text.push_str("    message: hi\n"),
+                }
+                match kind {
+                    1 => expected.push(line),
+                    2 => expected.push(line + 1),
+                    _ => {}
+                }
+            }
+            expected.truncate(MAX_LATER_ERRORS + 1);
+            let found: Vec<u32> = match parse(Path::new("s.yaml"), &text, &no_env) {
+                Ok(_) => Vec::new(),
+                Err(errors) => errors.iter().map(|e| e.position.line).collect(),
+            };
+            prop_assert_eq!(found, expected, "{}", text);
+        }
+
         #[test]
         fn any_edit_of_a_valid_suite_loads_or_says_where(at in 0usize..200, insert in "[ -~\n]{0,8}", cut in 0usize..6) {
             let at = at.min(VALID.len());
