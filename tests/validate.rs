@@ -78,6 +78,7 @@ invalid_suite_tests!(
     recursive_alias,
     nested_checks,
     reader_errors_in_several_cases,
+    expectations_that_cannot_pass,
 );
 
 #[test]

@@ -11,6 +11,10 @@ pub const CONTAINS: Definition = Definition {
     name: "contains",
     argument: super::Argument::Any,
     parse: |v, _| {
+        // `contains:` with nothing after it reads as null, and would fail every time.
+        if v.is_null() {
+            return Err("has no value: write the text, item or key to look for (an array's null item: `some: {equals: null}`)".into());
+        }
         Ok(Arc::new(Contains {
             needles: vec![v.clone()],
             mode: Mode::One,

@@ -355,14 +355,24 @@ impl Compiler<'_> {
             .chain(expect.steps.iter().flat_map(|s| &s.checks))
             .map(|c| c.weight)
             .peekable();
-        if let Some(threshold) = raw.expect.as_ref().and_then(|e| e.value.threshold.as_ref())
-            && weights.peek().is_some()
-            && weights.all(|w| w == 0.0)
-        {
-            self.error(
-                threshold,
-                "`threshold` weighs the checks, and every check here has weight 0: give one a weight",
-            );
+        // And with no check at all, there is nothing to weigh: it passes every time.
+        let written = raw
+            .expect
+            .as_ref()
+            .is_some_and(|e| !e.value.output.is_empty())
+            || raw.steps.iter().any(|s| !s.value.expect.is_empty());
+        if let Some(threshold) = raw.expect.as_ref().and_then(|e| e.value.threshold.as_ref()) {
+            if !written {
+                self.error(
+                    threshold,
+                    "`threshold` weighs the output and step checks, and this case has none: add checks, or remove it",
+                );
+            } else if weights.peek().is_some() && weights.all(|w| w == 0.0) {
+                self.error(
+                    threshold,
+                    "`threshold` weighs the checks, and every check here has weight 0: give one a weight",
+                );
+            }
         }
         let case = Case {
             line: Position::of(&raw.name).line,
@@ -782,9 +792,24 @@ impl Compiler<'_> {
                 code: e.value.code.as_ref().map(|c| c.value.clone()),
             }
         });
-        let latency = raw.latency.as_ref().map(|l| LatencyBounds {
-            min: self.duration(l.value.min.as_ref()),
-            max: self.duration(l.value.max.as_ref()),
+        let latency = raw.latency.as_ref().map(|l| {
+            let bounds = LatencyBounds {
+                min: self.duration(l.value.min.as_ref()),
+                max: self.duration(l.value.max.as_ref()),
+            };
+            if let (Some(min), Some(max)) = (bounds.min, bounds.max)
+                && min > max
+            {
+                self.error(
+                    l,
+                    format!(
+                        "latency min {} is greater than max {}: no call could pass",
+                        humantime::format_duration(min),
+                        humantime::format_duration(max)
+                    ),
+                );
+            }
+            bounds
         });
         let threshold = raw.threshold.as_ref().and_then(|t| {
             if (0.0..=1.0).contains(&t.value) {
