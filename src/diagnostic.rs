@@ -292,13 +292,26 @@ impl fmt::Display for Diagnostic {
             let gutter = self.position.line.to_string();
             let pad = " ".repeat(gutter.len());
             let caret_at = (self.position.column as usize).saturating_sub(1);
-            // Keep the caret under the right character even when the line holds tabs.
-            let indent: String = line
-                .chars()
-                .take(caret_at)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            write!(f, "\n{pad} |\n{gutter} | {line}\n{pad} | {indent}^")?;
+            // The line as it can be shown: a control character, or one that reorders or hides
+            // text (U+202E), is written as its code, so that the excerpt cannot restyle the
+            // terminal or read other than it is. The caret stays under the right character,
+            // tabs and codes before it included.
+            let (mut shown, mut indent) = (String::new(), String::new());
+            for (at, c) in line.chars().enumerate() {
+                let piece = match c {
+                    '\t' => "\t".to_owned(),
+                    c if c.is_control() || crate::words::hides_text(c) => {
+                        format!("\\u{:04x}", u32::from(c))
+                    }
+                    c => c.to_string(),
+                };
+                if at < caret_at {
+                    let blank = |c: char| if c == '\t' { '\t' } else { ' ' };
+                    indent.extend(piece.chars().map(blank));
+                }
+                shown.push_str(&piece);
+            }
+            write!(f, "\n{pad} |\n{gutter} | {shown}\n{pad} | {indent}^")?;
         }
         if let Some(help) = &self.help {
             write!(
@@ -346,6 +359,26 @@ pub fn aside_did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_excerpt_shows_codes_for_what_would_restyle_or_reorder_it() {
+        let text = "x\n  - name: \"a\u{202E}b\u{1b}[31m\", message: 7\n";
+        let diagnostic =
+            Diagnostic::new(Path::new("s.yaml"), Position::new(2, 32), "bad").with_source(text);
+        let shown = diagnostic.to_string();
+        assert!(!shown.contains(['\u{202E}', '\u{1b}']), "{shown}");
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(
+            lines[2],
+            "2 |   - name: \"a\\u202eb\\u001b[31m\", message: 7"
+        );
+        // The caret is under the 7, past the two codes.
+        let caret = lines[3].find('^').unwrap_or(0);
+        assert_eq!(
+            lines[2].char_indices().nth(caret).map(|(_, c)| c),
+            Some('7')
+        );
+    }
 
     #[test]
     fn suggests_only_near_misses() {
