@@ -1528,6 +1528,8 @@ fn selection_takes_names_as_printed_and_tags_in_any_case() {
     listed(&["--tag", "smokey"]).assert_refused(
         "no case matches the selection (no case is tagged smokey; the tags are: account,",
     );
+    listed(&["--tag", "smokey"])
+        .assert_refused("weights; did you mean \"smoke\"?); nothing was sent");
     // A filter that matches no name is named, and `>` typed for `›` is pointed out.
     listed(&["--filter", "support-triage > refund*"]).assert_refused(
         "no case matches the selection (no case name matches --filter \"support-triage > refund*\"; a suite and its case are joined by ›, not >)",

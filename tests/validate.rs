@@ -79,6 +79,7 @@ invalid_suite_tests!(
     nested_checks,
     reader_errors_in_several_cases,
     expectations_that_cannot_pass,
+    percent_share,
 );
 
 #[test]

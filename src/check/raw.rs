@@ -235,6 +235,18 @@ fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check,
             }
             // `not: true` negates this check; `not: {check}` is the combinator.
             ("not", Value::Bool(flag)) => negate = *flag,
+            // Quoted, `not: "true"` is text, which the combinator would read as a check.
+            ("not", Value::String(text))
+                if ["true", "false"].contains(&text.trim().to_ascii_lowercase().as_str()) =>
+            {
+                return Err(error(
+                    entry.value_at,
+                    format!(
+                        "`not` is true or false, without quotes: write `not: {}`",
+                        text.trim().to_ascii_lowercase()
+                    ),
+                ));
+            }
             // Numeric text too, as the numeric predicates read it: a CSV's values are text.
             ("weight", value) => match predicate::as_number(value) {
                 Some(w) if w.is_finite() && w >= 0.0 => weight = w,

@@ -401,11 +401,18 @@ impl ExecutionArgs {
                 )
             }
             (false, true) => format!(" (no case has a tag; --tag {})", missing.join(", ")),
-            (false, false) => format!(
-                " (no case is tagged {}; the tags are: {})",
-                missing.join(", "),
-                known.join(", ")
-            ),
+            (false, false) => {
+                let hint = missing
+                    .iter()
+                    .find_map(|tag| crate::diagnostic::did_you_mean(tag, known.iter().copied()))
+                    .map(|h| format!("; {h}"))
+                    .unwrap_or_default();
+                format!(
+                    " (no case is tagged {}; the tags are: {}{hint})",
+                    missing.join(", "),
+                    known.join(", ")
+                )
+            }
         }
     }
 

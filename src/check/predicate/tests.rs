@@ -450,6 +450,14 @@ fn bad_arguments_are_refused_with_reasons() {
             "matches: unknown flag 'q': use i, m, s or x",
         ),
         ("{between: [3, 1]}", "between: min 3 is greater than max 1"),
+        (
+            "{equals: 1, not: \"True\"}",
+            "`not` is true or false, without quotes: write `not: true`",
+        ),
+        (
+            "{contains: }",
+            "contains: has no value: write the text, item or key to look for",
+        ),
         ("{length: -3}", "length: a count is never below 0"),
         (
             "{length: 1.5}",
