@@ -109,6 +109,11 @@ pub struct CaseComparison {
     /// `pass_if` says what is good enough.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pass_rate_moved: Option<&'static str>,
+    /// Repeated, but too few times to tell: no answers its repeats could give would be
+    /// significant (6/6 against 3/6 is p = 0.18 at best), so it is left out of the adjustment
+    /// and its `adjusted_p` is 1. More repeats can tell.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub too_few_repeats: bool,
     pub outputs_differ: bool,
 }
 
@@ -357,6 +362,8 @@ fn pair_samples<'a>(
 struct Significance {
     p_value: Option<f64>,
     adjusted_p: Option<f64>,
+    /// Left out of the adjustment: its totals allow no significant answer.
+    too_few_repeats: bool,
 }
 
 /// The significance of each pair's change. Only repeated cases measure noise. They share the
@@ -394,6 +401,7 @@ fn significance(pairs: &[(&Sample, &Sample)], alpha: f64) -> Vec<Significance> {
         .iter()
         .map(|t| Significance {
             p_value: t.map(|t| t.0),
+            too_few_repeats: t.is_some_and(|(_, least)| least >= testable),
             adjusted_p: match t {
                 Some((_, least)) if *least < testable => adjusted.next(),
                 // Outside the family: it could never be significant.
@@ -416,6 +424,7 @@ fn case_comparison(
     let Significance {
         p_value,
         adjusted_p,
+        too_few_repeats,
     } = *test;
     let class = classify(b, c);
     let flipped = matches!(class, Class::Fixed | Class::Regressed);
@@ -445,6 +454,7 @@ fn case_comparison(
             }
             _ => None,
         },
+        too_few_repeats,
         outputs_differ: match (&b.output, &c.output) {
             (Some(x), Some(y)) => !crate::check::predicate::json_equal(x, y),
             (None, None) => false,
@@ -617,6 +627,24 @@ mod tests {
             drops.adjusted_p
         );
         assert_eq!(comparison.cases[1].adjusted_p, Some(1.0));
+        assert!(comparison.cases[1].too_few_repeats && !drops.too_few_repeats);
+    }
+
+    /// 6/6 against 3/6 is p = 0.18 at best: the case is said to need more repeats, with its
+    /// own p, not the adjusted 1 that reads as "nothing changed".
+    #[test]
+    fn a_flip_its_repeats_could_never_show_says_so() {
+        let baseline = vec![sample("few", "v1", 6, 0, 0)];
+        let candidate = vec![sample("few", "v2", 3, 3, 0)];
+        let comparison = compare("v1", "v2", &baseline, &candidate, 0.05);
+        let few = &comparison.cases[0];
+        assert_eq!((few.class, few.significant), (Class::Regressed, false));
+        assert!(few.too_few_repeats);
+        let shown = crate::report::comparison::verdict(few);
+        assert!(
+            shown.starts_with("regressed within noise (p=0.182: too few repeats to tell"),
+            "{shown}"
+        );
     }
 
     /// Latency compares the cases both sides answered: a slow case the candidate never ran

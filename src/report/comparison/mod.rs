@@ -89,6 +89,12 @@ pub fn verdict(case: &CaseComparison) -> String {
         (Class::Regressed | Class::Fixed, Some(p)) if case.significant => {
             format!("{} (p={p:.3})", case.class.as_str())
         }
+        // Its repeats could not have told: the adjusted p of 1 would read as "no change".
+        (Class::Regressed | Class::Fixed, Some(_)) if case.too_few_repeats => format!(
+            "{} within noise (p={:.3}: too few repeats to tell; add --repeat)",
+            case.class.as_str(),
+            case.p_value.unwrap_or(1.0)
+        ),
         (Class::Regressed | Class::Fixed, Some(p)) => {
             format!("{} within noise (p={p:.3})", case.class.as_str())
         }
