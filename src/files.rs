@@ -182,6 +182,13 @@ enum Destination {
 }
 
 fn destination(path: &Path) -> Result<Destination, String> {
+    // Many tools read `-` as stdout; a file named `-` would be a surprise.
+    if path == Path::new("-") {
+        return Err(
+            "`-` is not read as stdout here: name a file, or /dev/stdout (the report then comes after the run's own lines)"
+                .into(),
+        );
+    }
     if own_stream(path).is_some() {
         return Ok(Destination::Stream);
     }

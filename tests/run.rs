@@ -1716,3 +1716,18 @@ fn each_failed_run_level_expectation_points_at_its_own_line() {
         result.stdout
     );
 }
+
+#[test]
+fn a_report_named_dash_is_refused_rather_than_written_to_a_file_named_dash() {
+    let dir = tempdir();
+    let result = common::Run::from(
+        common::flowcheck()
+            .args(["run", "--embedded", "--json", "-"])
+            .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/triage.yaml"))
+            .current_dir(dir.path())
+            .output()
+            .expect("runs"),
+    );
+    result.assert_refused("`-` is not read as stdout here");
+    assert!(!dir.path().join("-").exists());
+}

@@ -80,6 +80,7 @@ invalid_suite_tests!(
     reader_errors_in_several_cases,
     expectations_that_cannot_pass,
     percent_share,
+    empty_file,
 );
 
 #[test]

@@ -218,6 +218,15 @@ pub type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
 /// the end, since `defaults` may come after `cases`. A large file is read in pieces, one per
 /// core (see [`split`]); the result is the same.
 pub fn parse(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
+    // The reader's words for it are "unexpected end of input".
+    let blank = |line: &str| line.trim().is_empty() || line.trim_start().starts_with('#');
+    if text.lines().all(blank) {
+        return Err(vec![Diagnostic::new(
+            file,
+            Position::default(),
+            "the file is empty: a suite needs `suite`, `flow` and `cases` (`flowcheck init org/project/flow` writes a first one)",
+        )]);
+    }
     let pieces = split::pieces_for(text.len());
     if pieces > 1
         && let Some(suite) = split::parse_in_pieces(file, text, env, pieces)
