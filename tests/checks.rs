@@ -737,3 +737,52 @@ cases:
         result.stdout
     );
 }
+
+/// The merge job is the one a sharded pipeline shows red: it says what did not pass, with the
+/// details `run` gives, in plan order, and only those.
+#[test]
+fn a_merge_that_fails_shows_the_cases_that_did_not_pass() {
+    let sim = common::Sim::start();
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    for k in 1..=2 {
+        let (shard, json) = (format!("{k}/2"), path(&format!("s{k}.json")));
+        let ran = sim.run(&[
+            "tests/fixtures/run/regressions.yaml",
+            "--shard",
+            &shard,
+            "--json",
+            &json,
+        ]);
+        assert!(ran.code <= 1, "{}", ran.all());
+    }
+    let result = run(&[
+        "merge",
+        &path("s1.json"),
+        &path("s2.json"),
+        "--json",
+        &path("m.json"),
+    ]);
+    assert_eq!(result.code, 1, "{}", result.all());
+    let money = "--- FAILED: triage-regressions › money back goes to billing @ v3";
+    let whole = "--- FAILED: triage-regressions › the whole billing result @ v3";
+    let (at_money, at_whole) = (result.stdout.find(money), result.stdout.find(whole));
+    assert!(
+        at_money.is_some() && at_money < at_whole,
+        "{}",
+        result.stdout
+    );
+    assert!(
+        result.stdout.contains("found:    \"general\""),
+        "{}",
+        result.stdout
+    );
+    assert!(!result.stdout.contains("PASS"), "{}", result.stdout);
+    assert!(
+        result
+            .stdout
+            .contains("merged 2 reports: 6 cases: 4 passed, 0 flaky, 2 failed"),
+        "{}",
+        result.stdout
+    );
+}

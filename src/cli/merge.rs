@@ -130,6 +130,13 @@ pub fn merge(args: MergeArgs) -> u8 {
             report::junit::write(path, &cases, started, elapsed),
         );
     }
+    // What did not pass, as `run` shows it: the merge job is the one a pipeline shows red.
+    let mut terminal = crate::report::Terminal::new(false);
+    for case in cases.iter().filter(|c| !c.status.is_success()) {
+        terminal.case_finished(case);
+    }
+    terminal.show_problems();
+    failed |= terminal.write_error().is_some();
     failed |= super::print_out(format!(
         "merged {}: {}: {} passed, {} flaky, {} failed, {} {}, {} not run\n",
         counted(reports.len() as u64, "report"),

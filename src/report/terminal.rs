@@ -203,6 +203,17 @@ impl Terminal {
     }
 
     pub fn finish(&mut self, totals: &Totals, elapsed: Duration, stop: Option<&Stop>) {
+        self.show_problems();
+        if let Some(stop) = stop {
+            let why = stop.note();
+            self.line(&format!("{} {why}", paint(WARN, "note:")));
+        }
+        self.line(&summary(totals, elapsed));
+    }
+
+    /// The case lines still pending, then every case that did not pass in detail, in plan
+    /// order (for `finish`, and for `merge`, which has its own summary).
+    pub fn show_problems(&mut self) {
         self.flush();
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
@@ -215,11 +226,6 @@ impl Terminal {
                 self.write_out(&problem);
             }
         }
-        if let Some(stop) = stop {
-            let why = stop.note();
-            self.line(&format!("{} {why}", paint(WARN, "note:")));
-        }
-        self.line(&summary(totals, elapsed));
     }
 }
 
