@@ -81,6 +81,7 @@ invalid_suite_tests!(
     expectations_that_cannot_pass,
     percent_share,
     empty_file,
+    option_keys,
 );
 
 #[test]

@@ -196,6 +196,17 @@ pub fn compile_list(value: &Value, context: &ParseContext<'_>) -> Result<Vec<Che
         .collect()
 }
 
+/// Where the value of the first key of a mapping argument that a message names in backticks
+/// stands (`` `tolerance` must be a number `` → the tolerance's value).
+fn named_part(message: &str, places: &Places) -> Option<Position> {
+    message
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .find_map(|name| places.entry(name))
+        .map(|(key_at, value)| Place::or(Some(value), key_at).0)
+}
+
 /// Parse a JSONPath once per distinct text and share it.
 fn parse_path(text: &str) -> Result<std::sync::Arc<JsonPath>, serde_json_path::ParseError> {
     thread_local! {
@@ -295,8 +306,13 @@ fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check,
         ..*context
     };
     let predicate = (definition.parse)(entry.value, &inner).map_err(|message| {
-        // At the nested check that failed, if one did; else at this predicate's value.
-        let at = context.failed_at.get().unwrap_or(entry.value_at);
+        // At the nested check that failed, if one did; else at the part of the argument the
+        // message names (`threshold` of a mapping); else at this predicate's value.
+        let at = context
+            .failed_at
+            .get()
+            .or_else(|| named_part(&message, entry.places))
+            .unwrap_or(entry.value_at);
         error(at, format!("{}: {message}", entry.key))
     })?;
     let (path_text, path) = match path {

@@ -187,22 +187,36 @@ pub fn count(matrix: &Map<String, Value>) -> usize {
         .fold(1, usize::saturating_mul)
 }
 
+/// Why a matrix makes no combinations, and the key at fault if one is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatrixError {
+    pub key: Option<String>,
+    pub message: String,
+}
+
 /// Every combination of a matrix's values, in order (the first key varies slowest).
-pub fn combinations(matrix: &Map<String, Value>) -> Result<Vec<Map<String, Value>>, String> {
+pub fn combinations(matrix: &Map<String, Value>) -> Result<Vec<Map<String, Value>>, MatrixError> {
     // It would make the case once, named `name []`.
     if matrix.is_empty() {
-        return Err(
-            "`matrix` is empty: give it names with lists of values, e.g. {channel: [email, chat]}, or leave it out"
-                .into(),
-        );
+        return Err(MatrixError {
+            key: None,
+            message: "`matrix` is empty: give it names with lists of values, e.g. {channel: [email, chat]}, or leave it out".into(),
+        });
     }
+    let at_key = |key: &String, message: String| MatrixError {
+        key: Some(key.clone()),
+        message,
+    };
     let mut combos = vec![Map::new()];
     for (key, values) in matrix {
         let Value::Array(values) = values else {
-            return Err(format!("matrix `{key}` must be a list of values"));
+            return Err(at_key(
+                key,
+                format!("matrix `{key}` must be a list of values"),
+            ));
         };
         if values.is_empty() {
-            return Err(format!("matrix `{key}` has no values"));
+            return Err(at_key(key, format!("matrix `{key}` has no values")));
         }
         combos = combos
             .into_iter()

@@ -118,6 +118,18 @@ impl Compiler<'_> {
             .push(Diagnostic::new(self.file, Position::of(at), message));
     }
 
+    /// An error about the key `key` of the mapping `at`: at that key where it can be found
+    /// (written plainly, `key:`), else at the mapping.
+    pub(super) fn error_at_key<T>(
+        &mut self,
+        at: &Spanned<T>,
+        key: &str,
+        message: impl Into<String>,
+    ) {
+        let diagnostic = Diagnostic::new(self.file, Position::of(at), message);
+        self.errors.push(diagnostic.within(format!("{key}:")));
+    }
+
     pub(super) fn suite(&mut self, raw: RawHeader, read: ReadCases) -> Suite {
         self.check_name(&raw.suite, "suite");
         let flow = match FlowRef::parse(&raw.flow.value) {
@@ -654,7 +666,11 @@ impl Compiler<'_> {
                 return Vec::new();
             };
             let Some(items) = value.as_array() else {
-                this.error(raw, format!("snapshot `{key}` must be a list of JSONPaths"));
+                this.error_at_key(
+                    raw,
+                    key,
+                    format!("snapshot `{key}` must be a list of JSONPaths"),
+                );
                 return Vec::new();
             };
             items
@@ -662,14 +678,19 @@ impl Compiler<'_> {
                 .filter_map(|item| match item.as_str().map(JsonPath::parse) {
                     Some(Ok(path)) => Some(path),
                     Some(Err(err)) => {
-                        this.error(
+                        this.error_at_key(
                             raw,
+                            key,
                             format!("snapshot `{key}`: invalid JSONPath {item}: {err}"),
                         );
                         None
                     }
                     None => {
-                        this.error(raw, format!("snapshot `{key}` must be a list of JSONPaths"));
+                        this.error_at_key(
+                            raw,
+                            key,
+                            format!("snapshot `{key}` must be a list of JSONPaths"),
+                        );
                         None
                     }
                 })
@@ -683,8 +704,9 @@ impl Compiler<'_> {
                     .keys()
                     .find(|k| !matches!(k.as_str(), "redact" | "round" | "sort"))
                 {
-                    self.error(
+                    self.error_at_key(
                         raw,
+                        key,
                         format!("unknown snapshot option `{key}`: use redact, round and sort"),
                     );
                 }
@@ -693,8 +715,9 @@ impl Compiler<'_> {
                     Some(value) => match value.as_u64().filter(|n| *n <= 15) {
                         Some(n) => Some(n as u32),
                         None => {
-                            self.error(
+                            self.error_at_key(
                                 raw,
+                                "round",
                                 "snapshot `round` is a number of decimal places, 0 to 15",
                             );
                             None

@@ -93,7 +93,7 @@ impl Compiler<'_> {
         }
         let combos = match data::combinations(map) {
             Ok(combos) => combos,
-            Err(message) => return self.error(&matrix, message),
+            Err(err) => return self.matrix_error(&matrix, err),
         };
         let mut template = case.value.clone();
         template.matrix = None;
@@ -139,6 +139,14 @@ impl Compiler<'_> {
             })
             .collect();
         self.unresolved(&case, failed);
+    }
+
+    /// A matrix that makes no combinations, said at its key at fault where there is one.
+    fn matrix_error(&mut self, matrix: &Spanned<Value>, err: data::MatrixError) {
+        match &err.key {
+            Some(key) => self.error_at_key(matrix, key, err.message),
+            None => self.error(matrix, err.message),
+        }
     }
 
     /// Whether a suite that generates `cases` is within the limit; if not, say so at `at`.
@@ -199,14 +207,20 @@ impl Compiler<'_> {
         let combos = match template.value.matrix.as_ref() {
             None => Ok(vec![Map::new()]),
             Some(matrix) => match &matrix.value {
-                Value::Object(map) => data::combinations(map).map_err(|message| (matrix, message)),
-                _ => Err((matrix, MATRIX_SHAPE.to_owned())),
+                Value::Object(map) => data::combinations(map).map_err(|err| (matrix, err)),
+                _ => Err((
+                    matrix,
+                    data::MatrixError {
+                        key: None,
+                        message: MATRIX_SHAPE.to_owned(),
+                    },
+                )),
             },
         };
         let combos = match combos {
             Ok(combos) => combos,
-            Err((matrix, message)) => {
-                self.error(matrix, message);
+            Err((matrix, err)) => {
+                self.matrix_error(matrix, err);
                 return None;
             }
         };
