@@ -1416,3 +1416,31 @@ fn a_gate_on_one_shard_of_the_cases_is_a_usage_error() {
     );
     assert_eq!(whole.code, 1, "{}", whole.all());
 }
+
+#[test]
+fn a_case_that_still_fails_with_another_answer_shows_both_sides_reasons_and_the_diff() {
+    let dir = tempdir();
+    let suite = dir.path().join("still.yaml");
+    std::fs::write(
+        &suite,
+        "suite: stillfail\nflow: demo/support/triage\ncases:\n  - name: crash\n    message: the app crashes\n    expect:\n      output:\n        - {path: $.category, equals: billing}\n        - {path: $.confidence, gte: 0.99}\n",
+    )
+    .unwrap_or_default();
+    let result = run(&[
+        "compare",
+        "--baseline",
+        "production",
+        "--candidate",
+        "v3",
+        suite.to_str().unwrap_or_default(),
+        "--embedded",
+    ]);
+    assert_eq!(result.code, 0, "{}", result.all());
+    for line in [
+        "✗ v3: $.category equals \"billing\": found \"general\" (and 1 other check failed)",
+        "✗ production: $.category equals \"billing\": found \"technical\" (and 1 other check failed)",
+        "+   \"category\": \"general\",",
+    ] {
+        assert!(result.stdout.contains(line), "{line}\n{}", result.stdout);
+    }
+}

@@ -145,15 +145,24 @@ impl Sample {
                         .then(|| format!("not run: {reason}"))
                 }),
         };
-        sample.failed_check = outcome
-            .attempts
-            .iter()
-            .flat_map(|a| a.checks.iter())
-            .find(|check| !check.passed)
-            .map(|check| match &check.actual {
-                Some(found) => format!("{}: found {}", check.label, crate::words::short(found, 80)),
-                None => format!("{}: found nothing", check.label),
-            });
+        // The first failed check of the first attempt that failed one, and how many more of
+        // that attempt's failed.
+        sample.failed_check = outcome.attempts.iter().find_map(|attempt| {
+            let mut failed = attempt.checks.iter().filter(|check| !check.passed);
+            let check = failed.next()?;
+            let found = match &check.actual {
+                Some(found) => crate::words::short(found, 80),
+                None => "nothing".to_owned(),
+            };
+            let more = match failed.count() {
+                0 => String::new(),
+                n => format!(
+                    " (and {} failed)",
+                    crate::words::counted(n as u64, "other check")
+                ),
+            };
+            Some(format!("{}: found {found}{more}", check.label))
+        });
         let verdict = if sample.passed() {
             Judgement::Passed
         } else {

@@ -109,12 +109,18 @@ pub fn render(comparison: &CandidateComparison) -> String {
     }
     out.push_str(&super::counts_text(comparison));
     out.push('\n');
-    // The terminal shows the outputs of cases whose verdict changed or wavers; the Markdown,
+    // The terminal shows the outputs of cases whose verdict changed or wavers, and of those
+    // that still fail with another answer (why they fail may have changed); the Markdown,
     // HTML and JSON reports hold every difference.
     let changed: Vec<_> = comparison
         .cases
         .iter()
-        .filter(|c| matches!(c.class, Class::Regressed | Class::Fixed | Class::Flaky))
+        .filter(|c| {
+            matches!(
+                c.class,
+                Class::Regressed | Class::Fixed | Class::Flaky | Class::StillFailing
+            )
+        })
         .filter_map(|c| output_diff(c).map(|d| (c, d)))
         .collect();
     if !changed.is_empty() {
@@ -126,12 +132,12 @@ pub fn render(comparison: &CandidateComparison) -> String {
         ));
         for (case, diff) in changed.iter().take(MAX_DIFFS) {
             out.push_str(&format!("--- {} › {}\n", case.suite, case.case));
-            // Which check the failing side failed: the diff shows what changed, this why it
-            // matters.
+            // Which check the failing side failed (each side, where both fail): the diff
+            // shows what changed, this why it matters.
             let failing = [&case.candidate, &case.baseline]
                 .into_iter()
-                .find(|side| !side.passed && side.failed_check.is_some());
-            if let Some(side) = failing {
+                .filter(|side| !side.passed && side.failed_check.is_some());
+            for side in failing {
                 let check = side.failed_check.as_deref().unwrap_or_default();
                 out.push_str(&format!(
                     "    {} {}: {check}\n",
