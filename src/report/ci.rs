@@ -36,10 +36,20 @@ fn escape_property(text: &str) -> String {
 /// keeps its own path.
 fn annotation_path(file: &Path, workspace: &Path, cwd: &Path) -> String {
     let absolute = cwd.join(file);
+    // Without `.`, and with `dir/..` taken out as written (GitHub links a path in the
+    // checkout, `fixtures/run/a.yaml`, not `fixtures/gate/../run/a.yaml`).
     let clean = |path: &Path| -> PathBuf {
-        path.components()
-            .filter(|c| !matches!(c, Component::CurDir))
-            .collect()
+        let mut parts: Vec<Component> = Vec::new();
+        for part in path.components() {
+            match part {
+                Component::CurDir => {}
+                Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                    parts.pop();
+                }
+                part => parts.push(part),
+            }
+        }
+        parts.iter().collect()
     };
     let (absolute, workspace) = (clean(&absolute), clean(&cwd.join(workspace)));
     let shown = match absolute.strip_prefix(&workspace) {
@@ -201,6 +211,9 @@ mod tests {
             ("suites/a.yaml", "sub/suites/a.yaml"),
             ("/w/repo/b/mixed.yaml", "b/mixed.yaml"),
             ("/tmp/elsewhere.yaml", "/tmp/elsewhere.yaml"),
+            // A way through a sibling folder is the file's own path in the checkout.
+            ("../other/x/../run/r.yaml", "other/run/r.yaml"),
+            ("fixtures/gate/../run/r.yaml", "sub/fixtures/run/r.yaml"),
         ] {
             assert_eq!(
                 annotation_path(Path::new(file), workspace, cwd),
