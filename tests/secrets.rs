@@ -660,7 +660,7 @@ fn each_project_is_called_with_its_own_key() {
 
     // A project without a key, and no default: nothing is sent.
     run(&[("NOUKAI_API_KEY_ACME_SHOP", shop_key)], &[]).assert_refused(
-        "no API key for every project: set NOUKAI_API_KEY, or NOUKAI_API_KEY_ACME_SUPPORT",
+        "no API key for 1 project (acme/support): set NOUKAI_API_KEY for every project, or NOUKAI_API_KEY_ACME_SUPPORT",
     );
     // A judge's grader in a project without a key is found before any call, too.
     let judged = write(
@@ -677,7 +677,7 @@ fn each_project_is_called_with_its_own_key() {
             .expect("flowcheck runs"),
     );
     graded.assert_refused(
-        "no API key for every project: set NOUKAI_API_KEY, or NOUKAI_API_KEY_ACME_EVAL",
+        "no API key for 1 project (acme/eval): set NOUKAI_API_KEY for every project, or NOUKAI_API_KEY_ACME_EVAL",
     );
     // Variables that name no project (CI exports such names) are no keys, and no obstacle.
     let stray = run(
@@ -808,7 +808,7 @@ fn a_key_file_gives_each_project_its_key() {
     projects
         .run(&[], &["--api-key-file", &shop_only])
         .assert_refused(&format!(
-            "no API key for every project: set NOUKAI_API_KEY, or NOUKAI_API_KEY_ACME_SUPPORT, or give the key file {shop_only} a default key (`* KEY`) or these projects' (`org/project KEY`)"
+            "no API key for 1 project (acme/support): set NOUKAI_API_KEY for every project, or NOUKAI_API_KEY_ACME_SUPPORT, or give the key file {shop_only} a default key (`* KEY`) or these projects' (`org/project KEY`)"
         ));
 
     // The file's default key is used over NOUKAI_API_KEY; a project that refuses a key says

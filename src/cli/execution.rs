@@ -192,10 +192,18 @@ fn keys_cover(
         ),
         None => String::new(),
     };
+    let projects: Vec<String> = lacking
+        .iter()
+        .map(|variable| {
+            crate::secret::Keys::project_of(variable).unwrap_or_else(|| variable.clone())
+        })
+        .collect();
     match lacking.as_slice() {
         [] => Ok(()),
         _ => Err(format!(
-            "no API key for every project: set NOUKAI_API_KEY, or {}{or_file}",
+            "no API key for {} ({}): set NOUKAI_API_KEY for every project, or {}{or_file}",
+            crate::words::counted(lacking.len() as u64, "project"),
+            projects.join(", "),
             lacking.join(", ")
         )),
     }
