@@ -83,10 +83,18 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, String> {
                 .rfind("): ")
                 .map_or(message.as_str(), |at| &message[at + 3..])
                 .to_owned();
-            match err.position() {
-                Some(position) => format!("{}: {message}", lines.line_at(position.byte())),
-                None => err.to_string(),
-            }
+            let Some(position) = err.position() else {
+                return err.to_string();
+            };
+            // A quote opened and never closed reads the rest of the file as one field.
+            let start = usize::try_from(position.byte()).unwrap_or(usize::MAX);
+            let line = text.get(start..).and_then(|rest| rest.lines().next());
+            let unclosed = line.is_some_and(|line| line.matches('"').count() % 2 == 1);
+            let hint = match unclosed {
+                true => " (a quote opened on this line is never closed: the rest of the file reads as one field)",
+                false => "",
+            };
+            format!("{}: {message}{hint}", lines.line_at(position.byte()))
         })?;
         let number = record
             .position()
@@ -159,8 +167,16 @@ fn jsonl_rows(text: &str) -> Result<Vec<Row>, String> {
 }
 
 fn yaml_rows(text: &str) -> Result<Vec<Row>, String> {
-    let items: Vec<serde_saphyr::Spanned<Value>> =
-        serde_saphyr::from_str(text).map_err(|err| err.without_snippet().to_string())?;
+    let items: Vec<serde_saphyr::Spanned<Value>> = serde_saphyr::from_str(text).map_err(|err| {
+        let message = crate::diagnostic::yaml_message(&err);
+        match message.starts_with("expected a list here") {
+            true => {
+                "a YAML data file is a list of rows, one mapping each (`- {name: a, message: hi}`)"
+                    .to_owned()
+            }
+            false => err.without_snippet().to_string(),
+        }
+    })?;
     items
         .into_iter()
         .enumerate()
@@ -508,6 +524,18 @@ mod tests {
         assert_eq!(
             csv_rows("a,b\n1,2,3\n").err().as_deref(),
             Some("2: found record with 3 fields, but the previous record has 2 fields")
+        );
+        assert_eq!(
+            csv_rows("a,b,c\n1,2,3\n\"x,2,3\n4,5,6\n").err().as_deref(),
+            Some(
+                "3: found record with 1 fields, but the previous record has 3 fields (a quote opened on this line is never closed: the rest of the file reads as one field)"
+            )
+        );
+        assert_eq!(
+            yaml_rows("a: 1\n").err().as_deref(),
+            Some(
+                "a YAML data file is a list of rows, one mapping each (`- {name: a, message: hi}`)"
+            )
         );
         assert_eq!(
             jsonl_rows("{\"a\": 1}\n{\"b\": 2, 3: 4}\n")
