@@ -45,8 +45,18 @@ fn parse(value: &Value, context: &ParseContext<'_>) -> Result<Arc<dyn Predicate>
         }
         _ => return Err("expected a schema (a mapping) or the path of a JSON file".into()),
     };
-    let validator =
-        jsonschema::validator_for(&schema).map_err(|err| format!("invalid schema: {err}"))?;
+    let validator = jsonschema::validator_for(&schema).map_err(|err| {
+        let message = err.to_string();
+        // The library's words name its build features; what they mean for a suite is this.
+        if message.contains("resolve-http")
+            || message.contains("resolve-file")
+            || message.contains("custom resolver")
+            || message.contains("is not present in a registry")
+        {
+            return "invalid schema: a `$ref` to another document (a URL or a file) is not followed: flowcheck fetches nothing and reads no file but this one; copy what it points at under `$defs` and refer to it as `#/$defs/name`".to_owned();
+        }
+        format!("invalid schema: {message}")
+    })?;
     Ok(Arc::new(JsonSchema { validator, source }))
 }
 

@@ -485,6 +485,14 @@ fn bad_arguments_are_refused_with_reasons() {
         ),
         ("{json_schema: {type: 12}}", "json_schema: invalid schema"),
         (
+            "{json_schema: {$ref: \"https://example.com/s.json\"}}",
+            "json_schema: invalid schema: a `$ref` to another document (a URL or a file) is not followed",
+        ),
+        (
+            "{json_schema: {$ref: other.json}}",
+            "json_schema: invalid schema: a `$ref` to another document (a URL or a file) is not followed",
+        ),
+        (
             "{json_schema: /etc/passwd}",
             "json_schema: \"/etc/passwd\" must be a path relative to the suite",
         ),
