@@ -1731,3 +1731,31 @@ fn a_report_named_dash_is_refused_rather_than_written_to_a_file_named_dash() {
     result.assert_refused("`-` is not read as stdout here");
     assert!(!dir.path().join("-").exists());
 }
+
+/// A suite with problems runs nothing; its JUnit report says why, and the last run's report
+/// at that path (green, say) does not stay there for CI to publish.
+#[test]
+fn suite_problems_replace_the_junit_report_with_one_error_each() {
+    let dir = tempdir();
+    let junit = dir.path().join("report.xml");
+    std::fs::write(&junit, "<testsuites name=\"the last run\" tests=\"29\"/>").unwrap_or_default();
+    let result = run(&[
+        "run",
+        "tests/fixtures/invalid/reader_errors_in_several_cases.yaml",
+        "--embedded",
+        "--junit",
+        junit.to_str().unwrap_or_default(),
+    ]);
+    result.assert_refused("the suites have 4 problems; nothing was sent");
+    let xml = common::read(&junit);
+    assert!(!xml.contains("the last run"), "{xml}");
+    assert!(xml.contains("errors=\"4\""), "{xml}");
+    assert!(
+        xml.contains(
+            "<testcase name=\"tests/fixtures/invalid/reader_errors_in_several_cases.yaml:5:5\""
+        ),
+        "{xml}"
+    );
+    assert!(xml.contains("type=\"suite error\""), "{xml}");
+    common::assert_valid_junit(&junit);
+}

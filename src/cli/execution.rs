@@ -243,6 +243,11 @@ impl Executed {
 impl ExecutionArgs {
     /// Load the suites (every error printed), or the exit code to stop with.
     pub fn load(&self) -> Result<Vec<Suite>, u8> {
+        self.load_or_problems().map_err(|_| exit::USAGE)
+    }
+
+    /// [`ExecutionArgs::load`], or the suites' problems (printed) for a report to hold.
+    pub fn load_or_problems(&self) -> Result<Vec<Suite>, Vec<crate::diagnostic::Diagnostic>> {
         let loaded = crate::suite::load(&self.paths);
         if !loaded.errors.is_empty() {
             super::print_diagnostics(&loaded.errors);
@@ -250,7 +255,7 @@ impl ExecutionArgs {
                 "error: the suites have {}; nothing was sent",
                 counted(loaded.errors.len() as u64, "problem")
             );
-            return Err(exit::USAGE);
+            return Err(loaded.errors);
         }
         let mut suites = loaded.suites;
         if let Some(timeout) = self.timeout {

@@ -38,9 +38,23 @@ pub struct RunArgs {
 
 pub async fn run(args: RunArgs) -> u8 {
     let execution = &args.execution;
-    let suites = match execution.load() {
+    let suites = match execution.load_or_problems() {
         Ok(suites) => suites,
-        Err(code) => return code,
+        Err(problems) => {
+            // The JUnit report says why the run never started: a CI job that publishes it
+            // shows the problems, not the last run's report left at its path.
+            if let Some(path) = args.junit.as_deref().filter(|_| !args.list) {
+                let report = report::junit::suite_problems(&problems);
+                let written = crate::files::check_writable(path)
+                    .and_then(|()| report::junit::write_report(path, &report));
+                if let Err(why) = written {
+                    crate::errln!(
+                        "note: the JUnit report of these problems was not written: {why}"
+                    );
+                }
+            }
+            return exit::USAGE;
+        }
     };
     let selected = match execution.select(&suites) {
         Ok(selected) => selected,

@@ -83,6 +83,26 @@ pub fn report(outcomes: &[CaseOutcome], started: SystemTime, elapsed: Duration) 
     report
 }
 
+/// The report of a run that never started because its suites have problems: one `<error>`
+/// each (type `suite error`, named by its `file:line:col`), so that a CI job that publishes
+/// the report shows them, rather than the last run's report left at its path.
+pub fn suite_problems(problems: &[crate::diagnostic::Diagnostic]) -> Report {
+    let mut report = Report::new("flowcheck");
+    report.set_timestamp(chrono::DateTime::<chrono::Utc>::from(SystemTime::now()));
+    let mut suite = TestSuite::new("suite problems (nothing was run)");
+    suite.add_test_cases(problems.iter().map(|problem| {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_type("suite error");
+        status.set_message(xml_safe(&problem.message));
+        status.set_description(xml_safe(&plain(&problem.to_string())));
+        let mut case = TestCase::new(xml_safe(&problem.location()), status);
+        case.set_classname(xml_safe(&problem.file.display().to_string()));
+        case
+    }));
+    report.add_test_suite(suite);
+    report
+}
+
 fn test_case(outcome: &CaseOutcome) -> TestCase {
     let failing: Vec<&Attempt> = outcome
         .attempts
