@@ -945,3 +945,67 @@ fn a_server_that_cannot_be_reached_stops_the_run_after_the_first_cases_retries()
         not_run[0]
     );
 }
+
+/// A server that answered and then went away (a crash mid-run) stops the run once a case has
+/// spent its retries with no answer from any call since it started: exit 3, in the server's
+/// words, rather than every case left spending its retries and the run reading as failed.
+#[test]
+fn a_server_that_goes_away_mid_run_stops_the_run() {
+    use std::io::BufRead;
+    let sim = common::Sim::start_with(&["--flows", "bench/flows"]);
+    let dir = tempdir();
+    let cases: String = (0..40)
+        .map(|n| format!("  - name: case {n}\n    message: m{n}\n"))
+        .collect();
+    let suite = dir.path().join("slow.yaml");
+    std::fs::write(
+        &suite,
+        format!("suite: slow\nflow: demo/bench/echo-slow\ncases:\n{cases}"),
+    )
+    .expect("the suite is written");
+    let mut child = common::flowcheck()
+        .args(["run", "--jobs", "1"])
+        .arg(&suite)
+        .env("NOUKAI_API_URL", &sim.url)
+        .env("NOUKAI_API_KEY", &sim.key)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("flowcheck runs");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let mut seen = String::new();
+    // The first case answered (each takes 100 ms): the server goes.
+    for line in lines.by_ref() {
+        let line = line.unwrap_or_default();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.trim_start().starts_with("PASS") {
+            break;
+        }
+    }
+    drop(sim);
+    let rest: Vec<String> = lines.map(|l| l.unwrap_or_default()).collect();
+    let output = child.wait_with_output().expect("flowcheck ends");
+    let all = without_ports(&format!(
+        "{seen}{}\n{}",
+        rest.join("\n"),
+        String::from_utf8_lossy(&output.stderr)
+    ));
+    assert_eq!(output.status.code(), Some(3), "{all}");
+    assert!(
+        all.contains(
+            "note: the server at http://127.0.0.1:PORT stopped answering: Connection refused"
+        ),
+        "{all}"
+    );
+    // The cases after the stop are not sent.
+    let not_run = all
+        .lines()
+        .find(|l| l.starts_with("Summary"))
+        .and_then(|l| l.split(", ").last())
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    assert!(not_run >= 30, "{not_run} not run: {all}");
+}

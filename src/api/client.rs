@@ -74,14 +74,26 @@ pub struct Client {
     reach: Arc<Reach>,
 }
 
-/// Whether the server has answered anything yet, and why a connection to it could not be
-/// made: a run that cannot reach its server at all stops, rather than retry every case.
+/// How often the server has answered and how often a connection to it could not be made, and
+/// why: a run that cannot reach its server, at all or any more, stops rather than retry every
+/// case.
 #[derive(Debug, Default)]
 struct Reach {
-    answered: std::sync::atomic::AtomicBool,
-    refused: std::sync::OnceLock<String>,
+    /// Answers of any status.
+    answers: std::sync::atomic::AtomicU64,
+    /// Connections that could not be made.
+    refusals: std::sync::atomic::AtomicU64,
+    /// The last connection failure's words.
+    refused: std::sync::Mutex<Option<String>>,
     /// Set by the transport once a connection to the server has been made.
     connected: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// How often the server had answered and refused a connection at some moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReachMark {
+    answers: u64,
+    refusals: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -385,9 +397,17 @@ impl Client {
         };
         let sent = self.transport.send(method, url, own_key, body).await;
         match &sent {
-            Ok(_) => self.reach.answered.store(true, Ordering::Relaxed),
+            Ok(_) => {
+                self.reach.answers.fetch_add(1, Ordering::Relaxed);
+            }
             Err(err) if err.connect => {
-                let _ = self.reach.refused.set(self.config.keys.scrub(&err.message));
+                let why = self.config.keys.scrub(&err.message);
+                *self
+                    .reach
+                    .refused
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(why);
+                self.reach.refusals.fetch_add(1, Ordering::Relaxed);
             }
             Err(_) => {}
         }
@@ -400,20 +420,47 @@ impl Client {
         self.reach.connected.load(Ordering::Relaxed)
     }
 
-    /// Why no connection to the server could be made, while it has answered nothing in this
-    /// run: then nothing will reach it.
-    pub fn unreachable(&self) -> Option<String> {
-        if self.reach.answered.load(Ordering::Relaxed) {
+    /// How often the server has answered and refused a connection so far, for
+    /// [`Client::unreachable`] to tell what happened since.
+    pub fn reach_mark(&self) -> ReachMark {
+        ReachMark {
+            answers: self.reach.answers.load(Ordering::Relaxed),
+            refusals: self.reach.refusals.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Why no connection to the server could be made, for a call that broke after `retries`
+    /// retries made since `since`: the server has answered nothing in this run, so nothing
+    /// will reach it; or it answered before, but since this call started, over its tries and
+    /// their pauses, no call of the run got an answer and connections were refused: it has
+    /// gone (a crash mid-run), and every case left would spend its retries for nothing.
+    pub fn unreachable(&self, since: ReachMark, retries: u32) -> Option<String> {
+        let now = self.reach_mark();
+        let gone = now.answers > 0
+            && now.answers == since.answers
+            && now.refusals > since.refusals
+            && retries > 0;
+        if now.answers > 0 && !gone {
             return None;
         }
+        let why = self
+            .reach
+            .refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()?;
         // The innermost cause says it (`Connection refused (os error 111)`); the URL is the
         // server's, not one call's.
-        let why = self.reach.refused.get()?;
-        let cause = why.rsplit(": ").next().unwrap_or(why);
-        Some(format!(
-            "the server at {} could not be reached: {cause}",
-            redact_url(&self.config.base_url)
-        ))
+        let cause = why.rsplit(": ").next().unwrap_or(&why);
+        let server = redact_url(&self.config.base_url);
+        Some(match gone {
+            false => format!("the server at {server} could not be reached: {cause}"),
+            true => format!(
+                "the server at {server} stopped answering: {cause} (it had answered {} calls of this run; none since, over {} tries)",
+                now.answers,
+                retries + 1
+            ),
+        })
     }
 
     async fn send(

@@ -67,6 +67,7 @@ pub async fn run_attempt(
     let target = planned.target;
     let body = wire::run_body(&case.request);
     let deadline = Instant::now() + case.timeout;
+    let reach = client.reach_mark();
     let work = async {
         match case.mode {
             Mode::Sync => {
@@ -167,7 +168,7 @@ pub async fn run_attempt(
         .or_else(|| match observation.reply {
             // After its retries, and with nothing answered in the whole run: the server is
             // not there, and every other case would wait out the same retries.
-            Reply::Broken { .. } => client.unreachable(),
+            Reply::Broken { .. } => client.unreachable(reach, observed.retries),
             _ => None,
         });
     let (mut judgement, mut checks) = case.expect.judge(&observation, &grades);
