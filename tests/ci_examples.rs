@@ -198,21 +198,26 @@ fn the_gitlab_parallel_example_shards_and_merges() {
     assert_exactly_once(dir.path(), 3);
 }
 
+/// `flowcheck run SUITE` as a GitHub Actions job runs it, its job summary at `summary`.
+fn run_on_github(sim: &Sim, suite: &str, summary: &Path) -> common::Run {
+    common::Run::from(
+        common::flowcheck()
+            .args(["run", suite])
+            .env("NOUKAI_API_URL", &sim.url)
+            .env("NOUKAI_API_KEY", &sim.key)
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", summary)
+            .output()
+            .expect("runs"),
+    )
+}
+
 #[test]
 fn github_gets_annotations_on_failed_check_lines_and_a_job_summary() {
     let sim = Sim::start();
     let dir = common::tempdir();
     let summary = dir.path().join("summary.md");
-    let result = common::Run::from(
-        common::flowcheck()
-            .args(["run", "tests/fixtures/run/regressions.yaml"])
-            .env("NOUKAI_API_URL", &sim.url)
-            .env("NOUKAI_API_KEY", &sim.key)
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_STEP_SUMMARY", &summary)
-            .output()
-            .expect("runs"),
-    );
+    let result = run_on_github(&sim, "tests/fixtures/run/regressions.yaml", &summary);
     assert_eq!(result.code, 1, "{}", result.all());
     assert!(
         result.stdout.contains("::error file=tests/fixtures/run/regressions.yaml,line=10,title=triage-regressions › money back goes to billing @ v3 (failed)::$.category equals \"billing\": found \"general\""),
@@ -447,16 +452,7 @@ fn a_job_summary_that_cannot_be_written_is_refused_before_anything_is_sent() {
     let sim = Sim::start();
     let dir = common::tempdir();
     let summary = dir.path().join("no such folder").join("summary.md");
-    let result = common::Run::from(
-        common::flowcheck()
-            .args(["run", "suites/triage.yaml"])
-            .env("NOUKAI_API_URL", &sim.url)
-            .env("NOUKAI_API_KEY", &sim.key)
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_STEP_SUMMARY", &summary)
-            .output()
-            .expect("runs"),
-    );
+    let result = run_on_github(&sim, "suites/triage.yaml", &summary);
     assert_eq!(result.code, 2, "{}", result.all());
     assert!(
         result.stderr.contains("the job summary cannot be written")
