@@ -1444,3 +1444,32 @@ fn a_case_that_still_fails_with_another_answer_shows_both_sides_reasons_and_the_
         assert!(result.stdout.contains(line), "{line}\n{}", result.stdout);
     }
 }
+
+#[test]
+fn cases_in_neither_report_are_named_not_dropped() {
+    let dir = tempdir();
+    let report = dir.path().join("triage.json");
+    let report = report.to_str().unwrap_or_default();
+    let ran = embedded_report("suites/triage.yaml", report, &[]);
+    assert!(ran.code <= 1, "{}", ran.all());
+    let result = run(&[
+        "compare",
+        "--baseline",
+        "production",
+        "--baseline-report",
+        report,
+        "--candidate",
+        "production",
+        "--candidate-report",
+        report,
+        "suites/triage.yaml",
+        "suites/tagline.yaml",
+    ]);
+    assert!(
+        result.stdout.contains(
+            "note: 1 case has no result on either side (production or production; not compared): creative-tagline › every tagline names the product"
+        ),
+        "{}",
+        result.all()
+    );
+}

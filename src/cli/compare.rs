@@ -358,6 +358,20 @@ fn compare_candidates(
                 &format!("{baseline_label} result to compare with {label}"),
             ));
         }
+        // Selected, but in neither side's report: said, not dropped without a word.
+        let present: HashSet<(&str, &str)> = (base.iter().chain(&cand))
+            .map(|s| (s.suite.as_str(), s.case.as_str()))
+            .collect();
+        let neither: Vec<String> = (scope.cases(resolved.baseline, *candidate).into_iter())
+            .filter(|(suite, case)| !present.contains(&(suite.as_str(), case.as_str())))
+            .map(|(suite, case)| format!("{suite} › {case}"))
+            .collect();
+        if !neither.is_empty() {
+            progress.line(&lacking_note(
+                &neither,
+                &format!("result on either side ({baseline_label} or {label}; not compared)"),
+            ));
+        }
         let no_candidate = absent(&base, &cand);
         if !no_candidate.is_empty() {
             let source = match &args.candidate_report {

@@ -74,6 +74,15 @@ impl Scope {
     pub fn compares_case(&self, case: &CaseName, baseline: Target, candidate: Target) -> bool {
         self.selected.contains(case) && self.pinned.allows(case, baseline, candidate)
     }
+
+    /// The cases the comparison of `baseline` with `candidate` holds, by name, in order.
+    pub fn cases(&self, baseline: Target, candidate: Target) -> Vec<&CaseName> {
+        let mut cases: Vec<&CaseName> = (self.selected.iter())
+            .filter(|case| self.pinned.allows(case, baseline, candidate))
+            .collect();
+        cases.sort();
+        cases
+    }
 }
 
 /// The cases (suite, case) a plan holds.
