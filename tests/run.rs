@@ -1758,4 +1758,15 @@ fn suite_problems_replace_the_junit_report_with_one_error_each() {
     );
     assert!(xml.contains("type=\"suite error\""), "{xml}");
     common::assert_valid_junit(&junit);
+    // Which files the run reads is not known then: a path that holds anything but a JUnit
+    // report (the suite itself, named by mistake) is left as it is.
+    let suite = dir.path().join("bad.yaml");
+    let text = common::read(std::path::Path::new(
+        "tests/fixtures/invalid/reader_errors_in_several_cases.yaml",
+    ));
+    std::fs::write(&suite, &text).unwrap_or_default();
+    let suite = suite.to_str().unwrap_or_default();
+    let result = run(&["run", suite, "--embedded", "--junit", suite]);
+    result.assert_refused("is there and is no JUnit report, so it is left as it is");
+    assert_eq!(common::read(std::path::Path::new(suite)), text);
 }

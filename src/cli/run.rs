@@ -45,7 +45,11 @@ pub async fn run(args: RunArgs) -> u8 {
             // shows the problems, not the last run's report left at its path.
             if let Some(path) = args.junit.as_deref().filter(|_| !args.list) {
                 let report = report::junit::suite_problems(&problems);
-                let written = crate::files::check_writable(path)
+                // The suites could not be read, so which files the run reads is not known:
+                // only a new file or an earlier JUnit report is replaced, never a suite, a
+                // data file or a key file named by mistake.
+                let written = report::junit::replaceable(path)
+                    .and_then(|()| crate::files::check_writable(path))
                     .and_then(|()| report::junit::write_report(path, &report));
                 if let Err(why) = written {
                     crate::errln!(

@@ -103,6 +103,28 @@ pub fn suite_problems(problems: &[crate::diagnostic::Diagnostic]) -> Report {
     report
 }
 
+/// Whether `path` may be replaced by a report when what the command reads is not known: it
+/// does not exist, is no regular file (a device, a pipe), or holds a JUnit report already.
+pub fn replaceable(path: &Path) -> Result<(), String> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    if !meta.is_file() {
+        return Ok(());
+    }
+    let mut head = [0u8; 4096];
+    let read = std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read(&mut file, &mut head))
+        .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+    match String::from_utf8_lossy(&head[..read]).contains("<testsuites") {
+        true => Ok(()),
+        false => Err(format!(
+            "{} is there and is no JUnit report, so it is left as it is",
+            path.display()
+        )),
+    }
+}
+
 fn test_case(outcome: &CaseOutcome) -> TestCase {
     let failing: Vec<&Attempt> = outcome
         .attempts
