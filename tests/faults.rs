@@ -946,11 +946,39 @@ fn a_server_that_cannot_be_reached_stops_the_run_after_the_first_cases_retries()
     );
 }
 
-/// A server that answered and then went away (a crash mid-run) stops the run once a case has
-/// spent its retries with no answer from any call since it started: exit 3, in the server's
-/// words, rather than every case left spending its retries and the run reading as failed.
+/// A server that answered and then went away (a crash mid-run) stops the run once
+/// connections have been refused four times in a row with no answer since: a case's tries with
+/// the default retries, or four cases with none. Exit 3, in the server's words, rather than
+/// every case left spending its retries and the run reading as failed.
 #[test]
 fn a_server_that_goes_away_mid_run_stops_the_run() {
+    for retries in ["3", "0"] {
+        let all = run_until_the_server_goes(&["--jobs", "1", "--retries", retries]);
+        assert!(all.starts_with("exit 3\n"), "--retries {retries}: {all}");
+        assert!(
+            all.contains(
+                "note: the server at http://127.0.0.1:PORT stopped answering: Connection refused"
+            ),
+            "--retries {retries}: {all}"
+        );
+        // The cases after the stop are not sent.
+        let not_run = all
+            .lines()
+            .find(|l| l.starts_with("Summary"))
+            .and_then(|l| l.split(", ").last())
+            .and_then(|l| l.split(' ').next())
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(0);
+        assert!(
+            not_run >= 30,
+            "--retries {retries}: {not_run} not run: {all}"
+        );
+    }
+}
+
+/// `flowcheck run EXTRA` over 40 cases of 100 ms, the simulator killed once the first case
+/// passed: `exit N`, then stdout and stderr, ports replaced.
+fn run_until_the_server_goes(extra: &[&str]) -> String {
     use std::io::BufRead;
     let sim = common::Sim::start_with(&["--flows", "bench/flows"]);
     let dir = tempdir();
@@ -964,7 +992,8 @@ fn a_server_that_goes_away_mid_run_stops_the_run() {
     )
     .expect("the suite is written");
     let mut child = common::flowcheck()
-        .args(["run", "--jobs", "1"])
+        .arg("run")
+        .args(extra)
         .arg(&suite)
         .env("NOUKAI_API_URL", &sim.url)
         .env("NOUKAI_API_KEY", &sim.key)
@@ -987,25 +1016,10 @@ fn a_server_that_goes_away_mid_run_stops_the_run() {
     drop(sim);
     let rest: Vec<String> = lines.map(|l| l.unwrap_or_default()).collect();
     let output = child.wait_with_output().expect("flowcheck ends");
-    let all = without_ports(&format!(
-        "{seen}{}\n{}",
+    without_ports(&format!(
+        "exit {}\n{seen}{}\n{}",
+        output.status.code().unwrap_or(-1),
         rest.join("\n"),
         String::from_utf8_lossy(&output.stderr)
-    ));
-    assert_eq!(output.status.code(), Some(3), "{all}");
-    assert!(
-        all.contains(
-            "note: the server at http://127.0.0.1:PORT stopped answering: Connection refused"
-        ),
-        "{all}"
-    );
-    // The cases after the stop are not sent.
-    let not_run = all
-        .lines()
-        .find(|l| l.starts_with("Summary"))
-        .and_then(|l| l.split(", ").last())
-        .and_then(|l| l.split(' ').next())
-        .and_then(|n| n.parse::<u32>().ok())
-        .unwrap_or(0);
-    assert!(not_run >= 30, "{not_run} not run: {all}");
+    ))
 }

@@ -83,11 +83,18 @@ struct Reach {
     answers: std::sync::atomic::AtomicU64,
     /// Connections that could not be made.
     refusals: std::sync::atomic::AtomicU64,
+    /// How many connections had been refused when the last answer came.
+    refusals_at_answer: std::sync::atomic::AtomicU64,
     /// The last connection failure's words.
     refused: std::sync::Mutex<Option<String>>,
     /// Set by the transport once a connection to the server has been made.
     connected: Arc<std::sync::atomic::AtomicBool>,
 }
+
+/// How many connections refused in a row, with no answer between them or since, tell a
+/// server that went away from one refused connection: one case's tries with the default
+/// retries, or four cases side by side (or one after another) with none.
+const GONE_AFTER: u64 = 4;
 
 /// How often the server had answered and refused a connection at some moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -399,6 +406,10 @@ impl Client {
         match &sent {
             Ok(_) => {
                 self.reach.answers.fetch_add(1, Ordering::Relaxed);
+                let refusals = self.reach.refusals.load(Ordering::Relaxed);
+                self.reach
+                    .refusals_at_answer
+                    .store(refusals, Ordering::Relaxed);
             }
             Err(err) if err.connect => {
                 let why = self.config.keys.scrub(&err.message);
@@ -429,17 +440,20 @@ impl Client {
         }
     }
 
-    /// Why no connection to the server could be made, for a call that broke after `retries`
-    /// retries made since `since`: the server has answered nothing in this run, so nothing
-    /// will reach it; or it answered before, but since this call started, over its tries and
-    /// their pauses, no call of the run got an answer and connections were refused: it has
-    /// gone (a crash mid-run), and every case left would spend its retries for nothing.
-    pub fn unreachable(&self, since: ReachMark, retries: u32) -> Option<String> {
+    /// Why no connection to the server could be made, for a call that broke after starting
+    /// at `since`: the server has answered nothing in this run, so nothing will reach it; or it
+    /// answered before, but no call of the run got an answer since this one started, and
+    /// connections were refused during it, [`GONE_AFTER`] of them in a row at least (this
+    /// call's tries, or those of calls side by side): it has gone (a crash mid-run), and every
+    /// case left would spend its retries for nothing.
+    pub fn unreachable(&self, since: ReachMark) -> Option<String> {
         let now = self.reach_mark();
+        let in_a_row = now.refusals
+            - (self.reach.refusals_at_answer.load(Ordering::Relaxed)).min(now.refusals);
         let gone = now.answers > 0
             && now.answers == since.answers
             && now.refusals > since.refusals
-            && retries > 0;
+            && in_a_row >= GONE_AFTER;
         if now.answers > 0 && !gone {
             return None;
         }
@@ -456,9 +470,8 @@ impl Client {
         Some(match gone {
             false => format!("the server at {server} could not be reached: {cause}"),
             true => format!(
-                "the server at {server} stopped answering: {cause} (it had answered {} calls of this run; none since, over {} tries)",
-                now.answers,
-                retries + 1
+                "the server at {server} stopped answering: {cause} (it had answered {} calls of this run; {in_a_row} connections refused since)",
+                now.answers
             ),
         })
     }

@@ -168,7 +168,7 @@ pub async fn run_attempt(
         .or_else(|| match observation.reply {
             // After its retries, and with nothing answered in the whole run: the server is
             // not there, and every other case would wait out the same retries.
-            Reply::Broken { .. } => client.unreachable(reach, observed.retries),
+            Reply::Broken { .. } => client.unreachable(reach),
             _ => None,
         });
     let (mut judgement, mut checks) = case.expect.judge(&observation, &grades);
