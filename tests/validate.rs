@@ -82,6 +82,7 @@ invalid_suite_tests!(
     percent_share,
     empty_file,
     option_keys,
+    reader_errors_around_quotes,
 );
 
 #[test]

@@ -149,20 +149,22 @@ pub fn later_errors(
     line: u64,
     limit: usize,
 ) -> Vec<serde_saphyr::Error> {
-    let items = item_starts(text);
-    if items.is_empty()
-        || anchored(text)
-        || serde_saphyr::from_str::<serde::de::IgnoredAny>(text).is_err()
-    {
+    // Lines that look like items may be inside a quoted text: only those the parser itself
+    // starts an item of `cases` on are cut at.
+    let Some(real) = item_lines(text).filter(|_| !anchored(text)) else {
         return Vec::new();
-    }
-    // Each item's first line, counted once.
-    let mut lines = Vec::with_capacity(items.len());
+    };
+    // Each item's start and first line, counted once.
+    let (mut items, mut lines) = (Vec::new(), Vec::new());
     let (mut counted, mut breaks) = (0, 0);
-    for &at in &items {
+    for at in every_item_start(text) {
         breaks += text[counted..at].matches('\n').count();
         counted = at;
-        lines.push(breaks as u64 + 1);
+        let line = breaks as u64 + 1;
+        if real.contains(&line) {
+            items.push(at);
+            lines.push(line);
+        }
     }
     let mut errors = Vec::new();
     let mut after = line;
@@ -183,6 +185,24 @@ pub fn later_errors(
         }
     }
     errors
+}
+
+/// The lines the items of the file's `cases` list start on, as the YAML parser reads them;
+/// `None` for a file it cannot read, or whose `cases` is no list.
+fn item_lines(text: &str) -> Option<std::collections::HashSet<u64>> {
+    #[derive(serde::Deserialize)]
+    struct Items {
+        #[serde(default)]
+        cases: Vec<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    }
+    let items: Items = serde_saphyr::from_str(text).ok()?;
+    Some(
+        items
+            .cases
+            .iter()
+            .map(|item| item.referenced.line())
+            .collect(),
+    )
 }
 
 /// Whether the text plainly holds anchors, aliases or merge keys, which make pieces give up.
@@ -219,6 +239,15 @@ fn cuts(text: &str, pieces: usize) -> Vec<usize> {
 /// top-level `cases:` line, or uses what pieces cannot follow (directives, tabs in
 /// indentation).
 fn item_starts(text: &str) -> Vec<usize> {
+    let mut items = every_item_start(text);
+    match items.is_empty() {
+        true => items,
+        false => items.split_off(1),
+    }
+}
+
+/// [`item_starts`] with the first item's.
+fn every_item_start(text: &str) -> Vec<usize> {
     if text.starts_with('%') || text.contains("\n%") {
         return Vec::new();
     }
@@ -244,7 +273,10 @@ fn item_starts(text: &str) -> Vec<usize> {
         }
         let item = body == "-" || body.starts_with("- ");
         match indent {
-            None if item => indent = Some(spaces),
+            None if item => {
+                indent = Some(spaces);
+                items.push(start);
+            }
             Some(list) if spaces > list => {}
             Some(list) if spaces == list && item => items.push(start),
             // The list ended (a key after it), or `cases:` holds no block list.
