@@ -443,12 +443,9 @@ fn weighted_score(outcomes: &[CheckOutcome]) -> f64 {
     if total == 0.0 {
         return 1.0;
     }
-    outcomes
-        .iter()
-        .filter(|o| o.passed)
-        .map(|o| o.weight)
-        .sum::<f64>()
-        / total
+    // A sum of floats starts at -0.0: with no check passed, the score would read -0.000.
+    let passed = outcomes.iter().filter(|o| o.passed).map(|o| o.weight);
+    (passed.fold(0.0, |sum, weight| sum + weight)) / total
 }
 
 fn refusal_value(http: u16, code: Option<&str>, message: &str) -> Value {
@@ -609,6 +606,26 @@ fn judge_latency(bounds: &LatencyBounds, latency: Duration, line: u32) -> Vec<Ch
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// With no check passed, the score is 0, not -0 (a float sum starts at -0.0, and the
+    /// reports wrote `-0.000`).
+    #[test]
+    fn a_score_with_nothing_passed_is_plain_zero() {
+        let failed = CheckOutcome {
+            label: "x".into(),
+            passed: false,
+            expected: "y".into(),
+            actual: None,
+            expected_value: None,
+            detail: None,
+            score: None,
+            weight: 1.0,
+            line: 1,
+        };
+        let score = weighted_score(&[failed]);
+        assert!(score == 0.0 && score.is_sign_positive(), "{score}");
+        assert_eq!(format!("{score:.3}"), "0.000");
+    }
 
     fn step(tokens: Value) -> ObservedStep {
         ObservedStep {

@@ -630,6 +630,26 @@ mod tests {
         assert!(comparison.cases[1].too_few_repeats && !drops.too_few_repeats);
     }
 
+    /// A flip whose repeats could never be significant passes the gate as noise, and the
+    /// gate's rule names it: one run a side would have counted it.
+    #[test]
+    fn the_gate_names_flips_too_few_repeats_could_tell() {
+        let baseline = vec![sample("few", "v1", 6, 0, 0)];
+        let candidate = vec![sample("few", "v2", 3, 3, 0)];
+        let comparison = compare("v1", "v2", &baseline, &candidate, 0.05);
+        let rules =
+            crate::compare::policy::evaluate(&crate::compare::Policy::default(), &comparison);
+        let rule = rules
+            .iter()
+            .find(|r| r.rule == "no regression beyond noise");
+        assert!(
+            rule.is_some_and(|r| r.why.ends_with(
+                "; 1 of them has too few repeats to tell (one run a side would count it; add --repeat): few"
+            )),
+            "{rules:?}"
+        );
+    }
+
     /// 6/6 against 3/6 is p = 0.18 at best: the case is said to need more repeats, with its
     /// own p, not the adjusted 1 that reads as "nothing changed".
     #[test]

@@ -293,6 +293,25 @@ fn unknown_why(baseline: &str, unknown: &[&CaseComparison]) -> String {
     why.join("; ")
 }
 
+/// `; 1 of them has too few repeats to tell (add --repeat): names Zephyr`: regressions
+/// that passed as noise only because their repeats could never have shown otherwise (one run
+/// a side would have counted them).
+fn too_few_to_tell(comparison: &CandidateComparison) -> String {
+    let few: Vec<&str> = (comparison.cases.iter())
+        .filter(|c| c.class == Class::Regressed && !c.significant && c.too_few_repeats)
+        .map(|c| c.case.as_str())
+        .collect();
+    match few.len() as u64 {
+        0 => String::new(),
+        n => format!(
+            "; {} of them {} too few repeats to tell (one run a side would count it; add --repeat): {}",
+            n,
+            agree(n, "has", "have"),
+            few.join("; ")
+        ),
+    }
+}
+
 pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleResult> {
     let overall = &comparison.overall;
     // No case with a judged attempt on both sides: then "no regression" would be a claim
@@ -338,10 +357,11 @@ pub fn evaluate(policy: &Policy, comparison: &CandidateComparison) -> Vec<RuleRe
             measured,
             Verdict::Pass,
             format!(
-                "{} {} on the candidate only within noise (not significant at α = {})",
+                "{} {} on the candidate only within noise (not significant at α = {}){}",
                 counted(n as u64, "case"),
                 agree(n as u64, "fails", "fail"),
-                policy.alpha
+                policy.alpha,
+                too_few_to_tell(comparison)
             ),
         ),
         (false, _) => (
