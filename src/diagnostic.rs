@@ -236,7 +236,7 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
         "invalid bool" => "expected true or false".to_owned(),
         // A share written as a percentage (`75%`) is the likely mistake.
         "invalid floating point" => {
-            "expected a number (a share, such as a threshold, is written from 0 to 1: 0.75, not 75%)".to_owned()
+            "expected a number (a share is written as a fraction: 0.75, not 75%)".to_owned()
         }
         _ => message,
     }

@@ -1436,13 +1436,14 @@ fn a_case_that_still_fails_with_another_answer_shows_both_sides_reasons_and_the_
         "--embedded",
     ]);
     assert_eq!(result.code, 0, "{}", result.all());
-    for line in [
-        "✗ v3: $.category equals \"billing\": found \"general\" (and 1 other check failed)",
-        "✗ production: $.category equals \"billing\": found \"technical\" (and 1 other check failed)",
-        "+   \"category\": \"general\",",
-    ] {
-        assert!(result.stdout.contains(line), "{line}\n{}", result.stdout);
-    }
+    // The baseline's reason first, as the diff's `-` side comes first.
+    let both = "    ✗ production: $.category equals \"billing\": found \"technical\" (and 1 other check failed)\n    ✗ v3: $.category equals \"billing\": found \"general\" (and 1 other check failed)\n";
+    assert!(result.stdout.contains(both), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("+   \"category\": \"general\","),
+        "{}",
+        result.stdout
+    );
 }
 
 #[test]

@@ -53,7 +53,7 @@ fn parse(value: &Value, context: &ParseContext<'_>) -> Result<Arc<dyn Predicate>
             || message.contains("custom resolver")
             || message.contains("is not present in a registry")
         {
-            return "invalid schema: a `$ref` to another document (a URL or a file) is not followed: flowcheck fetches nothing and reads no file but this one; copy what it points at under `$defs` and refer to it as `#/$defs/name`".to_owned();
+            return "invalid schema: a `$ref` to another document (a URL or a file) is not followed: flowcheck fetches nothing and reads no file but this one; copy what it points at under $defs in this schema and refer to it as #/$defs/name".to_owned();
         }
         format!("invalid schema: {message}")
     })?;

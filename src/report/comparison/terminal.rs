@@ -125,8 +125,8 @@ pub fn render(comparison: &CandidateComparison) -> String {
         .collect();
     if !changed.is_empty() {
         out.push_str(&format!(
-            "\n{} of changed cases (- {} + {}):\n",
-            paint(BOLD, "Outputs"),
+            "\n{} (- {} + {}):\n",
+            paint(BOLD, "Outputs that changed"),
             comparison.baseline,
             comparison.candidate
         ));
@@ -134,7 +134,7 @@ pub fn render(comparison: &CandidateComparison) -> String {
             out.push_str(&format!("--- {} › {}\n", case.suite, case.case));
             // Which check the failing side failed (each side, where both fail): the diff
             // shows what changed, this why it matters.
-            let failing = [&case.candidate, &case.baseline]
+            let failing = [&case.baseline, &case.candidate]
                 .into_iter()
                 .filter(|side| !side.passed && side.failed_check.is_some());
             for side in failing {

@@ -220,7 +220,7 @@ pub type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
 pub fn parse(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
     // The reader's words for it are "unexpected end of input".
     let blank = |line: &str| line.trim().is_empty() || line.trim_start().starts_with('#');
-    if text.lines().all(blank) {
+    if text.trim_start_matches('\u{feff}').lines().all(blank) {
         return Err(vec![Diagnostic::new(
             file,
             Position::default(),
@@ -474,6 +474,25 @@ mod tests {
             matrix[0].contains("\"routes a\" (line 4) and \"routes A\""),
             "{matrix:?}"
         );
+    }
+
+    #[test]
+    fn a_file_of_nothing_but_comments_is_said_to_be_empty() {
+        for text in [
+            "",
+            "\n\n",
+            "# later\n",
+            "\u{feff}",
+            "\u{feff}# a comment\r\n\r\n",
+        ] {
+            let said = parse(Path::new("s.yaml"), text, &no_env).map_err(|e| e[0].to_string());
+            assert!(
+                said.as_ref()
+                    .is_err_and(|e| e.contains("the file is empty")),
+                "{text:?}: {:?}",
+                said.map(|_| ())
+            );
+        }
     }
 
     proptest! {
