@@ -106,6 +106,20 @@ fn csv_rows(text: &str) -> Result<Vec<Row>, String> {
             .collect();
         rows.push(Row { number, values });
     }
+    // A quote opened in the last row's field and never closed reads every line after it into
+    // that field, and the reader says nothing: the rows it swallowed would vanish.
+    if let Some(last) = rows.last()
+        && last
+            .values
+            .values()
+            .any(|v| v.as_str().is_some_and(|v| v.contains('\n')))
+        && !text.trim_end().ends_with('"')
+    {
+        return Err(format!(
+            "{}: a quote opened on this line is never closed: the rest of the file reads as one field",
+            last.number
+        ));
+    }
     Ok(rows)
 }
 
@@ -530,6 +544,18 @@ mod tests {
             Some(
                 "3: found record with 1 fields, but the previous record has 3 fields (a quote opened on this line is never closed: the rest of the file reads as one field)"
             )
+        );
+        // Open in the last row, the quote swallows the rows after it without a word from the
+        // reader; closed, a line break in the last field is the field's.
+        assert_eq!(
+            csv_rows("a,b\nx,\"y\nz,w\n").err().as_deref(),
+            Some(
+                "2: a quote opened on this line is never closed: the rest of the file reads as one field"
+            )
+        );
+        assert_eq!(
+            csv_rows("a\n\"two\nlines\" \n").map(|rows| rows.len()),
+            Ok(1)
         );
         assert_eq!(
             yaml_rows("a: 1\n").err().as_deref(),

@@ -800,6 +800,14 @@ impl Compiler<'_> {
             if let Some(http) = &e.value.http {
                 if !(100..=599).contains(&http.value) {
                     self.error(http, format!("{} is not an HTTP status", http.value));
+                } else if http.value < 400 {
+                    self.error(
+                        http,
+                        format!(
+                            "a refusal is an HTTP 4xx or 5xx, and {} is not one: a flow that ran is expected with `status`",
+                            http.value
+                        ),
+                    );
                 } else if matches!(http.value, 401 | 402) {
                     self.error(
                         http,
