@@ -1530,6 +1530,16 @@ fn selection_takes_names_as_printed_and_tags_in_any_case() {
     );
     listed(&["--tag", "smokey"])
         .assert_refused("weights; did you mean \"smoke\"?); nothing was sent");
+    // Beside a tag that matches, a misspelt one is said, not passed over.
+    let beside = listed(&["--tag", "smokey", "--tag", "billing"]);
+    assert_eq!(beside.code, 0, "{}", beside.all());
+    assert!(
+        beside.stderr.contains(
+            "note: no case is tagged smokey (did you mean \"smoke\"?): the cases are those of the other tags"
+        ),
+        "{}",
+        beside.all()
+    );
     // A filter that matches no name is named, and `>` typed for `›` is pointed out.
     listed(&["--filter", "support-triage > refund*"]).assert_refused(
         "no case matches the selection (no case name matches --filter \"support-triage > refund*\"; a suite and its case are joined by ›, not >)",

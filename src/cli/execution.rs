@@ -72,6 +72,13 @@ pub struct ExecutionArgs {
     pub verbose: bool,
 }
 
+/// `did you mean "smoke"?` for the first of `missing` close to a tag there is.
+fn tag_hint(missing: &[&str], known: &[&str]) -> Option<String> {
+    missing
+        .iter()
+        .find_map(|tag| crate::diagnostic::did_you_mean(tag, known.iter().copied()))
+}
+
 /// Identifies a planned case across machines and runs: suite, case and target names.
 fn identity(suites: &[Suite], planned: &Planned) -> (String, String, String) {
     let suite = &suites[planned.key.suite];
@@ -347,6 +354,17 @@ impl ExecutionArgs {
             );
             return Err(exit::USAGE);
         }
+        // A misspelt tag beside one that matches would leave its cases out without a word.
+        let (missing, known) = self.missing_tags(suites);
+        if !missing.is_empty() {
+            crate::errln!(
+                "note: no case is tagged {}{}: the cases are those of the other tags",
+                missing.join(", "),
+                tag_hint(&missing, &known)
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default()
+            );
+        }
         let id = run::plan::identify(suites, &plan, self.shard.map_or(1, |s| s.total));
         if let Some(shard) = self.shard {
             let durations = match &self.shard_durations {
@@ -389,13 +407,7 @@ impl ExecutionArgs {
     /// What of the selection matched nothing, for the "no case matches" error: the tags that
     /// no case carries, with the tags there are.
     fn unmatched(&self, suites: &[Suite]) -> String {
-        let known = Suite::tags(suites);
-        let missing: Vec<&str> = self
-            .tag
-            .iter()
-            .map(String::as_str)
-            .filter(|t| !known.iter().any(|k| k.to_lowercase() == t.to_lowercase()))
-            .collect();
+        let (missing, known) = self.missing_tags(suites);
         match (missing.is_empty(), known.is_empty()) {
             (true, _) if self.filter.is_empty() || self.filter_matches(suites) => String::new(),
             (true, _) => {
@@ -414,19 +426,27 @@ impl ExecutionArgs {
                 )
             }
             (false, true) => format!(" (no case has a tag; --tag {})", missing.join(", ")),
-            (false, false) => {
-                let hint = missing
-                    .iter()
-                    .find_map(|tag| crate::diagnostic::did_you_mean(tag, known.iter().copied()))
+            (false, false) => format!(
+                " (no case is tagged {}; the tags are: {}{})",
+                missing.join(", "),
+                known.join(", "),
+                tag_hint(&missing, &known)
                     .map(|h| format!("; {h}"))
-                    .unwrap_or_default();
-                format!(
-                    " (no case is tagged {}; the tags are: {}{hint})",
-                    missing.join(", "),
-                    known.join(", ")
-                )
-            }
+                    .unwrap_or_default()
+            ),
         }
+    }
+
+    /// The `--tag`s no case of the suites carries, and the tags there are.
+    fn missing_tags<'a>(&'a self, suites: &'a [Suite]) -> (Vec<&'a str>, Vec<&'a str>) {
+        let known = Suite::tags(suites);
+        let missing: Vec<&str> = self
+            .tag
+            .iter()
+            .map(String::as_str)
+            .filter(|t| !known.iter().any(|k| k.to_lowercase() == t.to_lowercase()))
+            .collect();
+        (missing, known)
     }
 
     /// Whether `--filter` alone keeps some case.
