@@ -1716,12 +1716,17 @@ fn each_failed_run_level_expectation_points_at_its_own_line() {
             .and_then(|all| all.iter().find(|c| c["label"] == label))
             .map(|c| c["line"].clone())
     };
-    // `output` is on line 7, and each of these on its own line below it.
-    assert_eq!(line("latency >= 2s"), Some(10.into()), "{checks}");
-    assert_eq!(line("block_count is 4"), Some(12.into()), "{checks}");
-    assert_eq!(line("status is failed"), Some(14.into()), "{checks}");
+    // `output` is on line 7, and each of these on its own line below it; each bound of
+    // `latency` on its own (`max` on line 11, `min` on 12).
+    assert_eq!(line("latency >= 2s"), Some(12.into()), "{checks}");
+    assert_eq!(line("latency <= 1h"), Some(11.into()), "{checks}");
+    assert_eq!(line("block_count is 4"), Some(13.into()), "{checks}");
+    assert_eq!(line("status is failed"), Some(15.into()), "{checks}");
+    // A refusal expected of a flow that ran: at `error`'s value (its first key, line 20).
+    let refused = &report["cases"][1]["attempts"][0]["checks"][0];
+    assert_eq!(refused["line"], 20, "{refused}");
     assert!(
-        result.stdout.contains("✗ status is failed  (line 14)"),
+        result.stdout.contains("✗ status is failed  (line 15)"),
         "{}",
         result.stdout
     );

@@ -90,9 +90,13 @@ pub struct Expectation {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct KeyLines {
     pub status: u32,
+    /// `error`, and its `http` and `code` (a block mapping's value starts at its first key).
     pub error: u32,
+    pub error_http: u32,
+    pub error_code: u32,
     pub block_count: u32,
-    pub latency: u32,
+    pub latency_min: u32,
+    pub latency_max: u32,
     pub usage: u32,
     pub threshold: u32,
     pub snapshot: u32,
@@ -100,12 +104,15 @@ pub struct KeyLines {
 
 impl KeyLines {
     /// Every line, to be moved together (a generated case's).
-    pub fn each_mut(&mut self) -> [&mut u32; 7] {
+    pub fn each_mut(&mut self) -> [&mut u32; 10] {
         [
             &mut self.status,
             &mut self.error,
+            &mut self.error_http,
+            &mut self.error_code,
             &mut self.block_count,
-            &mut self.latency,
+            &mut self.latency_min,
+            &mut self.latency_max,
             &mut self.usage,
             &mut self.threshold,
             &mut self.snapshot,
@@ -167,11 +174,11 @@ impl Expectation {
             } => self.judge_ran(status, result, *block_count, observation, grades),
         };
         if let Some(bounds) = &self.latency {
-            run_level.extend(judge_latency(
-                bounds,
-                observation.latency,
-                self.at(self.lines.latency),
-            ));
+            let lines = (
+                self.at(self.lines.latency_min),
+                self.at(self.lines.latency_max),
+            );
+            run_level.extend(judge_latency(bounds, observation.latency, lines));
         }
         let passed = self.scored_pass(&mut scored) && run_level.iter().all(|o| o.passed);
         run_level.extend(scored);
@@ -324,7 +331,7 @@ impl Expectation {
         let mut outcomes = Vec::new();
         if let Some(want) = expected.http {
             outcomes.push(self.outcome(
-                ("error.http", self.lines.error),
+                ("error.http", self.lines.error_http),
                 &want.to_string(),
                 Some(found.clone()),
                 want == http,
@@ -333,7 +340,7 @@ impl Expectation {
         }
         if let Some(want) = &expected.code {
             outcomes.push(self.outcome(
-                ("error.code", self.lines.error),
+                ("error.code", self.lines.error_code),
                 want,
                 Some(found.clone()),
                 code == Some(want.as_str()),
@@ -567,7 +574,12 @@ fn judge_usage(
     outcomes
 }
 
-fn judge_latency(bounds: &LatencyBounds, latency: Duration, line: u32) -> Vec<CheckOutcome> {
+/// The latency's bounds judged, each at its line (`min`'s, `max`'s).
+fn judge_latency(
+    bounds: &LatencyBounds,
+    latency: Duration,
+    (min_line, max_line): (u32, u32),
+) -> Vec<CheckOutcome> {
     // Under a second, to a tenth of a millisecond: a fast call is not "0s".
     let found = Value::String(if latency < Duration::from_secs(1) {
         format!("{:.1}ms", latency.as_secs_f64() * 1000.0)
@@ -575,7 +587,7 @@ fn judge_latency(bounds: &LatencyBounds, latency: Duration, line: u32) -> Vec<Ch
         humantime::format_duration(Duration::from_millis(latency.as_millis() as u64)).to_string()
     });
     let mut outcomes = Vec::new();
-    let mut push = |expected: String, passed: bool| {
+    let mut push = |expected: String, passed: bool, line: u32| {
         outcomes.push(CheckOutcome {
             label: format!("latency {expected}").into(),
             passed,
@@ -592,12 +604,14 @@ fn judge_latency(bounds: &LatencyBounds, latency: Duration, line: u32) -> Vec<Ch
         push(
             format!("<= {}", humantime::format_duration(max)),
             latency <= max,
+            max_line,
         );
     }
     if let Some(min) = bounds.min {
         push(
             format!(">= {}", humantime::format_duration(min)),
             latency >= min,
+            min_line,
         );
     }
     outcomes

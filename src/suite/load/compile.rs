@@ -867,8 +867,11 @@ impl Compiler<'_> {
             lines: KeyLines {
                 status: line_of(&raw.status),
                 error: line_of(&raw.error),
+                error_http: (raw.error.as_ref()).map_or(0, |e| line_of(&e.value.http)),
+                error_code: (raw.error.as_ref()).map_or(0, |e| line_of(&e.value.code)),
                 block_count: line_of(&raw.block_count),
-                latency: line_of(&raw.latency),
+                latency_min: (raw.latency.as_ref()).map_or(0, |l| line_of(&l.value.min)),
+                latency_max: (raw.latency.as_ref()).map_or(0, |l| line_of(&l.value.max)),
                 usage: line_of(&raw.usage),
                 threshold: line_of(&raw.threshold),
                 snapshot: line_of(&raw.snapshot),
