@@ -35,6 +35,20 @@ fn escape_property(text: &str) -> String {
 /// (`$GITHUB_WORKSPACE`, else the working directory), with `/` and no `./`; a file outside it
 /// keeps its own path.
 fn annotation_path(file: &Path, workspace: &Path, cwd: &Path) -> String {
+    // The file as the file system resolves it (links followed: `link/..` is not where a
+    // lexical reading puts it), where it and the checkout exist.
+    let real = std::fs::canonicalize(cwd.join(file)).ok().and_then(|real| {
+        let workspace = std::fs::canonicalize(cwd.join(workspace)).ok()?;
+        real.strip_prefix(workspace).ok().map(Path::to_path_buf)
+    });
+    if let Some(relative) = real {
+        let shown = relative.to_string_lossy().into_owned();
+        return if cfg!(windows) {
+            shown.replace('\\', "/")
+        } else {
+            shown
+        };
+    }
     let absolute = cwd.join(file);
     // Without `.`, and with `dir/..` taken out as written (GitHub links a path in the
     // checkout, `fixtures/run/a.yaml`, not `fixtures/gate/../run/a.yaml`).
@@ -230,6 +244,24 @@ mod tests {
             ),
             "../esc/fe.yaml"
         );
+    }
+
+    /// Through a link, `..` is the link target's parent, which the file system knows and a
+    /// lexical reading does not.
+    #[cfg(unix)]
+    #[test]
+    fn annotations_follow_links_to_the_file_in_the_checkout() {
+        let Ok(checkout) = tempfile::tempdir() else {
+            return;
+        };
+        let root = checkout.path();
+        let made = std::fs::create_dir_all(root.join("b"))
+            .and_then(|()| std::fs::create_dir_all(root.join("sub")))
+            .and_then(|()| std::fs::write(root.join("b/x.yaml"), "suite: x\n"))
+            .and_then(|()| std::os::unix::fs::symlink(root.join("b"), root.join("sub/lnk")));
+        assert!(made.is_ok(), "{made:?}");
+        let shown = annotation_path(Path::new("lnk/../b/x.yaml"), root, &root.join("sub"));
+        assert_eq!(shown, "b/x.yaml");
     }
 
     #[test]
