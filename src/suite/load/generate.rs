@@ -257,8 +257,9 @@ impl Compiler<'_> {
                 if let Some(key) = combo.keys().find(|key| row.values.contains_key(*key)) {
                     if let (false, Some(matrix)) = (clashed, &template.value.matrix) {
                         clashed = true;
-                        self.error(
+                        self.error_at_key(
                             matrix,
+                            key,
                             format!(
                                 "`{key}` is both a key of this matrix and a column of {shown}: rename one"
                             ),
