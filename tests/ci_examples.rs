@@ -462,3 +462,23 @@ fn a_job_summary_that_cannot_be_written_is_refused_before_anything_is_sent() {
     );
     assert!(!result.stdout.contains("Running"), "{}", result.all());
 }
+
+#[test]
+fn a_job_summary_that_names_a_suite_is_refused_and_the_suite_left_alone() {
+    let sim = Sim::start();
+    let dir = common::tempdir();
+    let suite = dir.path().join("triage.yaml");
+    let text = read(Path::new("tests/fixtures/run/regressions.yaml"));
+    std::fs::write(&suite, &text).unwrap_or_default();
+    let suite_text = suite.to_str().unwrap_or_default();
+    let result = run_on_github(&sim, suite_text, &suite);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result
+            .stderr
+            .contains("the job summary ($GITHUB_STEP_SUMMARY) would overwrite"),
+        "{}",
+        result.all()
+    );
+    assert_eq!(read(&suite), text);
+}

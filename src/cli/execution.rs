@@ -495,10 +495,16 @@ impl ExecutionArgs {
             .record
             .as_ref()
             .map(|dir| dir.join(record::FILE));
+        // GitHub's job summary is appended to: never a file the command reads.
+        let summary = crate::report::ci::on_github()
+            .then(|| std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()))
+            .flatten()
+            .map(PathBuf::from);
         let outputs: Vec<(&str, &Path)> = reports
             .iter()
             .copied()
             .chain([("recording", recording.as_deref())])
+            .chain([("job summary ($GITHUB_STEP_SUMMARY)", summary.as_deref())])
             .filter_map(|(what, path)| Some((what, path?)))
             .collect();
         let replayed = self
