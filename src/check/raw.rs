@@ -246,17 +246,12 @@ fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check,
             }
             // `not: true` negates this check; `not: {check}` is the combinator.
             ("not", Value::Bool(flag)) => negate = *flag,
-            // Quoted, `not: "true"` is text, which the combinator would read as a check.
+            // Text too, as `weight` takes numeric text: a CSV's values are text (`not:
+            // "{{negate}}"`), and quoted by hand it would read as the combinator's check.
             ("not", Value::String(text))
                 if ["true", "false"].contains(&text.trim().to_ascii_lowercase().as_str()) =>
             {
-                return Err(error(
-                    entry.value_at,
-                    format!(
-                        "`not` is true or false, without quotes: write `not: {}`",
-                        text.trim().to_ascii_lowercase()
-                    ),
-                ));
+                negate = text.trim().eq_ignore_ascii_case("true");
             }
             // Numeric text too, as the numeric predicates read it: a CSV's values are text.
             ("weight", value) => match predicate::as_number(value) {
