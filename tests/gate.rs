@@ -1468,9 +1468,36 @@ fn cases_in_neither_report_are_named_not_dropped() {
     ]);
     assert!(
         result.stdout.contains(
-            "note: 1 case has no result on either side (production or production; not compared): creative-tagline › every tagline names the product"
+            "note: 1 case has no result on either side (production or production): creative-tagline › every tagline names the product"
         ),
         "{}",
         result.all()
+    );
+    // Shown as not run on both sides; and a gate refuses: the reports are no evidence of it.
+    assert!(
+        result.stdout.contains(
+            "every tagline names the product                  not run     not run     not run"
+        ),
+        "{}",
+        result.stdout
+    );
+    let gated = run(&[
+        "gate",
+        "--baseline",
+        "production",
+        "--baseline-report",
+        report,
+        "--candidate",
+        "v2",
+        "--candidate-report",
+        report,
+        "suites/triage.yaml",
+        "suites/tagline.yaml",
+    ]);
+    assert_eq!(gated.code, 1, "{}", gated.all());
+    assert!(
+        gated.stdout.contains("✗ FAIL  every case ran"),
+        "{}",
+        gated.stdout
     );
 }

@@ -350,7 +350,7 @@ fn compare_candidates(
     let mut comparisons: Vec<CandidateComparison> = Vec::new();
     for candidate in &resolved.candidates {
         let label = candidate.to_string();
-        let (base, cand) = samples.compared(scope, resolved.baseline, *candidate);
+        let (mut base, mut cand) = samples.compared(scope, resolved.baseline, *candidate);
         let no_baseline = absent(&cand, &base);
         if !no_baseline.is_empty() {
             progress.line(&lacking_note(
@@ -362,15 +362,23 @@ fn compare_candidates(
         let present: HashSet<(&str, &str)> = (base.iter().chain(&cand))
             .map(|s| (s.suite.as_str(), s.case.as_str()))
             .collect();
-        let neither: Vec<String> = (scope.cases(resolved.baseline, *candidate).into_iter())
+        let neither: Vec<&CaseName> = (scope.cases(resolved.baseline, *candidate).into_iter())
             .filter(|(suite, case)| !present.contains(&(suite.as_str(), case.as_str())))
-            .map(|(suite, case)| format!("{suite} › {case}"))
             .collect();
         if !neither.is_empty() {
+            let named: Vec<String> = (neither.iter())
+                .map(|(suite, case)| format!("{suite} › {case}"))
+                .collect();
             progress.line(&lacking_note(
-                &neither,
-                &format!("result on either side ({baseline_label} or {label}; not compared)"),
+                &named,
+                &format!("result on either side ({baseline_label} or {label})"),
             ));
+        }
+        // Not run on either side, for the comparison to show and the gate to judge: a
+        // selection the reports hold one case of is no evidence about the others.
+        for (suite, case) in neither {
+            base.push(Sample::absent(suite, case, &baseline_label));
+            cand.push(Sample::absent(suite, case, &label));
         }
         let no_candidate = absent(&base, &cand);
         if !no_candidate.is_empty() {

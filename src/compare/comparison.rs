@@ -644,7 +644,7 @@ mod tests {
             .find(|r| r.rule == "no regression beyond noise");
         assert!(
             rule.is_some_and(|r| r.why.ends_with(
-                "; 1 of them has too few repeats to tell (one run a side would count it; add --repeat): few"
+                "; 1 of them has too few repeats to tell (one run a side would count it; add --repeat): s › few"
             )),
             "{rules:?}"
         );

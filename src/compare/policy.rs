@@ -297,16 +297,17 @@ fn unknown_why(baseline: &str, unknown: &[&CaseComparison]) -> String {
 /// that passed as noise only because their repeats could never have shown otherwise (one run
 /// a side would have counted them).
 fn too_few_to_tell(comparison: &CandidateComparison) -> String {
-    let few: Vec<&str> = (comparison.cases.iter())
+    let few: Vec<String> = (comparison.cases.iter())
         .filter(|c| c.class == Class::Regressed && !c.significant && c.too_few_repeats)
-        .map(|c| c.case.as_str())
+        .map(|c| format!("{} › {}", c.suite, c.case))
         .collect();
     match few.len() as u64 {
         0 => String::new(),
         n => format!(
-            "; {} of them {} too few repeats to tell (one run a side would count it; add --repeat): {}",
+            "; {} of them {} too few repeats to tell (one run a side would count {}; add --repeat): {}",
             n,
             agree(n, "has", "have"),
+            agree(n, "it", "them"),
             few.join("; ")
         ),
     }

@@ -60,16 +60,27 @@ impl Sample {
     /// A side with nothing to compare, for a case present on one side only.
     pub fn missing(like: &Sample, target: &str) -> Sample {
         Sample {
-            suite: like.suite.clone(),
-            case: like.case.clone(),
             file: like.file.clone(),
             line: like.line,
             tags: like.tags.clone(),
+            pass_if: like.pass_if,
+            ..Sample::absent(&like.suite, &like.case, target)
+        }
+    }
+
+    /// A selected case that no side's report holds: no result on `target`.
+    pub fn absent(suite: &str, case: &str, target: &str) -> Sample {
+        Sample {
+            suite: suite.to_owned(),
+            case: case.to_owned(),
+            file: String::new(),
+            line: 0,
+            tags: Vec::new(),
             target: target.to_owned(),
             passes: 0,
             failures: 0,
             errors: 0,
-            pass_if: like.pass_if,
+            pass_if: 1,
             latencies_ms: Vec::new(),
             tokens: Vec::new(),
             costs_usd: Vec::new(),

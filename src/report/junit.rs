@@ -104,12 +104,12 @@ pub fn suite_problems(problems: &[crate::diagnostic::Diagnostic]) -> Report {
 }
 
 /// Whether `path` may be replaced by a report when what the command reads is not known: it
-/// does not exist, is no regular file (a device, a pipe), or holds a JUnit report already.
+/// does not exist, is no regular file (a device, a pipe), is empty, or holds a JUnit report.
 pub fn replaceable(path: &Path) -> Result<(), String> {
     let Ok(meta) = std::fs::metadata(path) else {
         return Ok(());
     };
-    if !meta.is_file() {
+    if !meta.is_file() || meta.len() == 0 {
         return Ok(());
     }
     let mut head = [0u8; 4096];

@@ -397,7 +397,7 @@ pub struct RawUsage {
 #[schemars(rename = "ErrorExpect")]
 pub struct RawErrorExpect {
     #[serde(default)]
-    #[schemars(with = "Option<u16>", range(min = 100, max = 599))]
+    #[schemars(with = "Option<u16>", range(min = 400, max = 599))]
     pub http: Option<Spanned<u16>>,
     #[serde(default)]
     #[schemars(with = "Option<String>")]

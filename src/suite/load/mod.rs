@@ -219,7 +219,11 @@ pub type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
 /// core (see [`split`]); the result is the same.
 pub fn parse(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
     // The reader's words for it are "unexpected end of input".
-    let blank = |line: &str| line.trim().is_empty() || line.trim_start().starts_with('#');
+    // Blank, a comment, or a document's start or end marker with nothing in it.
+    let blank = |line: &str| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with('#') || line == "---" || line == "..."
+    };
     if text.trim_start_matches('\u{feff}').lines().all(blank) {
         return Err(vec![Diagnostic::new(
             file,
@@ -484,6 +488,8 @@ mod tests {
             "# later\n",
             "\u{feff}",
             "\u{feff}# a comment\r\n\r\n",
+            "---\n# todo\n",
+            "# c\n...\n",
         ] {
             let said = parse(Path::new("s.yaml"), text, &no_env).map_err(|e| e[0].to_string());
             assert!(
