@@ -510,11 +510,17 @@ mod tests {
         /// Cases with a mistake the YAML reader stops at (an unknown key, a wrong type), among
         /// good ones: each is reported at its own line, in file order, up to the limit.
         #[test]
-        fn every_cases_reader_mistake_is_reported(bad in proptest::collection::vec(0u8..4, 1..40)) {
+        fn every_cases_reader_mistake_is_reported(
+            bad in proptest::collection::vec((0u8..4, any::<bool>()), 1..40)
+        ) {
             let mut text = String::from("suite: s\nflow: demo/support/triage\ncases:\n");
             let mut expected = Vec::new();
-            for (i, kind) in bad.iter().enumerate() {
-                text.push_str(&format!("  - name: c{i}\n"));
+            for (i, (kind, bare)) in bad.iter().enumerate() {
+                // `- name: c1`, or `-` alone with the name below it.
+                match bare {
+                    true => text.push_str(&format!("  -\n    name: c{i}\n")),
+                    false => text.push_str(&format!("  - name: c{i}\n")),
+                }
                 let line = text.matches('\n').count() as u32 + 1;
                 match kind {
                     1 => text.push_str("    mesage: hi\n"),

@@ -161,7 +161,15 @@ pub fn later_errors(
         breaks += text[counted..at].matches('\n').count();
         counted = at;
         let line = breaks as u64 + 1;
-        if real.contains(&line) {
+        // An item written `-` alone starts, to the parser, at its first key on a later line.
+        let first_key = || {
+            let rest = text[at..].lines().skip(1).enumerate();
+            rest.filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .map(|(n, _)| line + 1 + n as u64)
+                .next()
+        };
+        let bare = text[at..].lines().next().is_some_and(|l| l.trim() == "-");
+        if real.contains(&line) || (bare && first_key().is_some_and(|key| real.contains(&key))) {
             items.push(at);
             lines.push(line);
         }
