@@ -504,7 +504,6 @@ impl ExecutionArgs {
             .iter()
             .copied()
             .chain([("recording", recording.as_deref())])
-            .chain([("job summary ($GITHUB_STEP_SUMMARY)", summary.as_deref())])
             .filter_map(|(what, path)| Some((what, path?)))
             .collect();
         let replayed = self
@@ -557,7 +556,15 @@ impl ExecutionArgs {
             })
             .collect();
         // Before any folder is made for an output.
-        if let Err(message) = refuse_overlaps(&outputs, &read, &folders) {
+        // The job summary is checked against what is read too; whether it can be written is
+        // its own check below (it is appended to, and no folder is made for it).
+        let mut written = outputs.clone();
+        written.extend(
+            summary
+                .as_deref()
+                .map(|p| ("job summary ($GITHUB_STEP_SUMMARY)", p)),
+        );
+        if let Err(message) = refuse_overlaps(&written, &read, &folders) {
             crate::errln!("error: {message}; nothing was sent");
             return Err(exit::USAGE);
         }
