@@ -197,19 +197,25 @@ fn a_data_template_with_a_matrix_fills_the_rows_and_the_matrix_keys() {
         "{case}"
     );
 
-    // A name both a column and a matrix key would make one of them silently win.
+    // A name both a column and a matrix key would make one of them silently win: each such
+    // name is said, at its key.
     let clash = data_suite(
         dir.path(),
         "rows.csv",
-        b"message,channel\nhi,email\n",
-        "      name: \"{{message}}\"\n      message: \"{{message}}\"\n      matrix:\n        channel: [chat]\n",
+        b"message,channel,tier\nhi,email,gold\n",
+        "      name: \"{{message}}\"\n      message: \"{{message}}\"\n      matrix:\n        channel: [chat]\n        tier: [gold, free]\n",
     );
     let refused = run(&["validate", &clash]);
     assert_eq!(refused.code, 2, "{}", refused.all());
-    assert!(
-        refused.stderr.contains(
-            "suite.yaml:9:9: `channel` is both a key of this matrix and a column of rows.csv: rename one"
-        ),
+    for said in [
+        "suite.yaml:9:9: `channel` is both a key of this matrix and a column of rows.csv: rename one",
+        "suite.yaml:10:9: `tier` is both a key of this matrix and a column of rows.csv: rename one",
+    ] {
+        assert!(refused.stderr.contains(said), "{said}\n{}", refused.stderr);
+    }
+    assert_eq!(
+        refused.stderr.matches("is both a key").count(),
+        2,
         "{}",
         refused.stderr
     );

@@ -1725,6 +1725,14 @@ fn each_failed_run_level_expectation_points_at_its_own_line() {
     // A refusal expected of a flow that ran: at `error`'s value (its first key, line 20).
     let refused = &report["cases"][1]["attempts"][0]["checks"][0];
     assert_eq!(refused["line"], 20, "{refused}");
+    // Refused otherwise than expected: `code` (line 27) then `http` (28), as written.
+    let other = &report["cases"][2]["attempts"][0]["checks"];
+    assert_eq!(other[0]["label"], "error.code is NOPE", "{other}");
+    assert_eq!(
+        (other[0]["line"].clone(), other[1]["line"].clone()),
+        (27.into(), 28.into()),
+        "{other}"
+    );
     assert!(
         result.stdout.contains("✗ status is failed  (line 15)"),
         "{}",

@@ -351,6 +351,9 @@ impl Expectation {
             let what = ("error", self.lines.error);
             outcomes.push(self.outcome(what, "any error", Some(found), true, None));
         }
+        // In the order they are written (`code` above `http`, say): the first failed one is
+        // what a report and an annotation show.
+        outcomes.sort_by_key(|outcome| outcome.line);
         outcomes
     }
 

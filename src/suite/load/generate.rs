@@ -228,7 +228,7 @@ impl Compiler<'_> {
         bare.matrix = None;
         // A mistake in the template fails every row alike: said once, naming the rows.
         let mut failed: Vec<(Unresolved, Vec<u64>)> = Vec::new();
-        let mut clashed = false;
+        let mut clashed: std::collections::HashSet<String> = std::collections::HashSet::new();
         let rows = file.len();
         let all: Arc<str> = match combos.len() {
             1 => format!("every row of {shown}"),
@@ -253,17 +253,25 @@ impl Compiler<'_> {
         };
         for row in file {
             for (combo, label) in combos.iter().zip(&labels) {
-                // A name in both would make one of them silently win.
-                if let Some(key) = combo.keys().find(|key| row.values.contains_key(*key)) {
-                    if let (false, Some(matrix)) = (clashed, &template.value.matrix) {
-                        clashed = true;
-                        self.error_at_key(
-                            matrix,
-                            key,
-                            format!(
-                                "`{key}` is both a key of this matrix and a column of {shown}: rename one"
-                            ),
-                        );
+                // A name in both would make one of them silently win: each such name is said
+                // once, at the matrix's key.
+                let both: Vec<&String> = combo
+                    .keys()
+                    .filter(|key| row.values.contains_key(*key))
+                    .collect();
+                if !both.is_empty() {
+                    for key in both {
+                        if let Some(matrix) = &template.value.matrix
+                            && clashed.insert(key.clone())
+                        {
+                            self.error_at_key(
+                                matrix,
+                                key,
+                                format!(
+                                    "`{key}` is both a key of this matrix and a column of {shown}: rename one"
+                                ),
+                            );
+                        }
                     }
                     continue;
                 }
