@@ -406,10 +406,13 @@ impl Client {
         match &sent {
             Ok(_) => {
                 self.reach.answers.fetch_add(1, Ordering::Relaxed);
+                // Written only when a refusal came since: every answer would otherwise write
+                // one more line of memory the calls on the other core share.
                 let refusals = self.reach.refusals.load(Ordering::Relaxed);
-                self.reach
-                    .refusals_at_answer
-                    .store(refusals, Ordering::Relaxed);
+                let at_answer = &self.reach.refusals_at_answer;
+                if at_answer.load(Ordering::Relaxed) != refusals {
+                    at_answer.store(refusals, Ordering::Relaxed);
+                }
             }
             Err(err) if err.connect => {
                 let why = self.config.keys.scrub(&err.message);

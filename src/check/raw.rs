@@ -33,9 +33,15 @@ pub struct ParseContext<'a> {
 
 #[derive(Debug, Clone)]
 pub struct RawCheck {
-    pub entries: Vec<(Spanned<String>, Spanned<Value>)>,
-    /// Where the parts of each entry's value stand, in the same order.
-    pub places: Vec<Places>,
+    pub entries: Vec<RawEntry>,
+}
+
+/// One key of a check and its value as written, with where the value's parts stand.
+#[derive(Debug, Clone)]
+pub struct RawEntry {
+    pub key: Spanned<String>,
+    pub value: Spanned<Value>,
+    pub places: Places,
 }
 
 /// A check that could not be compiled: where and why.
@@ -50,8 +56,8 @@ impl serde::Serialize for RawCheck {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(Some(self.entries.len()))?;
-        for (key, value) in &self.entries {
-            map.serialize_entry(&key.value, &value.value)?;
+        for entry in &self.entries {
+            map.serialize_entry(&entry.key.value, &entry.value.value)?;
         }
         map.end()
     }
@@ -66,14 +72,17 @@ impl<'de> Deserialize<'de> for RawCheck {
                 f.write_str("a check: a mapping such as {path: $.category, equals: billing}")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawCheck, A::Error> {
-                let (mut entries, mut places) = (Vec::new(), Vec::new());
+                let mut entries = Vec::new();
                 while let Some(key) = map.next_key::<Spanned<String>>()? {
                     let value = map.next_value::<Spanned<Located>>()?;
-                    let Located(json, inner) = value.value;
-                    entries.push((key, Spanned::new(json, value.referenced, value.defined)));
-                    places.push(inner);
+                    let Located(json, places) = value.value;
+                    entries.push(RawEntry {
+                        key,
+                        value: Spanned::new(json, value.referenced, value.defined),
+                        places,
+                    });
                 }
-                Ok(RawCheck { entries, places })
+                Ok(RawCheck { entries })
             }
         }
         deserializer.deserialize_map(CheckVisitor)
@@ -106,21 +115,13 @@ impl RawCheck {
             files,
             failed_at: &failed_at,
         };
-        let places = self
-            .places
-            .iter()
-            .chain(std::iter::repeat(&Places::Unknown));
-        let entries = self
-            .entries
-            .iter()
-            .zip(places)
-            .map(|((key, value), places)| Entry {
-                key: &key.value,
-                key_at: Position::of(key),
-                value: &value.value,
-                value_at: Position::of(value),
-                places,
-            });
+        let entries = self.entries.iter().map(|entry| Entry {
+            key: &entry.key.value,
+            key_at: Position::of(&entry.key),
+            value: &entry.value.value,
+            value_at: Position::of(&entry.value),
+            places: &entry.places,
+        });
         compile(entries.collect(), &context)
     }
 }
@@ -248,10 +249,11 @@ fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check,
             ("not", Value::Bool(flag)) => negate = *flag,
             // Text too, as `weight` takes numeric text: a CSV's values are text (`not:
             // "{{negate}}"`), and quoted by hand it would read as the combinator's check.
-            ("not", Value::String(text))
-                if ["true", "false"].contains(&text.trim().to_ascii_lowercase().as_str()) =>
-            {
-                negate = text.trim().eq_ignore_ascii_case("true");
+            ("not", Value::String(text)) if text.trim().eq_ignore_ascii_case("true") => {
+                negate = true
+            }
+            ("not", Value::String(text)) if text.trim().eq_ignore_ascii_case("false") => {
+                negate = false;
             }
             // Numeric text too, as the numeric predicates read it: a CSV's values are text.
             ("weight", value) => match predicate::as_number(value) {

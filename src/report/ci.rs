@@ -41,14 +41,17 @@ fn annotation_path(file: &Path, workspace: &Path, cwd: &Path) -> String {
         let workspace = std::fs::canonicalize(cwd.join(workspace)).ok()?;
         real.strip_prefix(workspace).ok().map(Path::to_path_buf)
     });
-    if let Some(relative) = real {
-        let shown = relative.to_string_lossy().into_owned();
-        return if cfg!(windows) {
-            shown.replace('\\', "/")
-        } else {
-            shown
-        };
+    let shown = real.unwrap_or_else(|| written_path(file, workspace, cwd));
+    let shown = shown.to_string_lossy().into_owned();
+    if cfg!(windows) {
+        shown.replace('\\', "/")
+    } else {
+        shown
     }
+}
+
+/// [`annotation_path`] read as written, where the file or the checkout is not there to ask.
+fn written_path(file: &Path, workspace: &Path, cwd: &Path) -> PathBuf {
     let absolute = cwd.join(file);
     // Without `.`, and with `dir/..` taken out as written (GitHub links a path in the
     // checkout, `fixtures/run/a.yaml`, not `fixtures/gate/../run/a.yaml`).
@@ -66,15 +69,9 @@ fn annotation_path(file: &Path, workspace: &Path, cwd: &Path) -> String {
         parts.iter().collect()
     };
     let (absolute, workspace) = (clean(&absolute), clean(&cwd.join(workspace)));
-    let shown = match absolute.strip_prefix(&workspace) {
+    match absolute.strip_prefix(&workspace) {
         Ok(relative) => relative.to_path_buf(),
         Err(_) => clean(file),
-    };
-    let shown = shown.to_string_lossy().into_owned();
-    if cfg!(windows) {
-        shown.replace('\\', "/")
-    } else {
-        shown
     }
 }
 
@@ -251,8 +248,9 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn annotations_follow_links_to_the_file_in_the_checkout() {
-        let Ok(checkout) = tempfile::tempdir() else {
-            return;
+        let checkout = match tempfile::tempdir() {
+            Ok(dir) => dir,
+            Err(err) => panic!("no temporary folder: {err}"),
         };
         let root = checkout.path();
         let made = std::fs::create_dir_all(root.join("b"))

@@ -239,7 +239,29 @@ pub fn xml_safe(text: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::xml_safe;
+    use super::{replaceable, xml_safe};
+
+    /// Written when what the command reads is not known: only where nothing could be lost.
+    #[test]
+    fn only_nothing_or_an_earlier_report_is_replaced() {
+        let dir = match tempfile::tempdir() {
+            Ok(dir) => dir,
+            Err(err) => panic!("no temporary folder: {err}"),
+        };
+        let file = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            assert!(std::fs::write(&path, text).is_ok());
+            path
+        };
+        assert!(replaceable(&dir.path().join("new.xml")).is_ok());
+        assert!(replaceable(&file("empty.xml", "")).is_ok());
+        let earlier = "<?xml version=\"1.0\"?>\n<testsuites name=\"flowcheck\"/>\n";
+        assert!(replaceable(&file("earlier.xml", earlier)).is_ok());
+        let suite = replaceable(&file("suite.yaml", "suite: s\nflow: a/b/c\n"));
+        assert!(suite.is_err_and(|e| {
+            e.ends_with("is there and is no JUnit report, so it is left as it is")
+        }));
+    }
 
     #[test]
     fn characters_xml_forbids_are_escaped_and_others_kept() {

@@ -458,9 +458,9 @@ fn position_at(case: &RawCase, path: &[String]) -> Option<Position> {
                 .value
                 .entries
                 .iter()
-                .find(|(name, _)| name.value == *key)
+                .find(|entry| entry.key.value == *key)
         });
-        Some(entry.map_or(Position::of(check), |(_, value)| Position::of(value)))
+        Some(entry.map_or(Position::of(check), |entry| Position::of(&entry.value)))
     };
     match parts.as_slice() {
         ["name"] => Some(Position::of(&case.name)),
@@ -569,13 +569,13 @@ fn keep_positions(filled: &mut RawCase, template: &RawCase) {
     fn checks(filled: &mut [Spanned<RawCheck>], template: &[Spanned<RawCheck>]) {
         for (check, written) in filled.iter_mut().zip(template) {
             at(check, written);
-            // A nested check's parts too, where the filled value's shape is the template's
-            // (a placeholder filled with a list or a mapping has no parts in the template).
-            check.value.places.clone_from(&written.value.places);
             let entries = check.value.entries.iter_mut().zip(&written.value.entries);
-            for ((key, value), (written_key, written_value)) in entries {
-                at(key, written_key);
-                at(value, written_value);
+            for (entry, written) in entries {
+                at(&mut entry.key, &written.key);
+                at(&mut entry.value, &written.value);
+                // A nested check's parts too, where the filled value's shape is the
+                // template's (a placeholder filled with a list or a mapping has none).
+                entry.places.clone_from(&written.places);
             }
         }
     }

@@ -218,8 +218,8 @@ pub type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
 /// the end, since `defaults` may come after `cases`. A large file is read in pieces, one per
 /// core (see [`split`]); the result is the same.
 pub fn parse(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<Diagnostic>> {
-    // The reader's words for it are "unexpected end of input".
-    // Blank, a comment, or a document's start or end marker with nothing in it.
+    // Nothing but blank lines, comments and document markers: the reader's words for it are
+    // "unexpected end of input".
     let blank = |line: &str| {
         let line = line.trim();
         line.is_empty() || line.starts_with('#') || line == "---" || line == "..."
