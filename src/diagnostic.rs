@@ -234,6 +234,10 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
         "invalid u32" => format!("expected a whole number from 0 to {}", u32::MAX),
         "invalid u64" => format!("expected a whole number from 0 to {}", u64::MAX),
         "invalid bool" => "expected true or false".to_owned(),
+        // YAML 1.2's booleans (see `yaml`): `yes`, `no`, `on` and `off` are text.
+        m if m.starts_with("invalid boolean (strict mode") => {
+            "expected true or false (`yes`, `no`, `on` and `off` are text in YAML 1.2)".to_owned()
+        }
         // A share written as a percentage (`75%`) is the likely mistake.
         "invalid floating point" => {
             "expected a number (a share is written as a fraction: 0.75, not 75%)".to_owned()

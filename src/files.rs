@@ -173,6 +173,15 @@ pub fn write_atomic_with(
     written
 }
 
+/// A folder named on the command line (`--record DIR`, `man --dir DIR`, `init --dir`): `-` would be made as
+/// a folder named `-` where the user meant stdout or stdin, so it is refused.
+pub fn folder_argument(text: &str) -> Result<PathBuf, String> {
+    if text == "-" {
+        return Err("`-` is neither stdout nor stdin here: name a folder".into());
+    }
+    Ok(PathBuf::from(text))
+}
+
 /// Where a report named on the command line goes.
 enum Destination {
     /// A regular file, new or not (a link to one is followed): replaced atomically.

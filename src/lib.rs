@@ -33,6 +33,7 @@ pub mod snapshot;
 pub mod stable_hash;
 pub mod suite;
 pub mod words;
+pub mod yaml;
 
 /// The API key the simulator accepts unless told otherwise, and that `--embedded` runs use.
 pub const DEMO_API_KEY: &str = "nk_test_flowchk0_demodemodemodemodemodemodemodemo";

@@ -786,3 +786,31 @@ fn a_merge_that_fails_shows_the_cases_that_did_not_pass() {
         result.stdout
     );
 }
+
+/// YAML 1.2's booleans: unquoted `NO` is the text a flow echoes (Norway's code, not `false`),
+/// and where a boolean is wanted, a YAML 1.1 `yes` or `on` is refused at its place, named.
+#[test]
+fn only_true_and_false_are_booleans() {
+    let dir = tempdir();
+    let suite = dir.path().join("codes.yaml");
+    let write = |checks: &str| {
+        let yaml = format!(
+            "suite: codes\nflow: demo/bench/echo\ncases:\n  - name: norway\n    message: NO\n    expect:\n      output:\n{checks}"
+        );
+        std::fs::write(&suite, yaml).expect("the suite is written");
+    };
+    let path = suite.to_str().unwrap_or_default();
+    write("        - {path: $.echo, one_of: [NO, SE]}\n        - {path: $.echo, equals: NO}\n");
+    let passed = run(&["run", path, "--embedded"]);
+    assert_eq!(passed.code, 0, "{}", passed.all());
+
+    write("        - {path: $.echo, exists: yes}\n        - {path: $.echo, equals: SE, not: on}\n");
+    let refused = run(&["validate", path]);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    for said in [
+        "codes.yaml:8:34: exists: expected true or false (`yes` is text in YAML 1.2)",
+        "codes.yaml:9:43: not: expected true or false (`on` is text in YAML 1.2)",
+    ] {
+        assert!(refused.stderr.contains(said), "{said}\n{}", refused.stderr);
+    }
+}

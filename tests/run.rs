@@ -1753,6 +1753,26 @@ fn a_report_named_dash_is_refused_rather_than_written_to_a_file_named_dash() {
     );
     result.assert_refused("`-` is not read as stdout here");
     assert!(!dir.path().join("-").exists());
+
+    // Nor is a folder named `-` made for a recording, man pages or a new suite.
+    let suite = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("suites/triage.yaml");
+    let suite = suite.to_str().unwrap_or_default();
+    for args in [
+        &["run", "--embedded", "--record", "-", suite][..],
+        &["run", "--replay", "-", suite],
+        &["man", "--dir", "-"],
+        &["init", "demo/support/triage", "--dir", "-"],
+    ] {
+        let result = common::Run::from(
+            common::flowcheck()
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .expect("runs"),
+        );
+        result.assert_refused("`-` is neither stdout nor stdin here: name a folder");
+        assert!(!dir.path().join("-").exists(), "{args:?}");
+    }
 }
 
 /// A suite with problems runs nothing; its JUnit report says why, and the last run's report

@@ -126,6 +126,32 @@ fn a_missing_path_is_a_usage_error() {
         .assert_refused("no/such/suite.yaml: no such file or folder");
 }
 
+/// The reader stops at a case's misspelt key; the cases after it are read again for theirs,
+/// up to 20 errors, and the rest are said to be there rather than silently left out.
+#[test]
+fn past_twenty_errors_the_rest_are_said_to_be_there() {
+    let dir = common::tempdir();
+    let suite = dir.path().join("typos.yaml");
+    let mut text = String::from("suite: typos\nflow: demo/bench/echo\ncases:\n");
+    for i in 0..25 {
+        text.push_str(&format!("  - name: c{i}\n    mesage: hi\n"));
+    }
+    std::fs::write(&suite, text).expect("the suite is written");
+    let result = run(&["validate", suite.to_str().unwrap_or_default()]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    let said = |text: &str| result.stderr.matches(text).count();
+    assert_eq!(said("unknown field `mesage`"), 20, "{}", result.stderr);
+    assert_eq!(said("typos.yaml:43:5:"), 1, "{}", result.stderr);
+    assert_eq!(said("typos.yaml:45:5:"), 0, "{}", result.stderr);
+    assert!(
+        result.stderr.contains(
+            "typos.yaml: more errors after line 43 are not shown (the first 20 are): fix these and validate again"
+        ),
+        "{}",
+        result.stderr
+    );
+}
+
 #[test]
 fn a_folder_without_suites_is_a_usage_error() {
     let empty = tempfile::tempdir().expect("temp dir");

@@ -147,7 +147,7 @@ mod tests {
     #[test]
     fn nested_parts_keep_their_lines_and_columns() {
         let yaml = "all:\n  - equals: 1\n  - any:\n      - matches: \"x\"\n";
-        let Ok(Located(value, places)) = serde_saphyr::from_str::<Located>(yaml) else {
+        let Ok(Located(value, places)) = crate::yaml::from_str::<Located>(yaml) else {
             panic!("does not parse");
         };
         assert_eq!(
@@ -182,8 +182,8 @@ mod tests {
             "null",
             "~",
         ] {
-            let located = serde_saphyr::from_str::<Located>(yaml).map(|l| l.0).ok();
-            let plain = serde_saphyr::from_str::<Value>(yaml).ok();
+            let located = crate::yaml::from_str::<Located>(yaml).map(|l| l.0).ok();
+            let plain = crate::yaml::from_str::<Value>(yaml).ok();
             assert_eq!(located, plain, "{yaml}");
         }
     }

@@ -255,6 +255,13 @@ fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check,
             ("not", Value::String(text)) if text.trim().eq_ignore_ascii_case("false") => {
                 negate = false;
             }
+            // `not: yes` meant `not: true` (YAML 1.1), not a check named `yes`.
+            ("not", value @ Value::String(text)) if crate::yaml::was_a_boolean(text) => {
+                return Err(error(
+                    entry.value_at,
+                    format!("not: {}", crate::yaml::expected_boolean(value)),
+                ));
+            }
             // Numeric text too, as the numeric predicates read it: a CSV's values are text.
             ("weight", value) => match predicate::as_number(value) {
                 Some(w) if w.is_finite() && w >= 0.0 => weight = w,

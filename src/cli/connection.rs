@@ -30,10 +30,11 @@ pub struct ConnectionArgs {
     #[arg(long)]
     pub allow_insecure_http: bool,
     /// Keep every response of the run in DIR/recording.jsonl (never the key), to replay later.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_parser = crate::files::folder_argument)]
     pub record: Option<PathBuf>,
     /// Answer every request from a recording made with --record: no server, no network.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["embedded", "record"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["embedded", "record"],
+          value_parser = crate::files::folder_argument)]
     pub replay: Option<PathBuf>,
     /// Refuse responses larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..=1 << 40))]

@@ -22,7 +22,8 @@ pub struct ManArgs {
     /// The command whose page to print (`run`, `snapshots review`); the top page without one.
     pub command: Vec<String>,
     /// Write every page (`flowcheck.1`, `flowcheck-run.1`, ...) into this folder instead.
-    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    #[arg(long, value_name = "DIR", conflicts_with = "command",
+          value_parser = crate::files::folder_argument)]
     pub dir: Option<std::path::PathBuf>,
 }
 

@@ -9,7 +9,7 @@ pub struct InitArgs {
     /// The flow to test: org/project/flow.
     pub flow: String,
     /// The folder to write the suite in.
-    #[arg(long, default_value = "suites")]
+    #[arg(long, default_value = "suites", value_parser = crate::files::folder_argument)]
     pub dir: PathBuf,
     /// Replace the file if it exists.
     #[arg(long)]

@@ -98,7 +98,7 @@ impl Default for Policy {
 impl Policy {
     pub fn load(path: &std::path::Path) -> Result<Policy, String> {
         let text = crate::files::read_limited(path, 1 << 20)?;
-        let policy: Policy = serde_saphyr::from_str(&text).map_err(|err| {
+        let policy: Policy = crate::yaml::from_str(&text).map_err(|err| {
             Diagnostic::from_yaml(path, &err)
                 .with_source(&text)
                 .to_string()

@@ -137,7 +137,7 @@ impl Catalog {
                 column,
                 message,
             };
-            let raw: RawFlow = serde_saphyr::from_str(&text).map_err(|err| {
+            let raw: RawFlow = crate::yaml::from_str(&text).map_err(|err| {
                 let found = Diagnostic::from_yaml(Path::new(&file), &err);
                 let at = found.position;
                 let message = match found.help {

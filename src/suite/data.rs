@@ -189,7 +189,7 @@ fn jsonl_rows(text: &str) -> Result<Vec<Row>, String> {
 }
 
 fn yaml_rows(text: &str) -> Result<Vec<Row>, String> {
-    let items: Vec<serde_saphyr::Spanned<Value>> = serde_saphyr::from_str(text).map_err(|err| {
+    let items: Vec<serde_saphyr::Spanned<Value>> = crate::yaml::from_str(text).map_err(|err| {
         let message = crate::diagnostic::yaml_message(&err);
         match message.starts_with("expected a list here") {
             true => {

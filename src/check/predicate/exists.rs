@@ -10,7 +10,7 @@ pub const EXISTS: Definition = Definition {
     argument: super::Argument::Bool,
     parse: |v, _| match v {
         Value::Bool(flag) => Ok(Arc::new(Exists(*flag))),
-        _ => Err("expected true or false".into()),
+        other => Err(crate::yaml::expected_boolean(other)),
     },
     summary: "the path matches a value (true) or matches nothing (false)",
 };

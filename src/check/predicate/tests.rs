@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 fn compile(yaml: &str) -> Result<crate::check::Check, String> {
-    let raw: RawCheck = serde_saphyr::from_str(yaml).map_err(|e| e.to_string())?;
+    let raw: RawCheck = crate::yaml::from_str(yaml).map_err(|e| e.to_string())?;
     let files = std::cell::RefCell::default();
     raw.compile(Position::new(1, 1), Path::new("suites"), &files)
         .map_err(|e| e.message)
@@ -282,7 +282,7 @@ fn every_predicate_passes_and_fails_where_it_should() {
 /// `not: true` beside a predicate (a negation, not the `not` combinator).
 fn predicates_of(yaml: &str) -> Vec<String> {
     let check: serde_json::Map<String, Value> =
-        serde_saphyr::from_str(yaml).unwrap_or_else(|err| panic!("{yaml}: {err}"));
+        crate::yaml::from_str(yaml).unwrap_or_else(|err| panic!("{yaml}: {err}"));
     check
         .into_iter()
         .filter(|(key, value)| super::find(key).is_some() && !(key == "not" && value.is_boolean()))

@@ -361,7 +361,7 @@ impl Compiler<'_> {
 /// A case from its JSON form. JSON is YAML: parsing it again gives every value a (meaningless)
 /// position on its one line, which `compile_case` replaces with the template's.
 fn reparse(case: &Value) -> Result<RawCase, serde_saphyr::Error> {
-    serde_saphyr::from_str::<RawCase>(&yaml_safe(&case.to_string()))
+    crate::yaml::from_str::<RawCase>(&yaml_safe(&case.to_string()))
 }
 
 /// The placeholders of the template (`written`, its JSON form) whose values in `filled` are of

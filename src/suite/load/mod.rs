@@ -250,11 +250,23 @@ pub fn parse_whole(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<D
     let (piece, _) = read_piece(file, text, env, true).map_err(|err| {
         // The reader stops at its first error; the later cases' are read on their own.
         let line = err.location().map_or(u64::MAX, |at| at.line());
-        let later = split::later_errors(file, text, env, line, MAX_LATER_ERRORS);
-        std::iter::once(&err)
-            .chain(&later)
-            .map(yaml_error)
-            .collect::<Vec<_>>()
+        let mut later = split::later_errors(file, text, env, line, MAX_LATER_ERRORS + 1);
+        let more = later.len() > MAX_LATER_ERRORS;
+        later.truncate(MAX_LATER_ERRORS);
+        let mut errors: Vec<Diagnostic> =
+            std::iter::once(&err).chain(&later).map(yaml_error).collect();
+        if more {
+            let last = errors.last().map_or(0, |d| d.position.line);
+            errors.push(Diagnostic::new(
+                file,
+                Position::default(),
+                format!(
+                    "more errors after line {last} are not shown (the first {} are): fix these and validate again",
+                    MAX_LATER_ERRORS + 1
+                ),
+            ));
+        }
+        errors
     })?;
     let mut compiler = Compiler::new(file, env, piece.errors);
     let Some(header) = piece.header.finish() else {
@@ -294,7 +306,7 @@ fn read_piece(
     let mut compiler = Compiler::new(file, env, Vec::new());
     let mut cases = ReadCases::default();
     let report = Rc::new(RefCell::new(None));
-    let mut options = serde_saphyr::Options::default();
+    let mut options = crate::yaml::options();
     if !whole {
         let slot = report.clone();
         let callback: serde_saphyr::options::BudgetReportCallback =
@@ -533,7 +545,11 @@ mod tests {
                     _ => {}
                 }
             }
-            expected.truncate(MAX_LATER_ERRORS + 1);
+            // Past the limit, one more: that there are more (said of the whole file, line 0).
+            if expected.len() > MAX_LATER_ERRORS + 1 {
+                expected.truncate(MAX_LATER_ERRORS + 1);
+                expected.push(0);
+            }
             let found: Vec<u32> = match parse(Path::new("s.yaml"), &text, &no_env) {
                 Ok(_) => Vec::new(),
                 Err(errors) => errors.iter().map(|e| e.position.line).collect(),

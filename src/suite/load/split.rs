@@ -203,7 +203,7 @@ fn item_lines(text: &str) -> Option<std::collections::HashSet<u64>> {
         #[serde(default)]
         cases: Vec<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
     }
-    let items: Items = serde_saphyr::from_str(text).ok()?;
+    let items: Items = crate::yaml::from_str(text).ok()?;
     Some(
         items
             .cases
