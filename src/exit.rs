@@ -20,6 +20,49 @@ pub fn code(value: u8) -> ExitCode {
 /// The run was interrupted (Ctrl-C or SIGTERM); the reports hold what finished.
 pub const INTERRUPTED: u8 = 130;
 
+/// Why a command stopped before it sent anything, and the code it exits with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Refusal {
+    /// A usage error: the flags, the environment or a file they name.
+    pub fn usage(message: impl Into<String>) -> Refusal {
+        Refusal {
+            message: message.into(),
+            code: USAGE,
+        }
+    }
+
+    /// What the command needs locally could not be had (a local server that would not start).
+    pub fn infra(message: impl Into<String>) -> Refusal {
+        Refusal {
+            message: message.into(),
+            code: INFRA,
+        }
+    }
+
+    /// Say it on stderr; the code to exit with.
+    pub fn said(self) -> u8 {
+        crate::errln!("error: {}", self.message);
+        self.code
+    }
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Self {
+        Refusal::usage(message)
+    }
+}
+
+impl From<&str> for Refusal {
+    fn from(message: &str) -> Self {
+        Refusal::usage(message)
+    }
+}
+
 /// Whether a run failed for the infrastructure's sake: a fatal stop (key refused, credits
 /// spent, a server that never answered), every finished case errored, or a report not
 /// written. Not after `--fail-fast`: it stopped at the first case that did not pass, so "every

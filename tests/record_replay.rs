@@ -2,6 +2,7 @@
 //! answers a later run from the recording with no server at all, with the same results.
 
 mod common;
+mod fault_server;
 
 use common::{Sim, read, read_json, tempdir};
 
@@ -198,4 +199,57 @@ fn record_broken_suite(recording: &std::path::Path) {
         recording.to_str().unwrap_or_default(),
     ]);
     assert_eq!(recorded.code, 0, "{}", recorded.all());
+}
+
+/// A recording that cannot be written at the end (its folder made a file while the run went
+/// on) is said, and the run exits 3; its JUnit and JSON reports are written all the same.
+#[test]
+fn a_recording_not_written_loses_no_report() {
+    let server = fault_server::FaultServer::start();
+    let dir = tempdir();
+    let suite = dir.path().join("held.yaml");
+    std::fs::write(
+        &suite,
+        "suite: held\nflow: faults/fc/held\ncases:\n  - name: held 0\n    message: hi\n",
+    )
+    .expect("the suite is written");
+    let (recording, junit, json) = (
+        dir.path().join("recording"),
+        dir.path().join("junit.xml"),
+        dir.path().join("report.json"),
+    );
+    let child = common::flowcheck()
+        .arg("run")
+        .arg(&suite)
+        .arg("--record")
+        .arg(&recording)
+        .arg("--junit")
+        .arg(&junit)
+        .arg("--json")
+        .arg(&json)
+        .env("NOUKAI_API_URL", &server.url)
+        .env(
+            "NOUKAI_API_KEY",
+            "nk_test_recorder_0123456789abcdef0123456789abcdef",
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("flowcheck starts");
+    server.wait_for("request held");
+    let _ = std::fs::remove_dir_all(&recording);
+    std::fs::write(&recording, "a file where the folder was").expect("the file is written");
+    server.release();
+    let result = common::Run::from(child.wait_with_output().expect("flowcheck exits"));
+    assert_eq!(result.code, 3, "{}", result.all());
+    assert!(
+        result
+            .stderr
+            .contains("error: the recording was not written"),
+        "{}",
+        result.stderr
+    );
+    assert_eq!(read_json(&json)["cases"][0]["status"], "passed");
+    common::assert_valid_junit(&junit);
+    assert!(read(&junit).contains(r#"tests="1""#), "{}", read(&junit));
 }

@@ -1813,3 +1813,58 @@ fn suite_problems_replace_the_junit_report_with_one_error_each() {
     result.assert_refused("is there and is no JUnit report, so it is left as it is");
     assert_eq!(common::read(std::path::Path::new(suite)), text);
 }
+
+/// Any run refused before it sends anything (a selection that matches nothing, a flow with no
+/// key) replaces the JUnit report with one error saying why; one refused for its reports'
+/// paths writes none.
+#[test]
+fn a_refused_run_s_junit_report_says_why() {
+    let dir = tempdir();
+    let junit = dir.path().join("report.xml");
+    let path = junit.to_str().unwrap_or_default();
+    let refusals = [
+        (
+            vec!["--embedded", "--tag", "nosuch"],
+            "no case matches the selection (no case is tagged nosuch",
+        ),
+        (
+            vec!["--url", "http://127.0.0.1:9"],
+            "no API key: set NOUKAI_API_KEY",
+        ),
+    ];
+    for (args, why) in refusals {
+        std::fs::write(&junit, "<testsuites name=\"the last run\" tests=\"29\"/>")
+            .unwrap_or_default();
+        let result = common::Run::from(
+            common::flowcheck()
+                .args(["run", "suites/triage.yaml", "--junit", path])
+                .args(&args)
+                .env_remove("NOUKAI_API_KEY")
+                .env_remove("NOUKAI_API_URL")
+                .output()
+                .expect("runs"),
+        );
+        result.assert_refused(why);
+        let xml = common::read(&junit);
+        assert!(!xml.contains("the last run"), "{args:?}: {xml}");
+        assert!(
+            xml.contains("<testsuite name=\"run refused (nothing was sent)\" tests=\"1\""),
+            "{xml}"
+        );
+        assert!(xml.contains(&format!("message=\"{why}")), "{xml}");
+        assert!(xml.contains("type=\"usage error\""), "{xml}");
+        common::assert_valid_junit(&junit);
+    }
+    // The report's own path is what is wrong: nothing is written there.
+    let suite = std::path::Path::new("suites/triage.yaml");
+    let before = common::read(suite);
+    let result = run(&[
+        "run",
+        "suites/triage.yaml",
+        "--embedded",
+        "--junit",
+        "suites/triage.yaml",
+    ]);
+    result.assert_refused("nothing was sent");
+    assert_eq!(common::read(suite), before);
+}

@@ -8,7 +8,7 @@ use super::run::report_error;
 use crate::compare::scope::{self, CaseName};
 use crate::compare::{self, CandidateComparison, Gate, Pinned, Policy, Sample, Scope};
 use crate::compare::{SideSamples, Sides};
-use crate::exit;
+use crate::exit::{self, Refusal};
 use crate::report::comparison::{html, markdown, terminal};
 use crate::report::json::ReadReport;
 use crate::report::{Terminal, write_report};
@@ -169,7 +169,7 @@ async fn compare_and_report(
     // With nothing to run, the suites' selection says which cases the reports give; a run
     // says so itself (its pinned cases left out, its shard).
     let (selected, to_run) = if resolved.targets.is_empty() {
-        let plan = execution.plan_by_case(&suites)?.0;
+        let plan = execution.plan_by_case(&suites).map_err(Refusal::said)?.0;
         (scope::planned_cases(&suites, &plan), None)
     } else {
         let to_run = plan_live(execution, suites, &resolved, &mut progress)?;
@@ -210,7 +210,7 @@ async fn compare_and_report(
         gates,
         stop: live.stop,
         errored_only: live.errored_only,
-        report_failed,
+        report_failed: report_failed || live.recording_lost,
     })
 }
 
@@ -283,15 +283,17 @@ fn check_outputs(
     .into_iter()
     .filter_map(|(what, path)| Some((what, path?)))
     .collect();
-    args.execution.check_outputs(
-        &[
-            ("Markdown comparison", args.markdown.as_deref()),
-            ("JSON comparison", args.json.as_deref()),
-            ("HTML comparison", args.html.as_deref()),
-        ],
-        suites,
-        &inputs,
-    )
+    args.execution
+        .check_outputs(
+            &[
+                ("Markdown comparison", args.markdown.as_deref()),
+                ("JSON comparison", args.json.as_deref()),
+                ("HTML comparison", args.html.as_deref()),
+            ],
+            suites,
+            &inputs,
+        )
+        .map_err(Refusal::said)
 }
 
 /// A policy's tag that no case of the suites carries is a mistake (a typo would refuse every
@@ -468,6 +470,8 @@ struct Live {
     samples: SideSamples,
     stop: Option<Stop>,
     errored_only: bool,
+    /// `--record`'s file was not written (said); the comparison still is.
+    recording_lost: bool,
 }
 
 /// What a live run of the comparison is to run: the suites fitted to the compared targets,
@@ -488,7 +492,7 @@ fn plan_live(
 ) -> Result<ToRun, u8> {
     let baseline = resolved.baseline;
     let pinned = scope::fit_suites(&mut suites, resolved.sides(), &resolved.targets);
-    let (mut plan, _) = execution.plan_by_case(&suites)?;
+    let (mut plan, _) = execution.plan_by_case(&suites).map_err(Refusal::said)?;
     // Said once the selection is known to hold something: `--filter zzz` just says nothing
     // matches.
     if !pinned.is_empty() {
@@ -578,11 +582,13 @@ async fn run_live(
             // Outputs are diffed between the sides: kept whole.
             crate::report::spill::Keep::whole(),
         )
-        .await?;
+        .await
+        .map_err(Refusal::said)?;
     Ok(Live {
         samples: SideSamples::of_run(&executed.outcomes, baseline, resolved.twice),
         stop: executed.stop,
         errored_only: executed.totals.errored_only(),
+        recording_lost: executed.recording_lost,
     })
 }
 
@@ -762,7 +768,7 @@ fn report_gaps(path: &Path, report: &ReadReport) -> Vec<String> {
 
 /// The baseline's samples from an earlier JSON report, and the report.
 fn baseline_samples(path: &Path, baseline: Target) -> Result<(Vec<Sample>, ReadReport), u8> {
-    let report = read_report(path)?;
+    let report = read_report(path).map_err(Refusal::said)?;
     let samples = compare::sides::samples_of(&report.cases, &[baseline]);
     if samples.is_empty() {
         crate::errln!("error: {} holds no results for {baseline}", path.display());
@@ -773,7 +779,7 @@ fn baseline_samples(path: &Path, baseline: Target) -> Result<(Vec<Sample>, ReadR
 
 /// The candidates' results from a JSON report, which must hold some of every candidate.
 fn candidate_report(path: &Path, candidates: &[Target]) -> Result<ReadReport, u8> {
-    let report = read_report(path)?;
+    let report = read_report(path).map_err(Refusal::said)?;
     for candidate in candidates {
         let label = candidate.to_string();
         if !report.cases.iter().any(|c| c.target == label) {

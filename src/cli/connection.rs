@@ -3,6 +3,7 @@
 //! from a command-line value that would show in `ps`.
 
 use crate::api::ClientConfig;
+use crate::exit::Refusal;
 use crate::secret::{ApiKey, KeyFile, Keys, ProjectKey};
 use crate::sim::RunningSim;
 use std::path::PathBuf;
@@ -79,40 +80,9 @@ impl Connection {
     }
 }
 
-/// Why no connection was made, and the exit code that says so.
-#[derive(Debug)]
-pub struct ConnectError {
-    pub message: String,
-    pub code: u8,
-}
-
-/// A usage error: the flags, the environment or a file they name.
-impl From<String> for ConnectError {
-    fn from(message: String) -> Self {
-        ConnectError {
-            message,
-            code: crate::exit::USAGE,
-        }
-    }
-}
-
-impl From<&str> for ConnectError {
-    fn from(message: &str) -> Self {
-        ConnectError::from(message.to_owned())
-    }
-}
-
-/// A local server (the embedded simulator, a replay) that would not start.
-fn not_started(message: String) -> ConnectError {
-    ConnectError {
-        message,
-        code: crate::exit::INFRA,
-    }
-}
-
 impl ConnectionArgs {
     /// Resolve to a connection, or why not.
-    pub async fn connect(&self) -> Result<Connection, ConnectError> {
+    pub async fn connect(&self) -> Result<Connection, Refusal> {
         let mut connection = self.server().await?;
         connection.config.max_response_bytes =
             usize::try_from(self.max_response_bytes).unwrap_or(usize::MAX);
@@ -125,7 +95,7 @@ impl ConnectionArgs {
         Ok(connection)
     }
 
-    async fn server(&self) -> Result<Connection, ConnectError> {
+    async fn server(&self) -> Result<Connection, Refusal> {
         // Read even where no TLS is spoken (the simulator, a replay): a mistyped path is
         // said, not ignored.
         let extra_roots = match &self.ca_bundle {
@@ -139,7 +109,7 @@ impl ConnectionArgs {
         if let Some(dir) = &self.replay {
             let replay = crate::record::serve(crate::record::read(dir)?)
                 .await
-                .map_err(not_started)?;
+                .map_err(Refusal::infra)?;
             // The replay server asks for no key, and the recording holds none.
             let config = ClientConfig::new(replay.url(), ApiKey::new("replay"));
             let label = format!("the recording in {}", dir.display());
@@ -155,16 +125,15 @@ impl ConnectionArgs {
             let started = match &self.flows {
                 Some(path) => {
                     // A flow definition with a mistake is the user's to fix: exit 2.
-                    let catalog = crate::sim::Catalog::load(path).map_err(|err| ConnectError {
-                        message: err.to_string(),
-                        code: crate::exit::USAGE,
-                    })?;
+                    let catalog = crate::sim::Catalog::load(path)
+                        .map_err(|err| Refusal::usage(err.to_string()))?;
                     crate::sim::start_embedded_with(catalog).await
                 }
                 None => crate::sim::start_embedded().await,
             };
             let sim = started.map_err(|err| {
-                not_started(format!("cannot start the embedded simulator: {err}"))
+                // A local server that would not start.
+                Refusal::infra(format!("cannot start the embedded simulator: {err}"))
             })?;
             let config = ClientConfig::new(sim.url(), ApiKey::new(crate::DEMO_API_KEY));
             let label = format!("{} (embedded simulator)", sim.url());

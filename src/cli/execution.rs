@@ -4,7 +4,7 @@
 use super::connection::ConnectionArgs;
 use super::signals::watch_signals;
 use crate::api::Client;
-use crate::exit;
+use crate::exit::{self, Refusal};
 use crate::record;
 use crate::report::Terminal;
 use crate::run::shard::{self, Shard};
@@ -123,12 +123,9 @@ fn jobs_within_open_files(jobs: u32, embedded: bool) -> (u32, Option<String>) {
     }
 }
 
-/// An earlier JSON report, or the usage error (printed) that it cannot be read.
-pub fn read_report(path: &std::path::Path) -> Result<crate::report::json::ReadReport, u8> {
-    crate::report::json::read(path).map_err(|message| {
-        crate::errln!("error: {message}");
-        exit::USAGE
-    })
+/// An earlier JSON report, or why it cannot be read.
+pub fn read_report(path: &std::path::Path) -> Result<crate::report::json::ReadReport, Refusal> {
+    crate::report::json::read(path).map_err(Refusal::usage)
 }
 
 /// What the selection flags chose.
@@ -142,7 +139,7 @@ pub enum Selected {
 /// An earlier JSON report of these suites (`--only-failed`, `--shard-durations`,
 /// `--job-durations`): one that holds no case of them is a mistake (another run's report),
 /// refused rather than read as a run where nothing failed or nothing was timed.
-fn report_of(path: &Path, suites: &[Suite]) -> Result<crate::report::json::ReadReport, u8> {
+fn report_of(path: &Path, suites: &[Suite]) -> Result<crate::report::json::ReadReport, Refusal> {
     let report = read_report(path)?;
     // Of these suites at all, whatever the selection keeps of them.
     let cases: HashSet<(&str, &str)> = suites
@@ -154,11 +151,10 @@ fn report_of(path: &Path, suites: &[Suite]) -> Result<crate::report::json::ReadR
         .iter()
         .any(|c| cases.contains(&(&*c.suite, c.case.as_str())));
     if !report.cases.is_empty() && !ours {
-        crate::errln!(
-            "error: {} holds no case of these suites: is it the report of another run?",
+        return Err(Refusal::usage(format!(
+            "{} holds no case of these suites: is it the report of another run?",
             path.display()
-        );
-        return Err(exit::USAGE);
+        )));
     }
     Ok(report)
 }
@@ -229,6 +225,9 @@ pub struct Executed {
     pub server: String,
     /// Signals stay handled while this lives: keep it through report writing.
     pub signals: super::signals::Watch,
+    /// `--record`'s file could not be written (said): the run's reports still are, and the
+    /// command exits 3, as for a report not written.
+    pub recording_lost: bool,
 }
 
 impl Executed {
@@ -243,6 +242,7 @@ impl Executed {
             started_at: SystemTime::now(),
             server,
             signals: watch_signals(CancellationToken::new()),
+            recording_lost: false,
         }
     }
 }
@@ -277,35 +277,38 @@ impl ExecutionArgs {
     /// Plan the selected cases (this shard's, with `--shard`) and identify the whole plan, or
     /// the exit code to stop with when nothing is selected (also when `--only-failed` names a
     /// report where nothing failed: there is nothing to compare).
-    pub fn plan(&self, suites: &[Suite]) -> Result<(Vec<Planned>, PlanId), u8> {
+    pub fn plan(&self, suites: &[Suite]) -> Result<(Vec<Planned>, PlanId), Refusal> {
         self.plan_split(suites, false)
     }
 
     /// Plan the selected cases and identify the whole plan; or say that `--only-failed`'s
     /// report has nothing to rerun; or the exit code to stop with when nothing is selected.
-    pub fn select(&self, suites: &[Suite]) -> Result<Selected, u8> {
+    pub fn select(&self, suites: &[Suite]) -> Result<Selected, Refusal> {
         self.select_split(suites, false)
     }
 
     /// [`ExecutionArgs::plan`] with `--shard` splitting by case, every target of a case on one
     /// shard (compare and gate need both sides of a case).
-    pub fn plan_by_case(&self, suites: &[Suite]) -> Result<(Vec<Planned>, PlanId), u8> {
+    pub fn plan_by_case(&self, suites: &[Suite]) -> Result<(Vec<Planned>, PlanId), Refusal> {
         self.plan_split(suites, true)
     }
 
     /// A plan to run, where nothing to rerun is no plan (a usage error: compare and gate have
     /// nothing to compare), refused with the reason `run` gives.
-    fn plan_split(&self, suites: &[Suite], by_case: bool) -> Result<(Vec<Planned>, PlanId), u8> {
+    fn plan_split(
+        &self,
+        suites: &[Suite],
+        by_case: bool,
+    ) -> Result<(Vec<Planned>, PlanId), Refusal> {
         match self.select_split(suites, by_case)? {
             Selected::Plan(plan, id) => Ok((plan, id)),
-            Selected::NothingToRerun(why, _) => {
-                crate::errln!("error: {why}, so there is nothing to compare; nothing was sent");
-                Err(exit::USAGE)
-            }
+            Selected::NothingToRerun(why, _) => Err(Refusal::usage(format!(
+                "{why}, so there is nothing to compare; nothing was sent"
+            ))),
         }
     }
 
-    fn select_split(&self, suites: &[Suite], by_case: bool) -> Result<Selected, u8> {
+    fn select_split(&self, suites: &[Suite], by_case: bool) -> Result<Selected, Refusal> {
         let selection = Selection {
             filters: self.filter.clone(),
             tags: self.tag.clone(),
@@ -348,11 +351,10 @@ impl ExecutionArgs {
             });
         }
         if plan.is_empty() {
-            crate::errln!(
-                "error: no case matches the selection{}; nothing was sent",
+            return Err(Refusal::usage(format!(
+                "no case matches the selection{}; nothing was sent",
                 self.unmatched(suites)
-            );
-            return Err(exit::USAGE);
+            )));
         }
         // A misspelt tag beside one that matches would leave its cases out without a word.
         let (missing, known) = self.missing_tags(suites);
@@ -489,7 +491,7 @@ impl ExecutionArgs {
         reports: &[(&str, Option<&Path>)],
         suites: &[Suite],
         inputs: &[(&str, &Path)],
-    ) -> Result<(), u8> {
+    ) -> Result<(), Refusal> {
         let recording = self
             .connection
             .record
@@ -565,20 +567,21 @@ impl ExecutionArgs {
                 .map(|p| ("job summary ($GITHUB_STEP_SUMMARY)", p)),
         );
         if let Err(message) = refuse_overlaps(&written, &read, &folders) {
-            crate::errln!("error: {message}; nothing was sent");
-            return Err(exit::USAGE);
+            return Err(Refusal::usage(format!("{message}; nothing was sent")));
         }
         for (what, path) in outputs {
             if let Err(message) = crate::files::check_writable(path) {
-                crate::errln!("error: the {what} cannot be written: {message}; nothing was sent");
-                return Err(exit::USAGE);
+                return Err(Refusal::usage(format!(
+                    "the {what} cannot be written: {message}; nothing was sent"
+                )));
             }
         }
         if crate::report::ci::on_github()
             && let Err(message) = crate::report::ci::check_step_summary()
         {
-            crate::errln!("error: the job summary cannot be written: {message}; nothing was sent");
-            return Err(exit::USAGE);
+            return Err(Refusal::usage(format!(
+                "the job summary cannot be written: {message}; nothing was sent"
+            )));
         }
         Ok(())
     }
@@ -591,27 +594,12 @@ impl ExecutionArgs {
         options: &RunOptions,
         terminal: &mut Terminal,
         mut keep: crate::report::spill::Keep,
-    ) -> Result<Executed, u8> {
-        let connection = match self.connection.connect().await {
-            Ok(connection) => connection,
-            Err(refused) => {
-                crate::errln!("error: {}", refused.message);
-                return Err(refused.code);
-            }
-        };
+    ) -> Result<Executed, Refusal> {
+        let connection = self.connection.connect().await?;
         let mut config = connection.config.clone();
         config.verbose = self.verbose;
-        if let Err(message) = keys_cover(&config.keys, suites, plan) {
-            crate::errln!("error: {message}");
-            return Err(exit::USAGE);
-        }
-        let client = match Client::new(config) {
-            Ok(client) => client,
-            Err(err) => {
-                crate::errln!("error: {err}");
-                return Err(exit::INFRA);
-            }
-        };
+        keys_cover(&config.keys, suites, plan).map_err(Refusal::usage)?;
+        let client = Client::new(config).map_err(|err| Refusal::infra(err.to_string()))?;
         let interrupt = CancellationToken::new();
         let signals = watch_signals(interrupt.clone());
         let calls: u64 = plan.iter().map(|p| u64::from(p.attempts)).sum();
@@ -652,14 +640,18 @@ impl ExecutionArgs {
         let elapsed = started.elapsed();
         terminal.finish(&totals, elapsed, stop.as_ref());
         let server = connection.label.clone();
-        match connection.shutdown().await {
-            Ok(Some(note)) => terminal.line(&note),
-            Ok(None) => {}
+        // A recording not written loses no more than itself: the outcomes go on to the reports.
+        let recording_lost = match connection.shutdown().await {
+            Ok(Some(note)) => {
+                terminal.line(&note);
+                false
+            }
+            Ok(None) => false,
             Err(message) => {
                 crate::errln!("error: the recording was not written: {message}");
-                return Err(exit::INFRA);
+                true
             }
-        }
+        };
         let (outcomes, spill) = keep.finish();
         Ok(Executed {
             outcomes,
@@ -670,6 +662,7 @@ impl ExecutionArgs {
             started_at,
             server,
             signals,
+            recording_lost,
         })
     }
 }

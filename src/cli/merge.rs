@@ -50,7 +50,7 @@ pub fn merge(args: MergeArgs) -> u8 {
     for path in &args.reports {
         match super::execution::read_report(path) {
             Ok(report) => reports.push((path.clone(), report)),
-            Err(code) => return code,
+            Err(refusal) => return refusal.said(),
         }
     }
     if let Err(message) = every_shard(&reports) {

@@ -41,28 +41,13 @@ pub async fn run(args: RunArgs) -> u8 {
     let suites = match execution.load_or_problems() {
         Ok(suites) => suites,
         Err(problems) => {
-            // The JUnit report says why the run never started: a CI job that publishes it
-            // shows the problems, not the last run's report left at its path.
-            if let Some(path) = args.junit.as_deref().filter(|_| !args.list) {
-                let report = report::junit::suite_problems(&problems);
-                // The suites could not be read, so which files the run reads is not known:
-                // only a new file or an earlier JUnit report is replaced, never a suite, a
-                // data file or a key file named by mistake.
-                let written = report::junit::replaceable(path)
-                    .and_then(|()| crate::files::check_writable(path))
-                    .and_then(|()| report::junit::write_report(path, &report));
-                if let Err(why) = written {
-                    crate::errln!(
-                        "note: the JUnit report of these problems was not written: {why}"
-                    );
-                }
-            }
+            not_run_junit(&args, &report::junit::suite_problems(&problems));
             return exit::USAGE;
         }
     };
     let selected = match execution.select(&suites) {
         Ok(selected) => selected,
-        Err(code) => return code,
+        Err(refusal) => return refused(&args, refusal),
     };
     if args.list {
         return super::print_all(match &selected {
@@ -74,8 +59,9 @@ pub async fn run(args: RunArgs) -> u8 {
         ("JUnit report", args.junit.as_deref()),
         ("JSON report", args.json.as_deref()),
     ];
-    if let Err(code) = execution.check_outputs(&reports, &suites, &[]) {
-        return code;
+    if let Err(refusal) = execution.check_outputs(&reports, &suites, &[]) {
+        // The reports' own paths are in question: none is written.
+        return refusal.said();
     }
     let mut terminal = Terminal::new(!args.failures_only);
     let (executed, plan_id) = match selected {
@@ -92,7 +78,7 @@ pub async fn run(args: RunArgs) -> u8 {
                 .await
             {
                 Ok(executed) => executed,
-                Err(code) => return code,
+                Err(refusal) => return refused(&args, refusal),
             };
             // The reports read only the outcomes: free the loaded cases before writing them.
             drop((suites, plan));
@@ -121,13 +107,14 @@ pub async fn run(args: RunArgs) -> u8 {
         started_at,
         server,
         signals,
+        recording_lost,
     } = executed;
     let (junit, json, shard) = (args.junit.clone(), args.json.clone(), args.execution.shard);
     // The JUnit structure is built here, where the loaded suites' memory was freed for reuse;
     // a blocking thread's allocations would come from a new arena and add to the peak.
     let junit = junit.map(|path| (path, report::junit::report(&outcomes, started_at, elapsed)));
     let written = tokio::task::spawn_blocking(move || {
-        let mut report_failed = false;
+        let mut report_failed = recording_lost;
         if crate::report::ci::on_github() {
             let annotations: String = crate::report::ci::github_annotations(&outcomes)
                 .into_iter()
@@ -222,6 +209,32 @@ fn snapshots_written() -> Option<String> {
         "note: {}; review {them} and commit {them} with the suites (`flowcheck snapshots unreferenced` lists files no case uses)",
         parts.join("; ")
     ))
+}
+
+/// A run refused before it sent anything: said, and its JUnit report, if one was asked for,
+/// says why.
+fn refused(args: &RunArgs, refusal: crate::exit::Refusal) -> u8 {
+    let report = report::junit::refused(&refusal);
+    let code = refusal.said();
+    not_run_junit(args, &report);
+    code
+}
+
+/// The JUnit report of a run that never started, in place of the report asked for: a CI job
+/// that publishes it shows why, not the last run's report left at its path.
+fn not_run_junit(args: &RunArgs, junit: &quick_junit::Report) {
+    let Some(path) = args.junit.as_deref().filter(|_| !args.list) else {
+        return;
+    };
+    // Which files the run reads may not be known (suites that could not be read) or checked
+    // yet: only a new file or an earlier JUnit report is replaced, never a suite, a data file
+    // or a key file named by mistake.
+    let written = report::junit::replaceable(path)
+        .and_then(|()| crate::files::check_writable(path))
+        .and_then(|()| report::junit::write_report(path, junit));
+    if let Err(why) = written {
+        crate::errln!("note: the JUnit report saying why was not written: {why}");
+    }
 }
 
 /// `--list`: a line per case and target, in the order a run would report them, then a count.

@@ -87,20 +87,49 @@ pub fn report(outcomes: &[CaseOutcome], started: SystemTime, elapsed: Duration) 
 /// each (type `suite error`, named by its `file:line:col`), so that a CI job that publishes
 /// the report shows them, rather than the last run's report left at its path.
 pub fn suite_problems(problems: &[crate::diagnostic::Diagnostic]) -> Report {
+    not_run(
+        "suite problems (nothing was run)",
+        problems.iter().map(|problem| {
+            let mut case = not_run_case(
+                &problem.location(),
+                "suite error",
+                &problem.message,
+                &plain(&problem.to_string()),
+            );
+            case.set_classname(xml_safe(&problem.file.display().to_string()));
+            case
+        }),
+    )
+}
+
+/// The report of a run refused before it sent anything (no case matches the selection, no
+/// key for a flow, a server that would not start): one `<error>` saying why, for the same
+/// reason as [`suite_problems`].
+pub fn refused(refusal: &crate::exit::Refusal) -> Report {
+    let kind = match refusal.code {
+        crate::exit::USAGE => "usage error",
+        _ => "infrastructure error",
+    };
+    let case = not_run_case("flowcheck run", kind, &refusal.message, &refusal.message);
+    not_run("run refused (nothing was sent)", std::iter::once(case))
+}
+
+/// A report of one suite, `name`, of errors that kept a run from starting.
+fn not_run(name: &str, cases: impl Iterator<Item = TestCase>) -> Report {
     let mut report = Report::new("flowcheck");
     report.set_timestamp(chrono::DateTime::<chrono::Utc>::from(SystemTime::now()));
-    let mut suite = TestSuite::new("suite problems (nothing was run)");
-    suite.add_test_cases(problems.iter().map(|problem| {
-        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-        status.set_type("suite error");
-        status.set_message(xml_safe(&problem.message));
-        status.set_description(xml_safe(&plain(&problem.to_string())));
-        let mut case = TestCase::new(xml_safe(&problem.location()), status);
-        case.set_classname(xml_safe(&problem.file.display().to_string()));
-        case
-    }));
+    let mut suite = TestSuite::new(name);
+    suite.add_test_cases(cases);
     report.add_test_suite(suite);
     report
+}
+
+fn not_run_case(name: &str, kind: &str, message: &str, description: &str) -> TestCase {
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    status.set_type(kind);
+    status.set_message(xml_safe(message));
+    status.set_description(xml_safe(description));
+    TestCase::new(xml_safe(name), status)
 }
 
 /// Whether `path` may be replaced by a report when what the command reads is not known: it
