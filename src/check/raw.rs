@@ -268,7 +268,10 @@ fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check,
                 _ => {
                     return Err(error(
                         entry.value_at,
-                        "`weight` must be a number >= 0".into(),
+                        format!(
+                            "`weight` must be a number >= 0{}",
+                            predicate::percentage_hint(value)
+                        ),
                     ));
                 }
             },

@@ -24,14 +24,14 @@ fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
         return Err("expected {value, tolerance}".into());
     };
     super::only_keys(map, &["value", "tolerance"])?;
-    let target = map
-        .get("value")
-        .and_then(super::as_number)
-        .ok_or("`value` must be a number")?;
-    let tolerance = map
-        .get("tolerance")
-        .and_then(super::as_number)
-        .ok_or("`tolerance` must be a number")?;
+    let number = |what: &str| {
+        let value = map.get(what);
+        value.and_then(super::as_number).ok_or_else(|| {
+            let hint = value.map(super::percentage_hint).unwrap_or_default();
+            format!("`{what}` must be a number{hint}")
+        })
+    };
+    let (target, tolerance) = (number("value")?, number("tolerance")?);
     if !(tolerance >= 0.0 && tolerance.is_finite()) {
         return Err("`tolerance` must be a finite number >= 0".into());
     }

@@ -16,7 +16,8 @@ impl Bounds {
     pub fn parse(value: &Value) -> Result<Bounds, String> {
         // Numbers as text count: a data placeholder (`"{{max}}"`) gives a CSV's values so.
         let number = |v: &Value, what: &str| {
-            as_number(v).ok_or_else(|| format!("`{what}` must be a number"))
+            as_number(v)
+                .ok_or_else(|| format!("`{what}` must be a number{}", super::percentage_hint(v)))
         };
         let bounds = match value {
             exact if as_number(exact).is_some() => {
@@ -37,7 +38,12 @@ impl Bounds {
                     max: map.get("max").map(|v| number(v, "max")).transpose()?,
                 }
             }
-            _ => return Err("expected a number, [min, max], or {min, max}".into()),
+            other => {
+                return Err(format!(
+                    "expected a number, [min, max], or {{min, max}}{}",
+                    super::percentage_hint(other)
+                ));
+            }
         };
         match (bounds.min, bounds.max) {
             (None, None) => Err("give min, max or both".into()),

@@ -14,7 +14,8 @@ macro_rules! comparison {
             argument: super::Argument::Number,
             parse: |value, _| {
                 // Numbers as text count: a data placeholder (`"{{min}}"`) gives a CSV's so.
-                let bound = as_number(value).ok_or_else(|| "expected a number".to_owned())?;
+                let bound = as_number(value)
+                    .ok_or_else(|| format!("expected a number{}", percentage_hint(value)))?;
                 Ok(Arc::new(Compare { name: $name, bound, holds: |a, b| a $op b }))
             },
             summary: concat!("a number ", $symbol, " this bound"),
@@ -39,6 +40,25 @@ pub fn as_number(value: &Value) -> Option<f64> {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok().filter(|n: &f64| n.is_finite()),
         _ => None,
+    }
+}
+
+/// For a number written as a percentage (`"75%"`, text to YAML), what to write instead, to
+/// add to the message that a number was expected; empty for anything else.
+pub fn percentage_hint(value: &Value) -> String {
+    let Value::String(text) = value else {
+        return String::new();
+    };
+    let written = text.trim();
+    let percent = written
+        .strip_suffix('%')
+        .and_then(|n| n.trim().parse::<f64>().ok());
+    match percent.filter(|n| n.is_finite()) {
+        Some(n) => format!(
+            " (`{written}` is text: a fraction is written {})",
+            n / 100.0
+        ),
+        None => String::new(),
     }
 }
 

@@ -19,7 +19,7 @@ mod subset;
 mod text;
 mod type_of;
 
-pub use compare::as_number;
+pub use compare::{as_number, percentage_hint};
 pub use equals::json_equal;
 
 use super::grade::{Grades, JudgeSpec};
@@ -229,7 +229,12 @@ fn threshold(map: &serde_json::Map<String, Value>, default: f64) -> Result<f64, 
         // Numeric text too, as the numeric predicates read it: a CSV's values are text.
         Some(t) => as_number(t)
             .filter(|t| (0.0..=1.0).contains(t))
-            .ok_or_else(|| "`threshold` must be a number from 0 to 1".to_owned()),
+            .ok_or_else(|| {
+                format!(
+                    "`threshold` must be a number from 0 to 1{}",
+                    percentage_hint(t)
+                )
+            }),
     }
 }
 

@@ -514,6 +514,31 @@ fn bad_arguments_are_refused_with_reasons() {
             "{levenshtein: {value: a, threshold: high}}",
             "levenshtein: `threshold` must be a number from 0 to 1",
         ),
+        // A percentage is text to YAML: the fraction it means is said.
+        (
+            "{levenshtein: {value: a, threshold: 80%}}",
+            "levenshtein: `threshold` must be a number from 0 to 1 (`80%` is text: a fraction is written 0.8)",
+        ),
+        (
+            "{gte: 90%}",
+            "gte: expected a number (`90%` is text: a fraction is written 0.9)",
+        ),
+        (
+            "{between: [10%, 1]}",
+            "between: `min` must be a number (`10%` is text: a fraction is written 0.1)",
+        ),
+        (
+            "{between: 12.5%}",
+            "between: expected a number, [min, max], or {min, max} (`12.5%` is text: a fraction is written 0.125)",
+        ),
+        (
+            "{approx: {value: 1, tolerance: 5%}}",
+            "approx: `tolerance` must be a number (`5%` is text: a fraction is written 0.05)",
+        ),
+        (
+            "{weight: 50%, equals: 1}",
+            "`weight` must be a number >= 0 (`50%` is text: a fraction is written 0.5)",
+        ),
     ] {
         let err = compile(yaml).err().unwrap_or_default();
         assert!(
@@ -521,6 +546,11 @@ fn bad_arguments_are_refused_with_reasons() {
             "{yaml}: {err:?} does not start with {message:?}"
         );
     }
+    // Text that ends in `%` but is no percentage gets no fraction.
+    assert_eq!(
+        compile("{gte: abc%}").err().unwrap_or_default(),
+        "gte: expected a number"
+    );
 }
 
 /// Huge and tiny numbers read in exponent form in labels and details, and a distance too large
