@@ -523,7 +523,7 @@ mod tests {
         /// good ones: each is reported at its own line, in file order, up to the limit.
         #[test]
         fn every_cases_reader_mistake_is_reported(
-            bad in proptest::collection::vec((0u8..4, any::<bool>()), 1..40)
+            bad in proptest::collection::vec((0u8..6, any::<bool>()), 1..40)
         ) {
             let mut text = String::from("suite: s\nflow: demo/support/triage\ncases:\n");
             let mut expected = Vec::new();
@@ -537,11 +537,13 @@ mod tests {
                 match kind {
                     1 => text.push_str("    mesage: hi\n"),
                     2 => text.push_str("    message: hi\n    repeat: lots\n"),
+                    3 => text.push_str("    message: hi\n    message: ho\n"),
+                    4 => text.push_str("    message: hi\n    parameters: {x: .inf}\n"),
                     _ => text.push_str("    message: hi\n"),
                 }
                 match kind {
                     1 => expected.push(line),
-                    2 => expected.push(line + 1),
+                    2 | 3 | 4 => expected.push(line + 1),
                     _ => {}
                 }
             }

@@ -203,7 +203,12 @@ fn item_lines(text: &str) -> Option<std::collections::HashSet<u64>> {
         #[serde(default)]
         cases: Vec<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
     }
-    let items: Items = crate::yaml::from_str(text).ok()?;
+    // Only where items start is read: a case's own mistakes (a key given twice, an infinite
+    // number) are the errors being looked for, not a reason to find no items.
+    let mut options = crate::yaml::options();
+    options.duplicate_keys = serde_saphyr::options::DuplicateKeyPolicy::PassThrough;
+    options.non_finite_float_policy = serde_saphyr::options::NonFiniteFloatPolicy::AsString;
+    let items: Items = serde_saphyr::from_str_with_options(text, options).ok()?;
     Some(
         items
             .cases
