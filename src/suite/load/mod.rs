@@ -543,7 +543,7 @@ mod tests {
                 }
                 match kind {
                     1 => expected.push(line),
-                    2 | 3 | 4 => expected.push(line + 1),
+                    2..=4 => expected.push(line + 1),
                     _ => {}
                 }
             }
