@@ -520,10 +520,12 @@ mod tests {
         }
 
         /// Cases with a mistake the YAML reader stops at (an unknown key, a wrong type), among
-        /// good ones: each is reported at its own line, in file order, up to the limit.
+        /// good ones, and perhaps a misspelt key in `defaults` after the list: each is reported
+        /// at its own line, in file order, up to the limit.
         #[test]
         fn every_cases_reader_mistake_is_reported(
-            bad in proptest::collection::vec((0u8..6, any::<bool>()), 1..40)
+            bad in proptest::collection::vec((0u8..6, any::<bool>()), 1..40),
+            keys_after in any::<bool>(),
         ) {
             let mut text = String::from("suite: s\nflow: demo/support/triage\ncases:\n");
             let mut expected = Vec::new();
@@ -546,6 +548,10 @@ mod tests {
                     2..=4 => expected.push(line + 1),
                     _ => {}
                 }
+            }
+            if keys_after {
+                text.push_str("defaults:\n  timeot: 1s\n");
+                expected.push(text.matches('\n').count() as u32);
             }
             // Past the limit, one more: that there are more (said of the whole file, line 0).
             if expected.len() > MAX_LATER_ERRORS + 1 {

@@ -177,11 +177,15 @@ pub fn later_errors(
     let mut errors = Vec::new();
     let mut after = line;
     while errors.len() < limit {
-        let Some(next) = lines.iter().position(|&first| first > after) else {
-            break;
+        let rest = match lines.iter().position(|&first| first > after) {
+            Some(next) => piece_texts(text, &items[next..=next]).swap_remove(1),
+            // After the last item, the suite's keys that follow the list (`defaults:`).
+            None => match items.last().and_then(|&last| keys_after(text, last, after)) {
+                Some(keys) => Cow::Owned(keys),
+                None => break,
+            },
         };
-        let rest = piece_texts(text, &items[next..=next]);
-        let Some(Err(err)) = rest.get(1).map(|piece| read_piece(file, piece, env, false)) else {
+        let Err(err) = read_piece(file, &rest, env, false) else {
             break;
         };
         match err.location().map(|at| at.line()) {
@@ -193,6 +197,26 @@ pub fn later_errors(
         }
     }
     errors
+}
+
+/// The suite's keys written after its `cases` list, whose last item starts at `last`, as a
+/// piece of their own (`cases: []`, then the keys on their lines); `None` when there are none
+/// after line `after`. A key is a line at the margin after the last item: an item's own lines
+/// are indented, or start with `-`.
+fn keys_after(text: &str, last: usize, after: u64) -> Option<String> {
+    let mut at = last + text[last..].find('\n')? + 1;
+    while at < text.len() {
+        let line = &text[at..];
+        if !line.starts_with([' ', '\t', '\r', '\n', '#', '-', '.']) {
+            let breaks = text[..at].matches('\n').count();
+            if (breaks as u64) < after {
+                return None;
+            }
+            return Some(format!("cases: []{}{line}", "\n".repeat(breaks)));
+        }
+        at += line.find('\n').map_or(line.len(), |end| end + 1);
+    }
+    None
 }
 
 /// The lines the items of the file's `cases` list start on, as the YAML parser reads them;
