@@ -236,7 +236,7 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
         "invalid bool" => "expected true or false".to_owned(),
         // YAML 1.2's booleans (see `yaml`): `yes`, `no`, `on` and `off` are text.
         m if m.starts_with("invalid boolean (strict mode") => {
-            "expected true or false (`yes`, `no`, `on` and `off` are text in YAML 1.2)".to_owned()
+            "expected true or false (YAML 1.2 reads only true and false as booleans)".to_owned()
         }
         // A share written as a percentage (`75%`) is the likely mistake.
         "invalid floating point" => {

@@ -25,12 +25,24 @@ pub fn was_a_boolean(text: &str) -> bool {
         .any(|word| text.eq_ignore_ascii_case(word))
 }
 
-/// What to say where a boolean was wanted and `found` came: a `yes` is named as the text it is.
+/// A boolean where one is wanted: `true` or `false`, or that text (any case), as a data
+/// file's values are text (`exists: "{{present}}"` with a CSV's `true`).
+pub fn boolean(value: &serde_json::Value) -> Option<bool> {
+    match value {
+        serde_json::Value::Bool(flag) => Some(*flag),
+        serde_json::Value::String(text) if text.trim().eq_ignore_ascii_case("true") => Some(true),
+        serde_json::Value::String(text) if text.trim().eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// What to say where a boolean was wanted and `found` came: a `yes` is named, with why it
+/// is no boolean.
 pub fn expected_boolean(found: &serde_json::Value) -> String {
     match found {
-        serde_json::Value::String(text) if was_a_boolean(text) => {
-            format!("expected true or false (`{text}` is text in YAML 1.2)")
-        }
+        serde_json::Value::String(text) if was_a_boolean(text) => format!(
+            "expected true or false, not `{text}` (YAML 1.2 reads only true and false as booleans)"
+        ),
         _ => "expected true or false".to_owned(),
     }
 }

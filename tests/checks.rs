@@ -800,7 +800,10 @@ fn only_true_and_false_are_booleans() {
         std::fs::write(&suite, yaml).expect("the suite is written");
     };
     let path = suite.to_str().unwrap_or_default();
-    write("        - {path: $.echo, one_of: [NO, SE]}\n        - {path: $.echo, equals: NO}\n");
+    // The text `true` counts where a boolean is wanted, as a data file's values are text.
+    write(
+        "        - {path: $.echo, one_of: [NO, SE]}\n        - {path: $.echo, equals: NO}\n        - {path: $.echo, exists: \"true\"}\n",
+    );
     let passed = run(&["run", path, "--embedded"]);
     assert_eq!(passed.code, 0, "{}", passed.all());
 
@@ -808,8 +811,8 @@ fn only_true_and_false_are_booleans() {
     let refused = run(&["validate", path]);
     assert_eq!(refused.code, 2, "{}", refused.all());
     for said in [
-        "codes.yaml:8:34: exists: expected true or false (`yes` is text in YAML 1.2)",
-        "codes.yaml:9:43: not: expected true or false (`on` is text in YAML 1.2)",
+        "codes.yaml:8:34: exists: expected true or false, not `yes` (YAML 1.2 reads only true and false as booleans)",
+        "codes.yaml:9:43: not: expected true or false, not `on` (YAML 1.2 reads only true and false as booleans)",
     ] {
         assert!(refused.stderr.contains(said), "{said}\n{}", refused.stderr);
     }

@@ -1810,8 +1810,30 @@ fn suite_problems_replace_the_junit_report_with_one_error_each() {
     std::fs::write(&suite, &text).unwrap_or_default();
     let suite = suite.to_str().unwrap_or_default();
     let result = run(&["run", suite, "--embedded", "--junit", suite]);
-    result.assert_refused("is there and is no JUnit report, so it is left as it is");
+    result.assert_refused("the JUnit report would overwrite");
     assert_eq!(common::read(std::path::Path::new(suite)), text);
+    // Nor is a file that merely mentions `<testsuites>` taken for an earlier report.
+    let notes = dir.path().join("notes.md");
+    std::fs::write(&notes, "# notes\nthe root is `<testsuites>`.\n").unwrap_or_default();
+    let notes = notes.to_str().unwrap_or_default();
+    let result = run(&["run", suite, "--embedded", "--junit", notes]);
+    result.assert_refused("is there and is no JUnit report, so it is left as it is");
+    assert!(common::read(std::path::Path::new(notes)).starts_with("# notes"));
+    // Nor the JUnit report of the last run that `--only-failed` was given to read.
+    let last = dir.path().join("last.xml");
+    std::fs::write(&last, "<testsuites name=\"the last run\"/>").unwrap_or_default();
+    let last = last.to_str().unwrap_or_default();
+    let result = run(&[
+        "run",
+        suite,
+        "--embedded",
+        "--only-failed",
+        last,
+        "--junit",
+        last,
+    ]);
+    result.assert_refused("the JUnit report would overwrite");
+    assert!(common::read(std::path::Path::new(last)).contains("the last run"));
 }
 
 /// Any run refused before it sends anything (a selection that matches nothing, a flow with no
@@ -1855,6 +1877,19 @@ fn a_refused_run_s_junit_report_says_why() {
         assert!(xml.contains("type=\"usage error\""), "{xml}");
         common::assert_valid_junit(&junit);
     }
+    // A report given to read, refused for what it is, is not replaced by the refusal.
+    std::fs::write(&junit, "<testsuites name=\"the last run\" tests=\"29\"/>").unwrap_or_default();
+    let result = run(&[
+        "run",
+        "suites/triage.yaml",
+        "--embedded",
+        "--only-failed",
+        path,
+        "--junit",
+        path,
+    ]);
+    result.assert_refused("the JUnit report would overwrite");
+    assert!(common::read(&junit).contains("the last run"));
     // The report's own path is what is wrong: nothing is written there.
     let suite = std::path::Path::new("suites/triage.yaml");
     let before = common::read(suite);

@@ -245,16 +245,10 @@ fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check,
                     "`path` must be a JSONPath string such as $.category".into(),
                 ));
             }
-            // `not: true` negates this check; `not: {check}` is the combinator.
-            ("not", Value::Bool(flag)) => negate = *flag,
-            // Text too, as `weight` takes numeric text: a CSV's values are text (`not:
-            // "{{negate}}"`), and quoted by hand it would read as the combinator's check.
-            ("not", Value::String(text)) if text.trim().eq_ignore_ascii_case("true") => {
-                negate = true
-            }
-            ("not", Value::String(text)) if text.trim().eq_ignore_ascii_case("false") => {
-                negate = false;
-            }
+            // `not: true` negates this check; `not: {check}` is the combinator. Text too, as
+            // `weight` takes numeric text: a CSV's values are text (`not: "{{negate}}"`), and
+            // quoted by hand it would read as the combinator's check.
+            ("not", value) if let Some(flag) = crate::yaml::boolean(value) => negate = flag,
             // `not: yes` meant `not: true` (YAML 1.1), not a check named `yes`.
             ("not", value @ Value::String(text)) if crate::yaml::was_a_boolean(text) => {
                 return Err(error(

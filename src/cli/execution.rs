@@ -482,6 +482,46 @@ impl ExecutionArgs {
         }
     }
 
+    /// The files the options name to read (`--only-failed`'s report, a key file, ...).
+    fn read_by_options(&self) -> Vec<(String, PathBuf)> {
+        let replayed = self
+            .connection
+            .replay
+            .as_ref()
+            .map(|dir| dir.join(record::FILE));
+        [
+            ("recording --replay answers from", replayed),
+            ("--only-failed report", self.only_failed.clone()),
+            ("--shard-durations report", self.shard_durations.clone()),
+            ("--job-durations report", self.job_durations.clone()),
+            ("--api-key-file", self.connection.api_key_file.clone()),
+            ("--ca-bundle", self.connection.ca_bundle.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(what, path)| Some((what.to_owned(), path?)))
+        .collect()
+    }
+
+    /// Whether the report of suites that could not be read may be written to `path`: what
+    /// the run reads is not known then, so only a file that is missing, empty or an earlier
+    /// JUnit report is replaced, and never a file named on the command line to read.
+    pub fn check_unread_report(&self, what: &str, path: &Path) -> Result<(), String> {
+        let by_options = self.read_by_options();
+        let named: Vec<(String, &Path)> = self
+            .paths
+            .iter()
+            .map(|path| ("suite".to_owned(), path.as_path()))
+            .chain(
+                by_options
+                    .iter()
+                    .map(|(what, path)| (what.clone(), path.as_path())),
+            )
+            .collect();
+        refuse_overlaps(&[(what, path)], &named, &[])?;
+        crate::report::junit::replaceable(path)?;
+        crate::files::check_writable(path)
+    }
+
     /// Refuse to start when a file written at the end (the command's `reports`, and the
     /// recording) could not be written, would be written where another is, or over a file this
     /// command reads (`inputs`, the `suites` and their data files, the files its options name):
@@ -508,26 +548,14 @@ impl ExecutionArgs {
             .chain([("recording", recording.as_deref())])
             .filter_map(|(what, path)| Some((what, path?)))
             .collect();
-        let replayed = self
-            .connection
-            .replay
-            .as_ref()
-            .map(|dir| dir.join(record::FILE));
-        let options = [
-            ("recording --replay answers from", replayed.as_deref()),
-            ("--only-failed report", self.only_failed.as_deref()),
-            ("--shard-durations report", self.shard_durations.as_deref()),
-            ("--job-durations report", self.job_durations.as_deref()),
-            ("--api-key-file", self.connection.api_key_file.as_deref()),
-            ("--ca-bundle", self.connection.ca_bundle.as_deref()),
-        ];
+        let by_options = self.read_by_options();
         let mut read: Vec<(String, &Path)> = inputs
             .iter()
             .map(|&(what, path)| (what.to_owned(), path))
             .chain(
-                options
+                by_options
                     .iter()
-                    .filter_map(|&(what, path)| Some((what.to_owned(), path?))),
+                    .map(|(what, path)| (what.clone(), path.as_path())),
             )
             .collect();
         for suite in suites {

@@ -41,10 +41,22 @@ pub async fn run(args: RunArgs) -> u8 {
     let suites = match execution.load_or_problems() {
         Ok(suites) => suites,
         Err(problems) => {
-            not_run_junit(&args, &report::junit::suite_problems(&problems));
+            not_run_junit(&args, &report::junit::suite_problems(&problems), false);
             return exit::USAGE;
         }
     };
+    // The reports' paths first: a run refused after this writes its JUnit report where the
+    // run's own would have gone, never over a file the run reads.
+    let reports = [
+        ("JUnit report", args.junit.as_deref()),
+        ("JSON report", args.json.as_deref()),
+    ];
+    if !args.list
+        && let Err(refusal) = execution.check_outputs(&reports, &suites, &[])
+    {
+        // The reports' own paths are in question: none is written.
+        return refusal.said();
+    }
     let selected = match execution.select(&suites) {
         Ok(selected) => selected,
         Err(refusal) => return refused(&args, refusal),
@@ -54,14 +66,6 @@ pub async fn run(args: RunArgs) -> u8 {
             Selected::Plan(plan, _) => list(&suites, plan),
             Selected::NothingToRerun(why, _) => format!("{why}; nothing would run\n"),
         });
-    }
-    let reports = [
-        ("JUnit report", args.junit.as_deref()),
-        ("JSON report", args.json.as_deref()),
-    ];
-    if let Err(refusal) = execution.check_outputs(&reports, &suites, &[]) {
-        // The reports' own paths are in question: none is written.
-        return refusal.said();
     }
     let mut terminal = Terminal::new(!args.failures_only);
     let (executed, plan_id) = match selected {
@@ -211,27 +215,28 @@ fn snapshots_written() -> Option<String> {
     ))
 }
 
-/// A run refused before it sent anything: said, and its JUnit report, if one was asked for,
-/// says why.
+/// A run refused before it sent anything, its reports' paths checked: said, and its JUnit
+/// report, if one was asked for, says why.
 fn refused(args: &RunArgs, refusal: crate::exit::Refusal) -> u8 {
     let report = report::junit::refused(&refusal);
     let code = refusal.said();
-    not_run_junit(args, &report);
+    not_run_junit(args, &report, true);
     code
 }
 
 /// The JUnit report of a run that never started, in place of the report asked for: a CI job
-/// that publishes it shows why, not the last run's report left at its path.
-fn not_run_junit(args: &RunArgs, junit: &quick_junit::Report) {
+/// that publishes it shows why, not the last run's report left at its path. Its path passed
+/// the run's checks of its outputs (`checked`), or, where the suites could not be read, the
+/// cautious rule for what is not known to be read.
+fn not_run_junit(args: &RunArgs, junit: &quick_junit::Report, checked: bool) {
     let Some(path) = args.junit.as_deref().filter(|_| !args.list) else {
         return;
     };
-    // Which files the run reads may not be known (suites that could not be read) or checked
-    // yet: only a new file or an earlier JUnit report is replaced, never a suite, a data file
-    // or a key file named by mistake.
-    let written = report::junit::replaceable(path)
-        .and_then(|()| crate::files::check_writable(path))
-        .and_then(|()| report::junit::write_report(path, junit));
+    let allowed = match checked {
+        true => Ok(()),
+        false => args.execution.check_unread_report("JUnit report", path),
+    };
+    let written = allowed.and_then(|()| report::junit::write_report(path, junit));
     if let Err(why) = written {
         crate::errln!("note: the JUnit report saying why was not written: {why}");
     }

@@ -87,11 +87,21 @@ pub fn report(outcomes: &[CaseOutcome], started: SystemTime, elapsed: Duration) 
 /// each (type `suite error`, named by its `file:line:col`), so that a CI job that publishes
 /// the report shows them, rather than the last run's report left at its path.
 pub fn suite_problems(problems: &[crate::diagnostic::Diagnostic]) -> Report {
+    // Two problems at one place (a data template's line, failing for two rows) stay two
+    // cases: CI systems merge test cases that share a name.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     not_run(
         "suite problems (nothing was run)",
         problems.iter().map(|problem| {
+            let location = problem.location();
+            let count = seen.entry(location.clone()).or_default();
+            *count += 1;
+            let name = match *count {
+                1 => location,
+                n => format!("{location} ({n})"),
+            };
             let mut case = not_run_case(
-                &problem.location(),
+                &name,
                 "suite error",
                 &problem.message,
                 &plain(&problem.to_string()),
@@ -133,7 +143,7 @@ fn not_run_case(name: &str, kind: &str, message: &str, description: &str) -> Tes
 }
 
 /// Whether `path` may be replaced by a report when what the command reads is not known: it
-/// does not exist, is no regular file (a device, a pipe), is empty, or holds a JUnit report.
+/// does not exist, is no regular file (a device, a pipe), is empty, or is a JUnit report.
 pub fn replaceable(path: &Path) -> Result<(), String> {
     let Ok(meta) = std::fs::metadata(path) else {
         return Ok(());
@@ -145,13 +155,36 @@ pub fn replaceable(path: &Path) -> Result<(), String> {
     let read = std::fs::File::open(path)
         .and_then(|mut file| std::io::Read::read(&mut file, &mut head))
         .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-    match String::from_utf8_lossy(&head[..read]).contains("<testsuites") {
+    match is_junit(&String::from_utf8_lossy(&head[..read])) {
         true => Ok(()),
         false => Err(format!(
             "{} is there and is no JUnit report, so it is left as it is",
             path.display()
         )),
     }
+}
+
+/// Whether `head`, the start of a file, is a JUnit report's: after the XML declaration,
+/// comments and white space, the root element is `<testsuites>` or `<testsuite>`. (A suite
+/// or a note that merely mentions `<testsuites>` is not.)
+fn is_junit(head: &str) -> bool {
+    let mut rest = head.trim_start_matches('\u{feff}').trim_start();
+    loop {
+        let (open, close) = match rest {
+            r if r.starts_with("<?") => ("<?", "?>"),
+            r if r.starts_with("<!--") => ("<!--", "-->"),
+            _ => break,
+        };
+        rest = rest[open.len()..]
+            .split_once(close)
+            .map_or("", |(_, after)| after)
+            .trim_start();
+    }
+    ["<testsuites", "<testsuite"].iter().any(|root| {
+        rest.strip_prefix(root).is_some_and(|after| {
+            after.starts_with(|c: char| c == '>' || c == '/' || c.is_whitespace())
+        })
+    })
 }
 
 fn test_case(outcome: &CaseOutcome) -> TestCase {
@@ -268,7 +301,28 @@ pub fn xml_safe(text: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{replaceable, xml_safe};
+    use super::{is_junit, replaceable, xml_safe};
+
+    #[test]
+    fn only_a_file_whose_root_is_a_test_suite_is_an_earlier_report() {
+        for junit in [
+            "<testsuites/>",
+            "<?xml version=\"1.0\"?>\n<!-- by a tool -->\n<testsuites name=\"x\">",
+            "\u{feff}  <testsuite name=\"x\">",
+        ] {
+            assert!(is_junit(junit), "{junit}");
+        }
+        for other in [
+            "# <testsuites>\nsuite: bad",
+            "<!-- <testsuites --> precious",
+            "root is `<testsuites>`.",
+            "<testsuitesx/>",
+            "<?xml version=\"1.0\"",
+            "",
+        ] {
+            assert!(!is_junit(other), "{other}");
+        }
+    }
 
     /// Written when what the command reads is not known: only where nothing could be lost.
     #[test]

@@ -8,9 +8,9 @@ use std::sync::Arc;
 pub const EXISTS: Definition = Definition {
     name: "exists",
     argument: super::Argument::Bool,
-    parse: |v, _| match v {
-        Value::Bool(flag) => Ok(Arc::new(Exists(*flag))),
-        other => Err(crate::yaml::expected_boolean(other)),
+    parse: |v, _| match crate::yaml::boolean(v) {
+        Some(flag) => Ok(Arc::new(Exists(flag))),
+        None => Err(crate::yaml::expected_boolean(v)),
     },
     summary: "the path matches a value (true) or matches nothing (false)",
 };
