@@ -93,6 +93,20 @@ impl ApiKey {
         Some(header)
     }
 
+    /// Whether `text` holds the key, escaped or not: whether [`ApiKey::scrub`] would change it.
+    fn appears_in(&self, text: &str) -> bool {
+        if self.0.len() < 4 {
+            return false;
+        }
+        let plain = match &self.1.any_case {
+            Some(any_case) => any_case.is_match(text),
+            None => text.contains(&*self.0),
+        };
+        plain
+            || (memchr::memchr2(b'\\', b'%', text.as_bytes()).is_some()
+                && self.escaped().is_some_and(|escaped| escaped.is_match(text)))
+    }
+
     /// Remove every occurrence of the key from `text` (for error messages from the network),
     /// escaped or not.
     pub fn scrub(&self, text: &str) -> String {
@@ -239,6 +253,14 @@ impl Keys {
             .iter()
             .chain(self.projects.iter().map(|own| &own.key))
             .chain(self.unused.iter())
+    }
+
+    /// [`Keys::scrub`] in place: a text that holds no key is left as it is, uncopied (a shared
+    /// `Arc<str>` stays shared).
+    pub fn scrub_in<T: AsRef<str> + From<String>>(&self, text: &mut T) {
+        if self.all().any(|key| key.appears_in(text.as_ref())) {
+            *text = T::from(self.scrub(text.as_ref()));
+        }
     }
 
     /// Every key removed from `text`, escaped or not ([`ApiKey::scrub`]).

@@ -100,6 +100,36 @@ fn a_server_echoing_the_key_does_not_make_it_appear_anywhere() {
     assert!(json.contains("Bearer [redacted]"), "{json}");
 }
 
+/// A suite that holds the key itself, in checks (a test that a flow never says it, say): the
+/// checks' words, their expected values and the request are shown without it.
+#[test]
+fn a_key_written_in_a_suite_s_checks_does_not_appear_anywhere() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let suite = write(
+        dir.path(),
+        "holds-key.yaml",
+        &format!(
+            "suite: holds-key\nflow: faults/fc/ok\ncases:\n  - name: never says it\n    message: \"{KEY}\"\n    expect:\n      output:\n        - {{path: $, not: {{contains: \"{KEY}\"}}}}\n        - {{path: $.ok, equals: \"{KEY}\"}}\n        - {{path: $.ok, one_of: [\"{KEY}\", \"{}\"]}}\n",
+            KEY.to_uppercase()
+        ),
+    );
+    let (code, outputs) = run_everything(&server, &[suite]);
+    assert_eq!(code, 1, "the equals check fails: {outputs:?}");
+    for (what, text) in &outputs {
+        assert!(
+            !text.contains("5ecre7"),
+            "the key appears in {what}:\n{text}"
+        );
+        assert!(
+            !text.contains("5ECRE7"),
+            "the key appears in {what}:\n{text}"
+        );
+    }
+    let stdout = &outputs[0].1;
+    assert!(stdout.contains("$.ok equals \"[redacted]\""), "{stdout}");
+}
+
 #[test]
 fn signed_url_query_strings_are_cut_from_every_output() {
     let server = FaultServer::start();

@@ -157,6 +157,11 @@ impl Client {
         self.config.keys.scrub(text)
     }
 
+    /// [`Client::scrub`] in place, copying only a text that holds a key.
+    pub fn scrub_in<T: AsRef<str> + From<String>>(&self, text: &mut T) {
+        self.config.keys.scrub_in(text);
+    }
+
     /// `{base}/api/v1/seq/{org}/{project}/{flow}{version}/{action}`, built for every call.
     fn url(&self, flow: &FlowRef, target: Option<Target>, action: &str) -> String {
         let version = target.map(Target::path_segment).unwrap_or_default();

@@ -200,7 +200,7 @@ pub async fn run_attempt(
         judgement = Judgement::Errored(why);
     }
     checks.extend(beside);
-    let (observation, checks) = shown(observation, checks);
+    let (observation, checks) = shown(client, observation, checks);
     let attempt = Attempt {
         result: judgement,
         // A suite may have put a key in the body by another name (`${KEY_COPY}`).
@@ -225,8 +225,11 @@ pub async fn run_attempt(
 /// What the reports keep of a judged attempt: the flow's result, its steps' outputs and the
 /// checks' values (found, expected, the words about them) without the query strings and
 /// fragments of the URLs in them. A flow may echo its attachment's signed URL; the checks
-/// judged the result as returned, but nothing shows or writes the signature.
+/// judged the result as returned, but nothing shows or writes the signature. Nor the key: a
+/// suite may hold it in a check (`not: {contains: "nk_live_..."}`), whose words say it.
+/// (What was found comes from the reply, scrubbed as it was read.)
 fn shown(
+    client: &Client,
     mut observation: Observation,
     mut checks: Vec<crate::check::CheckOutcome>,
 ) -> (Observation, Vec<crate::check::CheckOutcome>) {
@@ -244,8 +247,14 @@ fn shown(
     for check in &mut checks {
         redact_url_in(&mut check.label);
         redact_url_in(&mut check.expected);
+        client.scrub_in(&mut check.label);
+        client.scrub_in(&mut check.expected);
         if let Some(detail) = &mut check.detail {
             redact_url_in(detail);
+            client.scrub_in(detail);
+        }
+        if let Some(expected) = check.expected_value.as_deref_mut() {
+            *expected = crate::secret::map_strings(expected, &mut |text| client.scrub(text));
         }
         let values = check.actual.as_deref_mut().into_iter();
         for found in values.chain(check.expected_value.as_deref_mut()) {
