@@ -46,12 +46,39 @@ pub fn merge(args: MergeArgs) -> u8 {
         crate::errln!("error: {message}");
         return exit::USAGE;
     }
+    // As `run` does: a report that could not be written is said before anything is merged.
+    for &(what, path) in &outputs {
+        if let Err(message) = crate::files::check_writable(path) {
+            crate::errln!("error: the {what} cannot be written: {message}; nothing was merged");
+            return exit::USAGE;
+        }
+    }
     let mut reports: Vec<(PathBuf, ReadReport)> = Vec::new();
     for path in &args.reports {
         match super::execution::read_report(path) {
             Ok(report) => reports.push((path.clone(), report)),
             Err(refusal) => return refusal.said(),
         }
+    }
+    // Nor into the snapshot folders of the suites the shards ran, which `snapshots` reads.
+    let suite_files: std::collections::BTreeSet<&std::path::Path> = reports
+        .iter()
+        .flat_map(|(_, report)| report.cases.iter().map(|case| &*case.file))
+        .collect();
+    let folders: Vec<(String, PathBuf)> = suite_files
+        .into_iter()
+        .map(|file| {
+            let folder = crate::snapshot::store::folder_of(file);
+            let snapshots = folder.parent().map(std::path::Path::to_path_buf);
+            (
+                format!("snapshots of the suite in {}", file.display()),
+                snapshots.unwrap_or(folder),
+            )
+        })
+        .collect();
+    if let Err(message) = super::execution::refuse_overlaps(&outputs, &[], &folders) {
+        crate::errln!("error: {message}");
+        return exit::USAGE;
     }
     if let Err(message) = every_shard(&reports) {
         crate::errln!("error: {message}");
