@@ -1789,10 +1789,10 @@ fn suite_problems_replace_the_junit_report_with_one_error_each() {
         "--junit",
         junit.to_str().unwrap_or_default(),
     ]);
-    result.assert_refused("the suites have 4 problems; nothing was sent");
+    result.assert_refused("the suites have 5 problems; nothing was sent");
     let xml = common::read(&junit);
     assert!(!xml.contains("the last run"), "{xml}");
-    assert!(xml.contains("errors=\"4\""), "{xml}");
+    assert!(xml.contains("errors=\"5\""), "{xml}");
     assert!(
         xml.contains(
             "<testcase name=\"tests/fixtures/invalid/reader_errors_in_several_cases.yaml:5:5\""

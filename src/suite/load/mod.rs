@@ -247,14 +247,21 @@ pub fn parse_whole(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<D
             .with_source(text)
             .with_placeholder_help()
     };
-    let (piece, _) = read_piece(file, text, env, true).map_err(|err| {
+    let (piece, _) = read_piece(file, text, env, true).map_err(|stopped| {
         // The reader stops at its first error; the later cases' are read on their own.
-        let line = err.location().map_or(u64::MAX, |at| at.line());
+        let line = stopped.error.location().map_or(u64::MAX, |at| at.line());
         let mut later = split::later_errors(file, text, env, line, MAX_LATER_ERRORS + 1);
         let more = later.len() > MAX_LATER_ERRORS;
         later.truncate(MAX_LATER_ERRORS);
-        let mut errors: Vec<Diagnostic> =
-            std::iter::once(&err).chain(&later).map(yaml_error).collect();
+        // Each stop's error, after the problems of the cases read before it.
+        let mut errors: Vec<Diagnostic> = std::iter::once(stopped)
+            .chain(later)
+            .flat_map(|stopped| {
+                let before = stopped.before.into_iter().map(|d| d.with_source(text));
+                before.chain(std::iter::once(yaml_error(&stopped.error)))
+            })
+            .collect();
+        errors.sort_by_key(|d| (d.position.line, d.position.column));
         if more {
             let last = errors.last().map_or(0, |d| d.position.line);
             errors.push(Diagnostic::new(
@@ -295,6 +302,13 @@ struct Piece {
     errors: Vec<Diagnostic>,
 }
 
+/// Where the YAML reader stopped a file or a piece: its `error`, and the problems of the
+/// cases it had read by then (each case is compiled as it is read), which are not lost.
+struct Stopped {
+    error: Box<serde_saphyr::Error>,
+    before: Vec<Diagnostic>,
+}
+
 /// Read `text` (a `whole` file, or a piece that may lack `suite` and `flow`); with the
 /// parser's count of what it read, for [`split`] to hold the pieces to the file's budget.
 fn read_piece(
@@ -302,7 +316,7 @@ fn read_piece(
     text: &str,
     env: Env<'_>,
     whole: bool,
-) -> Result<(Piece, Option<BudgetReport>), serde_saphyr::Error> {
+) -> Result<(Piece, Option<BudgetReport>), Stopped> {
     let mut compiler = Compiler::new(file, env, Vec::new());
     let mut cases = ReadCases::default();
     let report = Rc::new(RefCell::new(None));
@@ -319,7 +333,16 @@ fn read_piece(
             whole,
         }
         .deserialize(de)
-    })?;
+    });
+    let header = match header {
+        Ok(header) => header,
+        Err(error) => {
+            return Err(Stopped {
+                error: Box::new(error),
+                before: compiler.errors,
+            });
+        }
+    };
     cases.files.append(&mut compiler.files.take());
     let piece = Piece {
         header,

@@ -17,7 +17,7 @@
 //! would exceed the parser's budget as a whole.
 
 use super::compile::Compiler;
-use super::{Env, Piece, read_piece};
+use super::{Env, Piece, Stopped, read_piece};
 use crate::suite::model::Suite;
 use serde_saphyr::budget::{Budget, BudgetReport};
 use std::borrow::Cow;
@@ -142,13 +142,13 @@ fn piece_texts<'t>(text: &'t str, cuts: &[usize]) -> Vec<Cow<'t, str>> {
 /// may depend on the rest of the file, and come once these are fixed. Empty where the file
 /// cannot be cut (see [`item_starts`]), holds anchors or aliases, or is no YAML at all (after a
 /// syntax error, a piece could start inside a quoted string).
-pub fn later_errors(
+pub(super) fn later_errors(
     file: &Path,
     text: &str,
     env: Env<'_>,
     line: u64,
     limit: usize,
-) -> Vec<serde_saphyr::Error> {
+) -> Vec<Stopped> {
     // Lines that look like items may be inside a quoted text: only those the parser itself
     // starts an item of `cases` on are cut at.
     let Some(real) = item_lines(text).filter(|_| !anchored(text)) else {
@@ -185,13 +185,13 @@ pub fn later_errors(
                 None => break,
             },
         };
-        let Err(err) = read_piece(file, &rest, env, false) else {
+        let Err(stopped) = read_piece(file, &rest, env, false) else {
             break;
         };
-        match err.location().map(|at| at.line()) {
+        match stopped.error.location().map(|at| at.line()) {
             Some(at) if at > after => {
                 after = at;
-                errors.push(err);
+                errors.push(stopped);
             }
             _ => break,
         }
