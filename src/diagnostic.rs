@@ -229,6 +229,19 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
             "{m}: a value that starts with `*` or `&`, or holds `[*]`, must be quoted (\"$.items[*].id\")"
         ),
         m if m.contains("found a tab") => format!("{m}: indent with spaces; YAML refuses tabs"),
+        // The parser names it as Rust debug-prints it (`\u{1}'): said as JSON writes it.
+        m if m.starts_with("unexpected character: `\\u{") => {
+            let code = m
+                .split_once("\\u{")
+                .and_then(|(_, rest)| rest.split_once('}'))
+                .and_then(|(hex, _)| u32::from_str_radix(hex, 16).ok());
+            match code {
+                Some(code) => format!(
+                    "unexpected character \\u{code:04x}: YAML refuses control characters in a file; in a double-quoted text, write it as \\u{code:04x}"
+                ),
+                None => message,
+            }
+        }
         // Said with the range: a number too large reads the same in the parser's words.
         "invalid u16" => format!("expected a whole number from 0 to {}", u16::MAX),
         "invalid u32" => format!("expected a whole number from 0 to {}", u32::MAX),
@@ -293,6 +306,10 @@ fn suggestion(message: &str) -> Option<String> {
     did_you_mean(word, candidates)
 }
 
+/// The longest source line shown whole, in characters; a longer one is shown around the
+/// caret (a third of this before it, as much after).
+const LONGEST_SHOWN: usize = 160;
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.location(), self.message)?;
@@ -304,8 +321,25 @@ impl fmt::Display for Diagnostic {
             // text (U+202E), is written as its code, so that the excerpt cannot restyle the
             // terminal or read other than it is. The caret stays under the right character,
             // tabs and codes before it included.
+            // A line too long to read (a generated file's, a mapping written on one line) is
+            // shown around the caret, `…` where it was cut.
+            let (from, to) = match line.chars().nth(LONGEST_SHOWN) {
+                None => (0, usize::MAX),
+                Some(_) => {
+                    let from = caret_at.saturating_sub(LONGEST_SHOWN / 3);
+                    (from, from + LONGEST_SHOWN * 2 / 3)
+                }
+            };
             let (mut shown, mut indent) = (String::new(), String::new());
-            for (at, c) in line.chars().enumerate() {
+            if from > 0 {
+                shown.push('…');
+                indent.push(' ');
+            }
+            for (at, c) in line.chars().enumerate().skip(from) {
+                if at >= to {
+                    shown.push('…');
+                    break;
+                }
                 let piece = match c {
                     '\t' => "\t".to_owned(),
                     c if c.is_control() || crate::words::hides_text(c) => {
@@ -367,6 +401,49 @@ pub fn aside_did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_control_character_is_named_as_json_writes_it() {
+        let Err(err) = crate::yaml::from_str::<serde_json::Value>("a: b\u{1}c\n") else {
+            panic!("a control character is refused");
+        };
+        assert_eq!(
+            yaml_message(&err),
+            "unexpected character \\u0001: YAML refuses control characters in a file; in a double-quoted text, write it as \\u0001"
+        );
+    }
+
+    /// A line of thousands of characters is shown around the caret, cut with `…` on each
+    /// side, and the caret is still under the character it points at.
+    #[test]
+    fn a_long_line_is_shown_around_the_caret() {
+        let line: String = (0..1000).map(|i| format!("k{i:04}, ")).collect();
+        let column = line.find("k0500").unwrap_or_default() + 1;
+        let diagnostic = Diagnostic::new(Path::new("s.yaml"), Position::new(1, column as u32), "x")
+            .with_source(&line);
+        let shown = diagnostic.to_string();
+        let lines: Vec<&str> = shown.lines().collect();
+        let (excerpt, caret) = (lines[2], lines[3]);
+        assert!(
+            excerpt.starts_with("1 | …") && excerpt.ends_with('…'),
+            "{excerpt}"
+        );
+        assert!(excerpt.chars().count() < 120, "{excerpt}");
+        // One of a usual length is shown whole.
+        let usual = Diagnostic::new(Path::new("s.yaml"), Position::new(1, 100), "x")
+            .with_source(&line[..150])
+            .to_string();
+        assert!(
+            usual.contains(&line[..150]) && !usual.contains('…'),
+            "{usual}"
+        );
+        let under = caret.chars().position(|c| c == '^').unwrap_or_default();
+        assert_eq!(excerpt.chars().nth(under), Some('k'), "{shown}");
+        assert_eq!(
+            excerpt.chars().skip(under).take(5).collect::<String>(),
+            "k0500"
+        );
+    }
 
     #[test]
     fn an_excerpt_shows_codes_for_what_would_restyle_or_reorder_it() {

@@ -39,11 +39,17 @@ pub fn boolean(value: &serde_json::Value) -> Option<bool> {
 /// What to say where a boolean was wanted and `found` came: a `yes` is named, with why it
 /// is no boolean.
 pub fn expected_boolean(found: &serde_json::Value) -> String {
+    format!("expected true or false{}", not_a_boolean(found))
+}
+
+/// `, not `yes` (...)` to add where a boolean (or something else) was wanted and `found` is a
+/// YAML 1.1 boolean word; empty for anything else.
+pub fn not_a_boolean(found: &serde_json::Value) -> String {
     match found {
-        serde_json::Value::String(text) if was_a_boolean(text) => format!(
-            "expected true or false, not `{text}` (YAML 1.2 reads only true and false as booleans)"
-        ),
-        _ => "expected true or false".to_owned(),
+        serde_json::Value::String(text) if was_a_boolean(text) => {
+            format!(", not `{text}` (YAML 1.2 reads only true and false as booleans)")
+        }
+        _ => String::new(),
     }
 }
 

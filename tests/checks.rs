@@ -824,4 +824,8 @@ fn only_true_and_false_are_booleans() {
     ] {
         assert!(refused.stderr.contains(said), "{said}\n{}", refused.stderr);
     }
+    write("        - {path: $.echo, exists: true}\n      snapshot: on\n");
+    let refused = run(&["validate", path]);
+    let said = "codes.yaml:9:17: `snapshot` is true, or {redact: [paths], round: N, sort: [paths]}, not `on` (YAML 1.2";
+    assert!(refused.stderr.contains(said), "{}", refused.stderr);
 }

@@ -732,10 +732,14 @@ impl Compiler<'_> {
                     sort,
                 })
             }
-            _ => {
+            other => {
+                // `snapshot: yes` meant `true` (YAML 1.1): said so.
                 self.error(
                     raw,
-                    "`snapshot` is true, or {redact: [paths], round: N, sort: [paths]}",
+                    format!(
+                        "`snapshot` is true, or {{redact: [paths], round: N, sort: [paths]}}{}",
+                        crate::yaml::not_a_boolean(other)
+                    ),
                 );
                 None
             }
