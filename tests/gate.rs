@@ -1501,3 +1501,57 @@ fn cases_in_neither_report_are_named_not_dropped() {
         gated.stdout
     );
 }
+
+/// A gate refused before it compared anything replaces the comparison an earlier gate wrote
+/// at its paths (an "accepted" a CI job would publish) with a page saying it was refused; a
+/// file flowcheck did not write stays as it is.
+#[test]
+fn a_refused_gate_replaces_the_earlier_verdict_it_would_have_written() {
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let (md, json, html, notes) = (
+        path("gate.md"),
+        path("gate.json"),
+        path("gate.html"),
+        path("notes.md"),
+    );
+    let gate = |extra: &[&str], markdown: &str| {
+        let mut args = vec![
+            "gate",
+            "--baseline",
+            "production",
+            "--candidate",
+            "v2",
+            "suites/triage.yaml",
+            "--embedded",
+            "--markdown",
+            markdown,
+            "--json",
+            &json,
+            "--html",
+            &html,
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let accepted = gate(&[], &md);
+    assert_eq!(accepted.code, 0, "{}", accepted.all());
+    assert!(read(std::path::Path::new(&md)).contains("accepted"));
+    let refused = gate(&["--tag", "nope"], &md);
+    refused.assert_refused("no case matches the selection");
+    let said = "Refused before anything was compared (exit 2)";
+    for written in [&md, &json, &html] {
+        let text = read(std::path::Path::new(written));
+        assert!(
+            text.contains(said) && !text.contains("accepted"),
+            "{written}: {text}"
+        );
+    }
+    assert_eq!(
+        read_json(std::path::Path::new(&json))["comparisons"],
+        serde_json::json!([])
+    );
+    std::fs::write(&notes, "keep me\n").unwrap_or_default();
+    gate(&["--tag", "nope"], &notes).assert_refused("no case matches the selection");
+    assert_eq!(read(std::path::Path::new(&notes)), "keep me\n");
+}

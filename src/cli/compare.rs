@@ -59,11 +59,59 @@ pub struct GateArgs {
 pub async fn compare(args: CompareArgs) -> u8 {
     match compare_and_report(&args, None, None).await {
         Ok(outcome) => outcome.exit_code(),
-        Err(code) => code,
+        Err(code) => refused(&args, code),
     }
 }
 
 pub async fn gate(args: GateArgs) -> u8 {
+    let code = gate_checked(&args).await;
+    match code {
+        exit::USAGE => refused(&args.compare, code),
+        _ => code,
+    }
+}
+
+/// A comparison refused before anything was compared (exit `code`, said): an earlier
+/// comparison flowcheck wrote where this one was to go says so instead of its old verdict, for
+/// a CI job that publishes it whatever the exit code. Nothing else is written: a file
+/// flowcheck did not write, or none, is left as it is.
+fn refused(args: &CompareArgs, code: u8) -> u8 {
+    let outputs = [
+        (args.markdown.as_deref(), "Markdown", markdown::refused()),
+        (args.html.as_deref(), "HTML", html::refused()),
+        (
+            args.json.as_deref(),
+            "JSON",
+            serde_json::json!({"format": 1, "refused": markdown::REFUSED, "comparisons": [], "gates": []})
+                .to_string(),
+        ),
+    ];
+    for (path, what, text) in outputs {
+        let Some(path) = path.filter(|path| earlier_comparison(path)) else {
+            continue;
+        };
+        if let Err(why) = write_report(path, &text) {
+            crate::errln!(
+                "note: the earlier {what} comparison at {} was left as it is: {why}",
+                path.display()
+            );
+        }
+    }
+    code
+}
+
+/// Whether `path` holds a comparison flowcheck wrote (Markdown, HTML or JSON).
+fn earlier_comparison(path: &Path) -> bool {
+    let Ok(text) = crate::files::read_limited(path, 1 << 30) else {
+        return false;
+    };
+    text.starts_with(markdown::HEADING)
+        || text.contains(html::TITLE)
+        || serde_json::from_str::<serde_json::Value>(&text)
+            .is_ok_and(|json| json["format"] == 1 && json["comparisons"].is_array())
+}
+
+async fn gate_checked(args: &GateArgs) -> u8 {
     let policy = match &args.policy {
         Some(path) => match Policy::load(path) {
             Ok(policy) => policy,

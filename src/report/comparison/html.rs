@@ -62,6 +62,17 @@ pub fn render(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
     format!("{head}{text}{middle}{data}{tail}")
 }
 
+/// The title of every comparison page.
+pub const TITLE: &str = "<title>flowcheck comparison</title>";
+
+/// The page of a command refused before anything was compared.
+pub fn refused() -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n{TITLE}\n</head>\n<body>\n<h1>flowcheck comparison</h1>\n<p>{}</p>\n</body>\n</html>\n",
+        super::markdown::REFUSED
+    )
+}
+
 const TEMPLATE: &str = r#"<!doctype html>
 <html lang="en">
 <head>

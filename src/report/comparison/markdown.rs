@@ -15,8 +15,20 @@ pub(crate) fn cell(text: &str) -> String {
         .replace('\n', " ")
 }
 
+/// The first line of every comparison in Markdown.
+pub const HEADING: &str = "# flowcheck comparison\n";
+
+/// Why a comparison says nothing, in its Markdown, HTML and JSON.
+pub const REFUSED: &str =
+    "Refused before anything was compared (exit 2): the command's error output says why.";
+
+/// The comparison of a command refused before anything was compared.
+pub fn refused() -> String {
+    format!("{HEADING}\n{REFUSED}\n")
+}
+
 pub fn render(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
-    let mut out = String::from("# flowcheck comparison\n");
+    let mut out = String::from(HEADING);
     for gate in gates {
         out.push_str(&format!(
             "\n## Gate: {} against {} {}\n\n",
