@@ -273,15 +273,7 @@ fn endless_inputs_are_refused_at_their_size() {
         return;
     }
     let gate = |extra: &[&str]| {
-        let mut args = vec![
-            "gate",
-            "--baseline",
-            "production",
-            "--candidate",
-            "v2",
-            "suites/triage.yaml",
-            "--embedded",
-        ];
+        let mut args = common::GATE_TRIAGE_V2.to_vec();
         args.extend_from_slice(extra);
         common::run(&args)
     };

@@ -1516,21 +1516,8 @@ fn a_refused_gate_replaces_the_earlier_verdict_it_would_have_written() {
         path("notes.md"),
     );
     let gate = |extra: &[&str], markdown: &str| {
-        let mut args = vec![
-            "gate",
-            "--baseline",
-            "production",
-            "--candidate",
-            "v2",
-            "suites/triage.yaml",
-            "--embedded",
-            "--markdown",
-            markdown,
-            "--json",
-            &json,
-            "--html",
-            &html,
-        ];
+        let mut args = common::GATE_TRIAGE_V2.to_vec();
+        args.extend(["--markdown", markdown, "--json", &json, "--html", &html]);
         args.extend_from_slice(extra);
         run(&args)
     };

@@ -8,6 +8,18 @@ use std::process::{Child, Command, Output, Stdio};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_flowcheck");
 
+/// `flowcheck gate` of the example triage suite's v2 against production, on the embedded
+/// simulator (v2 is production's twin: the gate accepts it).
+pub const GATE_TRIAGE_V2: [&str; 7] = [
+    "gate",
+    "--baseline",
+    "production",
+    "--candidate",
+    "v2",
+    "suites/triage.yaml",
+    "--embedded",
+];
+
 /// A `flowcheck` command with a clean environment: no key, no URL, no colours, no proxy, not
 /// in CI.
 pub fn flowcheck() -> Command {
