@@ -201,6 +201,8 @@ fn merged_shards_are_the_whole_run_and_none_may_be_missing() {
     into("--json", &path("")).assert_refused("is a folder; nothing was merged");
     into("--junit", "suites/__snapshots__/merged.xml")
         .assert_refused("which holds the snapshots of the suite in suites/triage.yaml");
+    into("--junit", "suites/triage.yaml")
+        .assert_refused("would overwrite suites/triage.yaml, the suite the shards ran");
     assert!(!std::path::Path::new("suites/__snapshots__/merged.xml").exists());
 }
 

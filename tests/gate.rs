@@ -1538,6 +1538,14 @@ fn a_refused_gate_replaces_the_earlier_verdict_it_would_have_written() {
         read_json(std::path::Path::new(&json))["comparisons"],
         serde_json::json!([])
     );
+    // Nor is a file the command reads replaced, though it holds a comparison.
+    let policy = path("policy.json");
+    std::fs::copy(&json, &policy).unwrap_or_default();
+    let before = read(std::path::Path::new(&policy));
+    let mut args = common::GATE_TRIAGE_V2.to_vec();
+    args.extend(["--tag", "nope", "--policy", &policy, "--json", &policy]);
+    assert_eq!(run(&args).code, 2);
+    assert_eq!(read(std::path::Path::new(&policy)), before);
     std::fs::write(&notes, "keep me\n").unwrap_or_default();
     gate(&["--tag", "nope"], &notes).assert_refused("no case matches the selection");
     assert_eq!(read(std::path::Path::new(&notes)), "keep me\n");

@@ -1817,8 +1817,29 @@ fn suite_problems_replace_the_junit_report_with_one_error_each() {
     std::fs::write(&notes, "# notes\nthe root is `<testsuites>`.\n").unwrap_or_default();
     let notes = notes.to_str().unwrap_or_default();
     let result = run(&["run", suite, "--embedded", "--junit", notes]);
-    result.assert_refused("is there and is no JUnit report, so it is left as it is");
+    result.assert_refused("is there and was not written by flowcheck, so nothing is written there");
     assert!(common::read(std::path::Path::new(notes)).starts_with("# notes"));
+    // In a folder named as suites, any file may be one the run reads: an empty one (a suite
+    // being written) is left alone, and no report is made there.
+    let folder = dir.path().join("suites");
+    std::fs::create_dir_all(folder.join("__snapshots__")).unwrap_or_default();
+    std::fs::write(folder.join("bad.yaml"), &text).unwrap_or_default();
+    std::fs::write(folder.join("empty.yaml"), "").unwrap_or_default();
+    let in_folder = |name: &str| folder.join(name).to_string_lossy().into_owned();
+    let folder_arg = folder.to_string_lossy().into_owned();
+    for (junit, why) in [
+        ("empty.yaml", "is there and was not written by flowcheck"),
+        (
+            "__snapshots__/j.xml",
+            "is in a folder of suites this command reads",
+        ),
+    ] {
+        let path = in_folder(junit);
+        let result = run(&["run", &folder_arg, "--embedded", "--junit", &path]);
+        result.assert_refused(why);
+    }
+    assert_eq!(common::read(&folder.join("empty.yaml")), "");
+    assert!(!folder.join("__snapshots__/j.xml").exists());
     // Nor the JUnit report of the last run that `--only-failed` was given to read.
     let last = dir.path().join("last.xml");
     std::fs::write(&last, "<testsuites name=\"the last run\"/>").unwrap_or_default();

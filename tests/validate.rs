@@ -152,6 +152,27 @@ fn past_twenty_errors_the_rest_are_said_to_be_there() {
     );
 }
 
+/// The cases read whole after the reader's last stop are checked too: a bad regex after a
+/// misspelt key comes in the same run.
+#[test]
+fn the_cases_after_the_last_stop_are_checked_too() {
+    let dir = common::tempdir();
+    let suite = dir.path().join("after.yaml");
+    std::fs::write(
+        &suite,
+        "suite: after\nflow: demo/support/triage\ncases:\n  - name: a\n    mesage: x\n  - name: e\n    message: hi\n    expect:\n      output:\n        - {path: $.a, matches: \"(\"}\n",
+    )
+    .expect("the suite is written");
+    let result = run(&["validate", suite.to_str().unwrap_or_default()]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    for said in [
+        "after.yaml:5:5: unknown field `mesage`",
+        "after.yaml:10:32: matches: invalid regular expression",
+    ] {
+        assert!(result.stderr.contains(said), "{said}\n{}", result.stderr);
+    }
+}
+
 #[test]
 fn a_folder_without_suites_is_a_usage_error() {
     let empty = tempfile::tempdir().expect("temp dir");

@@ -249,11 +249,15 @@ fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check,
             // `weight` takes numeric text: a CSV's values are text (`not: "{{negate}}"`), and
             // quoted by hand it would read as the combinator's check.
             ("not", value) if let Some(flag) = crate::yaml::boolean(value) => negate = flag,
-            // `not: yes` meant `not: true` (YAML 1.1), not a check named `yes`.
-            ("not", value @ Value::String(text)) if crate::yaml::was_a_boolean(text) => {
+            // `not: yes` meant `not: true` (YAML 1.1); `not: 1` or an empty CSV cell is no
+            // check to negate either.
+            ("not", value) if !value.is_object() => {
                 return Err(error(
                     entry.value_at,
-                    format!("not: {}", crate::yaml::expected_boolean(value)),
+                    format!(
+                        "not: {}, or a check to negate (not: {{contains: x}})",
+                        crate::yaml::expected_boolean(value)
+                    ),
                 ));
             }
             // Numeric text too, as the numeric predicates read it: a CSV's values are text.

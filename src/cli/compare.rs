@@ -59,14 +59,14 @@ pub struct GateArgs {
 pub async fn compare(args: CompareArgs) -> u8 {
     match compare_and_report(&args, None, None).await {
         Ok(outcome) => outcome.exit_code(),
-        Err(code) => refused(&args, code),
+        Err(code) => refused(&args, None, code),
     }
 }
 
 pub async fn gate(args: GateArgs) -> u8 {
     let code = gate_checked(&args).await;
     match code {
-        exit::USAGE => refused(&args.compare, code),
+        exit::USAGE => refused(&args.compare, args.policy.as_deref(), code),
         _ => code,
     }
 }
@@ -75,24 +75,38 @@ pub async fn gate(args: GateArgs) -> u8 {
 /// comparison flowcheck wrote where this one was to go says so instead of its old verdict, for
 /// a CI job that publishes it whatever the exit code. Nothing else is written: a file
 /// flowcheck did not write, or none, is left as it is.
-fn refused(args: &CompareArgs, code: u8) -> u8 {
+fn refused(args: &CompareArgs, policy: Option<&Path>, code: u8) -> u8 {
+    // Which files the comparison reads may not be known yet (its suites unread): never one it
+    // is given to read, nor a file in a folder of suites unless flowcheck wrote it.
+    let inputs: Vec<(&str, &Path)> = [
+        ("--baseline-report", args.baseline_report.as_deref()),
+        ("--candidate-report", args.candidate_report.as_deref()),
+        ("--policy", policy),
+    ]
+    .into_iter()
+    .filter_map(|(what, path)| Some((what, path?)))
+    .collect();
     let outputs = [
-        (args.markdown.as_deref(), "Markdown", markdown::refused()),
-        (args.html.as_deref(), "HTML", html::refused()),
+        (args.markdown.as_deref(), "Markdown comparison", markdown::refused()),
+        (args.html.as_deref(), "HTML comparison", html::refused()),
         (
             args.json.as_deref(),
-            "JSON",
+            "JSON comparison",
             serde_json::json!({"format": 1, "refused": markdown::REFUSED, "comparisons": [], "gates": []})
                 .to_string(),
         ),
     ];
     for (path, what, text) in outputs {
+        // Only over an earlier comparison: a refusal makes no new file.
         let Some(path) = path.filter(|path| earlier_comparison(path)) else {
             continue;
         };
-        if let Err(why) = write_report(path, &text) {
+        let allowed = args
+            .execution
+            .check_unknown_reads(what, path, &inputs, earlier_comparison);
+        if let Err(why) = allowed.and_then(|()| write_report(path, &text)) {
             crate::errln!(
-                "note: the earlier {what} comparison at {} was left as it is: {why}",
+                "note: the earlier {what} at {} was left as it is: {why}",
                 path.display()
             );
         }

@@ -496,21 +496,32 @@ impl ExecutionArgs {
             ("--job-durations report", self.job_durations.clone()),
             ("--api-key-file", self.connection.api_key_file.clone()),
             ("--ca-bundle", self.connection.ca_bundle.clone()),
+            ("--flows definition", self.connection.flows.clone()),
         ]
         .into_iter()
         .filter_map(|(what, path)| Some((what.to_owned(), path?)))
         .collect()
     }
 
-    /// Whether the report of suites that could not be read may be written to `path`: what
-    /// the run reads is not known then, so only a file that is missing, empty or an earlier
-    /// JUnit report is replaced, and never a file named on the command line to read.
-    pub fn check_unread_report(&self, what: &str, path: &Path) -> Result<(), String> {
+    /// Whether a report may be written to `path` when what the command reads is not all known
+    /// (suites that could not be read, a comparison refused early): never over a suite named on
+    /// the command line, a file an option or `inputs` names, and `earlier` (whether the file
+    /// there is a report flowcheck wrote) decides whether an existing file may be replaced;
+    /// inside a folder named as suites, where any file may be one the run reads, only such a
+    /// report is.
+    pub fn check_unknown_reads(
+        &self,
+        what: &str,
+        path: &Path,
+        inputs: &[(&str, &Path)],
+        earlier: impl Fn(&Path) -> bool,
+    ) -> Result<(), String> {
         let by_options = self.read_by_options();
         let named: Vec<(String, &Path)> = self
             .paths
             .iter()
             .map(|path| ("suite".to_owned(), path.as_path()))
+            .chain(inputs.iter().map(|&(what, path)| (what.to_owned(), path)))
             .chain(
                 by_options
                     .iter()
@@ -518,7 +529,30 @@ impl ExecutionArgs {
             )
             .collect();
         refuse_overlaps(&[(what, path)], &named, &[])?;
-        crate::report::junit::replaceable(path)?;
+        let folders: Vec<(String, PathBuf)> = self
+            .paths
+            .iter()
+            .filter(|path| path.is_dir())
+            .map(|folder| ("a folder of suites".to_owned(), folder.clone()))
+            .collect();
+        let in_suites = refuse_overlaps(&[(what, path)], &[], &folders).is_err();
+        let there = std::fs::metadata(path).is_ok_and(|meta| meta.is_file());
+        let empty = std::fs::metadata(path).is_ok_and(|meta| meta.len() == 0);
+        let replaceable = match (there, in_suites) {
+            (true, _) if !empty || in_suites => earlier(path),
+            (false, true) => false,
+            _ => true,
+        };
+        if !replaceable {
+            return Err(format!(
+                "{} is {}, so nothing is written there",
+                path.display(),
+                match (there, in_suites) {
+                    (false, _) => "in a folder of suites this command reads".to_owned(),
+                    _ => "there and was not written by flowcheck".to_owned(),
+                }
+            ));
+        }
         crate::files::check_writable(path)
     }
 

@@ -60,13 +60,17 @@ pub fn merge(args: MergeArgs) -> u8 {
             Err(refusal) => return refusal.said(),
         }
     }
-    // Nor into the snapshot folders of the suites the shards ran, which `snapshots` reads.
+    // Nor over the suites the shards ran, or into their snapshot folders.
     let suite_files: std::collections::BTreeSet<&std::path::Path> = reports
         .iter()
         .flat_map(|(_, report)| report.cases.iter().map(|case| &*case.file))
         .collect();
+    let suites: Vec<(String, &std::path::Path)> = suite_files
+        .iter()
+        .map(|file| ("suite the shards ran".to_owned(), *file))
+        .collect();
     let folders: Vec<(String, PathBuf)> = suite_files
-        .into_iter()
+        .iter()
         .map(|file| {
             let folder = crate::snapshot::store::folder_of(file);
             let snapshots = folder.parent().map(std::path::Path::to_path_buf);
@@ -76,7 +80,7 @@ pub fn merge(args: MergeArgs) -> u8 {
             )
         })
         .collect();
-    if let Err(message) = super::execution::refuse_overlaps(&outputs, &[], &folders) {
+    if let Err(message) = super::execution::refuse_overlaps(&outputs, &suites, &folders) {
         crate::errln!("error: {message}");
         return exit::USAGE;
     }

@@ -234,7 +234,12 @@ fn not_run_junit(args: &RunArgs, junit: &quick_junit::Report, checked: bool) {
     };
     let allowed = match checked {
         true => Ok(()),
-        false => args.execution.check_unread_report("JUnit report", path),
+        false => args.execution.check_unknown_reads(
+            "JUnit report",
+            path,
+            &[],
+            report::junit::is_earlier_report,
+        ),
     };
     let written = allowed.and_then(|()| report::junit::write_report(path, junit));
     if let Err(why) = written {

@@ -142,26 +142,13 @@ fn not_run_case(name: &str, kind: &str, message: &str, description: &str) -> Tes
     TestCase::new(xml_safe(name), status)
 }
 
-/// Whether `path` may be replaced by a report when what the command reads is not known: it
-/// does not exist, is no regular file (a device, a pipe), is empty, or is a JUnit report.
-pub fn replaceable(path: &Path) -> Result<(), String> {
-    let Ok(meta) = std::fs::metadata(path) else {
-        return Ok(());
-    };
-    if !meta.is_file() || meta.len() == 0 {
-        return Ok(());
-    }
+/// Whether `path` holds a JUnit report (one flowcheck or another tool wrote), to replace when
+/// what the command reads is not known.
+pub fn is_earlier_report(path: &Path) -> bool {
     let mut head = [0u8; 4096];
-    let read = std::fs::File::open(path)
-        .and_then(|mut file| std::io::Read::read(&mut file, &mut head))
-        .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-    match is_junit(&String::from_utf8_lossy(&head[..read])) {
-        true => Ok(()),
-        false => Err(format!(
-            "{} is there and is no JUnit report, so it is left as it is",
-            path.display()
-        )),
-    }
+    let read =
+        std::fs::File::open(path).and_then(|mut file| std::io::Read::read(&mut file, &mut head));
+    read.is_ok_and(|read| is_junit(&String::from_utf8_lossy(&head[..read])))
 }
 
 /// Whether `head`, the start of a file, is a JUnit report's: after the XML declaration,
@@ -301,7 +288,7 @@ pub fn xml_safe(text: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_junit, replaceable, xml_safe};
+    use super::{is_earlier_report, is_junit, xml_safe};
 
     #[test]
     fn only_a_file_whose_root_is_a_test_suite_is_an_earlier_report() {
@@ -324,9 +311,9 @@ mod tests {
         }
     }
 
-    /// Written when what the command reads is not known: only where nothing could be lost.
+    /// Written when what the command reads is not known: only over an earlier report.
     #[test]
-    fn only_nothing_or_an_earlier_report_is_replaced() {
+    fn a_junit_file_is_an_earlier_report_and_a_suite_is_not() {
         let dir = match tempfile::tempdir() {
             Ok(dir) => dir,
             Err(err) => panic!("no temporary folder: {err}"),
@@ -336,14 +323,14 @@ mod tests {
             assert!(std::fs::write(&path, text).is_ok());
             path
         };
-        assert!(replaceable(&dir.path().join("new.xml")).is_ok());
-        assert!(replaceable(&file("empty.xml", "")).is_ok());
         let earlier = "<?xml version=\"1.0\"?>\n<testsuites name=\"flowcheck\"/>\n";
-        assert!(replaceable(&file("earlier.xml", earlier)).is_ok());
-        let suite = replaceable(&file("suite.yaml", "suite: s\nflow: a/b/c\n"));
-        assert!(suite.is_err_and(|e| {
-            e.ends_with("is there and is no JUnit report, so it is left as it is")
-        }));
+        assert!(is_earlier_report(&file("earlier.xml", earlier)));
+        assert!(!is_earlier_report(&file(
+            "suite.yaml",
+            "suite: s\nflow: a/b/c\n"
+        )));
+        assert!(!is_earlier_report(&file("empty.xml", "")));
+        assert!(!is_earlier_report(&dir.path().join("new.xml")));
     }
 
     #[test]

@@ -250,7 +250,7 @@ pub fn parse_whole(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<D
     let (piece, _) = read_piece(file, text, env, true).map_err(|stopped| {
         // The reader stops at its first error; the later cases' are read on their own.
         let line = stopped.error.location().map_or(u64::MAX, |at| at.line());
-        let mut later = split::later_errors(file, text, env, line, MAX_LATER_ERRORS + 1);
+        let (mut later, last) = split::later_errors(file, text, env, line, MAX_LATER_ERRORS + 1);
         let more = later.len() > MAX_LATER_ERRORS;
         later.truncate(MAX_LATER_ERRORS);
         // Each stop's error, after the problems of the cases read before it.
@@ -260,6 +260,7 @@ pub fn parse_whole(file: &Path, text: &str, env: Env<'_>) -> Result<Suite, Vec<D
                 let before = stopped.before.into_iter().map(|d| d.with_source(text));
                 before.chain(std::iter::once(yaml_error(&stopped.error)))
             })
+            .chain(last.into_iter().map(|d| d.with_source(text)))
             .collect();
         errors.sort_by_key(|d| (d.position.line, d.position.column));
         if more {

@@ -18,6 +18,7 @@
 
 use super::compile::Compiler;
 use super::{Env, Piece, Stopped, read_piece};
+use crate::diagnostic::Diagnostic;
 use crate::suite::model::Suite;
 use serde_saphyr::budget::{Budget, BudgetReport};
 use std::borrow::Cow;
@@ -148,11 +149,11 @@ pub(super) fn later_errors(
     env: Env<'_>,
     line: u64,
     limit: usize,
-) -> Vec<Stopped> {
+) -> (Vec<Stopped>, Vec<Diagnostic>) {
     // Lines that look like items may be inside a quoted text: only those the parser itself
     // starts an item of `cases` on are cut at.
     let Some(real) = item_lines(text).filter(|_| !anchored(text)) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     // Each item's start and first line, counted once.
     let (mut items, mut lines) = (Vec::new(), Vec::new());
@@ -185,8 +186,10 @@ pub(super) fn later_errors(
                 None => break,
             },
         };
-        let Err(stopped) = read_piece(file, &rest, env, false) else {
-            break;
+        let stopped = match read_piece(file, &rest, env, false) {
+            Err(stopped) => stopped,
+            // Read to its end: the problems of its cases are the last ones.
+            Ok((piece, _)) => return (errors, piece.errors),
         };
         match stopped.error.location().map(|at| at.line()) {
             Some(at) if at > after => {
@@ -196,7 +199,7 @@ pub(super) fn later_errors(
             _ => break,
         }
     }
-    errors
+    (errors, Vec::new())
 }
 
 /// The suite's keys written after its `cases` list, whose last item starts at `last`, as a
