@@ -102,6 +102,17 @@ impl Diagnostic {
         self
     }
 
+    /// Without `keys` in what it says or quotes.
+    pub fn scrub(&mut self, keys: &crate::secret::Keys) {
+        keys.scrub_in(&mut self.message);
+        for text in [&mut self.source_line, &mut self.help]
+            .into_iter()
+            .flatten()
+        {
+            keys.scrub_in(text);
+        }
+    }
+
     /// `file:line:col`, or just the file when the position is unknown.
     pub fn location(&self) -> String {
         if self.position.line == 0 {

@@ -255,6 +255,24 @@ impl Keys {
             .chain(self.unused.iter())
     }
 
+    /// The keys the environment holds (`NOUKAI_API_KEY`, each project's), unchecked: to scrub
+    /// what is shown before a run has its keys (a suite's problems quoting a line that holds
+    /// one). A key file is not read here: it may be a pipe, to be read once.
+    pub fn in_environment() -> Keys {
+        let unused = std::env::vars_os()
+            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+            .filter(|(name, value)| {
+                !value.trim().is_empty()
+                    && (name == "NOUKAI_API_KEY" || Keys::project_of(name).is_some())
+            })
+            .map(|(_, value)| ApiKey::new(value))
+            .collect();
+        Keys {
+            unused,
+            ..Keys::default()
+        }
+    }
+
     /// [`Keys::scrub`] in place: a text that holds no key is left as it is, uncopied (a shared
     /// `Arc<str>` stays shared).
     pub fn scrub_in<T: AsRef<str> + From<String>>(&self, text: &mut T) {

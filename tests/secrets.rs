@@ -130,6 +130,41 @@ fn a_key_written_in_a_suite_s_checks_does_not_appear_anywhere() {
     assert!(stdout.contains("$.ok equals \"[redacted]\""), "{stdout}");
 }
 
+/// A suite's problems quote its lines: one holding the key (in a check being written) is
+/// shown without it, on the terminal and in the JUnit report of the problems.
+#[test]
+fn a_suite_problem_on_a_line_holding_the_key_does_not_show_it() {
+    let dir = tempdir();
+    let suite = write(
+        dir.path(),
+        "bad.yaml",
+        &format!(
+            "suite: bad\nflow: demo/support/triage\ncases:\n  - name: a\n    message: hi\n    expect:\n      output:\n        - {{path: $.reply, type: \"{KEY}\"}}\n        - {{path: $.reply, matches: \"{KEY}(\"}}\n"
+        ),
+    );
+    let junit = dir.path().join("junit.xml");
+    let junit_arg = junit.to_string_lossy().into_owned();
+    let run_args = ["--embedded", "--junit", &junit_arg];
+    for (command, extra) in [("validate", &[][..]), ("run", &run_args[..])] {
+        let result = common::Run::from(
+            common::flowcheck()
+                .args([command, &suite])
+                .args(extra)
+                .env("NOUKAI_API_KEY", KEY)
+                .output()
+                .expect("flowcheck runs"),
+        );
+        assert_eq!(result.code, 2, "{}", result.all());
+        assert!(result.stderr.contains("[redacted]"), "{}", result.stderr);
+        assert!(!result.all().contains("5ecre7"), "{}", result.all());
+    }
+    let xml = read(&junit);
+    assert!(
+        xml.contains("[redacted]") && !xml.contains("5ecre7"),
+        "{xml}"
+    );
+}
+
 #[test]
 fn signed_url_query_strings_are_cut_from_every_output() {
     let server = FaultServer::start();

@@ -104,8 +104,18 @@ fn walk(
     Ok(())
 }
 
-/// Load every suite under `paths`, using the process environment for `${VAR}`.
+/// Load every suite under `paths`, using the process environment for `${VAR}`. Its problems
+/// are shown without the keys the environment holds: a line quoted from a suite may hold one.
 pub fn load(paths: &[PathBuf]) -> Loaded {
+    let mut loaded = load_all(paths);
+    if !loaded.errors.is_empty() {
+        let keys = crate::secret::Keys::in_environment();
+        loaded.errors.iter_mut().for_each(|d| d.scrub(&keys));
+    }
+    loaded
+}
+
+fn load_all(paths: &[PathBuf]) -> Loaded {
     let env = |name: &str| std::env::var(name).ok();
     let files = match discover(paths) {
         Ok(files) => files,
