@@ -199,11 +199,11 @@ fn merged_shards_are_the_whole_run_and_none_may_be_missing() {
     let into = |flag: &str, destination: &str| run(&["merge", &s1, &s2, &s3, flag, destination]);
     into("--json", "-").assert_refused("`-` is not read as stdout here");
     into("--json", &path("")).assert_refused("is a folder; nothing was merged");
-    into("--junit", "suites/__snapshots__/merged.xml")
+    into("--junit", "suites/__snapshots__/merged/merged.xml")
         .assert_refused("which holds the snapshots of the suite in suites/triage.yaml");
+    assert!(!std::path::Path::new("suites/__snapshots__/merged").exists());
     into("--junit", "suites/triage.yaml")
         .assert_refused("would overwrite suites/triage.yaml, the suite the shards ran");
-    assert!(!std::path::Path::new("suites/__snapshots__/merged.xml").exists());
 }
 
 /// Outputs are JSON values: what a failing check found reads as JSON writes it (`\u0001`),

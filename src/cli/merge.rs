@@ -46,13 +46,6 @@ pub fn merge(args: MergeArgs) -> u8 {
         crate::errln!("error: {message}");
         return exit::USAGE;
     }
-    // As `run` does: a report that could not be written is said before anything is merged.
-    for &(what, path) in &outputs {
-        if let Err(message) = crate::files::check_writable(path) {
-            crate::errln!("error: the {what} cannot be written: {message}; nothing was merged");
-            return exit::USAGE;
-        }
-    }
     let mut reports: Vec<(PathBuf, ReadReport)> = Vec::new();
     for path in &args.reports {
         match super::execution::read_report(path) {
@@ -83,6 +76,14 @@ pub fn merge(args: MergeArgs) -> u8 {
     if let Err(message) = super::execution::refuse_overlaps(&outputs, &suites, &folders) {
         crate::errln!("error: {message}");
         return exit::USAGE;
+    }
+    // As `run` does: a report that could not be written is said before anything is merged
+    // (and its folder made only once the path is known to be allowed).
+    for &(what, path) in &outputs {
+        if let Err(message) = crate::files::check_writable(path) {
+            crate::errln!("error: the {what} cannot be written: {message}; nothing was merged");
+            return exit::USAGE;
+        }
     }
     if let Err(message) = every_shard(&reports) {
         crate::errln!("error: {message}");
