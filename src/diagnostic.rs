@@ -133,7 +133,16 @@ impl Diagnostic {
         let position = err.location().map(Position::at).unwrap_or_default();
         let message = yaml_message(err);
         let help = suggestion(&message);
-        Diagnostic::new(file, position, message).with_help(help)
+        // The parser places a control character at the start of its token: point at it.
+        let control = message
+            .strip_prefix("unexpected character \\u")
+            .and_then(|rest| u32::from_str_radix(rest.get(..4)?, 16).ok())
+            .and_then(char::from_u32);
+        let diagnostic = Diagnostic::new(file, position, message).with_help(help);
+        match control {
+            Some(c) => diagnostic.within(c.to_string()),
+            None => diagnostic,
+        }
     }
 }
 
@@ -422,6 +431,9 @@ mod tests {
             yaml_message(&err),
             "unexpected character \\u0001: YAML refuses control characters in a file; in a double-quoted text, write it as \\u0001"
         );
+        // Pointed at, not at the start of the text it is in.
+        let at = Diagnostic::from_yaml(Path::new("s.yaml"), &err).with_source("a: b\u{1}c\n");
+        assert_eq!(at.position, Position::new(1, 5));
     }
 
     /// A line of thousands of characters is shown around the caret, cut with `…` on each
