@@ -78,14 +78,7 @@ pub async fn gate(args: GateArgs) -> u8 {
 fn refused(args: &CompareArgs, policy: Option<&Path>, code: u8) -> u8 {
     // Which files the comparison reads may not be known yet (its suites unread): never one it
     // is given to read, nor a file in a folder of suites unless flowcheck wrote it.
-    let inputs: Vec<(&str, &Path)> = [
-        ("--baseline-report", args.baseline_report.as_deref()),
-        ("--candidate-report", args.candidate_report.as_deref()),
-        ("--policy", policy),
-    ]
-    .into_iter()
-    .filter_map(|(what, path)| Some((what, path?)))
-    .collect();
+    let inputs = read_by_comparison(args, policy);
     let outputs = [
         (args.markdown.as_deref(), "Markdown comparison", markdown::refused()),
         (args.html.as_deref(), "HTML comparison", html::refused()),
@@ -112,6 +105,21 @@ fn refused(args: &CompareArgs, policy: Option<&Path>, code: u8) -> u8 {
         }
     }
     code
+}
+
+/// The files a comparison reads besides its suites: the sides' reports and the policy.
+fn read_by_comparison<'a>(
+    args: &'a CompareArgs,
+    policy: Option<&'a Path>,
+) -> Vec<(&'static str, &'a Path)> {
+    [
+        ("--baseline-report", args.baseline_report.as_deref()),
+        ("--candidate-report", args.candidate_report.as_deref()),
+        ("--policy", policy),
+    ]
+    .into_iter()
+    .filter_map(|(what, path)| Some((what, path?)))
+    .collect()
 }
 
 /// Whether `path` holds a comparison flowcheck wrote (Markdown, HTML or JSON).
@@ -337,14 +345,7 @@ fn check_outputs(
     policy_file: Option<&Path>,
     suites: &[crate::suite::Suite],
 ) -> Result<(), u8> {
-    let inputs: Vec<(&str, &Path)> = [
-        ("--baseline-report", args.baseline_report.as_deref()),
-        ("--candidate-report", args.candidate_report.as_deref()),
-        ("--policy", policy_file),
-    ]
-    .into_iter()
-    .filter_map(|(what, path)| Some((what, path?)))
-    .collect();
+    let inputs = read_by_comparison(args, policy_file);
     args.execution
         .check_outputs(
             &[
