@@ -133,13 +133,9 @@ impl Diagnostic {
         let position = err.location().map(Position::at).unwrap_or_default();
         let message = yaml_message(err);
         let help = suggestion(&message);
-        // The parser places a control character at the start of its token: point at it.
-        let control = message
-            .strip_prefix("unexpected character \\u")
-            .and_then(|rest| u32::from_str_radix(rest.get(..4)?, 16).ok())
-            .and_then(char::from_u32);
         let diagnostic = Diagnostic::new(file, position, message).with_help(help);
-        match control {
+        // The parser places a control character at the start of its token: point at it.
+        match control_character(&err.without_snippet().to_string()) {
             Some(c) => diagnostic.within(c.to_string()),
             None => diagnostic,
         }
@@ -250,17 +246,11 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
         ),
         m if m.contains("found a tab") => format!("{m}: indent with spaces; YAML refuses tabs"),
         // The parser names it as Rust debug-prints it (`\u{1}'): said as JSON writes it.
-        m if m.starts_with("unexpected character: `\\u{") => {
-            let code = m
-                .split_once("\\u{")
-                .and_then(|(_, rest)| rest.split_once('}'))
-                .and_then(|(hex, _)| u32::from_str_radix(hex, 16).ok());
-            match code {
-                Some(code) => format!(
-                    "unexpected character \\u{code:04x}: YAML refuses control characters in a file; in a double-quoted text, write it as \\u{code:04x}"
-                ),
-                None => message,
-            }
+        m if let Some(c) = control_character(m) => {
+            let code = u32::from(c);
+            format!(
+                "unexpected character \\u{code:04x}: YAML refuses control characters in a file; in a double-quoted text, write it as \\u{code:04x}"
+            )
         }
         // Said with the range: a number too large reads the same in the parser's words.
         "invalid u16" => format!("expected a whole number from 0 to {}", u16::MAX),
@@ -269,7 +259,7 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
         "invalid bool" => "expected true or false".to_owned(),
         // YAML 1.2's booleans (see `yaml`): `yes`, `no`, `on` and `off` are text.
         m if m.starts_with("invalid boolean (strict mode") => {
-            "expected true or false (YAML 1.2 reads only true and false as booleans)".to_owned()
+            format!("expected true or false ({})", crate::yaml::ONLY_TRUE_AND_FALSE)
         }
         // A share written as a percentage (`75%`) is the likely mistake.
         "invalid floating point" => {
@@ -277,6 +267,14 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
         }
         _ => message,
     }
+}
+
+/// The control character the parser refused, from its words (``unexpected character:
+/// `\u{1}'``).
+fn control_character(message: &str) -> Option<char> {
+    let rest = message.split_once("unexpected character: `\\u{")?.1;
+    let hex = rest.split_once('}')?.0;
+    u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
 }
 
 /// The parser's budget that a file went past, in words: `budget breached: Nodes { nodes:

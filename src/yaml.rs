@@ -18,6 +18,9 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, serde_saphyr::Erro
     serde_saphyr::from_str_with_options(text, options())
 }
 
+/// Why a `yes` is no boolean, wherever one is refused.
+pub const ONLY_TRUE_AND_FALSE: &str = "YAML 1.2 reads only true and false as booleans";
+
 /// Whether YAML 1.1 read `text`, unquoted, as a boolean where YAML 1.2 reads text.
 pub fn was_a_boolean(text: &str) -> bool {
     ["y", "n", "yes", "no", "on", "off"]
@@ -47,7 +50,7 @@ pub fn expected_boolean(found: &serde_json::Value) -> String {
 pub fn not_a_boolean(found: &serde_json::Value) -> String {
     match found {
         serde_json::Value::String(text) if was_a_boolean(text) => {
-            format!(", not `{text}` (YAML 1.2 reads only true and false as booleans)")
+            format!(", not `{text}` ({ONLY_TRUE_AND_FALSE})")
         }
         _ => String::new(),
     }

@@ -1923,4 +1923,20 @@ fn a_refused_run_s_junit_report_says_why() {
     ]);
     result.assert_refused("nothing was sent");
     assert_eq!(common::read(suite), before);
+    // Nor over the flow definitions `--flows` gives the simulator.
+    let flows = dir.path().join("flows.yaml");
+    std::fs::copy("examples/flows/docs-summarize.yaml", &flows).unwrap_or_default();
+    let defined = common::read(&flows);
+    let flows = flows.to_string_lossy().into_owned();
+    let result = run(&[
+        "run",
+        "suites/triage.yaml",
+        "--embedded",
+        "--flows",
+        &flows,
+        "--junit",
+        &flows,
+    ]);
+    result.assert_refused("the --flows definition, which this command reads");
+    assert_eq!(common::read(std::path::Path::new(&flows)), defined);
 }

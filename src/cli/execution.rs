@@ -536,21 +536,20 @@ impl ExecutionArgs {
             .map(|folder| ("a folder of suites".to_owned(), folder.clone()))
             .collect();
         let in_suites = refuse_overlaps(&[(what, path)], &[], &folders).is_err();
-        let there = std::fs::metadata(path).is_ok_and(|meta| meta.is_file());
-        let empty = std::fs::metadata(path).is_ok_and(|meta| meta.len() == 0);
-        let replaceable = match (there, in_suites) {
-            (true, _) if !empty || in_suites => earlier(path),
-            (false, true) => false,
-            _ => true,
+        let file = std::fs::metadata(path)
+            .ok()
+            .filter(std::fs::Metadata::is_file);
+        let refused = match file {
+            Some(file) if file.len() > 0 || in_suites => {
+                (!earlier(path)).then_some("there and was not written by flowcheck")
+            }
+            None if in_suites => Some("in a folder of suites this command reads"),
+            _ => None,
         };
-        if !replaceable {
+        if let Some(why) = refused {
             return Err(format!(
-                "{} is {}, so nothing is written there",
-                path.display(),
-                match (there, in_suites) {
-                    (false, _) => "in a folder of suites this command reads".to_owned(),
-                    _ => "there and was not written by flowcheck".to_owned(),
-                }
+                "{} is {why}, so nothing is written there",
+                path.display()
             ));
         }
         crate::files::check_writable(path)
@@ -610,12 +609,9 @@ impl ExecutionArgs {
         let folders: Vec<(String, PathBuf)> = suites
             .iter()
             .map(|suite| {
-                // The whole `__snapshots__` folder beside the suite: `snapshots unreferenced`
-                // reads every file in it.
-                let folder = crate::snapshot::store::folder(suite);
                 (
                     format!("snapshots of suite {}", suite.name),
-                    folder.parent().map(Path::to_path_buf).unwrap_or(folder),
+                    crate::snapshot::store::root_of(&suite.file),
                 )
             })
             .collect();

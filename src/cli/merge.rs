@@ -65,11 +65,9 @@ pub fn merge(args: MergeArgs) -> u8 {
     let folders: Vec<(String, PathBuf)> = suite_files
         .iter()
         .map(|file| {
-            let folder = crate::snapshot::store::folder_of(file);
-            let snapshots = folder.parent().map(std::path::Path::to_path_buf);
             (
                 format!("snapshots of the suite in {}", file.display()),
-                snapshots.unwrap_or(folder),
+                crate::snapshot::store::root_of(file),
             )
         })
         .collect();

@@ -31,9 +31,14 @@ pub fn folder(suite: &Suite) -> PathBuf {
 
 /// The snapshot folder of the suite in `file`.
 pub fn folder_of(file: &Path) -> PathBuf {
-    let dir = file.parent().unwrap_or(Path::new("."));
     let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("suite");
-    dir.join(FOLDER).join(stem)
+    root_of(file).join(stem)
+}
+
+/// The `__snapshots__` folder beside the suite in `file`, which holds every suite's there
+/// (`snapshots unreferenced` reads all of it): no report may be written into it.
+pub fn root_of(file: &Path) -> PathBuf {
+    file.parent().unwrap_or(Path::new(".")).join(FOLDER)
 }
 
 /// The name of a case's snapshot file for a target: `<slug>@<target>.snap`.
