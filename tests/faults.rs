@@ -976,6 +976,67 @@ fn a_server_that_goes_away_mid_run_stops_the_run() {
     }
 }
 
+/// The same when the calls refused are a job's polls: the submit's answer, earlier in the
+/// same attempt, does not say the server is still there.
+#[test]
+fn a_server_that_goes_away_while_a_job_is_polled_stops_the_run() {
+    use std::io::BufRead;
+    let sim = common::Sim::start_with(&["--flows", "bench/flows"]);
+    let dir = tempdir();
+    let suite = dir.path().join("job.yaml");
+    // Production of demo/bench/jobs takes 3.2 s: it is polled for a while.
+    let cases: String = (0..5)
+        .map(|n| format!("  - name: job {n}\n    message: m{n}\n"))
+        .collect();
+    std::fs::write(
+        &suite,
+        format!("suite: job\nflow: demo/bench/jobs\nmode: async\ncases:\n{cases}"),
+    )
+    .expect("the suite is written");
+    let mut child = common::flowcheck()
+        .args(["run", "-v", "--jobs", "1"])
+        .arg(&suite)
+        .env("NOUKAI_API_URL", &sim.url)
+        .env("NOUKAI_API_KEY", &sim.key)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("flowcheck runs");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let mut seen = String::new();
+    // The submit answered and the first poll too (`< #2 200 ... pending`): the server goes.
+    for line in lines.by_ref() {
+        let line = line.unwrap_or_default();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.starts_with("< #2 ") {
+            break;
+        }
+    }
+    drop(sim);
+    let rest: Vec<String> = lines.map(|l| l.unwrap_or_default()).collect();
+    let output = child.wait_with_output().expect("flowcheck ends");
+    let all = without_ports(&format!(
+        "exit {}\n{}\n{seen}{}",
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout),
+        rest.join("\n"),
+    ));
+    assert!(all.starts_with("exit 3\n"), "{all}");
+    assert!(
+        all.contains(
+            "note: the server at http://127.0.0.1:PORT stopped answering: Connection refused"
+        ),
+        "{all}"
+    );
+    // The first job broke on its refused polls; the four after it were not sent.
+    assert!(
+        all.contains("0 passed, 0 flaky, 0 failed, 1 errored, 4 not run"),
+        "{all}"
+    );
+}
+
 /// `flowcheck run EXTRA` over 40 cases of 100 ms, the simulator killed once the first case
 /// passed: `exit N`, then stdout and stderr, ports replaced.
 fn run_until_the_server_goes(extra: &[&str]) -> String {

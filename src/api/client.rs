@@ -448,20 +448,19 @@ impl Client {
         }
     }
 
-    /// Why no connection to the server could be made, for a call that broke after starting
-    /// at `since`: the server has answered nothing in this run, so nothing will reach it; or it
-    /// answered before, but no call of the run got an answer since this one started, and
-    /// connections were refused during it, [`GONE_AFTER`] of them in a row at least (this
-    /// call's tries, or those of calls side by side): it has gone (a crash mid-run), and every
-    /// case left would spend its retries for nothing.
+    /// Why no connection to the server could be made, for an attempt that broke after
+    /// starting at `since`: the server has answered nothing in this run, so nothing will reach
+    /// it; or it answered before, but connections were refused during the attempt, and the last
+    /// [`GONE_AFTER`] of the run's calls at least were refused with no answer since (this
+    /// attempt's tries, or those of attempts side by side): it has gone (a crash mid-run), and
+    /// every case left would spend its retries for nothing. An answer earlier in the same
+    /// attempt (a job's submit, before its polls were refused) does not say the server is
+    /// there now.
     pub fn unreachable(&self, since: ReachMark) -> Option<String> {
         let now = self.reach_mark();
         let in_a_row = now.refusals
             - (self.reach.refusals_at_answer.load(Ordering::Relaxed)).min(now.refusals);
-        let gone = now.answers > 0
-            && now.answers == since.answers
-            && now.refusals > since.refusals
-            && in_a_row >= GONE_AFTER;
+        let gone = now.answers > 0 && now.refusals > since.refusals && in_a_row >= GONE_AFTER;
         if now.answers > 0 && !gone {
             return None;
         }
