@@ -73,9 +73,11 @@ impl NotParsed {
     fn of(self, what: &str, text: &str) -> ApiError {
         match self {
             NotParsed::TooManyValues => ApiError::Protocol(self.to_string()),
+            // URLs cut before the text is quoted: quoting doubles the `\` of a `\/` that
+            // the cut reads as `/`, and a signed URL so written would keep its query.
             NotParsed::Syntax(err) => ApiError::Protocol(format!(
                 "{what} is not JSON ({err}): {}",
-                crate::words::short(&Value::String(text.to_owned()), 200)
+                crate::words::short(&Value::String(crate::secret::redact_url(text)), 200)
             )),
         }
     }

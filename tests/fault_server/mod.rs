@@ -675,6 +675,12 @@ impl FaultServer {
                 200,
                 r#"{"status":"completed","result":{"note":"fetched https://s3.example.com/a.png?X-Amz-Algorithm=AWS4\u0026X-Amz-Signature=GOCUTSIG"#,
             ),
+            // Text that is not JSON, with JSON's `\/` for `/` (the error quotes it, doubling
+            // the `\`).
+            ("quote-signed-url-slashes", _) => full(
+                200,
+                r#"fetched https:\/\/x.example\/a.png?sig=SLASHSIG tail"#,
+            ),
             // A step's output quoting the URL, an event named with one, and an event whose data
             // is not JSON (the error quotes it).
             ("quote-signed-url-go-sse", _) => Answer::RawThenClose(format!(
