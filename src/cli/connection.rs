@@ -146,8 +146,13 @@ impl ConnectionArgs {
             });
         }
         let url = self.url.clone().ok_or("no server: set NOUKAI_API_URL (or --url), or use --embedded to run against the built-in simulator")?;
-        check_url(&url, self.allow_insecure_http)?;
         let keys = self.keys()?;
+        // Two secrets swapped in CI (the key where the URL goes) would put the key in every
+        // line that names the server: refused without quoting it.
+        if keys.appear_in(&url) {
+            return Err("the server URL holds the API key (are NOUKAI_API_URL and NOUKAI_API_KEY swapped?); it is not shown, and nothing was sent".into());
+        }
+        check_url(&url, self.allow_insecure_http)?;
         let mut config = ClientConfig::with_keys(&url, keys);
         config.extra_roots = extra_roots;
         let label = url.trim_end_matches('/').to_owned();
