@@ -12,22 +12,99 @@ use std::sync::{Arc, LazyLock, OnceLock};
 pub struct ApiKey(String, Arc<KeySearch>);
 
 /// How the key is found in text: as itself in any ASCII case, for a flow may echo it
-/// upper-cased (searched for in every response body, so built once), and escaped (built when a
-/// text holds a `\\` or `%`).
+/// upper-cased (searched for in every response body, so built once); shortened, as a server's
+/// error may quote it (`invalid key nk_live_8f3K...`): any run of the key in any case that
+/// starts or ends it and holds at least half of it ([`shortest_part`]); and escaped (built when
+/// a text holds a `\\` or `%`).
 struct KeySearch {
-    /// The key with its ASCII letters in lower case, searched for in the text folded the same
-    /// way (which keeps every byte where it was): the key in any case. A case-insensitive
-    /// automaton took ten times as long on a response's JSON, whose digits and `-` kept
-    /// stopping its prefilter.
-    folded: memchr::memmem::Finder<'static>,
+    /// The key with its ASCII letters in lower case. The text is folded the same way (which
+    /// keeps every byte where it was) and searched for the key's head and tail: a
+    /// case-insensitive automaton took ten times as long on a response's JSON, whose digits
+    /// and `-` kept stopping its prefilter.
+    folded: Vec<u8>,
+    /// The first and the last [`shortest_part`] bytes of `folded` (whole characters).
+    head: memchr::memmem::Finder<'static>,
+    tail: memchr::memmem::Finder<'static>,
     escaped: OnceLock<Option<Regex>>,
 }
 
+/// The fewest bytes of a key that are scrubbed where a text holds them without the rest: half
+/// the key, so what a shortened quote shows leaves at least as much unknown, and never fewer
+/// than 12 (a key's public prefix, `nk_live_`, is in ordinary text too); a key of 12 bytes or
+/// fewer is scrubbed only whole.
+fn shortest_part(key: &str) -> usize {
+    let wanted = key.len().div_ceil(2).max(12).min(key.len());
+    // Whole characters, so that a part found starts and ends between the text's characters.
+    (wanted..=key.len())
+        .find(|&at| key.is_char_boundary(at))
+        .unwrap_or(key.len())
+}
+
 impl KeySearch {
-    /// Where the key starts in `text`, in any ASCII case, match after match.
-    fn starts(&self, text: &str) -> Vec<usize> {
+    fn new(key: &str) -> KeySearch {
+        let folded = key.to_ascii_lowercase();
+        let part = shortest_part(&folded);
+        let tail_from = (0..=folded.len() - part)
+            .rev()
+            .find(|&at| folded.is_char_boundary(at))
+            .unwrap_or(0);
+        KeySearch {
+            head: memchr::memmem::Finder::new(&folded.as_bytes()[..part]).into_owned(),
+            tail: memchr::memmem::Finder::new(&folded.as_bytes()[tail_from..]).into_owned(),
+            folded: folded.into_bytes(),
+            escaped: OnceLock::new(),
+        }
+    }
+
+    /// Where the key, or a run of it from its start or to its end of at least half its length,
+    /// stands in `text` in any ASCII case: byte ranges, in order, none overlapping.
+    fn parts(&self, text: &str) -> Vec<std::ops::Range<usize>> {
         let folded = text.to_ascii_lowercase();
-        self.folded.find_iter(folded.as_bytes()).collect()
+        let folded = folded.as_bytes();
+        let key = &self.folded;
+        let mut parts: Vec<std::ops::Range<usize>> = Vec::new();
+        for start in self.head.find_iter(folded) {
+            // As far as the text goes on as the key does.
+            let same = folded[start..]
+                .iter()
+                .zip(key)
+                .take_while(|(a, b)| a == b)
+                .count();
+            parts.push(start..start + same);
+        }
+        for found in self.tail.find_iter(folded) {
+            let end = found + self.tail.needle().len();
+            // As far back as the text goes on as the key does.
+            let same = folded[..end]
+                .iter()
+                .rev()
+                .zip(key.iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count();
+            parts.push(end - same..end);
+        }
+        if parts.is_empty() {
+            return parts;
+        }
+        // Between the text's characters (a run of the key's bytes may stop inside one), and
+        // each place once.
+        for part in &mut parts {
+            while !text.is_char_boundary(part.start) {
+                part.start += 1;
+            }
+            while !text.is_char_boundary(part.end) {
+                part.end -= 1;
+            }
+        }
+        parts.sort_by_key(|part| part.start);
+        let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(parts.len());
+        for part in parts {
+            match merged.last_mut() {
+                Some(last) if part.start <= last.end => last.end = last.end.max(part.end),
+                _ => merged.push(part),
+            }
+        }
+        merged
     }
 }
 
@@ -42,10 +119,7 @@ impl Eq for ApiKey {}
 impl ApiKey {
     pub fn new(key: impl Into<String>) -> Self {
         let key = key.into().trim().to_owned();
-        let search = KeySearch {
-            folded: memchr::memmem::Finder::new(key.to_ascii_lowercase().as_bytes()).into_owned(),
-            escaped: OnceLock::new(),
-        };
+        let search = KeySearch::new(&key);
         ApiKey(key, Arc::new(search))
     }
 
@@ -107,7 +181,7 @@ impl ApiKey {
         if self.0.len() < 4 {
             return false;
         }
-        !self.1.starts(text).is_empty()
+        !self.1.parts(text).is_empty()
             || (memchr::memchr2(b'\\', b'%', text.as_bytes()).is_some()
                 && self.escaped().is_some_and(|escaped| escaped.is_match(text)))
     }
@@ -118,17 +192,17 @@ impl ApiKey {
         if self.0.len() < 4 {
             return text.to_owned();
         }
-        let starts = self.1.starts(text);
-        let text = if starts.is_empty() {
+        let parts = self.1.parts(text);
+        let text = if parts.is_empty() {
             text.to_owned()
         } else {
             let mut out = String::with_capacity(text.len());
             let mut from = 0;
-            for start in starts {
-                // A match of a whole UTF-8 text starts and ends between characters.
-                out.push_str(text.get(from..start).unwrap_or_default());
+            for part in parts {
+                // Parts start and end between characters (`KeySearch::parts`).
+                out.push_str(text.get(from..part.start).unwrap_or_default());
                 out.push_str("[redacted]");
-                from = start + self.0.len();
+                from = part.end;
             }
             out.push_str(text.get(from..).unwrap_or_default());
             out
@@ -289,9 +363,15 @@ impl Keys {
     /// [`Keys::scrub`] in place: a text that holds no key is left as it is, uncopied (a shared
     /// `Arc<str>` stays shared).
     pub fn scrub_in<T: AsRef<str> + From<String>>(&self, text: &mut T) {
-        if self.all().any(|key| key.appears_in(text.as_ref())) {
+        if self.appear_in(text.as_ref()) {
             *text = T::from(self.scrub(text.as_ref()));
         }
+    }
+
+    /// Whether `text` holds any of the keys, escaped or not: whether [`Keys::scrub`] would
+    /// change it.
+    pub fn appear_in(&self, text: &str) -> bool {
+        self.all().any(|key| key.appears_in(text))
     }
 
     /// Every key removed from `text`, escaped or not ([`ApiKey::scrub`]).
@@ -1076,6 +1156,46 @@ mod tests {
         );
     }
 
+    /// A server may quote the key shortened (`invalid key nk_live_8f3K...`): a run of it that
+    /// starts or ends it and holds half of it or more is cut out, in any case; less than half
+    /// (or under 12 bytes) is left, as a key's public prefix is in ordinary text too.
+    #[test]
+    fn a_key_quoted_shortened_is_scrubbed() {
+        let key = ApiKey::new("nk_qa_LeakCheck_0123456789abcdef");
+        let head = &key.expose()[..28];
+        let tail = &key.expose()[16..];
+        assert_eq!(
+            key.scrub(&format!("invalid key {head}... or ...{tail}!")),
+            "invalid key [redacted]... or ...[redacted]!"
+        );
+        assert_eq!(
+            key.scrub(&format!("KEY={}", head.to_ascii_uppercase())),
+            "KEY=[redacted]"
+        );
+        // The whole key, and the key twice in a row, once each.
+        assert_eq!(
+            key.scrub(&format!("{0}{0} {0}", key.expose())),
+            "[redacted] [redacted]"
+        );
+        // Under half of it, or a public prefix: left as it is.
+        let short = &key.expose()[..12];
+        assert_eq!(key.scrub(&format!("a {short}.")), format!("a {short}."));
+        assert_eq!(
+            key.scrub("keys start with nk_qa_"),
+            "keys start with nk_qa_"
+        );
+        // A short key only whole.
+        let short_key = ApiKey::new("nk_0123456");
+        assert_eq!(
+            short_key.scrub("nk_012345 nk_0123456"),
+            "nk_012345 [redacted]"
+        );
+        // A key with characters beyond ASCII: a part stops between the text's characters.
+        let wide = ApiKey::new("nk_ключ_0123456789abcdefghijkl");
+        let part = &wide.expose()[..24];
+        assert_eq!(wide.scrub(&format!("«{part}é»")), "«[redacted]é»");
+    }
+
     /// A flow may echo the key upper-cased or lower-cased, or in any mix of cases, escaped or
     /// not: it is the key still.
     #[test]
@@ -1107,6 +1227,29 @@ mod tests {
             let key = ApiKey::new("nk_live_Zq0123456789abcdefXYZ0123456789ab");
             let mixed: String = key
                 .expose()
+                .chars()
+                .zip(flips.iter().cycle())
+                .map(|(c, &flip)| if flip { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+                .collect();
+            let scrubbed = key.scrub(&format!("{before}{mixed}{after}"));
+            proptest::prop_assert_eq!(scrubbed, format!("{before}[redacted]{after}"));
+        }
+
+        /// A run of the key (41 bytes) from its start or to its end, half of it or more, in any
+        /// mix of cases, is cut out; the text around it (of letters the key has not, which
+        /// would make the run longer) stays as it was.
+        #[test]
+        fn a_shortened_key_is_scrubbed(
+            before in "[gjmorstuw .:{}\"]{0,20}",
+            after in "[gjmorstuw .:{}\"]{0,20}",
+            kept in 21usize..=41,
+            from_the_end in proptest::bool::ANY,
+            flips in proptest::collection::vec(proptest::bool::ANY, 40),
+        ) {
+            let key = ApiKey::new("nk_live_Zq0123456789abcdefXYZ0123456789ab");
+            let whole = key.expose();
+            let part = if from_the_end { &whole[whole.len() - kept..] } else { &whole[..kept] };
+            let mixed: String = part
                 .chars()
                 .zip(flips.iter().cycle())
                 .map(|(c, &flip)| if flip { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })

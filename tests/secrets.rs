@@ -261,6 +261,7 @@ fn signed_urls_in_json_escaped_text_are_cut_from_every_output() {
         ("quote-signed-url-go-cut", "sync"),
         ("quote-signed-url-go-sse", "step"),
         ("quote-signed-url-angle", "sync"),
+        ("quote-signed-url-slashes", "sync"),
     ]
     .iter()
     .map(|(flow, mode)| {
@@ -297,6 +298,7 @@ fn signed_urls_in_json_escaped_text_are_cut_from_every_output() {
             "GOSSE",
             "ANGLESIG",
             "ANGLEGOSIG",
+            "SLASHSIG",
         ] {
             assert!(
                 !text.contains(secret),
@@ -331,6 +333,7 @@ fn signed_urls_in_json_escaped_text_are_cut_from_every_output() {
         // The text that is not JSON, quoted.
         r#"fetched https://s3.example.com/a.png?[redacted]""#,
         r#"{\"result\":{\"note\":\"https://b.example.com/a.png?[redacted]\"}""#,
+        r#"fetched https:\\/\\/x.example\\/a.png?[redacted] tail""#,
     ] {
         assert!(stdout.contains(shown), "{shown} is not in {stdout}");
     }
@@ -585,6 +588,48 @@ fn a_ca_bundle_adds_roots_and_a_bad_one_is_a_usage_error() {
         1,
         "nothing is sent with a bad bundle"
     );
+}
+
+/// Two CI secrets swapped: the key where the server URL goes. The URL is named in every
+/// line that says where the run went, so it is refused without being quoted.
+#[test]
+fn a_server_url_holding_the_key_is_refused_and_not_shown() {
+    let dir = tempdir();
+    let suite = ok_suite(dir.path());
+    let key = "nk_test_swapped_5ecre75ecre75ecre7";
+    for url in [
+        key.to_owned(),
+        format!("https://{key}"),
+        format!("https://{}", key.to_ascii_uppercase()),
+    ] {
+        for command in ["run", "compare"] {
+            let mut flowcheck = common::flowcheck();
+            flowcheck.args([command, &suite]);
+            if command == "compare" {
+                flowcheck.args(["--baseline", "production", "--candidate", "v1"]);
+            }
+            let result = common::Run::from(
+                flowcheck
+                    .env("NOUKAI_API_URL", &url)
+                    .env("NOUKAI_API_KEY", key)
+                    .output()
+                    .expect("flowcheck runs"),
+            );
+            assert_eq!(result.code, 2, "{url}: {}", result.all());
+            assert!(
+                result.stderr.contains(
+                    "the server URL holds the API key (are NOUKAI_API_URL and NOUKAI_API_KEY swapped?)"
+                ),
+                "{url}: {}",
+                result.all()
+            );
+            assert!(
+                !result.all().to_lowercase().contains("5ecre7"),
+                "{}",
+                result.all()
+            );
+        }
+    }
 }
 
 #[test]
