@@ -225,6 +225,10 @@ fn github_gets_annotations_on_failed_check_lines_and_a_job_summary() {
         result.stdout
     );
     let markdown = read(&summary);
+    assert!(
+        markdown.starts_with("### flowcheck: 6 cases in "),
+        "{markdown}"
+    );
     assert!(markdown.contains("| 4 | 0 | 2 | 0 | 0 |"), "{markdown}");
     assert!(
         markdown.contains("(`tests/fixtures/run/regressions.yaml:6`) | failed |"),

@@ -127,8 +127,8 @@ fn failed_line(outcome: &CaseOutcome, attempt: &Attempt) -> u32 {
 /// The run as Markdown, for the job summary.
 pub fn summary(outcomes: &[CaseOutcome], totals: &Totals, elapsed: Duration) -> String {
     let mut out = format!(
-        "### flowcheck: {} cases in {:.1}s\n\n| passed | flaky | failed | errored | not run |\n|---|---|---|---|---|\n| {} | {} | {} | {}{} | {} |\n",
-        totals.total(),
+        "### flowcheck: {} in {:.1}s\n\n| passed | flaky | failed | errored | not run |\n|---|---|---|---|---|\n| {} | {} | {} | {}{} | {} |\n",
+        crate::words::counted(totals.total() as u64, "case"),
         elapsed.as_secs_f64(),
         totals.passed,
         totals.flaky,

@@ -33,7 +33,10 @@ pub mod duration_ms {
         if micros.is_finite() && (0.0..=u64::MAX as f64).contains(&micros) {
             Ok(Duration::from_micros(micros as u64))
         } else {
-            Err(serde::de::Error::custom("a duration in milliseconds"))
+            Err(serde::de::Error::custom(format!(
+                "expected a duration in milliseconds, from 0 to {}",
+                u64::MAX / 1000
+            )))
         }
     }
 }

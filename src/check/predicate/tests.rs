@@ -471,6 +471,10 @@ fn bad_arguments_are_refused_with_reasons() {
             "word_count: a count is never below 0",
         ),
         (
+            "{type: null}",
+            "type: expected a type name or a list of them (unquoted, `null` is no value in YAML: write \"null\" for the null type)",
+        ),
+        (
             "{type: strng}",
             "type: unknown type \"strng\" (did you mean \"string\"?): use string, number, integer, boolean, array, object, null",
         ),

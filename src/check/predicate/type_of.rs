@@ -24,6 +24,12 @@ fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
     let names: Vec<&Value> = match value {
         Value::Array(items) if !items.is_empty() => items.iter().collect(),
         Value::String(_) => vec![value],
+        // `type: null` and `type:` read alike: no value. Which was meant is not known.
+        Value::Null => {
+            return Err(
+                "expected a type name or a list of them (unquoted, `null` is no value in YAML: write \"null\" for the null type)".into(),
+            );
+        }
         _ => return Err("expected a type name or a list of them".into()),
     };
     let mut types = Vec::new();
