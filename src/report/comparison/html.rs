@@ -52,7 +52,7 @@ pub fn render(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
     // `</` cannot appear inside a script element; JSON allows `<\/` for it.
     let data = data(comparisons, gates).to_string().replace("</", "<\\/");
     // Without JavaScript the page shows the Markdown report's text instead of nothing.
-    let text = super::markdown::render(comparisons, gates)
+    let text = super::markdown::render_as_text(comparisons, gates)
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;");
@@ -180,3 +180,36 @@ refresh();
 </body>
 </html>
 "#;
+
+#[cfg(test)]
+mod tests {
+    use crate::compare::{Gate, RuleResult, Verdict};
+
+    /// The page's text without JavaScript shows a name once escaped, as a browser reads it
+    /// back to the name: `<b>` is seen as `<b>`, not as `&lt;b&gt;`.
+    #[test]
+    fn the_text_without_javascript_shows_names_as_written() {
+        let gate = Gate {
+            baseline: "production".into(),
+            candidate: "v2".into(),
+            accepted: false,
+            rules: vec![RuleResult {
+                rule: "regressions".into(),
+                measured: "1".into(),
+                limit: "0".into(),
+                verdict: Verdict::Fail,
+                why: "<b>bold</b> & more regressed".into(),
+            }],
+        };
+        let page = super::render(&[], &[gate]);
+        let text = page
+            .split_once("<noscript>")
+            .and_then(|(_, rest)| rest.split_once("</noscript>"))
+            .map(|(text, _)| text)
+            .unwrap_or_default();
+        assert!(
+            text.contains("| &lt;b&gt;bold&lt;/b&gt; &amp; more regressed |"),
+            "{text}"
+        );
+    }
+}

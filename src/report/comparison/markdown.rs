@@ -8,11 +8,17 @@ use crate::words::counted;
 /// Text in a table cell or a heading: a case name is shown, never read as HTML or as a
 /// column break.
 pub(crate) fn cell(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
-        .replace('\n', " ")
+    in_a_row(
+        &text
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;"),
+    )
+}
+
+/// Text kept within its table row: no column break, no line break.
+fn in_a_row(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
 }
 
 /// The first line of every comparison in Markdown.
@@ -28,6 +34,21 @@ pub fn refused() -> String {
 }
 
 pub fn render(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
+    render_with(comparisons, gates, cell)
+}
+
+/// The same Markdown with names as they are, not escaped for a Markdown viewer's HTML: for a
+/// page that escapes the whole text itself (the HTML page's fallback without JavaScript).
+pub(super) fn render_as_text(comparisons: &[CandidateComparison], gates: &[Gate]) -> String {
+    render_with(comparisons, gates, in_a_row)
+}
+
+/// The Markdown, each name and message written by `cell`.
+fn render_with(
+    comparisons: &[CandidateComparison],
+    gates: &[Gate],
+    cell: fn(&str) -> String,
+) -> String {
     let mut out = String::from(HEADING);
     for gate in gates {
         out.push_str(&format!(
