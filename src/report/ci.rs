@@ -2,7 +2,7 @@
 //! line of its first failed check), and a Markdown summary appended to
 //! `$GITHUB_STEP_SUMMARY`; GitLab and the rest read JUnit (GitLab's shard: `Shard::parse`).
 
-use super::comparison::markdown::cell;
+use super::comparison::markdown::{cell, in_a_row};
 use super::render::{headline, title};
 use crate::run::{Attempt, CaseOutcome, CaseStatus, Judgement, Totals};
 use std::io::Write;
@@ -166,12 +166,7 @@ pub fn summary(outcomes: &[CaseOutcome], totals: &Totals, elapsed: Duration) -> 
             out.push_str(&format!(
                 "| {} (`{}:{}`) | {} | {} |\n",
                 cell(&title(outcome).to_string()),
-                outcome
-                    .file
-                    .display()
-                    .to_string()
-                    .replace('|', "\\|")
-                    .replace('\n', " "),
+                in_a_row(&outcome.file.display().to_string()),
                 outcome.line,
                 outcome.status.as_str(),
                 cell(&why)

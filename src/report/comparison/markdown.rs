@@ -5,19 +5,27 @@ use crate::compare::{CandidateComparison, Gate, Verdict};
 use crate::report::style::plain;
 use crate::words::counted;
 
-/// Text in a table cell or a heading: a case name is shown, never read as HTML or as a
-/// column break.
+/// Text in a table cell or a heading: a case name is shown as written, never read as HTML, as
+/// Markdown (`**x**`, `` `x` ``, `[x](y)`) or as a column break.
 pub(crate) fn cell(text: &str) -> String {
-    in_a_row(
-        &text
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;"),
-    )
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => shown.push_str("&amp;"),
+            '<' => shown.push_str("&lt;"),
+            '>' => shown.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '~' => {
+                shown.push('\\');
+                shown.push(c);
+            }
+            c => shown.push(c),
+        }
+    }
+    in_a_row(&shown)
 }
 
 /// Text kept within its table row: no column break, no line break.
-fn in_a_row(text: &str) -> String {
+pub(crate) fn in_a_row(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
@@ -166,6 +174,10 @@ mod tests {
         assert_eq!(
             cell("<b>bold</b> | a & b\nnext"),
             "&lt;b&gt;bold&lt;/b&gt; \\| a &amp; b next"
+        );
+        assert_eq!(
+            cell(r"**x** `y` [z](u) ~~w~~ a_b \"),
+            r"\*\*x\*\* \`y\` \[z\](u) \~\~w\~\~ a\_b \\"
         );
     }
 }
