@@ -59,8 +59,26 @@ impl KeySearch {
     /// Where the key, or a run of it from its start or to its end of at least half its length,
     /// stands in `text` in any ASCII case: byte ranges, in order, none overlapping.
     fn parts(&self, text: &str) -> Vec<std::ops::Range<usize>> {
-        let folded = text.to_ascii_lowercase();
-        let folded = folded.as_bytes();
+        // No part fits in a shorter text.
+        if text.len() < self.head.needle().len() {
+            return Vec::new();
+        }
+        // Folded on the stack when short (a check's words, searched once a case each): no
+        // allocation for a text that holds no part of the key, which is nearly every text.
+        const ON_THE_STACK: usize = 256;
+        let mut short = [0u8; ON_THE_STACK];
+        let long;
+        let folded: &[u8] = match short.get_mut(..text.len()) {
+            Some(short) => {
+                short.copy_from_slice(text.as_bytes());
+                short.make_ascii_lowercase();
+                short
+            }
+            None => {
+                long = text.to_ascii_lowercase();
+                long.as_bytes()
+            }
+        };
         let key = &self.folded;
         let mut parts: Vec<std::ops::Range<usize>> = Vec::new();
         for start in self.head.find_iter(folded) {
@@ -1183,6 +1201,16 @@ mod tests {
         assert_eq!(
             key.scrub("keys start with nk_qa_"),
             "keys start with nk_qa_"
+        );
+        // In a long text (folded on the heap, not the stack) as in a short one.
+        let long = format!(
+            "{} {head} {}",
+            "x".repeat(300),
+            key.expose().to_ascii_uppercase()
+        );
+        assert_eq!(
+            key.scrub(&long),
+            format!("{} [redacted] [redacted]", "x".repeat(300))
         );
         // A short key only whole.
         let short_key = ApiKey::new("nk_0123456");
