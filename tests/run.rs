@@ -1857,6 +1857,70 @@ fn suite_problems_replace_the_junit_report_with_one_error_each() {
     assert!(common::read(std::path::Path::new(last)).contains("the last run"));
 }
 
+/// A command line that cannot be read (a flag misspelt) replaces an earlier JUnit report at
+/// its `--junit` path with one saying so; it writes no report where none was, and never over a
+/// file that is not a JUnit report.
+#[test]
+fn a_misspelt_flag_replaces_the_earlier_junit_report() {
+    let dir = tempdir();
+    let junit = dir.path().join("report.xml");
+    let path = junit.to_str().unwrap_or_default();
+    let equals = format!("--junit={path}");
+    for junit_args in [vec!["--junit", path], vec![equals.as_str()]] {
+        std::fs::write(&junit, "<testsuites name=\"the last run\" tests=\"29\"/>")
+            .unwrap_or_default();
+        let result = common::Run::from(
+            common::flowcheck()
+                .args(["--color", "never", "run", "suites/triage.yaml"])
+                .args(&junit_args)
+                .args(["--jbos", "4"])
+                .output()
+                .expect("runs"),
+        );
+        assert_eq!(result.code, 2, "{}", result.all());
+        assert!(
+            result.stderr.contains("unexpected argument '--jbos' found"),
+            "{}",
+            result.all()
+        );
+        let xml = common::read(&junit);
+        assert!(!xml.contains("the last run"), "{junit_args:?}: {xml}");
+        assert!(
+            xml.contains("<testsuite name=\"run refused (nothing was sent)\" tests=\"1\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                "message=\"the command line could not be read: unexpected argument &apos;--jbos&apos; found\""
+            ),
+            "{xml}"
+        );
+        common::assert_valid_junit(&junit);
+    }
+    // Not a JUnit report, or nothing there: left as it is.
+    std::fs::write(&junit, "my notes").unwrap_or_default();
+    let result = run(&["run", "suites/triage.yaml", "--junit", path, "--jbos", "4"]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert_eq!(common::read(&junit), "my notes");
+    let none = dir.path().join("none.xml");
+    let none_path = none.to_str().unwrap_or_default();
+    let result = run(&[
+        "run",
+        "suites/triage.yaml",
+        "--junit",
+        none_path,
+        "--jbos",
+        "4",
+    ]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(!none.exists());
+    // --help is no refusal.
+    std::fs::write(&junit, "<testsuites name=\"the last run\" tests=\"29\"/>").unwrap_or_default();
+    let result = run(&["run", "--junit", path, "--help"]);
+    assert_eq!(result.code, 0, "{}", result.all());
+    assert!(common::read(&junit).contains("the last run"));
+}
+
 /// Any run refused before it sends anything (a selection that matches nothing, a flow with no
 /// key) replaces the JUnit report with one error saying why; one refused for its reports'
 /// paths writes none.

@@ -61,7 +61,17 @@ pub enum Command {
 
 /// Parse the command line, run the command, and map its outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Not for --help or --version, which clap reports the same way.
+            if err.use_stderr() {
+                let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+                run::refused_by_arguments(&args, &err.render().to_string());
+            }
+            err.exit()
+        }
+    };
     cli.color.write_global();
     let code = match cli.command {
         Command::Run(args) => on_runtime(args.execution.connection.embedded, run::run(args)),

@@ -247,6 +247,62 @@ fn not_run_junit(args: &RunArgs, junit: &quick_junit::Report, checked: bool) {
     }
 }
 
+/// A command line that could not be read (a flag misspelt): where `run --junit PATH` holds
+/// an earlier JUnit report, it is replaced by one saying the run was refused, so that a CI job
+/// does not publish the last run's results as this one's. Nothing is written where no report
+/// was: the path was never checked against what the run would read.
+pub fn refused_by_arguments(args: &[std::ffi::OsString], why: &str) {
+    let Some(path) = junit_argument(args) else {
+        return;
+    };
+    // A regular file only: opening a fifo to look would wait for a writer.
+    let earlier = std::fs::metadata(&path).is_ok_and(|meta| meta.is_file())
+        && report::junit::is_earlier_report(&path);
+    if !earlier {
+        return;
+    }
+    let mut why = why
+        .lines()
+        .next()
+        .unwrap_or(why)
+        .trim_start_matches("error: ")
+        .to_owned();
+    crate::secret::Keys::in_environment().scrub_in(&mut why);
+    let refusal = exit::Refusal::usage(format!("the command line could not be read: {why}"));
+    if let Err(why) = report::junit::write_report(&path, &report::junit::refused(&refusal)) {
+        crate::errln!("note: the JUnit report saying why was not written: {why}");
+    }
+}
+
+/// The `--junit` path of a `run` command line (`args` without the program's name) that could
+/// not be read in full: `run` is the first word that is neither an option nor `--color`'s
+/// value, and `--junit PATH` or `--junit=PATH` comes after it, before any `--`.
+fn junit_argument(args: &[std::ffi::OsString]) -> Option<PathBuf> {
+    let mut words = args.iter();
+    loop {
+        let word = words.next()?;
+        match word.to_str() {
+            Some("--color") => {
+                words.next();
+            }
+            Some(option) if option.starts_with('-') => {}
+            Some("run") => break,
+            _ => return None,
+        }
+    }
+    while let Some(word) = words.next() {
+        match word.to_str() {
+            Some("--") => return None,
+            Some("--junit") => return words.next().map(PathBuf::from),
+            Some(option) if let Some(path) = option.strip_prefix("--junit=") => {
+                return Some(PathBuf::from(path));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `--list`: a line per case and target, in the order a run would report them, then a count.
 fn list(suites: &[Suite], plan: &[Planned]) -> String {
     let mut text = String::new();
