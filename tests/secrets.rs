@@ -82,6 +82,7 @@ fn a_server_echoing_the_key_does_not_make_it_appear_anywhere() {
         ("echo-authorization-escaped", "sync"),
         ("echo-authorization-result-escaped", "sync"),
         ("echo-authorization-sse-escaped", "step"),
+        ("echo-authorization-encoding", "sync"),
     ] {
         suites.push(write(
             dir.path(),
@@ -630,6 +631,51 @@ fn a_server_url_holding_the_key_is_refused_and_not_shown() {
             );
         }
     }
+}
+
+/// A key longer than any key (a file read by mistake) is refused, unshown: its escaped forms
+/// could not be searched for. A server URL holding a signed query is refused without quoting
+/// the query.
+#[test]
+fn a_key_too_long_and_a_signed_server_url_are_refused_unshown() {
+    let dir = tempdir();
+    let suite = ok_suite(dir.path());
+    let long_key = format!("nk_{}", "5ecre7".repeat(1000));
+    let result = common::Run::from(
+        common::flowcheck()
+            .args(["run", &suite])
+            .env("NOUKAI_API_URL", "http://127.0.0.1:9")
+            .env("NOUKAI_API_KEY", &long_key)
+            .output()
+            .expect("flowcheck runs"),
+    );
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result.stderr.contains(
+            "the API key in NOUKAI_API_KEY is 6003 bytes long, and a key is at most 4096"
+        ),
+        "{}",
+        result.all()
+    );
+    assert!(!result.all().contains("5ecre7"), "{}", result.all());
+    let result = common::Run::from(
+        common::flowcheck()
+            .args(["run", &suite])
+            .env(
+                "NOUKAI_API_URL",
+                "http://127.0.0.1:9/x?X-Amz-Signature=BASEQSECRET",
+            )
+            .env("NOUKAI_API_KEY", KEY)
+            .output()
+            .expect("flowcheck runs"),
+    );
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result.stderr.contains("has a ?query or #fragment"),
+        "{}",
+        result.all()
+    );
+    assert!(!result.all().contains("BASEQSECRET"), "{}", result.all());
 }
 
 #[test]

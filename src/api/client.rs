@@ -510,7 +510,7 @@ impl Client {
         let status = response.status();
         let retry_after = retry_after(&response);
         let meta = self.meta(&response);
-        let encoding = content_encoding(&response);
+        let encoding = content_encoding(&response, &self.config.keys);
         let (text, utf8) = self.read_capped(&mut response).await?;
         self.trace_response(exchange, status, started, &text);
         self.record(method.as_str(), url, body, meta.as_ref(), &text);
@@ -674,9 +674,11 @@ fn path_segment(text: &str) -> String {
 
 /// The response's `Content-Encoding`, unless it is `identity`; shortened, its control and
 /// invisible characters escaped.
-fn content_encoding(response: &Response) -> Option<String> {
+fn content_encoding(response: &Response, keys: &crate::secret::Keys) -> Option<String> {
     let value = response.headers().get(CONTENT_ENCODING)?;
-    let text = String::from_utf8_lossy(value.as_bytes());
+    // A header is the server's text too: a key it echoes is scrubbed before the value is
+    // cut short for the message (cut first, the key would not be found whole).
+    let text = keys.scrub(&String::from_utf8_lossy(value.as_bytes()));
     let text = text.trim();
     if text.is_empty() || text.eq_ignore_ascii_case("identity") {
         return None;

@@ -602,6 +602,21 @@ impl FaultServer {
             ),
             ("poll-404", "jobs") => full(202, r#"{"executionId":"e-1","status":"started"}"#),
             ("poll-404", _) => error(404, "JOB_NOT_FOUND"),
+            // The key echoed in a header flowcheck quotes (found by QA).
+            ("echo-authorization-encoding", _) => Answer::Full {
+                status: 200,
+                headers: vec![
+                    ("content-type", "application/json".to_owned()),
+                    (
+                        "content-encoding",
+                        authorization
+                            .unwrap_or_default()
+                            .trim_start_matches("Bearer ")
+                            .to_owned(),
+                    ),
+                ],
+                body: r#"{"status":"completed","result":{}}"#.into(),
+            },
             ("echo-authorization", _) => full(
                 500,
                 &format!(
