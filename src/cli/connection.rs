@@ -155,7 +155,9 @@ impl ConnectionArgs {
         check_url(&url, self.allow_insecure_http)?;
         let mut config = ClientConfig::with_keys(&url, keys);
         config.extra_roots = extra_roots;
-        let label = url.trim_end_matches('/').to_owned();
+        // Shown in every line that says where the run went: never with a query it may hold
+        // (`%3F...` is no query to the URL parser, but may be one).
+        let label = crate::secret::redact_url(url.trim_end_matches('/'));
         Ok(Connection {
             config,
             embedded: None,
@@ -171,6 +173,15 @@ impl ConnectionArgs {
     /// environment key the file overrides is never sent, but scrubbed from output all the same.
     fn keys(&self) -> Result<Keys, String> {
         let sendable = |key: ApiKey, from: &str| {
+            // Far beyond any key; past it the search for the key escaped (one pattern a
+            // character) would outgrow what the regex engine builds, and go unscrubbed.
+            const LONGEST_KEY: usize = 4096;
+            let length = key.expose().len();
+            if length > LONGEST_KEY {
+                return Err(format!(
+                    "the API key in {from} is {length} bytes long, and a key is at most {LONGEST_KEY}: is it the right variable or file?"
+                ));
+            }
             if key.bearer().is_none() {
                 return Err(format!(
                     "the API key in {from} cannot be sent: it holds a character that an HTTP \
@@ -287,7 +298,11 @@ fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, S
 
 /// The key may travel over plain HTTP only to this machine, unless the user says otherwise.
 fn check_url(url: &str, allow_insecure_http: bool) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|err| {
+    let parsed = reqwest::Url::parse(url);
+    // Quoted in the errors below without the query or fragment it may carry (a signed URL
+    // pasted whole).
+    let url = &crate::secret::redact_url(url);
+    let parsed = parsed.map_err(|err| {
         if url.contains("://") {
             format!("the server URL {url:?} is not a valid URL: {err}")
         } else {
