@@ -166,7 +166,9 @@ impl ApiKey {
                                 .iter()
                                 .map(|&c| {
                                     let code = u32::from(c);
-                                    format!("|\\\\u00{code:02x}|%{code:02x}")
+                                    // `%6E`, and `%` itself JSON-escaped (`\u00256E`),
+                                    // which reads as `%6E` once the JSON is parsed.
+                                    format!("|\\\\u00{code:02x}|(?:%|\\\\u0025){code:02x}")
                                 })
                                 .collect();
                             format!("(?:{}{codes}{short})", regex::escape(&c.to_string()))
@@ -523,13 +525,13 @@ pub fn redact_url(text: &str) -> String {
     // (`//cdn.example.com/...` after a space, a quote or `=`). [`url_rest`] reads on from there.
     static START: LazyLock<Option<Regex>> = LazyLock::new(|| {
         Regex::new(
-            r#"(?i)[a-z][a-z0-9+.-]*(?::(?:/|\\/|\\u002f){2}|%3A%2F%2F)|(?:^|[\s"'(=\[,])(?:/|\\/){2}[a-z0-9-]+\."#,
+            r#"(?i)[a-z][a-z0-9+.-]*(?::|%3A)(?:/|\\/|\\u002f|%2F){2}|(?:^|[\s"'(=\[,])(?:/|\\/){2}[a-z0-9-]+\."#,
         )
         .ok()
     });
     // A user and password: up to an `@` (or JSON's `\u0040`), through JSON escapes.
     static USER: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        Regex::new(r#"(?i)(https?:(?://|\\/\\/))(?:[^\s/?#@"'<>\\]|\\u[0-9a-f]{4})+(?:@|\\u0040)"#)
+        Regex::new(r#"(?i)([a-z][a-z0-9+.-]*:(?://|\\/\\/))(?:[^\s/?#@"<>\\]|\\u[0-9a-f]{4})+(?:@|\\u0040)"#)
             .ok()
     });
     if !may_hold_url(text) {
@@ -680,7 +682,8 @@ fn may_hold_url(text: &str) -> bool {
         || text.contains(r"\/\/")
         || text.contains(r"\u002f")
         || text.contains(r"\u002F");
-    plain || (text.contains('%') && text.to_ascii_lowercase().contains("%3a%2f%2f"))
+    // Encoded slashes, after an encoded colon or a plain one (`https:%2F%2F`).
+    plain || (text.contains('%') && text.to_ascii_lowercase().contains("%2f%2f"))
 }
 
 /// Redact the query string and fragment of every URL inside a JSON value, in its strings and
@@ -1172,6 +1175,48 @@ mod tests {
             )),
             r#"{"seen":"Bearer [redacted]","other":"caf\u00e9 100%"}"#
         );
+    }
+
+    /// Found by QA: `%` itself JSON-escaped before a character's code (`\u00256E`, which the
+    /// parsed JSON reads as `%6E`), URLs whose colon and slashes are encoded apart
+    /// (`https:%2F%2F`, `https%3A//`), and a user and password before any scheme's host, with
+    /// the sub-delimiters a password may hold.
+    #[test]
+    fn found_by_qa_encodings_are_scrubbed() {
+        let key = ApiKey::new("nk_live_QA7f3KzP9xW2mL5vB8nR4tY6");
+        let twice: String = key
+            .expose()
+            .bytes()
+            .map(|b| format!("\\u0025{b:02X}"))
+            .collect();
+        assert_eq!(
+            key.scrub(&format!(r#"{{"seen":"{twice}"}}"#)),
+            r#"{"seen":"[redacted]"}"#
+        );
+        for (text, shown) in [
+            (
+                "https:%2F%2Fb.example%2Fg.png%3Fsig%3DHALFENC2",
+                "https:%2F%2Fb.example%2Fg.png%3F[redacted]",
+            ),
+            (
+                "https%3A//b.example/g.png%3Fsig%3DHALFENC3",
+                "https%3A//b.example/g.png%3F[redacted]",
+            ),
+            (
+                "see https://user:pa'ss2@host.example/x",
+                "see https://[redacted]@host.example/x",
+            ),
+            (
+                "postgres://admin:hunter2pw@db.example/x ftp://bob:ftpsecretpw@f.example/",
+                "postgres://[redacted]@db.example/x ftp://[redacted]@f.example/",
+            ),
+            (
+                "https://user:pw3!$&'()*+,;=x@host.example/x",
+                "https://[redacted]@host.example/x",
+            ),
+        ] {
+            assert_eq!(redact_url(text), shown, "{text}");
+        }
     }
 
     /// A server may quote the key shortened (`invalid key nk_live_8f3K...`): a run of it that
