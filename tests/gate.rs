@@ -1393,6 +1393,49 @@ fn a_comparison_needs_the_baselines_snapshots_and_says_which_are_missing() {
         "{}",
         gated.all()
     );
+
+    // From reports: a run of v3 judges its snapshots against v3's own golden files, which
+    // its first run wrote; the gate does not take those verdicts for "the approved output".
+    let both = dir.path().join("both.yaml");
+    std::fs::write(
+        &both,
+        common::read(std::path::Path::new(suite))
+            .replace("cases:", "targets: [production, v3]\ncases:"),
+    )
+    .unwrap_or_default();
+    let both = both.to_str().unwrap_or_default();
+    let report = dir.path().join("both.json");
+    let report = report.to_str().unwrap_or_default();
+    let made = run(&[
+        "run",
+        both,
+        "--embedded",
+        "--update-snapshots",
+        "--json",
+        report,
+    ]);
+    assert_eq!(made.code, 0, "{}", made.all());
+    let gated = run(&[
+        "gate",
+        "--baseline",
+        "production",
+        "--baseline-report",
+        report,
+        "--candidate",
+        "v3",
+        "--candidate-report",
+        report,
+        both,
+    ]);
+    assert_eq!(gated.code, 1, "{}", gated.all());
+    assert!(
+        gated
+            .stdout
+            .contains("its golden snapshot was judged against"),
+        "{}",
+        gated.all()
+    );
+    assert!(gated.stdout.contains("REFUSED"), "{}", gated.all());
 }
 
 #[test]

@@ -396,7 +396,11 @@ fn gather_samples(resolved: &mut Resolved, live: SideSamples) -> SideSamples {
         baseline: resolved.earlier.take().unwrap_or(live.baseline),
         // A candidate report gives the candidates' samples; the live run, only the baseline's.
         candidates: match &resolved.candidate_report {
-            Some(report) => compare::sides::samples_of(&report.cases, &resolved.candidates),
+            Some(report) => compare::sides::candidate_samples_of(
+                &report.cases,
+                &resolved.candidates,
+                resolved.baseline,
+            ),
             None => live.candidates,
         },
     }

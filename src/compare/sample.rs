@@ -90,6 +90,17 @@ impl Sample {
         }
     }
 
+    /// The side with its attempts counted as errors, for `why`: its verdicts answer another
+    /// question than the comparison's (a golden snapshot judged against another file).
+    pub fn not_judged(mut self, why: String) -> Sample {
+        self.errors = self.attempts();
+        self.passes = 0;
+        self.failures = 0;
+        self.error = Some(why);
+        self.failed_check = None;
+        self
+    }
+
     pub fn only_errors(&self) -> bool {
         self.judged() == 0
     }

@@ -76,12 +76,48 @@ impl SideSamples {
     }
 }
 
+/// The samples of a candidates' report (`outcomes`) on any of `candidates`, compared with
+/// `baseline`. A case whose golden snapshot the report judged against the candidate's own
+/// golden file (as `run` does) is not judged here: a comparison asks whether the candidate
+/// still gives the baseline's approved output, and the report holds no output of a passing
+/// attempt to ask it of.
+pub fn candidate_samples_of(
+    outcomes: &[CaseOutcome],
+    candidates: &[Target],
+    baseline: Target,
+) -> Vec<Sample> {
+    let golden = format!("@{baseline}.{}", crate::snapshot::store::EXTENSION);
+    on_targets(outcomes, candidates)
+        .map(|outcome| {
+            let sample = Sample::from_outcome(outcome);
+            let elsewhere = outcome
+                .attempts
+                .iter()
+                .flat_map(|attempt| &attempt.checks)
+                .filter_map(|check| check.label.strip_prefix("snapshot "))
+                .find(|file| !file.ends_with(&golden));
+            match elsewhere {
+                Some(file) => sample.not_judged(format!(
+                    "its golden snapshot was judged against {file}, not {baseline}'s golden file: compare it live (without --candidate-report) to judge it"
+                )),
+                None => sample,
+            }
+        })
+        .collect()
+}
+
 /// The samples of `outcomes` (a report's) on any of `targets`.
 pub fn samples_of(outcomes: &[CaseOutcome], targets: &[Target]) -> Vec<Sample> {
-    let wanted: Vec<String> = targets.iter().map(|t| t.to_string()).collect();
-    outcomes
-        .iter()
-        .filter(|c| wanted.contains(&c.target))
+    on_targets(outcomes, targets)
         .map(Sample::from_outcome)
         .collect()
+}
+
+/// The outcomes on any of `targets`.
+fn on_targets<'a>(
+    outcomes: &'a [CaseOutcome],
+    targets: &[Target],
+) -> impl Iterator<Item = &'a CaseOutcome> {
+    let wanted: Vec<String> = targets.iter().map(|t| t.to_string()).collect();
+    outcomes.iter().filter(move |c| wanted.contains(&c.target))
 }
