@@ -73,6 +73,15 @@ pub fn infrastructure_failed(errored_only: bool, stop: Option<&Stop>, report_fai
         || matches!(stop, Some(Stop::Fatal(_)))
 }
 
+/// Why a run whose every finished case errored exits 3, to say once at its end: CI would
+/// otherwise see 3 where it looked for 1, with nothing saying why. `None` where the exit is not
+/// 3 for that reason, or a fatal stop's own note says why.
+pub fn errored_only_note(totals: &Totals, stop: Option<&Stop>) -> Option<&'static str> {
+    (totals.errored_only() && !matches!(stop, Some(Stop::FailFast | Stop::Fatal(_)))).then_some(
+        "every case that finished errored, so no answer was judged: exit 3 (an infrastructure error, not a failure of the flow)",
+    )
+}
+
 /// A run's exit code (`run`, `merge`), from its totals and why it stopped.
 pub fn for_run(totals: &Totals, stop: Option<&Stop>, report_failed: bool) -> u8 {
     if infrastructure_failed(totals.errored_only(), stop, report_failed) {

@@ -1084,3 +1084,43 @@ fn run_until_the_server_goes(extra: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     ))
 }
+
+/// Every case errored: exit 3, and the run says why at its end (CI looks for 1 and would see
+/// 3 with nothing saying why); `merge` of its report says the same.
+#[test]
+fn a_run_whose_every_case_errored_says_why_it_exits_3() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let suite = dir.path().join("down.yaml");
+    std::fs::write(
+        &suite,
+        "suite: down\nflow: faults/fc/status-500\ncases:\n  - name: one\n    message: a\n  - name: two\n    message: b\n",
+    )
+    .expect("the suite is written");
+    let json = dir.path().join("down.json");
+    let output = common::flowcheck()
+        .arg("run")
+        .arg(&suite)
+        .arg("--json")
+        .arg(&json)
+        .env("NOUKAI_API_URL", &server.url)
+        .env("NOUKAI_API_KEY", KEY)
+        .output()
+        .expect("flowcheck runs");
+    let result = common::Run::from(output);
+    assert_eq!(result.code, 3, "{}", result.all());
+    let note = "note: every case that finished errored, so no answer was judged: exit 3 (an infrastructure error, not a failure of the flow)";
+    assert!(result.stdout.contains(note), "{}", result.all());
+    let merged = dir.path().join("merged.json");
+    let result = common::Run::from(
+        common::flowcheck()
+            .arg("merge")
+            .arg(&json)
+            .arg("--json")
+            .arg(&merged)
+            .output()
+            .expect("flowcheck runs"),
+    );
+    assert_eq!(result.code, 3, "{}", result.all());
+    assert!(result.stdout.contains(note), "{}", result.all());
+}

@@ -189,6 +189,9 @@ pub fn merge(args: MergeArgs) -> u8 {
     }
     // A shard's Ctrl-C is not this command's: its cases not run fail the merge (exit 1).
     let fatal = stop.filter(|s| matches!(s, Stop::Fatal(_)));
+    if let Some(note) = exit::errored_only_note(&totals, fatal.as_ref()) {
+        failed |= super::print_out(format!("note: {note}\n")).is_err();
+    }
     exit::for_run(&totals, fatal.as_ref(), failed)
 }
 

@@ -167,6 +167,11 @@ pub async fn run(args: RunArgs) -> u8 {
     })
     .await;
     drop(signals);
+    if let Ok((_, stop)) = &written
+        && let Some(note) = exit::errored_only_note(&totals, stop.as_ref())
+    {
+        terminal.line(&format!("note: {note}"));
+    }
     // Said after the reports, which are written whatever became of the output.
     let output_failed = output_error(&mut terminal);
     match written {
