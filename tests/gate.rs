@@ -1431,7 +1431,8 @@ fn a_comparison_needs_the_baselines_snapshots_and_says_which_are_missing() {
     assert!(
         gated
             .stdout
-            .contains("its golden snapshot was judged against"),
+            .contains("its golden snapshot was judged against")
+            && gated.stdout.contains("which differs from production's"),
         "{}",
         gated.all()
     );

@@ -77,33 +77,58 @@ impl SideSamples {
 }
 
 /// The samples of a candidates' report (`outcomes`) on any of `candidates`, compared with
-/// `baseline`. A case whose golden snapshot the report judged against the candidate's own
-/// golden file (as `run` does) is not judged here: a comparison asks whether the candidate
-/// still gives the baseline's approved output, and the report holds no output of a passing
-/// attempt to ask it of.
+/// `baseline`. `run` judges a target's golden snapshot against that target's own golden file;
+/// a comparison asks whether the candidate still gives the baseline's approved output. Where
+/// the two files hold the same output the verdict stands; where they differ (or the
+/// baseline's is missing), the case is not judged on the candidate's side: the report holds no
+/// output of a passing attempt to judge again.
 pub fn candidate_samples_of(
     outcomes: &[CaseOutcome],
     candidates: &[Target],
     baseline: Target,
 ) -> Vec<Sample> {
-    let golden = format!("@{baseline}.{}", crate::snapshot::store::EXTENSION);
     on_targets(outcomes, candidates)
         .map(|outcome| {
             let sample = Sample::from_outcome(outcome);
-            let elsewhere = outcome
+            let why = outcome
                 .attempts
                 .iter()
                 .flat_map(|attempt| &attempt.checks)
                 .filter_map(|check| check.label.strip_prefix("snapshot "))
-                .find(|file| !file.ends_with(&golden));
-            match elsewhere {
-                Some(file) => sample.not_judged(format!(
-                    "its golden snapshot was judged against {file}, not {baseline}'s golden file: compare it live (without --candidate-report) to judge it"
+                .find_map(|file| judged_elsewhere(file, &outcome.target, baseline));
+            match why {
+                Some(why) => sample.not_judged(format!(
+                    "its golden snapshot was judged against {why}: compare it live (without --candidate-report) to judge it"
                 )),
                 None => sample,
             }
         })
         .collect()
+}
+
+/// Why a snapshot verdict against `file`, the golden file of `target`, is not one against
+/// `baseline`'s: `None` when `file` is the baseline's, or holds the same output.
+fn judged_elsewhere(file: &str, target: &str, baseline: Target) -> Option<String> {
+    use crate::snapshot::golden::Golden;
+    use crate::snapshot::store::EXTENSION;
+    let baseline_suffix = format!("@{baseline}.{EXTENSION}");
+    if file.ends_with(&baseline_suffix) {
+        return None;
+    }
+    let Some(stem) = file.strip_suffix(&format!("@{target}.{EXTENSION}")) else {
+        return Some(format!("{file}, not {baseline}'s golden file"));
+    };
+    let baselines = format!("{stem}{baseline_suffix}");
+    let read = |path: &str| Golden::read(std::path::Path::new(path)).ok().flatten();
+    match (read(file), read(&baselines)) {
+        (Some(own), Some(approved)) if own.value == approved.value => None,
+        (_, Some(_)) => Some(format!(
+            "{file}, which differs from {baseline}'s {baselines}"
+        )),
+        (_, None) => Some(format!(
+            "{file}, and {baseline} has no golden file ({baselines})"
+        )),
+    }
 }
 
 /// The samples of `outcomes` (a report's) on any of `targets`.
