@@ -980,49 +980,17 @@ fn a_server_that_goes_away_mid_run_stops_the_run() {
 /// same attempt, does not say the server is still there.
 #[test]
 fn a_server_that_goes_away_while_a_job_is_polled_stops_the_run() {
-    use std::io::BufRead;
-    let sim = common::Sim::start_with(&["--flows", "bench/flows"]);
-    let dir = tempdir();
-    let suite = dir.path().join("job.yaml");
     // Production of demo/bench/jobs takes 3.2 s: it is polled for a while.
     let cases: String = (0..5)
         .map(|n| format!("  - name: job {n}\n    message: m{n}\n"))
         .collect();
-    std::fs::write(
-        &suite,
-        format!("suite: job\nflow: demo/bench/jobs\nmode: async\ncases:\n{cases}"),
-    )
-    .expect("the suite is written");
-    let mut child = common::flowcheck()
-        .args(["run", "-v", "--jobs", "1"])
-        .arg(&suite)
-        .env("NOUKAI_API_URL", &sim.url)
-        .env("NOUKAI_API_KEY", &sim.key)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("flowcheck runs");
-    let stderr = child.stderr.take().expect("piped stderr");
-    let mut lines = std::io::BufReader::new(stderr).lines();
-    let mut seen = String::new();
-    // The submit answered and the first poll too (`< #2 200 ... pending`): the server goes.
-    for line in lines.by_ref() {
-        let line = line.unwrap_or_default();
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.starts_with("< #2 ") {
-            break;
-        }
-    }
-    drop(sim);
-    let rest: Vec<String> = lines.map(|l| l.unwrap_or_default()).collect();
-    let output = child.wait_with_output().expect("flowcheck ends");
-    let all = without_ports(&format!(
-        "exit {}\n{}\n{seen}{}",
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout),
-        rest.join("\n"),
-    ));
+    let all = run_until(
+        &format!("suite: job\nflow: demo/bench/jobs\nmode: async\ncases:\n{cases}"),
+        &["-v", "--jobs", "1"],
+        // The submit answered and the first poll too (`< #2 200 ... pending`).
+        Watched::Stderr,
+        |line| line.starts_with("< #2 "),
+    );
     assert!(all.starts_with("exit 3\n"), "{all}");
     assert!(
         all.contains(
@@ -1040,48 +1008,74 @@ fn a_server_that_goes_away_while_a_job_is_polled_stops_the_run() {
 /// `flowcheck run EXTRA` over 40 cases of 100 ms, the simulator killed once the first case
 /// passed: `exit N`, then stdout and stderr, ports replaced.
 fn run_until_the_server_goes(extra: &[&str]) -> String {
-    use std::io::BufRead;
-    let sim = common::Sim::start_with(&["--flows", "bench/flows"]);
-    let dir = tempdir();
     let cases: String = (0..40)
         .map(|n| format!("  - name: case {n}\n    message: m{n}\n"))
         .collect();
-    let suite = dir.path().join("slow.yaml");
-    std::fs::write(
-        &suite,
-        format!("suite: slow\nflow: demo/bench/echo-slow\ncases:\n{cases}"),
+    run_until(
+        &format!("suite: slow\nflow: demo/bench/echo-slow\ncases:\n{cases}"),
+        extra,
+        // The first case answered (each takes 100 ms).
+        Watched::Stdout,
+        |line| line.trim_start().starts_with("PASS"),
     )
-    .expect("the suite is written");
+}
+
+/// Which output of a run [`run_until`] watches.
+enum Watched {
+    Stdout,
+    Stderr,
+}
+
+/// `flowcheck run EXTRA SUITE` (the suite's text) against the simulator with bench/flows,
+/// the simulator killed once the `watched` output printed a line that `until` accepts:
+/// `exit N`, then stdout and stderr, ports replaced.
+fn run_until(suite: &str, extra: &[&str], watched: Watched, until: fn(&str) -> bool) -> String {
+    use std::io::Read;
+    let sim = common::Sim::start_with(&["--flows", "bench/flows"]);
+    let dir = tempdir();
+    let path = dir.path().join("suite.yaml");
+    std::fs::write(&path, suite).expect("the suite is written");
     let mut child = common::flowcheck()
         .arg("run")
         .args(extra)
-        .arg(&suite)
+        .arg(&path)
         .env("NOUKAI_API_URL", &sim.url)
         .env("NOUKAI_API_KEY", &sim.key)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("flowcheck runs");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut lines = std::io::BufReader::new(stdout).lines();
+    let stream: Box<dyn Read> = match watched {
+        Watched::Stdout => Box::new(child.stdout.take().expect("piped stdout")),
+        Watched::Stderr => Box::new(child.stderr.take().expect("piped stderr")),
+    };
+    let mut lines = BufReader::new(stream).lines();
     let mut seen = String::new();
-    // The first case answered (each takes 100 ms): the server goes.
     for line in lines.by_ref() {
         let line = line.unwrap_or_default();
         seen.push_str(&line);
         seen.push('\n');
-        if line.trim_start().starts_with("PASS") {
+        if until(&line) {
             break;
         }
     }
     drop(sim);
     let rest: Vec<String> = lines.map(|l| l.unwrap_or_default()).collect();
     let output = child.wait_with_output().expect("flowcheck ends");
+    let watched_text = format!("{seen}{}", rest.join("\n"));
+    let (stdout, stderr) = match watched {
+        Watched::Stdout => (
+            watched_text,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        ),
+        Watched::Stderr => (
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            watched_text,
+        ),
+    };
     without_ports(&format!(
-        "exit {}\n{seen}{}\n{}",
-        output.status.code().unwrap_or(-1),
-        rest.join("\n"),
-        String::from_utf8_lossy(&output.stderr)
+        "exit {}\n{stdout}\n{stderr}",
+        output.status.code().unwrap_or(-1)
     ))
 }
 

@@ -9,6 +9,29 @@ use common::{Run, Sim, read, read_json, run, tempdir};
 use std::process::Command;
 
 /// `flowcheck gate --baseline B --candidate C SUITE --embedded EXTRA...`
+/// `flowcheck compare` or `gate` on reports alone: each side's results read from its report
+/// (`(target, report)`), over the suites at `paths`; nothing is run.
+fn on_reports(
+    command: &str,
+    baseline: (&str, &str),
+    candidate: (&str, &str),
+    paths: &[&str],
+) -> Run {
+    let mut args = vec![
+        command,
+        "--baseline",
+        baseline.0,
+        "--baseline-report",
+        baseline.1,
+        "--candidate",
+        candidate.0,
+        "--candidate-report",
+        candidate.1,
+    ];
+    args.extend_from_slice(paths);
+    run(&args)
+}
+
 fn gate_embedded(baseline: &str, candidate: &str, suite: &str, extra: &[&str]) -> Run {
     let mut args = vec![
         "gate",
@@ -427,18 +450,12 @@ fn the_gate_can_run_on_reports_alone() {
     assert_eq!(ran.code, 0, "{}", ran.all());
     let path = report.to_str().unwrap_or_default();
     // No server is configured: both sides come from the report (production and v2 ran there).
-    let gated = run(&[
+    let gated = on_reports(
         "gate",
-        "--baseline",
-        "production",
-        "--baseline-report",
-        path,
-        "--candidate",
-        "v2",
-        "--candidate-report",
-        path,
-        "suites/triage.yaml",
-    ]);
+        ("production", path),
+        ("v2", path),
+        &["suites/triage.yaml"],
+    );
     assert_eq!(gated.code, 0, "{}", gated.all());
     assert!(
         !gated.stdout.contains("Running"),
@@ -473,18 +490,12 @@ fn the_gate_refuses_when_the_reports_share_no_case() {
     let triage = report("suites/triage.yaml", "triage.json");
     let other = report(&other_suite.to_string_lossy(), "other.json");
     let gate = |candidate_report: &str| {
-        run(&[
+        on_reports(
             "gate",
-            "--baseline",
-            "production",
-            "--baseline-report",
-            &triage,
-            "--candidate",
-            "v2",
-            "--candidate-report",
-            candidate_report,
-            "suites/triage.yaml",
-        ])
+            ("production", &triage),
+            ("v2", candidate_report),
+            &["suites/triage.yaml"],
+        )
     };
     let gated = gate(&other);
     gated.assert_refused(&format!(
@@ -537,19 +548,12 @@ fn compare_of_sides_with_no_case_in_common_is_a_usage_error() {
     .expect("write");
 
     // Both sides from reports of different suites.
-    let both = run(&[
+    let both = on_reports(
         "compare",
-        "--baseline",
-        "production",
-        "--baseline-report",
-        &triage,
-        "--candidate",
-        "v2",
-        "--candidate-report",
-        &edited,
-        "suites/triage.yaml",
-        &other_suite,
-    ]);
+        ("production", &triage),
+        ("v2", &edited),
+        &["suites/triage.yaml", &other_suite],
+    );
     both.assert_refused(&format!(
         "error: the baseline (production) and the candidate (v2) have no case in common, so there is nothing to compare; nothing was sent
   baseline production, from {triage}: 13 cases of support-triage (refund requests go to billing; money back is billing too; urgent lock-outs are high-priority account issues; and 10 more)
@@ -752,18 +756,12 @@ fn reports_of_a_shard_are_no_whole_run() {
         );
         assert!(matches!(ran.code, 0 | 1), "{}", ran.all());
     }
-    let gated = run(&[
+    let gated = on_reports(
         "gate",
-        "--baseline",
-        "production",
-        "--baseline-report",
-        &path("shard1.json"),
-        "--candidate",
-        "v3",
-        "--candidate-report",
-        &path("shard2.json"),
-        suite,
-    ]);
+        ("production", &path("shard1.json")),
+        ("v3", &path("shard2.json")),
+        &[suite],
+    );
     assert_eq!(gated.code, 1, "{}", gated.all());
     assert!(
         gated.stdout.contains("✗ FAIL  complete evidence: 2 gaps")
@@ -926,18 +924,12 @@ fn reports_keep_latency_to_the_microsecond_and_read_it_back_exactly() {
         }
     }
     std::fs::write(dir.path().join("older.json"), older.to_string()).expect("written");
-    let gated = run(&[
+    let gated = on_reports(
         "gate",
-        "--baseline",
-        "production",
-        "--baseline-report",
-        &path("older.json"),
-        "--candidate",
-        "v2",
-        "--candidate-report",
-        &path("run.json"),
-        "suites/triage.yaml",
-    ]);
+        ("production", &path("older.json")),
+        ("v2", &path("run.json")),
+        &["suites/triage.yaml"],
+    );
     assert_eq!(gated.code, 0, "{}", gated.all());
 }
 
@@ -1036,18 +1028,7 @@ fn pinned_cases_and_the_selection_hold_for_each_comparison_and_for_reports() {
     let report = dir.path().join("run.json").display().to_string();
     let ran = embedded_report(&suite, &report, &["--flows", &flows]);
     assert_eq!(ran.code, 1, "{}", ran.all());
-    let from_reports = run(&[
-        "gate",
-        "--baseline",
-        "v1",
-        "--baseline-report",
-        &report,
-        "--candidate",
-        "v3",
-        "--candidate-report",
-        &report,
-        &suite,
-    ]);
+    let from_reports = on_reports("gate", ("v1", &report), ("v3", &report), &[&suite]);
     assert_eq!(from_reports.code, 0, "{}", from_reports.all());
     // --tag keeps the report's side to the selection too.
     let tagged = gate(&[
@@ -1415,18 +1396,7 @@ fn a_comparison_needs_the_baselines_snapshots_and_says_which_are_missing() {
         report,
     ]);
     assert_eq!(made.code, 0, "{}", made.all());
-    let gated = run(&[
-        "gate",
-        "--baseline",
-        "production",
-        "--baseline-report",
-        report,
-        "--candidate",
-        "v3",
-        "--candidate-report",
-        report,
-        both,
-    ]);
+    let gated = on_reports("gate", ("production", report), ("v3", report), &[both]);
     assert_eq!(gated.code, 1, "{}", gated.all());
     assert!(
         gated
@@ -1503,19 +1473,12 @@ fn cases_in_neither_report_are_named_not_dropped() {
     let report = report.to_str().unwrap_or_default();
     let ran = embedded_report("suites/triage.yaml", report, &[]);
     assert!(ran.code <= 1, "{}", ran.all());
-    let result = run(&[
+    let result = on_reports(
         "compare",
-        "--baseline",
-        "production",
-        "--baseline-report",
-        report,
-        "--candidate",
-        "production",
-        "--candidate-report",
-        report,
-        "suites/triage.yaml",
-        "suites/tagline.yaml",
-    ]);
+        ("production", report),
+        ("production", report),
+        &["suites/triage.yaml", "suites/tagline.yaml"],
+    );
     assert!(
         result.stdout.contains(
             "note: 1 case has no result on either side (production or production): creative-tagline › every tagline names the product"
@@ -1531,19 +1494,12 @@ fn cases_in_neither_report_are_named_not_dropped() {
         "{}",
         result.stdout
     );
-    let gated = run(&[
+    let gated = on_reports(
         "gate",
-        "--baseline",
-        "production",
-        "--baseline-report",
-        report,
-        "--candidate",
-        "v2",
-        "--candidate-report",
-        report,
-        "suites/triage.yaml",
-        "suites/tagline.yaml",
-    ]);
+        ("production", report),
+        ("v2", report),
+        &["suites/triage.yaml", "suites/tagline.yaml"],
+    );
     assert_eq!(gated.code, 1, "{}", gated.all());
     assert!(
         gated.stdout.contains("✗ FAIL  every case ran"),
