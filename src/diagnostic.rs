@@ -244,7 +244,9 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
         m if m.contains("while scanning an anchor or alias") => format!(
             "{m}: a value that starts with `*` or `&`, or holds `[*]`, must be quoted (\"$.items[*].id\")"
         ),
-        m if m.contains("found a tab") => format!("{m}: indent with spaces; YAML refuses tabs"),
+        m if m.contains("found a tab") || m.contains("tabs disallowed") => {
+            format!("{m}: indent with spaces; YAML refuses tabs")
+        }
         // The parser names it as Rust debug-prints it (`\u{1}'): said as JSON writes it.
         m if let Some(c) = control_character(m) => {
             let code = u32::from(c);

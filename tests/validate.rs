@@ -51,6 +51,7 @@ invalid_suite_tests!(
     duplicate_case,
     bad_names,
     yaml_syntax,
+    tab_indent,
     error_and_status,
     bad_pass_if,
     bad_repeat,
