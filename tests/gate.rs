@@ -118,7 +118,7 @@ fn a_candidate_that_only_errors_says_why_and_counts_as_no_evidence() {
     let why =
         "v99: HTTP 404 FLOW_NOT_FOUND: Version 99 of flow demo/support/triage is not published";
     for expected in [
-        "→ v99 no judged attempts (3 errored); McNemar p=1.000",
+        "→ v99 no judged attempts (3 errored); McNemar p=–;",
         "Errored cases (nothing to compare):\n--- triage-regressions › money back goes to billing\n",
         why,
         "✗ FAIL  error budget: 100.0%",

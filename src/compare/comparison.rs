@@ -250,6 +250,19 @@ pub struct Summary {
     pub latency_p95_change: Option<f64>,
 }
 
+impl Summary {
+    /// The McNemar p-value as shown: `–` where a side judged no attempt, so that no pair was
+    /// compared (its 1.000 would read as a measured "no change").
+    pub fn mcnemar_text(&self) -> String {
+        let judged = |side: &TargetSummary| side.attempts > side.errors;
+        if judged(&self.baseline) && judged(&self.candidate) {
+            format!("{:.3}", self.mcnemar_p)
+        } else {
+            "–".to_owned()
+        }
+    }
+}
+
 impl CaseComparison {
     /// Run once a side: no measure of noise, so a flip counts as it is.
     pub fn run_once(&self) -> bool {

@@ -35,7 +35,7 @@ fn data(comparisons: &[CandidateComparison], gates: &[Gate]) -> Value {
                         "scope": s.scope,
                         "baseline": s.baseline.pass_rate_text(),
                         "candidate": s.candidate.pass_rate_text(),
-                        "mcnemar_p": format!("{:.3}", s.mcnemar_p),
+                        "mcnemar_p": s.mcnemar_text(),
                         "latency": format!("{} → {}", ms(s.baseline.latency_p95_ms), ms(s.candidate.latency_p95_ms)),
                         "change": change(s.latency_p95_change),
                         "tokens": usage_text(s).0, "cost": usage_text(s).1,

@@ -92,11 +92,11 @@ fn render_with(
         for s in comparison.suites.iter().chain([&comparison.overall]) {
             let (tokens, cost) = usage_text(s);
             out.push_str(&format!(
-                "| {} | {} | {} | {:.3} | {} | {} | {} | {tokens} | {cost} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} | {tokens} | {cost} |\n",
                 cell(&s.scope),
                 s.baseline.pass_rate_text(),
                 s.candidate.pass_rate_text(),
-                s.mcnemar_p,
+                s.mcnemar_text(),
                 ms(s.baseline.latency_p95_ms),
                 ms(s.candidate.latency_p95_ms),
                 change(s.latency_p95_change)

@@ -25,13 +25,13 @@ fn pad(text: &str, width: usize) -> String {
 fn summary_line(summary: &Summary) -> String {
     let (b, c) = (&summary.baseline, &summary.candidate);
     let mut line = format!(
-        "{}: {} {} → {} {}; McNemar p={:.3}; latency p95 {} → {} ({})",
+        "{}: {} {} → {} {}; McNemar p={}; latency p95 {} → {} ({})",
         paint(BOLD, &summary.scope),
         b.target,
         b.pass_rate_text(),
         c.target,
         c.pass_rate_text(),
-        summary.mcnemar_p,
+        summary.mcnemar_text(),
         ms(b.latency_p95_ms),
         ms(c.latency_p95_ms),
         change(summary.latency_p95_change),
