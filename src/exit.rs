@@ -68,18 +68,23 @@ impl From<&str> for Refusal {
 /// written. Not after `--fail-fast`: it stopped at the first case that did not pass, so "every
 /// case errored" says no more than that this one did (exit 1, as without the flag).
 pub fn infrastructure_failed(errored_only: bool, stop: Option<&Stop>, report_failed: bool) -> bool {
-    report_failed
-        || (errored_only && stop != Some(&Stop::FailFast))
-        || matches!(stop, Some(Stop::Fatal(_)))
+    report_failed || only_errors_count(errored_only, stop) || matches!(stop, Some(Stop::Fatal(_)))
+}
+
+/// Whether a run whose finished cases all errored fails for the infrastructure's sake: not
+/// after `--fail-fast` (see [`infrastructure_failed`]).
+fn only_errors_count(errored_only: bool, stop: Option<&Stop>) -> bool {
+    errored_only && stop != Some(&Stop::FailFast)
 }
 
 /// Why a run whose every finished case errored exits 3, to say once at its end: CI would
 /// otherwise see 3 where it looked for 1, with nothing saying why. `None` where the exit is not
 /// 3 for that reason, or a fatal stop's own note says why.
 pub fn errored_only_note(totals: &Totals, stop: Option<&Stop>) -> Option<&'static str> {
-    (totals.errored_only() && !matches!(stop, Some(Stop::FailFast | Stop::Fatal(_)))).then_some(
-        "every case that finished errored, so no answer was judged: exit 3 (an infrastructure error, not a failure of the flow)",
-    )
+    (only_errors_count(totals.errored_only(), stop) && !matches!(stop, Some(Stop::Fatal(_))))
+        .then_some(
+            "every case that finished errored, so no answer was judged: exit 3 (an infrastructure error, not a failure of the flow)",
+        )
 }
 
 /// A run's exit code (`run`, `merge`), from its totals and why it stopped.

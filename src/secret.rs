@@ -394,6 +394,14 @@ impl Keys {
         self.all().any(|key| key.appears_in(text))
     }
 
+    /// [`Keys::scrub`] on every string of `value`, keys included; a value none of whose
+    /// strings holds a key is left as it is, uncopied.
+    pub fn scrub_value(&self, value: &mut Value) {
+        if any_string(value, &|text| self.appear_in(text)) {
+            *value = map_strings(value, &mut |text| self.scrub(text));
+        }
+    }
+
     /// Every key removed from `text`, escaped or not ([`ApiKey::scrub`]).
     pub fn scrub(&self, text: &str) -> String {
         let mut keys = self.all();

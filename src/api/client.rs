@@ -162,6 +162,11 @@ impl Client {
         self.config.keys.scrub_in(text);
     }
 
+    /// [`Client::scrub`] on every string of `value`, copying only a value that holds a key.
+    pub fn scrub_value(&self, value: &mut serde_json::Value) {
+        self.config.keys.scrub_value(value);
+    }
+
     /// `{base}/api/v1/seq/{org}/{project}/{flow}{version}/{action}`, built for every call.
     fn url(&self, flow: &FlowRef, target: Option<Target>, action: &str) -> String {
         let version = target.map(Target::path_segment).unwrap_or_default();

@@ -94,8 +94,8 @@ pub fn candidate_samples_of(
                 .attempts
                 .iter()
                 .flat_map(|attempt| &attempt.checks)
-                .filter_map(|check| check.label.strip_prefix("snapshot "))
-                .find_map(|file| judged_elsewhere(file, &outcome.target, baseline));
+                .filter_map(|check| crate::snapshot::verify::golden_file_of(&check.label))
+                .find_map(|file| judged_elsewhere(file, &outcome.case, &outcome.target, baseline));
             match why {
                 Some(why) => sample.not_judged(format!(
                     "its golden snapshot was judged against {why}: compare it live (without --candidate-report) to judge it"
@@ -106,27 +106,29 @@ pub fn candidate_samples_of(
         .collect()
 }
 
-/// Why a snapshot verdict against `file`, the golden file of `target`, is not one against
-/// `baseline`'s: `None` when `file` is the baseline's, or holds the same output.
-fn judged_elsewhere(file: &str, target: &str, baseline: Target) -> Option<String> {
+/// Why a snapshot verdict against `file`, the golden file of `case` on `target`, is not one
+/// against `baseline`'s: `None` when `file` is the baseline's, or holds the same output.
+fn judged_elsewhere(file: &str, case: &str, target: &str, baseline: Target) -> Option<String> {
     use crate::snapshot::golden::Golden;
-    use crate::snapshot::store::EXTENSION;
-    let baseline_suffix = format!("@{baseline}.{EXTENSION}");
-    if file.ends_with(&baseline_suffix) {
+    use crate::snapshot::store::file_name;
+    let file = std::path::Path::new(file);
+    let name = file.file_name().and_then(|name| name.to_str());
+    let baselines = file.with_file_name(file_name(case, &baseline.to_string()));
+    let (shown, approved) = (file.display(), baselines.display());
+    if file == baselines {
         return None;
     }
-    let Some(stem) = file.strip_suffix(&format!("@{target}.{EXTENSION}")) else {
-        return Some(format!("{file}, not {baseline}'s golden file"));
-    };
-    let baselines = format!("{stem}{baseline_suffix}");
-    let read = |path: &str| Golden::read(std::path::Path::new(path)).ok().flatten();
+    if name != Some(file_name(case, target).as_str()) {
+        return Some(format!("{shown}, not {baseline}'s golden file"));
+    }
+    let read = |path: &std::path::Path| Golden::read(path).ok().flatten();
     match (read(file), read(&baselines)) {
-        (Some(own), Some(approved)) if own.value == approved.value => None,
-        (_, Some(_)) => Some(format!(
-            "{file}, which differs from {baseline}'s {baselines}"
-        )),
         (_, None) => Some(format!(
-            "{file}, and {baseline} has no golden file ({baselines})"
+            "{shown}, and {baseline} has no golden file ({approved})"
+        )),
+        (Some(own), Some(other)) if own.value == other.value => None,
+        _ => Some(format!(
+            "{shown}, which differs from {baseline}'s {approved}"
         )),
     }
 }

@@ -143,8 +143,12 @@ fn not_run_case(name: &str, kind: &str, message: &str, description: &str) -> Tes
 }
 
 /// Whether `path` holds a JUnit report (one flowcheck or another tool wrote), to replace when
-/// what the command reads is not known.
+/// what the command reads is not known. A regular file only: opening a fifo to look would wait
+/// for a writer.
 pub fn is_earlier_report(path: &Path) -> bool {
+    if !std::fs::metadata(path).is_ok_and(|meta| meta.is_file()) {
+        return false;
+    }
     let mut head = [0u8; 4096];
     let read =
         std::fs::File::open(path).and_then(|mut file| std::io::Read::read(&mut file, &mut head));

@@ -254,7 +254,7 @@ fn shown(
             client.scrub_in(detail);
         }
         if let Some(expected) = check.expected_value.as_deref_mut() {
-            *expected = crate::secret::map_strings(expected, &mut |text| client.scrub(text));
+            client.scrub_value(expected);
         }
         let values = check.actual.as_deref_mut().into_iter();
         for found in values.chain(check.expected_value.as_deref_mut()) {

@@ -57,6 +57,14 @@ pub struct Policy {
     pub golden_target: Option<Target>,
 }
 
+/// How a snapshot check's label starts: `snapshot <its golden file>`.
+const LABEL: &str = "snapshot ";
+
+/// The golden file a snapshot check's `label` names; `None` for any other check's.
+pub fn golden_file_of(label: &str) -> Option<&str> {
+    label.strip_prefix(LABEL)
+}
+
 /// The output judged against its golden file, or why it cannot be: in a comparison, the
 /// baseline has no golden file (nothing approved to compare with, and a comparison writes
 /// none), so the attempt is not judged rather than failed on both sides alike.
@@ -81,7 +89,7 @@ pub fn verify(
         value: actual.clone(),
     };
     let mut outcome = CheckOutcome {
-        label: format!("snapshot {shown}").into(),
+        label: format!("{LABEL}{shown}").into(),
         passed: true,
         expected: "the output to match its snapshot".into(),
         actual: Some(Box::new(actual.clone())),
