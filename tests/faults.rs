@@ -1091,30 +1091,20 @@ fn a_run_whose_every_case_errored_says_why_it_exits_3() {
         "suite: down\nflow: faults/fc/status-500\ncases:\n  - name: one\n    message: a\n  - name: two\n    message: b\n",
     )
     .expect("the suite is written");
-    let json = dir.path().join("down.json");
-    let output = common::flowcheck()
-        .arg("run")
-        .arg(&suite)
-        .arg("--json")
-        .arg(&json)
-        .env("NOUKAI_API_URL", &server.url)
-        .env("NOUKAI_API_KEY", KEY)
-        .output()
-        .expect("flowcheck runs");
-    let result = common::Run::from(output);
+    let (suite, json) = (
+        suite.to_string_lossy().into_owned(),
+        dir.path().join("down.json").to_string_lossy().into_owned(),
+    );
+    let result = common::run_against(&server.url, KEY, &["run", &suite, "--json", &json]);
     assert_eq!(result.code, 3, "{}", result.all());
     let note = "note: every case that finished errored, so no answer was judged: exit 3 (an infrastructure error, not a failure of the flow)";
     assert!(result.stdout.contains(note), "{}", result.all());
-    let merged = dir.path().join("merged.json");
-    let result = common::Run::from(
-        common::flowcheck()
-            .arg("merge")
-            .arg(&json)
-            .arg("--json")
-            .arg(&merged)
-            .output()
-            .expect("flowcheck runs"),
-    );
+    let merged = dir
+        .path()
+        .join("merged.json")
+        .to_string_lossy()
+        .into_owned();
+    let result = common::run(&["merge", &json, "--json", &merged]);
     assert_eq!(result.code, 3, "{}", result.all());
     assert!(result.stdout.contains(note), "{}", result.all());
 }

@@ -1869,14 +1869,10 @@ fn a_misspelt_flag_replaces_the_earlier_junit_report() {
     for junit_args in [vec!["--junit", path], vec![equals.as_str()]] {
         std::fs::write(&junit, "<testsuites name=\"the last run\" tests=\"29\"/>")
             .unwrap_or_default();
-        let result = common::Run::from(
-            common::flowcheck()
-                .args(["--color", "never", "run", "suites/triage.yaml"])
-                .args(&junit_args)
-                .args(["--jbos", "4"])
-                .output()
-                .expect("runs"),
-        );
+        let mut args = vec!["--color", "never", "run", "suites/triage.yaml"];
+        args.extend(&junit_args);
+        args.extend(["--jbos", "4"]);
+        let result = run(&args);
         assert_eq!(result.code, 2, "{}", result.all());
         assert!(
             result.stderr.contains("unexpected argument '--jbos' found"),

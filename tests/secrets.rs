@@ -516,14 +516,7 @@ fn a_ca_bundle_adds_roots_and_a_bad_one_is_a_usage_error() {
     let dir = tempdir();
     let suite = ok_suite(dir.path());
     let run = |bundle: &str| {
-        common::Run::from(
-            common::flowcheck()
-                .args(["run", &suite, "--ca-bundle", bundle])
-                .env("NOUKAI_API_URL", &server.url)
-                .env("NOUKAI_API_KEY", KEY)
-                .output()
-                .expect("runs"),
-        )
+        common::run_against(&server.url, KEY, &["run", &suite, "--ca-bundle", bundle])
     };
     let good = common::fixture("tls/extra-root.pem");
     let result = run(good.to_str().unwrap_or_default());
@@ -603,19 +596,16 @@ fn a_server_url_holding_the_key_is_refused_and_not_shown() {
         format!("https://{key}"),
         format!("https://{}", key.to_ascii_uppercase()),
     ] {
-        for command in ["run", "compare"] {
-            let mut flowcheck = common::flowcheck();
-            flowcheck.args([command, &suite]);
-            if command == "compare" {
-                flowcheck.args(["--baseline", "production", "--candidate", "v1"]);
-            }
-            let result = common::Run::from(
-                flowcheck
-                    .env("NOUKAI_API_URL", &url)
-                    .env("NOUKAI_API_KEY", key)
-                    .output()
-                    .expect("flowcheck runs"),
-            );
+        let compare = [
+            "compare",
+            &suite,
+            "--baseline",
+            "production",
+            "--candidate",
+            "v1",
+        ];
+        for args in [&["run", &suite][..], &compare] {
+            let result = common::run_against(&url, key, args);
             assert_eq!(result.code, 2, "{url}: {}", result.all());
             assert!(
                 result.stderr.contains(
@@ -641,14 +631,7 @@ fn a_key_too_long_and_a_signed_server_url_are_refused_unshown() {
     let dir = tempdir();
     let suite = ok_suite(dir.path());
     let long_key = format!("nk_{}", "5ecre7".repeat(1000));
-    let result = common::Run::from(
-        common::flowcheck()
-            .args(["run", &suite])
-            .env("NOUKAI_API_URL", "http://127.0.0.1:9")
-            .env("NOUKAI_API_KEY", &long_key)
-            .output()
-            .expect("flowcheck runs"),
-    );
+    let result = common::run_against("http://127.0.0.1:9", &long_key, &["run", &suite]);
     assert_eq!(result.code, 2, "{}", result.all());
     assert!(
         result.stderr.contains(
@@ -658,17 +641,8 @@ fn a_key_too_long_and_a_signed_server_url_are_refused_unshown() {
         result.all()
     );
     assert!(!result.all().contains("5ecre7"), "{}", result.all());
-    let result = common::Run::from(
-        common::flowcheck()
-            .args(["run", &suite])
-            .env(
-                "NOUKAI_API_URL",
-                "http://127.0.0.1:9/x?X-Amz-Signature=BASEQSECRET",
-            )
-            .env("NOUKAI_API_KEY", KEY)
-            .output()
-            .expect("flowcheck runs"),
-    );
+    let signed = "http://127.0.0.1:9/x?X-Amz-Signature=BASEQSECRET";
+    let result = common::run_against(signed, KEY, &["run", &suite]);
     assert_eq!(result.code, 2, "{}", result.all());
     assert!(
         result.stderr.contains("has a ?query or #fragment"),
@@ -687,14 +661,7 @@ fn a_key_no_header_can_carry_is_a_usage_error_and_not_shown() {
         "nk_test_bell\u{7}5ecre75ecre75ecre7",
         "nk_test_accent_5ecre75ecre75ecre7\u{e9}",
     ] {
-        let result = common::Run::from(
-            common::flowcheck()
-                .args(["run", &suite])
-                .env("NOUKAI_API_URL", &server.url)
-                .env("NOUKAI_API_KEY", key)
-                .output()
-                .expect("flowcheck runs"),
-        );
+        let result = common::run_against(&server.url, key, &["run", &suite]);
         assert_eq!(result.code, 2, "{}", result.all());
         assert!(
             result.stderr.contains(

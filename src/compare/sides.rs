@@ -148,3 +148,55 @@ fn on_targets<'a>(
     let wanted: Vec<String> = targets.iter().map(|t| t.to_string()).collect();
     outcomes.iter().filter(move |c| wanted.contains(&c.target))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::judged_elsewhere;
+    use crate::snapshot::golden::Golden;
+    use crate::snapshot::store::file_name;
+    use crate::suite::Target;
+
+    /// A report's snapshot verdict against the candidate's own golden file stands only where
+    /// that file holds the baseline's approved output.
+    #[test]
+    fn a_candidates_golden_file_counts_only_where_it_holds_the_baselines_output() {
+        let dir = match tempfile::tempdir() {
+            Ok(dir) => dir,
+            Err(err) => panic!("no temporary folder: {err}"),
+        };
+        let write = |target: &str, value: serde_json::Value| {
+            let golden = Golden {
+                suite: "s".into(),
+                case: "c".into(),
+                target: target.into(),
+                when: "then".into(),
+                value,
+            };
+            let path = dir.path().join(file_name("c", target));
+            assert!(std::fs::write(&path, golden.render(false)).is_ok());
+            path.to_string_lossy().into_owned()
+        };
+        let production = Target::Production;
+        let own = write("v2", serde_json::json!({"a": 1}));
+        let missing = judged_elsewhere(&own, "c", "v2", production).unwrap_or_default();
+        assert!(
+            missing.contains("and production has no golden file ("),
+            "{missing}"
+        );
+        let approved = write("production", serde_json::json!({"a": 1}));
+        assert_eq!(judged_elsewhere(&own, "c", "v2", production), None);
+        assert_eq!(
+            judged_elsewhere(&approved, "c", "production", production),
+            None
+        );
+        write("production", serde_json::json!({"a": 2}));
+        let differs = judged_elsewhere(&own, "c", "v2", production).unwrap_or_default();
+        assert!(
+            differs.contains("which differs from production's"),
+            "{differs}"
+        );
+        // Another case's file is not the baseline's.
+        let other = judged_elsewhere(&own, "d", "v2", production).unwrap_or_default();
+        assert!(other.ends_with("not production's golden file"), "{other}");
+    }
+}
