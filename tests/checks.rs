@@ -206,6 +206,65 @@ fn merged_shards_are_the_whole_run_and_none_may_be_missing() {
         .assert_refused("would overwrite suites/triage.yaml, the suite the shards ran");
 }
 
+/// A refused merge (a shard's report missing, a misspelt flag) replaces an earlier JUnit
+/// report at its `--junit` path with one saying why, so that CI does not publish the last
+/// merge's results as this one's; it writes none where none was, and never over a report
+/// being merged.
+#[test]
+fn a_refused_merge_replaces_the_earlier_junit_report() {
+    let dir = tempdir();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    for k in [1, 3] {
+        let json = path(&format!("s{k}.json"));
+        let shard = format!("{k}/3");
+        let args = [
+            "run",
+            "suites/triage.yaml",
+            "--embedded",
+            "--shard",
+            &shard,
+            "--json",
+            &json,
+        ];
+        let result = run(&args);
+        assert!(result.code <= 1, "{}", result.all());
+    }
+    let (s1, s3, junit) = (path("s1.json"), path("s3.json"), path("merged.xml"));
+    let earlier = "<testsuites name=\"the last merge\" tests=\"29\"/>";
+    let refusals = [
+        (
+            vec!["merge", &s1, &s3, "--junit", &junit],
+            "the report of shard 2/3 is missing",
+        ),
+        (
+            vec!["merge", &s1, &s3, "--junit", &junit, "--jsno", "x"],
+            "the command line could not be read: unexpected argument &apos;--jsno&apos; found",
+        ),
+    ];
+    for (args, why) in refusals {
+        std::fs::write(&junit, earlier).unwrap_or_default();
+        let result = run(&args);
+        assert_eq!(result.code, 2, "{}", result.all());
+        let xml = common::read(std::path::Path::new(&junit));
+        assert!(!xml.contains("the last merge"), "{args:?}: {xml}");
+        assert!(
+            xml.contains("<testsuite name=\"merge refused (nothing was merged)\" tests=\"1\""),
+            "{xml}"
+        );
+        assert!(xml.contains("<testcase name=\"flowcheck merge\""), "{xml}");
+        assert!(xml.contains(&format!("message=\"{why}")), "{xml}");
+        common::assert_valid_junit(std::path::Path::new(&junit));
+    }
+    // A JUnit report given to merge is not replaced by the refusal of writing over it.
+    std::fs::write(&junit, earlier).unwrap_or_default();
+    run(&["merge", &junit, "--junit", &junit]).assert_refused("would overwrite");
+    assert_eq!(common::read(std::path::Path::new(&junit)), earlier);
+    // Nothing is written where no report was.
+    let none = path("none.xml");
+    run(&["merge", &s1, &s3, "--junit", &none]).assert_refused("is missing");
+    assert!(!std::path::Path::new(&none).exists());
+}
+
 /// Outputs are JSON values: what a failing check found reads as JSON writes it (`\u0001`),
 /// not as Rust's debug format (`\u{1}`), on the terminal and in the JUnit failure text.
 #[test]

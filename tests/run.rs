@@ -1918,8 +1918,8 @@ fn a_misspelt_flag_replaces_the_earlier_junit_report() {
 }
 
 /// Any run refused before it sends anything (a selection that matches nothing, a flow with no
-/// key) replaces the JUnit report with one error saying why; one refused for its reports'
-/// paths writes none.
+/// key, another report's path) replaces the JUnit report with one error saying why; one
+/// refused for the JUnit report's own path writes none.
 #[test]
 fn a_refused_run_s_junit_report_says_why() {
     let dir = tempdir();
@@ -1958,6 +1958,26 @@ fn a_refused_run_s_junit_report_says_why() {
         assert!(xml.contains("type=\"usage error\""), "{xml}");
         common::assert_valid_junit(&junit);
     }
+    // Refused for the JSON report's path (over the suite): the earlier JUnit report, which
+    // the run does not read, says so.
+    std::fs::write(&junit, "<testsuites name=\"the last run\" tests=\"29\"/>").unwrap_or_default();
+    let result = run(&[
+        "run",
+        "suites/triage.yaml",
+        "--embedded",
+        "--junit",
+        path,
+        "--json",
+        "suites/triage.yaml",
+    ]);
+    result.assert_refused("the JSON report would overwrite suites/triage.yaml");
+    let xml = common::read(&junit);
+    assert!(!xml.contains("the last run"), "{xml}");
+    assert!(
+        xml.contains("message=\"the JSON report would overwrite suites/triage.yaml"),
+        "{xml}"
+    );
+    common::assert_valid_junit(&junit);
     // A report given to read, refused for what it is, is not replaced by the refusal.
     std::fs::write(&junit, "<testsuites name=\"the last run\" tests=\"29\"/>").unwrap_or_default();
     let result = run(&[

@@ -555,6 +555,16 @@ impl ExecutionArgs {
         crate::files::check_writable(path)
     }
 
+    /// Whether the report of a run refused for its outputs' paths may replace the JUnit
+    /// report at `path`: only an earlier JUnit report, and only where the run reads nothing
+    /// (not a suite, a file its suites or options name, a snapshot folder).
+    pub fn may_replace_earlier_junit(&self, path: &Path, suites: &[Suite]) -> bool {
+        let by_options = self.read_by_options();
+        let (read, folders) = read_by_suites(suites, &[], &by_options);
+        refuse_overlaps(&[("JUnit report", path)], &read, &folders).is_ok()
+            && crate::report::junit::is_earlier_report(path)
+    }
+
     /// Refuse to start when a file written at the end (the command's `reports`, and the
     /// recording) could not be written, would be written where another is, or over a file this
     /// command reads (`inputs`, the `suites` and their data files, the files its options name):
@@ -582,39 +592,7 @@ impl ExecutionArgs {
             .filter_map(|(what, path)| Some((what, path?)))
             .collect();
         let by_options = self.read_by_options();
-        let mut read: Vec<(String, &Path)> = inputs
-            .iter()
-            .map(|&(what, path)| (what.to_owned(), path))
-            .chain(
-                by_options
-                    .iter()
-                    .map(|(what, path)| (what.clone(), path.as_path())),
-            )
-            .collect();
-        for suite in suites {
-            read.push((format!("suite {}", suite.name), &suite.file));
-            read.extend(
-                suite
-                    .data_files
-                    .iter()
-                    .map(|file| (format!("data file of suite {}", suite.name), file.as_path())),
-            );
-            read.extend(suite.schema_files.iter().map(|file| {
-                (
-                    format!("JSON Schema of suite {}", suite.name),
-                    file.as_path(),
-                )
-            }));
-        }
-        let folders: Vec<(String, PathBuf)> = suites
-            .iter()
-            .map(|suite| {
-                (
-                    format!("snapshots of suite {}", suite.name),
-                    crate::snapshot::store::root_of(&suite.file),
-                )
-            })
-            .collect();
+        let (read, folders) = read_by_suites(suites, inputs, &by_options);
         // Before any folder is made for an output.
         // The job summary is checked against what is read too; whether it can be written is
         // its own check below (it is appended to, and no folder is made for it).
@@ -723,6 +701,53 @@ impl ExecutionArgs {
             recording_lost,
         })
     }
+}
+
+/// Folders (what, path) inside which nothing may be written.
+type Folders = Vec<(String, PathBuf)>;
+
+/// What a command that runs `suites` reads, for the refusal of an output written over it:
+/// `inputs`, the files its options name (`by_options`), the suites and their data and schema
+/// files; and the suites' snapshot folders.
+fn read_by_suites<'a>(
+    suites: &'a [Suite],
+    inputs: &[(&str, &'a Path)],
+    by_options: &'a [(String, PathBuf)],
+) -> (Vec<(String, &'a Path)>, Folders) {
+    let mut read: Vec<(String, &Path)> = inputs
+        .iter()
+        .map(|&(what, path)| (what.to_owned(), path))
+        .chain(
+            by_options
+                .iter()
+                .map(|(what, path)| (what.clone(), path.as_path())),
+        )
+        .collect();
+    for suite in suites {
+        read.push((format!("suite {}", suite.name), &suite.file));
+        read.extend(
+            suite
+                .data_files
+                .iter()
+                .map(|file| (format!("data file of suite {}", suite.name), file.as_path())),
+        );
+        read.extend(suite.schema_files.iter().map(|file| {
+            (
+                format!("JSON Schema of suite {}", suite.name),
+                file.as_path(),
+            )
+        }));
+    }
+    let folders: Vec<(String, PathBuf)> = suites
+        .iter()
+        .map(|suite| {
+            (
+                format!("snapshots of suite {}", suite.name),
+                crate::snapshot::store::root_of(&suite.file),
+            )
+        })
+        .collect();
+    (read, folders)
 }
 
 /// Refuse `outputs` (what, path) that name one file between them, a file in `inputs` (what,

@@ -2,7 +2,7 @@
 //! report, in the order a single machine would have written them.
 
 use super::run::report_error;
-use crate::exit;
+use crate::exit::{self, Refusal};
 use crate::report::{self, json::ReadReport};
 use crate::run::{CaseOutcome, Stop, Totals};
 use crate::words::{agree, counted};
@@ -24,11 +24,41 @@ pub struct MergeArgs {
 }
 
 pub fn merge(args: MergeArgs) -> u8 {
+    match merge_reports(&args) {
+        Ok(code) => code,
+        Err(refusal) => refused(&args, refusal),
+    }
+}
+
+/// A merge refused before it wrote anything: said, and an earlier JUnit report at its
+/// `--junit` path replaced by one saying why, so that a CI job does not publish the last
+/// merge's results as this one's. Only a JUnit report is replaced, and never one of the
+/// reports being merged; nothing is written where no report was.
+fn refused(args: &MergeArgs, refusal: Refusal) -> u8 {
+    let inputs = inputs(args);
+    if let Some(path) = args.junit.as_deref()
+        && super::execution::refuse_overlaps(&[("merged JUnit report", path)], &inputs, &[]).is_ok()
+        && report::junit::is_earlier_report(path)
+    {
+        let junit = report::junit::refused(report::junit::RefusedCommand::Merge, &refusal);
+        super::run::write_not_run_junit(path, &junit);
+    }
+    refusal.said()
+}
+
+/// The files a merge reads, named for the refusal of an output written over one.
+fn inputs(args: &MergeArgs) -> Vec<(String, &std::path::Path)> {
+    args.reports
+        .iter()
+        .map(|path| ("report being merged".to_owned(), path.as_path()))
+        .collect()
+}
+
+/// Merge the reports and write the merged ones; the code to exit with, or why nothing was
+/// merged.
+fn merge_reports(args: &MergeArgs) -> Result<u8, Refusal> {
     if args.json.is_none() && args.junit.is_none() {
-        crate::errln!(
-            "error: say where to write the merged report: --json PATH and/or --junit PATH"
-        );
-        return exit::USAGE;
+        return Err("say where to write the merged report: --json PATH and/or --junit PATH".into());
     }
     let outputs: Vec<(&str, &std::path::Path)> = [
         ("merged JSON report", args.json.as_deref()),
@@ -37,20 +67,15 @@ pub fn merge(args: MergeArgs) -> u8 {
     .into_iter()
     .filter_map(|(what, path)| Some((what, path?)))
     .collect();
-    let inputs: Vec<(String, &std::path::Path)> = args
-        .reports
-        .iter()
-        .map(|path| ("report being merged".to_owned(), path.as_path()))
-        .collect();
+    let inputs = inputs(args);
     if let Err(message) = super::execution::refuse_overlaps(&outputs, &inputs, &[]) {
-        crate::errln!("error: {message}");
-        return exit::USAGE;
+        return Err(message.into());
     }
     let mut reports: Vec<(PathBuf, ReadReport)> = Vec::new();
     for path in &args.reports {
         match super::execution::read_report(path) {
             Ok(report) => reports.push((path.clone(), report)),
-            Err(refusal) => return refusal.said(),
+            Err(refusal) => return Err(refusal),
         }
     }
     // Nor over the suites the shards ran, or into their snapshot folders.
@@ -72,20 +97,19 @@ pub fn merge(args: MergeArgs) -> u8 {
         })
         .collect();
     if let Err(message) = super::execution::refuse_overlaps(&outputs, &suites, &folders) {
-        crate::errln!("error: {message}");
-        return exit::USAGE;
+        return Err(message.into());
     }
     // As `run` does: a report that could not be written is said before anything is merged
     // (and its folder made only once the path is known to be allowed).
     for &(what, path) in &outputs {
         if let Err(message) = crate::files::check_writable(path) {
-            crate::errln!("error: the {what} cannot be written: {message}; nothing was merged");
-            return exit::USAGE;
+            return Err(
+                format!("the {what} cannot be written: {message}; nothing was merged").into(),
+            );
         }
     }
     if let Err(message) = every_shard(&reports) {
-        crate::errln!("error: {message}");
-        return exit::USAGE;
+        return Err(message.into());
     }
     number_suites_across(&mut reports);
     let mut seen: HashMap<(String, String, String), PathBuf> = HashMap::new();
@@ -94,15 +118,15 @@ pub fn merge(args: MergeArgs) -> u8 {
         for case in &report.cases {
             let identity = case.identity();
             if let Some(first) = seen.insert(identity, path.clone()) {
-                crate::errln!(
-                    "error: {} › {} @ {} is in both {} and {}: are these shards of one plan?",
+                return Err(format!(
+                    "{} › {} @ {} is in both {} and {}: are these shards of one plan?",
                     case.suite,
                     case.case,
                     case.target,
                     first.display(),
                     path.display()
-                );
-                return exit::USAGE;
+                )
+                .into());
             }
             cases.push(case.clone());
         }
@@ -192,7 +216,7 @@ pub fn merge(args: MergeArgs) -> u8 {
     if let Some(note) = exit::errored_only_note(&totals, fatal.as_ref()) {
         failed |= super::print_out(format!("note: {note}\n")).is_err();
     }
-    exit::for_run(&totals, fatal.as_ref(), failed)
+    Ok(exit::for_run(&totals, fatal.as_ref(), failed))
 }
 
 /// Reports of separate runs (no `--shard`: two suites run by two jobs, say) each number their

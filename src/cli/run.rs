@@ -54,7 +54,16 @@ pub async fn run(args: RunArgs) -> u8 {
     if !args.list
         && let Err(refusal) = execution.check_outputs(&reports, &suites, &[])
     {
-        // The reports' own paths are in question: none is written.
+        // The reports' own paths are in question: none is written, but an earlier JUnit
+        // report the run does not read is replaced by one saying why.
+        if let Some(path) = args.junit.as_deref()
+            && execution.may_replace_earlier_junit(path, &suites)
+        {
+            write_not_run_junit(
+                path,
+                &report::junit::refused(report::junit::RefusedCommand::Run, &refusal),
+            );
+        }
         return refusal.said();
     }
     let selected = match execution.select(&suites) {
@@ -223,7 +232,7 @@ fn snapshots_written() -> Option<String> {
 /// A run refused before it sent anything, its reports' paths checked: said, and its JUnit
 /// report, if one was asked for, says why.
 fn refused(args: &RunArgs, refusal: crate::exit::Refusal) -> u8 {
-    let report = report::junit::refused(&refusal);
+    let report = report::junit::refused(report::junit::RefusedCommand::Run, &refusal);
     let code = refusal.said();
     not_run_junit(args, &report, true);
     code
@@ -246,18 +255,27 @@ fn not_run_junit(args: &RunArgs, junit: &quick_junit::Report, checked: bool) {
             report::junit::is_earlier_report,
         ),
     };
-    let written = allowed.and_then(|()| report::junit::write_report(path, junit));
-    if let Err(why) = written {
+    match allowed {
+        Ok(()) => write_not_run_junit(path, junit),
+        Err(why) => crate::errln!("note: the JUnit report saying why was not written: {why}"),
+    }
+}
+
+/// Write the JUnit report of a command that never started (`run`, `merge`) at `path`, or say
+/// why it was not.
+pub fn write_not_run_junit(path: &std::path::Path, junit: &quick_junit::Report) {
+    if let Err(why) = report::junit::write_report(path, junit) {
         crate::errln!("note: the JUnit report saying why was not written: {why}");
     }
 }
 
-/// A command line that could not be read (a flag misspelt): where `run --junit PATH` holds
-/// an earlier JUnit report, it is replaced by one saying the run was refused, so that a CI job
-/// does not publish the last run's results as this one's. Nothing is written where no report
-/// was: the path was never checked against what the run would read.
+/// A command line that could not be read (a flag misspelt): where `run --junit PATH` or
+/// `merge --junit PATH` holds an earlier JUnit report, it is replaced by one saying the command
+/// was refused, so that a CI job does not publish the last run's results as this one's.
+/// Nothing is written where no report was: the path was never checked against what the
+/// command would read.
 pub fn refused_by_arguments(args: &[std::ffi::OsString], why: &str) {
-    let Some(path) = junit_argument(args) else {
+    let Some((command, path)) = junit_argument(args) else {
         return;
     };
     if !report::junit::is_earlier_report(&path) {
@@ -271,33 +289,33 @@ pub fn refused_by_arguments(args: &[std::ffi::OsString], why: &str) {
         .to_owned();
     crate::secret::Keys::in_environment().scrub_in(&mut why);
     let refusal = exit::Refusal::usage(format!("the command line could not be read: {why}"));
-    if let Err(why) = report::junit::write_report(&path, &report::junit::refused(&refusal)) {
-        crate::errln!("note: the JUnit report saying why was not written: {why}");
-    }
+    write_not_run_junit(&path, &report::junit::refused(command, &refusal));
 }
 
-/// The `--junit` path of a `run` command line (`args` without the program's name) that could
-/// not be read in full: `run` is the first word that is neither an option nor `--color`'s
-/// value, and `--junit PATH` or `--junit=PATH` comes after it, before any `--`.
-fn junit_argument(args: &[std::ffi::OsString]) -> Option<PathBuf> {
+/// The command and `--junit` path of a `run` or `merge` command line (`args` without the
+/// program's name) that could not be read in full: the command is the first word that is
+/// neither an option nor `--color`'s value, and `--junit PATH` or `--junit=PATH` comes after
+/// it, before any `--`.
+fn junit_argument(args: &[std::ffi::OsString]) -> Option<(report::junit::RefusedCommand, PathBuf)> {
     let mut words = args.iter();
-    loop {
+    let command = loop {
         let word = words.next()?;
         match word.to_str() {
             Some("--color") => {
                 words.next();
             }
             Some(option) if option.starts_with('-') => {}
-            Some("run") => break,
+            Some("run") => break report::junit::RefusedCommand::Run,
+            Some("merge") => break report::junit::RefusedCommand::Merge,
             _ => return None,
         }
-    }
+    };
     while let Some(word) = words.next() {
         match word.to_str() {
             Some("--") => return None,
-            Some("--junit") => return words.next().map(PathBuf::from),
+            Some("--junit") => return words.next().map(|path| (command, PathBuf::from(path))),
             Some(option) if let Some(path) = option.strip_prefix("--junit=") => {
-                return Some(PathBuf::from(path));
+                return Some((command, PathBuf::from(path)));
             }
             _ => {}
         }

@@ -112,16 +112,28 @@ pub fn suite_problems(problems: &[crate::diagnostic::Diagnostic]) -> Report {
     )
 }
 
-/// The report of a run refused before it sent anything (no case matches the selection, no
-/// key for a flow, a server that would not start): one `<error>` saying why, for the same
-/// reason as [`suite_problems`].
-pub fn refused(refusal: &crate::exit::Refusal) -> Report {
+/// A command refused before it did anything, named for its JUnit report.
+#[derive(Debug, Clone, Copy)]
+pub enum RefusedCommand {
+    /// `run`: no case matches the selection, no key for a flow, a server that would not start.
+    Run,
+    /// `merge`: a report missing or unreadable, shards of different plans.
+    Merge,
+}
+
+/// The report of a command refused before it did anything: one `<error>` saying why, for the
+/// same reason as [`suite_problems`].
+pub fn refused(command: RefusedCommand, refusal: &crate::exit::Refusal) -> Report {
     let kind = match refusal.code {
         crate::exit::USAGE => "usage error",
         _ => "infrastructure error",
     };
-    let case = not_run_case("flowcheck run", kind, &refusal.message, &refusal.message);
-    not_run("run refused (nothing was sent)", std::iter::once(case))
+    let (name, suite) = match command {
+        RefusedCommand::Run => ("flowcheck run", "run refused (nothing was sent)"),
+        RefusedCommand::Merge => ("flowcheck merge", "merge refused (nothing was merged)"),
+    };
+    let case = not_run_case(name, kind, &refusal.message, &refusal.message);
+    not_run(suite, std::iter::once(case))
 }
 
 /// A report of one suite, `name`, of errors that kept a run from starting.
