@@ -394,6 +394,15 @@ impl Keys {
         self.all().any(|key| key.appears_in(text))
     }
 
+    /// Whether one of the keys is written as a URL (`https://...`): the server's URL where
+    /// the key should be.
+    pub fn any_is_url(&self) -> bool {
+        self.all().any(|key| {
+            let key = key.expose().trim().to_ascii_lowercase();
+            key.starts_with("https://") || key.starts_with("http://")
+        })
+    }
+
     /// [`Keys::scrub`] on every string of `value`, keys included; a value none of whose
     /// strings holds a key is left as it is, uncopied.
     pub fn scrub_value(&self, value: &mut Value) {
@@ -500,6 +509,13 @@ impl KeyFile {
         }
         Ok(file)
     }
+}
+
+/// Whether `text` holds something shaped like a Noukai key (`nk_live_...`, `nk_test_...`, in
+/// any case): a key that is not (or not yet) one of the run's, to refuse to quote.
+pub fn has_key_shape(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    text.contains("nk_live_") || text.contains("nk_test_")
 }
 
 /// [`redact_url`] in place: a text that cannot hold a URL is left as it is, uncopied (a

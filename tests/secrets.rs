@@ -585,12 +585,42 @@ fn a_ca_bundle_adds_roots_and_a_bad_one_is_a_usage_error() {
 }
 
 /// Two CI secrets swapped: the key where the server URL goes. The URL is named in every
-/// line that says where the run went, so it is refused without being quoted.
+/// line that says where the run went, so it is refused without being quoted; so is one that
+/// is shaped like a key, where the key is the server's URL (the key is then not the run's).
 #[test]
 fn a_server_url_holding_the_key_is_refused_and_not_shown() {
     let dir = tempdir();
     let suite = ok_suite(dir.path());
     let key = "nk_test_swapped_5ecre75ecre75ecre7";
+    let junit = dir.path().join("report.xml");
+    let junit = junit.to_str().unwrap_or_default();
+    let swapped = common::run_against(
+        key,
+        "http://127.0.0.1:9",
+        &["run", &suite, "--junit", junit],
+    );
+    assert_eq!(swapped.code, 2, "{}", swapped.all());
+    assert!(
+        swapped.stderr.contains(
+            "the server URL holds an API key (are NOUKAI_API_URL and NOUKAI_API_KEY swapped?)"
+        ),
+        "{}",
+        swapped.all()
+    );
+    let report = common::read(std::path::Path::new(junit));
+    assert!(report.contains("holds an API key"), "{report}");
+    for shown in [swapped.all(), report] {
+        assert!(!shown.to_lowercase().contains("5ecre7"), "{shown}");
+    }
+    // A key written as a URL, with a URL that is no key.
+    let url_key = common::run_against(
+        "http://127.0.0.1:9",
+        "https://api.noukai.xyz",
+        &["run", &suite],
+    );
+    url_key.assert_refused(
+        "the API key is a URL (are NOUKAI_API_URL and NOUKAI_API_KEY swapped?); nothing was sent",
+    );
     for url in [
         key.to_owned(),
         format!("https://{key}"),
@@ -609,7 +639,7 @@ fn a_server_url_holding_the_key_is_refused_and_not_shown() {
             assert_eq!(result.code, 2, "{url}: {}", result.all());
             assert!(
                 result.stderr.contains(
-                    "the server URL holds the API key (are NOUKAI_API_URL and NOUKAI_API_KEY swapped?)"
+                    "the server URL holds an API key (are NOUKAI_API_URL and NOUKAI_API_KEY swapped?)"
                 ),
                 "{url}: {}",
                 result.all()

@@ -149,8 +149,13 @@ impl ConnectionArgs {
         let keys = self.keys()?;
         // Two secrets swapped in CI (the key where the URL goes) would put the key in every
         // line that names the server: refused without quoting it.
-        if keys.appear_in(&url) {
-            return Err("the server URL holds the API key (are NOUKAI_API_URL and NOUKAI_API_KEY swapped?); it is not shown, and nothing was sent".into());
+        // The same, where the key is the URL: the "URL" is then a key the run does not know
+        // as one, but shaped like one (`nk_live_...`).
+        if keys.appear_in(&url) || crate::secret::has_key_shape(&url) {
+            return Err("the server URL holds an API key (are NOUKAI_API_URL and NOUKAI_API_KEY swapped?); it is not shown, and nothing was sent".into());
+        }
+        if keys.any_is_url() {
+            return Err("the API key is a URL (are NOUKAI_API_URL and NOUKAI_API_KEY swapped?); nothing was sent".into());
         }
         check_url(&url, self.allow_insecure_http)?;
         let mut config = ClientConfig::with_keys(&url, keys);
