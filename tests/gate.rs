@@ -1555,4 +1555,33 @@ fn a_refused_gate_replaces_the_earlier_verdict_it_would_have_written() {
     std::fs::write(&notes, "keep me\n").unwrap_or_default();
     gate(&["--tag", "nope"], &notes).assert_refused("no case matches the selection");
     assert_eq!(read(std::path::Path::new(&notes)), "keep me\n");
+    // A command line that could not be read (a misspelt flag, a value refused) replaces the
+    // earlier verdict too, but not a file an option names to read, nor what flowcheck did
+    // not write.
+    for (extra, why) in [
+        (
+            ["--polciy", "gate.yaml"],
+            "unexpected argument '--polciy' found",
+        ),
+        (["--timeout", "0s"], "invalid value '0s' for '--timeout"),
+    ] {
+        assert_eq!(gate(&[], &md).code, 0);
+        assert!(read(std::path::Path::new(&md)).contains("accepted"));
+        let misspelt = gate(&extra, &md);
+        assert_eq!(misspelt.code, 2, "{}", misspelt.all());
+        assert!(misspelt.stderr.contains(why), "{}", misspelt.all());
+        for written in [&md, &json, &html] {
+            let text = read(std::path::Path::new(written));
+            assert!(
+                text.contains(said) && !text.contains("accepted"),
+                "{extra:?} {written}: {text}"
+            );
+        }
+    }
+    let mut args = common::GATE_TRIAGE_V2.to_vec();
+    args.extend(["--policy", &policy, "--json", &policy, "--polciy", "x"]);
+    assert_eq!(run(&args).code, 2);
+    assert_eq!(read(std::path::Path::new(&policy)), before);
+    gate(&["--polciy", "x"], &notes);
+    assert_eq!(read(std::path::Path::new(&notes)), "keep me\n");
 }

@@ -80,16 +80,11 @@ fn refused(args: &CompareArgs, policy: Option<&Path>, code: u8) -> u8 {
     // is given to read, nor a file in a folder of suites unless flowcheck wrote it.
     let inputs = read_by_comparison(args, policy);
     let outputs = [
-        (args.markdown.as_deref(), "Markdown comparison", markdown::refused()),
-        (args.html.as_deref(), "HTML comparison", html::refused()),
-        (
-            args.json.as_deref(),
-            "JSON comparison",
-            serde_json::json!({"format": 1, "refused": markdown::REFUSED, "comparisons": [], "gates": []})
-                .to_string(),
-        ),
+        (args.markdown.as_deref(), Page::Markdown),
+        (args.html.as_deref(), Page::Html),
+        (args.json.as_deref(), Page::Json),
     ];
-    for (path, what, text) in outputs {
+    for (path, page) in outputs {
         // Only over an earlier comparison: a refusal makes no new file.
         let Some(path) = path.filter(|path| earlier_comparison(path)) else {
             continue;
@@ -97,15 +92,64 @@ fn refused(args: &CompareArgs, policy: Option<&Path>, code: u8) -> u8 {
         // Known to be an earlier comparison: not read again.
         let allowed = args
             .execution
-            .check_unknown_reads(what, path, &inputs, |_| true);
-        if let Err(why) = allowed.and_then(|()| write_report(path, &text)) {
-            crate::errln!(
-                "note: the earlier {what} at {} was left as it is: {why}",
-                path.display()
-            );
+            .check_unknown_reads(page.what(), path, &inputs, |_| true);
+        match allowed {
+            Ok(()) => replace_with_refusal(path, page),
+            Err(why) => left_as_it_is(path, page, &why),
         }
     }
     code
+}
+
+/// The three forms a comparison is written in.
+#[derive(Debug, Clone, Copy)]
+pub enum Page {
+    Markdown,
+    Html,
+    Json,
+}
+
+impl Page {
+    /// The comparison in this form's option (`--markdown`).
+    pub const OPTIONS: [(&str, Page); 3] = [
+        ("--markdown", Page::Markdown),
+        ("--html", Page::Html),
+        ("--json", Page::Json),
+    ];
+
+    fn what(self) -> &'static str {
+        match self {
+            Page::Markdown => "Markdown comparison",
+            Page::Html => "HTML comparison",
+            Page::Json => "JSON comparison",
+        }
+    }
+
+    /// The page of a comparison refused before anything was compared.
+    fn refused(self) -> String {
+        match self {
+            Page::Markdown => markdown::refused(),
+            Page::Html => html::refused(),
+            Page::Json => serde_json::json!({"format": 1, "refused": markdown::REFUSED, "comparisons": [], "gates": []})
+                .to_string(),
+        }
+    }
+}
+
+/// Replace the earlier comparison at `path` (known to be one) by the page saying this one was
+/// refused; where that fails, say the earlier one was left.
+pub fn replace_with_refusal(path: &Path, page: Page) {
+    if let Err(why) = write_report(path, &page.refused()) {
+        left_as_it_is(path, page, &why);
+    }
+}
+
+fn left_as_it_is(path: &Path, page: Page, why: &str) {
+    crate::errln!(
+        "note: the earlier {} at {} was left as it is: {why}",
+        page.what(),
+        path.display()
+    );
 }
 
 /// The files a comparison reads besides its suites: the sides' reports and the policy.
@@ -124,7 +168,7 @@ fn read_by_comparison<'a>(
 }
 
 /// Whether `path` holds a comparison flowcheck wrote (Markdown, HTML or JSON).
-fn earlier_comparison(path: &Path) -> bool {
+pub fn earlier_comparison(path: &Path) -> bool {
     let Ok(text) = crate::files::read_limited(path, 1 << 30) else {
         return false;
     };

@@ -13,6 +13,7 @@ mod schema;
 mod serve;
 mod signals;
 mod snapshots;
+mod unread;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -67,7 +68,7 @@ pub fn main() -> ExitCode {
             // Not for --help or --version, which clap reports the same way.
             if err.use_stderr() {
                 let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-                run::refused_by_arguments(&args, &err.render().to_string());
+                unread::refused(&args, &err.render().to_string());
             }
             err.exit()
         }

@@ -269,60 +269,6 @@ pub fn write_not_run_junit(path: &std::path::Path, junit: &quick_junit::Report) 
     }
 }
 
-/// A command line that could not be read (a flag misspelt): where `run --junit PATH` or
-/// `merge --junit PATH` holds an earlier JUnit report, it is replaced by one saying the command
-/// was refused, so that a CI job does not publish the last run's results as this one's.
-/// Nothing is written where no report was: the path was never checked against what the
-/// command would read.
-pub fn refused_by_arguments(args: &[std::ffi::OsString], why: &str) {
-    let Some((command, path)) = junit_argument(args) else {
-        return;
-    };
-    if !report::junit::is_earlier_report(&path) {
-        return;
-    }
-    let mut why = why
-        .lines()
-        .next()
-        .unwrap_or(why)
-        .trim_start_matches("error: ")
-        .to_owned();
-    crate::secret::Keys::in_environment().scrub_in(&mut why);
-    let refusal = exit::Refusal::usage(format!("the command line could not be read: {why}"));
-    write_not_run_junit(&path, &report::junit::refused(command, &refusal));
-}
-
-/// The command and `--junit` path of a `run` or `merge` command line (`args` without the
-/// program's name) that could not be read in full: the command is the first word that is
-/// neither an option nor `--color`'s value, and `--junit PATH` or `--junit=PATH` comes after
-/// it, before any `--`.
-fn junit_argument(args: &[std::ffi::OsString]) -> Option<(report::junit::RefusedCommand, PathBuf)> {
-    let mut words = args.iter();
-    let command = loop {
-        let word = words.next()?;
-        match word.to_str() {
-            Some("--color") => {
-                words.next();
-            }
-            Some(option) if option.starts_with('-') => {}
-            Some("run") => break report::junit::RefusedCommand::Run,
-            Some("merge") => break report::junit::RefusedCommand::Merge,
-            _ => return None,
-        }
-    };
-    while let Some(word) = words.next() {
-        match word.to_str() {
-            Some("--") => return None,
-            Some("--junit") => return words.next().map(|path| (command, PathBuf::from(path))),
-            Some(option) if let Some(path) = option.strip_prefix("--junit=") => {
-                return Some((command, PathBuf::from(path)));
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
 /// `--list`: a line per case and target, in the order a run would report them, then a count.
 fn list(suites: &[Suite], plan: &[Planned]) -> String {
     let mut text = String::new();
