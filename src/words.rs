@@ -15,17 +15,19 @@ pub fn agree<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
 
 /// Render a JSON value compactly for messages, cut to `max` characters. Outputs are JSON
 /// values, so a string reads as JSON writes it (`"a\u0001b"`, not Rust's `"a\u{1}b"`); the
-/// invisible characters that reorder or hide text (`\u202e`) are escaped too, as JSON may, so
-/// that a terminal shows what the value holds.
+/// control characters JSON leaves as they are (DEL, `\u009b`) and the invisible characters
+/// that reorder or hide text (`\u202e`, `\u00ad`) are escaped too, as JSON may, so that a
+/// terminal shows what the value holds.
 pub fn short(value: &Value, max: usize) -> String {
     let written = value.to_string();
-    // Every character that hides text is beyond ASCII; no byte more than `max`, no char more.
-    let text = if written.is_ascii() {
+    // Every character that hides text is beyond ASCII, and JSON escapes every control but
+    // DEL below it; no byte more than `max`, no char more.
+    let text = if written.is_ascii() && !written.contains('\u{7f}') {
         written
     } else {
         let mut text = String::with_capacity(written.len());
         for c in written.chars() {
-            if hides_text(c) {
+            if c.is_control() || hides_text(c) {
                 text.push_str(&format!("\\u{:04x}", u32::from(c)));
             } else {
                 text.push(c);
@@ -46,12 +48,14 @@ pub fn short(value: &Value, max: usize) -> String {
 }
 
 /// Characters that show as nothing but change how the text around them reads: marks that
-/// reorder text (`a\u{202E}b` shows as `b...a`) and zero-width ones.
+/// reorder text (`a\u{202E}b` shows as `b...a`) and zero-width ones (a soft hyphen, a word
+/// joiner, invisible operators, Hangul fillers).
 pub fn hides_text(c: char) -> bool {
     matches!(
         c,
-        '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{FEFF}'
-            | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        '\u{00AD}' | '\u{180E}' | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{FEFF}'
+            | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}'
+            | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}'
     )
 }
 /// `1000000` as `1,000,000`: a count in a message.
@@ -124,7 +128,7 @@ mod tests {
     fn short_by_chars(value: &Value, max: usize) -> String {
         let mut text = String::new();
         for c in value.to_string().chars() {
-            if super::hides_text(c) {
+            if c.is_control() || super::hides_text(c) {
                 text.push_str(&format!("\\u{:04x}", u32::from(c)));
             } else {
                 text.push(c);
@@ -141,11 +145,26 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn short_is_the_text_cut_by_characters(
-            text in "[a-z\"\\\\\u{e9}\u{202e}\u{200b}\u{1f600}]{0,24}",
+            text in "[a-z\"\\\\\u{e9}\u{202e}\u{200b}\u{1f600}\u{7f}\u{9b}\u{ad}]{0,24}",
             max in 0usize..30,
         ) {
             let value = Value::String(text);
             proptest::prop_assert_eq!(super::short(&value, max), short_by_chars(&value, max));
+        }
+    }
+
+    /// What a failing check shows of the found value: a value that differs from the expected
+    /// one only by a character that shows as nothing never reads the same.
+    #[test]
+    fn short_escapes_what_json_leaves_invisible() {
+        for (text, shown) in [
+            ("billing\u{7f}", r#""billing\u007f""#),
+            ("ok\u{9b}2J", r#""ok\u009b2J""#),
+            ("bill\u{ad}ing", r#""bill\u00ading""#),
+            ("bill\u{2060}ing", r#""bill\u2060ing""#),
+            ("line\u{85}next", r#""line\u0085next""#),
+        ] {
+            assert_eq!(super::short(&Value::String(text.into()), 80), shown);
         }
     }
 

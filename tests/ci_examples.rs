@@ -236,6 +236,61 @@ fn github_gets_annotations_on_failed_check_lines_and_a_job_summary() {
     );
 }
 
+/// A flow's output shown in a failure (its diff's lines) could hold workflow commands
+/// (`::error ...::`, `::add-mask::`): on GitHub they are stopped for the run's output, with a
+/// token, and resumed before flowcheck's own annotations.
+#[test]
+fn a_flow_s_output_cannot_give_github_workflow_commands() {
+    let sim = Sim::start();
+    let dir = common::tempdir();
+    let suite = dir.path().join("inject.yaml");
+    std::fs::write(
+        &suite,
+        r#"suite: inj
+flow: demo/bench/echo
+cases:
+  - name: multi-line output
+    message: "first line\n::error file=src/main.rs,line=1::injected\n::add-mask::hello\nlast"
+    expect: {output: [{path: $.echo, equals: "first LINE\n::error file=src/main.rs,line=1::injected\n::add-mask::hello\nlast"}]}
+"#,
+    )
+    .expect("the suite is written");
+    let summary = dir.path().join("summary.md");
+    let result = run_on_github(&sim, suite.to_str().unwrap_or_default(), &summary);
+    assert_eq!(result.code, 1, "{}", result.all());
+    let lines: Vec<&str> = result.stdout.lines().collect();
+    let token = lines
+        .first()
+        .and_then(|line| line.strip_prefix("::stop-commands::"))
+        .unwrap_or_else(|| panic!("stopped first: {}", result.stdout));
+    assert!(token.len() >= 16, "{token}");
+    let resumed = lines
+        .iter()
+        .position(|line| *line == format!("::{token}::"))
+        .unwrap_or_else(|| panic!("resumed: {}", result.stdout));
+    let injected = lines
+        .iter()
+        .position(|line| line.contains("::add-mask::hello"))
+        .unwrap_or_else(|| panic!("shown: {}", result.stdout));
+    let annotation = lines
+        .iter()
+        .position(|line| line.starts_with("::error file="))
+        .unwrap_or_else(|| panic!("annotated: {}", result.stdout));
+    assert!(
+        injected < resumed && resumed < annotation,
+        "{}",
+        result.stdout
+    );
+    assert_eq!(lines.iter().filter(|line| line.contains(token)).count(), 2);
+    // Without GitHub, nothing of this.
+    let elsewhere = sim.run(&[suite.to_str().unwrap_or_default()]);
+    assert!(
+        !elsewhere.stdout.contains("stop-commands"),
+        "{}",
+        elsewhere.stdout
+    );
+}
+
 #[test]
 fn only_failed_reruns_what_did_not_pass() {
     let sim = Sim::start();

@@ -74,6 +74,13 @@ pub fn main() -> ExitCode {
         }
     };
     cli.color.write_global();
+    // Commands that show what flows answered.
+    if matches!(
+        cli.command,
+        Command::Run(_) | Command::Compare(_) | Command::Gate(_) | Command::Merge(_)
+    ) {
+        crate::report::ci::stop_workflow_commands();
+    }
     let code = match cli.command {
         Command::Run(args) => on_runtime(args.execution.connection.embedded, run::run(args)),
         Command::Compare(args) => {
@@ -92,6 +99,7 @@ pub fn main() -> ExitCode {
         Command::Snapshots(command) => snapshots::snapshots(command),
         Command::Schema => schema::schema(),
     };
+    crate::report::ci::resume_workflow_commands();
     crate::exit::code(code)
 }
 

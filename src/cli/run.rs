@@ -129,6 +129,7 @@ pub async fn run(args: RunArgs) -> u8 {
     let written = tokio::task::spawn_blocking(move || {
         let mut report_failed = recording_lost;
         if crate::report::ci::on_github() {
+            crate::report::ci::resume_workflow_commands();
             let annotations: String = crate::report::ci::github_annotations(&outcomes)
                 .into_iter()
                 .map(|annotation| annotation + "\n")

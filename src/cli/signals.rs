@@ -27,6 +27,7 @@ pub fn watch_signals(interrupt: CancellationToken) -> Watch {
         crate::errln!("interrupted twice: quitting now");
         // Not plain `process::exit`: a report or snapshot being written must not leave its
         // temporary file behind.
+        crate::report::ci::resume_workflow_commands();
         crate::files::exit_now(exit::INTERRUPTED);
     }))
 }

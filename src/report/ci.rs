@@ -14,6 +14,48 @@ pub fn on_github() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
 }
 
+/// The token that resumes workflow commands, while they are stopped.
+static STOPPED_BY: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// On GitHub Actions, stop the runner from reading workflow commands in what follows: a flow's
+/// output, shown in a failure's diff, could hold a line `::error ...::` or `::add-mask::...`
+/// that the runner would obey. GitHub's own remedy for untrusted output: `::stop-commands::`
+/// with a token no output can guess, until `::{token}::` ([`resume_workflow_commands`]).
+pub fn stop_workflow_commands() {
+    if !on_github() {
+        return;
+    }
+    use std::hash::BuildHasher;
+    let token = format!(
+        "flowcheck-{:016x}",
+        std::collections::hash_map::RandomState::new().hash_one(std::process::id())
+    );
+    if let Ok(mut stopped) = STOPPED_BY.lock()
+        && stopped.is_none()
+    {
+        write_command(&format!("::stop-commands::{token}"));
+        *stopped = Some(token);
+    }
+}
+
+/// Let the runner read workflow commands again (before flowcheck's own annotations, and at
+/// exit); nothing when they were not stopped, or were resumed already.
+pub fn resume_workflow_commands() {
+    if let Some(token) = STOPPED_BY
+        .lock()
+        .ok()
+        .and_then(|mut stopped| stopped.take())
+    {
+        write_command(&format!("::{token}::"));
+    }
+}
+
+/// A workflow command on a line of its own on stdout; a reader gone is no error here.
+fn write_command(command: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{command}").and_then(|()| out.flush());
+}
+
 /// Whether this runs in CI: `CI` is set to anything but empty, `0` or `false`.
 pub fn in_ci() -> bool {
     std::env::var("CI")
