@@ -291,6 +291,43 @@ cases:
     );
 }
 
+/// A case that failed and is no longer in the suites (renamed, removed) is named when the
+/// failures are rerun, not left out without a word; when none is left, the refusal says why.
+#[test]
+fn only_failed_names_the_failures_gone_from_the_suites() {
+    let sim = Sim::start();
+    let dir = common::tempdir();
+    let suite = dir.path().join("regressions.yaml");
+    let original = read(Path::new("tests/fixtures/run/regressions.yaml"));
+    std::fs::write(&suite, &original).expect("the suite is written");
+    let (suite, report) = (
+        suite.to_str().unwrap_or_default().to_owned(),
+        dir.path().join("first.json"),
+    );
+    let report = report.to_str().unwrap_or_default();
+    assert_eq!(sim.run(&[&suite, "--json", report]).code, 1);
+    let renamed = original.replace("money back goes to billing", "money back is billing");
+    std::fs::write(&suite, &renamed).expect("the suite is written");
+    let again = sim.run(&[&suite, "--only-failed", report]);
+    assert_eq!(again.code, 1, "{}", again.all());
+    assert!(
+        again.stdout.starts_with("Running 1 case"),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        again.stderr.contains(&format!(
+            "note: 1 case that did not pass in {report} is no longer in the suites (renamed, removed, or its target dropped): triage-regressions › money back goes to billing @ v3, so not rerun"
+        )),
+        "{}",
+        again.all()
+    );
+    let both = renamed.replace("the whole billing result", "all of the billing result");
+    std::fs::write(&suite, both).expect("the suite is written");
+    sim.run(&[&suite, "--only-failed", report])
+        .assert_refused("2 cases that did not pass in");
+}
+
 #[test]
 fn only_failed_reruns_what_did_not_pass() {
     let sim = Sim::start();

@@ -80,6 +80,48 @@ fn tag_hint(missing: &[&str], known: &[&str]) -> Option<String> {
 }
 
 /// Identifies a planned case across machines and runs: suite, case and target names.
+/// The cases of `cases` (suite, case, target) that the suites no longer hold, in order.
+fn not_in<'a>(
+    cases: &'a HashSet<(String, String, String)>,
+    suites: &[Suite],
+) -> Vec<&'a (String, String, String)> {
+    let everything = Selection {
+        filters: Vec::new(),
+        tags: Vec::new(),
+        repeat: None,
+    };
+    let held: HashSet<(String, String, String)> = run::plan(suites, &everything)
+        .iter()
+        .map(|planned| identity(suites, planned))
+        .collect();
+    let mut gone: Vec<_> = cases.iter().filter(|case| !held.contains(*case)).collect();
+    gone.sort();
+    gone
+}
+
+/// "2 cases that did not pass in first.json are no longer in the suites (renamed, removed, or
+/// their target dropped): s › a @ v3, s › b @ v3".
+fn gone_from_suites(gone: &[&(String, String, String)], report: &Path) -> String {
+    const SHOWN: usize = 5;
+    let mut names: Vec<String> = gone
+        .iter()
+        .take(SHOWN)
+        .map(|(suite, case, target)| format!("{suite} › {case} @ {target}"))
+        .collect();
+    if gone.len() > SHOWN {
+        names.push(format!("and {} more", gone.len() - SHOWN));
+    }
+    let n = gone.len() as u64;
+    format!(
+        "{} that did not pass in {} {} no longer in the suites (renamed, removed, or {} target dropped): {}",
+        counted(n, "case"),
+        report.display(),
+        crate::words::agree(n, "is", "are"),
+        crate::words::agree(n, "its", "their"),
+        crate::words::one_line(&names.join(", "))
+    )
+}
+
 fn identity(suites: &[Suite], planned: &Planned) -> (String, String, String) {
     let suite = &suites[planned.key.suite];
     (
@@ -349,6 +391,16 @@ impl ExecutionArgs {
                     false => failed.contains(&(suite, case, target)),
                 }
             });
+            // A case that did not pass and is gone from the suites (renamed, removed, its
+            // target dropped) would leave the rerun without a word, and the job green.
+            let gone = not_in(&failed, suites);
+            if !gone.is_empty() {
+                let why = gone_from_suites(&gone, path);
+                if plan.is_empty() {
+                    return Err(Refusal::usage(format!("{why}; nothing was sent")));
+                }
+                crate::errln!("note: {why}, so not rerun");
+            }
         }
         if plan.is_empty() {
             return Err(Refusal::usage(format!(
