@@ -536,6 +536,34 @@ fn a_second_sigint_quits_at_once_without_leaving_files() {
     );
 }
 
+/// A run cut short (here, interrupted twice) leaves no earlier JUnit report at its path for a
+/// job to publish as its own: from its start, the path says the run did not finish.
+#[test]
+fn a_run_cut_short_leaves_no_earlier_junit_report_standing() {
+    let server = FaultServer::start();
+    let dir = tempdir();
+    let held = suite(dir.path(), "held", "held", "sync", 1);
+    let junit = dir.path().join("junit.xml");
+    std::fs::write(
+        &junit,
+        "<testsuites name=\"the last run\" tests=\"4\" failures=\"0\"/>",
+    )
+    .expect("the earlier report is written");
+    let mut running = start_reporting(&server, &[&held], &[], Some(&junit));
+    running.stop_when_held(&server, "held", "INT");
+    running.signal("INT");
+    let (code, output, _reports) = running.finish();
+    assert_eq!(code, 130, "{output}");
+    let xml = common::read(&junit);
+    assert!(!xml.contains("the last run"), "{xml}");
+    assert!(
+        xml.contains("<testsuite name=\"run did not finish\" tests=\"1\""),
+        "{xml}"
+    );
+    assert!(xml.contains("type=\"unfinished\""), "{xml}");
+    assert_valid_junit(&junit);
+}
+
 #[test]
 fn a_second_sigint_while_reports_are_written_quits_and_leaves_no_temporary_file() {
     let server = FaultServer::start();

@@ -86,6 +86,12 @@ pub async fn run(args: RunArgs) -> u8 {
                 golden_target: None,
             };
             let options = execution.options(args.fail_fast, snapshots);
+            // The last run's JUnit report would stand for this one if it were cut short.
+            if let Some(path) = args.junit.as_deref()
+                && report::junit::is_earlier_report(path)
+            {
+                write_not_run_junit(path, &report::junit::unfinished());
+            }
             let executed = match execution
                 .execute(&suites, &plan, &options, &mut terminal, keep)
                 .await

@@ -136,6 +136,16 @@ pub fn refused(command: RefusedCommand, refusal: &crate::exit::Refusal) -> Repor
     not_run(suite, std::iter::once(case))
 }
 
+/// What stands at a run's `--junit` path in place of an earlier report while the run goes on:
+/// a run cut short before it writes its own (killed, interrupted twice, a CI job cancelled)
+/// leaves this, not the last run's results, for a job that publishes the report whatever
+/// became of the run.
+pub fn unfinished() -> Report {
+    let message = "this run started and did not finish (killed, interrupted twice, or its job cancelled): its results were not written";
+    let case = not_run_case("flowcheck run", "unfinished", message, message);
+    not_run("run did not finish", std::iter::once(case))
+}
+
 /// A report of one suite, `name`, of errors that kept a run from starting.
 fn not_run(name: &str, cases: impl Iterator<Item = TestCase>) -> Report {
     let mut report = Report::new("flowcheck");
