@@ -995,3 +995,29 @@ fn review_shows_a_pending_change_as_it_is() {
         review.stdout
     );
 }
+
+/// `a.yaml` and `a.yml` in one folder would judge each other's golden files in their one
+/// snapshot folder: refused at load, where either has snapshot cases.
+#[test]
+fn two_suite_files_that_would_share_a_snapshot_folder_are_refused() {
+    let project = Project::new();
+    let other = SUITE.replace("suite: golden", "suite: golden-too");
+    std::fs::write(project.path("golden.yml"), &other).expect("suite written");
+    let folder = project.dir.path().display().to_string();
+    let result = common::run(&["validate", &folder]);
+    assert_eq!(result.code, 2, "{}", result.all());
+    assert!(
+        result.stderr.contains("would share the snapshot folder")
+            && result
+                .stderr
+                .contains("__snapshots__/golden: rename one file"),
+        "{}",
+        result.all()
+    );
+    // Without snapshot cases, nothing is shared.
+    let plain = |text: &str| text.replace("      snapshot: {redact: [$.reply], round: 1}\n", "");
+    std::fs::write(project.path("golden.yml"), plain(&other)).expect("suite written");
+    std::fs::write(project.path("golden.yaml"), plain(SUITE)).expect("suite written");
+    let result = common::run(&["validate", &folder]);
+    assert_eq!(result.code, 0, "{}", result.all());
+}

@@ -240,18 +240,18 @@ impl Compiler<'_> {
             if first.name == case.name {
                 continue; // a duplicate name, said where it is
             }
-            let target = first
-                .targets
-                .iter()
-                .find(|t| case.targets.contains(t))
-                .or(first.targets.first())
-                .map_or_else(|| "TARGET".to_owned(), ToString::to_string);
+            // The file both write where they share a target; else the files of every target,
+            // which a comparison's baseline makes them share.
+            let (files, target) = match first.targets.iter().find(|t| case.targets.contains(t)) {
+                Some(target) => ("file", target.to_string()),
+                None => ("files", "*".to_owned()),
+            };
             let file = crate::snapshot::store::folder_of(self.file)
                 .join(crate::snapshot::store::file_name(&case.name, &target));
             let first_at = at.get(&first.name).copied().unwrap_or_default();
             let position = at.get(&case.name).copied().unwrap_or_default();
             let message = format!(
-                "cases \"{}\" (line {}) and \"{}\" would share the snapshot file {}; rename one",
+                "cases \"{}\" (line {}) and \"{}\" would share the snapshot {files} {}; rename one",
                 crate::words::one_line(&first.name),
                 first_at.line,
                 crate::words::one_line(&case.name),

@@ -152,7 +152,10 @@ fn load_all(paths: &[PathBuf]) -> Loaded {
                         first.file.display()
                     ),
                 )),
-                None => loaded.suites.push(suite),
+                None => match snapshot_folder_shared(&loaded.suites, &suite) {
+                    Some(problem) => loaded.errors.push(problem),
+                    None => loaded.suites.push(suite),
+                },
             },
             Err(errors) => loaded.errors.extend(errors),
         }
@@ -170,6 +173,27 @@ fn load_all(paths: &[PathBuf]) -> Loaded {
         ));
     }
     loaded
+}
+
+/// Two suite files with one name but for their extension (`a.yaml`, `a.yml`) have one
+/// snapshot folder (`__snapshots__/a/`): where either has snapshot cases, each would judge the
+/// other's golden files, and `--update-snapshots` write over them.
+fn snapshot_folder_shared(loaded: &[Suite], suite: &Suite) -> Option<Diagnostic> {
+    let has_snapshots = |suite: &Suite| suite.cases.iter().any(|c| c.expect.snapshot.is_some());
+    let folder = crate::snapshot::store::folder(suite);
+    let other = loaded.iter().find(|other| {
+        crate::snapshot::store::folder(other) == folder
+            && (has_snapshots(other) || has_snapshots(suite))
+    })?;
+    Some(Diagnostic::new(
+        &suite.file,
+        suite.name_at,
+        format!(
+            "this suite and {} would share the snapshot folder {}: rename one file",
+            other.file.display(),
+            folder.display()
+        ),
+    ))
 }
 
 /// Whether a YAML file's document is a list (its first line of content starts with `-` or
