@@ -394,6 +394,11 @@ impl Keys {
         self.all().any(|key| key.appears_in(text))
     }
 
+    /// Whether there is no key to send (a key file's or the environment's).
+    pub fn is_empty(&self) -> bool {
+        self.default.is_none() && self.projects.is_empty()
+    }
+
     /// Whether one of the keys is written as a URL (`https://...`): the server's URL where
     /// the key should be.
     pub fn any_is_url(&self) -> bool {

@@ -1932,7 +1932,7 @@ fn a_refused_run_s_junit_report_says_why() {
         ),
         (
             vec!["--url", "http://127.0.0.1:9"],
-            "no API key: set NOUKAI_API_KEY",
+            "no API key: set NOUKAI_API_KEY for every project, or a key for each: NOUKAI_API_KEY_DEMO_SUPPORT (demo/support), NOUKAI_API_KEY_DEMO_EVAL (demo/eval); or pass --api-key-file PATH",
         ),
     ];
     for (args, why) in refusals {

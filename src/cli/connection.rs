@@ -252,9 +252,7 @@ impl ConnectionArgs {
                 }
             }
             _ if keys.default.is_some() => {}
-            _ if keys.projects.is_empty() => {
-                return Err("no API key: set NOUKAI_API_KEY (or a project's NOUKAI_API_KEY_<ORG>_<PROJECT>), or pass --api-key-file PATH".into());
-            }
+            // No key at all is said once the plan is known, naming its projects' variables.
             _ => keys.default_from = Some("NOUKAI_API_KEY (not set)".into()),
         }
         Ok(keys)

@@ -245,6 +245,17 @@ fn keys_cover(
         .collect();
     match lacking.as_slice() {
         [] => Ok(()),
+        _ if keys.is_empty() => {
+            let each: Vec<String> = lacking
+                .iter()
+                .zip(&projects)
+                .map(|(variable, project)| format!("{variable} ({project})"))
+                .collect();
+            Err(format!(
+                "no API key: set NOUKAI_API_KEY for every project, or a key for each: {}; or pass --api-key-file PATH",
+                each.join(", ")
+            ))
+        }
         _ => Err(format!(
             "no API key for {} ({}): set NOUKAI_API_KEY for every project, or {}{or_file}",
             crate::words::counted(lacking.len() as u64, "project"),
