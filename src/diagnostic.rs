@@ -187,8 +187,13 @@ pub fn yaml_message(err: &serde_saphyr::Error) -> String {
     };
     // The parser's words name its own options and functions; say what it means for a file.
     match message.as_str() {
-        m if m.starts_with("budget breached: Depth") => {
+        // The parser's depth budget, or serde's own limit on the values it builds.
+        m if m.starts_with("budget breached: Depth") || m == "recursion limit exceeded" => {
             "nested too deeply: at most 64 levels of lists and mappings".to_owned()
+        }
+        // A key written `null` or `~` (or left empty) is no key a JSON object can hold.
+        m if m.starts_with("cannot deserialize null into string") => {
+            "a mapping key here is null (`null`, `~` or nothing): quote it (\"null\") if it is the word".to_owned()
         }
         m if m.starts_with("budget breached") => {
             let limit = budget_limit(m);

@@ -84,6 +84,8 @@ invalid_suite_tests!(
     empty_file,
     option_keys,
     reader_errors_around_quotes,
+    too_deep_lists,
+    null_key,
 );
 
 #[test]
