@@ -268,11 +268,12 @@ fn in_ci_nothing_is_written_and_a_missing_snapshot_is_an_error() {
     let updated = project.run(&["--update-snapshots"], true);
     assert_eq!(updated.code, 0);
     assert!(!read(&project.golden("production")).contains("tampered"));
-    // What --update-snapshots rewrote is said, as a new snapshot is.
+    // What --update-snapshots rewrote is said, file by file, as a new snapshot is.
     assert!(
-        updated
-            .stdout
-            .contains("note: updated 1 snapshot; review it"),
+        updated.stdout.contains(&format!(
+            "note: updated 1 snapshot: {}; review it",
+            project.golden("production").display()
+        )),
         "{}",
         updated.stdout
     );

@@ -208,25 +208,24 @@ fn snapshots_written() -> Option<String> {
     if written.is_empty() {
         return None;
     }
-    let new: Vec<String> = written
-        .iter()
-        .filter(|(_, new)| *new)
-        .map(|(file, _)| file.display().to_string())
-        .collect();
-    let updated = written.len() - new.len();
+    let files = |new: bool| -> Vec<String> {
+        written
+            .iter()
+            .filter(|(_, is_new)| *is_new == new)
+            .map(|(file, _)| file.display().to_string())
+            .collect()
+    };
     let mut parts = Vec::new();
-    if !new.is_empty() {
-        let n = new.len() as u64;
+    for (verb, files) in [("wrote", files(true)), ("updated", files(false))] {
+        if files.is_empty() {
+            continue;
+        }
+        let n = files.len() as u64;
+        let kind = if verb == "wrote" { "new " } else { "" };
         parts.push(format!(
-            "wrote {n} new {}: {}",
+            "{verb} {n} {kind}{}: {}",
             crate::words::agree(n, "snapshot", "snapshots"),
-            new.join(", ")
-        ));
-    }
-    if updated > 0 {
-        parts.push(format!(
-            "updated {}",
-            crate::words::counted(updated as u64, "snapshot")
+            files.join(", ")
         ));
     }
     let them = crate::words::agree(written.len() as u64, "it", "them");
