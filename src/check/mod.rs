@@ -30,6 +30,9 @@ pub struct Check {
     pub path_text: String,
     /// Shared between the checks that use the same path (large suites repeat a few paths).
     pub path: Arc<JsonPath>,
+    /// Whether the path names one place at most (RFC 9535's singular query: names and
+    /// indexes only), rather than any number of them (`[*]`, `..`, slices, filters, unions).
+    pub singular: bool,
     pub negate: bool,
     /// Its share of a case's weighted score (default 1).
     pub weight: f64,
@@ -70,13 +73,40 @@ pub struct CheckOutcome {
     pub line: u32,
 }
 
+/// Whether a valid JSONPath is singular (RFC 9535 2.3.5.1): a root followed by name and index
+/// selectors only, one per segment. Any wildcard (`*`), descendant (`..`), slice (`:`),
+/// filter (`?`) or union (`,`) outside a quoted name makes it one that may match several.
+pub fn singular(path: &str) -> bool {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut previous = '\0';
+    for c in path.chars() {
+        match quote {
+            Some(_) if escaped => escaped = false,
+            Some(_) if c == '\\' => escaped = true,
+            Some(open) if c == open => quote = None,
+            Some(_) => {}
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '*' | '?' | ',' | ':' => return false,
+                '.' if previous == '.' => return false,
+                _ => {}
+            },
+        }
+        previous = if quote.is_some() { '\0' } else { c };
+    }
+    true
+}
+
 impl Check {
-    /// Select the value at the path: nothing, the one node, or an array of every node matched.
+    /// Select the value at the path: nothing, the one node of a singular path, or an array of
+    /// every node matched by one that may match several (`$.items[*].price` gives `[5]` for
+    /// one item, as for two it gives `[5, 7]`: its kind does not depend on the count).
     pub fn select(&self, root: &Value) -> Option<Value> {
         let nodes = self.path.query(root).all();
         match nodes.as_slice() {
             [] => None,
-            [one] => Some((*one).clone()),
+            [one] if self.singular => Some((*one).clone()),
             many => Some(Value::Array(many.iter().map(|v| (*v).clone()).collect())),
         }
     }
@@ -162,6 +192,120 @@ impl Check {
             score: verdict.score,
             weight: self.weight,
             line: self.position.line,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::singular;
+    use serde_json_path::JsonPath;
+
+    #[test]
+    fn names_and_indexes_only_are_singular() {
+        for path in [
+            "$",
+            "$.a",
+            "$.a.b[0]",
+            "$['a.b']",
+            "$[\"x,y\"][-1]",
+            "$['*']",
+            "$.a['b:c']",
+        ] {
+            assert!(singular(path), "{path}");
+        }
+        for path in [
+            "$.*",
+            "$.items[*].price",
+            "$..price",
+            "$[0:2]",
+            "$[0,1]",
+            "$[?@.a == 1]",
+            "$['a','b']",
+            "$.a..b",
+        ] {
+            assert!(!singular(path), "{path}");
+        }
+    }
+
+    /// A path taken for singular never matches more than one node, whatever the value.
+    fn segment() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            "[a-c]{1,2}".prop_map(|name| format!(".{name}")),
+            "[a-c.,:*?]{1,3}".prop_map(|name| format!("['{name}']")),
+            (-2i32..3).prop_map(|index| format!("[{index}]")),
+            Just(".*".to_owned()),
+            Just("[*]".to_owned()),
+            "[a-c]".prop_map(|name| format!("..{name}")),
+            Just("[0:2]".to_owned()),
+            Just("[0,1]".to_owned()),
+            Just("[?@.a]".to_owned()),
+        ]
+    }
+
+    fn json() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<i8>().prop_map(serde_json::Value::from)
+        ];
+        leaf.prop_recursive(4, 40, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                proptest::collection::btree_map("[a-c.,:*?]{1,2}", inner, 0..4)
+                    .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A path that may match several nodes gives an array whatever the count: `each` over
+    /// one item's prices reads `[5]`, not `5` (which is no array).
+    #[test]
+    fn a_path_that_may_match_several_gives_an_array_even_for_one() {
+        let check = |yaml: &str| {
+            let raw: super::raw::RawCheck =
+                crate::yaml::from_str(yaml).map_err(|e| e.to_string())?;
+            let files = std::cell::RefCell::default();
+            raw.compile(
+                crate::diagnostic::Position::new(1, 1),
+                std::path::Path::new("."),
+                &files,
+            )
+            .map_err(|e| e.message)
+        };
+        let grades = super::grade::Grades::none();
+        let one = serde_json::json!({"items": [{"price": 5}], "name": "x"});
+        for (yaml, passes) in [
+            ("{path: \"$.items[*].price\", each: {gt: 0}}", true),
+            ("{path: \"$.items[*].price\", equals: [5]}", true),
+            ("{path: \"$..price\", length: 1}", true),
+            ("{path: \"$.items[0].price\", equals: 5}", true),
+            ("{path: \"$.items[*].cost\", exists: false}", true),
+            ("{path: $.name, equals: x}", true),
+        ] {
+            let compiled = check(yaml).unwrap_or_else(|err| panic!("{yaml}: {err}"));
+            assert_eq!(
+                compiled.evaluate(Some(&one), &grades).passed,
+                passes,
+                "{yaml}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_singular_path_matches_one_node_at_most(
+            segments in proptest::collection::vec(segment(), 0..4),
+            value in json(),
+        ) {
+            let path = format!("${}", segments.concat());
+            let Ok(parsed) = JsonPath::parse(&path) else {
+                return Ok(());
+            };
+            if singular(&path) {
+                proptest::prop_assert!(parsed.query(&value).all().len() <= 1, "{path}");
+            }
         }
     }
 }

@@ -328,6 +328,7 @@ fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check,
         ),
     };
     Ok(Check {
+        singular: super::singular(&path_text),
         path_text,
         path,
         negate,

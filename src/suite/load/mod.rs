@@ -538,7 +538,7 @@ mod tests {
         assert_eq!(
             shared,
             vec![
-                "7:11 cases \"Refund!\" (line 4) and \"refund?\" would share the snapshot file __snapshots__/s/refund@v1.snap; rename one"
+                "7:11 cases \"Refund!\" (line 4) and \"refund?\" would share the snapshot files __snapshots__/s/refund@*.snap; rename one"
             ]
         );
         // Only cases with a snapshot have a file; a repeated case is one case.
