@@ -26,8 +26,9 @@ struct Matches {
 }
 
 fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
-    let (pattern, flags) = match value {
-        Value::String(pattern) => (pattern.as_str(), ""),
+    // In the mapping form, an error names its key, and is placed at its value.
+    let (pattern, flags, mapping) = match value {
+        Value::String(pattern) => (pattern.as_str(), "", false),
         Value::Object(map) => {
             super::only_keys(map, &["pattern", "flags"])?;
             let pattern = map
@@ -39,9 +40,13 @@ fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
                 Some(Value::String(flags)) => flags.as_str(),
                 Some(_) => return Err("`flags` must be a string such as \"im\"".into()),
             };
-            (pattern, flags)
+            (pattern, flags, true)
         }
         _ => return Err("expected a regular expression string, or {pattern, flags}".into()),
+    };
+    let key = |key: &str| match mapping {
+        true => format!("`{key}`: "),
+        false => String::new(),
     };
     let mut builder = RegexBuilder::new(pattern);
     builder.size_limit(REGEX_SIZE_LIMIT);
@@ -51,12 +56,21 @@ fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
             'm' => builder.multi_line(true),
             's' => builder.dot_matches_new_line(true),
             'x' => builder.ignore_whitespace(true),
-            other => return Err(format!("unknown flag '{other}': use i, m, s or x")),
+            other => {
+                return Err(format!(
+                    "{}unknown flag '{other}': use i, m, s or x",
+                    key("flags")
+                ));
+            }
         };
     }
-    let regex = builder
-        .build()
-        .map_err(|err| format!("invalid regular expression: {}", one_line(&err.to_string())))?;
+    let regex = builder.build().map_err(|err| {
+        format!(
+            "{}invalid regular expression: {}",
+            key("pattern"),
+            one_line(&err.to_string())
+        )
+    })?;
     Ok(Arc::new(Matches {
         regex,
         flags: flags.to_owned(),

@@ -450,7 +450,7 @@ fn bad_arguments_are_refused_with_reasons() {
         ),
         (
             "{matches: {pattern: x, flags: q}}",
-            "matches: unknown flag 'q': use i, m, s or x",
+            "matches: `flags`: unknown flag 'q': use i, m, s or x",
         ),
         ("{between: [3, 1]}", "between: min 3 is greater than max 1"),
         (

@@ -64,7 +64,10 @@ impl Compiler<'_> {
                     }
                     continue;
                 }
-                error.message.push_str(&format!(" (in {})", origin.this));
+                // Unless the message names the row itself (a name this template made twice).
+                if !error.message.ends_with(&format!("in {}", origin.this)) {
+                    error.message.push_str(&format!(" (in {})", origin.this));
+                }
                 self.repeated
                     .insert(key, (self.errors.len(), origin.this.clone(), 0));
                 self.errors.push(error);
