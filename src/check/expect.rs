@@ -304,7 +304,9 @@ impl Expectation {
             return scored.iter().all(|o| o.passed);
         };
         let score = weighted_score(scored);
-        let passed = score >= threshold;
+        // 0.3 of 0.4 is 0.75 as written, and a little under it in binary: shown as 0.75, it
+        // must not fail a threshold of 0.75 (the rounding forgiven as `approx` forgives it).
+        let passed = super::predicate::reaches(score, threshold);
         scored.push(CheckOutcome {
             label: format!("weighted score >= {threshold}").into(),
             passed,
@@ -642,6 +644,36 @@ mod tests {
         let score = weighted_score(&[failed]);
         assert!(score == 0.0 && score.is_sign_positive(), "{score}");
         assert_eq!(format!("{score:.3}"), "0.000");
+    }
+
+    fn outcome(passed: bool, weight: f64) -> CheckOutcome {
+        CheckOutcome {
+            label: "x".into(),
+            passed,
+            expected: "y".into(),
+            actual: None,
+            expected_value: None,
+            detail: None,
+            score: None,
+            weight,
+            line: 1,
+        }
+    }
+
+    /// 0.3 of 0.4 is 0.75 as written, and 0.7499999999999999 in binary: a threshold of 0.75
+    /// is reached (it failed, with "found: 0.75").
+    #[test]
+    fn a_score_exactly_at_the_threshold_passes() {
+        let expect = Expectation {
+            threshold: Some(0.75),
+            ..Expectation::default()
+        };
+        let mut scored = vec![outcome(true, 0.3), outcome(false, 0.1)];
+        assert!(expect.scored_pass(&mut scored), "{scored:?}");
+        let last = scored.last().expect("the threshold's outcome");
+        assert!(last.passed && last.detail.is_none(), "{last:?}");
+        let mut short = vec![outcome(true, 0.29), outcome(false, 0.11)];
+        assert!(!expect.scored_pass(&mut short), "{short:?}");
     }
 
     fn step(tokens: Value) -> ObservedStep {

@@ -48,8 +48,7 @@ impl Predicate for Approx {
                 let away = (n - self.value).abs();
                 // Decimal numbers are binary fractions: 1.1 - 1.0 is 0.10000000000000009, so a
                 // value exactly `tolerance` away as written must not fail by that rounding.
-                let rounding = 4.0 * f64::EPSILON * n.abs().max(self.value.abs()).max(1.0);
-                if away <= self.tolerance + rounding {
+                if away <= self.tolerance + super::numbers::rounding(n, self.value) {
                     Verdict::pass()
                 } else {
                     // To 10 decimals: 0.42, not 0.42000000000000004; 1e-7 over still shows.

@@ -12,6 +12,7 @@ mod items;
 mod json_schema;
 mod judge;
 mod matches;
+mod numbers;
 mod one_of;
 mod similarity;
 mod size;
@@ -21,6 +22,7 @@ mod type_of;
 
 pub use compare::{as_number, percentage_hint};
 pub use equals::json_equal;
+pub use numbers::reaches;
 
 use super::grade::{Grades, JudgeSpec};
 use super::raw::ParseContext;
@@ -63,9 +65,10 @@ impl Verdict {
         }
     }
 
-    /// A score against a threshold.
+    /// A score against a threshold, which a score equal to it as written reaches (3 of 5
+    /// tokens score 0.75, computed as 0.7499999999999999).
     pub fn scored(score: f64, threshold: f64) -> Self {
-        let passed = score >= threshold;
+        let passed = reaches(score, threshold);
         let detail =
             (!passed).then(|| format!("score {score:.3} is below the threshold {threshold}"));
         Verdict {

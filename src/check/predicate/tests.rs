@@ -236,6 +236,18 @@ fn table() -> Vec<(&'static str, Value, bool)> {
             false,
         ),
         ("{rouge_l: {value: \"x\"}}", json!(1), false),
+        // Scores equal to the threshold as written, though computed a little under it: 3 of
+        // 5 tokens scores 0.75 (0.7499999999999999), 6 of 7 against 8 scores 0.8.
+        (
+            "{rouge_l: {value: \"a b c d e\", threshold: 0.75}}",
+            json!("a b c"),
+            true,
+        ),
+        (
+            "{rouge_l: \"a b c d e f g h\"}",
+            json!("a b c d e f x"),
+            true,
+        ),
         // combinators and negation
         ("{all: [{contains: a}, {contains: b}]}", json!("ab"), true),
         ("{all: [{contains: a}, {contains: z}]}", json!("ab"), false),
