@@ -1,14 +1,15 @@
 //! `{min, max}` bounds (either may be left out) or one exact number, shared by the predicates
-//! that measure a size or a range.
+//! that measure a size or a range. Bounds are kept as written, so that an integer bound past
+//! 2^53 compares exactly ([`Num`]).
 
-use super::compare::as_number;
-use crate::words::number;
+use super::numbers::Num;
 use serde_json::Value;
+use std::cmp::Ordering;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bounds {
-    pub min: Option<f64>,
-    pub max: Option<f64>,
+    pub min: Option<Num>,
+    pub max: Option<Num>,
 }
 
 impl Bounds {
@@ -16,17 +17,14 @@ impl Bounds {
     pub fn parse(value: &Value) -> Result<Bounds, String> {
         // Numbers as text count: a data placeholder (`"{{max}}"`) gives a CSV's values so.
         let number = |v: &Value, what: &str| {
-            as_number(v)
+            Num::of(v)
                 .ok_or_else(|| format!("`{what}` must be a number{}", super::percentage_hint(v)))
         };
         let bounds = match value {
-            exact if as_number(exact).is_some() => {
-                let n = as_number(exact).unwrap_or(f64::NAN);
-                Bounds {
-                    min: Some(n),
-                    max: Some(n),
-                }
-            }
+            exact if let Some(n) = Num::of(exact) => Bounds {
+                min: Some(n),
+                max: Some(n),
+            },
             Value::Array(pair) if pair.len() == 2 => Bounds {
                 min: Some(number(&pair[0], "min")?),
                 max: Some(number(&pair[1], "max")?),
@@ -47,11 +45,8 @@ impl Bounds {
         };
         match (bounds.min, bounds.max) {
             (None, None) => Err("give min, max or both".into()),
-            (Some(min), Some(max)) if min > max => {
+            (Some(min), Some(max)) if min.cmp(max) == Ordering::Greater => {
                 Err(format!("min {min} is greater than max {max}"))
-            }
-            (Some(n), _) | (_, Some(n)) if !n.is_finite() => {
-                Err("bounds must be finite numbers".into())
             }
             _ => Ok(bounds),
         }
@@ -60,36 +55,34 @@ impl Bounds {
     /// Bounds on a count (characters, words, items): [`Bounds::parse`], never below zero.
     pub fn parse_count(value: &Value) -> Result<Bounds, String> {
         let bounds = Bounds::parse(value)?;
-        if bounds.min.into_iter().chain(bounds.max).any(|n| n < 0.0) {
+        let zero = Num::Integer(0);
+        if (bounds.min.into_iter().chain(bounds.max)).any(|n| n.cmp(zero) == Ordering::Less) {
             return Err("a count is never below 0".into());
         }
         // A count is whole: `1.5`, or `[1.2, 1.8]`, no count could ever meet.
         if let (Some(min), Some(max)) = (bounds.min, bounds.max)
-            && min.ceil() > max.floor()
+            && min.as_f64().ceil() > max.as_f64().floor()
         {
-            return Err(if min == max {
-                format!("no count is {}: a count is a whole number", number(min))
+            return Err(if min.cmp(max) == Ordering::Equal {
+                format!("no count is {min}: a count is a whole number")
             } else {
-                format!(
-                    "no count lies between {} and {}: a count is a whole number",
-                    number(min),
-                    number(max)
-                )
+                format!("no count lies between {min} and {max}: a count is a whole number")
             });
         }
         Ok(bounds)
     }
 
-    pub fn holds(&self, n: f64) -> bool {
-        self.min.is_none_or(|min| n >= min) && self.max.is_none_or(|max| n <= max)
+    pub fn holds(&self, n: Num) -> bool {
+        self.min.is_none_or(|min| n.cmp(min) != Ordering::Less)
+            && self.max.is_none_or(|max| n.cmp(max) != Ordering::Greater)
     }
 
     pub fn describe(&self) -> String {
         match (self.min, self.max) {
-            (Some(min), Some(max)) if min == max => number(min),
-            (Some(min), Some(max)) => format!("between {} and {}", number(min), number(max)),
-            (Some(min), None) => format!("at least {}", number(min)),
-            (None, Some(max)) => format!("at most {}", number(max)),
+            (Some(min), Some(max)) if min.cmp(max) == Ordering::Equal => min.to_string(),
+            (Some(min), Some(max)) => format!("between {min} and {max}"),
+            (Some(min), None) => format!("at least {min}"),
+            (None, Some(max)) => format!("at most {max}"),
             (None, None) => "anything".into(),
         }
     }

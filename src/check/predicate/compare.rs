@@ -1,10 +1,13 @@
 //! `gt`, `gte`, `lt`, `lte` and `between`: numeric comparisons. A numeric string ("0.9") is
-//! read as a number, since flows often return numbers as text.
+//! read as a number, since flows often return numbers as text. Integers compare exactly (an
+//! id past 2^53 is not its nearest float), an integer and a float by value ([`Num`]).
 
 use super::bounds::Bounds;
+use super::numbers::Num;
 use super::{Definition, Predicate, Verdict};
 use crate::check::grade::Grades;
 use serde_json::Value;
+use std::cmp::Ordering;
 use std::sync::Arc;
 
 macro_rules! comparison {
@@ -14,9 +17,13 @@ macro_rules! comparison {
             argument: super::Argument::Number,
             parse: |value, _| {
                 // Numbers as text count: a data placeholder (`"{{min}}"`) gives a CSV's so.
-                let bound = as_number(value)
+                let bound = Num::of(value)
                     .ok_or_else(|| format!("expected a number{}", percentage_hint(value)))?;
-                Ok(Arc::new(Compare { name: $name, bound, holds: |a, b| a $op b }))
+                Ok(Arc::new(Compare {
+                    name: $name,
+                    bound,
+                    holds: |order| order $op Ordering::Equal,
+                }))
             },
             summary: concat!("a number ", $symbol, " this bound"),
         };
@@ -64,29 +71,35 @@ pub fn percentage_hint(value: &Value) -> String {
 
 /// The number at the path, or the verdict that there is none.
 pub fn number(actual: Option<&Value>) -> Result<f64, Verdict> {
+    exact(actual).map(Num::as_f64)
+}
+
+/// The number at the path as written (an integer exactly), or the verdict that there is none.
+fn exact(actual: Option<&Value>) -> Result<Num, Verdict> {
     match actual {
         None => Err(Verdict::from_bool(false)),
-        Some(value) => as_number(value).ok_or_else(|| Verdict::fail("the value is not a number")),
+        Some(value) => Num::of(value).ok_or_else(|| Verdict::fail("the value is not a number")),
     }
 }
 
 #[derive(Debug)]
 struct Compare {
     name: &'static str,
-    bound: f64,
-    holds: fn(f64, f64) -> bool,
+    bound: Num,
+    /// Whether the value's order against the bound passes.
+    holds: fn(Ordering) -> bool,
 }
 
 impl Predicate for Compare {
     fn evaluate(&self, actual: Option<&Value>, _: &Grades) -> Verdict {
-        match number(actual) {
-            Ok(n) => Verdict::from_bool((self.holds)(n, self.bound)),
+        match exact(actual) {
+            Ok(n) => Verdict::from_bool((self.holds)(n.cmp(self.bound))),
             Err(verdict) => verdict,
         }
     }
 
     fn describe(&self) -> String {
-        format!("{} {}", self.name, crate::words::number(self.bound))
+        format!("{} {}", self.name, self.bound)
     }
 }
 
@@ -95,7 +108,7 @@ struct Between(Bounds);
 
 impl Predicate for Between {
     fn evaluate(&self, actual: Option<&Value>, _: &Grades) -> Verdict {
-        match number(actual) {
+        match exact(actual) {
             Ok(n) => Verdict::from_bool(self.0.holds(n)),
             Err(verdict) => verdict,
         }

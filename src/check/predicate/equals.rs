@@ -1,5 +1,6 @@
 //! `equals`: deep equality for any JSON value; numbers compare by value (1 equals 1.0).
 
+use super::numbers::Num;
 use super::{Definition, Predicate, Verdict};
 use crate::check::grade::Grades;
 use crate::check::raw::ParseContext;
@@ -22,17 +23,12 @@ fn parse(value: &Value, _: &ParseContext<'_>) -> Result<Arc<dyn Predicate>, Stri
 
 /// Deep equality where numbers are compared as numbers, not by their spelling: two integers
 /// exactly (ids past 2^53 differ even where their nearest floats are one), an integer and a
-/// float by value (`1` equals `1.0`).
+/// float by value (`1` equals `1.0`, and 2^53 + 1 is not the float 2^53 it rounds to).
 pub fn json_equal(a: &Value, b: &Value) -> bool {
-    let integer = |n: &serde_json::Number| {
-        n.as_i64()
-            .map(i128::from)
-            .or_else(|| n.as_u64().map(i128::from))
-    };
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => match (integer(x), integer(y)) {
-            (Some(x), Some(y)) => x == y,
-            _ => x.as_f64() == y.as_f64(),
+        (Value::Number(x), Value::Number(y)) => match (Num::of_json(x), Num::of_json(y)) {
+            (Some(x), Some(y)) => x.cmp(y) == std::cmp::Ordering::Equal,
+            _ => false,
         },
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_equal(a, b))

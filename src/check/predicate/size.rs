@@ -2,6 +2,7 @@
 //! characters of a string (Unicode scalar values), the items of an array, the keys of an object.
 
 use super::bounds::Bounds;
+use super::numbers::Num;
 use super::{Definition, Predicate, Verdict};
 use crate::check::grade::Grades;
 use serde_json::Value;
@@ -50,7 +51,7 @@ impl Predicate for Size {
             }
         };
         let unit = if self.words { "words" } else { "long" };
-        if self.bounds.holds(size as f64) {
+        if self.bounds.holds(Num::Integer(size as i128)) {
             Verdict::pass()
         } else {
             Verdict::fail(format!("it is {size} {unit}"))

@@ -47,6 +47,17 @@ fn table() -> Vec<(&'static str, Value, bool)> {
             false,
         ),
         ("{equals: 3}", json!(3.0), true),
+        // An integer past 2^53 is not the float it rounds to.
+        (
+            "{equals: 9007199254740992.0}",
+            json!(9_007_199_254_740_993_u64),
+            false,
+        ),
+        (
+            "{equals: 9007199254740992.0}",
+            json!(9_007_199_254_740_992_u64),
+            true,
+        ),
         // contains family
         ("{contains: fund}", json!("refund"), true),
         ("{contains: Fund}", json!("refund"), false),
@@ -155,6 +166,55 @@ fn table() -> Vec<(&'static str, Value, bool)> {
         ("{gt: 0}", json!("NaN"), false),
         ("{between: [1, 3]}", json!(3), true),
         ("{between: {min: 1, max: 3}}", json!(4), false),
+        // Integers past 2^53 compare exactly, as two integers and against a float.
+        (
+            "{lte: 9007199254740992}",
+            json!(9_007_199_254_740_993_u64),
+            false,
+        ),
+        (
+            "{gt: 9007199254740992}",
+            json!(9_007_199_254_740_993_u64),
+            true,
+        ),
+        (
+            "{gte: 9007199254740993}",
+            json!(9_007_199_254_740_992_u64),
+            false,
+        ),
+        (
+            "{lt: 9007199254740993}",
+            json!(9_007_199_254_740_992_u64),
+            true,
+        ),
+        (
+            "{gt: 9007199254740992.0}",
+            json!(9_007_199_254_740_993_u64),
+            true,
+        ),
+        ("{gt: 9007199254740992}", json!("9007199254740993"), true),
+        (
+            "{lte: \"9007199254740992\"}",
+            json!(9_007_199_254_740_993_u64),
+            false,
+        ),
+        (
+            "{between: [9007199254740993, 9007199254740995]}",
+            json!(9_007_199_254_740_992_u64),
+            false,
+        ),
+        (
+            "{between: [9007199254740993, 9007199254740995]}",
+            json!(9_007_199_254_740_995_u64),
+            true,
+        ),
+        (
+            "{between: {max: 18446744073709551614}}",
+            json!(u64::MAX),
+            false,
+        ),
+        ("{gt: 1.5}", json!(2), true),
+        ("{lte: 1.5}", json!(2), false),
         ("{approx: {value: 0.9, tolerance: 0.05}}", json!(0.93), true),
         (
             "{approx: {value: 0.9, tolerance: 0.05}}",
