@@ -53,6 +53,7 @@ invalid_suite_tests!(
     yaml_syntax,
     tab_indent,
     error_and_status,
+    error_with_output,
     bad_pass_if,
     bad_repeat,
     data_bad_row,

@@ -362,6 +362,9 @@ impl Compiler<'_> {
             raw.steps.iter().filter_map(|s| self.step(s)).unzip();
         let mut expect = self.expect(raw.expect.as_ref(), Position::of(&raw.name));
         expect.steps = step_expectations.into_iter().flatten().collect();
+        if let Some(written) = &raw.expect {
+            self.unchecked_beside_error(&written.value, &raw.steps);
+        }
         // Checks that all weigh 0 make any threshold pass, whatever they find.
         let mut weights = (expect.output.iter())
             .chain(expect.steps.iter().flat_map(|s| &s.checks))
@@ -406,6 +409,43 @@ impl Compiler<'_> {
             expect,
         };
         (case, own)
+    }
+
+    /// A case that expects an `error` is refused before its flow runs: there is no output,
+    /// block count, usage or step to check, so expecting one is refused (it was never checked,
+    /// and the case passed whatever it said). Each at its own line.
+    fn unchecked_beside_error(&mut self, expect: &RawExpect, steps: &[Spanned<RawStep>]) {
+        if expect.error.is_none() {
+            return;
+        }
+        let message = |key: &str, what: &str| {
+            format!(
+                "a case that expects an `error` has no {what}: the request is refused, so `{key}` would never be checked (remove it, or the `error`)"
+            )
+        };
+        if let Some(first) = expect.output.first() {
+            self.error(first, message("output", "output to check"));
+        }
+        if let Some(count) = &expect.block_count {
+            self.error(count, message("block_count", "blocks to count"));
+        }
+        if let Some(snapshot) = &expect.snapshot {
+            self.error(
+                snapshot,
+                message("snapshot", "output to compare with a snapshot"),
+            );
+        }
+        if let Some(usage) = &expect.usage {
+            self.error(usage, message("usage", "usage to limit"));
+        }
+        for step in steps {
+            if let Some(first) = step.value.expect.first() {
+                self.error(first, message("expect", "step output to check"));
+            }
+            if let Some(usage) = &step.value.usage {
+                self.error(usage, message("usage", "usage to limit"));
+            }
+        }
     }
 
     /// Complete a case with what it inherits from the suite.
