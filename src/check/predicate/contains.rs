@@ -114,6 +114,32 @@ impl Contains {
     }
 }
 
+/// Why a value that is no text is never found in a string, nor among an object's keys (which
+/// are text): `contains: 1234` on "order 1234", or a data file's number filling
+/// `contains: "{{order}}"`. `None` when every value looked for is text.
+fn not_text<'a>(actual: &Value, mut missing: impl Iterator<Item = &'a Value>) -> Option<String> {
+    let holder = match actual {
+        Value::String(_) => "a string contains only text",
+        Value::Object(_) => "an object's keys are text",
+        _ => return None,
+    };
+    let needle = missing.find(|needle| !needle.is_string())?;
+    let shown = crate::words::short(needle, 60);
+    let (kind, quotable) = match needle {
+        Value::Number(_) => ("a number", true),
+        Value::Bool(_) => ("a boolean", true),
+        Value::Null => ("null", false),
+        Value::Array(_) => ("an array", false),
+        _ => ("an object", false),
+    };
+    Some(match quotable {
+        true => format!(
+            "{holder}, and {shown} is {kind}: quote it (\"{shown}\"), or make it text where a data file fills it in"
+        ),
+        false => format!("{holder}, and {shown} is {kind}"),
+    })
+}
+
 impl Predicate for Contains {
     fn evaluate(&self, actual: Option<&Value>, _: &Grades) -> Verdict {
         let Some(actual) = actual else {
@@ -124,19 +150,20 @@ impl Predicate for Contains {
             .iter()
             .filter(|n| self.holds(actual, n))
             .collect();
+        let missing = || self.needles.iter().filter(|n| !found.contains(n));
+        let not_text = || not_text(actual, missing());
         match self.mode {
             Mode::One | Mode::All if found.len() == self.needles.len() => Verdict::pass(),
             Mode::Any if !found.is_empty() => Verdict::pass(),
             Mode::All => {
-                let missing: Vec<String> = self
-                    .needles
-                    .iter()
-                    .filter(|n| !found.contains(n))
-                    .map(|n| crate::words::short(n, 60))
-                    .collect();
-                Verdict::fail(format!("missing {}", missing.join(", ")))
+                let shown: Vec<String> = missing().map(|n| crate::words::short(n, 60)).collect();
+                let why = not_text().map(|why| format!("; {why}")).unwrap_or_default();
+                Verdict::fail(format!("missing {}{why}", shown.join(", ")))
             }
-            _ => Verdict::from_bool(false),
+            _ => match not_text() {
+                Some(why) => Verdict::fail(why),
+                None => Verdict::from_bool(false),
+            },
         }
     }
 

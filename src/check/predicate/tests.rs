@@ -647,3 +647,36 @@ fn far_numbers_read_in_exponent_form() {
         "$ is between 1e-7 and 0.5"
     );
 }
+
+/// A string holds only text: a number (`contains: 1234`, or a data file's number filled in
+/// `contains: "{{order}}"`) is never in it, and the failure says to quote it.
+#[test]
+fn a_number_looked_for_in_text_says_to_quote_it() {
+    for (yaml, needle) in [
+        ("{contains: 1234}", "1234"),
+        ("{contains_any: [1234, refund]}", "1234"),
+        ("{contains_all: [order, 1234]}", "1234"),
+        ("{contains: true}", "true"),
+    ] {
+        let check = compile(yaml).unwrap_or_else(|err| panic!("{yaml}: {err}"));
+        let outcome = check.evaluate(Some(&json!("order 1234")), &Grades::none());
+        assert!(!outcome.passed, "{yaml}");
+        let why = outcome.detail.unwrap_or_default();
+        assert!(
+            why.contains("a string contains only text") && why.contains(&format!("\"{needle}\"")),
+            "{yaml}: {why:?}"
+        );
+    }
+    // Quoted, it is found.
+    assert!(passes("{contains: \"1234\"}", &json!("order 1234")));
+    // An object's keys are text too.
+    let check = compile("{contains: 1}").expect("compiles");
+    let outcome = check.evaluate(Some(&json!({"1": true})), &Grades::none());
+    assert!(
+        outcome
+            .detail
+            .as_deref()
+            .is_some_and(|why| why.contains("an object's keys are text")),
+        "{outcome:?}"
+    );
+}
