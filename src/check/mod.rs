@@ -13,7 +13,7 @@ mod schema;
 pub use expect::{ErrorExpectation, Expectation, LatencyBounds, StepExpectation, StepRef};
 pub use grade::{Grade, Grades, JudgeSpec};
 pub use observation::{Observation, ObservedStep};
-pub use raw::{CheckError, ParseContext, RawCheck, compile_value};
+pub use raw::{CheckError, ParseContext, RawCheck, compile_value, without_root};
 pub use schema::suite_schema;
 
 use crate::diagnostic::Position;
@@ -156,6 +156,9 @@ impl Check {
         let key = first.split(['.', '[']).next().unwrap_or(first);
         if key.is_empty() || key == "*" || map.contains_key(key) {
             return None;
+        }
+        if map.is_empty() {
+            return Some(format!("the result has no `{key}`: it has no keys"));
         }
         let keys: Vec<&str> = map.keys().map(String::as_str).collect();
         let hint = crate::diagnostic::did_you_mean(key, keys.iter().copied())

@@ -208,6 +208,22 @@ fn named_part(message: &str, places: &Places) -> Option<Position> {
         .map(|(key_at, value)| Place::or(Some(value), key_at).0)
 }
 
+/// For a JSONPath written without its leading `$` (`a.b`, `.a`, `[0]`, which the parser
+/// refuses only with "at position 0, parser error"), a hint that shows it with one.
+pub fn without_root(text: &str) -> Option<String> {
+    if text.trim_start().starts_with('$') {
+        return None;
+    }
+    let rooted = match text.starts_with(['.', '[']) {
+        true => format!("${text}"),
+        false => format!("$.{text}"),
+    };
+    Some(match JsonPath::parse(&rooted) {
+        Ok(_) => format!("a JSONPath starts with `$`: `{rooted}`"),
+        Err(_) => "a JSONPath starts with `$`, as in `$.category` or `$.items[0]`".to_owned(),
+    })
+}
+
 /// Parse a JSONPath once per distinct text and share it.
 fn parse_path(text: &str) -> Result<std::sync::Arc<JsonPath>, serde_json_path::ParseError> {
     thread_local! {
@@ -234,8 +250,9 @@ fn compile(entries: Vec<Entry<'_>>, context: &ParseContext<'_>) -> Result<Check,
     for entry in &entries {
         match (entry.key, entry.value) {
             ("path", Value::String(text)) => {
-                let parsed = parse_path(text).map_err(|err| {
-                    error(entry.value_at, format!("invalid JSONPath {text:?}: {err}"))
+                let parsed = parse_path(text).map_err(|err| CheckError {
+                    help: without_root(text),
+                    ..error(entry.value_at, format!("invalid JSONPath {text:?}: {err}"))
                 })?;
                 path = Some((text.clone(), parsed));
             }

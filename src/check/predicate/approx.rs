@@ -24,12 +24,12 @@ fn parse(value: &Value) -> Result<Arc<dyn Predicate>, String> {
         return Err("expected {value, tolerance}".into());
     };
     super::only_keys(map, &["value", "tolerance"])?;
-    let number = |what: &str| {
-        let value = map.get(what);
-        value.and_then(super::as_number).ok_or_else(|| {
-            let hint = value.map(super::percentage_hint).unwrap_or_default();
-            format!("`{what}` must be a number{hint}")
-        })
+    let number = |what: &str| match map.get(what) {
+        None => Err(format!(
+            "`{what}` is missing: write both, e.g. {{value: 0.9, tolerance: 0.05}}"
+        )),
+        Some(value) => super::as_number(value)
+            .ok_or_else(|| format!("`{what}` must be a number{}", super::percentage_hint(value))),
     };
     let (target, tolerance) = (number("value")?, number("tolerance")?);
     if !(tolerance >= 0.0 && tolerance.is_finite()) {

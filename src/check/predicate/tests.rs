@@ -571,8 +571,10 @@ fn bad_arguments_are_refused_with_reasons() {
             "{json_schema: /etc/passwd}",
             "json_schema: \"/etc/passwd\" must be a path relative to the suite",
         ),
+        ("{approx: {value: 1}}", "approx: `tolerance` is missing"),
+        ("{approx: {tolerance: 1}}", "approx: `value` is missing"),
         (
-            "{approx: {value: 1}}",
+            "{approx: {value: 1, tolerance: x}}",
             "approx: `tolerance` must be a number",
         ),
         ("{gte: high}", "gte: expected a number"),
@@ -679,4 +681,42 @@ fn a_number_looked_for_in_text_says_to_quote_it() {
             .is_some_and(|why| why.contains("an object's keys are text")),
         "{outcome:?}"
     );
+}
+
+/// A path that finds nothing in an empty object says it has no keys (it read "its keys: ",
+/// with nothing after).
+#[test]
+fn a_missing_key_of_an_empty_result_says_it_has_no_keys() {
+    let check = compile("{path: $.x, equals: 1}").expect("compiles");
+    let outcome = check.evaluate(Some(&json!({})), &Grades::none());
+    assert_eq!(
+        outcome.detail.as_deref(),
+        Some("the result has no `x`: it has no keys")
+    );
+}
+
+/// A JSONPath written without its leading `$` is refused with a hint that shows it with one.
+#[test]
+fn a_path_without_its_dollar_is_shown_with_one() {
+    let help = |yaml: &str| {
+        let raw: RawCheck = crate::yaml::from_str(yaml).expect("yaml");
+        let files = std::cell::RefCell::default();
+        raw.compile(Position::new(1, 1), Path::new("suites"), &files)
+            .err()
+            .and_then(|err| err.help)
+    };
+    assert_eq!(
+        help("{path: a.b, equals: 1}").as_deref(),
+        Some("a JSONPath starts with `$`: `$.a.b`")
+    );
+    assert_eq!(
+        help("{path: \"[0]\", equals: 1}").as_deref(),
+        Some("a JSONPath starts with `$`: `$[0]`")
+    );
+    assert_eq!(
+        help("{path: .a, equals: 1}").as_deref(),
+        Some("a JSONPath starts with `$`: `$.a`")
+    );
+    // A path that starts with `$` gets no such hint.
+    assert_eq!(help("{path: \"$.a[\", equals: 1}"), None);
 }

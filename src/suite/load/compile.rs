@@ -715,24 +715,23 @@ impl Compiler<'_> {
             };
             items
                 .iter()
-                .filter_map(|item| match item.as_str().map(JsonPath::parse) {
-                    Some(Ok(path)) => Some(path),
-                    Some(Err(err)) => {
-                        this.error_at_key(
-                            raw,
-                            key,
-                            format!("snapshot `{key}`: invalid JSONPath {item}: {err}"),
-                        );
-                        None
-                    }
-                    None => {
-                        this.error_at_key(
-                            raw,
-                            key,
-                            format!("snapshot `{key}` must be a list of JSONPaths"),
-                        );
-                        None
-                    }
+                .filter_map(|item| {
+                    let Some(text) = item.as_str() else {
+                        let message = format!("snapshot `{key}` must be a list of JSONPaths");
+                        this.error_at_key(raw, key, message);
+                        return None;
+                    };
+                    // `redact: [a.b]` is told that a path starts with `$`, as a check's is.
+                    JsonPath::parse(text)
+                        .map_err(|err| {
+                            let message =
+                                format!("snapshot `{key}`: invalid JSONPath {item}: {err}");
+                            let at = Diagnostic::new(this.file, Position::of(raw), message);
+                            let help = crate::check::without_root(text);
+                            this.errors
+                                .push(at.within(format!("{key}:")).with_help(help));
+                        })
+                        .ok()
                 })
                 .collect()
         };
