@@ -367,7 +367,7 @@ impl fmt::Display for Diagnostic {
                 }
                 let piece = match c {
                     '\t' => "\t".to_owned(),
-                    c if c.is_control() || crate::words::hides_text(c) => {
+                    c if crate::words::escaped(c) => {
                         format!("\\u{:04x}", u32::from(c))
                     }
                     c => c.to_string(),

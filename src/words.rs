@@ -27,7 +27,7 @@ pub fn short(value: &Value, max: usize) -> String {
     } else {
         let mut text = String::with_capacity(written.len());
         for c in written.chars() {
-            if c.is_control() || hides_text(c) {
+            if escaped(c) {
                 text.push_str(&format!("\\u{:04x}", u32::from(c)));
             } else {
                 text.push(c);
@@ -58,6 +58,13 @@ pub fn hides_text(c: char) -> bool {
             | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}'
     )
 }
+
+/// Characters a message writes as JSON escapes (`\u001b`, `\u202e`): controls, which could
+/// move the cursor or restyle the terminal, and those that hide or reorder text.
+pub fn escaped(c: char) -> bool {
+    c.is_control() || hides_text(c)
+}
+
 /// `1000000` as `1,000,000`: a count in a message.
 pub fn grouped(n: u64) -> String {
     let digits = n.to_string();
@@ -85,7 +92,7 @@ pub fn number(n: f64) -> String {
 /// line breaks and tabs, and the characters that reorder or hide text, escaped as JSON writes
 /// them (`\u000d`), so that a message cannot move the cursor and write over other lines.
 pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
-    let shown = |c: char| matches!(c, '\n' | '\t') || !(c.is_control() || hides_text(c));
+    let shown = |c: char| matches!(c, '\n' | '\t') || !escaped(c);
     if text.chars().all(shown) {
         return text.into();
     }
@@ -103,8 +110,7 @@ pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
 /// escaped as JSON writes them (`\n`, `\u001b`, `\u202e`), so that a value from a data file
 /// cannot break the line or restyle the terminal.
 pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
-    let hidden = |c: char| c.is_control() || hides_text(c);
-    if !text.chars().any(hidden) {
+    if !text.chars().any(escaped) {
         return text.into();
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -113,7 +119,7 @@ pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if hidden(c) => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c if escaped(c) => out.push_str(&format!("\\u{:04x}", u32::from(c))),
             c => out.push(c),
         }
     }

@@ -282,6 +282,21 @@ cases:
         result.stdout
     );
     assert_eq!(lines.iter().filter(|line| line.contains(token)).count(), 2);
+    // A run with no annotation to write resumes them at its end.
+    let passed = run_on_github(&sim, "suites/tagline.yaml", &summary);
+    assert_eq!(passed.code, 0, "{}", passed.all());
+    let token = passed
+        .stdout
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("::stop-commands::"))
+        .unwrap_or_else(|| panic!("stopped first: {}", passed.stdout));
+    assert_eq!(
+        passed.stdout.lines().last(),
+        Some(format!("::{token}::").as_str()),
+        "{}",
+        passed.stdout
+    );
     // Without GitHub, nothing of this.
     let elsewhere = sim.run(&[suite.to_str().unwrap_or_default()]);
     assert!(

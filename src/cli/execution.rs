@@ -79,7 +79,6 @@ fn tag_hint(missing: &[&str], known: &[&str]) -> Option<String> {
         .find_map(|tag| crate::diagnostic::did_you_mean(tag, known.iter().copied()))
 }
 
-/// Identifies a planned case across machines and runs: suite, case and target names.
 /// The cases of `cases` (suite, case, target) that the suites no longer hold, in order.
 fn not_in<'a>(
     cases: &'a HashSet<(String, String, String)>,
@@ -122,6 +121,7 @@ fn gone_from_suites(gone: &[&(String, String, String)], report: &Path) -> String
     )
 }
 
+/// Identifies a planned case across machines and runs: suite, case and target names.
 fn identity(suites: &[Suite], planned: &Planned) -> (String, String, String) {
     let suite = &suites[planned.key.suite];
     (
@@ -624,8 +624,12 @@ impl ExecutionArgs {
     pub fn may_replace_earlier_junit(&self, path: &Path, suites: &[Suite]) -> bool {
         let by_options = self.read_by_options();
         let (read, folders) = read_by_suites(suites, &[], &by_options);
-        refuse_overlaps(&[("JUnit report", path)], &read, &folders).is_ok()
-            && crate::report::junit::is_earlier_report(path)
+        may_replace_earlier(
+            path,
+            &read,
+            &folders,
+            crate::report::junit::is_earlier_report,
+        )
     }
 
     /// Refuse to start when a file written at the end (the command's `reports`, and the
@@ -811,6 +815,18 @@ fn read_by_suites<'a>(
         })
         .collect();
     (read, folders)
+}
+
+/// Whether a refused command may replace what stands at its report's `path` with a report
+/// saying why: only an earlier report of that kind (`earlier`), never at a place the command
+/// reads (`read`, or inside one of `folders`).
+pub fn may_replace_earlier(
+    path: &Path,
+    read: &[(String, &Path)],
+    folders: &[(String, PathBuf)],
+    earlier: impl Fn(&Path) -> bool,
+) -> bool {
+    refuse_overlaps(&[("report", path)], read, folders).is_ok() && earlier(path)
 }
 
 /// Refuse `outputs` (what, path) that name one file between them, a file in `inputs` (what,

@@ -37,8 +37,12 @@ pub fn merge(args: MergeArgs) -> u8 {
 fn refused(args: &MergeArgs, refusal: Refusal) -> u8 {
     let inputs = inputs(args);
     if let Some(path) = args.junit.as_deref()
-        && super::execution::refuse_overlaps(&[("merged JUnit report", path)], &inputs, &[]).is_ok()
-        && report::junit::is_earlier_report(path)
+        && super::execution::may_replace_earlier(
+            path,
+            &inputs,
+            &[],
+            report::junit::is_earlier_report,
+        )
     {
         let junit = report::junit::refused(report::junit::RefusedCommand::Merge, &refusal);
         super::run::write_not_run_junit(path, &junit);

@@ -46,10 +46,11 @@ pub fn refused(args: &[OsString], why: &str) {
         .iter()
         .map(|(flag, path)| (flag.clone(), path.as_path()))
         .collect();
-    let unread =
-        |path: &Path| super::execution::refuse_overlaps(&[("report", path)], &read, &[]).is_ok();
+    let replaceable = |path: &Path, earlier: fn(&Path) -> bool| {
+        super::execution::may_replace_earlier(path, &read, &[], earlier)
+    };
     match reports(command, rest) {
-        Some(Reports::JUnit(command, path)) if unread(&path) && junit::is_earlier_report(&path) => {
+        Some(Reports::JUnit(command, path)) if replaceable(&path, junit::is_earlier_report) => {
             let mut why = why
                 .lines()
                 .next()
@@ -62,7 +63,7 @@ pub fn refused(args: &[OsString], why: &str) {
         }
         Some(Reports::Comparison(pages)) => {
             for (page, path) in pages {
-                if unread(&path) && earlier_comparison(&path) {
+                if replaceable(&path, earlier_comparison) {
                     replace_with_refusal(&path, page);
                 }
             }

@@ -4,7 +4,6 @@
 
 use super::numbers::Num;
 use serde_json::Value;
-use std::cmp::Ordering;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bounds {
@@ -45,7 +44,7 @@ impl Bounds {
         };
         match (bounds.min, bounds.max) {
             (None, None) => Err("give min, max or both".into()),
-            (Some(min), Some(max)) if min.cmp(max) == Ordering::Greater => {
+            (Some(min), Some(max)) if min > max => {
                 Err(format!("min {min} is greater than max {max}"))
             }
             _ => Ok(bounds),
@@ -55,15 +54,14 @@ impl Bounds {
     /// Bounds on a count (characters, words, items): [`Bounds::parse`], never below zero.
     pub fn parse_count(value: &Value) -> Result<Bounds, String> {
         let bounds = Bounds::parse(value)?;
-        let zero = Num::Integer(0);
-        if (bounds.min.into_iter().chain(bounds.max)).any(|n| n.cmp(zero) == Ordering::Less) {
+        if (bounds.min.into_iter().chain(bounds.max)).any(|n| n < Num::Integer(0)) {
             return Err("a count is never below 0".into());
         }
         // A count is whole: `1.5`, or `[1.2, 1.8]`, no count could ever meet.
         if let (Some(min), Some(max)) = (bounds.min, bounds.max)
             && min.as_f64().ceil() > max.as_f64().floor()
         {
-            return Err(if min.cmp(max) == Ordering::Equal {
+            return Err(if min == max {
                 format!("no count is {min}: a count is a whole number")
             } else {
                 format!("no count lies between {min} and {max}: a count is a whole number")
@@ -73,13 +71,12 @@ impl Bounds {
     }
 
     pub fn holds(&self, n: Num) -> bool {
-        self.min.is_none_or(|min| n.cmp(min) != Ordering::Less)
-            && self.max.is_none_or(|max| n.cmp(max) != Ordering::Greater)
+        self.min.is_none_or(|min| n >= min) && self.max.is_none_or(|max| n <= max)
     }
 
     pub fn describe(&self) -> String {
         match (self.min, self.max) {
-            (Some(min), Some(max)) if min.cmp(max) == Ordering::Equal => min.to_string(),
+            (Some(min), Some(max)) if min == max => min.to_string(),
             (Some(min), Some(max)) => format!("between {min} and {max}"),
             (Some(min), None) => format!("at least {min}"),
             (None, Some(max)) => format!("at most {max}"),

@@ -7,7 +7,6 @@ use super::numbers::Num;
 use super::{Definition, Predicate, Verdict};
 use crate::check::grade::Grades;
 use serde_json::Value;
-use std::cmp::Ordering;
 use std::sync::Arc;
 
 macro_rules! comparison {
@@ -19,11 +18,7 @@ macro_rules! comparison {
                 // Numbers as text count: a data placeholder (`"{{min}}"`) gives a CSV's so.
                 let bound = Num::of(value)
                     .ok_or_else(|| format!("expected a number{}", percentage_hint(value)))?;
-                Ok(Arc::new(Compare {
-                    name: $name,
-                    bound,
-                    holds: |order| order $op Ordering::Equal,
-                }))
+                Ok(Arc::new(Compare { name: $name, bound, holds: |a, b| a $op b }))
             },
             summary: concat!("a number ", $symbol, " this bound"),
         };
@@ -42,12 +37,10 @@ pub const BETWEEN: Definition = Definition {
     summary: "a number within [min, max] (inclusive), or {min, max}",
 };
 
+/// A JSON number or a numeric string as a float ([`Num::of`], for what needs no exact
+/// comparison: a weight, a tolerance).
 pub fn as_number(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok().filter(|n: &f64| n.is_finite()),
-        _ => None,
-    }
+    Num::of(value).map(Num::as_f64)
 }
 
 /// For a number written as a percentage (`"75%"`, text to YAML), what to write instead, to
@@ -86,14 +79,13 @@ fn exact(actual: Option<&Value>) -> Result<Num, Verdict> {
 struct Compare {
     name: &'static str,
     bound: Num,
-    /// Whether the value's order against the bound passes.
-    holds: fn(Ordering) -> bool,
+    holds: fn(Num, Num) -> bool,
 }
 
 impl Predicate for Compare {
     fn evaluate(&self, actual: Option<&Value>, _: &Grades) -> Verdict {
         match exact(actual) {
-            Ok(n) => Verdict::from_bool((self.holds)(n.cmp(self.bound))),
+            Ok(n) => Verdict::from_bool((self.holds)(n, self.bound)),
             Err(verdict) => verdict,
         }
     }

@@ -27,7 +27,7 @@ fn parse(value: &Value, _: &ParseContext<'_>) -> Result<Arc<dyn Predicate>, Stri
 pub fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => match (Num::of_json(x), Num::of_json(y)) {
-            (Some(x), Some(y)) => x.cmp(y) == std::cmp::Ordering::Equal,
+            (Some(x), Some(y)) => x == y,
             _ => false,
         },
         (Value::Array(x), Value::Array(y)) => {

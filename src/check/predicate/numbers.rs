@@ -7,7 +7,8 @@ use std::cmp::Ordering;
 use std::fmt;
 
 /// A number read for an exact comparison: an integer as it is written, else a finite float.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Ordered by value (`1` equals `1.0`; 2^53 + 1 is above the float 2^53 it rounds to).
+#[derive(Debug, Clone, Copy)]
 pub enum Num {
     Integer(i128),
     Float(f64),
@@ -52,17 +53,34 @@ impl Num {
             Num::Float(float) => float,
         }
     }
+}
 
+impl Ord for Num {
     /// The order of the two values, exactly: both are finite, so every pair has one.
-    pub fn cmp(self, other: Num) -> Ordering {
-        match (self, other) {
+    fn cmp(&self, other: &Num) -> Ordering {
+        match (*self, *other) {
             (Num::Integer(a), Num::Integer(b)) => a.cmp(&b),
+            // -0.0 is 0.0, as JSON reads them.
             (Num::Float(a), Num::Float(b)) => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
             (Num::Integer(a), Num::Float(b)) => integer_against_float(a, b),
             (Num::Float(a), Num::Integer(b)) => integer_against_float(b, a).reverse(),
         }
     }
 }
+
+impl PartialOrd for Num {
+    fn partial_cmp(&self, other: &Num) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Num {
+    fn eq(&self, other: &Num) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Num {}
 
 /// An integer against a float, without rounding the integer: against the float's floor (an
 /// integer a float holds exactly), then its fraction.
@@ -124,39 +142,42 @@ mod tests {
             num(json!(9_007_199_254_740_993_u64)),
             num(json!(1_u64 << 53)),
         );
-        assert_eq!(above.cmp(at), Ordering::Greater);
-        assert_eq!(at.cmp(above), Ordering::Less);
+        assert_eq!(above.cmp(&at), Ordering::Greater);
+        assert_eq!(at.cmp(&above), Ordering::Less);
         // 2^53 + 1 rounds to the float 2^53, but is not it.
         assert_eq!(
-            above.cmp(num(json!(9_007_199_254_740_992.0))),
-            Ordering::Greater
-        );
-        assert_eq!(at.cmp(num(json!(9_007_199_254_740_992.0))), Ordering::Equal);
-        assert_eq!(
-            num(json!(u64::MAX)).cmp(num(json!(i64::MIN))),
+            above.cmp(&num(json!(9_007_199_254_740_992.0))),
             Ordering::Greater
         );
         assert_eq!(
-            num(json!("9007199254740993")).cmp(num(json!("9007199254740992"))),
+            at.cmp(&num(json!(9_007_199_254_740_992.0))),
+            Ordering::Equal
+        );
+        assert_eq!(
+            num(json!(u64::MAX)).cmp(&num(json!(i64::MIN))),
+            Ordering::Greater
+        );
+        assert_eq!(
+            num(json!("9007199254740993")).cmp(&num(json!("9007199254740992"))),
             Ordering::Greater
         );
     }
 
     #[test]
     fn an_integer_and_a_float_compare_by_value() {
-        assert_eq!(num(json!(1)).cmp(num(json!(1.0))), Ordering::Equal);
-        assert_eq!(num(json!(1)).cmp(num(json!(1.5))), Ordering::Less);
-        assert_eq!(num(json!(2)).cmp(num(json!(1.5))), Ordering::Greater);
-        assert_eq!(num(json!(-2)).cmp(num(json!(-1.5))), Ordering::Less);
-        assert_eq!(num(json!(-1)).cmp(num(json!(-1.5))), Ordering::Greater);
-        assert_eq!(num(json!(u64::MAX)).cmp(num(json!(1e300))), Ordering::Less);
+        assert_eq!(num(json!(1)).cmp(&num(json!(1.0))), Ordering::Equal);
+        assert_eq!(num(json!(1)).cmp(&num(json!(1.5))), Ordering::Less);
+        assert_eq!(num(json!(2)).cmp(&num(json!(1.5))), Ordering::Greater);
+        assert_eq!(num(json!(-2)).cmp(&num(json!(-1.5))), Ordering::Less);
+        assert_eq!(num(json!(-1)).cmp(&num(json!(-1.5))), Ordering::Greater);
+        assert_eq!(num(json!(u64::MAX)).cmp(&num(json!(1e300))), Ordering::Less);
         assert_eq!(
-            num(json!(i64::MIN)).cmp(num(json!(-1e300))),
+            num(json!(i64::MIN)).cmp(&num(json!(-1e300))),
             Ordering::Greater
         );
         // u64::MAX's nearest float is 2^64, one above it.
         assert_eq!(
-            num(json!(u64::MAX)).cmp(num(json!(18446744073709551616.0))),
+            num(json!(u64::MAX)).cmp(&num(json!(18446744073709551616.0))),
             Ordering::Less
         );
     }

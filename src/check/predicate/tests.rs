@@ -58,6 +58,33 @@ fn table() -> Vec<(&'static str, Value, bool)> {
             json!(9_007_199_254_740_992_u64),
             true,
         ),
+        // A path that may match several nodes gives an array whatever the count: `each`
+        // over one item's prices reads `[5]`, not `5` (which is no array).
+        (
+            "{path: \"$.items[*].price\", each: {gt: 0}}",
+            json!({"items": [{"price": 5}]}),
+            true,
+        ),
+        (
+            "{path: \"$.items[*].price\", equals: [5]}",
+            json!({"items": [{"price": 5}]}),
+            true,
+        ),
+        (
+            "{path: \"$..price\", length: 1}",
+            json!({"items": [{"price": 5}]}),
+            true,
+        ),
+        (
+            "{path: \"$.items[0].price\", equals: 5}",
+            json!({"items": [{"price": 5}]}),
+            true,
+        ),
+        (
+            "{path: \"$.items[*].cost\", exists: false}",
+            json!({"items": [{"price": 5}]}),
+            true,
+        ),
         // contains family
         ("{contains: fund}", json!("refund"), true),
         ("{contains: Fund}", json!("refund"), false),
